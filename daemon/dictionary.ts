@@ -1,0 +1,53 @@
+/**
+ * A dictionary whose keys compare case-insensitively, for HTTP header fields and cookies.
+ * It keeps the spelling a key was first stored with, so `Content-Type` prints back as written.
+ * Ports WeApRous `daemon/dictionary.py` (CaseInsensitiveDict).
+ */
+
+export class CaseInsensitiveDict<V = string> implements Iterable<[string, V]> {
+  private readonly items = new Map<string, { name: string; value: V }>();
+
+  /** `new CaseInsensitiveDict({ 'Content-Type': 'text/html' })` */
+  constructor(init?: Iterable<readonly [string, V]> | Record<string, V>) {
+    if (!init) return;
+    const pairs = Symbol.iterator in init ? (init as Iterable<[string, V]>) : Object.entries(init);
+    for (const [name, value] of pairs) this.set(name, value);
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  get(name: string): V | undefined {
+    return this.items.get(name.toLowerCase())?.value;
+  }
+
+  has(name: string): boolean {
+    return this.items.has(name.toLowerCase());
+  }
+
+  /** Stores `value`, keeping the first spelling of `name` if the key already exists. */
+  set(name: string, value: V): this {
+    const key = name.toLowerCase();
+    const existing = this.items.get(key);
+    if (existing) existing.value = value;
+    else this.items.set(key, { name, value });
+    return this;
+  }
+
+  delete(name: string): boolean {
+    return this.items.delete(name.toLowerCase());
+  }
+
+  /** Yields `[name as first written, value]`. */
+  *[Symbol.iterator](): Iterator<[string, V]> {
+    for (const { name, value } of this.items.values()) yield [name, value];
+  }
+
+  /** A plain object keyed by lower-case names, handy for logging and JSON. */
+  toJSON(): Record<string, V> {
+    const out: Record<string, V> = {};
+    for (const [key, { value }] of this.items) out[key] = value;
+    return out;
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * The HTTP/1.1 request parser: bytes in, a request (or "need more bytes", or a reason to refuse) out.
+ * Pure: no sockets, no timers, no I/O, so every rule here can be tested with a Buffer. It is strict in the
+ * way RFC 9112 and llhttp's strict mode are: ambiguous framing is refused, never guessed.
+ * Ports WeApRous `daemon/request.py`, which read one 1024-byte chunk and split it on "\r\n".
+ */
+
+import { CaseInsensitiveDict } from './dictionary';
+import { readChunkedBody, newChunkedState, type ChunkedState } from './chunked';
+import { parseFieldLines, type FieldError } from './fields';
+
+/** How the body of a request is delimited (RFC 9112 §6.3). */
+export type Framing =
+  | { kind: 'none' }
+  | { kind: 'length'; length: number }
+  | { kind: 'chunked' };
+
+/** Everything up to the blank line: request line and header fields. */
+export interface RequestHead {
+  method: string;
+  /** The request-target exactly as sent: `/get-list/?x=1`. */
+  target: string;
+  /** The target's path, percent-decoded: `/channels/general chat/`. */
+  path: string;
+  /** Query parameters, decoded (`+` is a space); a repeated name keeps the last value. */
+  query: Record<string, string>;
+  version: 'HTTP/1.0' | 'HTTP/1.1';
+  headers: CaseInsensitiveDict<string>;
+  cookies: Record<string, string>;
+  framing: Framing;
+  /** Whether the client wants the connection kept open after this exchange (RFC 9112 §9.3). */
+  keepAlive: boolean;
+  /** The client sent `Expect: 100-continue` and waits before sending the body (RFC 9110 §10.1.1). */
+  expectContinue: boolean;
+}
+
+/** A whole request, as a handler receives it. */
+export interface Request extends RequestHead {
+  body: Buffer;
+  /** Path parameters filled in by the router: `/channels/:name/` gives `{ name: 'general' }`. */
+  params: Record<string, string>;
+  /** The parsed body when `Content-Type` is JSON (set by the app, not the parser). */
+  json?: unknown;
+  /** The decoded fields when `Content-Type` is `application/x-www-form-urlencoded`. */
+  form?: Record<string, string>;
+  /** The client's IP address, when the request came from a socket. */
+  remoteAddress?: string;
+}
+
+/** Why a request was refused: the status to answer, a stable code for tests and logs, and a sentence. */
+export interface ParseError {
+  status: 400 | 408 | 413 | 417 | 431 | 501 | 505;
+  code: string;
+  reason: string;
+}
+
+export interface ParserLimits {
+  /** Largest request line plus header block, in bytes (431 beyond it). */
+  maxHeaderBytes: number;
+  /** Most header fields in one request (431 beyond it). */
+  maxHeaderCount: number;
+  /** Largest body, in bytes (413 beyond it, refused before the body is read). */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: ParserLimits = {
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  maxBodyBytes: 1024 * 1024,
+};
+
+export type HeadResult =
+  | { kind: 'incomplete' }
+  | { kind: 'error'; error: ParseError }
+  | { kind: 'head'; head: RequestHead; headLength: number };
+
+export type RequestResult =
+  | { kind: 'incomplete' }
+  | { kind: 'error'; error: ParseError }
+  | { kind: 'request'; request: Request; bytesConsumed: number };
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n', 'latin1');
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// request-target: visible ASCII only (RFC 9112 §3.2); spaces and controls make the line invalid.
+const TARGET = /^[\x21-\x7e]+$/;
+const VERSION = /^HTTP\/(\d)\.(\d)$/;
+
+function fail(status: ParseError['status'], code: string, reason: string): { kind: 'error'; error: ParseError } {
+  return { kind: 'error', error: { status, code, reason } };
+}
+
+/**
+ * Parses the request line and header block that start at `offset`.
+ * Returns `incomplete` until the blank line has arrived, e.g.
+ * `parseHead(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\n'))` → `{ kind: 'head', headLength: 27, ... }`.
+ */
+export function parseHead(buf: Buffer, offset = 0, limits: ParserLimits = DEFAULT_LIMITS): HeadResult {
+  // RFC 9112 §2.2: a server SHOULD ignore at least one empty line received before the request line.
+  let start = offset;
+  while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+
+  const end = buf.indexOf(CRLF_CRLF, start);
+  if (end === -1) return incompleteHead(buf, start, limits);
+  if (end + 4 - start > limits.maxHeaderBytes) {
+    return fail(431, 'HEADER_OVERFLOW', `The request line and headers exceed ${limits.maxHeaderBytes} bytes.`);
+  }
+
+  const lines = buf.toString('latin1', start, end).split('\r\n');
+  const line = parseRequestLine(lines[0]);
+  if (line.kind === 'error') return line;
+
+  const fields = parseFieldLines(lines, 1, limits.maxHeaderCount);
+  if ('status' in fields) return { kind: 'error', error: fieldError(fields) };
+
+  const headers = fields.headers;
+  const framing = parseFraming(headers, line.version, fields.contentLengthCount, limits);
+  if (framing.kind === 'error') return framing;
+
+  const host = checkHost(headers, line.version, fields.hostCount);
+  if (host) return host;
+
+  const expect = headers.get('expect');
+  if (expect !== undefined && expect.toLowerCase() !== '100-continue') {
+    return fail(417, 'EXPECTATION_FAILED', `Only "Expect: 100-continue" is supported, not "${expect}".`);
+  }
+
+  const head: RequestHead = {
+    method: line.method,
+    target: line.target,
+    path: line.path,
+    query: line.query,
+    version: line.version,
+    headers,
+    cookies: parseCookies(headers.get('cookie')),
+    framing: framing.framing,
+    keepAlive: wantsKeepAlive(headers.get('connection'), line.version),
+    expectContinue: expect !== undefined && line.version === 'HTTP/1.1' && framing.framing.kind !== 'none',
+  };
+  return { kind: 'head', head, headLength: end + 4 - offset };
+}
+
+/** The blank line is not here yet: decide between "wait" and "this can never become valid". */
+function incompleteHead(buf: Buffer, start: number, limits: ParserLimits): HeadResult {
+  if (buf.length - start > limits.maxHeaderBytes) {
+    return fail(431, 'HEADER_OVERFLOW', `The request line and headers exceed ${limits.maxHeaderBytes} bytes.`);
+  }
+  // A bare LF or CR will never be followed by a valid CRLFCRLF: refuse now instead of waiting for a timeout.
+  for (let i = buf.indexOf(10, start); i !== -1; i = buf.indexOf(10, i + 1)) {
+    if (i === start || buf[i - 1] !== 13) return fail(400, 'LF_EXPECTED', 'Lines must end with CRLF, not a bare LF.');
+  }
+  for (let i = buf.indexOf(13, start); i !== -1 && i + 1 < buf.length; i = buf.indexOf(13, i + 1)) {
+    if (buf[i + 1] !== 10) return fail(400, 'CR_EXPECTED', 'A CR must be followed by LF.');
+  }
+  return { kind: 'incomplete' };
+}
+
+type RequestLine =
+  | { kind: 'error'; error: ParseError }
+  | { kind: 'line'; method: string; target: string; path: string; query: Record<string, string>; version: RequestHead['version'] };
+
+/** request-line = method SP request-target SP HTTP-version (RFC 9112 §3). */
+export function parseRequestLine(line: string): RequestLine {
+  const first = line.indexOf(' ');
+  const last = line.lastIndexOf(' ');
+  if (first <= 0 || last === first) return fail(400, 'INVALID_REQUEST_LINE', 'The request line must be "METHOD /path HTTP/1.1".');
+  const method = line.slice(0, first);
+  const target = line.slice(first + 1, last);
+  const versionText = line.slice(last + 1);
+  if (!TOKEN.test(method)) return fail(400, 'INVALID_METHOD', `"${printable(method)}" is not a valid method.`);
+  if (!TARGET.test(target)) return fail(400, 'INVALID_TARGET', 'The request target is empty or has spaces or control characters.');
+
+  const match = VERSION.exec(versionText);
+  if (!match) return fail(400, 'INVALID_VERSION', `"${printable(versionText)}" is not an HTTP version.`);
+  if (match[1] !== '1' || (match[2] !== '0' && match[2] !== '1')) {
+    return fail(505, 'UNSUPPORTED_VERSION', `${versionText} is not supported; use HTTP/1.1 or HTTP/1.0.`);
+  }
+  const split = splitTarget(target);
+  if (!split) return fail(400, 'INVALID_TARGET', 'The request target has invalid percent-encoding.');
+  return { kind: 'line', method, target, version: versionText as RequestHead['version'], ...split };
+}
+
+/** Splits an origin-form or absolute-form target into a decoded path and query (RFC 9112 §3.2). */
+function splitTarget(target: string): { path: string; query: Record<string, string> } | null {
+  let rest = target;
+  if (target === '*') return { path: '*', query: {} };
+  if (!target.startsWith('/')) {
+    // absolute-form (`http://host/path`), sent to proxies: keep only the path part.
+    const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+    if (!scheme) return null;
+    rest = target.slice(scheme[0].length) || '/';
+    if (!rest.startsWith('/')) rest = '/' + rest;
+  }
+  const hash = rest.indexOf('#');
+  if (hash !== -1) rest = rest.slice(0, hash);
+  const q = rest.indexOf('?');
+  const rawPath = q === -1 ? rest : rest.slice(0, q);
+  const path = safeDecode(rawPath);
+  if (path === null) return null;
+  const query = q === -1 ? {} : parseQueryString(rest.slice(q + 1));
+  return query === null ? null : { path, query };
+}
+
+/**
+ * Decodes `a=1&b=two+words` into `{ a: '1', b: 'two words' }`. Also used for form bodies.
+ * Returns null when a percent-escape is malformed.
+ */
+export function parseQueryString(text: string): Record<string, string> | null {
+  const out: Record<string, string> = Object.create(null);
+  if (text === '') return out;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = safeDecode((eq === -1 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
+    const value = safeDecode(eq === -1 ? '' : pair.slice(eq + 1).replace(/\+/g, ' '));
+    if (name === null || value === null) return null;
+    out[name] = value;
+  }
+  return out;
+}
+
+function safeDecode(text: string): string | null {
+  if (text.indexOf('%') === -1) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
+function fieldError(error: FieldError): ParseError {
+  return { status: error.status, code: error.code, reason: error.reason };
+}
+
+type FramingResult = { kind: 'error'; error: ParseError } | { kind: 'framing'; framing: Framing };
+
+/** Decides how the body is delimited, refusing every ambiguous combination (RFC 9112 §6.1, §6.3). */
+function parseFraming(
+  headers: CaseInsensitiveDict<string>,
+  version: RequestHead['version'],
+  contentLengthCount: number,
+  limits: ParserLimits,
+): FramingResult {
+  const te = headers.get('transfer-encoding');
+  const cl = headers.get('content-length');
+  if (te !== undefined && cl !== undefined) {
+    return fail(400, 'UNEXPECTED_CONTENT_LENGTH', 'Content-Length and Transfer-Encoding must not both be sent.');
+  }
+  if (te !== undefined) {
+    if (version === 'HTTP/1.0') return fail(400, 'INVALID_TRANSFER_ENCODING', 'Transfer-Encoding is not allowed in HTTP/1.0.');
+    const codings = te.split(',').map((c) => c.trim().toLowerCase());
+    if (codings[codings.length - 1] !== 'chunked') {
+      return fail(400, 'INVALID_TRANSFER_ENCODING', 'The last transfer coding must be "chunked".');
+    }
+    if (codings.length > 1) {
+      return fail(501, 'UNSUPPORTED_TRANSFER_ENCODING', `Only "Transfer-Encoding: chunked" is supported, not "${te}".`);
+    }
+    return { kind: 'framing', framing: { kind: 'chunked' } };
+  }
+  if (cl !== undefined) {
+    if (contentLengthCount > 1) return fail(400, 'DUPLICATE_CONTENT_LENGTH', 'Content-Length must be sent once.');
+    if (!/^\d{1,15}$/.test(cl)) return fail(400, 'INVALID_CONTENT_LENGTH', `"${printable(cl)}" is not a valid Content-Length.`);
+    const length = Number(cl);
+    if (length > limits.maxBodyBytes) {
+      return fail(413, 'BODY_TOO_LARGE', `The body is ${length} bytes; the limit is ${limits.maxBodyBytes}.`);
+    }
+    return { kind: 'framing', framing: length === 0 ? { kind: 'none' } : { kind: 'length', length } };
+  }
+  return { kind: 'framing', framing: { kind: 'none' } };
+}
+
+/** HTTP/1.1 requests carry exactly one Host (RFC 9112 §3.2). */
+function checkHost(headers: CaseInsensitiveDict<string>, version: RequestHead['version'], count: number) {
+  if (count > 1) return fail(400, 'DUPLICATE_HOST', 'The Host header must be sent once.');
+  const host = headers.get('host');
+  if (host === undefined) {
+    return version === 'HTTP/1.1' ? fail(400, 'MISSING_HOST', 'HTTP/1.1 requests must carry a Host header.') : null;
+  }
+  if (!/^[\x21-\x7e]*$/.test(host) || /[/?#@]/.test(host)) return fail(400, 'INVALID_HOST', 'The Host header is not a valid host[:port].');
+  return null;
+}
+
+function wantsKeepAlive(connection: string | undefined, version: RequestHead['version']): boolean {
+  const options = connection ? connection.toLowerCase().split(',').map((s) => s.trim()) : [];
+  if (options.includes('close')) return false;
+  return version === 'HTTP/1.1' || options.includes('keep-alive');
+}
+
+/** `a=1; b="two"` → `{ a: '1', b: 'two' }` (RFC 6265 §5.4). Malformed pairs are skipped, never fatal. */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  if (!header) return out;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = pair.slice(0, eq).trim();
+    let value = pair.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (name && !(name in out)) out[name] = safeDecode(value) ?? value;
+  }
+  return out;
+}
+
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
+}
+
+export type BodyResult =
+  | { kind: 'incomplete' }
+  | { kind: 'error'; error: ParseError }
+  | { kind: 'body'; body: Buffer; end: number };
+
+/** Where a body read is up to; keep it between calls so a chunked body is never re-scanned. */
+export interface BodyState {
+  chunked: ChunkedState | null;
+}
+
+export function newBodyState(): BodyState {
+  return { chunked: null };
+}
+
+/**
+ * Reads the body that starts at `offset`, framed as `framing` says. `end` is the index just past it.
+ * For a chunked body, pass the same `state` on every call as more bytes arrive.
+ */
+export function readBody(
+  buf: Buffer,
+  offset: number,
+  framing: Framing,
+  state: BodyState = newBodyState(),
+  limits: ParserLimits = DEFAULT_LIMITS,
+): BodyResult {
+  if (framing.kind === 'none') return { kind: 'body', body: EMPTY, end: offset };
+  if (framing.kind === 'length') {
+    const end = offset + framing.length;
+    if (buf.length < end) return { kind: 'incomplete' };
+    return { kind: 'body', body: buf.subarray(offset, end), end };
+  }
+  state.chunked ??= newChunkedState(offset);
+  return readChunkedBody(buf, state.chunked, limits.maxBodyBytes);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Parses one whole request from the start of `buf`: head and body.
+ * `parseRequest(Buffer.from('GET / HTTP/1.0\r\n\r\n'))` → `{ kind: 'request', bytesConsumed: 18, ... }`.
+ * Whatever follows `bytesConsumed` is the next pipelined request.
+ */
+export function parseRequest(buf: Buffer, limits: ParserLimits = DEFAULT_LIMITS): RequestResult {
+  const head = parseHead(buf, 0, limits);
+  if (head.kind !== 'head') return head;
+  const body = readBody(buf, head.headLength, head.head.framing, newBodyState(), limits);
+  if (body.kind !== 'body') return body;
+  return { kind: 'request', request: { ...head.head, body: body.body, params: {} }, bytesConsumed: body.end };
+}

@@ -1,0 +1,184 @@
+/**
+ * Responses as values, and the one serializer that turns a response into bytes.
+ * A handler returns a string, a Buffer, a plain object or array (JSON), or a `Response`; `toResponse`
+ * turns any of those into a `Response`, and `serializeHead` writes the status line and headers.
+ * Pure: no sockets. Ports WeApRous `daemon/response.py` (static files live in `static.ts`).
+ */
+
+import { CaseInsensitiveDict } from './dictionary';
+import { statusText } from './status';
+
+/** A response body: bytes, a stream of chunks (sent chunked, e.g. server-sent events), or nothing. */
+export type Body = Buffer | AsyncIterable<Buffer | string> | null;
+
+export interface Response {
+  status: number;
+  /** `Set-Cookie` may hold several values; every other field holds one. */
+  headers: CaseInsensitiveDict<string | string[]>;
+  body: Body;
+}
+
+/** What a route handler may return. `undefined`/`null` means 204 No Content. */
+export type HandlerResult = Response | string | Buffer | object | null | undefined | void;
+
+/** Marks a value as a `Response` so `toResponse` can tell it apart from a JSON object with a `status` field. */
+const RESPONSE = Symbol('weaprous.response');
+
+/** `response(200, 'hello', { 'Content-Type': 'text/plain; charset=utf-8' })` */
+export function response(status: number, body: Body | string = null, headers: Record<string, string | string[]> = {}): Response {
+  const res: Response = {
+    status,
+    headers: new CaseInsensitiveDict(headers),
+    body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+  };
+  Object.defineProperty(res, RESPONSE, { value: true });
+  return res;
+}
+
+export function isResponse(value: unknown): value is Response {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RESPONSE] === true;
+}
+
+/** `json({ status: 'ok' })` → 200 with `Content-Type: application/json; charset=utf-8`. */
+export function json(data: unknown, status = 200): Response {
+  return response(status, JSON.stringify(data), { 'Content-Type': 'application/json; charset=utf-8' });
+}
+
+export function html(text: string, status = 200): Response {
+  return response(status, text, { 'Content-Type': 'text/html; charset=utf-8' });
+}
+
+export function text(body: string, status = 200): Response {
+  return response(status, body, { 'Content-Type': 'text/plain; charset=utf-8' });
+}
+
+/** `redirect('/login')` → 302 with `Location: /login`. */
+export function redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 302): Response {
+  return response(status, null, { Location: location });
+}
+
+/**
+ * A streamed response: each chunk is written as it comes, with chunked framing on HTTP/1.1.
+ * `stream(events(), { 'Content-Type': 'text/event-stream' })`
+ */
+export function stream(chunks: AsyncIterable<Buffer | string>, headers: Record<string, string> = {}, status = 200): Response {
+  return response(status, chunks, headers);
+}
+
+export interface CookieOptions {
+  path?: string;
+  domain?: string;
+  /** Seconds until the cookie expires; 0 deletes it. */
+  maxAge?: number;
+  httpOnly?: boolean;
+  secure?: boolean;
+  sameSite?: 'Strict' | 'Lax' | 'None';
+}
+
+// cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE, comma, semicolon and backslash (RFC 6265 §4.1.1).
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
+
+/** Formats one `Set-Cookie` value: `auth=true; Path=/; HttpOnly; SameSite=Lax`. */
+export function formatCookie(name: string, value: string, options: CookieOptions = {}): string {
+  if (!COOKIE_NAME.test(name)) throw new TypeError(`Invalid cookie name: ${name}`);
+  const encoded = COOKIE_VALUE.test(value) ? value : encodeURIComponent(value);
+  const parts = [`${name}=${encoded}`];
+  if (options.path) parts.push(`Path=${options.path}`);
+  if (options.domain) parts.push(`Domain=${options.domain}`);
+  if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.floor(options.maxAge)}`);
+  if (options.httpOnly) parts.push('HttpOnly');
+  if (options.secure || options.sameSite === 'None') parts.push('Secure');
+  if (options.sameSite) parts.push(`SameSite=${options.sameSite}`);
+  return parts.join('; ');
+}
+
+/** Adds a `Set-Cookie` header to `res` (keeping any already there) and returns `res`. */
+export function setCookie(res: Response, name: string, value: string, options: CookieOptions = {}): Response {
+  const previous = res.headers.get('set-cookie');
+  const list = previous === undefined ? [] : Array.isArray(previous) ? previous : [previous];
+  res.headers.set('Set-Cookie', [...list, formatCookie(name, value, options)]);
+  return res;
+}
+
+/** Turns whatever a handler returned into a `Response`. */
+export function toResponse(result: HandlerResult): Response {
+  if (result === undefined || result === null) return response(204);
+  if (isResponse(result)) return result;
+  if (typeof result === 'string') {
+    const looksLikeHtml = /^\s*</.test(result);
+    return response(200, result, { 'Content-Type': looksLikeHtml ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8' });
+  }
+  if (Buffer.isBuffer(result)) return response(200, result, { 'Content-Type': 'application/octet-stream' });
+  return json(result);
+}
+
+/** A short error body in the format the client asked for: JSON for APIs, text otherwise. */
+export function errorResponse(status: number, message: string, wantsJson = true): Response {
+  return wantsJson ? json({ status: 'error', error: message }, status) : text(message + '\n', status);
+}
+
+export interface HeadOptions {
+  /** Close the connection after this response (`Connection: close`). */
+  close: boolean;
+  /** The request was HEAD: send the headers GET would, without a body. */
+  headRequest?: boolean;
+  /** The client speaks HTTP/1.0: it cannot read chunked bodies, so a stream ends with the connection. */
+  http10?: boolean;
+}
+
+// RFC 9110 §6.6.1: an origin server with a clock MUST send Date. Formatting it is costly, so cache it per second.
+let dateSecond = 0;
+let dateText = '';
+export function httpDate(now = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
+}
+
+/** Whether this status can carry a body (RFC 9110 §15.2, §15.3.5, §15.4.5). */
+export function bodyAllowed(status: number): boolean {
+  return status >= 200 && status !== 204 && status !== 304;
+}
+
+// A CR or LF in a header value would let a handler's input start a new header (response splitting).
+const UNSAFE_VALUE = /[\r\n\0]/;
+function headerLine(name: string, value: string): string {
+  if (UNSAFE_VALUE.test(value) || UNSAFE_VALUE.test(name)) throw new TypeError(`Header ${name} contains CR, LF or NUL`);
+  return `${name}: ${value}\r\n`;
+}
+
+/**
+ * Writes the status line and header block of `res`, ending with the blank line.
+ * It alone decides `Date`, `Content-Length` or `Transfer-Encoding`, and `Connection`.
+ * Returns the head and whether the body is sent chunked.
+ */
+export function serializeHead(res: Response, options: HeadOptions): { head: string; chunked: boolean; close: boolean } {
+  let close = options.close;
+  let head = `HTTP/1.1 ${res.status} ${statusText(res.status)}\r\nDate: ${httpDate()}\r\n`;
+  for (const [name, value] of res.headers) {
+    const key = name.toLowerCase();
+    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection' || key === 'date') continue;
+    if (Array.isArray(value)) for (const v of value) head += headerLine(name, v);
+    else head += headerLine(name, value);
+  }
+  let chunked = false;
+  const body = res.body;
+  if (!bodyAllowed(res.status)) {
+    // 204 and 1xx carry no Content-Length; a 304 may repeat the one GET would have sent.
+  } else if (body === null) {
+    head += 'Content-Length: 0\r\n';
+  } else if (Buffer.isBuffer(body)) {
+    head += `Content-Length: ${body.length}\r\n`;
+  } else if (options.http10) {
+    close = true; // an HTTP/1.0 client reads a streamed body until the connection closes
+  } else {
+    head += 'Transfer-Encoding: chunked\r\n';
+    chunked = !options.headRequest;
+  }
+  head += close ? 'Connection: close\r\n\r\n' : 'Connection: keep-alive\r\n\r\n';
+  return { head, chunked, close };
+}

@@ -1,0 +1,80 @@
+/**
+ * The router: a table of (method, path pattern) → handler with two operations, `add` and `match`.
+ * `match` tells "no such path" (404) apart from "path exists, wrong method" (405, with the allowed methods).
+ * Patterns are literal segments and `:name` parameters; `/x` and `/x/` are the same route.
+ * WeApRous kept routes in a dict keyed by `(method, path)` inside `weaprous.py`; this is that dict, grown up.
+ */
+
+export type Match<H> =
+  | { kind: 'found'; handler: H; params: Record<string, string> }
+  | { kind: 'not-found' }
+  | { kind: 'method-not-allowed'; allow: string[] };
+
+interface Route<H> {
+  segments: string[];
+  /** Static routes are looked up by exact path first, for speed. */
+  hasParams: boolean;
+  handlers: Map<string, H>;
+}
+
+/** `/channels/:name/` → ['channels', ':name'] */
+function splitPath(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+function routeKey(segments: string[]): string {
+  return '/' + segments.join('/');
+}
+
+export class Router<H> {
+  private readonly routes: Route<H>[] = [];
+  private readonly staticRoutes = new Map<string, Route<H>>();
+
+  /** Registers `handler` for `method` on `pattern`; throws if that exact pair is already taken. */
+  add(method: string, pattern: string, handler: H): void {
+    if (!pattern.startsWith('/')) throw new TypeError(`Route paths start with "/": ${pattern}`);
+    const segments = splitPath(pattern);
+    const key = routeKey(segments);
+    let route = this.routes.find((r) => routeKey(r.segments) === key);
+    if (!route) {
+      route = { segments, hasParams: segments.some((s) => s.startsWith(':')), handlers: new Map() };
+      this.routes.push(route);
+      if (!route.hasParams) this.staticRoutes.set(key, route);
+    }
+    const upper = method.toUpperCase();
+    if (route.handlers.has(upper)) throw new Error(`Route ${upper} ${pattern} is already registered`);
+    route.handlers.set(upper, handler);
+  }
+
+  /** Finds the handler for `method` and a decoded `path`: `match('GET', '/channels/general/')`. */
+  match(method: string, path: string): Match<H> {
+    const segments = splitPath(path);
+    const exact = this.staticRoutes.get(routeKey(segments));
+    const candidates = exact ? [exact] : this.routes.filter((r) => r.hasParams);
+    let allow: string[] | null = null;
+    for (const route of candidates) {
+      const params = matchSegments(route.segments, segments);
+      if (!params) continue;
+      const handler = route.handlers.get(method) ?? (method === 'HEAD' ? route.handlers.get('GET') : undefined);
+      if (handler) return { kind: 'found', handler, params };
+      allow ??= allowedMethods(route.handlers);
+    }
+    return allow ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };
+  }
+}
+
+function matchSegments(pattern: string[], path: string[]): Record<string, string> | null {
+  if (pattern.length !== path.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i].startsWith(':')) params[pattern[i].slice(1)] = path[i];
+    else if (pattern[i] !== path[i]) return null;
+  }
+  return params;
+}
+
+function allowedMethods<H>(handlers: Map<string, H>): string[] {
+  const methods = [...handlers.keys()];
+  if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
+  return methods.sort();
+}

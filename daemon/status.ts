@@ -1,0 +1,66 @@
+/**
+ * HTTP status codes and their reason phrases (RFC 9110 §15), and the one error type of the framework.
+ * WeApRous's Python original spelled each status line out by hand inside `response.py`; here they live
+ * in one table so every part of the daemon writes the same line.
+ */
+
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
+  100: 'Continue',
+  101: 'Switching Protocols',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  206: 'Partial Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  411: 'Length Required',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  417: 'Expectation Failed',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+};
+
+/** The reason phrase for `status`, or a generic one for codes not in the table. */
+export function statusText(status: number): string {
+  return STATUS_TEXT[status] ?? (status < 400 ? 'OK' : status < 500 ? 'Client Error' : 'Server Error');
+}
+
+/**
+ * An error a handler throws to answer with a status: `throw new HttpError(404, 'No such peer')`.
+ * The message reaches the client only for 4xx (`expose`); a 5xx sends the generic reason phrase,
+ * so internal details never leak.
+ */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly expose: boolean;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message?: string, headers: Record<string, string> = {}) {
+    super(message ?? statusText(status));
+    this.name = 'HttpError';
+    this.status = status;
+    this.expose = status < 500;
+    this.headers = headers;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The WeApRous application: routes registered with `addRoute` (or the `route` decorator), dispatched by
+ * `handle(request)`, a plain function a test can call with no network. `prepareAddress` and `run` put it
+ * on a socket through `backend.ts`. Ports WeApRous `daemon/weaprous.py` (class WeApRous).
+ */
+
+import { Router } from './router';
+import { HttpError } from './status';
+import { errorResponse, response, toResponse, type HandlerResult, type Response } from './response';
+import { parseQueryString, type Request } from './request';
+import { createBackend, type Backend, type BackendOptions } from './backend';
+
+export type Handler = (request: Request) => HandlerResult | Promise<HandlerResult>;
+
+export interface RouteOptions {
+  /** HTTP methods this handler answers; default `['GET']`. */
+  methods?: string[];
+}
+
+export class WeApRous {
+  private readonly router = new Router<Handler>();
+  private ip = '0.0.0.0';
+  private port = 8080;
+  /** Called with every error a handler throws that is not an `HttpError`; the client gets a generic 500. */
+  onError: (error: unknown, request: Request) => void = (error, request) => {
+    console.error(`[WeApRous] ${request.method} ${request.path} failed:`, error);
+  };
+
+  /** The one way a route is registered: `app.addRoute('POST', '/login', handler)`. */
+  addRoute(method: string | string[], path: string, handler: Handler): this {
+    for (const m of Array.isArray(method) ? method : [method]) this.router.add(m.toUpperCase(), path, handler);
+    return this;
+  }
+
+  /**
+   * Registers a route, Flask style. As a TypeScript decorator on a class method:
+   * `@app.route('/login', { methods: ['POST'] }) login(req: Request) { ... }`
+   * (an instance method is registered, bound to its object, when the object is constructed; a static
+   * method when the class is defined). As a plain call: `app.route('/hello')((req) => 'hi')`.
+   */
+  route(path: string, options: RouteOptions = {}) {
+    const methods = options.methods ?? ['GET'];
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return (target: any, context?: any, descriptor?: PropertyDescriptor): any => {
+      if (context && typeof context === 'object' && 'kind' in context) {
+        // TC39 decorator (TypeScript 5 default): register once the method has its `this`.
+        const app = this;
+        context.addInitializer(function (this: unknown) {
+          app.addRoute(methods, path, (target as Handler).bind(this));
+        });
+        return target;
+      }
+      if (descriptor && typeof descriptor.value === 'function') {
+        // Legacy `experimentalDecorators`: target is the prototype or the class; bind to it.
+        this.addRoute(methods, path, descriptor.value.bind(target));
+        return descriptor;
+      }
+      this.addRoute(methods, path, target as Handler);
+      return target;
+    };
+  }
+
+  /** Where `run()` will listen. Ports `prepare_address(ip, port)`. */
+  prepareAddress(ip: string, port: number): this {
+    this.ip = ip;
+    this.port = port;
+    return this;
+  }
+
+  /** Starts listening and resolves once the socket is bound. Ports `run()`. */
+  run(options: Partial<BackendOptions> = {}): Promise<Backend> {
+    return createBackend(this.ip, this.port, (request) => this.handle(request), options);
+  }
+
+  /**
+   * Answers one request: route it, decode its body, call the handler, turn the result into a `Response`.
+   * Never throws: a bad body is a 400, a failing handler a 500.
+   */
+  handle(request: Request): Response | Promise<Response> {
+    const match = this.router.match(request.method, request.path);
+    if (match.kind === 'not-found') return errorResponse(404, `No route for ${request.path}`, wantsJson(request));
+    if (match.kind === 'method-not-allowed') {
+      const res = errorResponse(405, `${request.method} is not allowed on ${request.path}; use ${match.allow.join(', ')}.`, wantsJson(request));
+      res.headers.set('Allow', match.allow.join(', '));
+      return res;
+    }
+    request.params = match.params;
+    const decoded = decodeBody(request);
+    if (decoded) return decoded;
+    try {
+      const result = match.handler(request);
+      if (result instanceof Promise) return result.then(toResponse, (error) => this.fromError(error, request));
+      return toResponse(result);
+    } catch (error) {
+      return this.fromError(error, request);
+    }
+  }
+
+  private fromError(error: unknown, request: Request): Response {
+    if (error instanceof HttpError) {
+      const res = errorResponse(error.status, error.expose ? error.message : 'Internal Server Error', wantsJson(request));
+      for (const [name, value] of Object.entries(error.headers)) res.headers.set(name, value);
+      return res;
+    }
+    this.onError(error, request);
+    return errorResponse(500, 'Internal Server Error', wantsJson(request));
+  }
+}
+
+/** Answer errors in JSON unless the client is plainly a browser asking for a page. */
+function wantsJson(request: Request): boolean {
+  const accept = request.headers.get('accept') ?? '';
+  return !accept.includes('text/html');
+}
+
+/** Fills `request.json` or `request.form` from the body; returns a 400 when the body does not parse. */
+function decodeBody(request: Request): Response | null {
+  if (request.body.length === 0) return null;
+  const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/json' || type.endsWith('+json')) {
+    try {
+      request.json = JSON.parse(request.body.toString('utf8'));
+    } catch (error) {
+      return errorResponse(400, `The body is not valid JSON: ${(error as Error).message}`);
+    }
+  } else if (type === 'application/x-www-form-urlencoded') {
+    const form = parseQueryString(request.body.toString('utf8'));
+    if (!form) return errorResponse(400, 'The form body has invalid percent-encoding.');
+    request.form = form;
+  }
+  return null;
+}
+
+export { response };
