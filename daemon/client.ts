@@ -1,0 +1,318 @@
+/**
+ * A small HTTP/1.1 client on `node:net`, so a peer can be a client as well as a server: it writes a
+ * request, parses the response with the same field rules as the server, and keeps connections open for
+ * the next request to the same host. WeApRous's Python peers used `urllib2.urlopen`, one connection per
+ * message; this has no Python twin.
+ */
+
+import { connect, type Socket } from 'node:net';
+import { CaseInsensitiveDict } from './dictionary';
+import { parseFieldLines } from './fields';
+import { newChunkedState, readChunkedBody, type ChunkedState } from './chunked';
+
+export interface ClientResponse {
+  status: number;
+  headers: CaseInsensitiveDict<string>;
+  body: Buffer;
+  text(): string;
+  json<T = unknown>(): T;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  /** Sent as JSON with `Content-Type: application/json`. */
+  json?: unknown;
+  timeoutMs?: number;
+}
+
+export interface ClientOptions {
+  /** Default time allowed for connecting plus the whole response. */
+  timeoutMs?: number;
+  /** Idle pooled connections are closed after this long (below the server's keep-alive timeout). */
+  idleMs?: number;
+  /** Largest response body accepted. */
+  maxBodyBytes?: number;
+}
+
+/** A failed request, with a sentence a person can act on: "Connection refused by 127.0.0.1:8000". */
+export class ClientError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'ClientError';
+  }
+}
+
+export type ResponseHeadResult =
+  | { kind: 'incomplete' }
+  | { kind: 'error'; reason: string }
+  | { kind: 'head'; status: number; reason: string; version: string; headers: CaseInsensitiveDict<string>; headLength: number };
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n', 'latin1');
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)$/;
+
+/** Parses `HTTP/1.1 200 OK\r\n...\r\n\r\n` at `offset` (RFC 9112 §4). */
+export function parseResponseHead(buf: Buffer, offset = 0, maxBytes = 64 * 1024): ResponseHeadResult {
+  const end = buf.indexOf(CRLF_CRLF, offset);
+  if (end === -1) return buf.length - offset > maxBytes ? { kind: 'error', reason: 'response head too large' } : { kind: 'incomplete' };
+  const lines = buf.toString('latin1', offset, end).split('\r\n');
+  const match = STATUS_LINE.exec(lines[0]);
+  if (!match) return { kind: 'error', reason: `invalid status line "${lines[0].slice(0, 40)}"` };
+  const fields = parseFieldLines(lines, 1, 200);
+  if ('status' in fields) return { kind: 'error', reason: fields.reason };
+  return {
+    kind: 'head', status: Number(match[1]), reason: match[2], version: lines[0].slice(0, 8),
+    headers: fields.headers, headLength: end + 4 - offset,
+  };
+}
+
+/** How a response body ends (RFC 9112 §6.3): no body, a length, chunked, or the connection closing. */
+export type ResponseFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' };
+
+export function responseFraming(method: string, status: number, headers: CaseInsensitiveDict<string>): ResponseFraming | null {
+  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return { kind: 'none' };
+  const te = headers.get('transfer-encoding');
+  if (te !== undefined) return te.toLowerCase().split(',').pop()!.trim() === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
+  const cl = headers.get('content-length');
+  if (cl === undefined) return { kind: 'close' };
+  if (!/^\d{1,15}$/.test(cl)) return null;
+  return Number(cl) === 0 ? { kind: 'none' } : { kind: 'length', length: Number(cl) };
+}
+
+function makeResponse(status: number, headers: CaseInsensitiveDict<string>, body: Buffer): ClientResponse {
+  return {
+    status, headers, body,
+    text: () => body.toString('utf8'),
+    json: <T>() => JSON.parse(body.toString('utf8')) as T,
+  };
+}
+
+export class HttpClient {
+  private readonly idle = new Map<string, Socket[]>();
+  private readonly timeoutMs: number;
+  private readonly idleMs: number;
+  private readonly maxBodyBytes: number;
+
+  constructor(options: ClientOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.idleMs = options.idleMs ?? 4_000;
+    this.maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  }
+
+  /** `await client.request('http://127.0.0.1:8000/get-list/')` */
+  async request(url: string, options: RequestOptions = {}): Promise<ClientResponse> {
+    const target = parseUrl(url);
+    const payload = encodeRequest(target, options);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const method = (options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET')).toUpperCase();
+    const pooled = this.takeIdle(target.key);
+    if (pooled) {
+      try {
+        return await this.exchange(pooled, target.key, method, payload, timeoutMs, true);
+      } catch (error) {
+        // A pooled connection the server had just closed: nothing was answered, so send it again on a fresh one.
+        if (!(error instanceof ClientError) || error.code !== 'STALE') throw error;
+      }
+    }
+    const socket = connect({ host: target.host, port: target.port });
+    socket.setNoDelay(true);
+    return this.exchange(socket, target.key, method, payload, timeoutMs, false);
+  }
+
+  /** Closes every pooled connection. */
+  close(): void {
+    for (const sockets of this.idle.values()) for (const socket of sockets) socket.destroy();
+    this.idle.clear();
+  }
+
+  private takeIdle(key: string): Socket | undefined {
+    const sockets = this.idle.get(key);
+    while (sockets && sockets.length > 0) {
+      const socket = sockets.pop()!;
+      socket.removeAllListeners('close');
+      socket.removeAllListeners('error');
+      socket.setTimeout(0);
+      if (!socket.destroyed) return socket;
+    }
+    return undefined;
+  }
+
+  private release(key: string, socket: Socket): void {
+    socket.removeAllListeners('data');
+    socket.removeAllListeners('end');
+    const list = this.idle.get(key) ?? [];
+    this.idle.set(key, list);
+    list.push(socket);
+    const drop = () => {
+      const i = list.indexOf(socket);
+      if (i !== -1) list.splice(i, 1);
+      socket.destroy();
+    };
+    socket.once('close', drop);
+    socket.once('error', drop);
+    socket.setTimeout(this.idleMs, drop);
+    socket.unref();
+  }
+
+  /** Writes one request on `socket` and reads its response. */
+  private exchange(socket: Socket, key: string, method: string, payload: Buffer, timeoutMs: number, reused: boolean): Promise<ClientResponse> {
+    socket.ref();
+    return new Promise((resolve, reject) => {
+      const reader = new ResponseReader(method, this.maxBodyBytes);
+      let settled = false;
+      const finish = (error: ClientError | null, response?: ClientResponse, keep = false) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.removeListener('error', onError);
+        socket.removeListener('close', onClose);
+        if (error) {
+          socket.destroy();
+          reject(error);
+        } else {
+          if (keep) this.release(key, socket);
+          else socket.destroy();
+          resolve(response!);
+        }
+      };
+      const onError = (error: NodeJS.ErrnoException) => finish(reused && reader.empty ? stale() : describe(error, key));
+      const onClose = () => {
+        const done = reader.finishOnClose();
+        if (done) finish(null, done);
+        else finish(reused && reader.empty ? stale() : new ClientError('ECONNRESET', `Connection to ${key} closed before the response was complete`));
+      };
+      const timer = setTimeout(() => finish(new ClientError('TIMEOUT', `No response from ${key} within ${timeoutMs} ms`)), timeoutMs);
+      socket.on('error', onError);
+      socket.on('close', onClose);
+      socket.on('data', (chunk: Buffer) => {
+        const result = reader.push(chunk);
+        if (result === null) return;
+        if (result instanceof ClientError) finish(result);
+        else finish(null, result.response, result.keepAlive);
+      });
+      socket.write(payload);
+    });
+  }
+}
+
+/** Accumulates response bytes until one whole response is there. */
+class ResponseReader {
+  private buffer: Buffer = Buffer.alloc(0);
+  private head: Extract<ResponseHeadResult, { kind: 'head' }> | null = null;
+  private framing: ResponseFraming | null = null;
+  private chunked: ChunkedState | null = null;
+
+  constructor(private readonly method: string, private readonly maxBodyBytes: number) {}
+
+  get empty(): boolean {
+    return this.buffer.length === 0 && this.head === null;
+  }
+
+  push(chunk: Buffer): { response: ClientResponse; keepAlive: boolean } | ClientError | null {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (this.head === null) {
+      const head = parseResponseHead(this.buffer);
+      if (head.kind === 'incomplete') return null;
+      if (head.kind === 'error') return new ClientError('BAD_RESPONSE', `Invalid response: ${head.reason}`);
+      if (head.status < 200) {
+        this.buffer = this.buffer.subarray(head.headLength); // 1xx interim response: the real one follows
+        return this.buffer.length > 0 ? this.push(Buffer.alloc(0)) : null;
+      }
+      this.head = head;
+      this.framing = responseFraming(this.method, head.status, head.headers);
+      if (!this.framing) return new ClientError('BAD_RESPONSE', 'Invalid Content-Length in response');
+    }
+    return this.readBody();
+  }
+
+  private readBody(): { response: ClientResponse; keepAlive: boolean } | ClientError | null {
+    const head = this.head!;
+    const start = head.headLength;
+    const framing = this.framing!;
+    if (framing.kind === 'close') {
+      return this.buffer.length - start > this.maxBodyBytes ? new ClientError('BAD_RESPONSE', 'Response body too large') : null;
+    }
+    let body: Buffer;
+    if (framing.kind === 'none') body = Buffer.alloc(0);
+    else if (framing.kind === 'length') {
+      if (framing.length > this.maxBodyBytes) return new ClientError('BAD_RESPONSE', 'Response body too large');
+      if (this.buffer.length < start + framing.length) return null;
+      body = this.buffer.subarray(start, start + framing.length);
+    } else {
+      this.chunked ??= newChunkedState(start);
+      const result = readChunkedBody(this.buffer, this.chunked, this.maxBodyBytes);
+      if (result.kind === 'incomplete') return null;
+      if (result.kind === 'error') return new ClientError('BAD_RESPONSE', `Invalid chunked response: ${result.error.reason}`);
+      body = result.body;
+    }
+    const connection = (head.headers.get('connection') ?? '').toLowerCase();
+    const keepAlive = head.version === 'HTTP/1.1' ? !connection.includes('close') : connection.includes('keep-alive');
+    return { response: makeResponse(head.status, head.headers, Buffer.from(body)), keepAlive };
+  }
+
+  /** A close-delimited body ends when the connection does. */
+  finishOnClose(): ClientResponse | null {
+    if (this.head === null || this.framing?.kind !== 'close') return null;
+    return makeResponse(this.head.status, this.head.headers, this.buffer.subarray(this.head.headLength));
+  }
+}
+
+interface Target {
+  host: string;
+  port: number;
+  key: string;
+  path: string;
+}
+
+function parseUrl(url: string): Target {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ClientError('BAD_URL', `"${url}" is not a URL; expected something like http://127.0.0.1:8000`);
+  }
+  if (parsed.protocol !== 'http:') throw new ClientError('BAD_URL', `Only http:// URLs are supported, not ${parsed.protocol}`);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(parsed.port || 80);
+  return { host, port, key: `${parsed.hostname}:${port}`, path: (parsed.pathname || '/') + parsed.search };
+}
+
+function encodeRequest(target: Target, options: RequestOptions): Buffer {
+  const method = (options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET')).toUpperCase();
+  const headers: Record<string, string> = { Host: target.key, ...options.headers };
+  let body: Buffer | null = null;
+  if (options.json !== undefined) {
+    body = Buffer.from(JSON.stringify(options.json), 'utf8');
+    headers['Content-Type'] ??= 'application/json';
+  } else if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : options.body;
+  }
+  if (body !== null || method === 'POST' || method === 'PUT') headers['Content-Length'] = String(body?.length ?? 0);
+  let head = `${method} ${target.path} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n]/.test(name + value)) throw new ClientError('BAD_HEADER', `Header ${name} contains a line break`);
+    head += `${name}: ${value}\r\n`;
+  }
+  head += '\r\n';
+  return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
+}
+
+function stale(): ClientError {
+  return new ClientError('STALE', 'pooled connection was closed by the server');
+}
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'Connection refused by',
+  ECONNRESET: 'Connection reset by',
+  EHOSTUNREACH: 'No route to',
+  ENETUNREACH: 'Network unreachable for',
+  ETIMEDOUT: 'Timed out connecting to',
+  ENOTFOUND: 'Unknown host',
+  EPIPE: 'Connection closed by',
+};
+
+function describe(error: NodeJS.ErrnoException, key: string): ClientError {
+  const code = error.code ?? 'ERROR';
+  return new ClientError(code, REASONS[code] ? `${REASONS[code]} ${key}` : `${error.message} (${key})`);
+}
