@@ -21,22 +21,22 @@ export interface Response {
 /** What a route handler may return. `undefined`/`null` means 204 No Content. */
 export type HandlerResult = Response | string | Buffer | object | null | undefined | void;
 
-/** Marks a value as a `Response` so `toResponse` can tell it apart from a JSON object with a `status` field. */
-const RESPONSE = Symbol('weaprous.response');
+/** The class behind every `Response` the helpers build, so `toResponse` can tell one from a JSON object with a `status` field. */
+class ResponseValue implements Response {
+  constructor(
+    public status: number,
+    public headers: CaseInsensitiveDict<string | string[]>,
+    public body: Body,
+  ) {}
+}
 
 /** `response(200, 'hello', { 'Content-Type': 'text/plain; charset=utf-8' })` */
 export function response(status: number, body: Body | string = null, headers: Record<string, string | string[]> = {}): Response {
-  const res: Response = {
-    status,
-    headers: new CaseInsensitiveDict(headers),
-    body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
-  };
-  Object.defineProperty(res, RESPONSE, { value: true });
-  return res;
+  return new ResponseValue(status, new CaseInsensitiveDict(headers), typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
 }
 
 export function isResponse(value: unknown): value is Response {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RESPONSE] === true;
+  return value instanceof ResponseValue;
 }
 
 /** `json({ status: 'ok' })` → 200 with `Content-Type: application/json; charset=utf-8`. */
