@@ -45,11 +45,13 @@ tmux kill-session -t "$SESSION" 2>/dev/null || true
 # (Bob finds Alice, Jack finds both). A pane whose program exits stays open so its last lines can be read.
 tmux new-session -d -s "$SESSION" -x 200 -y 50 "$tracker"
 tmux set-option -t "$SESSION" remain-on-exit on >/dev/null
-tmux split-window -h -t "$SESSION:0.0" "sleep 1.5; $(peer 5001 Alice)"
-tmux split-window -v -t "$SESSION:0.0" "sleep 3; $(peer 5002 Bob)"
-tmux split-window -v -t "$SESSION:0.2" "sleep 4.5; $(peer 5003 Jack)"
+# split-window puts the new pane right after its target, so the panes are numbered tracker, Alice, Bob, Jack
+# and the tiled layout places them like the reference document: tracker and Alice on top, Bob and Jack below.
+tmux split-window -t "$SESSION:0.0" "sleep 1.5; $(peer 5001 Alice)"
+tmux split-window -t "$SESSION:0.1" "sleep 3; $(peer 5002 Bob)"
+tmux split-window -t "$SESSION:0.2" "sleep 4.5; $(peer 5003 Jack)"
 tmux select-layout -t "$SESSION" tiled >/dev/null
-tmux select-pane -t "$SESSION:0.2"
+tmux select-pane -t "$SESSION:0.1"
 
 echo "Started tmux session '$SESSION': tracker (top left), Alice (top right), Bob (bottom left), Jack (bottom right)."
 echo "Move between panes with Ctrl+B then an arrow key; detach with Ctrl+B then D."
