@@ -55,6 +55,7 @@ export class HttpAdapter {
   private readonly queue: Slot[] = [];
   /** A streamed body is being written; later responses wait. */
   private streaming = false;
+  private stopStream: (() => void) | null = null;
   /** No more requests will be read: the client asked to close, sent garbage, or the server is draining. */
   private stopParsing = false;
   private clientEnded = false;
@@ -110,6 +111,7 @@ export class HttpAdapter {
 
   private onClose(): void {
     this.queue.length = 0;
+    this.stopStream?.();
     this.onClosed(this);
   }
 
@@ -243,10 +245,14 @@ export class HttpAdapter {
 
   /** Writes a streamed body chunk by chunk, waiting for 'drain' whenever the socket's buffer is full. */
   private async pump(body: AsyncIterable<Buffer | string>, chunked: boolean, close: boolean): Promise<void> {
+    const chunks = body[Symbol.asyncIterator]();
+    // If the client goes away, tell the producer (an event stream, say) so it can stop and clean up.
+    this.stopStream = () => void chunks.return?.().catch(() => {});
     try {
-      for await (const piece of body) {
-        if (this.socket.destroyed) break;
-        const data = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done || this.socket.destroyed) break;
+        const data = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
         if (data.length === 0) continue;
         if (chunked) for (const part of encodeChunk(data)) this.send(part);
         else this.send(data);
@@ -258,6 +264,8 @@ export class HttpAdapter {
       console.error('[WeApRous] streamed body failed:', error);
       this.socket.destroy();
       return;
+    } finally {
+      this.stopStream = null;
     }
     this.streaming = false;
     if (close) this.closeAfterWrite();
