@@ -1,0 +1,115 @@
+/**
+ * Hello-world throughput: the WeApRous daemon against Node's own node:http, in the same run, with the
+ * same load generator, keep-alive and pipelined. Each server runs in its own process; runs alternate
+ * daemon/node (ABBA order) so drift in a busy machine hits both alike. See docs/benchmarks.md.
+ * Usage: npm run bench -- [--seconds 10] [--warmup 2] [--rounds 2] [--connections 50] [--pipelining 10]
+ *        [--only keep-alive|pipelined] [--profile]
+ */
+
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { measure, type Scenario } from './load';
+import { caveats, runLine, summaryTable, type ScenarioRuns } from './report';
+import { assertHello, fetchHello, startServer, type ServerKind, type ServerProcess } from './spawn';
+
+interface Settings {
+  seconds: number;
+  warmup: number;
+  rounds: number;
+  connections: number;
+  pipelining: number;
+  profile: boolean;
+  /** Run only the scenarios whose name starts with this ('keep-alive' or 'pipelined'); '' runs both. */
+  only: string;
+}
+
+const USAGE = 'Usage: npm run bench -- [--seconds N] [--warmup N] [--rounds N] [--connections N] [--pipelining N] [--only keep-alive|pipelined] [--profile]\n' +
+  'Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_ROUNDS set the same numbers; flags win.';
+
+/** Reads flags, falling back on BENCH_* environment variables, then on the defaults the issue asks for. */
+function readSettings(argv: string[]): Settings {
+  const env = process.env;
+  const numbers: Record<string, number> = {
+    seconds: Number(env.BENCH_SECONDS ?? 10),
+    warmup: Number(env.BENCH_WARMUP ?? 2),
+    rounds: Number(env.BENCH_ROUNDS ?? 2),
+    connections: 50,
+    pipelining: 10,
+  };
+  let profile = false;
+  let only = '';
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    if (name === 'help' || name === 'h') exit(0, USAGE);
+    if (name === 'profile') profile = true;
+    else if (name === 'only' && ['keep-alive', 'pipelined'].includes(argv[i + 1])) only = argv[++i];
+    else if (name in numbers && argv[i].startsWith('--')) numbers[name] = Number(argv[++i]);
+    else exit(2, `Unknown option "${argv[i]}".\n${USAGE}`);
+  }
+  for (const [name, value] of Object.entries(numbers)) {
+    const min = name === 'warmup' ? 0 : 1;
+    if (!Number.isInteger(value) || value < min) exit(2, `--${name} must be a whole number of at least ${min}, not "${value}".\n${USAGE}`);
+  }
+  return { ...(numbers as Omit<Settings, 'profile' | 'only'>), profile, only };
+}
+
+function exit(code: number, message: string): never {
+  (code === 0 ? console.log : console.error)(message);
+  process.exit(code);
+}
+
+function scenarios(s: Settings): Scenario[] {
+  const all: Scenario[] = [
+    { name: `keep-alive ${s.connections} conns`, connections: s.connections, pipelining: 1, target: 1.2 },
+    { name: `pipelined ${s.connections}x${s.pipelining} deep`, connections: s.connections, pipelining: s.pipelining, target: 1.0 },
+  ];
+  return all.filter((scenario) => scenario.name.startsWith(s.only));
+}
+
+/** Starts both servers and checks that each answers `GET /` with 200 and the expected body. */
+async function startBoth(settings: Settings): Promise<Record<ServerKind, ServerProcess>> {
+  const profileDir = join(tmpdir(), 'weaprous-profiles');
+  const daemonFlags = settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const servers = { daemon: await startServer('daemon', daemonFlags), node: await startServer('node') };
+  for (const server of Object.values(servers)) {
+    const check = await fetchHello(server.port);
+    assertHello(server.kind, check);
+    console.log(`${server.kind.padEnd(6)} on port ${server.port}: ${check.bytes}-byte answer, ` +
+      `headers ${check.head.split('\r\n').slice(1).map((line) => line.split(':')[0]).join(', ')}`);
+  }
+  if (settings.profile) console.log(`The daemon writes a CPU profile to ${profileDir} when it stops.`);
+  return servers;
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings(process.argv.slice(2));
+  const command = `npm run bench -- --seconds ${settings.seconds} --warmup ${settings.warmup} --rounds ${settings.rounds}` +
+    ` --connections ${settings.connections} --pipelining ${settings.pipelining}` +
+    `${settings.only ? ` --only ${settings.only}` : ''}${settings.profile ? ' --profile' : ''}`;
+  console.log(`Command: ${command}`);
+  console.log(`Node ${process.version}, autocannon, ${settings.warmup} s warm-up + ${settings.seconds} s per run, ${settings.rounds} rounds\n`);
+  const servers = await startBoth(settings);
+  const results: ScenarioRuns[] = [];
+  try {
+    for (const scenario of scenarios(settings)) {
+      const entry: ScenarioRuns = { scenario, runs: { daemon: [], node: [] } };
+      results.push(entry);
+      for (let round = 1; round <= settings.rounds; round++) {
+        // ABBA: daemon first in odd rounds, node first in even ones, so a trend in machine load evens out.
+        const order: ServerKind[] = round % 2 === 1 ? ['daemon', 'node'] : ['node', 'daemon'];
+        for (const kind of order) {
+          const run = await measure(servers[kind], scenario, settings.seconds, settings.warmup);
+          entry.runs[kind].push(run);
+          console.log(runLine(scenario, kind, round, run));
+        }
+      }
+    }
+  } finally {
+    await Promise.all([servers.daemon.stop(), servers.node.stop()]);
+  }
+  console.log(`\n${summaryTable(results)}\n`);
+  for (const note of caveats(results)) console.log(`Note: ${note}`);
+  console.log(`Reproduce with: ${command}`);
+}
+
+main().catch((error: Error) => exit(1, `Benchmark failed: ${error.message}`));

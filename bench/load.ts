@@ -1,0 +1,68 @@
+/**
+ * One measured run: autocannon (an HTTP/1.1 load generator, driven here as a library) sends `GET /` to a
+ * server in another process over a fixed number of keep-alive connections, optionally pipelined, first
+ * for a warm-up that is thrown away, then for the measured seconds. Benchmark tooling; no WeApRous twin.
+ */
+
+import autocannon from 'autocannon';
+import type { ServerProcess } from './spawn';
+
+export interface Scenario {
+  name: string;
+  connections: number;
+  /** Requests each connection sends before waiting for an answer; 1 is plain keep-alive. */
+  pipelining: number;
+  /** The daemon's requests/s divided by Node's that this scenario aims for. */
+  target: number;
+}
+
+export interface RunResult {
+  requestsPerSecond: number;
+  /** Latency percentiles of the 2xx responses, in milliseconds (autocannon's 1 ms resolution). */
+  p50: number;
+  p99: number;
+  /** Every answer that was not 2xx, every connection error and every timeout. */
+  problems: { non2xx: number; errors: number; timeouts: number };
+  /** CPU time used during the measured seconds, as a share of one core (1 = one core busy all the time). */
+  serverCpu: number;
+  generatorCpu: number;
+}
+
+function fire(port: number, scenario: Scenario, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections: scenario.connections,
+    pipelining: scenario.pipelining,
+    duration: seconds,
+  });
+}
+
+/** Warms `server` up for `warmupSeconds`, then measures for `seconds`. */
+export async function measure(server: ServerProcess, scenario: Scenario, seconds: number, warmupSeconds: number): Promise<RunResult> {
+  if (warmupSeconds > 0) await fire(server.port, scenario, warmupSeconds);
+  const serverBefore = await server.cpuMicros();
+  const generatorBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const result = await fire(server.port, scenario, seconds);
+  const wallMicros = Number(process.hrtime.bigint() - started) / 1000;
+  const generatorUsed = process.cpuUsage(generatorBefore);
+  const serverUsed = (await server.cpuMicros()) - serverBefore;
+  return {
+    requestsPerSecond: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    problems: { non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts },
+    serverCpu: serverUsed / wallMicros,
+    generatorCpu: (generatorUsed.user + generatorUsed.system) / wallMicros,
+  };
+}
+
+/** A short sentence when the run had failures, or '' when every answer was a 2xx. */
+export function describeProblems(run: RunResult): string {
+  const { non2xx, errors, timeouts } = run.problems;
+  const parts: string[] = [];
+  if (non2xx) parts.push(`${non2xx} non-2xx`);
+  if (errors) parts.push(`${errors} errors`);
+  if (timeouts) parts.push(`${timeouts} timeouts`);
+  return parts.join(', ');
+}
