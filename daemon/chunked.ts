@@ -20,10 +20,12 @@ export interface ChunkedState {
   remaining: number;
   /** Keep the data (a server reading a body) or only find where the body ends (a proxy streaming it). */
   collect: boolean;
+  /** Bytes of chunk extensions and trailer fields so far: they count against no body limit, so cap them. */
+  metaBytes: number;
 }
 
 export function newChunkedState(offset: number, collect = true): ChunkedState {
-  return { pos: offset, pieces: [], size: 0, phase: 'size', remaining: 0, collect };
+  return { pos: offset, pieces: [], size: 0, phase: 'size', remaining: 0, collect, metaBytes: 0 };
 }
 
 type Result =
@@ -32,6 +34,9 @@ type Result =
   | { kind: 'body'; body: Buffer; end: number };
 
 const MAX_LINE = 4096;
+// Extensions and trailers are read and thrown away; without a cap, 1-byte chunks carrying 4 KiB of
+// extensions each would make a 1 MiB body cost 4 GiB of buffer (the attack behind CVE-2024-22019).
+const MAX_METADATA = 16 * 1024;
 // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), values token or quoted-string.
 const CHUNK_EXT = /^(?:[ \t]*;[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)*$/;
 
@@ -60,12 +65,17 @@ export function readChunkedBody(buf: Buffer, state: ChunkedState, maxBodyBytes: 
     if (state.phase === 'trailer') {
       state.pos = line.next;
       if (line.text === '') return finish(buf, state);
+      state.metaBytes += line.text.length + 2;
+      if (state.metaBytes > MAX_METADATA) return fail('TRAILERS_TOO_LARGE', `The trailer fields exceed ${MAX_METADATA} bytes.`, 431);
       const trailer = parseFieldLines([line.text], 0, 1);
       if ('status' in trailer) return { kind: 'error', error: { status: 400, code: trailer.code, reason: trailer.reason } };
       continue;
     }
     const size = parseChunkSize(line.text);
     if (size === null) return fail('INVALID_CHUNK_SIZE', 'A chunk size must be hexadecimal, optionally followed by ";extensions".');
+    const extension = line.text.indexOf(';');
+    if (extension !== -1) state.metaBytes += line.text.length - extension;
+    if (state.metaBytes > MAX_METADATA) return fail('CHUNK_EXTENSIONS_TOO_LARGE', `The chunk extensions exceed ${MAX_METADATA} bytes.`, 413);
     state.size += size;
     if (state.size > maxBodyBytes) return fail('BODY_TOO_LARGE', `The body exceeds the limit of ${maxBodyBytes} bytes.`, 413);
     state.pos = line.next;

@@ -46,7 +46,8 @@ export class CaseInsensitiveDict<V = string> implements Iterable<[string, V]> {
 
   /** A plain object keyed by lower-case names, handy for logging and JSON. */
   toJSON(): Record<string, V> {
-    const out: Record<string, V> = {};
+    // No prototype, so a header a client names "__proto__" is kept as data instead of dropped.
+    const out: Record<string, V> = Object.create(null);
     for (const [key, { value }] of this.items) out[key] = value;
     return out;
   }

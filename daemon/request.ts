@@ -100,8 +100,9 @@ export function parseHead(buf: Buffer, offset = 0, limits: ParserLimits = DEFAUL
   while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
 
   const end = buf.indexOf(CRLF_CRLF, start);
-  if (end === -1) return incompleteHead(buf, start, limits);
-  if (end + 4 - start > limits.maxHeaderBytes) {
+  if (end === -1) return incompleteHead(buf, offset, start, limits);
+  // Count from `offset`, empty lines included, so endless CRLFs cannot grow the buffer without limit.
+  if (end + 4 - offset > limits.maxHeaderBytes) {
     return fail(431, 'HEADER_OVERFLOW', `The request line and headers exceed ${limits.maxHeaderBytes} bytes.`);
   }
 
@@ -140,8 +141,8 @@ export function parseHead(buf: Buffer, offset = 0, limits: ParserLimits = DEFAUL
 }
 
 /** The blank line is not here yet: decide between "wait" and "this can never become valid". */
-function incompleteHead(buf: Buffer, start: number, limits: ParserLimits): HeadResult {
-  if (buf.length - start > limits.maxHeaderBytes) {
+function incompleteHead(buf: Buffer, offset: number, start: number, limits: ParserLimits): HeadResult {
+  if (buf.length - offset > limits.maxHeaderBytes) {
     return fail(431, 'HEADER_OVERFLOW', `The request line and headers exceed ${limits.maxHeaderBytes} bytes.`);
   }
   // A bare LF or CR will never be followed by a valid CRLFCRLF: refuse now instead of waiting for a timeout.

@@ -78,10 +78,15 @@ export interface CookieOptions {
 // cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE, comma, semicolon and backslash (RFC 6265 §4.1.1).
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
+// path-value and domain: any CHAR but controls and ";", which would start an attribute of its own.
+const COOKIE_ATTRIBUTE = /^[^\x00-\x1f\x7f;]*$/;
 
 /** Formats one `Set-Cookie` value: `auth=true; Path=/; HttpOnly; SameSite=Lax`. */
 export function formatCookie(name: string, value: string, options: CookieOptions = {}): string {
   if (!COOKIE_NAME.test(name)) throw new TypeError(`Invalid cookie name: ${name}`);
+  for (const attribute of [options.path, options.domain]) {
+    if (attribute !== undefined && !COOKIE_ATTRIBUTE.test(attribute)) throw new TypeError(`Invalid cookie path or domain: ${attribute}`);
+  }
   const encoded = COOKIE_VALUE.test(value) ? value : encodeURIComponent(value);
   const parts = [`${name}=${encoded}`];
   if (options.path) parts.push(`Path=${options.path}`);

@@ -50,16 +50,18 @@ export class Router<H> {
   match(method: string, path: string): Match<H> {
     const segments = splitPath(path);
     const exact = this.staticRoutes.get(routeKey(segments));
-    const candidates = exact ? [exact] : this.routes.filter((r) => r.hasParams);
-    let allow: string[] | null = null;
-    for (const route of candidates) {
-      const params = matchSegments(route.segments, segments);
+    const handler = exact && handlerFor(exact, method);
+    if (handler) return { kind: 'found', handler, params: {} };
+    // Then the parameter routes: `POST /users/new` must not hide `GET /users/:id`.
+    const allow = new Set<string>(exact ? allowedMethods(exact.handlers) : []);
+    for (const route of this.routes) {
+      const params = route.hasParams ? matchSegments(route.segments, segments) : null;
       if (!params) continue;
-      const handler = route.handlers.get(method) ?? (method === 'HEAD' ? route.handlers.get('GET') : undefined);
+      const handler = handlerFor(route, method);
       if (handler) return { kind: 'found', handler, params };
-      allow ??= allowedMethods(route.handlers);
+      for (const m of allowedMethods(route.handlers)) allow.add(m);
     }
-    return allow ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };
+    return allow.size > 0 ? { kind: 'method-not-allowed', allow: [...allow].sort() } : { kind: 'not-found' };
   }
 }
 
@@ -71,6 +73,10 @@ function matchSegments(pattern: string[], path: string[]): Record<string, string
     else if (pattern[i] !== path[i]) return null;
   }
   return params;
+}
+
+function handlerFor<H>(route: Route<H>, method: string): H | undefined {
+  return route.handlers.get(method) ?? (method === 'HEAD' ? route.handlers.get('GET') : undefined);
 }
 
 function allowedMethods<H>(handlers: Map<string, H>): string[] {

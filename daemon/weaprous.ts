@@ -5,7 +5,7 @@
  */
 
 import { Router } from './router';
-import { HttpError } from './status';
+import { HttpError, statusText } from './status';
 import { errorResponse, response, toResponse, type HandlerResult, type Response } from './response';
 import { parseQueryString, type Request } from './request';
 import { createBackend, type Backend, type BackendOptions } from './backend';
@@ -98,7 +98,7 @@ export class WeApRous {
 
   private fromError(error: unknown, request: Request): Response {
     if (error instanceof HttpError) {
-      const res = errorResponse(error.status, error.expose ? error.message : 'Internal Server Error', wantsJson(request));
+      const res = errorResponse(error.status, error.expose ? error.message : statusText(error.status), wantsJson(request));
       for (const [name, value] of Object.entries(error.headers)) res.headers.set(name, value);
       return res;
     }

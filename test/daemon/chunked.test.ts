@@ -1,0 +1,132 @@
+/**
+ * The chunked transfer coding (RFC 9112 §7.1): the resumable decoder, fed whole and byte by byte, and
+ * the encoder used for streamed responses. Tests for `daemon/chunked.ts` (no WeApRous twin).
+ */
+
+import { expect } from 'chai';
+import { encodeChunk, LAST_CHUNK, newChunkedState, readChunkedBody } from '../../daemon/chunked';
+
+const LIMIT = 1024 * 1024;
+
+function bytes(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
+}
+
+/** Decodes `text` in one call from offset 0; returns the body as text, or the error code. */
+function decode(text: string, limit = LIMIT): string {
+  const result = readChunkedBody(bytes(text), newChunkedState(0), limit);
+  if (result.kind === 'body') {
+    expect(result.end).to.equal(text.length);
+    return result.body.toString('latin1');
+  }
+  return result.kind === 'error' ? `${result.error.status} ${result.error.code}` : 'incomplete';
+}
+
+describe('readChunkedBody()', () => {
+  it('joins the data of every chunk', () => {
+    expect(decode('3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n')).to.equal('abcdefg');
+  });
+
+  it('reads upper- and lower-case hex sizes', () => {
+    expect(decode('A\r\n0123456789\r\nb\r\n0123456789a\r\n0\r\n\r\n')).to.equal('01234567890123456789a');
+  });
+
+  it('returns an empty body for the last chunk alone', () => {
+    expect(decode('0\r\n\r\n')).to.equal('');
+  });
+
+  it('skips extensions with token and quoted-string values', () => {
+    expect(decode('3;a=b;c;d="x;\\"y"\r\nabc\r\n0;end\r\n\r\n')).to.equal('abc');
+  });
+
+  it('reads past trailer fields', () => {
+    expect(decode('3\r\nabc\r\n0\r\nExpires: never\r\nX-Sum: 1\r\n\r\n')).to.equal('abc');
+  });
+
+  it('starts at the state offset and stops at the end of the body, leaving what follows', () => {
+    const text = 'HEAD' + '2\r\nhi\r\n0\r\n\r\n' + 'NEXT';
+    const result = readChunkedBody(bytes(text), newChunkedState(4), LIMIT);
+    if (result.kind !== 'body') throw new Error(result.kind);
+    expect(result.body.toString()).to.equal('hi');
+    expect(text.slice(result.end)).to.equal('NEXT');
+  });
+
+  it('finds the end without keeping the data when collect is false (a proxy streaming the body)', () => {
+    const result = readChunkedBody(bytes('3\r\nabc\r\n0\r\n\r\n'), newChunkedState(0, false), LIMIT);
+    expect(result.kind === 'body' && result.body.length).to.equal(0);
+    expect(result.kind === 'body' && result.end).to.equal(13);
+  });
+
+  it('returns incomplete at every split, then the body, when fed one byte more each time', () => {
+    const text = '5;ext="a b"\r\nhello\r\n1\r\n \r\n6\r\nworld!\r\n0\r\nTrailer: yes\r\n\r\n';
+    const whole = bytes(text);
+    const state = newChunkedState(0);
+    for (let cut = 0; cut < whole.length; cut++) {
+      expect(readChunkedBody(whole.subarray(0, cut), state, LIMIT).kind, `cut at byte ${cut}`).to.equal('incomplete');
+    }
+    const result = readChunkedBody(whole, state, LIMIT);
+    expect(result.kind === 'body' && result.body.toString()).to.equal('hello world!');
+  });
+
+  it('gives the same body from a fresh state at every split point', () => {
+    const text = '4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n';
+    const whole = bytes(text);
+    for (let cut = 0; cut < whole.length; cut++) {
+      const state = newChunkedState(0);
+      expect(readChunkedBody(whole.subarray(0, cut), state, LIMIT).kind).to.equal('incomplete');
+      const result = readChunkedBody(whole, state, LIMIT);
+      expect(result.kind === 'body' && result.body.toString(), `cut at byte ${cut}`).to.equal('wikipedia');
+    }
+  });
+
+  describe('refuses', () => {
+    const cases: Array<[string, string, string]> = [
+      ['a size that is not hex', 'xyz\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['an empty size line', '\r\nabc\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['a size of more than 12 hex digits', '0000000000001\r\na\r\n0\r\n\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['an extension without a name', '3;=x\r\nabc\r\n0\r\n\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['an unterminated quoted extension value', '3;a="x\r\nabc\r\n0\r\n\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['data not followed by CRLF', '3\r\nabcd\r\n0\r\n\r\n', '400 INVALID_CHUNK'],
+      ['a bare LF ending a size line', '3\nabc\r\n0\r\n\r\n', '400 LF_EXPECTED'],
+      ['a bare CR in a size line', '3\rx\r\nabc\r\n', '400 CR_EXPECTED'],
+      ['a size line longer than 4 KiB with no end in sight', '1' + ' '.repeat(5000), '400 INVALID_CHUNK'],
+      ['an obs-folded trailer', '0\r\nX: a\r\n b\r\n\r\n', '400 OBSOLETE_LINE_FOLDING'],
+    ];
+    for (const [what, text, expected] of cases) {
+      it(what, () => {
+        expect(decode(text)).to.equal(expected);
+      });
+    }
+
+    it('a body over the limit with 413 before the oversized chunk data arrives', () => {
+      expect(decode('b\r\n', 10)).to.equal('413 BODY_TOO_LARGE');
+      expect(decode('5\r\nabcde\r\n5\r\nabcde\r\n0\r\n\r\n', 10)).to.equal('abcdeabcde');
+      expect(decode('5\r\nabcde\r\n6\r\n', 10)).to.equal('413 BODY_TOO_LARGE');
+    });
+
+    it('more than 16 KiB of chunk extensions with 413', () => {
+      const chunk = `1;n=${'v'.repeat(2000)}\r\nx\r\n`;
+      expect(decode(chunk.repeat(8) + '0\r\n\r\n')).to.equal('x'.repeat(8));
+      expect(decode(chunk.repeat(9))).to.equal('413 CHUNK_EXTENSIONS_TOO_LARGE');
+    });
+
+    it('more than 16 KiB of trailer fields with 431', () => {
+      const trailers = Array.from({ length: 20 }, (_, i) => `X-${i}: ${'t'.repeat(1000)}\r\n`).join('');
+      expect(decode('0\r\n' + trailers)).to.equal('431 TRAILERS_TOO_LARGE');
+    });
+  });
+});
+
+describe('encodeChunk()', () => {
+  it('frames data as hex size, CRLF, data, CRLF', () => {
+    const data = Buffer.from('x'.repeat(26));
+    expect(Buffer.concat(encodeChunk(data)).toString()).to.equal('1a\r\n' + 'x'.repeat(26) + '\r\n');
+  });
+
+  it('round-trips through the decoder with LAST_CHUNK', () => {
+    const pieces = ['hello', ' ', 'world', '\u00e9\u4e16'].map((s) => Buffer.from(s, 'utf8'));
+    const wire = Buffer.concat([...pieces.flatMap(encodeChunk), LAST_CHUNK]);
+    const result = readChunkedBody(wire, newChunkedState(0), LIMIT);
+    expect(result.kind === 'body' && result.body.toString('utf8')).to.equal('hello world\u00e9\u4e16');
+  });
+});
