@@ -132,6 +132,7 @@ export class HttpClient {
       const socket = sockets.pop()!;
       socket.removeAllListeners('close');
       socket.removeAllListeners('error');
+      socket.removeAllListeners('timeout');
       socket.setTimeout(0);
       if (!socket.destroyed) return socket;
     }
