@@ -1,7 +1,8 @@
 /**
  * The router: a table of (method, path pattern) → handler with two operations, `add` and `match`.
  * `match` tells "no such path" (404) apart from "path exists, wrong method" (405, with the allowed methods).
- * Patterns are literal segments and `:name` parameters; `/x` and `/x/` are the same route.
+ * Patterns are literal segments, `:name` parameters and a final `*name` that takes the rest of the path
+ * (`/static/*file` matches `/static/css/site.css` with `file = 'css/site.css'`); `/x` and `/x/` are the same route.
  * WeApRous kept routes in a dict keyed by `(method, path)` inside `weaprous.py`; this is that dict, grown up.
  */
 
@@ -37,7 +38,9 @@ export class Router<H> {
     const key = routeKey(segments);
     let route = this.routes.find((r) => routeKey(r.segments) === key);
     if (!route) {
-      route = { segments, hasParams: segments.some((s) => s.startsWith(':')), handlers: new Map() };
+      const wildcard = segments.findIndex((s) => s.startsWith('*'));
+      if (wildcard !== -1 && wildcard !== segments.length - 1) throw new TypeError(`"*" must be the last segment: ${pattern}`);
+      route = { segments, hasParams: segments.some((s) => s.startsWith(':') || s.startsWith('*')), handlers: new Map() };
       this.routes.push(route);
       if (!route.hasParams) this.staticRoutes.set(key, route);
     }
@@ -66,10 +69,12 @@ export class Router<H> {
 }
 
 function matchSegments(pattern: string[], path: string[]): Record<string, string> | null {
-  if (pattern.length !== path.length) return null;
+  const rest = pattern.length > 0 && pattern[pattern.length - 1].startsWith('*');
+  if (rest ? path.length < pattern.length - 1 : pattern.length !== path.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i].startsWith(':')) params[pattern[i].slice(1)] = path[i];
+    if (pattern[i].startsWith('*')) params[pattern[i].slice(1)] = path.slice(i).join('/');
+    else if (pattern[i].startsWith(':')) params[pattern[i].slice(1)] = path[i];
     else if (pattern[i] !== path[i]) return null;
   }
   return params;

@@ -78,17 +78,10 @@ export function serveStatic(request: Request, options: StaticOptions): Promise<R
   return serveFile(options.root, request.path.slice(prefix.length), request, options);
 }
 
-/**
- * Registers GET (and so HEAD) routes `prefix/:p1`, `prefix/:p1/:p2`, ... up to `maxDepth` folders deep,
- * all answered by `serveStatic`. The router has no wildcard, so one route per depth stands in for `/static/*`.
- */
-export function staticRoutes(app: WeApRous, options: StaticOptions & { maxDepth?: number }): WeApRous {
+/** Registers one GET (and so HEAD) route, `prefix/*file`, answered by `serveStatic`. */
+export function staticRoutes(app: WeApRous, options: StaticOptions): WeApRous {
   const base = options.prefix.endsWith('/') ? options.prefix : options.prefix + '/';
-  const params: string[] = [];
-  for (let depth = 1; depth <= (options.maxDepth ?? 6); depth++) {
-    params.push(`:p${depth}`);
-    app.addRoute('GET', base + params.join('/'), (request) => serveStatic(request, options));
-  }
+  app.addRoute('GET', base + '*file', (request) => serveStatic(request, options));
   return app;
 }
 
