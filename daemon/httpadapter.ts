@@ -66,6 +66,8 @@ export class HttpAdapter {
   private corked = false;
   private requestStartedAt = 0;
   private lastActive = Date.now();
+  /** The request being read asked for `100 Continue` and has not had it yet. */
+  private continueOwed = false;
 
   constructor(
     private readonly socket: Socket,
@@ -155,9 +157,16 @@ export class HttpAdapter {
     this.head = result.head;
     this.headLength = result.headLength;
     this.bodyState = newBodyState();
-    // Only when nothing is queued: a 100 must not overtake the answers to earlier pipelined requests.
-    if (result.head.expectContinue && this.queue.length === 0 && !this.streaming) this.socket.write(CONTINUE);
+    this.continueOwed = result.head.expectContinue;
+    this.sendOwedContinue();
     return true;
+  }
+
+  /** A 100 must not overtake the answers to earlier pipelined requests, so it waits until they are out. */
+  private sendOwedContinue(): void {
+    if (!this.continueOwed || this.head === null || this.queue.length > 0 || this.streaming || this.socket.destroyed) return;
+    this.continueOwed = false;
+    this.socket.write(CONTINUE);
   }
 
   private dispatch(request: Request): void {
@@ -193,7 +202,7 @@ export class HttpAdapter {
     this.stopParsing = true;
     this.head = null;
     this.buffer = EMPTY;
-    this.lingeringSince = Date.now();
+    // Lingering starts in closeAfterWrite, once this answer is out: answers queued before it may take a while.
     const res = errorResponse(error.status, error.reason);
     this.queue.push({ method: 'GET', http10: false, close: true, response: res });
     this.flush();
@@ -209,6 +218,7 @@ export class HttpAdapter {
       if (this.write(slot, close)) return;
     }
     this.lastActive = Date.now();
+    this.sendOwedContinue();
     if (this.pausedForQueue && this.queue.length < this.options.maxPipelined) {
       this.pausedForQueue = false;
       this.resumeIfAllowed();
@@ -314,6 +324,11 @@ export class HttpAdapter {
   /** Called about once a second by the backend: enforce the header, body and keep-alive timeouts. */
   checkTimeouts(now: number): void {
     if (this.socket.destroyed) return;
+    if (this.socket.writableLength > 0) {
+      // Still handing an answer to a slow reader: that is activity, and destroying now would cut it short.
+      this.lastActive = now;
+      if (this.lingeringSince) this.lingeringSince = now;
+    }
     if (this.lingeringSince) {
       if (now - this.lingeringSince > this.options.lingerMs) this.socket.destroy();
       return;

@@ -27,13 +27,18 @@ export interface CollectOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-type Parsed = { kind: 'incomplete' } | { kind: 'response'; response: RawResponse; consumed: number };
+/** `need`, when known, is how many bytes must be buffered before parsing again can succeed. */
+type Parsed = { kind: 'incomplete'; need?: number } | { kind: 'response'; response: RawResponse; consumed: number };
+const EMPTY = Buffer.alloc(0);
 
 /** One client connection that keeps every byte it receives until a test reads it. */
 export class RawConnection {
-  /** Bytes received and not yet parsed into a response. */
-  private pending: Buffer = Buffer.alloc(0);
-  /** Every byte received, for error messages. */
+  /** Bytes received and not yet parsed into a response; joined only when parsed, so large bodies stay linear. */
+  private pieces: Buffer[] = [];
+  private pendingLength = 0;
+  /** Don't try to parse again before this many bytes are pending (the rest of a known-length body). */
+  private wanted = 0;
+  /** Every byte received. */
   received = 0;
   closed = false;
   private readonly listeners = new Set<() => void>();
@@ -41,8 +46,9 @@ export class RawConnection {
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       this.received += chunk.length;
-      this.pending = Buffer.concat([this.pending, chunk]);
-      this.notify();
+      this.pieces.push(chunk);
+      this.pendingLength += chunk.length;
+      if (this.pendingLength >= this.wanted) this.notify();
     });
     socket.on('error', () => {}); // a reset shows up as 'close'; tests assert on what arrived
     socket.on('close', () => {
@@ -92,9 +98,10 @@ export class RawConnection {
     return this.waitFor(options.timeoutMs, () => {
       while (responses.length < count) {
         const noBody = methods[0] === 'HEAD';
-        const parsed = parseResponse(this.pending, noBody, this.closed);
+        const parsed = parseResponse(this.unparsed(), noBody, this.closed);
+        this.wanted = parsed.kind === 'incomplete' ? parsed.need ?? 0 : 0;
         if (parsed.kind === 'incomplete') break;
-        this.pending = this.pending.subarray(parsed.consumed);
+        this.consume(parsed.consumed);
         responses.push(parsed.response);
         if (parsed.response.status >= 200) methods.shift();
       }
@@ -107,7 +114,8 @@ export class RawConnection {
   async read(count: number, options: CollectOptions = {}): Promise<RawResponse[]> {
     const { responses } = await this.collect(count, options);
     if (responses.length < count) {
-      throw new Error(`Connection closed after ${responses.length} of ${count} responses; unparsed: ${JSON.stringify(this.pending.toString('latin1').slice(0, 200))}`);
+      const unparsed = this.unparsed().toString('latin1', 0, 200);
+      throw new Error(`Connection closed after ${responses.length} of ${count} responses; unparsed: ${JSON.stringify(unparsed)}`);
     }
     return responses;
   }
@@ -124,7 +132,14 @@ export class RawConnection {
 
   /** Bytes received but not parsed as a response yet. */
   unparsed(): Buffer {
-    return this.pending;
+    if (this.pieces.length > 1) this.pieces = [Buffer.concat(this.pieces)];
+    return this.pieces[0] ?? EMPTY;
+  }
+
+  private consume(length: number): void {
+    const rest = this.unparsed().subarray(length);
+    this.pieces = rest.length > 0 ? [rest] : [];
+    this.pendingLength = rest.length;
   }
 
   private waitFor<T>(timeoutMs = DEFAULT_TIMEOUT_MS, check: () => T | null, describe: () => string): Promise<T> {
@@ -196,7 +211,7 @@ export function parseResponse(buf: Buffer, noBody = false, atEof = false): Parse
   if (headers['transfer-encoding'] !== undefined) return parseChunked(buf, start, head);
   if (headers['content-length'] !== undefined) {
     const length = Number(headers['content-length']);
-    if (buf.length < start + length) return { kind: 'incomplete' };
+    if (buf.length < start + length) return { kind: 'incomplete', need: start + length };
     return { kind: 'response', response: { ...head, body: buf.subarray(start, start + length), framing: 'length' }, consumed: start + length };
   }
   if (!atEof) return { kind: 'incomplete' };
@@ -214,7 +229,7 @@ function parseChunked(buf: Buffer, start: number, head: Omit<RawResponse, 'body'
     if (Number.isNaN(size)) throw new Error(`Bad chunk size line: ${JSON.stringify(buf.toString('latin1', pos, lineEnd))}`);
     pos = lineEnd + 2;
     if (size === 0) break;
-    if (buf.length < pos + size + 2) return { kind: 'incomplete' };
+    if (buf.length < pos + size + 2) return { kind: 'incomplete', need: pos + size + 2 };
     pieces.push(buf.subarray(pos, pos + size));
     if (buf.toString('latin1', pos + size, pos + size + 2) !== '\r\n') throw new Error('Chunk data not followed by CRLF');
     pos += size + 2;

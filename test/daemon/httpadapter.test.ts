@@ -1,0 +1,467 @@
+/**
+ * The connection layer over real sockets: a backend on port 0 and raw TCP clients that write byte-exact
+ * requests. Keep-alive, pipelining, 100-continue, limits, timeouts, errors, streaming, back-pressure and
+ * closing. Tests for `daemon/httpadapter.ts` and `daemon/backend.ts` (WeApRous `daemon/httpadapter.py`,
+ * `daemon/backend.py`).
+ */
+
+import { expect } from 'chai';
+import type { Socket } from 'node:net';
+import { createBackend, type Backend, type BackendOptions } from '../../daemon/backend';
+import type { RequestHandler } from '../../daemon/httpadapter';
+import type { Request } from '../../daemon/request';
+import { response, stream, text, type Response } from '../../daemon/response';
+import { deferred, RawConnection } from '../helpers/raw';
+
+const GET = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n${extra}\r\n`;
+
+let backend: Backend | null = null;
+let connections: RawConnection[] = [];
+let serverSockets: Socket[] = [];
+let logged: unknown[][] = [];
+const consoleError = console.error;
+
+/** Starts a backend on 127.0.0.1:0 with `handler`; it is closed after the test. */
+async function start(handler: RequestHandler, options: Partial<BackendOptions> = {}): Promise<number> {
+  backend = await createBackend('127.0.0.1', 0, handler, { closeGraceMs: 2000, ...options });
+  backend.server.on('connection', (socket: Socket) => serverSockets.push(socket));
+  return backend.address().port;
+}
+
+async function open(port: number): Promise<RawConnection> {
+  const connection = await RawConnection.open(port);
+  connections.push(connection);
+  return connection;
+}
+
+/** Echoes what the parser understood, so tests can see each request arrived whole. */
+function echo(request: Request): Response {
+  return text(`${request.method} ${request.path} ${request.body.toString('latin1')}`);
+}
+
+/** Polls a condition that no event announces (a socket's buffer filling up); fails after 10 s. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 10_000) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A body whose every byte is checkable: byte i is i mod 251. */
+function pattern(length: number, from = 0): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) out[i] = (from + i) % 251;
+  return out;
+}
+
+describe('HttpAdapter over a socket', () => {
+  beforeEach(() => {
+    logged = [];
+    console.error = (...args: unknown[]) => void logged.push(args); // handler errors are expected here
+  });
+
+  afterEach(async () => {
+    console.error = consoleError;
+    for (const connection of connections) connection.destroy();
+    connections = [];
+    serverSockets = [];
+    if (backend) await backend.close();
+    backend = null;
+  });
+
+  describe('keep-alive', () => {
+    it('answers two requests, one after the other, on one connection', async () => {
+      const connection = await open(await start(echo));
+      await connection.write(GET('/one'));
+      const first = await connection.readOne();
+      await connection.write(GET('/two'));
+      const second = await connection.readOne();
+      expect([first.body.toString(), second.body.toString()]).to.deep.equal(['GET /one ', 'GET /two ']);
+      expect(first.headers.connection).to.equal('keep-alive');
+      expect(connection.closed).to.equal(false);
+    });
+
+    it('closes after answering HTTP/1.0 without "Connection: keep-alive"', async () => {
+      const connection = await open(await start(echo));
+      await connection.write('GET /old HTTP/1.0\r\n\r\n');
+      const res = await connection.readOne();
+      expect(res.status).to.equal(200);
+      expect(res.headers.connection).to.equal('close');
+      await connection.waitForClose();
+    });
+
+    it('keeps HTTP/1.0 open with "Connection: keep-alive"', async () => {
+      const connection = await open(await start(echo));
+      for (const path of ['/a', '/b']) {
+        await connection.write(`GET ${path} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`);
+        const res = await connection.readOne();
+        expect(res.body.toString()).to.equal(`GET ${path} `);
+        expect(res.headers.connection).to.equal('keep-alive');
+      }
+    });
+
+    it('closes after "Connection: close" and ignores anything sent after it', async () => {
+      let calls = 0;
+      const connection = await open(await start((r) => (calls++, echo(r))));
+      await connection.write(GET('/last', 'Connection: close\r\n') + GET('/ignored'));
+      const { responses, closed } = await connection.collect(2);
+      expect(responses.map((r) => r.body.toString())).to.deep.equal(['GET /last ']);
+      expect(responses[0].headers.connection).to.equal('close');
+      expect(closed).to.equal(true);
+      expect(calls).to.equal(1);
+    });
+  });
+
+  describe('pipelining', () => {
+    it('answers 10 requests from one write in request order, though handlers finish in reverse', async () => {
+      const pending = new Map<string, ReturnType<typeof deferred<Response>>>();
+      const allArrived = deferred();
+      const port = await start((request) => {
+        const done = deferred<Response>();
+        pending.set(request.path, done);
+        if (pending.size === 10) allArrived.resolve();
+        return done.promise;
+      });
+      const connection = await open(port);
+      const paths = Array.from({ length: 10 }, (_, i) => `/r${i}`);
+      await connection.write(paths.map((p) => GET(p)).join(''));
+      await allArrived.promise;
+      for (const path of [...paths].reverse().slice(0, 9)) pending.get(path)!.resolve(text(path));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(connection.received).to.equal(0); // nothing may overtake the answer to /r0
+      pending.get('/r0')!.resolve(text('/r0'));
+      const responses = await connection.read(10);
+      expect(responses.map((r) => r.body.toString())).to.deep.equal(paths);
+    });
+
+    it('mixes synchronous and asynchronous handlers in order', async () => {
+      const slow = deferred();
+      const port = await start(async (request) => {
+        if (request.path === '/slow') await slow.promise;
+        return echo(request);
+      });
+      const connection = await open(port);
+      await connection.write(GET('/slow') + 'POST /post HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc' + GET('/fast'));
+      slow.resolve();
+      const responses = await connection.read(3);
+      expect(responses.map((r) => r.body.toString())).to.deep.equal(['GET /slow ', 'POST /post abc', 'GET /fast ']);
+    });
+
+    it('stops reading past maxPipelined queued requests and resumes as answers go out', async () => {
+      const port = await start(async (request) => echo(request), { maxPipelined: 2 });
+      const connection = await open(port);
+      const paths = Array.from({ length: 20 }, (_, i) => `/p${i}`);
+      await connection.write(paths.map((p) => GET(p)).join(''));
+      const responses = await connection.read(20);
+      expect(responses.map((r) => r.body.toString())).to.deep.equal(paths.map((p) => `GET ${p} `));
+    });
+  });
+
+  describe('request bodies', () => {
+    it('reads a chunked body that arrives over several writes', async () => {
+      const connection = await open(await start(echo));
+      await connection.write('POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
+      await connection.write('5;ext=1\r\nhel');
+      await connection.write('lo\r\n7\r\n, wor');
+      await connection.write('ld\r\n0\r\nX-Trailer: t\r\n\r\n');
+      const res = await connection.readOne();
+      expect(res.body.toString()).to.equal('POST /upload hello, world');
+    });
+
+    it('sends "100 Continue" before the body and answers once the body has come', async () => {
+      const connection = await open(await start(echo));
+      await connection.write('PUT /file HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
+      const interim = await connection.readOne();
+      expect(interim.status).to.equal(100);
+      await connection.write('data');
+      const res = await connection.readOne();
+      expect(res.status).to.equal(200);
+      expect(res.body.toString()).to.equal('PUT /file data');
+    });
+
+    it('sends "100 Continue" once the answers to earlier pipelined requests are out', async () => {
+      const slow = deferred();
+      const port = await start(async (r) => (r.path === '/slow' && (await slow.promise), echo(r)));
+      const connection = await open(port);
+      await connection.write(GET('/slow') + 'PUT /file HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
+      slow.resolve();
+      const [first, interim] = await connection.read(2);
+      expect(first.body.toString()).to.equal('GET /slow ');
+      expect(interim.status).to.equal(100);
+      await connection.write('data');
+      expect((await connection.readOne()).body.toString()).to.equal('PUT /file data');
+    });
+
+    it('answers 413 instead of 100 when the announced body is too large', async () => {
+      const connection = await open(await start(echo, { maxBodyBytes: 10 }));
+      await connection.write('PUT /file HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n');
+      const res = await connection.readOne();
+      expect(res.status).to.equal(413);
+      await connection.waitForClose();
+    });
+  });
+
+  describe('refusals: the answer, then the connection closes', () => {
+    const CHUNKED = 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const cases: Array<[string, string, number]> = [
+      ['a header block over maxHeaderBytes', GET('/', `X-Big: ${'a'.repeat(2000)}\r\n`), 431],
+      ['a header block that never ends', `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(2000)}`, 431],
+      ['more header fields than maxHeaderCount', GET('/', 'X: 1\r\n'.repeat(20)), 431],
+      ['a Content-Length over maxBodyBytes, with no body sent', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n', 413],
+      ['a chunk over maxBodyBytes, with no data sent', CHUNKED + '65\r\n', 413],
+      ['chunks adding up to more than maxBodyBytes', CHUNKED + '40\r\n' + 'x'.repeat(64) + '\r\n40\r\n', 413],
+      ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
+      ['a bad chunk size', CHUNKED + 'xyz\r\n', 400],
+      ['bare LF line endings', 'GET / HTTP/1.1\nHost: a\n', 400],
+      ['a missing Host', 'GET / HTTP/1.1\r\n\r\n', 400],
+      ['HTTP/2.0', 'GET / HTTP/2.0\r\nHost: a\r\n\r\n', 505],
+      ['Transfer-Encoding: gzip, chunked', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501],
+      ['an unknown expectation', 'POST / HTTP/1.1\r\nHost: a\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx', 417],
+    ];
+    for (const [what, raw, status] of cases) {
+      it(`${status} for ${what}`, async () => {
+        let calls = 0;
+        const port = await start((r) => (calls++, echo(r)), { maxHeaderBytes: 1024, maxHeaderCount: 10, maxBodyBytes: 100 });
+        const connection = await open(port);
+        await connection.write(raw);
+        const { responses, closed } = await connection.collect(2);
+        expect(responses.map((r) => r.status)).to.deep.equal([status]);
+        expect(responses[0].headers.connection).to.equal('close');
+        expect(JSON.parse(responses[0].body.toString()).error).to.be.a('string');
+        expect(closed).to.equal(true);
+        expect(calls).to.equal(0);
+      });
+    }
+
+    it('answers the good requests before a bad one in the same write, then refuses it', async () => {
+      const connection = await open(await start(echo));
+      await connection.write(GET('/ok') + 'GET / HTTP/9.9\r\nHost: a\r\n\r\n' + GET('/never'));
+      const { responses, closed } = await connection.collect(3);
+      expect(responses.map((r) => r.status)).to.deep.equal([200, 505]);
+      expect(closed).to.equal(true);
+    });
+
+    it('keeps a slow answer queued before a refusal, even past lingerMs', async () => {
+      const slow = deferred<Response>();
+      const entered = deferred();
+      const port = await start((request) => (request.path === '/slow' ? (entered.resolve(), slow.promise) : echo(request)), { lingerMs: 50 });
+      const connection = await open(port);
+      await connection.write(GET('/slow') + 'BAD\r\n\r\n');
+      await entered.promise;
+      // Let several linger periods pass while /slow is still being worked on: the timer must not cut it off.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      slow.resolve(text('finally'));
+      const { responses, closed } = await connection.collect(3);
+      expect(responses.map((r) => r.status)).to.deep.equal([200, 400]);
+      expect(responses[0].body.toString()).to.equal('finally');
+      expect(closed).to.equal(true);
+    });
+  });
+
+  describe('timeouts', () => {
+    it('answers 408 and closes when the headers stall past headersTimeoutMs', async () => {
+      const connection = await open(await start(echo, { headersTimeoutMs: 200 }));
+      await connection.write('GET / HTTP/1.1\r\nHost: a\r\n');
+      const res = await connection.readOne();
+      expect(res.status).to.equal(408);
+      await connection.waitForClose();
+    });
+
+    it('answers 408 when a body stalls too', async () => {
+      const connection = await open(await start(echo, { headersTimeoutMs: 200 }));
+      await connection.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
+      expect((await connection.readOne()).status).to.equal(408);
+      await connection.waitForClose();
+    });
+
+    it('closes an idle keep-alive connection after keepAliveTimeoutMs', async () => {
+      const connection = await open(await start(echo, { keepAliveTimeoutMs: 200 }));
+      await connection.write(GET('/'));
+      expect((await connection.readOne()).status).to.equal(200);
+      await connection.waitForClose();
+      expect(connection.unparsed().length).to.equal(0); // closed quietly, no 408
+    });
+
+    it('closes a connection that never sends a byte', async () => {
+      const connection = await open(await start(echo, { keepAliveTimeoutMs: 200 }));
+      await connection.waitForClose();
+      expect(connection.received).to.equal(0);
+    });
+  });
+
+  describe('handler failures', () => {
+    const failing: RequestHandler = (request) => {
+      if (request.path === '/throw') throw new Error('secret detail');
+      if (request.path === '/reject') return Promise.reject(new Error('secret detail'));
+      return text('fine');
+    };
+
+    for (const path of ['/throw', '/reject']) {
+      it(`answers a handler that ${path.slice(1)}s with a generic 500, and the server keeps working`, async () => {
+        const port = await start(failing);
+        const first = await open(port);
+        await first.write(GET(path));
+        const res = await first.readOne();
+        expect(res.status).to.equal(500);
+        expect(JSON.parse(res.body.toString())).to.deep.equal({ status: 'error', error: 'Internal Server Error' });
+        expect(logged.length).to.equal(1); // the detail goes to the log, not the client
+        const second = await open(port);
+        await second.write(GET('/ok'));
+        expect((await second.readOne()).body.toString()).to.equal('fine');
+      });
+    }
+
+    it('answers 500 instead of a header value that would inject a header', async () => {
+      const port = await start(() => response(302, null, { Location: '/home\r\nSet-Cookie: admin=1' }));
+      const connection = await open(port);
+      await connection.write(GET('/'));
+      const res = await connection.readOne();
+      expect(res.status).to.equal(500);
+      expect(res.headers).to.not.have.property('set-cookie');
+      expect(res.headers).to.not.have.property('location');
+    });
+  });
+
+  describe('response bodies', () => {
+    it('answers HEAD with the headers GET gets, Content-Length included, and no body', async () => {
+      const connection = await open(await start(() => text('twelve bytes')));
+      await connection.write('HEAD / HTTP/1.1\r\nHost: a\r\n\r\n' + GET('/'));
+      const [head, get] = await connection.read(2, { methods: ['HEAD', 'GET'] });
+      expect(head.headers['content-length']).to.equal('12');
+      expect(head.body.length).to.equal(0);
+      expect(get.body.toString()).to.equal('twelve bytes'); // proves no stray body bytes came after the HEAD answer
+    });
+
+    async function* words(): AsyncGenerator<string | Buffer> {
+      yield 'one ';
+      yield '';
+      yield Buffer.from('two ');
+      yield 'three';
+    }
+
+    it('streams an AsyncIterable body with chunked framing to HTTP/1.1, then serves the next request', async () => {
+      const connection = await open(await start((r) => (r.path === '/stream' ? stream(words()) : echo(r))));
+      await connection.write(GET('/stream') + GET('/after'));
+      const [streamed, after] = await connection.read(2);
+      expect(streamed.headers['transfer-encoding']).to.equal('chunked');
+      expect(streamed.framing).to.equal('chunked');
+      expect(streamed.body.toString()).to.equal('one two three');
+      expect(after.body.toString()).to.equal('GET /after ');
+    });
+
+    it('streams to HTTP/1.0 by writing raw bytes and closing the connection', async () => {
+      const connection = await open(await start(() => stream(words())));
+      await connection.write('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+      const { responses, closed } = await connection.collect(1);
+      expect(closed).to.equal(true);
+      expect(responses[0].headers).to.not.have.property('transfer-encoding');
+      expect(responses[0].headers.connection).to.equal('close');
+      expect(responses[0].framing).to.equal('close');
+      expect(responses[0].body.toString()).to.equal('one two three');
+    });
+
+    it('delivers an 8 MiB body whole to a client that reads slowly', async () => {
+      const body = pattern(8 * 1024 * 1024);
+      const connection = await open(await start(() => response(200, body)));
+      connection.socket.pause();
+      await connection.write(GET('/big'));
+      await until(() => serverSockets.length === 1 && serverSockets[0].writableLength > 0, 'the server to buffer output');
+      connection.socket.on('data', () => {
+        connection.socket.pause(); // one read per turn of the event loop: a slow reader
+        setImmediate(() => connection.socket.resume());
+      });
+      connection.socket.resume();
+      const res = await connection.readOne({ timeoutMs: 20_000 });
+      expect(res.body.length).to.equal(body.length);
+      expect(res.body.equals(body)).to.equal(true);
+    });
+
+    for (const close of [false, true]) {
+      it(`does not cut off a big answer to a slow reader at the idle or linger timeout (${close ? 'Connection: close' : 'keep-alive'})`, async () => {
+        const body = pattern(8 * 1024 * 1024);
+        const port = await start(() => response(200, body), { keepAliveTimeoutMs: 100, lingerMs: 100 });
+        const connection = await open(port);
+        connection.socket.pause();
+        await connection.write(GET('/big', close ? 'Connection: close\r\n' : ''));
+        await until(() => serverSockets.length === 1 && serverSockets[0].writableLength > 0, 'the server to buffer output');
+        // Let both timeouts pass several times over while the answer is still being written.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        connection.socket.resume();
+        const res = await connection.readOne({ timeoutMs: 20_000 });
+        expect(res.body.equals(body)).to.equal(true);
+      });
+    }
+
+    it('stops pulling a streamed body while the client is not reading, and finishes when it does', async () => {
+      const piece = 64 * 1024;
+      const total = 128; // 8 MiB: more than the kernel's socket buffers hold
+      let produced = 0;
+      async function* big(): AsyncGenerator<Buffer> {
+        for (let i = 0; i < total; i++) {
+          produced++;
+          yield pattern(piece, i * piece);
+        }
+      }
+      const connection = await open(await start(() => stream(big())));
+      connection.socket.pause();
+      await connection.write(GET('/big'));
+      await until(() => serverSockets.length === 1 && serverSockets[0].writableNeedDrain, 'the server socket to fill');
+      expect(produced).to.be.below(total);
+      connection.socket.resume();
+      const res = await connection.readOne({ timeoutMs: 20_000 });
+      expect(produced).to.equal(total);
+      expect(res.body.equals(pattern(piece * total))).to.equal(true);
+    });
+  });
+
+  describe('closing', () => {
+    it('still answers after the client half-closes its side', async () => {
+      const release = deferred();
+      const connection = await open(await start(async (r) => (await release.promise, echo(r))));
+      await connection.write(GET('/a') + GET('/b'));
+      connection.end();
+      await until(() => serverSockets.length === 1 && serverSockets[0].readableEnded, 'the server to see the end');
+      release.resolve();
+      const { responses, closed } = await connection.collect(3);
+      expect(responses.map((r) => r.body.toString())).to.deep.equal(['GET /a ', 'GET /b ']);
+      expect(responses[1].headers.connection).to.equal('close'); // the last answer says so
+      expect(closed).to.equal(true);
+    });
+
+    it('answers every pipelined request sent before the half-close, even past maxPipelined', async () => {
+      const connection = await open(await start(async (r) => echo(r), { maxPipelined: 2 }));
+      const paths = Array.from({ length: 20 }, (_, i) => `/h${i}`);
+      await connection.write(paths.map((p) => GET(p)).join(''));
+      connection.end();
+      const { responses, closed } = await connection.collect(21);
+      expect(responses.map((r) => r.body.toString())).to.deep.equal(paths.map((p) => `GET ${p} `));
+      expect(closed).to.equal(true);
+    });
+
+    it('close() lets an in-flight request finish, closes idle connections and stops accepting', async () => {
+      const slow = deferred<Response>();
+      const entered = deferred();
+      const port = await start((request) => (request.path === '/slow' ? (entered.resolve(), slow.promise) : echo(request)));
+      const idle = await open(port);
+      await idle.write(GET('/quick'));
+      await idle.readOne();
+      const busy = await open(port);
+      await busy.write(GET('/slow'));
+      await entered.promise;
+
+      const closing = backend!.close();
+      backend = null;
+      await idle.waitForClose();
+      let refused: unknown = null;
+      await RawConnection.open(port).then((c) => c.destroy(), (error) => (refused = error));
+      expect(refused).to.have.property('code', 'ECONNREFUSED');
+
+      slow.resolve(text('made it'));
+      const res = await busy.readOne();
+      expect(res.body.toString()).to.equal('made it');
+      expect(res.headers.connection).to.equal('close');
+      await busy.waitForClose();
+      await closing;
+    });
+  });
+});
