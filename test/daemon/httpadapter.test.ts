@@ -141,10 +141,11 @@ describe('HttpAdapter over a socket', () => {
         return echo(request);
       });
       const connection = await open(port);
-      await connection.write(GET('/slow') + 'POST /post HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc' + GET('/fast'));
+      const chunked = 'POST /chunked HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nxy\r\n0\r\n\r\n';
+      await connection.write(GET('/slow') + 'POST /post HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc' + chunked + GET('/fast'));
       slow.resolve();
-      const responses = await connection.read(3);
-      expect(responses.map((r) => r.body.toString())).to.deep.equal(['GET /slow ', 'POST /post abc', 'GET /fast ']);
+      const responses = await connection.read(4);
+      expect(responses.map((r) => r.body.toString())).to.deep.equal(['GET /slow ', 'POST /post abc', 'POST /chunked xy', 'GET /fast ']);
     });
 
     it('stops reading past maxPipelined queued requests and resumes as answers go out', async () => {
@@ -376,6 +377,46 @@ describe('HttpAdapter over a socket', () => {
       expect(res.body.equals(body)).to.equal(true);
     });
 
+    it('cuts the connection when a stream fails midway, so the client can tell the body is incomplete', async () => {
+      async function* failing(): AsyncGenerator<string> {
+        yield 'partial';
+        throw new Error('disk on fire');
+      }
+      const connection = await open(await start(() => stream(failing())));
+      await connection.write(GET('/'));
+      const { responses, closed } = await connection.collect(1);
+      expect(responses).to.have.length(0); // never a last-chunk, so never a complete response
+      expect(closed).to.equal(true);
+      expect(logged).to.have.length(1);
+    });
+
+    it('stops the producer of a stream when the client goes away', async () => {
+      const tick = deferred();
+      const finished = deferred();
+      let pulledAfterClose = false;
+      let clientGone = false;
+      async function* events(): AsyncGenerator<string> {
+        try {
+          yield 'event 1\n';
+          await tick.promise;
+          yield 'event 2\n';
+          pulledAfterClose = clientGone;
+          yield 'event 3\n';
+        } finally {
+          finished.resolve();
+        }
+      }
+      const connection = await open(await start(() => stream(events())));
+      await connection.write(GET('/events'));
+      await until(() => connection.unparsed().includes('event 1'), 'the first event');
+      connection.socket.resetAndDestroy(); // like a browser tab closing mid-stream: the server sees ECONNRESET
+      await until(() => serverSockets.length === 1 && serverSockets[0].destroyed, 'the server to see the reset');
+      clientGone = true;
+      tick.resolve();
+      await finished.promise;
+      expect(pulledAfterClose).to.equal(false);
+    });
+
     for (const close of [false, true]) {
       it(`does not cut off a big answer to a slow reader at the idle or linger timeout (${close ? 'Connection: close' : 'keep-alive'})`, async () => {
         const body = pattern(8 * 1024 * 1024);
@@ -436,6 +477,13 @@ describe('HttpAdapter over a socket', () => {
       const { responses, closed } = await connection.collect(21);
       expect(responses.map((r) => r.body.toString())).to.deep.equal(paths.map((p) => `GET ${p} `));
       expect(closed).to.equal(true);
+    });
+
+    it('createBackend() rejects with EADDRINUSE when the port is taken', async () => {
+      const port = await start(echo);
+      let failure: unknown = null;
+      await createBackend('127.0.0.1', port, echo).then((b) => b.close(), (error) => (failure = error));
+      expect(failure).to.have.property('code', 'EADDRINUSE');
     });
 
     it('close() lets an in-flight request finish, closes idle connections and stops accepting', async () => {
