@@ -20,6 +20,8 @@ interface Profile {
   timeDeltas: number[];
 }
 
+const IDLE = '(idle) (native)';
+
 function label(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
   const file = url.startsWith('file://') ? relative(process.cwd(), url.slice(7)) : url || '(native)';
@@ -33,13 +35,15 @@ function selfTimes(profile: Profile): Map<number, number> {
   return self;
 }
 
-/** Adds up time by label: self time, and inclusive time (counted once per stack even under recursion). */
-function totals(profile: Profile): { self: Map<string, number>; inclusive: Map<string, number>; all: number } {
+/**
+ * Adds up time by label: self time, and inclusive time (counted once per stack even under recursion).
+ * `busy` leaves out "(idle)", the time the event loop waited for the network, so percentages say where work went.
+ */
+function totals(profile: Profile): { self: Map<string, number>; inclusive: Map<string, number>; busy: number } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const own = selfTimes(profile);
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
-  let all = 0;
   const walk = (node: ProfileNode, onStack: Set<string>): number => {
     const name = label(node);
     const time = own.get(node.id) ?? 0;
@@ -50,15 +54,15 @@ function totals(profile: Profile): { self: Map<string, number>; inclusive: Map<s
     if (!onStack.has(name)) inclusive.set(name, (inclusive.get(name) ?? 0) + sum);
     return sum;
   };
-  all = walk(profile.nodes[0], new Set());
-  return { self, inclusive, all };
+  const all = walk(profile.nodes[0], new Set());
+  return { self, inclusive, busy: all - (self.get(IDLE) ?? 0) };
 }
 
-function print(title: string, times: Map<string, number>, all: number, top: number, keep: (name: string) => boolean): void {
+function print(title: string, times: Map<string, number>, busy: number, top: number, keep: (name: string) => boolean): void {
   console.log(`\n${title}`);
-  const sorted = [...times].filter(([name]) => keep(name)).sort((a, b) => b[1] - a[1]).slice(0, top);
+  const sorted = [...times].filter(([name]) => name !== IDLE && keep(name)).sort((a, b) => b[1] - a[1]).slice(0, top);
   for (const [name, micros] of sorted) {
-    console.log(`${((100 * micros) / all).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`);
+    console.log(`${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`);
   }
 }
 
@@ -72,10 +76,10 @@ function main(): void {
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-  const { self, inclusive, all } = totals(profile);
-  console.log(`${file}: ${(all / 1000).toFixed(0)} ms sampled`);
-  print('Self time (all code):', self, all, top, () => true);
-  print('Inclusive time (daemon/ only):', inclusive, all, top, (name) => name.includes('daemon/'));
+  const { self, inclusive, busy } = totals(profile);
+  console.log(`${file}: ${(busy / 1000).toFixed(0)} ms busy (idle left out); percentages are of busy time`);
+  print('Self time (all code):', self, busy, top, () => true);
+  print('Inclusive time (daemon/ only):', inclusive, busy, top, (name) => name.includes('daemon/'));
 }
 
 main();

@@ -29,26 +29,29 @@ const USAGE = 'Usage: npm run bench -- [--seconds N] [--warmup N] [--rounds N] [
 /** Reads flags, falling back on BENCH_* environment variables, then on the defaults the issue asks for. */
 function readSettings(argv: string[]): Settings {
   const env = process.env;
-  const numbers: Record<string, number> = {
-    seconds: Number(env.BENCH_SECONDS ?? 10),
-    warmup: Number(env.BENCH_WARMUP ?? 2),
-    rounds: Number(env.BENCH_ROUNDS ?? 2),
-    connections: 50,
-    pipelining: 10,
+  const texts: Record<string, string> = {
+    seconds: env.BENCH_SECONDS ?? '10',
+    warmup: env.BENCH_WARMUP ?? '2',
+    rounds: env.BENCH_ROUNDS ?? '2',
+    connections: '50',
+    pipelining: '10',
   };
   let profile = false;
   let only = '';
   for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    if (name === 'help' || name === 'h') exit(0, USAGE);
-    if (name === 'profile') profile = true;
-    else if (name === 'only' && ['keep-alive', 'pipelined'].includes(argv[i + 1])) only = argv[++i];
-    else if (name in numbers && argv[i].startsWith('--')) numbers[name] = Number(argv[++i]);
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
+    if (name === 'help') exit(0, USAGE);
+    else if (name === 'profile') profile = true;
+    else if (name === 'only') only = argv[++i] ?? '(nothing)';
+    else if (name in texts) texts[name] = argv[++i] ?? '';
     else exit(2, `Unknown option "${argv[i]}".\n${USAGE}`);
   }
-  for (const [name, value] of Object.entries(numbers)) {
+  if (only !== '' && only !== 'keep-alive' && only !== 'pipelined') exit(2, `--only takes keep-alive or pipelined, not "${only}".`);
+  const numbers: Record<string, number> = {};
+  for (const [name, text] of Object.entries(texts)) {
     const min = name === 'warmup' ? 0 : 1;
-    if (!Number.isInteger(value) || value < min) exit(2, `--${name} must be a whole number of at least ${min}, not "${value}".\n${USAGE}`);
+    numbers[name] = Number(text);
+    if (!/^\d+$/.test(text) || numbers[name] < min) exit(2, `--${name} must be a whole number of at least ${min}, not "${text}".\n${USAGE}`);
   }
   return { ...(numbers as Omit<Settings, 'profile' | 'only'>), profile, only };
 }
@@ -69,15 +72,15 @@ function scenarios(s: Settings): Scenario[] {
 /** Starts both servers and checks that each answers `GET /` with 200 and the expected body. */
 async function startBoth(settings: Settings): Promise<Record<ServerKind, ServerProcess>> {
   const profileDir = join(tmpdir(), 'weaprous-profiles');
-  const daemonFlags = settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const servers = { daemon: await startServer('daemon', daemonFlags), node: await startServer('node') };
+  const flags = (kind: ServerKind) => (settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, kind)}`] : []);
+  const servers = { daemon: await startServer('daemon', flags('daemon')), node: await startServer('node', flags('node')) };
   for (const server of Object.values(servers)) {
     const check = await fetchHello(server.port);
     assertHello(server.kind, check);
     console.log(`${server.kind.padEnd(6)} on port ${server.port}: ${check.bytes}-byte answer, ` +
       `headers ${check.head.split('\r\n').slice(1).map((line) => line.split(':')[0]).join(', ')}`);
   }
-  if (settings.profile) console.log(`The daemon writes a CPU profile to ${profileDir} when it stops.`);
+  if (settings.profile) console.log(`Each server writes a CPU profile to ${profileDir}/<daemon|node>/ when it stops.`);
   return servers;
 }
 

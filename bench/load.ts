@@ -26,6 +26,8 @@ export interface RunResult {
   /** CPU time used during the measured seconds, as a share of one core (1 = one core busy all the time). */
   serverCpu: number;
   generatorCpu: number;
+  /** Server CPU microseconds per answered request: steadier than requests/s when other work shares the machine. */
+  serverMicrosPerRequest: number;
 }
 
 function fire(port: number, scenario: Scenario, seconds: number): Promise<autocannon.Result> {
@@ -54,6 +56,7 @@ export async function measure(server: ServerProcess, scenario: Scenario, seconds
     problems: { non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts },
     serverCpu: serverUsed / wallMicros,
     generatorCpu: (generatorUsed.user + generatorUsed.system) / wallMicros,
+    serverMicrosPerRequest: serverUsed / Math.max(1, result.requests.total),
   };
 }
 
