@@ -1,0 +1,79 @@
+/**
+ * Reading the JSON bodies of the chat's requests, shared by the tracker and the peers: each reader either
+ * returns a clean value or throws an `HttpError(400)` whose sentence says what to send instead.
+ * No Python twin: WeApRous's `apps/sampleApp.py` and `apps/peer.py` called `json.loads(body)` and hoped.
+ */
+
+import { isIP } from 'node:net';
+import { HttpError } from '../daemon/status';
+import type { Request } from '../daemon/request';
+
+export type JsonObject = Record<string, unknown>;
+
+/**
+ * The body as a JSON object. The app has already parsed it when `Content-Type` was JSON; otherwise
+ * (`curl -d '{...}'` sends `application/x-www-form-urlencoded`) the text is parsed here, as the
+ * Python original did whatever the header said.
+ */
+export function readJsonObject(request: Request, example: string): JsonObject {
+  let value = request.json;
+  if (value === undefined) {
+    const text = request.body.toString('utf8').trim();
+    if (text === '') throw new HttpError(400, `The body is empty; send a JSON object such as ${example}`);
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, `The body is not valid JSON; send a JSON object such as ${example}`);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HttpError(400, `The body must be a JSON object such as ${example}`);
+  }
+  return value as JsonObject;
+}
+
+// A host name made of RFC 1123 labels (letters, digits, hyphens), for `--ip my-laptop.local`.
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** `"ip": "127.0.0.1"`: an IPv4 or IPv6 address or a host name. */
+export function requireIp(body: JsonObject, field = 'ip'): string {
+  const value = body[field];
+  if (value === undefined || value === null || value === '') throw new HttpError(400, `Missing "${field}": send the peer's address, e.g. "${field}":"127.0.0.1"`);
+  if (typeof value !== 'string' || (isIP(value) === 0 && !HOST_NAME.test(value))) {
+    throw new HttpError(400, `"${field}" must be an IP address or host name, e.g. "${field}":"127.0.0.1"`);
+  }
+  return value;
+}
+
+/** `"port": 5001`: an integer from 1 to 65535 (a string of digits is accepted too, as Python's `int()` did). */
+export function requirePort(body: JsonObject, field = 'port'): number {
+  const value = body[field];
+  if (value === undefined || value === null || value === '') throw new HttpError(400, `Missing "${field}": send the peer's port, e.g. "${field}":5001`);
+  const port = typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : value;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new HttpError(400, `"${field}" must be an integer from 1 to 65535, e.g. "${field}":5001`);
+  }
+  return port;
+}
+
+/** A required non-empty string field such as `"peer_id"` or `"msg"`. */
+export function requireString(body: JsonObject, field: string, example: string, maxLength = 10_000): string {
+  const value = body[field];
+  if (value === undefined || value === null || value === '') throw new HttpError(400, `Missing "${field}": send e.g. "${field}":${JSON.stringify(example)}`);
+  if (typeof value !== 'string') throw new HttpError(400, `"${field}" must be a string, e.g. "${field}":${JSON.stringify(example)}`);
+  if (value.length > maxLength) throw new HttpError(400, `"${field}" is longer than ${maxLength} characters`);
+  return value;
+}
+
+// Control characters in a name would let one peer move another peer's cursor or clear its screen.
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+/** An optional display name: 1 to 64 characters, no control characters. */
+export function optionalName(body: JsonObject, field = 'name'): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 64 || CONTROL.test(value)) {
+    throw new HttpError(400, `"${field}" must be a display name of 1 to 64 characters, e.g. "${field}":"Alice"`);
+  }
+  return value.trim();
+}

@@ -1,0 +1,44 @@
+/**
+ * A peer of the hybrid chat: `ts-node apps/peer.ts --tracker http://127.0.0.1:8000 --port 5001 --name Alice`.
+ * This file only wires: command line (`peer/options.ts`) → `PeerApp` (`peer/app.ts`) → signals.
+ * Ports the `__main__` block of WeApRous `apps/peer.py`.
+ */
+
+import { PeerApp } from './peer/app';
+import { parsePeerArgs, PEER_USAGE } from './peer/options';
+import { peerId } from './tracker/registry';
+
+async function main(): Promise<void> {
+  const parsed = parsePeerArgs(process.argv.slice(2));
+  if (parsed.ok === 'help') {
+    console.log(PEER_USAGE);
+    return;
+  }
+  if (!parsed.ok) {
+    console.error(`${parsed.error}\n${PEER_USAGE}`);
+    process.exit(2);
+  }
+  const { trackerUrl, ip, port, name, heartbeatSeconds } = parsed.args;
+  const app = new PeerApp({
+    self: { peer_id: peerId(ip, port), ip, port, name },
+    trackerUrl,
+    heartbeatMs: heartbeatSeconds * 1000,
+    listenIp: '0.0.0.0', // as the Python peer did, so peers on other machines can reach it at --ip
+    input: process.stdin,
+    output: process.stdout,
+    exit: (code) => process.exit(code),
+  });
+  // Ctrl+C when stdin is not a terminal, and SIGTERM (kill, tmux kill-session): leave like /quit.
+  process.on('SIGINT', () => void app.quit());
+  process.on('SIGTERM', () => void app.quit());
+  try {
+    await app.start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? `port ${port} is already in use (another peer?); pick another --port` : (error as Error).message;
+    console.error(`[P2P] Cannot listen on port ${port}: ${why}`);
+    process.exit(1);
+  }
+}
+
+main();

@@ -1,0 +1,164 @@
+/**
+ * One chat peer, wired together: its server (`server.ts`), its client side towards the tracker
+ * (`tracker-client.ts`, `session.ts`) and towards the other peers (`mesh.ts`), its state (`state.ts`) and
+ * its console (`commands.ts`, `console.ts`, `terminal.ts`). This file decides what happens when; every
+ * piece it calls does one thing. Ports `class PeerApp` (`run`, `run_console`,
+ * `discover_and_connect_peers`) of WeApRous `apps/peer.py`.
+ */
+
+import { HttpClient } from '../../daemon/client';
+import type { Backend } from '../../daemon/backend';
+import type { PeerEntry } from '../tracker/registry';
+import { parseCommand, type Command } from './commands';
+import * as view from './console';
+import { Mesh, reasonOf } from './mesh';
+import { createPeerServer } from './server';
+import { TrackerSession } from './session';
+import { ChatState, type PeerInfo } from './state';
+import { Terminal } from './terminal';
+import { TrackerClient } from './tracker-client';
+
+export interface PeerOptions {
+  self: PeerInfo;
+  trackerUrl: string;
+  heartbeatMs: number;
+  /** Where the server listens; the address others use is `self.ip`. */
+  listenIp: string;
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  output: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Ends the process; `process.exit` in the real peer. */
+  exit: (code: number) => void;
+}
+
+/** Each request to another peer or the tracker gives up after this long. */
+const REQUEST_TIMEOUT_MS = 3_000;
+const REGISTER_RETRY_MS = 2_000;
+
+export class PeerApp {
+  readonly state: ChatState;
+  private readonly terminal: Terminal;
+  private readonly client = new HttpClient({ timeoutMs: REQUEST_TIMEOUT_MS });
+  private readonly tracker: TrackerClient;
+  private readonly mesh: Mesh;
+  private readonly session: TrackerSession;
+  private backend: Backend | null = null;
+  /** Commands run one after another, in the order they were typed. */
+  private queue: Promise<void> = Promise.resolve();
+  private quitting = false;
+
+  constructor(private readonly options: PeerOptions) {
+    this.state = new ChatState(options.self);
+    this.terminal = new Terminal(options.input, options.output);
+    this.tracker = new TrackerClient(this.client, options.trackerUrl, options.self, REQUEST_TIMEOUT_MS);
+    this.mesh = new Mesh(this.client, this.state, REQUEST_TIMEOUT_MS);
+    this.session = new TrackerSession(this.tracker, {
+      heartbeatMs: options.heartbeatMs,
+      retryMs: REGISTER_RETRY_MS,
+      say: (...lines) => this.print(...lines),
+      onRegistered: (kind) => (kind === 'late' ? this.discover(false) : this.connectNew('quiet')),
+    });
+  }
+
+  /** Listen, show the banner, register, connect to the peers, then open the console (document Test 2). */
+  async start(): Promise<void> {
+    const server = createPeerServer(this.state, (line) => this.print(line));
+    this.backend = await server.prepareAddress(this.options.listenIp, this.options.self.port).run();
+    this.print(...view.peerBanner(this.options.self, this.options.trackerUrl));
+    if (await this.session.start()) {
+      this.print('');
+      await this.discover(true);
+    }
+    this.print(...view.consoleHeader());
+    this.terminal.start(view.prompt(this.options.self.name), {
+      onLine: (line) => this.enqueue(() => this.run(parseCommand(line))),
+      onEnd: () => this.enqueue(() => this.quit()), // Ctrl+D or end of piped input: finish what was typed, then leave
+      onInterrupt: () => void this.quit(),
+    });
+  }
+
+  print(...lines: string[]): void {
+    this.terminal.print(...lines);
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((error) => this.print(`Error: ${reasonOf(error)}`));
+  }
+
+  /** What each console command does. */
+  private async run(command: Command): Promise<void> {
+    switch (command.kind) {
+      case 'empty': return;
+      case 'help': return this.print(...view.helpLines());
+      case 'peers': return this.print(...view.peersLines(this.state.peers()));
+      case 'discover': return this.discover(false);
+      case 'broadcast': return this.broadcast(command.message);
+      case 'direct': return this.direct(command.target, command.message);
+      case 'quit': return this.quit();
+      case 'unknown':
+      case 'usage-error': return this.print(view.commandErrorLine(command));
+    }
+  }
+
+  private async broadcast(message: string): Promise<void> {
+    const result = await this.mesh.broadcast(message, Date.now());
+    this.print(...view.broadcastReport(result.sent, result.total, result.failures), ...result.dropped.map(view.droppedLine));
+  }
+
+  private async direct(target: string, message: string): Promise<void> {
+    const found = this.state.find(target);
+    if (found.kind !== 'found') return this.print(view.unknownPeerLine(target, found.kind === 'ambiguous' ? found.peers : []));
+    try {
+      await this.mesh.direct(found.peer, message, Date.now());
+      this.print(view.directSentLine(found.peer));
+    } catch (error) {
+      this.print(view.directFailedLine({ peer: found.peer, reason: reasonOf(error) }));
+    }
+  }
+
+  /** "Discovering peers...", the tracker's list, then a connection to every peer not connected yet. */
+  private async discover(atStart: boolean): Promise<void> {
+    this.print(view.trackerLines.discovering());
+    await this.connectNew(atStart ? 'start' : 'command');
+  }
+
+  /**
+   * Fetches the list and connects to the new peers, all at once, reporting in the tracker's order.
+   * 'quiet' (after re-registering) only reports the peers it connects to.
+   */
+  private async connectNew(mode: 'start' | 'command' | 'quiet'): Promise<void> {
+    let entries: PeerEntry[];
+    try {
+      entries = await this.tracker.list();
+    } catch (error) {
+      if (mode !== 'quiet') this.print(view.trackerLines.discoveryFailed(reasonOf(error)));
+      return;
+    }
+    if (mode !== 'quiet') this.print(view.trackerLines.found(entries.length));
+    const self = this.options.self.peer_id;
+    const fresh = entries.filter((entry) => entry.peer_id !== self && !this.state.isConnected(entry.peer_id));
+    const results = await Promise.allSettled(fresh.map((entry) => this.mesh.connect(entry)));
+    results.forEach((result, i) => this.print(result.status === 'fulfilled'
+      ? view.connectedToPeerLine(result.value)
+      : view.connectFailedLine(fresh[i].peer_id, reasonOf(result.reason))));
+    if (mode === 'command' && fresh.length === 0) this.print(view.noNewPeersLine());
+  }
+
+  /** /quit, Ctrl+C, Ctrl+D, SIGTERM: tell the peers, unregister, close, exit 0. A second Ctrl+C exits at once. */
+  async quit(): Promise<void> {
+    if (this.quitting) return this.options.exit(130);
+    this.quitting = true;
+    this.session.stop();
+    this.terminal.close();
+    this.print(view.leavingLine(this.state.peers().length));
+    await this.mesh.leave();
+    try {
+      this.print(view.trackerLines.unregistered(await this.tracker.remove()));
+    } catch (error) {
+      this.print(view.trackerLines.unregisterFailed(reasonOf(error)));
+    }
+    this.client.close();
+    await this.backend?.close();
+    this.print('Goodbye!');
+    this.options.exit(0);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What the user typed at the peer console, as a value: `parseCommand('/direct Bob hi')` →
+ * `{ kind: 'direct', target: 'Bob', message: 'hi' }`. Pure: no printing, no network.
+ * Ports the if/elif chain of `run_console()` in WeApRous `apps/peer.py`: text starting with "/" is a
+ * command, anything else is broadcast, an empty line is ignored.
+ */
+
+export type Command =
+  | { kind: 'empty' }
+  | { kind: 'help' }
+  | { kind: 'peers' }
+  | { kind: 'discover' }
+  | { kind: 'quit' }
+  | { kind: 'broadcast'; message: string }
+  | { kind: 'direct'; target: string; message: string }
+  | { kind: 'unknown'; command: string }
+  | { kind: 'usage-error'; command: string; usage: string };
+
+export const DIRECT_USAGE = '/direct <peer_id or name> <message>, e.g. /direct 127.0.0.1:5002 Hi Bob';
+
+/** The commands that take no argument, by the word the user types. */
+const BARE: Record<string, Command> = {
+  '/help': { kind: 'help' },
+  '/peers': { kind: 'peers' },
+  '/discover': { kind: 'discover' },
+  '/quit': { kind: 'quit' },
+};
+
+/** `parseCommand('hello')` → broadcast; `parseCommand('/peers')` → peers; `parseCommand('/nope')` → unknown. */
+export function parseCommand(line: string): Command {
+  const text = line.trim();
+  if (text === '') return { kind: 'empty' };
+  // "//shrug" broadcasts "/shrug": the one way to send a message that starts with a slash.
+  if (text.startsWith('//')) return { kind: 'broadcast', message: text.slice(1) };
+  if (!text.startsWith('/')) return { kind: 'broadcast', message: text };
+
+  const space = text.search(/\s/);
+  const word = (space === -1 ? text : text.slice(0, space)).toLowerCase();
+  const rest = space === -1 ? '' : text.slice(space).trim();
+  if (word === '/direct') return parseDirect(rest);
+  const bare = BARE[word];
+  if (!bare) return { kind: 'unknown', command: word };
+  if (rest !== '') return { kind: 'usage-error', command: word, usage: word };
+  return bare;
+}
+
+/** `/direct <peer> <message>`: the peer is one word (an id or a name), the message is the rest of the line. */
+function parseDirect(rest: string): Command {
+  const space = rest.search(/\s/);
+  if (rest === '' || space === -1) return { kind: 'usage-error', command: '/direct', usage: DIRECT_USAGE };
+  return { kind: 'direct', target: rest.slice(0, space), message: rest.slice(space).trim() };
+}

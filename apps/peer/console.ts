@@ -1,0 +1,157 @@
+/**
+ * Every line the peer console shows, as pure functions from data to text: banner, prompt, messages,
+ * reports and the sentences that answer a mistyped command. Writing them to the screen is
+ * `terminal.ts`'s job. Ports the `print` calls scattered through WeApRous `apps/peer.py`; the wording
+ * is the reference document's, line for line.
+ */
+
+import { DIRECT_USAGE, type Command } from './commands';
+import type { PeerInfo } from './state';
+
+const RULE = '='.repeat(60);
+
+/** The start-up banner of the document's Test 2. */
+export function peerBanner(self: PeerInfo, trackerUrl: string): string[] {
+  return [
+    RULE,
+    'Task 2: Peer Application Starting...',
+    `Peer Name: ${self.name}`,
+    `Peer ID: ${self.peer_id}`,
+    `Listening on: ${self.ip}:${self.port}`,
+    `Tracker: ${trackerUrl}`,
+    RULE,
+  ];
+}
+
+/** Printed once start-up is over, right before the first prompt. */
+export function consoleHeader(): string[] {
+  return ['', RULE, 'Peer Console - Type /help for commands', RULE];
+}
+
+/** `[Alice] > ` */
+export function prompt(name: string): string {
+  return `[${name}] > `;
+}
+
+export function helpLines(): string[] {
+  return [
+    'Commands:',
+    '  /help                        Show this list',
+    '  /peers                       List the connected peers',
+    '  /discover                    Ask the tracker for peers and connect to new ones',
+    '  /direct <peer_id|name> <msg> Send a message to one peer, e.g. /direct 127.0.0.1:5002 Hi Bob',
+    '  /quit                        Leave: tell the peers, unregister, exit (Ctrl+C and Ctrl+D too)',
+    '  <text>                       Broadcast the text to every connected peer',
+    '  //<text>                     Broadcast text that starts with "/"',
+    '',
+  ];
+}
+
+/** Lines about the tracker, the client-server half of the chat (document Tests 2 and 10). */
+export const trackerLines = {
+  registered: (status: string) => `[Tracker] Registration successful: ${status.toUpperCase()}`,
+  registrationFailed: (reason: string, retrySeconds: number) =>
+    `[Tracker] Registration failed: ${reason} - retrying every ${retrySeconds}s (the console works meanwhile)`,
+  forgotten: () => '[Tracker] The tracker does not know this peer any more (it restarted or the TTL ran out)',
+  reRegistered: () => '[Tracker] Re-registered with the tracker',
+  heartbeatFailed: (reason: string) =>
+    `[Tracker] Heartbeat failed: ${reason} - the chat goes on peer-to-peer; registering again when the tracker is back`,
+  discovering: () => 'Discovering peers...',
+  found: (count: number) => `[Tracker] Found ${count} peers`,
+  discoveryFailed: (reason: string) => `[Tracker] Discovery failed: ${reason}`,
+  unregistered: (status: string) => `[Tracker] Unregister successful: ${status.toUpperCase()}`,
+  unregisterFailed: (reason: string) => `[Tracker] Unregister failed: ${reason} (the tracker forgets this peer after its TTL)`,
+};
+
+/** `Bob (127.0.0.1:5002)` */
+export function describePeer(peer: { name: string; peer_id: string }): string {
+  return `${clean(peer.name)} (${clean(peer.peer_id)})`;
+}
+
+/** The answer to /peers (document Test 5), ending with a blank line as the document shows. */
+export function peersLines(peers: PeerInfo[]): string[] {
+  if (peers.length === 0) return ['Connected peers (0)', '  (none yet - type /discover to ask the tracker for peers)', ''];
+  return [`Connected peers (${peers.length})`, ...peers.map((peer) => `  - ${describePeer(peer)}`), ''];
+}
+
+/** A received message: `[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!` */
+export function messageLine(type: 'broadcast' | 'direct', name: string, from: string, msg: string): string {
+  return `[${type === 'broadcast' ? 'BROADCAST' : 'DIRECT'}] ${clean(name)} (${clean(from)}): ${clean(msg)}`;
+}
+
+/** Seen by the peer that was asked to connect (document Test 3, Alice's side). */
+export function peerConnectedLine(peer: PeerInfo): string {
+  return `[P2P] Peer connected: ${describePeer(peer)}`;
+}
+
+/** Seen by the peer that asked to connect (document Test 3, Bob's side). */
+export function connectedToPeerLine(peer: PeerInfo): string {
+  return `[P2P] Connected to peer: ${describePeer(peer)}`;
+}
+
+export function peerLeftLine(peer: PeerInfo): string {
+  return `[P2P] Peer disconnected: ${describePeer(peer)}`;
+}
+
+export interface Failure {
+  peer: PeerInfo;
+  reason: string;
+}
+
+/** `[P2P] Broadcast sent to 2/2 peers`, then which peers failed and why. */
+export function broadcastReport(sent: number, total: number, failures: Failure[]): string[] {
+  if (total === 0) return ['[P2P] No connected peers to send to - type /discover to ask the tracker for peers'];
+  const lines = [`[P2P] Broadcast sent to ${sent}/${total} peers`];
+  for (const failure of failures) lines.push(`[P2P]   failed: ${describePeer(failure.peer)} - ${failure.reason}`);
+  return lines;
+}
+
+/** A peer that refused a connection has gone away without saying so; it is dropped from /peers. */
+export function droppedLine(peer: PeerInfo): string {
+  return `[P2P] Removed ${describePeer(peer)} from the connected peers: nothing is listening there any more`;
+}
+
+export function directSentLine(peer: PeerInfo): string {
+  return `[P2P] Direct message sent to ${peer.peer_id}`;
+}
+
+export function directFailedLine(failure: Failure): string {
+  return `[P2P] Direct message to ${describePeer(failure.peer)} failed: ${failure.reason}`;
+}
+
+export function connectFailedLine(peerId: string, reason: string): string {
+  return `[P2P] Could not connect to peer ${clean(peerId)}: ${reason}`;
+}
+
+export function noNewPeersLine(): string {
+  return '[P2P] No new peers to connect to';
+}
+
+export function leavingLine(peerCount: number): string {
+  return `Leaving: telling ${peerCount} peer${peerCount === 1 ? '' : 's'} and the tracker...`;
+}
+
+/** The sentence for a command that cannot run as typed, saying what to type instead. */
+export function commandErrorLine(command: Extract<Command, { kind: 'unknown' | 'usage-error' }>): string {
+  if (command.kind === 'unknown') {
+    return `Unknown command "${clean(command.command)}". Type /help for the commands, or type text without a leading "/" to broadcast it.`;
+  }
+  if (command.command === '/direct') return `Usage: ${DIRECT_USAGE}`;
+  return `${command.command} takes no arguments; type just ${command.command}`;
+}
+
+/** The sentence for `/direct` to a peer that is not connected, or a name several peers share. */
+export function unknownPeerLine(target: string, sharing: PeerInfo[] = []): string {
+  if (sharing.length > 0) {
+    return `${sharing.length} peers are called "${clean(target)}": ${sharing.map(describePeer).join(', ')}. Use the peer id, e.g. /direct ${sharing[0].peer_id} <message>`;
+  }
+  return `No connected peer is called "${clean(target)}". Type /peers to see who is connected, then /direct <peer_id or name> <message>.`;
+}
+
+/**
+ * Text from the network made safe for a terminal: control characters (which could clear the screen or
+ * move the cursor, ANSI escapes included) become spaces or "?", so one message is always one line.
+ */
+export function clean(text: string): string {
+  return text.replace(/\r\n|[\x00-\x1f\x7f-\x9f]/g, (c) => (c === '\r\n' || c === '\n' || c === '\t' || c === '\r' ? ' ' : '?'));
+}

@@ -1,0 +1,94 @@
+/**
+ * The peer's outgoing side of the peer-to-peer half: connect to a peer, broadcast to every connected peer,
+ * send to one, say goodbye. Requests go straight to the other peers (never through the tracker), all at
+ * once, over the shared keep-alive `HttpClient`, each with its own timeout, so one dead or hung peer
+ * delays nobody. Ports `connect_to_peer`, `broadcast_message` and `send_direct_message` of WeApRous
+ * `apps/peer.py`, which sent one `urllib2` request after another and stalled on the first dead peer.
+ */
+
+import { ClientError, type HttpClient } from '../../daemon/client';
+import { expectOk } from './tracker-client';
+import type { ChatState, PeerInfo } from './state';
+import type { Failure } from './console';
+
+export interface BroadcastResult {
+  sent: number;
+  total: number;
+  failures: Failure[];
+  /** Peers that refused the connection: nothing listens there any more, so they were dropped. */
+  dropped: PeerInfo[];
+}
+
+export class Mesh {
+  constructor(
+    private readonly client: HttpClient,
+    private readonly state: ChatState,
+    private readonly timeoutMs = 3_000,
+  ) {}
+
+  /** `POST /connect-peer/` with our address and name; the answer tells the other peer's name. */
+  async connect(target: { ip: string; port: number; peer_id: string }): Promise<PeerInfo> {
+    const { ip, port, peer_id, name } = this.state.self;
+    const body = expectOk(await this.post(target, '/connect-peer/', { ip, port, peer_id, name }));
+    const peer: PeerInfo = { ...target, name: typeof body.name === 'string' && body.name !== '' ? body.name : target.peer_id };
+    this.state.connect(peer);
+    return peer;
+  }
+
+  /** Sends `msg` to every connected peer at once; drops the peers that turn out to be gone. */
+  async broadcast(msg: string, now: number): Promise<BroadcastResult> {
+    const peers = this.state.peers();
+    const payload = this.messagePayload(msg, now);
+    const results = await Promise.allSettled(peers.map((peer) => this.post(peer, '/broadcast-peer/', payload).then(expectOk)));
+    const failures: Failure[] = [];
+    const dropped: PeerInfo[] = [];
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') return;
+      failures.push({ peer: peers[i], reason: reasonOf(result.reason) });
+      if (isRefused(result.reason)) {
+        this.state.disconnect(peers[i].peer_id);
+        dropped.push(peers[i]);
+      }
+    });
+    this.state.record({ type: 'broadcast', direction: 'out', from: this.state.self.peer_id, name: this.state.self.name, msg, timestamp: now / 1000 });
+    return { sent: peers.length - failures.length, total: peers.length, failures, dropped };
+  }
+
+  /** Sends `msg` to one peer with `POST /send-peer/`; rejects with a readable reason. */
+  async direct(peer: PeerInfo, msg: string, now: number): Promise<void> {
+    try {
+      expectOk(await this.post(peer, '/send-peer/', this.messagePayload(msg, now)));
+    } catch (error) {
+      throw new Error(reasonOf(error));
+    }
+    this.state.record({ type: 'direct', direction: 'out', from: this.state.self.peer_id, name: this.state.self.name, msg, timestamp: now / 1000, to: peer.peer_id });
+  }
+
+  /** Tells every connected peer that we leave (`POST /disconnect-peer/`), so their /peers drop us. */
+  async leave(): Promise<void> {
+    const payload = { peer_id: this.state.self.peer_id };
+    await Promise.allSettled(this.state.peers().map((peer) => this.post(peer, '/disconnect-peer/', payload)));
+  }
+
+  /** The document's message body: `{"from":"127.0.0.1:5001","name":"Alice","msg":"...","timestamp":1699680000.0}` */
+  private messagePayload(msg: string, now: number) {
+    return { from: this.state.self.peer_id, name: this.state.self.name, msg, timestamp: now / 1000 };
+  }
+
+  private post(peer: { ip: string; port: number }, path: string, json: unknown) {
+    return this.client.request(peerUrl(peer) + path, { method: 'POST', json, timeoutMs: this.timeoutMs });
+  }
+}
+
+/** `http://127.0.0.1:5002`, with brackets around an IPv6 address. */
+export function peerUrl(peer: { ip: string; port: number }): string {
+  return `http://${peer.ip.includes(':') ? `[${peer.ip}]` : peer.ip}:${peer.port}`;
+}
+
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isRefused(error: unknown): boolean {
+  return error instanceof ClientError && error.code === 'ECONNREFUSED';
+}

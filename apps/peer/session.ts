@@ -1,0 +1,113 @@
+/**
+ * The peer's session with the tracker: register (retrying while the tracker is down), send a heartbeat
+ * every `heartbeatMs`, and register again by itself when the tracker has forgotten the peer (404 after a
+ * restart or an expired TTL) or comes back after being unreachable. One request at a time, each scheduled
+ * after the previous one ended. Ports `heartbeat_loop()` of WeApRous `apps/peer.py` and closes the gap
+ * its Test 10 admits ("peers do not re-register automatically").
+ */
+
+import { trackerLines } from './console';
+import { reasonOf } from './mesh';
+import type { TrackerClient } from './tracker-client';
+
+/** unregistered: never got in yet · registered: heartbeating · lost: the tracker stopped answering. */
+type Phase = 'unregistered' | 'registered' | 'lost' | 'stopped';
+
+export interface SessionOptions {
+  heartbeatMs: number;
+  /** How often to retry the very first registration. */
+  retryMs: number;
+  say: (...lines: string[]) => void;
+  /** After a registration that did not happen at start-up: 'late' (first success) or 'again' (re-registered). */
+  onRegistered: (kind: 'late' | 'again') => Promise<void> | void;
+  /** Runs `fn` after `ms` and returns a function that cancels it; a fake one makes tests instant. */
+  schedule?: (fn: () => void, ms: number) => () => void;
+}
+
+function realSchedule(fn: () => void, ms: number): () => void {
+  const timer = setTimeout(fn, ms);
+  timer.unref(); // a pending heartbeat must not keep a quitting peer alive
+  return () => clearTimeout(timer);
+}
+
+export class TrackerSession {
+  private phase: Phase = 'unregistered';
+  private lastFailure = '';
+  private cancel: (() => void) | null = null;
+  private readonly schedule: (fn: () => void, ms: number) => () => void;
+
+  constructor(private readonly tracker: Pick<TrackerClient, 'register' | 'heartbeat'>, private readonly options: SessionOptions) {
+    this.schedule = options.schedule ?? realSchedule;
+  }
+
+  get registered(): boolean {
+    return this.phase === 'registered';
+  }
+
+  /** The first registration: says how it went, schedules what comes next, resolves true on success. */
+  async start(): Promise<boolean> {
+    await this.register('unregistered');
+    this.scheduleNext();
+    return this.phase === 'registered';
+  }
+
+  stop(): void {
+    this.phase = 'stopped';
+    this.cancel?.();
+  }
+
+  /** One step of the session, run by the scheduler. */
+  private async tick(): Promise<void> {
+    if (this.phase === 'unregistered') {
+      if (await this.register('unregistered')) await this.options.onRegistered('late');
+    } else if (this.phase === 'registered') {
+      await this.beat();
+    } else if (this.phase === 'lost') {
+      if (await this.register('lost')) await this.options.onRegistered('again');
+    }
+    this.scheduleNext();
+  }
+
+  private async beat(): Promise<void> {
+    let answer: 'alive' | 'unknown';
+    try {
+      answer = await this.tracker.heartbeat();
+    } catch (error) {
+      if (this.phase === 'stopped') return;
+      this.phase = 'lost';
+      this.options.say(trackerLines.heartbeatFailed(reasonOf(error)));
+      return;
+    }
+    if (answer === 'alive' || this.phase === 'stopped') return;
+    this.options.say(trackerLines.forgotten());
+    this.phase = 'lost';
+    if (await this.register('lost')) await this.options.onRegistered('again');
+  }
+
+  /** POST /submit-info/; `from` decides the words: a first registration or a re-registration. */
+  private async register(from: 'unregistered' | 'lost'): Promise<boolean> {
+    let status: string;
+    try {
+      status = await this.tracker.register();
+    } catch (error) {
+      const reason = reasonOf(error);
+      // Said once per reason, not every retry, so a long outage does not flood the console.
+      if (from === 'unregistered' && reason !== this.lastFailure && this.phase !== 'stopped') {
+        this.options.say(trackerLines.registrationFailed(reason, this.options.retryMs / 1000));
+      }
+      this.lastFailure = reason;
+      return false;
+    }
+    if (this.phase === 'stopped') return false;
+    this.phase = 'registered';
+    this.lastFailure = '';
+    this.options.say(from === 'unregistered' ? trackerLines.registered(status) : trackerLines.reRegistered());
+    return true;
+  }
+
+  private scheduleNext(): void {
+    if (this.phase === 'stopped') return;
+    const ms = this.phase === 'unregistered' ? this.options.retryMs : this.options.heartbeatMs;
+    this.cancel = this.schedule(() => void this.tick(), ms);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The peer's screen and keyboard. On a terminal it keeps a readline prompt at the bottom and prints each
+ * incoming line above it, then restores whatever the user had half typed. On a pipe (tests, scripts) it
+ * reads line by line and prints plain lines: no prompt redraws, no escape codes.
+ * Ports `raw_input("[Alice] > ")` and the `print` calls of WeApRous `apps/peer.py`, which let incoming
+ * messages land in the middle of the line being typed.
+ */
+
+import { createInterface, type Interface } from 'node:readline';
+
+export interface TerminalHandlers {
+  /** A line the user entered. */
+  onLine: (line: string) => void;
+  /** Ctrl+D, or the end of piped input. */
+  onEnd: () => void;
+  /** Ctrl+C typed at the prompt. */
+  onInterrupt: () => void;
+}
+
+export class Terminal {
+  private rl: Interface | null = null;
+  private closing = false;
+  /** Whether both ends are a terminal: only then is there a prompt to keep intact. */
+  readonly interactive: boolean;
+
+  constructor(
+    private readonly input: NodeJS.ReadableStream & { isTTY?: boolean },
+    private readonly output: NodeJS.WritableStream & { isTTY?: boolean },
+  ) {
+    this.interactive = Boolean(input.isTTY && output.isTTY);
+  }
+
+  /** Prints lines; once the prompt is up, above it, with the half-typed line restored below. */
+  print(...lines: string[]): void {
+    const rl = this.rl;
+    if (!rl || !this.interactive || this.closing) {
+      for (const line of lines) this.output.write(line + '\n');
+      return;
+    }
+    // Take the typed text off the screen through readline's own keys (Ctrl+E, Ctrl+U), so readline's idea
+    // of the screen stays right, print, then put the prompt back and type the text in again.
+    const typed = rl.line;
+    const fromEnd = typed.length - rl.cursor;
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
+    this.output.write('\r\x1b[K' + lines.join('\n') + '\n');
+    rl.prompt();
+    if (typed !== '') rl.write(typed);
+    for (let i = 0; i < fromEnd; i++) rl.write(null, { name: 'left' });
+  }
+
+  /** Shows the prompt and starts reading lines. */
+  start(promptText: string, handlers: TerminalHandlers): void {
+    const rl = createInterface({ input: this.input, output: this.interactive ? this.output : undefined, terminal: this.interactive });
+    this.rl = rl;
+    rl.setPrompt(promptText);
+    rl.on('line', (line) => {
+      if (this.interactive && !this.closing) rl.prompt();
+      handlers.onLine(line);
+    });
+    rl.on('close', () => {
+      if (!this.closing) handlers.onEnd();
+    });
+    rl.on('SIGINT', handlers.onInterrupt);
+    if (this.interactive) {
+      rl.prompt();
+    } else {
+      // A pipe gets the prompt once, on a line of its own, so a script can tell that the console is ready.
+      this.output.write(promptText + '\n');
+    }
+  }
+
+  /** Stops reading; later `print` calls write plain lines. */
+  close(): void {
+    this.closing = true;
+    if (this.interactive) this.output.write('\n');
+    this.rl?.close();
+  }
+}

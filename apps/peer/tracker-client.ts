@@ -1,0 +1,75 @@
+/**
+ * The peer's side of the tracker API (`docs/protocol.md`): register, list, heartbeat, unregister, each one
+ * HTTP request through the shared keep-alive `HttpClient`. Failures reject with an `Error` whose message
+ * is a sentence fit for the console ("Connection refused by 127.0.0.1:8000").
+ * Ports `register_with_tracker`, `get_peer_list`, `send_heartbeat` and `unregister_from_tracker` of
+ * WeApRous `apps/peer.py`, which used `urllib2`.
+ */
+
+import type { ClientResponse, HttpClient } from '../../daemon/client';
+import type { PeerEntry } from '../tracker/registry';
+import type { PeerInfo } from './state';
+
+export class TrackerClient {
+  constructor(
+    private readonly client: HttpClient,
+    readonly url: string,
+    private readonly self: PeerInfo,
+    private readonly timeoutMs = 3_000,
+  ) {}
+
+  /** `POST /submit-info/`; resolves with the tracker's status ("ok"). */
+  async register(): Promise<string> {
+    const { ip, port, peer_id, name } = this.self;
+    const res = await this.post('/submit-info/', { ip, port, peer_id, name });
+    return expectOk(res).status;
+  }
+
+  /** `GET /get-list/`: every registered peer, this one included. */
+  async list(): Promise<PeerEntry[]> {
+    const res = await this.client.request(this.url + '/get-list/', { timeoutMs: this.timeoutMs });
+    const body = expectOk(res);
+    if (!Array.isArray(body.peers)) throw new Error('The tracker answered without a "peers" list');
+    return body.peers.filter(isPeerEntry);
+  }
+
+  /** `POST /heartbeat/`: 'alive', or 'unknown' when the tracker has forgotten this peer (a 404). */
+  async heartbeat(): Promise<'alive' | 'unknown'> {
+    const res = await this.post('/heartbeat/', { peer_id: this.self.peer_id });
+    if (res.status === 404) return 'unknown';
+    expectOk(res);
+    return 'alive';
+  }
+
+  /** `POST /remove/`; resolves with the tracker's status ("ok"). */
+  async remove(): Promise<string> {
+    const res = await this.post('/remove/', { peer_id: this.self.peer_id });
+    return expectOk(res).status;
+  }
+
+  private post(path: string, json: unknown): Promise<ClientResponse> {
+    return this.client.request(this.url + path, { method: 'POST', json, timeoutMs: this.timeoutMs });
+  }
+}
+
+/** The JSON body of a 2xx answer whose `status` is "ok"; otherwise an Error that says what came back. */
+export function expectOk(res: ClientResponse): { status: string; [field: string]: unknown } {
+  let body: unknown;
+  try {
+    body = res.json();
+  } catch {
+    throw new Error(`Answer ${res.status} was not JSON`);
+  }
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (res.status < 200 || res.status > 299) {
+    const why = typeof fields.error === 'string' ? `: ${fields.error}` : '';
+    throw new Error(`Answer ${res.status}${why}`);
+  }
+  return { ...fields, status: String(fields.status ?? '') };
+}
+
+function isPeerEntry(value: unknown): value is PeerEntry {
+  const entry = value as PeerEntry;
+  return typeof entry === 'object' && entry !== null && typeof entry.ip === 'string'
+    && Number.isInteger(entry.port) && typeof entry.peer_id === 'string';
+}

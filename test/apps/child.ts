@@ -1,0 +1,148 @@
+/**
+ * Test helper: a real process (tracker or peer) started with ts-node in transpile-only mode, whose
+ * output is kept line by line so a test can wait for the line it needs, with a timeout, and whose
+ * standard input a test can type into. Not a test file itself (mocha runs `*.test.ts` only).
+ */
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** A port nobody listens on right now: bind port 0, read the number, close. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+interface Waiter {
+  pattern: string | RegExp;
+  from: number;
+  done: (line: string) => void;
+  fail: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Child {
+  readonly lines: string[] = [];
+  /** Where the next `waitFor` starts looking: just after the line the previous one matched. */
+  cursor = 0;
+  exitCode: number | null | undefined = undefined;
+  private partial = '';
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly waiters = new Set<Waiter>();
+  private readonly exited: Promise<number | null>;
+
+  /** `Child.start('Alice', 'apps/peer.ts', ['--port', '5001', '--name', 'Alice'])` */
+  static start(label: string, script: string, args: string[]): Child {
+    return new Child(label, script, args);
+  }
+
+  private constructor(readonly label: string, script: string, args: string[]) {
+    this.proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    });
+    this.proc.stdout.setEncoding('utf8');
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stdout.on('data', (text: string) => this.onText(text));
+    this.proc.stderr.on('data', (text: string) => this.onText(text));
+    this.proc.stdin.on('error', () => {}); // writing to a process that just quit is not the test's failure
+    this.exited = new Promise((done) => this.proc.on('exit', (code, signal) => {
+      this.exitCode = code ?? (signal ? -1 : null);
+      if (this.partial !== '') this.addLine(this.partial);
+      for (const waiter of this.waiters) this.reject(waiter, `${this.label} exited (code ${code}, signal ${signal})`);
+      done(code);
+    }));
+  }
+
+  /** Types a line into the process's standard input. */
+  type(line: string): void {
+    this.proc.stdin.write(line + '\n');
+  }
+
+  /** Closes standard input: Ctrl+D. */
+  endInput(): void {
+    this.proc.stdin.end();
+  }
+
+  signal(name: NodeJS.Signals): void {
+    if (this.exitCode === undefined) this.proc.kill(name);
+  }
+
+  /** Resolves with the exit code. */
+  waitForExit(timeoutMs = 10_000): Promise<number | null> {
+    return Promise.race([
+      this.exited,
+      new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`${this.label} did not exit within ${timeoutMs} ms\n${this.output()}`)), timeoutMs).unref()),
+    ]);
+  }
+
+  /** Kills the process (if still running) and waits for it to go. */
+  async kill(): Promise<void> {
+    if (this.exitCode !== undefined) return;
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /**
+   * Resolves with the first line at or after `from` (default: the cursor) that contains `pattern` (a
+   * string) or matches it (a RegExp), and moves the cursor past it. Rejects, with everything the process
+   * printed, after `timeoutMs` or when the process exits first.
+   */
+  waitFor(pattern: string | RegExp, timeoutMs = 10_000, from = this.cursor): Promise<string> {
+    return new Promise((done, fail) => {
+      const timer = setTimeout(() => this.reject(waiter, `${this.label}: no line matching ${pattern} within ${timeoutMs} ms`), timeoutMs);
+      const waiter: Waiter = { pattern, from, done, fail, timer };
+      this.waiters.add(waiter);
+      this.check(waiter);
+      if (this.waiters.has(waiter) && this.exitCode !== undefined) this.reject(waiter, `${this.label} has exited`);
+    });
+  }
+
+  /** Every line printed since `from`. */
+  since(from: number): string[] {
+    return this.lines.slice(from);
+  }
+
+  output(): string {
+    return this.lines.map((line) => `  ${this.label}| ${line}`).join('\n');
+  }
+
+  private onText(text: string): void {
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop()!;
+    for (const line of parts) this.addLine(line);
+  }
+
+  private addLine(line: string): void {
+    this.lines.push(line.replace(/\r$/, ''));
+    for (const waiter of [...this.waiters]) this.check(waiter);
+  }
+
+  private check(waiter: Waiter): void {
+    for (let i = waiter.from; i < this.lines.length; i++) {
+      const line = this.lines[i];
+      const hit = typeof waiter.pattern === 'string' ? line.includes(waiter.pattern) : waiter.pattern.test(line);
+      if (!hit) continue;
+      clearTimeout(waiter.timer);
+      this.waiters.delete(waiter);
+      this.cursor = Math.max(this.cursor, i + 1);
+      waiter.done(line);
+      return;
+    }
+  }
+
+  private reject(waiter: Waiter, message: string): void {
+    clearTimeout(waiter.timer);
+    this.waiters.delete(waiter);
+    waiter.fail(new Error(`${message}\n${this.output()}`));
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * parseCommand: what a line typed at the peer console means.
+ * Tests for `apps/peer/commands.ts` (the command chain of `run_console()` in WeApRous `apps/peer.py`).
+ */
+
+import { expect } from 'chai';
+import { parseCommand } from '../../../apps/peer/commands';
+
+describe('parseCommand()', () => {
+  it('reads the bare commands of the document', () => {
+    expect(parseCommand('/help')).to.deep.equal({ kind: 'help' });
+    expect(parseCommand('/peers')).to.deep.equal({ kind: 'peers' });
+    expect(parseCommand('/discover')).to.deep.equal({ kind: 'discover' });
+    expect(parseCommand('/quit')).to.deep.equal({ kind: 'quit' });
+  });
+
+  it('ignores surrounding spaces and the case of the command word', () => {
+    expect(parseCommand('  /PEERS  ')).to.deep.equal({ kind: 'peers' });
+    expect(parseCommand('/Quit\r')).to.deep.equal({ kind: 'quit' });
+  });
+
+  it('treats plain text as a broadcast', () => {
+    expect(parseCommand('Hello everyone from Alice!')).to.deep.equal({ kind: 'broadcast', message: 'Hello everyone from Alice!' });
+  });
+
+  it('ignores an empty or blank line', () => {
+    expect(parseCommand('')).to.deep.equal({ kind: 'empty' });
+    expect(parseCommand('   \t ')).to.deep.equal({ kind: 'empty' });
+  });
+
+  it('reads /direct <peer_id> <message>, keeping the message whole', () => {
+    expect(parseCommand('/direct 127.0.0.1:5002 Hi Bob, this is Alice speaking privately')).to.deep.equal({
+      kind: 'direct', target: '127.0.0.1:5002', message: 'Hi Bob, this is Alice speaking privately',
+    });
+  });
+
+  it('reads /direct <name> <message>', () => {
+    expect(parseCommand('/direct Bob  hi  there')).to.deep.equal({ kind: 'direct', target: 'Bob', message: 'hi  there' });
+  });
+
+  it('answers /direct without a peer or without a message with its usage', () => {
+    for (const line of ['/direct', '/direct ', '/direct Bob', '/direct Bob   ']) {
+      const command = parseCommand(line);
+      expect(command.kind, line).to.equal('usage-error');
+      expect(command).to.have.property('usage').that.match(/^\/direct <peer_id or name> <message>/);
+    }
+  });
+
+  it('refuses arguments after a command that takes none', () => {
+    expect(parseCommand('/peers all')).to.deep.equal({ kind: 'usage-error', command: '/peers', usage: '/peers' });
+  });
+
+  it('names an unknown command', () => {
+    expect(parseCommand('/connect 127.0.0.1:5002')).to.deep.equal({ kind: 'unknown', command: '/connect' });
+    expect(parseCommand('/')).to.deep.equal({ kind: 'unknown', command: '/' });
+  });
+
+  it('broadcasts "//text" as "/text", the way to send a message starting with a slash', () => {
+    expect(parseCommand('//shrug')).to.deep.equal({ kind: 'broadcast', message: '/shrug' });
+  });
+});

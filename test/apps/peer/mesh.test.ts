@@ -1,0 +1,145 @@
+/**
+ * Mesh, the peer's outgoing messages: connect, broadcast to all at once, direct, leave. Real peer servers
+ * on port 0 receive; a closed port and a server that never answers play the dead and the hung peer.
+ * Tests for `apps/peer/mesh.ts` (`connect_to_peer`, `broadcast_message`, `send_direct_message` of
+ * WeApRous `apps/peer.py`).
+ */
+
+import { expect } from 'chai';
+import { createServer, type Server, type Socket } from 'node:net';
+import { HttpClient } from '../../../daemon/client';
+import type { Backend } from '../../../daemon/backend';
+import { Mesh, peerUrl } from '../../../apps/peer/mesh';
+import { createPeerServer } from '../../../apps/peer/server';
+import { ChatState, type PeerInfo } from '../../../apps/peer/state';
+import { freePort } from '../child';
+
+interface Remote {
+  info: PeerInfo;
+  state: ChatState;
+  shown: string[];
+  backend: Backend;
+  connections: number;
+}
+
+async function startRemote(name: string): Promise<Remote> {
+  const port = await freePort();
+  const info = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name };
+  const state = new ChatState(info);
+  const shown: string[] = [];
+  const backend = await createPeerServer(state, (line) => shown.push(line)).prepareAddress('127.0.0.1', port).run();
+  const remote: Remote = { info, state, shown, backend, connections: 0 };
+  backend.server.on('connection', () => { remote.connections += 1; });
+  return remote;
+}
+
+describe('Mesh', () => {
+  const alice: PeerInfo = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
+  let remotes: Remote[] = [];
+  let hung: Server | null = null;
+  const hungSockets: Socket[] = [];
+  let client: HttpClient;
+  let state: ChatState;
+  let mesh: Mesh;
+
+  beforeEach(() => {
+    client = new HttpClient({ timeoutMs: 5_000 });
+    state = new ChatState(alice);
+    mesh = new Mesh(client, state, 500);
+  });
+  afterEach(async () => {
+    client.close();
+    for (const remote of remotes) await remote.backend.close();
+    remotes = [];
+    for (const socket of hungSockets) socket.destroy();
+    await new Promise<void>((done) => (hung ? hung.close(() => done()) : done()));
+    hung = null;
+  });
+
+  it('connect() introduces us and learns the other peer\'s name', async () => {
+    const bob = await startRemote('Bob');
+    remotes.push(bob);
+    const peer = await mesh.connect({ ip: '127.0.0.1', port: bob.info.port, peer_id: bob.info.peer_id });
+    expect(peer).to.deep.equal(bob.info);
+    expect(state.peers()).to.deep.equal([bob.info]);
+    expect(bob.state.peers()).to.deep.equal([alice]);
+    expect(bob.shown).to.deep.equal(['[P2P] Peer connected: Alice (127.0.0.1:5001)']);
+  });
+
+  it('broadcast() reaches every connected peer and reuses each connection', async () => {
+    remotes.push(await startRemote('Bob'), await startRemote('Jack'));
+    for (const remote of remotes) state.connect(remote.info);
+    const first = await mesh.broadcast('Hello everyone from Alice!', 1_699_680_000_000);
+    const second = await mesh.broadcast('again', 1_699_680_001_000);
+    expect(first).to.deep.equal({ sent: 2, total: 2, failures: [], dropped: [] });
+    expect(second.sent).to.equal(2);
+    for (const remote of remotes) {
+      expect(remote.shown).to.deep.equal(['[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!', '[BROADCAST] Alice (127.0.0.1:5001): again']);
+      expect(remote.state.messages[0]).to.deep.include({ from: '127.0.0.1:5001', name: 'Alice', msg: 'Hello everyone from Alice!', timestamp: 1_699_680_000 });
+      expect(remote.connections).to.equal(1);
+    }
+  });
+
+  it('a dead peer and a hung peer delay nobody: the others get it, the failures are named', async () => {
+    const bob = await startRemote('Bob');
+    remotes.push(bob);
+    const deadPort = await freePort();
+    hung = createServer((socket) => { hungSockets.push(socket); }); // accepts, reads, never answers
+    await new Promise<void>((done) => hung!.listen(0, '127.0.0.1', () => done()));
+    const hungPort = (hung.address() as { port: number }).port;
+    const dead = { peer_id: `127.0.0.1:${deadPort}`, ip: '127.0.0.1', port: deadPort, name: 'Dead' };
+    const slow = { peer_id: `127.0.0.1:${hungPort}`, ip: '127.0.0.1', port: hungPort, name: 'Hung' };
+    state.connect(dead);
+    state.connect(slow);
+    state.connect(bob.info);
+
+    const result = await mesh.broadcast('anyone?', Date.now());
+    expect(result.sent).to.equal(1);
+    expect(result.total).to.equal(3);
+    expect(result.failures.map((f) => f.peer.name)).to.deep.equal(['Dead', 'Hung']);
+    expect(result.failures[0].reason).to.equal(`Connection refused by 127.0.0.1:${deadPort}`);
+    expect(result.failures[1].reason).to.match(/No response from .* within 500 ms/);
+    expect(bob.shown).to.deep.equal(['[BROADCAST] Alice (127.0.0.1:5001): anyone?']);
+    // Refused means nothing listens there: dropped. A timeout may be a slow peer: kept.
+    expect(result.dropped).to.deep.equal([dead]);
+    expect(state.peers().map((p) => p.name)).to.deep.equal(['Hung', 'Bob']);
+  });
+
+  it('direct() reaches one peer only', async () => {
+    const bob = await startRemote('Bob');
+    const jack = await startRemote('Jack');
+    remotes.push(bob, jack);
+    state.connect(bob.info);
+    state.connect(jack.info);
+    await mesh.direct(bob.info, 'Hi Bob, this is Alice speaking privately', Date.now());
+    expect(bob.shown).to.deep.equal(['[DIRECT] Alice (127.0.0.1:5001): Hi Bob, this is Alice speaking privately']);
+    expect(jack.shown).to.deep.equal([]);
+  });
+
+  it('direct() to a peer that is gone rejects with the reason', async () => {
+    const port = await freePort();
+    const gone = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Gone' };
+    let error: Error | null = null;
+    await mesh.direct(gone, 'hello?', Date.now()).catch((e: Error) => { error = e; });
+    expect(error).to.be.instanceOf(Error);
+    expect(error!.message).to.equal(`Connection refused by 127.0.0.1:${port}`);
+  });
+
+  it('leave() tells every connected peer, so their lists drop us', async () => {
+    remotes.push(await startRemote('Bob'), await startRemote('Jack'));
+    for (const remote of remotes) {
+      await mesh.connect(remote.info);
+      expect(remote.state.isConnected(alice.peer_id)).to.equal(true);
+    }
+    await mesh.leave();
+    for (const remote of remotes) {
+      expect(remote.state.isConnected(alice.peer_id)).to.equal(false);
+      expect(remote.shown.at(-1)).to.equal('[P2P] Peer disconnected: Alice (127.0.0.1:5001)');
+    }
+  });
+
+  it('peerUrl() brackets an IPv6 address', () => {
+    expect(peerUrl({ ip: '127.0.0.1', port: 5002 })).to.equal('http://127.0.0.1:5002');
+    expect(peerUrl({ ip: '::1', port: 5002 })).to.equal('http://[::1]:5002');
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * The peer's command line: defaults, and a sentence for each bad flag.
+ * Tests for `apps/peer/options.ts` (the argparse block of WeApRous `apps/peer.py`).
+ */
+
+import { expect } from 'chai';
+import { parsePeerArgs } from '../../../apps/peer/options';
+
+describe('parsePeerArgs()', () => {
+  it('reads the command of the document', () => {
+    expect(parsePeerArgs(['--tracker', 'http://127.0.0.1:8000', '--port', '5001', '--name', 'Alice'])).to.deep.equal({
+      ok: true, args: { trackerUrl: 'http://127.0.0.1:8000', ip: '127.0.0.1', port: 5001, name: 'Alice', heartbeatSeconds: 30 },
+    });
+  });
+
+  it('defaults to port 5001, a name from the port and the local tracker', () => {
+    expect(parsePeerArgs([])).to.deep.equal({
+      ok: true, args: { trackerUrl: 'http://127.0.0.1:8000', ip: '127.0.0.1', port: 5001, name: 'Peer5001', heartbeatSeconds: 30 },
+    });
+  });
+
+  it('takes --ip, --heartbeat and a tracker URL with a trailing slash', () => {
+    const parsed = parsePeerArgs(['--ip', '192.168.1.20', '--heartbeat', '0.5', '--tracker', 'http://10.0.0.1:8000/']);
+    expect(parsed).to.deep.equal({
+      ok: true, args: { trackerUrl: 'http://10.0.0.1:8000', ip: '192.168.1.20', port: 5001, name: 'Peer5001', heartbeatSeconds: 0.5 },
+    });
+  });
+
+  const bad: Array<[string[], RegExp]> = [
+    [['--port', '70000'], /--port must be a port number from 1 to 65535/],
+    [['--port', 'abc'], /--port must be/],
+    [['--name', 'Two Words'], /--name must be one word/],
+    [['--heartbeat', '0'], /--heartbeat must be a number of seconds above 0/],
+    [['--tracker', 'ftp://x'], /--tracker must be an http:\/\/ URL/],
+    [['--ip', 'not valid!'], /--ip must be the address/],
+    [['--colour', 'red'], /Unknown option '--colour'/],
+  ];
+  for (const [argv, reason] of bad) {
+    it(`refuses ${argv.join(' ')} with a sentence`, () => {
+      const parsed = parsePeerArgs(argv);
+      expect(parsed.ok).to.equal(false);
+      expect((parsed as { error: string }).error).to.match(reason);
+    });
+  }
+
+  it('answers --help', () => {
+    expect(parsePeerArgs(['--help'])).to.deep.equal({ ok: 'help' });
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The peer's server routes over a real socket: the document's curl requests and answers, what each
+ * prints, and 400s with a reason for bad bodies.
+ * Tests for `apps/peer/server.ts` (`setup_routes()` of WeApRous `apps/peer.py`).
+ */
+
+import { expect } from 'chai';
+import { HttpClient } from '../../../daemon/client';
+import type { Backend } from '../../../daemon/backend';
+import { createPeerServer } from '../../../apps/peer/server';
+import { ChatState } from '../../../apps/peer/state';
+import { freePort } from '../child';
+
+describe('peer server routes', () => {
+  let backend: Backend;
+  let base: string;
+  let state: ChatState;
+  let shown: string[];
+  const client = new HttpClient({ timeoutMs: 5_000 });
+
+  beforeEach(async () => {
+    const port = await freePort();
+    state = new ChatState({ peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' });
+    shown = [];
+    backend = await createPeerServer(state, (line) => shown.push(line)).prepareAddress('127.0.0.1', port).run();
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterEach(async () => {
+    client.close();
+    await backend.close();
+  });
+
+  const post = (path: string, body: string) =>
+    client.request(base + path, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+  const CONNECT = '{"ip":"127.0.0.1","port":9001,"peer_id":"127.0.0.1:9001","name":"TestPeer"}';
+
+  describe('POST /connect-peer/', () => {
+    it('answers the documented JSON with its own id and name, and shows who connected', async () => {
+      const res = await post('/connect-peer/', CONNECT);
+      expect(res.status).to.equal(200);
+      expect(res.text()).to.equal(`{"status":"ok","message":"Connected","peer_id":"${state.self.peer_id}","name":"Alice"}`);
+      expect(shown).to.deep.equal(['[P2P] Peer connected: TestPeer (127.0.0.1:9001)']);
+      expect(state.peers()).to.deep.equal([{ peer_id: '127.0.0.1:9001', ip: '127.0.0.1', port: 9001, name: 'TestPeer' }]);
+    });
+
+    it('does not announce the same peer twice', async () => {
+      await post('/connect-peer/', CONNECT);
+      await post('/connect-peer/', CONNECT);
+      expect(shown).to.have.length(1);
+    });
+
+    it('refuses a peer that claims our own id', async () => {
+      const { port } = state.self;
+      const res = await post('/connect-peer/', `{"ip":"127.0.0.1","port":${port},"peer_id":"127.0.0.1:${port}","name":"Mallory"}`);
+      expect(res.status).to.equal(400);
+      expect(res.json<{ error: string }>().error).to.match(/own id/);
+    });
+
+    it('refuses a body without a valid port with 400 and a JSON reason', async () => {
+      const res = await post('/connect-peer/', '{"ip":"127.0.0.1","port":"x","name":"A"}');
+      expect(res.status).to.equal(400);
+      expect(res.json()).to.deep.equal({ status: 'error', error: '"port" must be an integer from 1 to 65535, e.g. "port":5001' });
+      expect(state.peers()).to.deep.equal([]);
+    });
+  });
+
+  describe('POST /broadcast-peer/ and /send-peer/', () => {
+    it('answers {"status":"received"} and shows [BROADCAST] as in the curl section', async () => {
+      const res = await post('/broadcast-peer/', '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}');
+      expect(res.status).to.equal(200);
+      expect(res.text()).to.equal('{"status":"received"}');
+      expect(shown).to.deep.equal(['[BROADCAST] TestPeer (127.0.0.1:9001): Hello via curl!']);
+      expect(state.messages).to.deep.equal([
+        { type: 'broadcast', direction: 'in', from: '127.0.0.1:9001', name: 'TestPeer', msg: 'Hello via curl!', timestamp: 1699680000 },
+      ]);
+    });
+
+    it('shows [DIRECT] for /send-peer/', async () => {
+      const res = await post('/send-peer/', '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Direct via curl!","timestamp":1699680000}');
+      expect(res.text()).to.equal('{"status":"received"}');
+      expect(shown).to.deep.equal(['[DIRECT] TestPeer (127.0.0.1:9001): Direct via curl!']);
+    });
+
+    it('names a sender that sent no name by the name it connected with', async () => {
+      await post('/connect-peer/', CONNECT);
+      await post('/send-peer/', '{"from":"127.0.0.1:9001","msg":"hi"}');
+      expect(shown.at(-1)).to.equal('[DIRECT] TestPeer (127.0.0.1:9001): hi');
+    });
+
+    for (const [what, body] of [['no msg', '{"from":"127.0.0.1:9001","name":"T"}'], ['no from', '{"msg":"hi"}'], ['not JSON', 'hi there']]) {
+      it(`refuses a message with ${what} with 400 and shows nothing`, async () => {
+        const res = await client.request(base + '/broadcast-peer/', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
+        expect(res.status).to.equal(400);
+        expect(res.json<{ status: string }>().status).to.equal('error');
+        expect(shown).to.deep.equal([]);
+      });
+    }
+
+    it('answers GET with 405', async () => {
+      const res = await client.request(base + '/send-peer/');
+      expect(res.status).to.equal(405);
+    });
+  });
+
+  describe('POST /disconnect-peer/', () => {
+    it('drops a peer that leaves and says so; a second time it was not connected', async () => {
+      await post('/connect-peer/', CONNECT);
+      const res = await post('/disconnect-peer/', '{"peer_id":"127.0.0.1:9001"}');
+      expect(res.json()).to.deep.equal({ status: 'ok', message: 'Disconnected' });
+      expect(shown.at(-1)).to.equal('[P2P] Peer disconnected: TestPeer (127.0.0.1:9001)');
+      expect(state.peers()).to.deep.equal([]);
+      const again = await post('/disconnect-peer/', '{"peer_id":"127.0.0.1:9001"}');
+      expect(again.json()).to.deep.equal({ status: 'ok', message: 'Was not connected' });
+    });
+  });
+});

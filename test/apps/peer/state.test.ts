@@ -1,0 +1,60 @@
+/**
+ * ChatState: the connected peers and the message history of one peer.
+ * Tests for `apps/peer/state.ts` (`connected_peers` and `messages` of WeApRous `apps/peer.py`).
+ */
+
+import { expect } from 'chai';
+import { ChatState, type PeerInfo } from '../../../apps/peer/state';
+
+const alice: PeerInfo = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
+const bob: PeerInfo = { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002, name: 'Bob' };
+const jack: PeerInfo = { peer_id: '127.0.0.1:5003', ip: '127.0.0.1', port: 5003, name: 'Jack' };
+
+describe('ChatState', () => {
+  it('says whether a connection is new, changed or the same', () => {
+    const state = new ChatState(alice);
+    expect(state.connect(bob)).to.equal('new');
+    expect(state.connect({ ...bob })).to.equal('same');
+    expect(state.connect({ ...bob, name: 'Robert' })).to.equal('updated');
+    expect(state.peers()).to.deep.equal([{ ...bob, name: 'Robert' }]);
+  });
+
+  it('lists peers in the order they connected and forgets one that leaves', () => {
+    const state = new ChatState(alice);
+    state.connect(bob);
+    state.connect(jack);
+    expect(state.peers().map((p) => p.name)).to.deep.equal(['Bob', 'Jack']);
+    expect(state.disconnect(bob.peer_id)).to.deep.equal(bob);
+    expect(state.disconnect(bob.peer_id)).to.equal(undefined);
+    expect(state.isConnected(bob.peer_id)).to.equal(false);
+    expect(state.peers().map((p) => p.name)).to.deep.equal(['Jack']);
+  });
+
+  it('finds a peer by id or by name whatever its case', () => {
+    const state = new ChatState(alice);
+    state.connect(bob);
+    expect(state.find('127.0.0.1:5002')).to.deep.equal({ kind: 'found', peer: bob });
+    expect(state.find('bob')).to.deep.equal({ kind: 'found', peer: bob });
+    expect(state.find('BOB')).to.deep.equal({ kind: 'found', peer: bob });
+    expect(state.find('Jack')).to.deep.equal({ kind: 'none' });
+    expect(state.find('127.0.0.1:5003')).to.deep.equal({ kind: 'none' });
+  });
+
+  it('reports a name two peers share as ambiguous', () => {
+    const state = new ChatState(alice);
+    const otherBob = { ...jack, name: 'bob' };
+    state.connect(bob);
+    state.connect(otherBob);
+    expect(state.find('Bob')).to.deep.equal({ kind: 'ambiguous', peers: [bob, otherBob] });
+    expect(state.find(jack.peer_id)).to.deep.equal({ kind: 'found', peer: otherBob });
+  });
+
+  it('keeps the message history, dropping the oldest beyond 1000', () => {
+    const state = new ChatState(alice);
+    for (let i = 0; i < 1005; i++) {
+      state.record({ type: 'broadcast', direction: 'in', from: bob.peer_id, name: 'Bob', msg: `m${i}`, timestamp: i });
+    }
+    expect(state.messages).to.have.length(1000);
+    expect(state.messages[0].msg).to.equal('m5');
+  });
+});

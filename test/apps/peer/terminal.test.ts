@@ -1,0 +1,101 @@
+/**
+ * Terminal: on a pipe, plain lines in and out; on a terminal, incoming lines printed above the prompt with
+ * the half-typed line restored. Streams stand in for stdin and stdout.
+ * Tests for `apps/peer/terminal.ts` (`raw_input` and `print` in WeApRous `apps/peer.py`).
+ */
+
+import { expect } from 'chai';
+import { PassThrough } from 'node:stream';
+import { Terminal } from '../../../apps/peer/terminal';
+
+function streams(tty: boolean) {
+  const input = Object.assign(new PassThrough(), { isTTY: tty });
+  const output = Object.assign(new PassThrough(), { isTTY: tty, columns: 80 });
+  let written = '';
+  output.on('data', (chunk: Buffer) => { written += chunk.toString('utf8'); });
+  return { input, output, written: () => written };
+}
+
+/** Lets the streams deliver what was written to them. */
+const settle = () => new Promise((done) => setImmediate(done));
+
+describe('Terminal', () => {
+  describe('on a pipe', () => {
+    it('prints plain lines, the prompt once on its own line, and no escape codes', async () => {
+      const io = streams(false);
+      const terminal = new Terminal(io.input, io.output);
+      const lines: string[] = [];
+      terminal.print('banner');
+      terminal.start('[Alice] > ', { onLine: (line) => lines.push(line), onEnd: () => {}, onInterrupt: () => {} });
+      terminal.print('[BROADCAST] Bob (127.0.0.1:5002): hi');
+      io.input.write('/peers\nhello\n');
+      await settle();
+      expect(io.written()).to.equal('banner\n[Alice] > \n[BROADCAST] Bob (127.0.0.1:5002): hi\n');
+      expect(lines).to.deep.equal(['/peers', 'hello']);
+      terminal.close();
+    });
+
+    it('reports the end of input (Ctrl+D) once every line before it was read', async () => {
+      const io = streams(false);
+      const terminal = new Terminal(io.input, io.output);
+      const events: string[] = [];
+      terminal.start('> ', { onLine: (line) => events.push(line), onEnd: () => events.push('END'), onInterrupt: () => {} });
+      io.input.end('last words\n');
+      await settle();
+      await settle();
+      expect(events).to.deep.equal(['last words', 'END']);
+    });
+  });
+
+  describe('on a terminal', () => {
+    it('prints an incoming line above the prompt and restores the half-typed text', async () => {
+      const io = streams(true);
+      const terminal = new Terminal(io.input, io.output);
+      const lines: string[] = [];
+      terminal.start('[Bob] > ', { onLine: (line) => lines.push(line), onEnd: () => {}, onInterrupt: () => {} });
+      io.input.write('Hel');
+      await settle();
+      const before = io.written().length;
+      terminal.print('[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!');
+      await settle();
+      const after = io.written().slice(before);
+      // The message comes first on a cleared line, then the prompt with what was typed.
+      const message = after.indexOf('[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!\n');
+      expect(message).to.be.greaterThan(-1);
+      expect(after.slice(message)).to.include('[Bob] > ');
+      expect(after.lastIndexOf('Hel')).to.be.greaterThan(after.lastIndexOf('[Bob] > '));
+      // Typing goes on where it stopped.
+      io.input.write('lo\r');
+      await settle();
+      expect(lines).to.deep.equal(['Hello']);
+      terminal.close();
+    });
+
+    it('keeps the cursor where it was inside the half-typed text', async () => {
+      const io = streams(true);
+      const terminal = new Terminal(io.input, io.output);
+      const lines: string[] = [];
+      terminal.start('> ', { onLine: (line) => lines.push(line), onEnd: () => {}, onInterrupt: () => {} });
+      io.input.write('Hlo');
+      io.input.write('\x1b[D\x1b[D'); // left, left: the cursor is after "H"
+      await settle();
+      terminal.print('[DIRECT] Jack (127.0.0.1:5003): ping');
+      // One key per write, as a person types (readline treats a multi-character chunk as a paste).
+      for (const key of ['e', 'l', '\r']) io.input.write(key);
+      await settle();
+      expect(lines).to.deep.equal(['Hello']);
+      terminal.close();
+    });
+
+    it('turns Ctrl+C into onInterrupt', async () => {
+      const io = streams(true);
+      const terminal = new Terminal(io.input, io.output);
+      let interrupted = 0;
+      terminal.start('> ', { onLine: () => {}, onEnd: () => {}, onInterrupt: () => { interrupted += 1; } });
+      io.input.write('\x03');
+      await settle();
+      expect(interrupted).to.equal(1);
+      terminal.close();
+    });
+  });
+});

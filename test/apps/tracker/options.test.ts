@@ -1,0 +1,33 @@
+/**
+ * The tracker's command line: defaults, and a sentence for each bad flag.
+ * Tests for `apps/tracker/options.ts` (the argparse block of WeApRous `apps/sampleApp.py`).
+ */
+
+import { expect } from 'chai';
+import { parseTrackerArgs } from '../../../apps/tracker/options';
+
+describe('parseTrackerArgs()', () => {
+  it('defaults to 0.0.0.0:8000 and a TTL of 300 s', () => {
+    expect(parseTrackerArgs([])).to.deep.equal({ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300 } });
+  });
+
+  it('reads --server-ip, --server-port and --ttl', () => {
+    expect(parseTrackerArgs(['--server-ip', '127.0.0.1', '--server-port', '9000', '--ttl', '60']))
+      .to.deep.equal({ ok: true, args: { ip: '127.0.0.1', port: 9000, ttlSeconds: 60 } });
+  });
+
+  const bad: Array<[string[], RegExp]> = [
+    [['--server-port', '99999'], /--server-port must be a port number/],
+    [['--server-port', '80x'], /--server-port must be a port number from 0 to 65535, not "80x"/],
+    [['--server-ip', 'nowhere'], /--server-ip must be an IP address/],
+    [['--ttl', '0'], /--ttl must be a number of seconds above 0/],
+    [['--port', '8000'], /Unknown option '--port'/],
+  ];
+  for (const [argv, reason] of bad) {
+    it(`refuses ${argv.join(' ')} with a sentence`, () => {
+      const parsed = parseTrackerArgs(argv);
+      expect(parsed.ok).to.equal(false);
+      expect((parsed as { error: string }).error).to.match(reason);
+    });
+  }
+});

@@ -1,0 +1,172 @@
+/**
+ * The tracker's HTTP API over a real socket (port 0), with a fake clock and the log captured:
+ * the documented answers, the 4xx reasons for bad input, heartbeats and expiry.
+ * Tests for `apps/tracker/routes.ts` (the Task 2 routes of WeApRous `apps/sampleApp.py`).
+ */
+
+import { expect } from 'chai';
+import { HttpClient } from '../../../daemon/client';
+import type { Backend } from '../../../daemon/backend';
+import { PeerRegistry } from '../../../apps/tracker/registry';
+import { createTrackerApp, trackerBanner } from '../../../apps/tracker/routes';
+
+describe('tracker routes', () => {
+  let backend: Backend;
+  let base: string;
+  let now = 0;
+  let log: string[] = [];
+  const client = new HttpClient({ timeoutMs: 5_000 });
+
+  beforeEach(async () => {
+    now = 1_000_000;
+    log = [];
+    const app = createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: () => now });
+    backend = await app.prepareAddress('127.0.0.1', 0).run();
+    base = `http://127.0.0.1:${backend.address().port}`;
+  });
+  afterEach(async () => {
+    client.close();
+    await backend.close();
+  });
+
+  const post = (path: string, body: string, type = 'application/json') =>
+    client.request(base + path, { method: 'POST', body, headers: { 'Content-Type': type } });
+  const register = (port: number, extra = '') =>
+    post('/submit-info/', `{"ip":"127.0.0.1","port":${port},"peer_id":"127.0.0.1:${port}"${extra}}`);
+
+  describe('POST /submit-info/', () => {
+    it('answers {"status":"ok","peer_id":"ip:port"} and logs as the document shows', async () => {
+      const res = await register(5001);
+      expect(res.status).to.equal(200);
+      expect(res.text()).to.equal('{"status":"ok","peer_id":"127.0.0.1:5001"}');
+      expect(res.headers.get('content-type')).to.match(/^application\/json/);
+      expect(log).to.deep.equal([
+        '[Tracker] POST /submit-info/',
+        '[Tracker] Body: {"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}',
+        '[Tracker] Registered: 127.0.0.1:5001 - Total: 1',
+      ]);
+    });
+
+    it('reads a JSON body sent without a JSON Content-Type (curl -d)', async () => {
+      const res = await post('/submit-info/', '{"ip":"127.0.0.1","port":"5002"}', 'application/x-www-form-urlencoded');
+      expect(res.status).to.equal(200);
+      expect(res.json()).to.deep.equal({ status: 'ok', peer_id: '127.0.0.1:5002' });
+    });
+
+    const bad: Array<[string, string, RegExp]> = [
+      ['a body that is not JSON', 'hello', /not valid JSON/],
+      ['an empty body', '', /body is empty/],
+      ['a JSON array', '[1,2]', /must be a JSON object/],
+      ['no ip', '{"port":5001}', /Missing "ip"/],
+      ['an ip that is not an address', '{"ip":"not an ip!","port":5001}', /"ip" must be an IP address/],
+      ['no port', '{"ip":"127.0.0.1"}', /Missing "port"/],
+      ['port 0', '{"ip":"127.0.0.1","port":0}', /integer from 1 to 65535/],
+      ['port 65536', '{"ip":"127.0.0.1","port":65536}', /integer from 1 to 65535/],
+      ['a fractional port', '{"ip":"127.0.0.1","port":50.5}', /integer from 1 to 65535/],
+      ['a name with a control character', '{"ip":"127.0.0.1","port":5001,"name":"A\\u001b[2J"}', /"name" must be a display name/],
+    ];
+    for (const [what, body, reason] of bad) {
+      it(`refuses ${what} with 400 and a JSON reason`, async () => {
+        const res = await post('/submit-info/', body, 'text/plain');
+        expect(res.status).to.equal(400);
+        const answer = res.json<{ status: string; error: string }>();
+        expect(answer.status).to.equal('error');
+        expect(answer.error).to.match(reason);
+        expect(log.at(-1)).to.match(/^\[Tracker\] Rejected \(400\): /);
+      });
+    }
+
+    it('refuses invalid JSON sent as application/json with 400', async () => {
+      const res = await post('/submit-info/', '{"ip":', 'application/json');
+      expect(res.status).to.equal(400);
+      expect(res.json<{ error: string }>().error).to.match(/not valid JSON/);
+    });
+
+    it('answers GET with 405, a JSON reason and Allow: POST', async () => {
+      const res = await client.request(base + '/submit-info/');
+      expect(res.status).to.equal(405);
+      expect(res.headers.get('allow')).to.equal('POST');
+      expect(res.json<{ error: string }>().error).to.match(/use POST/);
+    });
+  });
+
+  describe('GET /get-list/', () => {
+    it('answers {"status":"ok","count":N,"peers":[...]} in registration order', async () => {
+      await register(5001);
+      await register(5002, ',"name":"Bob"');
+      log = [];
+      const res = await client.request(base + '/get-list/');
+      expect(res.text()).to.equal(
+        '{"status":"ok","count":2,"peers":[{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"},'
+        + '{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002","name":"Bob"}]}',
+      );
+      expect(log).to.deep.equal(['[Tracker] GET /get-list/', '[Tracker] Returning 2 peers']);
+    });
+
+    it('drops the peers whose TTL ran out before answering', async () => {
+      await register(5001);
+      now += 200_000;
+      await register(5002);
+      now += 100_001;
+      const res = await client.request(base + '/get-list/');
+      expect(res.json<{ peers: Array<{ peer_id: string }> }>().peers.map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002']);
+      expect(log).to.include('[Tracker] Expired: 127.0.0.1:5001 (not seen for 300 s) - Total: 1');
+    });
+  });
+
+  describe('POST /remove/', () => {
+    it('answers {"status":"ok","message":"Peer unregistered"}, and 200 again when already gone', async () => {
+      await register(9001);
+      const first = await post('/remove/', '{"peer_id":"127.0.0.1:9001"}');
+      expect(first.status).to.equal(200);
+      expect(first.text()).to.equal('{"status":"ok","message":"Peer unregistered"}');
+      expect(log.at(-1)).to.equal('[Tracker] Unregistered: 127.0.0.1:9001 - Total: 0');
+      const second = await post('/remove/', '{"peer_id":"127.0.0.1:9001"}');
+      expect(second.status).to.equal(200);
+      expect(second.json()).to.deep.equal({ status: 'ok', message: 'Peer was not registered (already removed or expired)' });
+    });
+
+    it('refuses a body without peer_id with 400', async () => {
+      const res = await post('/remove/', '{}');
+      expect(res.status).to.equal(400);
+      expect(res.json<{ error: string }>().error).to.match(/Missing "peer_id"/);
+    });
+  });
+
+  describe('POST /heartbeat/', () => {
+    it('refreshes last_seen, so a peer that keeps beating never expires', async () => {
+      await register(5001);
+      for (let i = 0; i < 3; i++) {
+        now += 200_000;
+        const res = await post('/heartbeat/', '{"peer_id":"127.0.0.1:5001"}');
+        expect(res.status).to.equal(200);
+        expect(res.json()).to.deep.equal({ status: 'ok', peer_id: '127.0.0.1:5001', ttl: 300 });
+      }
+      const list = await client.request(base + '/get-list/');
+      expect(list.json<{ count: number }>().count).to.equal(1);
+    });
+
+    it('answers 404 with a JSON reason when the tracker does not know the peer', async () => {
+      const res = await post('/heartbeat/', '{"peer_id":"127.0.0.1:5001"}');
+      expect(res.status).to.equal(404);
+      expect(res.json()).to.deep.equal({
+        status: 'error', error: 'unknown peer', peer_id: '127.0.0.1:5001', hint: 'register again with POST /submit-info/',
+      });
+    });
+
+    it('answers 404 once the peer has expired', async () => {
+      await register(5001);
+      now += 300_001;
+      const res = await post('/heartbeat/', '{"peer_id":"127.0.0.1:5001"}');
+      expect(res.status).to.equal(404);
+    });
+  });
+
+  it('the banner names the routes and says the tracker answers JSON', () => {
+    const banner = trackerBanner('0.0.0.0', 8000, 300).join('\n');
+    expect(banner).to.include('Task 2: Tracker Server (WeApRous)');
+    expect(banner).to.include('every route answers JSON');
+    expect(banner).to.include('IP: 0.0.0.0\nPort: 8000');
+    for (const route of ['POST /submit-info/', 'GET  /get-list/', 'POST /remove/', 'POST /heartbeat/']) expect(banner).to.include(route);
+  });
+});
