@@ -1,0 +1,174 @@
+/**
+ * The pure half of the reverse proxy: how a message is rewritten when it passes through (hop-by-hop
+ * fields removed, X-Forwarded-* and Via added, `proxy_set_header` applied), and where a body ends while
+ * its bytes stream past without being kept. No sockets. WeApRous `daemon/proxy.py` forwarded the first
+ * 1024 bytes unchanged; `proxy.ts` and `upstream.ts` use this file to do it properly.
+ */
+
+import type { Framing, ParseError, RequestHead } from './request';
+import type { ResponseFraming } from './client';
+import type { VirtualHost } from './proxyconf';
+import type { CaseInsensitiveDict } from './dictionary';
+import { newChunkedState, readChunkedBody, type ChunkedState } from './chunked';
+import { statusText } from './status';
+
+/** How this proxy names itself in `Via` (RFC 9110 §7.6.3: a proxy MUST add Via to what it forwards). */
+export const VIA = '1.1 weaprous';
+
+// RFC 9110 §7.6.1: these describe one connection, not the message; Proxy-Connection and Keep-Alive are
+// old non-standard ones that must not travel either.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
+
+/** The field names a proxy must not forward: the fixed set plus every name listed in `Connection`. */
+export function hopByHopNames(connection: string | undefined): Set<string> {
+  const names = new Set(HOP_BY_HOP);
+  for (const option of (connection ?? '').split(',')) {
+    const name = option.trim().toLowerCase();
+    if (name) names.add(name);
+  }
+  return names;
+}
+
+/** The header lines of a raw head (start line and blank lines removed), exactly as received. */
+function fieldLines(rawHead: string): string[] {
+  const lines = rawHead.replace(/^(\r\n)+/, '').split('\r\n');
+  return lines.slice(1).filter((line) => line !== '');
+}
+
+function keep(lines: string[], drop: Set<string>): string {
+  let out = '';
+  for (const line of lines) {
+    if (!drop.has(line.slice(0, line.indexOf(':')).toLowerCase())) out += line + '\r\n';
+  }
+  return out;
+}
+
+/** `http://host/a?b` (absolute-form, sent to forward proxies) → `/a?b`: backends expect origin-form. */
+function originForm(target: string): string {
+  if (target.startsWith('/') || target === '*') return target;
+  const path = target.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/, '');
+  return path.startsWith('/') ? path : '/' + path;
+}
+
+/** `::ffff:127.0.0.1` (an IPv4 client on a dual-stack socket) → `127.0.0.1`. */
+export function clientIp(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * The request head sent to the backend: same method, target and end-to-end fields; hop-by-hop fields
+ * removed; `X-Forwarded-For` extended with the client's address; `X-Forwarded-Host`, `X-Forwarded-Proto`
+ * and `Via` added; then the virtual host's `proxy_set_header` lines (an empty value removes the field).
+ */
+export function upstreamRequestHead(rawHead: string, head: RequestHead, vhost: VirtualHost, clientAddress: string): Buffer {
+  const ip = clientIp(clientAddress);
+  const host = head.headers.get('host') ?? '';
+  const variables: Record<string, string> = { $host: host, $remote_addr: ip };
+  const drop = hopByHopNames(head.headers.get('connection'));
+  for (const name of ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'via']) drop.add(name);
+  for (const { name } of vhost.setHeaders) drop.add(name.toLowerCase());
+
+  const previousFor = head.headers.get('x-forwarded-for');
+  const previousVia = head.headers.get('via');
+  let out = `${head.method} ${originForm(head.target)} HTTP/1.1\r\n` + keep(fieldLines(rawHead), drop);
+  out += `X-Forwarded-For: ${previousFor ? `${previousFor}, ${ip}` : ip}\r\n`;
+  if (host) out += `X-Forwarded-Host: ${host}\r\n`;
+  out += 'X-Forwarded-Proto: http\r\n';
+  out += `Via: ${previousVia ? `${previousVia}, ${VIA}` : VIA}\r\n`;
+  for (const { name, value } of vhost.setHeaders) {
+    const expanded = value.replace(/\$[A-Za-z_]+/g, (variable) => variables[variable] ?? variable);
+    if (expanded !== '') out += `${name}: ${expanded}\r\n`;
+  }
+  return Buffer.from(out + '\r\n', 'latin1');
+}
+
+export interface ResponseHeadInfo {
+  status: number;
+  reason: string;
+  headers: CaseInsensitiveDict<string>;
+}
+
+/**
+ * The response head sent to the client: the backend's status and end-to-end fields (every `Set-Cookie`
+ * line kept as its own line), hop-by-hop fields removed, `Via` added, and our own `Connection`.
+ * `connection` is omitted for a 1xx interim response; `dechunk` drops `Transfer-Encoding` for an
+ * HTTP/1.0 client, which gets the decoded body and then the connection closing.
+ */
+export function clientResponseHead(
+  rawHead: string,
+  info: ResponseHeadInfo,
+  options: { connection?: 'close' | 'keep-alive'; dechunk?: boolean },
+): Buffer {
+  const drop = hopByHopNames(info.headers.get('connection'));
+  drop.add('via');
+  if (options.dechunk) drop.add('transfer-encoding');
+  const previousVia = info.headers.get('via');
+  let out = `HTTP/1.1 ${info.status} ${info.reason || statusText(info.status)}\r\n` + keep(fieldLines(rawHead), drop);
+  out += `Via: ${previousVia ? `${previousVia}, ${VIA}` : VIA}\r\n`;
+  if (options.connection) out += `Connection: ${options.connection}\r\n`;
+  return Buffer.from(out + '\r\n', 'latin1');
+}
+
+export type TrackResult =
+  | { kind: 'progress'; used: number; done: boolean; data: Buffer[] | null }
+  | { kind: 'error'; error: ParseError };
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Follows a body as its bytes stream past, to tell where it ends without keeping it (RFC 9112 §6.3).
+ * `push(chunk)` says how many bytes of `chunk` belong to the body (`used`; the rest is the next message)
+ * and whether the body is complete. With `decode`, a chunked body's data comes back in `data` without
+ * its chunk framing (for HTTP/1.0 clients, which cannot read chunked).
+ */
+export class BodyTracker {
+  private remaining: number;
+  private readonly chunked: ChunkedState | null;
+  /** The start of a chunk-size or trailer line whose end has not arrived: scanned again with the next bytes. */
+  private tail: Buffer = EMPTY;
+  private finished: boolean;
+
+  constructor(
+    private readonly framing: Framing | ResponseFraming,
+    private readonly maxBodyBytes = Number.MAX_SAFE_INTEGER,
+    private readonly decode = false,
+  ) {
+    this.remaining = framing.kind === 'length' ? framing.length : 0;
+    this.chunked = framing.kind === 'chunked' ? newChunkedState(0, decode) : null;
+    this.finished = framing.kind === 'none';
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  push(chunk: Buffer): TrackResult {
+    if (this.finished) return { kind: 'progress', used: 0, done: true, data: null };
+    if (this.framing.kind === 'close') return { kind: 'progress', used: chunk.length, done: false, data: null };
+    if (this.framing.kind === 'length') {
+      const used = Math.min(this.remaining, chunk.length);
+      this.remaining -= used;
+      this.finished = this.remaining === 0;
+      return { kind: 'progress', used, done: this.finished, data: null };
+    }
+    return this.pushChunked(chunk);
+  }
+
+  private pushChunked(chunk: Buffer): TrackResult {
+    const state = this.chunked!;
+    const scan = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
+    const result = readChunkedBody(scan, state, this.maxBodyBytes);
+    if (result.kind === 'error') return result;
+    const data = this.decode ? state.pieces.map(([start, end]) => scan.subarray(start, end)) : null;
+    state.pieces = [];
+    if (result.kind === 'body') {
+      this.finished = true;
+      return { kind: 'progress', used: result.end - this.tail.length, done: true, data };
+    }
+    // Everything before state.pos has been scanned; keep the unfinished line (at most a few KiB).
+    this.tail = Buffer.from(scan.subarray(state.pos));
+    state.pos = 0;
+    return { kind: 'progress', used: chunk.length, done: false, data };
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The reverse proxy server: listens, gives every accepted client connection a `ProxyAdapter`, and shares
+ * the virtual hosts, their balancers and the pool of backend connections between them. The data path:
+ * client socket → proxyadapter.ts (parse, route) → upstream.ts (backend socket) → back to the client.
+ * Ports WeApRous `daemon/proxy.py` (`create_proxy(ip, port, routes)`); the config is read by proxyconf.ts.
+ */
+
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { DEFAULT_LIMITS, type ParserLimits } from './request';
+import type { VirtualHost } from './proxyconf';
+import { Balancer, type RandomSource } from './balancer';
+import { UpstreamPool } from './upstream';
+import { ProxyAdapter } from './proxyadapter';
+
+export interface ProxyOptions extends ParserLimits {
+  /** A request head that has not fully arrived after this long gets 408. */
+  headersTimeoutMs: number;
+  /** An idle client connection closes after this long. */
+  keepAliveTimeoutMs: number;
+  /** A backend that sends nothing for this long: 504 (or a cut connection if its response had started). */
+  upstreamTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** Idle pooled backend connections close after this long: below the backends' keep-alive timeout (5 s). */
+  upstreamIdleMs: number;
+  /** After a response with `Connection: close`, keep reading (and discarding) this long before closing. */
+  lingerMs: number;
+  random: RandomSource;
+  /** Called with one line per request, e.g. for the console; null for silence. */
+  onLog: ((line: string) => void) | null;
+  /** How long `close()` lets in-flight requests finish before cutting connections. */
+  closeGraceMs: number;
+}
+
+export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
+  ...DEFAULT_LIMITS,
+  maxBodyBytes: Number.MAX_SAFE_INTEGER, // bodies are streamed through, never held: any size passes
+  headersTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  upstreamTimeoutMs: 30_000,
+  connectTimeoutMs: 5_000,
+  upstreamIdleMs: 2_000,
+  lingerMs: 1_000,
+  random: Math.random,
+  onLog: null,
+  closeGraceMs: 5_000,
+};
+
+/** What every client connection shares: the virtual hosts, their balancers and the backend pool. */
+export interface ProxyContext {
+  hosts: readonly VirtualHost[];
+  balancers: Map<VirtualHost, Balancer>;
+  pool: UpstreamPool;
+  options: ProxyOptions;
+}
+
+export interface Proxy {
+  server: Server;
+  address(): AddressInfo;
+  /** Stops accepting, lets in-flight requests finish (up to `closeGraceMs`), then resolves. */
+  close(): Promise<void>;
+}
+
+/** Listens on `ip:port` and forwards every request to a backend of its virtual host. */
+export function createProxy(ip: string, port: number, hosts: readonly VirtualHost[], options: Partial<ProxyOptions> = {}): Promise<Proxy> {
+  const settings: ProxyOptions = { ...DEFAULT_PROXY_OPTIONS, ...options };
+  const balancers = new Map(hosts.map((h) => [h, new Balancer(h.policy, h.backends.length, settings.random)] as const));
+  const context: ProxyContext = { hosts, balancers, pool: new UpstreamPool(settings.upstreamIdleMs), options: settings };
+  const connections = new Set<ProxyAdapter>();
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    connections.add(new ProxyAdapter(socket, context, (connection) => connections.delete(connection)));
+  });
+
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      const force = setTimeout(() => connections.forEach((c) => c.destroy()), settings.closeGraceMs);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      connections.forEach((c) => c.drain());
+      context.pool.close();
+    });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, ip, () => {
+      server.off('error', reject);
+      resolve({ server, address: () => server.address() as AddressInfo, close });
+    });
+  });
+}
+

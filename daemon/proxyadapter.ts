@@ -1,0 +1,329 @@
+/**
+ * One client connection of the reverse proxy: reads request heads with the server's own parser, picks the
+ * virtual host by `Host` and a backend by its `dist_policy`, hands the request to an `Exchange`
+ * (`upstream.ts`), and answers errors itself (400, 404, 502, 504). One request at a time, so pipelined
+ * requests are answered in order. The proxy's twin of `httpadapter.ts`; ports WeApRous `daemon/proxy.py`.
+ */
+
+import type { Socket } from 'node:net';
+import { parseHead, type RequestHead } from './request';
+import { errorResponse, serializeHead } from './response';
+import { findVirtualHost, type VirtualHost } from './proxyconf';
+import type { Balancer } from './balancer';
+import { BodyTracker, clientIp, upstreamRequestHead } from './forwarding';
+import { describeFailure, Exchange, type ClientSide, type Outcome } from './upstream';
+import type { ProxyContext, ProxyOptions } from './proxy';
+
+const EMPTY = Buffer.alloc(0);
+// RFC 9110 §9.2.2: sending these twice has the effect of sending them once, so a retry is safe.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+
+/** The request being forwarded on a client connection. */
+interface Forwarding {
+  head: RequestHead;
+  vhost: VirtualHost;
+  balancer: Balancer;
+  upstreamHead: Buffer;
+  body: BodyTracker;
+  /** Body bytes read before a backend connection was ready; all of them, when the body is complete. */
+  received: Buffer[];
+  /** The whole request is in `received`, so it can be sent again to another backend. */
+  resendable: boolean;
+  tried: Set<number>;
+  failures: string[];
+  /** Index of the backend being tried, -1 between attempts. */
+  backend: number;
+  exchange: Exchange | null;
+}
+
+type TimerKind = 'idle' | 'headers' | 'linger' | null;
+
+/** One client connection: reads request heads, forwards one request at a time, answers errors itself. */
+export class ProxyAdapter {
+  /** Bytes read from the client and not used yet: the start of the next request. */
+  private buffer: Buffer = EMPTY;
+  private current: Forwarding | null = null;
+  /** Why reading from the client is paused: 'connect', 'upstream' (backend full), 'pipeline' (enough queued). */
+  private readonly holds = new Set<string>();
+  /** No further request will be read: the client asked to close, sent garbage, or the proxy is stopping. */
+  private closing = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerKind: TimerKind = null;
+  private readonly options: ProxyOptions;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly context: ProxyContext,
+    private readonly onClosed: (connection: ProxyAdapter) => void,
+  ) {
+    this.options = context.options;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', () => this.socket.destroy()); // the client is gone; 'close' follows
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.current?.exchange?.onClientDrain());
+    this.armTimer();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.current && !this.current.body.done) chunk = this.feedRequestBody(chunk);
+    if (chunk.length === 0 || this.closing) return; // after "Connection: close" nothing more is read (RFC 9112 §9.6)
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (!this.current) this.readRequest();
+    else if (this.buffer.length > this.options.maxHeaderBytes) this.hold('pipeline', true);
+  }
+
+  /** The client will send nothing more: finish the response in flight (if its request is whole), then close. */
+  private onEnd(): void {
+    this.closing = true;
+    if (!this.current) return this.closeAfterWrite();
+    if (!this.current.body.done) this.socket.destroy(); // the request can never be completed
+  }
+
+  private onClose(): void {
+    this.setTimer(null);
+    const current = this.current;
+    if (current) {
+      current.exchange?.abort();
+      this.endAttempt(current);
+      this.current = null;
+    }
+    this.onClosed(this);
+  }
+
+  /** Parses the next request head from the buffer and starts forwarding it. */
+  private readRequest(): void {
+    if (this.current || this.closing || this.socket.destroyed || this.buffer.length === 0) return this.armTimer();
+    const result = parseHead(this.buffer, 0, this.options);
+    if (result.kind === 'incomplete') return this.armTimer();
+    if (result.kind === 'error') return this.answer(result.error.status, result.error.reason, true);
+    this.setTimer(null);
+    this.startRequest(result.head, result.headLength);
+  }
+
+  private startRequest(head: RequestHead, headLength: number): void {
+    const raw = this.buffer.toString('latin1', 0, headLength);
+    const afterHead = this.buffer.subarray(headLength);
+    this.buffer = EMPTY;
+    if (!head.keepAlive) this.closing = true;
+    const vhost = findVirtualHost(this.context.hosts, head.headers.get('host'));
+    if (!vhost) return this.answerUnknownHost(head, afterHead);
+
+    this.current = {
+      head, vhost, balancer: this.context.balancers.get(vhost)!,
+      upstreamHead: upstreamRequestHead(raw, head, vhost, this.socket.remoteAddress ?? ''),
+      body: new BodyTracker(head.framing, this.options.maxBodyBytes),
+      received: [], resendable: false, tried: new Set(), failures: [], backend: -1, exchange: null,
+    };
+    const rest = this.feedRequestBody(afterHead);
+    if (!this.current) return; // the body was malformed and has been answered
+    if (!this.closing) this.buffer = rest; // the next pipelined request, if any
+    this.current.resendable = this.current.body.done;
+    this.tryNextBackend();
+  }
+
+  private answerUnknownHost(head: RequestHead, afterHead: Buffer): void {
+    const host = head.headers.get('host');
+    const known = this.context.hosts.map((h) => h.name).join(', ');
+    const reason = host === undefined
+      ? `The request has no Host header; this proxy serves: ${known}.`
+      : `No virtual host "${host}" in the proxy configuration; this proxy serves: ${known}.`;
+    // The unread body would be taken for the next request: simplest is to close after answering.
+    const close = head.framing.kind !== 'none';
+    if (!close && !this.closing) this.buffer = afterHead;
+    this.answer(404, reason, close, head);
+  }
+
+  /** Passes request body bytes on (or keeps them until a backend is connected); returns what follows the body. */
+  private feedRequestBody(chunk: Buffer): Buffer {
+    const current = this.current!;
+    const result = current.body.push(chunk);
+    if (result.kind === 'error') {
+      this.failRequestBody(result.error.status, result.error.reason);
+      return EMPTY;
+    }
+    const piece = chunk.subarray(0, result.used);
+    if (current.exchange) current.exchange.sendRequest(piece, result.done);
+    else {
+      if (piece.length > 0) current.received.push(piece);
+      if (!result.done) this.hold('connect', true); // hold the rest back until a backend is connected
+    }
+    return chunk.subarray(result.used);
+  }
+
+  /** The client's chunked body is malformed: answer 400 if the backend has not started answering, else cut. */
+  private failRequestBody(status: number, reason: string): void {
+    const current = this.current!;
+    const answered = current.exchange?.responding ?? false;
+    current.exchange?.abort();
+    this.endAttempt(current);
+    if (answered) this.socket.destroy();
+    else this.answer(status, reason, true, current.head);
+  }
+
+  /** Picks the next backend not tried yet for this request; 502 when none is left. */
+  private tryNextBackend(): void {
+    const current = this.current!;
+    const index = current.balancer.pick(current.tried);
+    if (index === null) {
+      const reason = `No backend of ${current.vhost.name} could be reached: ${current.failures.join('; ')}.`;
+      return this.answer(502, reason, !current.body.done, current.head);
+    }
+    current.tried.add(index);
+    this.tryBackend(index, current.resendable);
+  }
+
+  /** Sends the request to backend `index`, on a pooled connection when the request could be resent. */
+  private tryBackend(index: number, allowPooled: boolean): void {
+    const current = this.current!;
+    const backend = current.vhost.backends[index];
+    current.backend = index;
+    current.balancer.begin(index);
+    const pooled = allowPooled ? this.context.pool.take(backend) : null;
+    if (pooled) return this.startExchange(current, pooled, true);
+    this.context.pool.open(backend, this.options.connectTimeoutMs, (error, socket) => {
+      if (this.current !== current || this.socket.destroyed) {
+        socket?.destroy(); // the client left meanwhile
+        return;
+      }
+      if (!error) return this.startExchange(current, socket!, false);
+      this.endAttempt(current);
+      current.failures.push(describeFailure(error, backend));
+      this.tryNextBackend();
+    });
+  }
+
+  private startExchange(current: Forwarding, upstream: Socket, reused: boolean): void {
+    const backend = current.vhost.backends[current.backend];
+    const client: ClientSide = {
+      socket: this.socket,
+      http10: current.head.version === 'HTTP/1.0',
+      holdForUpstream: (hold) => this.hold('upstream', hold),
+      // Decided when the response head is written; a body still arriving means the exchange ends early.
+      canKeepAlive: () => !this.closing && current.body.done,
+    };
+    const options = { method: current.head.method, backend, timeoutMs: this.options.upstreamTimeoutMs, maxResponseHeadBytes: 64 * 1024 };
+    const exchange = new Exchange(upstream, client, this.context.pool, options, (outcome) => this.onExchangeDone(current, reused, outcome));
+    current.exchange = exchange;
+    exchange.sendRequest(Buffer.concat([current.upstreamHead, ...current.received]), current.body.done);
+    if (!current.resendable) current.received = []; // from now on the body streams straight through
+    this.hold('connect', false);
+  }
+
+  private onExchangeDone(current: Forwarding, reused: boolean, outcome: Outcome): void {
+    if (this.current !== current) return;
+    const index = current.backend;
+    const backend = current.vhost.backends[index];
+    current.exchange = null;
+    this.endAttempt(current);
+    if (outcome.kind === 'complete') {
+      this.log(current.head, `-> ${backend.key} ${outcome.status}`);
+      return this.finishRequest(outcome.keepClient);
+    }
+    if (outcome.kind === 'broken') {
+      this.log(current.head, `-> ${backend.key} response cut off`);
+      this.socket.destroy(); // the head is out: closing is the only way left to say "incomplete"
+      return;
+    }
+    const resend = outcome.mayResend && current.resendable;
+    // A pooled connection the backend had just closed: the request never arrived, send it on a fresh one.
+    if (resend && reused) return this.tryBackend(index, false);
+    if (resend && IDEMPOTENT.has(current.head.method)) {
+      current.failures.push(outcome.reason);
+      return this.tryNextBackend();
+    }
+    this.answer(outcome.status, `${current.vhost.name}: ${outcome.reason}.`, !current.body.done, current.head);
+  }
+
+  /** The balancer's in-flight count for the backend being tried goes down, exactly once per attempt. */
+  private endAttempt(current: Forwarding): void {
+    if (current.backend === -1) return;
+    current.balancer.end(current.backend);
+    current.backend = -1;
+  }
+
+  /** Answers from the proxy itself (parse errors, unknown host, 502, 504), in JSON unless a browser asked. */
+  private answer(status: number, reason: string, close: boolean, head?: RequestHead): void {
+    if (this.socket.destroyed) return;
+    const wantsJson = !(head?.headers.get('accept') ?? '').includes('text/html');
+    const res = errorResponse(status, reason, wantsJson);
+    const closeNow = close || this.closing;
+    const serialized = serializeHead(res, { close: closeNow, http10: head?.version === 'HTTP/1.0', headRequest: head?.method === 'HEAD' });
+    const body = head?.method === 'HEAD' ? EMPTY : (res.body as Buffer);
+    this.socket.write(Buffer.concat([Buffer.from(serialized.head, 'latin1'), body]));
+    if (head) this.log(head, `-> proxy ${status}`);
+    this.current = null;
+    this.finishRequest(!serialized.close);
+  }
+
+  /** The response is out: close, or go on with the next request on this connection. */
+  private finishRequest(keepOpen: boolean): void {
+    this.current = null;
+    this.holds.delete('upstream');
+    this.holds.delete('connect');
+    if (!keepOpen || this.closing) return this.closeAfterWrite();
+    this.hold('pipeline', false);
+    // Not a direct call: a long run of pipelined requests answered at once must not grow the stack.
+    if (this.buffer.length > 0) setImmediate(() => this.readRequest());
+    else this.armTimer();
+  }
+
+  private hold(reason: string, on: boolean): void {
+    if (on) this.holds.add(reason);
+    else this.holds.delete(reason);
+    if (this.socket.destroyed) return;
+    if (this.holds.size > 0) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /** Ends our side, then reads and discards for a moment so the client is not reset before it reads the answer. */
+  private closeAfterWrite(): void {
+    this.closing = true;
+    this.buffer = EMPTY;
+    this.holds.clear();
+    if (this.socket.destroyed) return;
+    this.socket.end();
+    this.socket.resume();
+    this.setTimer('linger');
+  }
+
+  /** Between requests: the idle timeout if nothing has arrived, the headers timeout once a head has started. */
+  private armTimer(): void {
+    if (this.current || this.closing) return;
+    const kind = this.buffer.length === 0 ? 'idle' : 'headers';
+    if (this.timerKind !== kind) this.setTimer(kind); // the headers timeout runs from the first byte, not the last
+  }
+
+  private setTimer(kind: TimerKind): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerKind = kind;
+    if (kind === null) return;
+    const ms = kind === 'idle' ? this.options.keepAliveTimeoutMs : kind === 'headers' ? this.options.headersTimeoutMs : this.options.lingerMs;
+    this.timer = setTimeout(() => this.onTimer(kind), ms);
+    this.timer.unref();
+  }
+
+  private onTimer(kind: TimerKind): void {
+    this.timer = null;
+    this.timerKind = null;
+    if (kind === 'idle') this.closeAfterWrite();
+    else if (kind === 'headers') this.answer(408, 'The request head took too long to arrive.', true);
+    else this.socket.destroy();
+  }
+
+  private log(head: RequestHead, result: string): void {
+    this.context.options.onLog?.(`${clientIp(this.socket.remoteAddress)} ${head.method} ${head.target} (Host: ${head.headers.get('host') ?? '-'}) ${result}`);
+  }
+
+  /** Graceful stop: an idle connection closes now, a busy one after its response. */
+  drain(): void {
+    this.closing = true;
+    if (!this.current) this.closeAfterWrite();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}

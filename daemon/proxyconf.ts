@@ -1,0 +1,250 @@
+/**
+ * The reverse proxy's configuration, `config/proxy.conf`: `host "name:port" { ... }` blocks with
+ * `proxy_pass`, `proxy_set_header` and `dist_policy` lines, parsed into plain values. Pure: it takes the
+ * text (the caller reads the file), and every mistake comes back as "file:line: what is wrong".
+ * Ports the config reading of WeApRous `start_proxy.py` / `daemon/proxy.py`, which used regular expressions.
+ */
+
+export type PolicyName = 'round-robin' | 'least-conn' | 'random';
+export const POLICIES: readonly PolicyName[] = ['round-robin', 'least-conn', 'random'];
+
+/** One backend named by `proxy_pass http://127.0.0.1:9000;`. */
+export interface Upstream {
+  host: string;
+  port: number;
+  /** `127.0.0.1:9000`: for messages, logs and the connection pool. */
+  key: string;
+}
+
+/** A `proxy_set_header Name value;` line; the value may hold `$host` and `$remote_addr`. */
+export interface SetHeader {
+  name: string;
+  value: string;
+}
+
+/** One `host "..." { }` block. */
+export interface VirtualHost {
+  /** As written in the config, lower-cased: `127.0.0.1:8080` or `localhost`. */
+  name: string;
+  backends: Upstream[];
+  setHeaders: SetHeader[];
+  policy: PolicyName;
+  /** Where the block starts, for messages. */
+  line: number;
+}
+
+export type ConfigResult =
+  | { kind: 'config'; hosts: VirtualHost[] }
+  | { kind: 'error'; line: number; message: string };
+
+export const VARIABLES = ['$host', '$remote_addr'];
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+interface Token {
+  kind: 'word' | 'string' | '{' | '}' | ';' | 'end';
+  text: string;
+  line: number;
+}
+
+/** Thrown inside the parser only; `parseProxyConfig` turns it into an error result. */
+class ConfigSyntaxError {
+  constructor(readonly line: number, readonly detail: string) {}
+}
+
+/** Splits the text into words, "strings", braces and semicolons; `#` starts a comment. */
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let line = 1;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\n') line++;
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+      i++;
+    } else if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '{' || c === '}' || c === ';') {
+      tokens.push({ kind: c, text: c, line });
+      i++;
+    } else if (c === '"') {
+      const end = text.indexOf('"', i + 1);
+      const newline = text.indexOf('\n', i + 1);
+      if (end === -1 || (newline !== -1 && newline < end)) throw new ConfigSyntaxError(line, 'missing closing \'"\' on this line');
+      tokens.push({ kind: 'string', text: text.slice(i + 1, end), line });
+      i = end + 1;
+    } else {
+      let end = i;
+      while (end < text.length && !/[\s{};#"]/.test(text[end])) end++;
+      tokens.push({ kind: 'word', text: text.slice(i, end), line });
+      i = end;
+    }
+  }
+  tokens.push({ kind: 'end', text: 'end of file', line });
+  return tokens;
+}
+
+/** Reads tokens one at a time and remembers where the last one was, for "expected ';' after ...". */
+class Cursor {
+  private index = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  next(): Token {
+    const token = this.tokens[this.index];
+    if (token.kind !== 'end') this.index++;
+    return token;
+  }
+
+  peek(): Token {
+    return this.tokens[this.index];
+  }
+
+  /** The line of the token read last: a missing ';' belongs to the line it should have ended. */
+  get lastLine(): number {
+    return this.tokens[Math.max(0, this.index - 1)].line;
+  }
+
+  /** A word or a "string" (a value), or a syntax error that says what was expected. */
+  value(what: string): Token {
+    const token = this.next();
+    if (token.kind !== 'word' && token.kind !== 'string') throw new ConfigSyntaxError(token.line, `expected ${what}, found ${describe(token)}`);
+    return token;
+  }
+
+  semicolon(after: string): void {
+    const line = this.lastLine;
+    if (this.next().kind !== ';') throw new ConfigSyntaxError(line, `expected ';' after ${after}`);
+  }
+}
+
+function describe(token: Token): string {
+  return token.kind === 'end' ? 'end of file' : token.kind === 'string' ? `"${token.text}"` : `'${token.text}'`;
+}
+
+/**
+ * Parses the whole file. `parseProxyConfig('host "a:8080" { proxy_pass http://127.0.0.1:9000; }', 'proxy.conf')`
+ * → `{ kind: 'config', hosts: [{ name: 'a:8080', backends: [...], policy: 'round-robin', ... }] }`.
+ */
+export function parseProxyConfig(text: string, file = 'proxy.conf'): ConfigResult {
+  try {
+    const cursor = new Cursor(tokenize(text));
+    const hosts: VirtualHost[] = [];
+    while (cursor.peek().kind !== 'end') {
+      const host = parseHostBlock(cursor);
+      const twin = hosts.find((h) => h.name === host.name);
+      if (twin) throw new ConfigSyntaxError(host.line, `host "${host.name}" is already defined on line ${twin.line}`);
+      hosts.push(host);
+    }
+    if (hosts.length === 0) {
+      throw new ConfigSyntaxError(1, 'no host blocks; add one like: host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:9000; }');
+    }
+    return { kind: 'config', hosts };
+  } catch (error) {
+    if (!(error instanceof ConfigSyntaxError)) throw error;
+    return { kind: 'error', line: error.line, message: `${file}:${error.line}: ${error.detail}` };
+  }
+}
+
+/** host "name" { directive* } */
+function parseHostBlock(cursor: Cursor): VirtualHost {
+  const keyword = cursor.next();
+  if (keyword.kind !== 'word' || keyword.text !== 'host') {
+    throw new ConfigSyntaxError(keyword.line, `expected 'host "name:port" {', found ${describe(keyword)}`);
+  }
+  const name = cursor.next();
+  if (name.kind !== 'string' || !/^[\x21-\x7e]+$/.test(name.text)) {
+    throw new ConfigSyntaxError(name.line, 'expected a quoted host name after \'host\', like "127.0.0.1:8080"');
+  }
+  if (cursor.next().kind !== '{') throw new ConfigSyntaxError(name.line, `expected '{' after host "${name.text}"`);
+
+  const host: VirtualHost = { name: name.text.toLowerCase(), backends: [], setHeaders: [], policy: 'round-robin', line: keyword.line };
+  let policyLine = 0;
+  for (;;) {
+    const token = cursor.next();
+    if (token.kind === '}') break;
+    if (token.kind === 'end') throw new ConfigSyntaxError(token.line, `missing '}' for host "${name.text}" opened on line ${keyword.line}`);
+    if (token.kind !== 'word') throw new ConfigSyntaxError(token.line, `expected a directive, found ${describe(token)}`);
+    if (token.text === 'dist_policy') {
+      if (policyLine) throw new ConfigSyntaxError(token.line, `dist_policy is already set on line ${policyLine}`);
+      policyLine = token.line;
+    }
+    parseDirective(cursor, token, host);
+  }
+  if (host.backends.length === 0) throw new ConfigSyntaxError(keyword.line, `host "${name.text}" has no proxy_pass line`);
+  return host;
+}
+
+/** proxy_pass URL; | proxy_set_header Name value; | dist_policy name; */
+function parseDirective(cursor: Cursor, directive: Token, host: VirtualHost): void {
+  switch (directive.text) {
+    case 'proxy_pass': {
+      const url = cursor.value('a backend URL after proxy_pass, like http://127.0.0.1:9000');
+      host.backends.push(parseUpstream(url));
+      cursor.semicolon('proxy_pass URL');
+      return;
+    }
+    case 'proxy_set_header': {
+      const name = cursor.value('a header name after proxy_set_header');
+      if (!TOKEN.test(name.text)) throw new ConfigSyntaxError(name.line, `"${name.text}" is not a valid header name`);
+      const value = cursor.value(`a value after proxy_set_header ${name.text}`);
+      checkVariables(value);
+      host.setHeaders.push({ name: name.text, value: value.text });
+      cursor.semicolon('proxy_set_header value');
+      return;
+    }
+    case 'dist_policy': {
+      const policy = cursor.value('a policy after dist_policy');
+      if (!POLICIES.includes(policy.text as PolicyName)) {
+        throw new ConfigSyntaxError(policy.line, `unknown dist_policy '${policy.text}'; use ${POLICIES.join(', ')}`);
+      }
+      host.policy = policy.text as PolicyName;
+      cursor.semicolon('dist_policy');
+      return;
+    }
+    default:
+      throw new ConfigSyntaxError(directive.line, `unknown directive '${directive.text}'; use proxy_pass, proxy_set_header or dist_policy`);
+  }
+}
+
+/** `http://127.0.0.1:9000` (a trailing `/` is allowed; any other path is not: the request's path is kept). */
+function parseUpstream(token: Token): Upstream {
+  const bad = (why: string) => new ConfigSyntaxError(token.line, `invalid proxy_pass URL '${token.text}': ${why}`);
+  let url: URL;
+  try {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(token.text)) throw new TypeError('no scheme');
+    url = new URL(token.text);
+  } catch {
+    throw bad('expected http://host:port');
+  }
+  if (url.protocol !== 'http:') throw bad('only http:// backends are supported');
+  if (url.pathname !== '/' || url.search || url.hash || url.username) throw bad('give only http://host:port, without a path');
+  const port = Number(url.port || 80);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return { host, port, key: `${url.hostname}:${port}` };
+}
+
+function checkVariables(token: Token): void {
+  for (const variable of token.text.match(/\$[A-Za-z_]+/g) ?? []) {
+    if (!VARIABLES.includes(variable)) {
+      throw new ConfigSyntaxError(token.line, `unknown variable ${variable}; use ${VARIABLES.join(' or ')}`);
+    }
+  }
+}
+
+/**
+ * Picks the host block for a `Host` header: the exact `name:port` first, then the name alone, so
+ * `Host: localhost` and `Host: localhost:8081` both find `host "localhost:8080"`. Null when none matches.
+ */
+export function findVirtualHost(hosts: readonly VirtualHost[], hostHeader: string | undefined): VirtualHost | null {
+  if (!hostHeader) return null;
+  const wanted = hostHeader.toLowerCase();
+  const exact = hosts.find((h) => h.name === wanted);
+  if (exact) return exact;
+  const name = hostName(wanted);
+  return hosts.find((h) => hostName(h.name) === name) ?? null;
+}
+
+/** `127.0.0.1:8080` → `127.0.0.1`; `[::1]:8080` → `[::1]`; `localhost` → `localhost`. */
+function hostName(host: string): string {
+  const match = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(host);
+  return match ? match[1] : host;
+}

@@ -1,0 +1,308 @@
+/**
+ * The proxy's backend side: a pool of idle keep-alive connections per backend, and `Exchange`, which
+ * sends one request to a backend and streams the response back to the client, with back-pressure in both
+ * directions. It touches the backend socket only; `proxy.ts` owns the client socket and tells it what
+ * happens there. WeApRous `daemon/proxy.py` opened a new connection per request and relayed 1024 bytes.
+ */
+
+import { connect, type Socket } from 'node:net';
+import { parseResponseHead, responseFraming } from './client';
+import { BodyTracker, clientResponseHead } from './forwarding';
+import type { Upstream } from './proxyconf';
+
+const IDLE_EVENTS = ['end', 'close', 'error', 'data'] as const;
+
+/** Keeps idle backend connections for reuse; one list per `host:port`. */
+export class UpstreamPool {
+  private readonly idle = new Map<string, Socket[]>();
+  private readonly dropping = new Map<Socket, () => void>();
+  private closed = false;
+
+  constructor(private readonly idleMs: number) {}
+
+  /** An idle connection to `backend`, or null. */
+  take(backend: Upstream): Socket | null {
+    const socket = this.idle.get(backend.key)?.pop();
+    if (!socket) return null;
+    this.forget(socket);
+    socket.ref();
+    return socket;
+  }
+
+  /** Opens a connection; `done(null, socket)` once connected, `done(error)` if it could not be. */
+  open(backend: Upstream, timeoutMs: number, done: (error: Error | null, socket?: Socket) => void): void {
+    const socket = connect({ host: backend.host, port: backend.port });
+    const onError = (error: Error) => finish(error);
+    const onTimeout = () => finish(Object.assign(new Error('connect timeout'), { code: 'CONNECT_TIMEOUT' }));
+    const finish = (error: Error | null) => {
+      socket.off('error', onError);
+      socket.off('timeout', onTimeout);
+      socket.setTimeout(0);
+      if (error) {
+        socket.on('error', () => {});
+        socket.destroy();
+        done(error);
+      } else {
+        socket.setNoDelay(true);
+        done(null, socket);
+      }
+    };
+    socket.once('connect', () => finish(null));
+    socket.on('error', onError);
+    socket.setTimeout(timeoutMs, onTimeout);
+  }
+
+  /** Puts a connection whose last response was complete back for the next request. */
+  release(backend: Upstream, socket: Socket): void {
+    if (this.closed) return discard(socket);
+    const list = this.idle.get(backend.key) ?? [];
+    this.idle.set(backend.key, list);
+    list.push(socket);
+    // Closed by the backend, or idle too long (shorter than the backend's own keep-alive timeout): drop it.
+    const drop = () => {
+      const i = list.indexOf(socket);
+      if (i !== -1) list.splice(i, 1);
+      this.forget(socket);
+      socket.on('error', () => {});
+      socket.destroy();
+    };
+    this.dropping.set(socket, drop);
+    for (const event of IDLE_EVENTS) socket.on(event, drop); // 'data': bytes nobody asked for, out of step
+    socket.setTimeout(this.idleMs, drop);
+    socket.unref();
+  }
+
+  /** Takes the pool's own listeners off a socket (not removeAllListeners: net.Socket has internal ones). */
+  private forget(socket: Socket): void {
+    const drop = this.dropping.get(socket);
+    if (!drop) return;
+    this.dropping.delete(socket);
+    for (const event of IDLE_EVENTS) socket.off(event, drop);
+    socket.off('timeout', drop);
+    socket.setTimeout(0);
+  }
+
+  /** Closes every idle connection, and every connection released from now on. */
+  close(): void {
+    this.closed = true;
+    for (const drop of [...this.dropping.values()]) drop();
+    this.idle.clear();
+  }
+}
+
+/** A sentence for why a backend could not be reached: "127.0.0.1:9001 refused the connection". */
+export function describeFailure(error: Error, backend: Upstream): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ECONNREFUSED': return `${backend.key} refused the connection`;
+    case 'ECONNRESET': return `${backend.key} reset the connection`;
+    case 'CONNECT_TIMEOUT': return `${backend.key} did not accept the connection in time`;
+    case 'ENOTFOUND': return `${backend.key}: unknown host name`;
+    default: return `${backend.key}: ${code ?? error.message}`;
+  }
+}
+
+/** What `proxy.ts` provides to an exchange: the client socket and a way to hold its reading. */
+export interface ClientSide {
+  socket: Socket;
+  http10: boolean;
+  /** Stop (`true`) or allow (`false`) reading from the client because the backend is not keeping up. */
+  holdForUpstream(hold: boolean): void;
+  /** Asked when the response head is written: may the client connection stay open after this response? */
+  canKeepAlive(): boolean;
+}
+
+/** How an exchange ended. `failed` means nothing final was written to the client yet, so it can still be answered. */
+export type Outcome =
+  | { kind: 'complete'; status: number; keepClient: boolean }
+  | { kind: 'failed'; status: 502 | 504; reason: string; mayResend: boolean }
+  | { kind: 'broken' };
+
+export interface ExchangeOptions {
+  method: string;
+  backend: Upstream;
+  /** No byte from the backend for this long: 504 (or a cut connection if the response had started). */
+  timeoutMs: number;
+  maxResponseHeadBytes: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One request/response on one backend connection. `proxy.ts` calls `sendRequest` with the head and each
+ * piece of the body as it arrives; the exchange parses the response head, rewrites it, and streams the
+ * body to the client, pausing the backend whenever the client's socket is full. `onDone` is called once.
+ */
+export class Exchange {
+  /** Response bytes until the final head is complete. */
+  private buffer: Buffer = EMPTY;
+  private body: BodyTracker | null = null;
+  private received = false;
+  private requestDone = false;
+  private keepClient = false;
+  /** The backend's answer allows sending the next request on this connection. */
+  private reusable = false;
+  private pausedForClient = false;
+  private finished = false;
+  private lastError: Error | null = null;
+  private closeDelimited = false;
+  private status = 0;
+
+  constructor(
+    private readonly upstream: Socket,
+    private readonly client: ClientSide,
+    private readonly pool: UpstreamPool,
+    private readonly options: ExchangeOptions,
+    private readonly onDone: (outcome: Outcome) => void,
+  ) {
+    upstream.on('data', this.onUpstreamData);
+    upstream.on('end', this.onUpstreamEnd);
+    upstream.on('error', this.onUpstreamError);
+    upstream.on('close', this.onUpstreamClose);
+    upstream.on('drain', this.onUpstreamDrain);
+    upstream.setTimeout(options.timeoutMs, this.onUpstreamTimeout);
+  }
+
+  /** Sends request bytes to the backend; `last` marks the end of the request body. */
+  sendRequest(data: Buffer, last: boolean): void {
+    if (this.finished) return;
+    if (data.length > 0 && !this.upstream.write(data)) this.client.holdForUpstream(true);
+    if (last) this.requestDone = true;
+  }
+
+  /** The response head has gone to the client: from now on a failure can only cut the connection. */
+  get responding(): boolean {
+    return this.body !== null;
+  }
+
+  /** The client's socket has room again: let the backend's bytes flow. */
+  onClientDrain(): void {
+    if (this.pausedForClient && !this.finished) {
+      this.pausedForClient = false;
+      this.upstream.resume();
+    }
+  }
+
+  /** The client went away: nobody is waiting, and a half-used connection cannot be reused. */
+  abort(): void {
+    if (this.finished) return;
+    this.detach();
+    discard(this.upstream);
+  }
+
+  private readonly onUpstreamData = (chunk: Buffer): void => {
+    this.received = true;
+    if (this.body) return this.forwardBody(chunk);
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.readHead();
+  };
+
+  private readonly onUpstreamDrain = (): void => this.client.holdForUpstream(false);
+
+  /** A close-delimited body ends when the backend closes (RFC 9112 §6.3, rule 8). */
+  private readonly onUpstreamEnd = (): void => {
+    if (this.body && this.closeDelimited) this.complete();
+  };
+
+  private readonly onUpstreamError = (error: Error): void => {
+    this.lastError = error;
+  };
+
+  private readonly onUpstreamClose = (): void => {
+    const key = this.options.backend.key;
+    if (!this.received) {
+      this.fail(502, this.lastError ? describeFailure(this.lastError, this.options.backend) : `${key} closed the connection without answering`);
+    } else {
+      this.fail(502, `${key} closed the connection before its response was complete`);
+    }
+  };
+
+  private readonly onUpstreamTimeout = (): void => {
+    // Never sent again elsewhere: the backend may still be working on it.
+    this.fail(504, `${this.options.backend.key} did not answer within ${this.options.timeoutMs} ms`, false);
+  };
+
+  /** Parses the response head (after any 1xx interim responses) and writes our version of it. */
+  private readHead(): void {
+    for (;;) {
+      const head = parseResponseHead(this.buffer, 0, this.options.maxResponseHeadBytes);
+      if (head.kind === 'incomplete') return;
+      const key = this.options.backend.key;
+      if (head.kind === 'error') return this.fail(502, `${key} sent an invalid response: ${head.reason}`);
+      if (head.status === 101) return this.fail(502, `${key} tried to switch protocols; this proxy does not forward upgrades`);
+      const raw = this.buffer.toString('latin1', 0, head.headLength);
+      const rest = this.buffer.subarray(head.headLength);
+      if (head.status >= 200) return this.startBody(raw, head, rest);
+      // RFC 9110 §15.2: forward 1xx (e.g. 100 Continue), except to HTTP/1.0 clients, which do not know them.
+      if (!this.client.http10) this.writeClient(clientResponseHead(raw, head, {}));
+      this.buffer = rest;
+    }
+  }
+
+  private startBody(raw: string, head: Extract<ReturnType<typeof parseResponseHead>, { kind: 'head' }>, rest: Buffer): void {
+    const framing = responseFraming(this.options.method, head.status, head.headers);
+    if (!framing) return this.fail(502, `${this.options.backend.key} sent an invalid Content-Length`);
+    this.status = head.status;
+    const dechunk = this.client.http10 && framing.kind === 'chunked';
+    const connection = (head.headers.get('connection') ?? '').toLowerCase();
+    const backendKeepsAlive = head.version === 'HTTP/1.1' ? !connection.includes('close') : connection.includes('keep-alive');
+    this.closeDelimited = framing.kind === 'close';
+    this.reusable = backendKeepsAlive && framing.kind !== 'close';
+    this.keepClient = framing.kind !== 'close' && !dechunk && this.client.canKeepAlive();
+    this.body = new BodyTracker(framing, Number.MAX_SAFE_INTEGER, dechunk);
+    this.buffer = EMPTY;
+    this.writeClient(clientResponseHead(raw, head, { connection: this.keepClient ? 'keep-alive' : 'close', dechunk }));
+    if (rest.length > 0 || this.body.done) this.forwardBody(rest);
+  }
+
+  private forwardBody(chunk: Buffer): void {
+    const result = this.body!.push(chunk);
+    if (result.kind === 'error') return this.fail(502, `${this.options.backend.key} sent an invalid chunked body`);
+    if (result.data) for (const piece of result.data) this.writeClient(piece);
+    else this.writeClient(result.used === chunk.length ? chunk : chunk.subarray(0, result.used));
+    if (result.used < chunk.length) this.reusable = false; // bytes after the response: out of step
+    if (result.done) this.complete();
+  }
+
+  private writeClient(data: Buffer): void {
+    if (data.length > 0 && !this.client.socket.write(data) && !this.pausedForClient) {
+      this.pausedForClient = true;
+      this.upstream.pause();
+    }
+  }
+
+  private complete(): void {
+    this.detach();
+    if (this.reusable && this.requestDone) this.pool.release(this.options.backend, this.upstream);
+    else discard(this.upstream);
+    this.onDone({ kind: 'complete', status: this.status, keepClient: this.keepClient && this.requestDone });
+  }
+
+  /** `mayResend`: nothing came back, so the request may be sent again (see `proxy.ts` for when it is). */
+  private fail(status: 502 | 504, reason: string, mayResend = !this.received): void {
+    if (this.finished) return;
+    this.detach();
+    discard(this.upstream);
+    this.onDone(this.body ? { kind: 'broken' } : { kind: 'failed', status, reason, mayResend });
+  }
+
+  /** Takes our listeners off the backend socket, so the pool (or nobody) owns it. */
+  private detach(): void {
+    this.finished = true;
+    this.upstream.off('data', this.onUpstreamData);
+    this.upstream.off('end', this.onUpstreamEnd);
+    this.upstream.off('error', this.onUpstreamError);
+    this.upstream.off('close', this.onUpstreamClose);
+    this.upstream.off('drain', this.onUpstreamDrain);
+    this.upstream.off('timeout', this.onUpstreamTimeout);
+    this.upstream.setTimeout(0);
+    if (this.pausedForClient) this.upstream.resume();
+    this.client.holdForUpstream(false);
+  }
+}
+
+/** Closes a connection nobody listens to any more; a late error from it must not crash the process. */
+function discard(socket: Socket): void {
+  socket.on('error', () => {});
+  socket.destroy();
+}

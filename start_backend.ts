@@ -1,0 +1,52 @@
+/**
+ * Starts a tiny WeApRous backend that says which address answered, so the proxy's round-robin is visible:
+ * `GET /` answers `{"backend":"127.0.0.1:9001",...}`, `POST /echo` sends the body back.
+ * Ports WeApRous `start_backend.py` (argparse flags, then `create_backend(ip, port, routes)`).
+ * Run: `npx ts-node start_backend.ts --server-port 9001`
+ */
+
+import { WeApRous } from './daemon/weaprous';
+import { response, type Response } from './daemon/response';
+import type { Request } from './daemon/request';
+import { listenFailure, parseServerFlags } from './start_proxy';
+
+const USAGE = 'Usage: ts-node start_backend.ts [--server-ip 0.0.0.0] [--server-port 9000]';
+
+/** The demo backend; `name` is what it reports as "backend" (its address). */
+export function createDemoBackend(name: string): WeApRous {
+  const app = new WeApRous();
+  app.addRoute('GET', '/', (request: Request) => ({
+    backend: name,
+    method: request.method,
+    path: request.path,
+    host: request.headers.get('host') ?? null,
+    forwardedFor: request.headers.get('x-forwarded-for') ?? null,
+  }));
+  app.addRoute('POST', '/echo', (request: Request): Response =>
+    response(200, request.body, { 'Content-Type': request.headers.get('content-type') ?? 'application/octet-stream' }),
+  );
+  return app;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flags = parseServerFlags(argv, { ip: '0.0.0.0', port: 9000 });
+  if ('help' in flags) return console.log(USAGE);
+  if ('error' in flags) {
+    console.error(`[Backend] ${flags.error}\n${USAGE}`);
+    process.exit(2);
+  }
+  const app = createDemoBackend(`${flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip}:${flags.port}`);
+  try {
+    // 64 MiB so large bodies can be echoed through the proxy; the framework's default is 1 MiB.
+    const backend = await app.prepareAddress(flags.ip, flags.port).run({ maxBodyBytes: 64 * 1024 * 1024 });
+    console.log(`[Backend] Listening on ${flags.ip}:${backend.address().port}`);
+    const stop = () => void backend.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (error) {
+    console.error(`[Backend] ${listenFailure(error as NodeJS.ErrnoException, flags.ip, flags.port)}`);
+    process.exit(1);
+  }
+}
+
+if (require.main === module) void main(process.argv.slice(2));
