@@ -103,4 +103,20 @@ describe('Router', () => {
       expect(router.match('PUT', '/channels/x')).to.deep.equal({ kind: 'method-not-allowed', allow: ['GET', 'HEAD'] });
     });
   });
+
+  describe('*rest segments', () => {
+    it('gives the rest of the path, however deep, to a final *name', () => {
+      const router = new Router<string>();
+      router.add('GET', '/static/*file', 'static');
+      expect(found(router, 'GET', '/static/css/site.css').params).to.deep.equal({ file: 'css/site.css' });
+      expect(found(router, 'GET', '/static/logo.svg').params).to.deep.equal({ file: 'logo.svg' });
+      expect(found(router, 'GET', '/static/').params).to.deep.equal({ file: '' });
+      expect(router.match('GET', '/other/logo.svg')).to.deep.equal({ kind: 'not-found' });
+    });
+
+    it('refuses a * segment that is not the last one', () => {
+      const router = new Router<string>();
+      expect(() => router.add('GET', '/static/*file/x', 'bad')).to.throw(/last segment/);
+    });
+  });
 });
