@@ -49,6 +49,8 @@ const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 export class HttpAdapter {
   /** Unread bytes; index 0 is the first byte of the request being parsed. */
   private buffer: Buffer = EMPTY;
+  /** An allocation we own with room to spare; `buffer` is a view into it while a request is still arriving. */
+  private store: Buffer | null = null;
   private head: RequestHead | null = null;
   private headLength = 0;
   private bodyState: BodyState = newBodyState();
@@ -86,7 +88,7 @@ export class HttpAdapter {
   private onData(chunk: Buffer): void {
     this.lastActive = Date.now();
     if (this.stopParsing) return; // lingering after an error, or draining: discard
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.append(chunk);
     if (!this.corked) {
       // Batch every response produced from this read into as few packets as possible.
       this.corked = true;
@@ -97,6 +99,34 @@ export class HttpAdapter {
       });
     }
     this.parseRequests();
+  }
+
+  /**
+   * Adds `chunk` after the unread bytes. Copying everything on every packet would make a large body cost
+   * O(n²); instead the bytes go into spare room, which doubles when full (amortised O(n)). Only room past
+   * the unread bytes is written, so bodies already handed to handlers are never touched.
+   */
+  private append(chunk: Buffer): void {
+    const view = this.buffer;
+    if (view.length === 0) {
+      this.buffer = chunk;
+      return;
+    }
+    const store = this.store;
+    if (store && view.buffer === store.buffer) {
+      const start = view.byteOffset - store.byteOffset;
+      const end = start + view.length;
+      if (end + chunk.length <= store.length) {
+        chunk.copy(store, end);
+        this.buffer = store.subarray(start, end + chunk.length);
+        return;
+      }
+    }
+    const grown = Buffer.allocUnsafeSlow(Math.max(2 * (view.length + chunk.length), 64 * 1024));
+    view.copy(grown, 0);
+    chunk.copy(grown, view.length);
+    this.store = grown;
+    this.buffer = grown.subarray(0, view.length + chunk.length);
   }
 
   /** The client will send nothing more; answer what we have, then close our side (allowHalfOpen). */
