@@ -73,7 +73,8 @@ export class Terminal {
   /** Stops reading; later `print` calls write plain lines. */
   close(): void {
     this.closing = true;
-    if (this.interactive) this.output.write('\n');
+    // Wipe the fresh prompt readline drew after the last line, so "Leaving..." does not follow an empty prompt.
+    if (this.interactive) this.output.write('\r\x1b[K');
     this.rl?.close();
   }
 }
