@@ -27,8 +27,8 @@ function fmtRps(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
-function fmtCpu(runs: RunResult[]): string {
-  return `${Math.round(medianOf(runs, 'serverCpu') * 100)}%`;
+function fmtCpu(runs: RunResult[], key: 'serverCpu' | 'generatorCpu'): string {
+  return `${Math.round(medianOf(runs, key) * 100)}%`;
 }
 
 /**
@@ -56,7 +56,7 @@ function row(cells: string[], widths: number[]): string {
 /** A Markdown table, so the output can be pasted into docs/benchmarks.md as it is. */
 export function summaryTable(all: ScenarioRuns[]): string {
   const header = ['scenario', 'daemon req/s', 'node req/s', 'ratio (target)', 'ratio per round',
-    'daemon p50/p99 ms', 'node p50/p99 ms', 'server CPU d/n', 'CPU µs/req d/n', 'errors'];
+    'daemon p50/p99 ms', 'node p50/p99 ms', 'server CPU d/n', 'generator CPU d/n', 'CPU µs/req d/n', 'errors'];
   const rows = all.map(({ scenario, runs }) => {
     const ratio = roundRatios(runs);
     const verdict = ratio.median >= scenario.target ? 'met' : 'below';
@@ -66,7 +66,8 @@ export function summaryTable(all: ScenarioRuns[]): string {
     return [
       scenario.name, fmtRps(medianOf(runs.daemon, 'requestsPerSecond')), fmtRps(medianOf(runs.node, 'requestsPerSecond')),
       `${ratio.median.toFixed(2)}x (${scenario.target}x ${verdict})`, `${ratio.low.toFixed(2)}-${ratio.high.toFixed(2)}x`,
-      latency(runs.daemon), latency(runs.node), `${fmtCpu(runs.daemon)} / ${fmtCpu(runs.node)}`,
+      latency(runs.daemon), latency(runs.node), `${fmtCpu(runs.daemon, 'serverCpu')} / ${fmtCpu(runs.node, 'serverCpu')}`,
+      `${fmtCpu(runs.daemon, 'generatorCpu')} / ${fmtCpu(runs.node, 'generatorCpu')}`,
       `${micros(runs.daemon)} / ${micros(runs.node)}`, problems.length ? problems.join('; ') : 'none',
     ];
   });
