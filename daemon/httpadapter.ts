@@ -8,7 +8,7 @@
 
 import type { Socket } from 'node:net';
 import {
-  DEFAULT_LIMITS, newBodyState, parseHead, readBody,
+  DEFAULT_LIMITS, newBodyState, parseHead, readBody, toRequest,
   type BodyState, type ParseError, type ParserLimits, type Request, type RequestHead,
 } from './request';
 import { bodyAllowed, errorResponse, serializeHead, type Response } from './response';
@@ -165,7 +165,7 @@ export class HttpAdapter {
       const body = readBody(this.buffer, this.headLength, head.framing, this.bodyState, this.options);
       if (body.kind === 'incomplete') return;
       if (body.kind === 'error') return this.refuse(body.error);
-      const request: Request = { ...head, body: body.body, params: {}, remoteAddress: this.socket.remoteAddress };
+      const request = toRequest(head, body.body, this.socket.remoteAddress);
       this.buffer = body.end === this.buffer.length ? EMPTY : this.buffer.subarray(body.end);
       this.head = null;
       this.requestStartedAt = 0;
