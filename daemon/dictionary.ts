@@ -44,6 +44,11 @@ export class CaseInsensitiveDict<V = string> implements Iterable<[string, V]> {
     for (const { name, value } of this.items.values()) yield [name, value];
   }
 
+  /** Calls `fn(value, name)` for each entry; cheaper than the iterator on hot paths such as the serializer. */
+  forEach(fn: (value: V, name: string) => void): void {
+    for (const entry of this.items.values()) fn(entry.value, entry.name);
+  }
+
   /** A plain object keyed by lower-case names, handy for logging and JSON. */
   toJSON(): Record<string, V> {
     // No prototype, so a header a client names "__proto__" is kept as data instead of dropped.

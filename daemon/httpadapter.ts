@@ -68,6 +68,8 @@ export class HttpAdapter {
   private corked = false;
   private requestStartedAt = 0;
   private lastActive = Date.now();
+  /** Read once: `socket.remoteAddress` asks the operating system every time. */
+  private readonly remoteAddress: string | undefined;
   /** The request being read asked for `100 Continue` and has not had it yet. */
   private continueOwed = false;
 
@@ -77,6 +79,7 @@ export class HttpAdapter {
     private readonly options: AdapterOptions = DEFAULT_ADAPTER_OPTIONS,
     private readonly onClosed: (adapter: HttpAdapter) => void = () => {},
   ) {
+    this.remoteAddress = socket.remoteAddress;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
@@ -89,16 +92,21 @@ export class HttpAdapter {
     this.lastActive = Date.now();
     if (this.stopParsing) return; // lingering after an error, or draining: discard
     this.append(chunk);
-    if (!this.corked) {
-      // Batch every response produced from this read into as few packets as possible.
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
     this.parseRequests();
+  }
+
+  /**
+   * Pipelined requests arrived together: hold our writes until the next turn of the event loop so their
+   * answers leave in one packet instead of one system call each. A lone request is answered at once.
+   */
+  private corkUntilNextTurn(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    setImmediate(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
   }
 
   /**
@@ -165,8 +173,12 @@ export class HttpAdapter {
       const body = readBody(this.buffer, this.headLength, head.framing, this.bodyState, this.options);
       if (body.kind === 'incomplete') return;
       if (body.kind === 'error') return this.refuse(body.error);
-      const request = toRequest(head, body.body, this.socket.remoteAddress);
-      this.buffer = body.end === this.buffer.length ? EMPTY : this.buffer.subarray(body.end);
+      const request = toRequest(head, body.body, this.remoteAddress);
+      if (body.end === this.buffer.length) this.buffer = EMPTY;
+      else {
+        this.buffer = this.buffer.subarray(body.end);
+        this.corkUntilNextTurn();
+      }
       this.head = null;
       this.requestStartedAt = 0;
       if (!head.keepAlive) this.stopParsing = true; // RFC 9112 §9.6: nothing after "Connection: close" is read

@@ -281,7 +281,8 @@ function checkHost(headers: CaseInsensitiveDict<string>, version: RequestHead['v
 }
 
 function wantsKeepAlive(connection: string | undefined, version: RequestHead['version']): boolean {
-  const options = connection ? connection.toLowerCase().split(',').map((s) => s.trim()) : [];
+  if (connection === undefined) return version === 'HTTP/1.1';
+  const options = connection.toLowerCase().split(',').map((s) => s.trim());
   if (options.includes('close')) return false;
   return version === 'HTTP/1.1' || options.includes('keep-alive');
 }

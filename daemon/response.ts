@@ -164,12 +164,12 @@ function headerLine(name: string, value: string): string {
 export function serializeHead(res: Response, options: HeadOptions): { head: string; chunked: boolean; close: boolean } {
   let close = options.close;
   let head = `HTTP/1.1 ${res.status} ${statusText(res.status)}\r\nDate: ${httpDate()}\r\n`;
-  for (const [name, value] of res.headers) {
+  res.headers.forEach((value, name) => {
     const key = name.toLowerCase();
-    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection' || key === 'date') continue;
+    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection' || key === 'date') return;
     if (Array.isArray(value)) for (const v of value) head += headerLine(name, v);
     else head += headerLine(name, value);
-  }
+  });
   let chunked = false;
   const body = res.body;
   if (!bodyAllowed(res.status)) {

@@ -23,6 +23,11 @@ function splitPath(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
 }
 
+/** `routeKey(splitPath(path))` without splitting, for the usual `/a/b` and `/a/b/`; anything odder falls back. */
+function quickKey(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
 function routeKey(segments: string[]): string {
   return '/' + segments.join('/');
 }
@@ -51,11 +56,11 @@ export class Router<H> {
 
   /** Finds the handler for `method` and a decoded `path`: `match('GET', '/channels/general/')`. */
   match(method: string, path: string): Match<H> {
-    const segments = splitPath(path);
-    const exact = this.staticRoutes.get(routeKey(segments));
+    const exact = this.staticRoutes.get(quickKey(path)) ?? this.staticRoutes.get(routeKey(splitPath(path)));
     const handler = exact && handlerFor(exact, method);
     if (handler) return { kind: 'found', handler, params: {} };
     // Then the parameter routes: `POST /users/new` must not hide `GET /users/:id`.
+    const segments = splitPath(path);
     const allow = new Set<string>(exact ? allowedMethods(exact.handlers) : []);
     for (const route of this.routes) {
       const params = route.hasParams ? matchSegments(route.segments, segments) : null;
