@@ -235,6 +235,11 @@ export class HttpAdapter {
   }
 
   private settle(slot: Slot, res: Response): void {
+    // A handler written in plain JavaScript can return anything; null here would stall the queue for good.
+    if (typeof res !== 'object' || res === null) {
+      console.error(`[WeApRous] handler returned ${String(res)} instead of a Response`);
+      res = errorResponse(500, 'Internal Server Error');
+    }
     slot.response = res;
     this.flush();
   }
@@ -297,10 +302,10 @@ export class HttpAdapter {
 
   /** Writes a streamed body chunk by chunk, waiting for 'drain' whenever the socket's buffer is full. */
   private async pump(body: AsyncIterable<Buffer | string>, chunked: boolean, close: boolean): Promise<void> {
-    const chunks = body[Symbol.asyncIterator]();
-    // If the client goes away, tell the producer (an event stream, say) so it can stop and clean up.
-    this.stopStream = () => void chunks.return?.().catch(() => {});
     try {
+      const chunks = body[Symbol.asyncIterator]();
+      // If the client goes away, tell the producer (an event stream, say) so it can stop and clean up.
+      this.stopStream = () => void chunks.return?.().catch(() => {});
       for (;;) {
         const next = await chunks.next();
         if (next.done || this.socket.destroyed) break;

@@ -41,7 +41,10 @@ export function isResponse(value: unknown): value is Response {
 
 /** `json({ status: 'ok' })` → 200 with `Content-Type: application/json; charset=utf-8`. */
 export function json(data: unknown, status = 200): Response {
-  return response(status, JSON.stringify(data), { 'Content-Type': 'application/json; charset=utf-8' });
+  const body: string | undefined = JSON.stringify(data);
+  // JSON.stringify gives undefined for a function, a symbol or undefined: say so rather than send an empty 200.
+  if (body === undefined) throw new TypeError(`A ${typeof data} cannot be sent as JSON`);
+  return response(status, body, { 'Content-Type': 'application/json; charset=utf-8' });
 }
 
 export function html(text: string, status = 200): Response {
@@ -151,9 +154,27 @@ export function bodyAllowed(status: number): boolean {
 
 // A CR or LF in a header value would let a handler's input start a new header (response splitting).
 const UNSAFE_VALUE = /[\r\n\0]/;
+// field-name = token (RFC 9110 §5.1): a space or a colon in a name would make the whole block unreadable.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 function headerLine(name: string, value: string): string {
-  if (UNSAFE_VALUE.test(value) || UNSAFE_VALUE.test(name)) throw new TypeError(`Header ${name} contains CR, LF or NUL`);
+  if (!TOKEN.test(name)) throw new TypeError(`Header name ${JSON.stringify(name)} is not a token`);
+  if (UNSAFE_VALUE.test(value)) throw new TypeError(`Header ${name} contains CR, LF or NUL`);
   return `${name}: ${value}\r\n`;
+}
+
+/**
+ * A handler's mistakes that would otherwise put broken bytes on the wire: a status line must carry a final
+ * three-digit code (RFC 9110 §15; a 1xx is interim and would leave the client waiting for the real answer),
+ * and a body must be bytes, a stream or nothing. Throws, so the adapter answers 500 instead.
+ */
+function checkResponse(res: Response): void {
+  if (!Number.isInteger(res.status) || res.status < 200 || res.status > 599) {
+    throw new TypeError(`Status ${JSON.stringify(res.status)} is not a final status code (200-599)`);
+  }
+  const body = res.body as unknown;
+  if (body !== null && !Buffer.isBuffer(body) && typeof (body as AsyncIterable<unknown>)?.[Symbol.asyncIterator] !== 'function') {
+    throw new TypeError(`A response body must be a Buffer, an AsyncIterable or null, not ${Array.isArray(body) ? 'an array' : typeof body}`);
+  }
 }
 
 /**
@@ -162,6 +183,7 @@ function headerLine(name: string, value: string): string {
  * Returns the head and whether the body is sent chunked.
  */
 export function serializeHead(res: Response, options: HeadOptions): { head: string; chunked: boolean; close: boolean } {
+  checkResponse(res);
   let close = options.close;
   let head = `HTTP/1.1 ${res.status} ${statusText(res.status)}\r\nDate: ${httpDate()}\r\n`;
   res.headers.forEach((value, name) => {
@@ -173,7 +195,7 @@ export function serializeHead(res: Response, options: HeadOptions): { head: stri
   let chunked = false;
   const body = res.body;
   if (!bodyAllowed(res.status)) {
-    // 204 and 1xx carry no Content-Length; a 304 may repeat the one GET would have sent.
+    // 204 carries no Content-Length; a 304 may repeat the one GET would have sent.
   } else if (body === null) {
     head += 'Content-Length: 0\r\n';
   } else if (Buffer.isBuffer(body)) {

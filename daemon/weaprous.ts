@@ -77,6 +77,8 @@ export class WeApRous {
    * Never throws: a bad body is a 400, a failing handler a 500.
    */
   handle(request: Request): Response | Promise<Response> {
+    // `OPTIONS *` asks about the server, not a resource (RFC 9110 §9.3.7): yes, it is here.
+    if (request.path === '*') return response(204);
     const match = this.router.match(request.method, request.path);
     if (match.kind === 'not-found') return errorResponse(404, `No route for ${request.path}`, wantsJson(request));
     if (match.kind === 'method-not-allowed') {
@@ -89,7 +91,10 @@ export class WeApRous {
     if (decoded) return decoded;
     try {
       const result = match.handler(request);
-      if (result instanceof Promise) return result.then(toResponse, (error) => this.fromError(error, request));
+      if (isThenable(result)) {
+        // One catch for both a rejection and a result toResponse cannot send (a function, a BigInt).
+        return Promise.resolve(result).then(toResponse).catch((error) => this.fromError(error, request));
+      }
       return toResponse(result);
     } catch (error) {
       return this.fromError(error, request);
@@ -105,6 +110,11 @@ export class WeApRous {
     this.onError(error, request);
     return errorResponse(500, 'Internal Server Error', wantsJson(request));
   }
+}
+
+/** A Promise, or any object with a `then` method (a promise from another library): await it, never send it as JSON. */
+function isThenable(value: unknown): value is PromiseLike<HandlerResult> {
+  return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function');
 }
 
 /** Answer errors in JSON unless the client is plainly a browser asking for a page. */

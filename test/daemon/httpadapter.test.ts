@@ -321,6 +321,27 @@ describe('HttpAdapter over a socket', () => {
       expect(res.headers).to.not.have.property('set-cookie');
       expect(res.headers).to.not.have.property('location');
     });
+
+    const oddResponses: Array<[string, () => unknown]> = [
+      ['no response at all (null)', () => null],
+      ['a string instead of a Response', () => 'hello'],
+      ['a body that is a number', () => response(200, 7 as never)],
+      ['a 1xx status as the final answer', () => response(101)],
+      ['a status that is not a number', () => response(NaN, 'x')],
+      ['a header name with a space', () => response(200, 'x', { 'Bad Name': 'v' })],
+    ];
+    for (const [what, handler] of oddResponses) {
+      it(`answers 500 to a handler that returns ${what}, and the server keeps working`, async () => {
+        const port = await start(((request: Request) => (request.path === '/ok' ? text('fine') : handler())) as RequestHandler);
+        const connection = await open(port);
+        await connection.write(GET('/odd') + GET('/ok'));
+        const [odd, ok] = await connection.read(2);
+        expect(odd.status).to.equal(500);
+        expect(JSON.parse(odd.body.toString())).to.deep.equal({ status: 'error', error: 'Internal Server Error' });
+        expect(ok.body.toString()).to.equal('fine');
+        expect(logged.length).to.equal(1); // what was wrong goes to the server's log
+      });
+    }
   });
 
   describe('response bodies', () => {
@@ -388,6 +409,20 @@ describe('HttpAdapter over a socket', () => {
       expect(responses).to.have.length(0); // never a last-chunk, so never a complete response
       expect(closed).to.equal(true);
       expect(logged).to.have.length(1);
+    });
+
+    it('cuts the connection, without crashing, when a stream cannot even start', async () => {
+      const broken = { [Symbol.asyncIterator]: () => { throw new Error('no iterator today'); } };
+      const port = await start((r) => (r.path === '/ok' ? text('fine') : stream(broken as AsyncIterable<string>)));
+      const connection = await open(port);
+      await connection.write(GET('/'));
+      const { responses, closed } = await connection.collect(1);
+      expect(responses).to.have.length(0);
+      expect(closed).to.equal(true);
+      expect(logged).to.have.length(1);
+      const next = await open(port);
+      await next.write(GET('/ok'));
+      expect((await next.readOne()).body.toString()).to.equal('fine');
     });
 
     it('stops the producer of a stream when the client goes away', async () => {

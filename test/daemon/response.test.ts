@@ -101,6 +101,27 @@ describe('serializeHead()', () => {
     expect(() => serializeHead(response(200, '', { 'X\r\nEvil': 'a' }), { close: false })).to.throw(TypeError);
     expect(() => serializeHead(response(200, '', { 'Set-Cookie': ['ok=1', 'bad=1\r\nX: y'] }), { close: false })).to.throw(TypeError);
   });
+
+  it('refuses a header name that is not a token, which would make the header block unreadable', () => {
+    expect(() => serializeHead(response(200, '', { 'Bad Name': 'v' }), { close: false })).to.throw(TypeError);
+    expect(() => serializeHead(response(200, '', { 'X:Y': 'v' }), { close: false })).to.throw(TypeError);
+    expect(() => serializeHead(response(200, '', { '': 'v' }), { close: false })).to.throw(TypeError);
+  });
+
+  it('refuses a status that is not a final three-digit code (RFC 9110 §15), instead of writing a broken status line', () => {
+    for (const status of [99, 100, 101, 199, 600, 1000, NaN, 200.5, '200' as unknown as number]) {
+      expect(() => serializeHead(response(status, ''), { close: false }), String(status)).to.throw(TypeError);
+    }
+    expect(() => serializeHead(response(599, ''), { close: false })).to.not.throw();
+  });
+
+  it('refuses a body that is not bytes, a stream or null, instead of failing later on the socket', () => {
+    for (const body of [7, 'text', { a: 1 }, [Buffer.from('a')], undefined]) {
+      const res = response(200);
+      res.body = body as never;
+      expect(() => serializeHead(res, { close: false }), String(body)).to.throw(TypeError);
+    }
+  });
 });
 
 describe('httpDate()', () => {
@@ -193,6 +214,12 @@ describe('toResponse()', () => {
   it('passes a Response through unchanged', () => {
     const res = text('x', 201);
     expect(toResponse(res)).to.equal(res);
+  });
+
+  it('throws on a value JSON cannot represent (a function, a symbol), instead of an empty 200', () => {
+    expect(() => toResponse((() => 1) as never)).to.throw(TypeError, /function/);
+    expect(() => toResponse(Symbol('x') as never)).to.throw(TypeError, /symbol/);
+    expect(() => json(undefined)).to.throw(TypeError);
   });
 
   it('does not mistake a look-alike object for a Response', () => {

@@ -69,6 +69,12 @@ describe('WeApRous', () => {
       expect(bodyJson(res).error).to.include('use GET, HEAD, POST');
     });
 
+    it('answers "OPTIONS *" (a question about the server, RFC 9110 §9.3.7) with 204', async () => {
+      const app = new WeApRous().addRoute('GET', '/page', () => 'page');
+      const res = await app.handle(req('OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n'));
+      expect(res.status).to.equal(204);
+    });
+
     it('answers HEAD with the GET route', async () => {
       const app = new WeApRous().addRoute('GET', '/page', () => 'page');
       const res = await app.handle(req('HEAD /page HTTP/1.1\r\nHost: a\r\n\r\n'));
@@ -150,6 +156,25 @@ describe('WeApRous', () => {
         expect(res.headers.get('content-type')).to.equal(type);
         expect(res.body === null ? '' : bodyText(res)).to.equal(body);
       });
+    }
+
+    it('waits for a thenable that is not a native Promise, instead of sending it as JSON', async () => {
+      const thenable = { then: (resolve: (value: unknown) => void) => resolve({ from: 'thenable' }) };
+      const app = new WeApRous().addRoute('GET', '/', () => thenable as never);
+      expect(bodyJson(await app.handle(get('/')))).to.deep.equal({ from: 'thenable' });
+    });
+
+    for (const [what, value] of [['a function', () => 1], ['a symbol', Symbol('s')], ['a BigInt', BigInt(1)]] as const) {
+      for (const async of [false, true]) {
+        it(`answers ${what} returned ${async ? 'asynchronously' : 'synchronously'} with 500 and tells onError why`, async () => {
+          const { app, errors } = quietApp();
+          app.addRoute('GET', '/', async ? async () => value as never : () => value as never);
+          const res = await app.handle(get('/'));
+          expect(res.status).to.equal(500);
+          expect(errors).to.have.length(1);
+          expect(errors[0]).to.be.instanceOf(TypeError);
+        });
+      }
     }
 
     it('passes a Response through as it is', async () => {
