@@ -68,10 +68,16 @@ export function upstreamRequestHead(rawHead: string, head: RequestHead, vhost: V
   const drop = hopByHopNames(head.headers.get('connection'));
   for (const name of ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'via']) drop.add(name);
   for (const { name } of vhost.setHeaders) drop.add(name.toLowerCase());
+  // An absolute-form target names the host itself (RFC 9112 §3.2.2); the parser put it in `host`, and the
+  // backend, which gets the origin form, must see that host and not the Host line the client sent.
+  const target = originForm(head.target);
+  const hostFromTarget = target !== head.target && !drop.has('host'); // proxy_set_header Host would set it anyway
+  if (hostFromTarget) drop.add('host');
 
   const previousFor = head.headers.get('x-forwarded-for');
   const previousVia = head.headers.get('via');
-  let out = `${head.method} ${originForm(head.target)} HTTP/1.1\r\n` + keep(fieldLines(rawHead), drop);
+  let out = `${head.method} ${target} HTTP/1.1\r\n` + keep(fieldLines(rawHead), drop);
+  if (hostFromTarget) out += `Host: ${host}\r\n`;
   out += `X-Forwarded-For: ${previousFor ? `${previousFor}, ${ip}` : ip}\r\n`;
   if (host) out += `X-Forwarded-Host: ${host}\r\n`;
   out += 'X-Forwarded-Proto: http\r\n';

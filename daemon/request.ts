@@ -119,6 +119,8 @@ export function parseHead(buf: Buffer, offset = 0, limits: ParserLimits = DEFAUL
 
   const host = checkHost(headers, line.version, fields.hostCount);
   if (host) return host;
+  // RFC 9112 §3.2.2: with an absolute-form target, the target's host wins over the Host header.
+  if (line.authority !== null) headers.set('host', line.authority);
 
   const expect = headers.get('expect');
   if (expect !== undefined && expect.toLowerCase() !== '100-continue') {
@@ -145,6 +147,8 @@ function incompleteHead(buf: Buffer, offset: number, start: number, limits: Pars
   if (buf.length - offset > limits.maxHeaderBytes) {
     return fail(431, 'HEADER_OVERFLOW', `The request line and headers exceed ${limits.maxHeaderBytes} bytes.`);
   }
+  const method = checkMethodSoFar(buf, start);
+  if (method) return method;
   // A bare LF or CR will never be followed by a valid CRLFCRLF: refuse now instead of waiting for a timeout.
   for (let i = buf.indexOf(10, start); i !== -1; i = buf.indexOf(10, i + 1)) {
     if (i === start || buf[i - 1] !== 13) return fail(400, 'LF_EXPECTED', 'Lines must end with CRLF, not a bare LF.');
@@ -155,9 +159,36 @@ function incompleteHead(buf: Buffer, offset: number, start: number, limits: Pars
   return { kind: 'incomplete' };
 }
 
+/**
+ * The method comes first and is a token, so a byte outside a token before the first space can be refused
+ * before the line ends: binary bytes (a TLS handshake, say) get an answer now, not after the headers timeout.
+ */
+function checkMethodSoFar(buf: Buffer, start: number): { kind: 'error'; error: ParseError } | null {
+  if (buf[start] === 0x16) {
+    // 0x16 opens every TLS record that carries a handshake: a browser was given https:// for this port.
+    return fail(400, 'TLS_HANDSHAKE', 'This is a TLS handshake (https://), but this port speaks plain HTTP: use http:// instead.');
+  }
+  for (let i = start; i < buf.length; i++) {
+    const c = buf[i];
+    if (c === 32 || c === 13 || c === 10) break; // the end of the method, or line endings checked below
+    if (c > 127 || TOKEN_BYTE[c] === 0) {
+      return fail(400, 'INVALID_METHOD', `"${printable(buf.toString('latin1', start, i + 1))}" is not the start of a valid method.`);
+    }
+  }
+  return null;
+}
+
+const TOKEN_BYTE = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_BYTE[c.charCodeAt(0)] = 1;
+
 type RequestLine =
   | { kind: 'error'; error: ParseError }
-  | { kind: 'line'; method: string; target: string; path: string; query: Record<string, string>; version: RequestHead['version'] };
+  | {
+    kind: 'line'; method: string; target: string; path: string; query: Record<string, string>;
+    /** The `host[:port]` of an absolute-form target, or null for origin-form and `*`. */
+    authority: string | null;
+    version: RequestHead['version'];
+  };
 
 /** request-line = method SP request-target SP HTTP-version (RFC 9112 §3). */
 export function parseRequestLine(line: string): RequestLine {
@@ -169,6 +200,8 @@ export function parseRequestLine(line: string): RequestLine {
   const versionText = line.slice(last + 1);
   if (!TOKEN.test(method)) return fail(400, 'INVALID_METHOD', `"${printable(method)}" is not a valid method.`);
   if (!TARGET.test(target)) return fail(400, 'INVALID_TARGET', 'The request target is empty or has spaces or control characters.');
+  // RFC 9112 §3.2.4: the asterisk-form asks about the server as a whole, which only OPTIONS does.
+  if (target === '*' && method !== 'OPTIONS') return fail(400, 'INVALID_TARGET', `"*" is a target for OPTIONS only, not ${method}.`);
 
   const match = VERSION.exec(versionText);
   if (!match) return fail(400, 'INVALID_VERSION', `"${printable(versionText)}" is not an HTTP version.`);
@@ -176,18 +209,22 @@ export function parseRequestLine(line: string): RequestLine {
     return fail(505, 'UNSUPPORTED_VERSION', `${versionText} is not supported; use HTTP/1.1 or HTTP/1.0.`);
   }
   const split = splitTarget(target);
-  if (!split) return fail(400, 'INVALID_TARGET', 'The request target has invalid percent-encoding.');
+  if ('invalid' in split) return fail(400, 'INVALID_TARGET', split.invalid);
   return { kind: 'line', method, target, version: versionText as RequestHead['version'], ...split };
 }
 
 /** Splits an origin-form or absolute-form target into a decoded path and query (RFC 9112 §3.2). */
-function splitTarget(target: string): { path: string; query: Record<string, string> } | null {
+function splitTarget(target: string): { path: string; query: Record<string, string>; authority: string | null } | { invalid: string } {
   let rest = target;
-  if (target === '*') return { path: '*', query: {} };
+  let authority: string | null = null;
+  if (target === '*') return { path: '*', query: {}, authority };
   if (!target.startsWith('/')) {
-    // absolute-form (`http://host/path`), sent to proxies: keep only the path part.
-    const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(target);
-    if (!scheme) return null;
+    // absolute-form (`http://host/path`), sent to proxies: keep the path part, and the host for the Host header.
+    const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
+    if (!scheme) return { invalid: 'The request target must start with "/" (or be an absolute http:// URL).' };
+    authority = scheme[1];
+    // RFC 9110 §4.2.4: user information in an http URI is an error; an empty host names nothing.
+    if (authority === '' || authority.includes('@')) return { invalid: 'The host of an absolute-form target is empty or has user information.' };
     rest = target.slice(scheme[0].length) || '/';
     if (!rest.startsWith('/')) rest = '/' + rest;
   }
@@ -196,9 +233,9 @@ function splitTarget(target: string): { path: string; query: Record<string, stri
   const q = rest.indexOf('?');
   const rawPath = q === -1 ? rest : rest.slice(0, q);
   const path = safeDecode(rawPath);
-  if (path === null) return null;
   const query = q === -1 ? {} : parseQueryString(rest.slice(q + 1));
-  return query === null ? null : { path, query };
+  if (path === null || query === null) return { invalid: 'The request target has invalid percent-encoding.' };
+  return { path, query, authority };
 }
 
 /**

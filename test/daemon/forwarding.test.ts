@@ -78,6 +78,13 @@ describe('upstreamRequestHead()', () => {
     expect(forwarded('GET http://app:8080/a/b?c=1 HTTP/1.1\r\nHost: app:8080\r\n\r\n')[0]).to.equal('GET /a/b?c=1 HTTP/1.1');
   });
 
+  it('sends the host of an absolute-form target as Host, since that is the host the client asked for (RFC 9112 §3.2.2)', () => {
+    const lines = forwarded('GET http://app:8080/a HTTP/1.1\r\nHost: other:1\r\nX-End: 2\r\n\r\n');
+    expect(lines.filter((l) => /^host:/i.test(l))).to.deep.equal(['Host: app:8080']);
+    expect(lines).to.include('X-End: 2');
+    expect(lines).to.include('X-Forwarded-Host: app:8080');
+  });
+
   it('speaks HTTP/1.1 to the backend even for an HTTP/1.0 client', () => {
     expect(forwarded('GET / HTTP/1.0\r\nHost: app\r\n\r\n')[0]).to.equal('GET / HTTP/1.1');
   });

@@ -246,6 +246,16 @@ describe('createProxy() with two real backends', () => {
     expect(reply.endsWith('\r\n\r\n4\r\none,\r\n3\r\ntwo\r\n0\r\n\r\n')).to.equal(true);
   });
 
+  it('picks the virtual host of an absolute-form target by the target\'s host, not the Host header (RFC 9112 §3.2.2)', async () => {
+    const port = portOf(await start(`
+      host "a.test" { proxy_pass http://127.0.0.1:${portOf(a)}; }
+      host "b.test" { proxy_pass http://127.0.0.1:${portOf(b)}; }`).then(() => proxy));
+    const reply = await rawExchange(port, ['GET http://b.test/headers HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n']);
+    const seen = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
+    expect(seen.backend).to.equal('B');
+    expect(seen.headers.host).to.equal('b.test');
+  });
+
   it('refuses a malformed request with the parser\'s status, and closes', async () => {
     const port = portOf(await start(twoBackends()).then(() => proxy));
     expect(await rawExchange(port, ['GET / HTTP/1.1\nHost: app.test\n\n'])).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);

@@ -94,6 +94,16 @@ describe('parseRequest()', () => {
     expect({ ...request.query }).to.deep.equal({ q: '1' });
   });
 
+  it('takes the host of an absolute-form target over the Host header (RFC 9112 §3.2.2)', () => {
+    const request = parse('GET http://Example.com:8080/a HTTP/1.1\r\nHost: other.test\r\n\r\n');
+    expect(request.headers.get('host')).to.equal('Example.com:8080');
+    expect(request.path).to.equal('/a');
+  });
+
+  it('accepts "*" as the target of OPTIONS only (RFC 9112 §3.2.4)', () => {
+    expect(parse('OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n').path).to.equal('*');
+  });
+
   it('ignores an empty line before the request line (RFC 9112 §2.2)', () => {
     expect(parse(FIXTURES.leadingEmptyLine).path).to.equal('/after-empty');
   });
@@ -237,6 +247,9 @@ describe('parseRequest() refuses', () => {
     ['a truncated percent-escape in the path', 'GET /a%E0%A4%A HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
     ['malformed percent-encoding in the query', 'GET /a?x=%G1 HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
     ['a target that is neither origin- nor absolute-form', 'GET a/b HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
+    ['"*" as the target of a method other than OPTIONS', 'GET * HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
+    ['an absolute-form target with user information', 'GET http://user:pw@a/ HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
+    ['an absolute-form target without a host', 'GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
     ['a chunk size that is not hexadecimal', CHUNKED_HEAD + 'zz\r\nhello\r\n0\r\n\r\n', 400, 'INVALID_CHUNK_SIZE'],
     ['a chunk size with trailing spaces and no extension', CHUNKED_HEAD + '5 \r\nhello\r\n0\r\n\r\n', 400, 'INVALID_CHUNK_SIZE'],
     ['a negative chunk size', CHUNKED_HEAD + '-5\r\nhello\r\n0\r\n\r\n', 400, 'INVALID_CHUNK_SIZE'],
@@ -256,6 +269,19 @@ describe('parseRequest() refuses', () => {
   it('bare LF at once, without waiting for a blank line that will never come', () => {
     expect(refused('GET / HTTP/1.1\nHost: a\n').status).to.equal(400);
     expect(refused('GET / HTTP/1.1\n').status).to.equal(400);
+  });
+
+  it('a method with a character outside a token at once, without waiting for the end of the line', () => {
+    expect(parseRequest(bytes('GE')).kind).to.equal('incomplete');
+    expect(refused('G(').code).to.equal('INVALID_METHOD');
+  });
+
+  it('a TLS handshake (https:// sent to this plain HTTP port) at once, saying so', () => {
+    const clientHello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]);
+    const result = parseRequest(clientHello);
+    if (result.kind !== 'error') throw new Error(`expected an error, got ${result.kind}`);
+    expect(result.error.status).to.equal(400);
+    expect(result.error.reason).to.include('http://');
   });
 
   it('bare CR at once, as soon as the byte after it is not LF', () => {
