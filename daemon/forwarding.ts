@@ -108,6 +108,8 @@ export function clientResponseHead(
 ): Buffer {
   const drop = hopByHopNames(info.headers.get('connection'));
   drop.add('via');
+  // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, and a proxy MUST remove the latter.
+  if (info.headers.has('transfer-encoding')) drop.add('content-length');
   if (options.dechunk) drop.add('transfer-encoding');
   const previousVia = info.headers.get('via');
   let out = `HTTP/1.1 ${info.status} ${info.reason || statusText(info.status)}\r\n` + keep(fieldLines(rawHead), drop);

@@ -116,6 +116,15 @@ describe('clientResponseHead()', () => {
     const text = clientResponseHead(raw, info, { connection: 'close', dechunk: true }).toString('latin1');
     expect(text).not.to.include('Transfer-Encoding');
   });
+
+  it('drops a Content-Length that came with Transfer-Encoding, so the client cannot frame the body by it (RFC 9112 §6.3)', () => {
+    const both = 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const parsed = parseResponseHead(Buffer.from(both, 'latin1'));
+    if (parsed.kind !== 'head') throw new Error('fixture does not parse');
+    for (const dechunk of [false, true]) {
+      expect(clientResponseHead(both, parsed, { connection: 'close', dechunk }).toString('latin1')).not.to.match(/content-length/i);
+    }
+  });
 });
 
 describe('BodyTracker', () => {
