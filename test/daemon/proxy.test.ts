@@ -304,6 +304,17 @@ describe('createProxy() with two real backends', () => {
     expect(post.json<{ error: string }>().error).to.include('reset the connection');
   });
 
+  it('reuses one backend connection for requests that follow each other', async () => {
+    let opened = 0;
+    a.server.on('connection', () => opened++);
+    const url = await start(`host "app.test" { proxy_pass http://127.0.0.1:${portOf(a)}; }`);
+    for (let i = 0; i < 3; i++) expect(await get(url + '/')).to.deep.equal({ status: 200, body: { backend: 'A' } });
+    const fresh = new HttpClient(); // a second client connection to the proxy still finds the pooled one
+    cleanups.push(() => fresh.close());
+    expect((await fresh.request(url + '/', { headers: { Host: 'app.test' } })).status).to.equal(200);
+    expect(opened).to.equal(1);
+  });
+
   it('sends a request again on a fresh connection when a pooled one turns out to be closed', async () => {
     // Answers the first request on each connection, then closes the connection without answering the second:
     // what a backend closing an idle keep-alive connection looks like to a proxy that just reused it.

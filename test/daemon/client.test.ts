@@ -1,0 +1,197 @@
+/**
+ * The HTTP/1.1 client against real sockets: a WeApRous backend for the ordinary cases, raw TCP servers
+ * for the misbehaving ones (silent, garbage, cut off, closing a pooled connection).
+ * Tests for `daemon/client.ts` (no WeApRous twin: the Python peers used urllib2).
+ */
+
+import { expect } from 'chai';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { ClientError, HttpClient } from '../../daemon/client';
+import { WeApRous } from '../../daemon/weaprous';
+import { response } from '../../daemon/response';
+import type { Backend } from '../../daemon/backend';
+
+/** A raw TCP server whose every connection is handed to `onSocket`; `stop()` closes it and its sockets. */
+function rawServer(onSocket: (socket: Socket) => void): Promise<{ server: Server; port: number; stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    onSocket(socket);
+  });
+  const stop = () => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(() => resolve());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, stop })));
+}
+
+/** Answers each request on a connection with `reply`, once the blank line of its head has arrived. */
+function replyWith(reply: string): (socket: Socket) => void {
+  return (socket) => {
+    let seen = '';
+    socket.on('data', (chunk) => {
+      seen += chunk.toString('latin1');
+      while (seen.includes('\r\n\r\n')) {
+        seen = seen.slice(seen.indexOf('\r\n\r\n') + 4);
+        socket.write(reply);
+      }
+    });
+  };
+}
+
+/** The error a promise rejects with; fails the test if it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<ClientError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(ClientError);
+    return error as ClientError;
+  }
+  throw new Error('expected the request to fail');
+}
+
+describe('HttpClient', () => {
+  let client: HttpClient;
+  const cleanups: Array<() => unknown> = [];
+
+  beforeEach(() => {
+    client = new HttpClient({ timeoutMs: 10_000 });
+  });
+
+  afterEach(async () => {
+    client.close();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  describe('against a WeApRous backend', () => {
+    let backend: Backend;
+    let opened: number;
+
+    beforeEach(async () => {
+      const app = new WeApRous();
+      app.addRoute('GET', '/hello', () => ({ hello: 'world' }));
+      app.addRoute('POST', '/echo', (request) => ({ type: request.headers.get('content-type') ?? null, json: request.json ?? null, body: request.body.toString() }));
+      app.addRoute('GET', '/bytes', () => response(200, Buffer.from([0, 1, 2]), { 'X-Custom': 'yes' }));
+      backend = await app.prepareAddress('127.0.0.1', 0).run({ closeGraceMs: 500 });
+      opened = 0;
+      backend.server.on('connection', () => opened++);
+    });
+
+    afterEach(() => backend.close());
+
+    const url = (path: string) => `http://127.0.0.1:${backend.address().port}${path}`;
+
+    it('GETs a JSON answer, with text(), json() and case-insensitive headers', async () => {
+      const res = await client.request(url('/hello'));
+      expect(res.status).to.equal(200);
+      expect(res.json()).to.deep.equal({ hello: 'world' });
+      expect(res.text()).to.equal('{"hello":"world"}');
+      expect(res.headers.get('CONTENT-TYPE')).to.equal('application/json; charset=utf-8');
+    });
+
+    it('POSTs `json` with its Content-Type, and a `body` as it is', async () => {
+      const withJson = await client.request(url('/echo'), { json: { a: 1 } });
+      expect(withJson.json()).to.deep.equal({ type: 'application/json', json: { a: 1 }, body: '{"a":1}' });
+      const withBody = await client.request(url('/echo'), { method: 'POST', body: 'raw text' });
+      expect(withBody.json()).to.deep.equal({ type: null, json: null, body: 'raw text' });
+    });
+
+    it('returns the body as bytes', async () => {
+      const res = await client.request(url('/bytes'));
+      expect([...res.body]).to.deep.equal([0, 1, 2]);
+      expect(res.headers.get('x-custom')).to.equal('yes');
+    });
+
+    it('keeps the connection open and reuses it for the next request', async () => {
+      for (let i = 0; i < 3; i++) expect((await client.request(url('/hello'))).status).to.equal(200);
+      expect(opened).to.equal(1);
+    });
+
+    it('resolves with 404 and 405 answers: they are answers, not failures', async () => {
+      expect((await client.request(url('/missing'))).status).to.equal(404);
+      expect((await client.request(url('/hello'), { method: 'DELETE' })).status).to.equal(405);
+    });
+  });
+
+  describe('response framing', () => {
+    it('decodes a chunked body and skips a 100 Continue before the answer', async () => {
+      const raw = await rawServer(replyWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'));
+      cleanups.push(raw.stop);
+      expect((await client.request(`http://127.0.0.1:${raw.port}/`)).text()).to.equal('abcde');
+    });
+
+    it('reads a body without length until the server closes', async () => {
+      const raw = await rawServer((socket) => socket.once('data', () => socket.end('HTTP/1.0 200 OK\r\n\r\nuntil the end')));
+      cleanups.push(raw.stop);
+      expect((await client.request(`http://127.0.0.1:${raw.port}/`)).text()).to.equal('until the end');
+    });
+
+    it('sends a request again on a fresh connection when the pooled one was closed by the server', async () => {
+      let connections = 0;
+      // Answers the first request on a connection, then drops the connection on the second without a word.
+      const raw = await rawServer((socket) => {
+        connections++;
+        let answered = false;
+        socket.on('data', () => {
+          if (answered) return void socket.destroy();
+          answered = true;
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        });
+      });
+      cleanups.push(raw.stop);
+      for (let i = 0; i < 2; i++) expect((await client.request(`http://127.0.0.1:${raw.port}/`)).text()).to.equal('ok');
+      expect(connections).to.equal(2);
+    });
+  });
+
+  describe('failures, each with a code and a sentence', () => {
+    it('ECONNREFUSED when nothing listens', async () => {
+      const raw = await rawServer(() => {});
+      await raw.stop(); // a port that was just free: nothing listens there now
+      const error = await rejection(client.request(`http://127.0.0.1:${raw.port}/`));
+      expect(error.code).to.equal('ECONNREFUSED');
+      expect(error.message).to.equal(`Connection refused by 127.0.0.1:${raw.port}`);
+    });
+
+    it('TIMEOUT when the server never answers', async () => {
+      const raw = await rawServer(() => {});
+      cleanups.push(raw.stop);
+      const error = await rejection(client.request(`http://127.0.0.1:${raw.port}/`, { timeoutMs: 200 }));
+      expect(error.code).to.equal('TIMEOUT');
+      expect(error.message).to.equal(`No response from 127.0.0.1:${raw.port} within 200 ms`);
+    });
+
+    it('BAD_RESPONSE when the answer is not HTTP', async () => {
+      const raw = await rawServer(replyWith('SSH-2.0-OpenSSH\r\n\r\n'));
+      cleanups.push(raw.stop);
+      const error = await rejection(client.request(`http://127.0.0.1:${raw.port}/`));
+      expect(error.code).to.equal('BAD_RESPONSE');
+      expect(error.message).to.include('invalid status line');
+    });
+
+    it('BAD_RESPONSE when the body is larger than maxBodyBytes', async () => {
+      const raw = await rawServer(replyWith('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n'));
+      cleanups.push(raw.stop);
+      const small = new HttpClient({ maxBodyBytes: 10 });
+      cleanups.push(() => small.close());
+      expect((await rejection(small.request(`http://127.0.0.1:${raw.port}/`))).code).to.equal('BAD_RESPONSE');
+    });
+
+    it('ECONNRESET when the connection closes in the middle of the body', async () => {
+      const raw = await rawServer((socket) => socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc')));
+      cleanups.push(raw.stop);
+      const error = await rejection(client.request(`http://127.0.0.1:${raw.port}/`));
+      expect(error.code).to.equal('ECONNRESET');
+      expect(error.message).to.include('closed before the response was complete');
+    });
+
+    it('BAD_URL and BAD_HEADER before anything is sent', async () => {
+      expect((await rejection(client.request('not a url'))).code).to.equal('BAD_URL');
+      expect((await rejection(client.request('https://127.0.0.1/'))).code).to.equal('BAD_URL');
+      const injected = client.request('http://127.0.0.1:1/', { headers: { 'X-Evil': 'a\r\nHost: other' } });
+      expect((await rejection(injected)).code).to.equal('BAD_HEADER');
+    });
+  });
+});
