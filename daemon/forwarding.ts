@@ -168,7 +168,11 @@ export class BodyTracker {
     const scan = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
     const result = readChunkedBody(scan, state, this.maxBodyBytes);
     if (result.kind === 'error') return result;
-    const data = this.decode ? state.pieces.map(([start, end]) => scan.subarray(start, end)) : null;
+    let data: Buffer[] | null = null;
+    if (this.decode) {
+      data = [];
+      for (let i = 0; i < state.pieces.length; i += 2) data.push(scan.subarray(state.pieces[i], state.pieces[i + 1]));
+    }
     state.pieces = [];
     if (result.kind === 'body') {
       this.finished = true;

@@ -79,6 +79,21 @@ describe('readChunkedBody()', () => {
     }
   });
 
+  it('joins many tiny chunks and a large one, in order, byte for byte', () => {
+    const data = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251));
+    let text = '';
+    for (let i = 0; i < 1000; i++) text += `1\r\n${data.toString('latin1', i, i + 1)}\r\n`;
+    text += `7d0\r\n${data.toString('latin1', 1000)}\r\n0\r\n\r\n`; // 0x7d0 = 2000
+    const result = readChunkedBody(bytes(text), newChunkedState(0), LIMIT);
+    expect(result.kind === 'body' && result.body.equals(data)).to.equal(true);
+  });
+
+  it('reads a size of 12 hex digits and refuses 13', () => {
+    expect(readChunkedBody(bytes('000000000003\r\nabc\r\n0\r\n\r\n'), newChunkedState(0), LIMIT).kind).to.equal('body');
+    const tooLong = readChunkedBody(bytes('0000000000003\r\nabc\r\n0\r\n\r\n'), newChunkedState(0), LIMIT);
+    expect(tooLong.kind === 'error' && tooLong.error.code).to.equal('INVALID_CHUNK_SIZE');
+  });
+
   describe('refuses', () => {
     const cases: Array<[string, string, string]> = [
       ['a size that is not hex', 'xyz\r\n', '400 INVALID_CHUNK_SIZE'],
