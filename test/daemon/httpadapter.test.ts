@@ -268,6 +268,22 @@ describe('HttpAdapter over a socket', () => {
       await connection.waitForClose();
     });
 
+    it('answers 408 to a head that trickles in a byte at a time (slowloris): the clock runs from the first byte', async () => {
+      const connection = await open(await start(echo, { headersTimeoutMs: 300 }));
+      const endless = 'GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ' + 'z'.repeat(10_000);
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (!connection.closed && sent < endless.length) void connection.write(endless[sent++]).catch(() => {});
+      }, 20);
+      try {
+        const res = await connection.readOne();
+        expect(res.status).to.equal(408);
+        await connection.waitForClose();
+      } finally {
+        clearInterval(drip);
+      }
+    });
+
     it('answers 408 when a body stalls too', async () => {
       const connection = await open(await start(echo, { headersTimeoutMs: 200 }));
       await connection.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
