@@ -234,7 +234,10 @@ function splitTarget(target: string): { path: string; query: Record<string, stri
   const rawPath = q === -1 ? rest : rest.slice(0, q);
   const path = safeDecode(rawPath);
   const query = q === -1 ? {} : parseQueryString(rest.slice(q + 1));
-  if (path === null || query === null) return { invalid: 'The request target has invalid percent-encoding.' };
+  if (path === null || query === null) {
+    // decodeURIComponent fails on `%zz` and on escapes that are not UTF-8 (`%E9` is "é" in Latin-1 only).
+    return { invalid: 'The request target has a malformed percent-escape, or one that does not decode as UTF-8 (send "é" as %C3%A9).' };
+  }
   return { path, query, authority };
 }
 

@@ -246,6 +246,7 @@ describe('parseRequest() refuses', () => {
     ['malformed percent-encoding in the path', 'GET /a%zz HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
     ['a truncated percent-escape in the path', 'GET /a%E0%A4%A HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
     ['malformed percent-encoding in the query', 'GET /a?x=%G1 HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
+    ['a percent-escape that is not UTF-8', 'GET /a%FF HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
     ['a target that is neither origin- nor absolute-form', 'GET a/b HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
     ['"*" as the target of a method other than OPTIONS', 'GET * HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
     ['an absolute-form target with user information', 'GET http://user:pw@a/ HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_TARGET'],
@@ -274,6 +275,10 @@ describe('parseRequest() refuses', () => {
   it('a method with a character outside a token at once, without waiting for the end of the line', () => {
     expect(parseRequest(bytes('GE')).kind).to.equal('incomplete');
     expect(refused('G(').code).to.equal('INVALID_METHOD');
+  });
+
+  it('a percent-escape that is not UTF-8, saying so rather than calling the escape malformed', () => {
+    expect(refused('GET /caf%E9 HTTP/1.1\r\nHost: a\r\n\r\n').reason).to.include('UTF-8');
   });
 
   it('a TLS handshake (https:// sent to this plain HTTP port) at once, saying so', () => {
