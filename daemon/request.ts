@@ -292,6 +292,9 @@ function parseFraming(
     if (codings[codings.length - 1] !== 'chunked') {
       return fail(400, 'INVALID_TRANSFER_ENCODING', 'The last transfer coding must be "chunked".');
     }
+    if (codings.indexOf('chunked') !== codings.length - 1) {
+      return fail(400, 'INVALID_TRANSFER_ENCODING', '"chunked" must be applied once only (RFC 9112 §6.1).');
+    }
     if (codings.length > 1) {
       return fail(501, 'UNSUPPORTED_TRANSFER_ENCODING', `Only "Transfer-Encoding: chunked" is supported, not "${te}".`);
     }

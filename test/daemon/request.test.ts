@@ -218,6 +218,7 @@ describe('parseRequest() refuses', () => {
     ['Transfer-Encoding whose last coding is not chunked', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', 400, 'INVALID_TRANSFER_ENCODING'],
     ['Transfer-Encoding: gzip', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n', 400, 'INVALID_TRANSFER_ENCODING'],
     ['Transfer-Encoding: gzip, chunked as not implemented', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501, 'UNSUPPORTED_TRANSFER_ENCODING'],
+    ['chunked applied twice (RFC 9112 §6.1), even in two fields', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n', 400, 'INVALID_TRANSFER_ENCODING'],
     ['Transfer-Encoding in HTTP/1.0', 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'INVALID_TRANSFER_ENCODING'],
     ['bare LF line endings', 'GET / HTTP/1.1\nHost: a\n\n', 400],
     ['a bare LF inside an otherwise CRLF head', 'GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n', 400],
