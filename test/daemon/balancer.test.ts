@@ -1,3 +1,9 @@
+/**
+ * The dist_policy policies as plain state: which backend comes next under round-robin, least-conn and
+ * random (with a scripted random source), and how tried backends are skipped.
+ * Tests for `daemon/balancer.ts` (the `dist_policy` of WeApRous `daemon/proxy.py`).
+ */
+
 import { expect } from 'chai';
 import { Balancer } from '../../daemon/balancer';
 

@@ -1,3 +1,9 @@
+/**
+ * What the proxy changes in a message on the way through (hop-by-hop fields, X-Forwarded-*, Via,
+ * proxy_set_header, absolute-form) and how BodyTracker finds the end of a body it does not keep.
+ * Tests for `daemon/forwarding.ts` (pure; the rewriting WeApRous `daemon/proxy.py` never did).
+ */
+
 import { expect } from 'chai';
 import { BodyTracker, clientResponseHead, hopByHopNames, upstreamRequestHead } from '../../daemon/forwarding';
 import { parseHead, type RequestHead } from '../../daemon/request';

@@ -1,3 +1,9 @@
+/**
+ * The reverse proxy end to end: real WeApRous backends and raw misbehaving ones behind `createProxy`,
+ * clients over real sockets (round-robin, a killed backend, 404/408/502/504, streaming, pooling, retries),
+ * then the Task 1 cookie login through it. Tests for `daemon/proxy.ts`, `proxyadapter.ts`, `upstream.ts`.
+ */
+
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { expect } from 'chai';

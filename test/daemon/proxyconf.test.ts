@@ -1,3 +1,9 @@
+/**
+ * The config file of the proxy: every directive, the shipped config/proxy.conf, and each mistake with its
+ * "file:line: what is wrong" message; then which host block a Host header finds.
+ * Tests for `daemon/proxyconf.ts` (the config reading of WeApRous `daemon/proxy.py`).
+ */
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
