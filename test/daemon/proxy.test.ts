@@ -291,6 +291,21 @@ describe('createProxy() with two real backends', () => {
     expect(idle.closed).to.equal(true);
   });
 
+  for (const [what, reply, reason] of [
+    ['is not HTTP', 'SSH-2.0-OpenSSH_9.6\r\n\r\n', 'sent an invalid response: invalid status line'],
+    ['has two different Content-Lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', 'sent an invalid Content-Length'],
+    ['switches protocols', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n', 'tried to switch protocols'],
+  ]) {
+    it(`answers 502 with the reason when the backend's answer ${what}`, async () => {
+      const liar = await startRawBackend((socket) => socket.once('data', () => socket.write(reply)));
+      cleanups.push(() => liar.stop());
+      const url = await start(`host "bad.test" { proxy_pass http://127.0.0.1:${portOf(liar)}; }`);
+      const res = await client.request(url + '/', { headers: { Host: 'bad.test' } });
+      expect(res.status).to.equal(502);
+      expect(res.json<{ error: string }>().error).to.include(`bad.test: 127.0.0.1:${portOf(liar)} ${reason}`);
+    });
+  }
+
   it('answers 504 when the backend accepts but never answers', async () => {
     const silent = await startRawBackend(() => {});
     cleanups.push(() => silent.stop());
