@@ -8,6 +8,11 @@
 import { CaseInsensitiveDict } from './dictionary';
 import { readChunkedBody, newChunkedState, type ChunkedState } from './chunked';
 import { parseFieldLines, type FieldError } from './fields';
+import { parseCookies, parseQueryString, printable, splitTarget } from './utils';
+import { checkHost, parseFraming, wantsKeepAlive } from './framing';
+
+// Re-exported: they were born here, and the API docs list them with the parser.
+export { parseCookies, parseQueryString };
 
 /** How the body of a request is delimited (RFC 9112 §6.3). */
 export type Framing =
@@ -213,140 +218,8 @@ export function parseRequestLine(line: string): RequestLine {
   return { kind: 'line', method, target, version: versionText as RequestHead['version'], ...split };
 }
 
-/** Splits an origin-form or absolute-form target into a decoded path and query (RFC 9112 §3.2). */
-function splitTarget(target: string): { path: string; query: Record<string, string>; authority: string | null } | { invalid: string } {
-  let rest = target;
-  let authority: string | null = null;
-  if (target === '*') return { path: '*', query: {}, authority };
-  if (!target.startsWith('/')) {
-    // absolute-form (`http://host/path`), sent to proxies: keep the path part, and the host for the Host header.
-    const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
-    if (!scheme) return { invalid: 'The request target must start with "/" (or be an absolute http:// URL).' };
-    authority = scheme[1];
-    // RFC 9110 §4.2.4: user information in an http URI is an error; an empty host names nothing.
-    if (authority === '' || authority.includes('@')) return { invalid: 'The host of an absolute-form target is empty or has user information.' };
-    rest = target.slice(scheme[0].length) || '/';
-    if (!rest.startsWith('/')) rest = '/' + rest;
-  }
-  const hash = rest.indexOf('#');
-  if (hash !== -1) rest = rest.slice(0, hash);
-  const q = rest.indexOf('?');
-  const rawPath = q === -1 ? rest : rest.slice(0, q);
-  const path = safeDecode(rawPath);
-  const query = q === -1 ? {} : parseQueryString(rest.slice(q + 1));
-  if (path === null || query === null) {
-    // decodeURIComponent fails on `%zz` and on escapes that are not UTF-8 (`%E9` is "é" in Latin-1 only).
-    return { invalid: 'The request target has a malformed percent-escape, or one that does not decode as UTF-8 (send "é" as %C3%A9).' };
-  }
-  return { path, query, authority };
-}
-
-/**
- * Decodes `a=1&b=two+words` into `{ a: '1', b: 'two words' }`. Also used for form bodies.
- * Returns null when a percent-escape is malformed.
- */
-export function parseQueryString(text: string): Record<string, string> | null {
-  const out: Record<string, string> = Object.create(null);
-  if (text === '') return out;
-  for (const pair of text.split('&')) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    const name = safeDecode((eq === -1 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
-    const value = safeDecode(eq === -1 ? '' : pair.slice(eq + 1).replace(/\+/g, ' '));
-    if (name === null || value === null) return null;
-    out[name] = value;
-  }
-  return out;
-}
-
-function safeDecode(text: string): string | null {
-  if (text.indexOf('%') === -1) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return null;
-  }
-}
-
 function fieldError(error: FieldError): ParseError {
   return { status: error.status, code: error.code, reason: error.reason };
-}
-
-type FramingResult = { kind: 'error'; error: ParseError } | { kind: 'framing'; framing: Framing };
-
-/** Decides how the body is delimited, refusing every ambiguous combination (RFC 9112 §6.1, §6.3). */
-function parseFraming(
-  headers: CaseInsensitiveDict<string>,
-  version: RequestHead['version'],
-  contentLengthCount: number,
-  limits: ParserLimits,
-): FramingResult {
-  const te = headers.get('transfer-encoding');
-  const cl = headers.get('content-length');
-  if (te !== undefined && cl !== undefined) {
-    return fail(400, 'UNEXPECTED_CONTENT_LENGTH', 'Content-Length and Transfer-Encoding must not both be sent.');
-  }
-  if (te !== undefined) {
-    if (version === 'HTTP/1.0') return fail(400, 'INVALID_TRANSFER_ENCODING', 'Transfer-Encoding is not allowed in HTTP/1.0.');
-    const codings = te.split(',').map((c) => c.trim().toLowerCase());
-    if (codings[codings.length - 1] !== 'chunked') {
-      return fail(400, 'INVALID_TRANSFER_ENCODING', 'The last transfer coding must be "chunked".');
-    }
-    if (codings.indexOf('chunked') !== codings.length - 1) {
-      return fail(400, 'INVALID_TRANSFER_ENCODING', '"chunked" must be applied once only (RFC 9112 §6.1).');
-    }
-    if (codings.length > 1) {
-      return fail(501, 'UNSUPPORTED_TRANSFER_ENCODING', `Only "Transfer-Encoding: chunked" is supported, not "${te}".`);
-    }
-    return { kind: 'framing', framing: { kind: 'chunked' } };
-  }
-  if (cl !== undefined) {
-    if (contentLengthCount > 1) return fail(400, 'DUPLICATE_CONTENT_LENGTH', 'Content-Length must be sent once.');
-    if (!/^\d{1,15}$/.test(cl)) return fail(400, 'INVALID_CONTENT_LENGTH', `"${printable(cl)}" is not a valid Content-Length.`);
-    const length = Number(cl);
-    if (length > limits.maxBodyBytes) {
-      return fail(413, 'BODY_TOO_LARGE', `The body is ${length} bytes; the limit is ${limits.maxBodyBytes}.`);
-    }
-    return { kind: 'framing', framing: length === 0 ? { kind: 'none' } : { kind: 'length', length } };
-  }
-  return { kind: 'framing', framing: { kind: 'none' } };
-}
-
-/** HTTP/1.1 requests carry exactly one Host (RFC 9112 §3.2). */
-function checkHost(headers: CaseInsensitiveDict<string>, version: RequestHead['version'], count: number) {
-  if (count > 1) return fail(400, 'DUPLICATE_HOST', 'The Host header must be sent once.');
-  const host = headers.get('host');
-  if (host === undefined) {
-    return version === 'HTTP/1.1' ? fail(400, 'MISSING_HOST', 'HTTP/1.1 requests must carry a Host header.') : null;
-  }
-  if (!/^[\x21-\x7e]*$/.test(host) || /[/?#@]/.test(host)) return fail(400, 'INVALID_HOST', 'The Host header is not a valid host[:port].');
-  return null;
-}
-
-function wantsKeepAlive(connection: string | undefined, version: RequestHead['version']): boolean {
-  if (connection === undefined) return version === 'HTTP/1.1';
-  const options = connection.toLowerCase().split(',').map((s) => s.trim());
-  if (options.includes('close')) return false;
-  return version === 'HTTP/1.1' || options.includes('keep-alive');
-}
-
-/** `a=1; b="two"` → `{ a: '1', b: 'two' }` (RFC 6265 §5.4). Malformed pairs are skipped, never fatal. */
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
-  if (!header) return out;
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const name = pair.slice(0, eq).trim();
-    let value = pair.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (name && !(name in out)) out[name] = safeDecode(value) ?? value;
-  }
-  return out;
-}
-
-function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
 }
 
 export type BodyResult =
