@@ -56,8 +56,11 @@ export function requirePort(body: JsonObject, field = 'port'): number {
   return port;
 }
 
+/** The longest chat message a peer accepts, in UTF-16 code units (JavaScript's `length`); the console checks it too. */
+export const MAX_MESSAGE_CHARS = 10_000;
+
 /** A required non-empty string field such as `"peer_id"` or `"msg"`. */
-export function requireString(body: JsonObject, field: string, example: string, maxLength = 10_000): string {
+export function requireString(body: JsonObject, field: string, example: string, maxLength = MAX_MESSAGE_CHARS): string {
   const value = body[field];
   if (value === undefined || value === null || value === '') throw new HttpError(400, `Missing "${field}": send e.g. "${field}":${JSON.stringify(example)}`);
   if (typeof value !== 'string') throw new HttpError(400, `"${field}" must be a string, e.g. "${field}":${JSON.stringify(example)}`);

@@ -28,9 +28,11 @@ async function main(): Promise<void> {
     output: process.stdout,
     exit: (code) => process.exit(code),
   });
-  // Ctrl+C when stdin is not a terminal, and SIGTERM (kill, tmux kill-session): leave like /quit.
-  process.on('SIGINT', () => void app.quit());
+  // Ctrl+C when stdin is not a terminal, SIGTERM (kill) and SIGHUP (the terminal window closed, tmux
+  // kill-session): leave like /quit, so the other peers and the tracker hear of it.
+  process.on('SIGINT', () => app.interrupt());
   process.on('SIGTERM', () => void app.quit());
+  process.on('SIGHUP', () => void app.quit());
   try {
     await app.start();
   } catch (error) {

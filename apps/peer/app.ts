@@ -24,6 +24,8 @@ export interface PeerOptions {
   heartbeatMs: number;
   /** Where the server listens; the address others use is `self.ip`. */
   listenIp: string;
+  /** How long one request to the tracker or another peer may take; 3 s unless a test wants it shorter. */
+  requestTimeoutMs?: number;
   input: NodeJS.ReadableStream & { isTTY?: boolean };
   output: NodeJS.WritableStream & { isTTY?: boolean };
   /** Ends the process; `process.exit` in the real peer. */
@@ -37,7 +39,7 @@ const REGISTER_RETRY_MS = 2_000;
 export class PeerApp {
   readonly state: ChatState;
   private readonly terminal: Terminal;
-  private readonly client = new HttpClient({ timeoutMs: REQUEST_TIMEOUT_MS });
+  private readonly client: HttpClient;
   private readonly tracker: TrackerClient;
   private readonly mesh: Mesh;
   private readonly session: TrackerSession;
@@ -49,8 +51,10 @@ export class PeerApp {
   constructor(private readonly options: PeerOptions) {
     this.state = new ChatState(options.self);
     this.terminal = new Terminal(options.input, options.output);
-    this.tracker = new TrackerClient(this.client, options.trackerUrl, options.self, REQUEST_TIMEOUT_MS);
-    this.mesh = new Mesh(this.client, this.state, REQUEST_TIMEOUT_MS);
+    const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.client = new HttpClient({ timeoutMs });
+    this.tracker = new TrackerClient(this.client, options.trackerUrl, options.self, timeoutMs);
+    this.mesh = new Mesh(this.client, this.state, timeoutMs);
     this.session = new TrackerSession(this.tracker, {
       heartbeatMs: options.heartbeatMs,
       retryMs: REGISTER_RETRY_MS,
@@ -62,17 +66,21 @@ export class PeerApp {
   /** Listen, show the banner, register, connect to the peers, then open the console (document Test 2). */
   async start(): Promise<void> {
     const server = createPeerServer(this.state, (line) => this.print(line));
-    this.backend = await server.prepareAddress(this.options.listenIp, this.options.self.port).run();
+    const backend = await server.prepareAddress(this.options.listenIp, this.options.self.port).run();
+    this.backend = backend;
+    // Ctrl+C or SIGTERM can come at any await of the start-up: then quit() is leaving, and the start stops.
+    if (this.quitting) return backend.close();
     this.print(...view.peerBanner(this.options.self, this.options.trackerUrl));
     if (await this.session.start()) {
       this.print('');
       await this.discover(true);
     }
+    if (this.quitting) return;
     this.print(...view.consoleHeader());
     this.terminal.start(view.prompt(this.options.self.name), {
       onLine: (line) => this.enqueue(() => this.run(parseCommand(line))),
       onEnd: () => this.enqueue(() => this.quit()), // Ctrl+D or end of piped input: finish what was typed, then leave
-      onInterrupt: () => void this.quit(),
+      onInterrupt: () => this.interrupt(),
     });
   }
 
@@ -95,7 +103,8 @@ export class PeerApp {
       case 'direct': return this.direct(command.target, command.message);
       case 'quit': return this.quit();
       case 'unknown':
-      case 'usage-error': return this.print(view.commandErrorLine(command));
+      case 'usage-error':
+      case 'too-long': return this.print(view.commandErrorLine(command));
     }
   }
 
@@ -126,26 +135,38 @@ export class PeerApp {
    * 'quiet' (after re-registering) only reports the peers it connects to.
    */
   private async connectNew(mode: 'start' | 'command' | 'quiet'): Promise<void> {
+    const self = this.options.self.peer_id;
     let entries: PeerEntry[];
     try {
       entries = await this.tracker.list();
+      // Not on the list: the tracker restarted since our last heartbeat. /discover registers again at once.
+      const missing = !entries.some((entry) => entry.peer_id === self);
+      if (mode === 'command' && missing && (await this.session.rejoin())) entries = await this.tracker.list();
     } catch (error) {
       if (mode !== 'quiet') this.print(view.trackerLines.discoveryFailed(reasonOf(error)));
       return;
     }
     if (mode !== 'quiet') this.print(view.trackerLines.found(entries.length));
-    const self = this.options.self.peer_id;
     const fresh = entries.filter((entry) => entry.peer_id !== self && !this.state.isConnected(entry.peer_id));
-    const results = await Promise.allSettled(fresh.map((entry) => this.mesh.connect(entry)));
+    const results = await this.mesh.connectAll(fresh);
     results.forEach((result, i) => this.print(result.status === 'fulfilled'
       ? view.connectedToPeerLine(result.value)
       : view.connectFailedLine(fresh[i].peer_id, reasonOf(result.reason))));
     if (mode === 'command' && fresh.length === 0) this.print(view.noNewPeersLine());
   }
 
-  /** /quit, Ctrl+C, Ctrl+D, SIGTERM: tell the peers, unregister, close, exit 0. A second Ctrl+C exits at once. */
-  async quit(): Promise<void> {
+  /** Ctrl+C: leave like /quit; a second Ctrl+C while leaving (a peer or the tracker slow to answer) exits at once. */
+  interrupt(): void {
     if (this.quitting) return this.options.exit(130);
+    void this.quit();
+  }
+
+  /**
+   * /quit, Ctrl+D, SIGTERM, SIGHUP: tell the peers, unregister, close, exit 0. Asked again while leaving (a
+   * closed terminal sends SIGHUP and ends the input), it goes on leaving once.
+   */
+  async quit(): Promise<void> {
+    if (this.quitting) return;
     this.quitting = true;
     this.session.stop();
     this.terminal.close();

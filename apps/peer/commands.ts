@@ -5,6 +5,8 @@
  * command, anything else is broadcast, an empty line is ignored.
  */
 
+import { MAX_MESSAGE_CHARS } from '../payload';
+
 export type Command =
   | { kind: 'empty' }
   | { kind: 'help' }
@@ -14,7 +16,8 @@ export type Command =
   | { kind: 'broadcast'; message: string }
   | { kind: 'direct'; target: string; message: string }
   | { kind: 'unknown'; command: string }
-  | { kind: 'usage-error'; command: string; usage: string };
+  | { kind: 'usage-error'; command: string; usage: string }
+  | { kind: 'too-long'; length: number; limit: number };
 
 export const DIRECT_USAGE = '/direct <peer_id or name> <message>, e.g. /direct 127.0.0.1:5002 Hi Bob';
 
@@ -31,8 +34,8 @@ export function parseCommand(line: string): Command {
   const text = line.trim();
   if (text === '') return { kind: 'empty' };
   // "//shrug" broadcasts "/shrug": the one way to send a message that starts with a slash.
-  if (text.startsWith('//')) return { kind: 'broadcast', message: text.slice(1) };
-  if (!text.startsWith('/')) return { kind: 'broadcast', message: text };
+  if (text.startsWith('//')) return message({ kind: 'broadcast', message: text.slice(1) });
+  if (!text.startsWith('/')) return message({ kind: 'broadcast', message: text });
 
   const space = text.search(/\s/);
   const word = (space === -1 ? text : text.slice(0, space)).toLowerCase();
@@ -48,5 +51,11 @@ export function parseCommand(line: string): Command {
 function parseDirect(rest: string): Command {
   const space = rest.search(/\s/);
   if (rest === '' || space === -1) return { kind: 'usage-error', command: '/direct', usage: DIRECT_USAGE };
-  return { kind: 'direct', target: rest.slice(0, space), message: rest.slice(space).trim() };
+  return message({ kind: 'direct', target: rest.slice(0, space), message: rest.slice(space).trim() });
+}
+
+/** A message the peers would refuse with 400 is stopped here, so the user hears it once, not once per peer. */
+function message(command: Extract<Command, { message: string }>): Command {
+  const { length } = command.message;
+  return length > MAX_MESSAGE_CHARS ? { kind: 'too-long', length, limit: MAX_MESSAGE_CHARS } : command;
 }

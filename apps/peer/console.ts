@@ -132,7 +132,10 @@ export function leavingLine(peerCount: number): string {
 }
 
 /** The sentence for a command that cannot run as typed, saying what to type instead. */
-export function commandErrorLine(command: Extract<Command, { kind: 'unknown' | 'usage-error' }>): string {
+export function commandErrorLine(command: Extract<Command, { kind: 'unknown' | 'usage-error' | 'too-long' }>): string {
+  if (command.kind === 'too-long') {
+    return `Not sent: the message has ${command.length} characters and peers accept at most ${command.limit}. Send it in shorter parts.`;
+  }
   if (command.kind === 'unknown') {
     return `Unknown command "${clean(command.command)}". Type /help for the commands, or type text without a leading "/" to broadcast it.`;
   }

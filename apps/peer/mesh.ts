@@ -19,6 +19,9 @@ export interface BroadcastResult {
   dropped: PeerInfo[];
 }
 
+/** A peer to connect to: an entry of the tracker's list. */
+type Target = { ip: string; port: number; peer_id: string };
+
 export class Mesh {
   constructor(
     private readonly client: HttpClient,
@@ -27,12 +30,27 @@ export class Mesh {
   ) {}
 
   /** `POST /connect-peer/` with our address and name; the answer tells the other peer's name. */
-  async connect(target: { ip: string; port: number; peer_id: string }): Promise<PeerInfo> {
+  async connect(target: Target): Promise<PeerInfo> {
+    const [result] = await this.connectAll([target]);
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  }
+
+  /**
+   * Connects to several peers at once. They join the connected peers in the order given (the tracker's),
+   * not in the order their answers happen to arrive, so `/peers` lists them as the start-up lines did.
+   */
+  async connectAll(targets: Target[]): Promise<PromiseSettledResult<PeerInfo>[]> {
+    const results = await Promise.allSettled(targets.map((target) => this.introduce(target)));
+    for (const result of results) if (result.status === 'fulfilled') this.state.connect(result.value);
+    return results;
+  }
+
+  private async introduce(target: Target): Promise<PeerInfo> {
     const { ip, port, peer_id, name } = this.state.self;
     const body = expectOk(await this.post(target, '/connect-peer/', { ip, port, peer_id, name }));
-    const peer: PeerInfo = { ...target, name: typeof body.name === 'string' && body.name !== '' ? body.name : target.peer_id };
-    this.state.connect(peer);
-    return peer;
+    const peerName = typeof body.name === 'string' && body.name !== '' ? body.name : target.peer_id;
+    return { peer_id: target.peer_id, ip: target.ip, port: target.port, name: peerName };
   }
 
   /** Sends `msg` to every connected peer at once; drops the peers that turn out to be gone. */

@@ -25,7 +25,11 @@ export function createPeerServer(state: ChatState, show: (line: string) => void)
     const body = readJsonObject(request, CONNECT_EXAMPLE);
     const ip = requireIp(body);
     const port = requirePort(body);
-    const id = body.peer_id === undefined ? peerId(ip, port) : requireString(body, 'peer_id', '127.0.0.1:5002', 300);
+    const id = peerId(ip, port);
+    // The id is where messages go: one naming another address would let a caller take another peer's place.
+    if (body.peer_id !== undefined && body.peer_id !== id) {
+      throw new HttpError(400, `"peer_id" must be "ip:port" of the ip and port sent, here "${id}" (or leave it out)`);
+    }
     if (id === self.peer_id) throw new HttpError(400, `"${id}" is this peer's own id; a peer does not connect to itself`);
     const peer: PeerInfo = { peer_id: id, ip, port, name: optionalName(body) ?? id };
     // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.

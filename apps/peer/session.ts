@@ -51,6 +51,17 @@ export class TrackerSession {
     return this.phase === 'registered';
   }
 
+  /**
+   * Registers now instead of at the next heartbeat: `/discover` calls it when the tracker's list lacks this
+   * peer (the tracker restarted since the last heartbeat, as in the document's Test 10). True once registered.
+   */
+  async rejoin(): Promise<boolean> {
+    if (this.phase === 'stopped') return false;
+    if (this.phase === 'unregistered') return this.register('unregistered');
+    if (this.phase === 'registered') this.options.say(trackerLines.forgotten());
+    return this.register('lost');
+  }
+
   stop(): void {
     this.phase = 'stopped';
     this.cancel?.();

@@ -20,6 +20,8 @@ export interface TerminalHandlers {
 export class Terminal {
   private rl: Interface | null = null;
   private closing = false;
+  /** The screen is gone (terminal window closed, pipe reader quit): nothing more is written. */
+  private lost = false;
   /** Whether both ends are a terminal: only then is there a prompt to keep intact. */
   readonly interactive: boolean;
 
@@ -28,10 +30,14 @@ export class Terminal {
     private readonly output: NodeJS.WritableStream & { isTTY?: boolean },
   ) {
     this.interactive = Boolean(input.isTTY && output.isTTY);
+    // Without a listener a failed write (EIO, EPIPE) would crash the peer before it could tell anyone it leaves.
+    output.on('error', () => { this.lost = true; });
+    if (this.interactive) tolerateLostTerminal(input);
   }
 
   /** Prints lines; once the prompt is up, above it, with the half-typed line restored below. */
   print(...lines: string[]): void {
+    if (this.lost) return;
     const rl = this.rl;
     if (!rl || !this.interactive || this.closing) {
       for (const line of lines) this.output.write(line + '\n');
@@ -77,4 +83,22 @@ export class Terminal {
     if (this.interactive) this.output.write('\r\x1b[K');
     this.rl?.close();
   }
+}
+
+/**
+ * When the terminal goes away, the input ends and readline's clean-up calls `setRawMode(false)`, which then
+ * throws EIO from inside an event handler: an uncaught exception, so the peer would die without telling
+ * the other peers or the tracker. A terminal that is gone has no mode to restore, so that failure is ignored.
+ */
+function tolerateLostTerminal(input: NodeJS.ReadableStream): void {
+  const tty = input as NodeJS.ReadableStream & { setRawMode?: (mode: boolean) => unknown };
+  const setRawMode = tty.setRawMode;
+  if (typeof setRawMode !== 'function') return;
+  tty.setRawMode = (mode: boolean) => {
+    try {
+      return setRawMode.call(input, mode);
+    } catch {
+      return input;
+    }
+  };
 }

@@ -18,10 +18,14 @@ export class TrackerClient {
     private readonly timeoutMs = 3_000,
   ) {}
 
-  /** `POST /submit-info/`; resolves with the tracker's status ("ok"). */
+  /**
+   * `POST /submit-info/` with the document's body, `{"ip":...,"port":...,"peer_id":...}`, so the tracker's log
+   * and `/get-list/` read as the document shows (names travel peer to peer, in `/connect-peer/`).
+   * Resolves with the tracker's status ("ok").
+   */
   async register(): Promise<string> {
-    const { ip, port, peer_id, name } = this.self;
-    const res = await this.post('/submit-info/', { ip, port, peer_id, name });
+    const { ip, port, peer_id } = this.self;
+    const res = await this.post('/submit-info/', { ip, port, peer_id });
     return expectOk(res).status;
   }
 

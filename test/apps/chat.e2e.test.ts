@@ -2,19 +2,15 @@
  * The reference document's test procedure, run for real: a tracker and three peers (Alice, Bob, Jack) as
  * separate processes, their consoles driven through standard input, each expected line awaited with a
  * timeout. Covers Tests 1-9, the fix for Test 10's gap (re-registration without /discover), the curl
- * section sent as it is, and leaving by /quit, Ctrl+D and SIGTERM.
+ * section sent as it is byte for byte, and leaving by /quit, Ctrl+D and SIGTERM. The tracker's own
+ * comings and goings around one peer are in `session.e2e.test.ts`.
  * End-to-end tests for `apps/tracker.ts` and `apps/peer.ts` (WeApRous `apps/sampleApp.py`, `apps/peer.py`).
  */
 
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { HttpClient } from '../../daemon/client';
-import { Child, freePort } from './child';
-
-/** A RegExp matching exactly this line. */
-function exact(line: string): RegExp {
-  return new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-}
+import { Child, exact, freePort, STARTUP_MS } from './child';
 
 /** Runs curl as the document writes it (without the proxy the shell may have set); resolves with the body. */
 function curl(args: string[]): Promise<string> {
@@ -22,8 +18,6 @@ function curl(args: string[]): Promise<string> {
     execFile('curl', ['--noproxy', '*', '-s', '--max-time', '5', ...args], (error, stdout) => (error ? fail(error) : done(stdout)));
   });
 }
-
-const STARTUP_MS = 20_000; // ts-node start-up on a busy two-core machine
 
 describe('hybrid chat end to end (real tracker and peers)', function () {
   this.timeout(30_000);
@@ -93,7 +87,7 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
     ]) await alice.waitFor(exact(line), STARTUP_MS);
     for (const line of [
       '[Tracker] POST /submit-info/',
-      `[Tracker] Body: {"ip":"127.0.0.1","port":${port.Alice},"peer_id":"${id('Alice')}","name":"Alice"}`,
+      `[Tracker] Body: {"ip":"127.0.0.1","port":${port.Alice},"peer_id":"${id('Alice')}"}`,
       `[Tracker] Registered: ${id('Alice')} - Total: 1`,
       '[Tracker] GET /get-list/',
       '[Tracker] Returning 1 peers',
@@ -120,9 +114,18 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
     await tracker.waitFor(exact(`[Tracker] Registered: ${id('Jack')} - Total: 3`));
   });
 
+  it('a second peer on a port already in use says so and exits 1', async () => {
+    const twin = Child.start('twin', 'apps/peer.ts', ['--tracker', trackerUrl, '--port', String(port.Alice), '--name', 'Twin']);
+    children.push(twin);
+    await twin.waitFor(exact(`[P2P] Cannot listen on port ${port.Alice}: port ${port.Alice} is already in use (another peer?); pick another --port`), STARTUP_MS);
+    expect(await twin.waitForExit()).to.equal(1);
+  });
+
   it('Test 5: /peers lists the two other peers', async () => {
     expect(await peersOf(alice)).to.deep.equal(['Connected peers (2)', `  - Bob (${id('Bob')})`, `  - Jack (${id('Jack')})`]);
     expect(await peersOf(bob)).to.deep.equal(['Connected peers (2)', `  - Alice (${id('Alice')})`, `  - Jack (${id('Jack')})`]);
+    // Jack connected to both at once: they are listed in the tracker's order, as his start-up lines are.
+    expect(await peersOf(jack)).to.deep.equal(['Connected peers (2)', `  - Alice (${id('Alice')})`, `  - Bob (${id('Bob')})`]);
   });
 
   it('Test 6: a broadcast reaches Bob and Jack directly, never the tracker', async () => {
@@ -157,7 +160,22 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
     await alice.waitFor(exact(`[DIRECT] Bob (${id('Bob')}): Got it Alice, message received!`));
   });
 
+  it('carries Vietnamese text with diacritics unchanged, and refuses an over-long line before sending it', async () => {
+    const text = 'Chào cả nhà! Tiếng Việt có dấu: ắ ặ ễ ỗ ự, Nguyễn Thị Bích 🎉';
+    alice.type(text);
+    await bob.waitFor(exact(`[BROADCAST] Alice (${id('Alice')}): ${text}`));
+    await jack.waitFor(exact(`[BROADCAST] Alice (${id('Alice')}): ${text}`));
+    jack.type('ư'.repeat(10_001));
+    await jack.waitFor(exact('Not sent: the message has 10001 characters and peers accept at most 10000. Send it in shorter parts.'));
+  });
+
   it('answers a mistyped command with a sentence saying what to type', async () => {
+    const mark = jack.lines.length;
+    jack.type('');
+    jack.type('   ');
+    jack.type('/peers');
+    await jack.waitFor(/^Connected peers/);
+    expect(jack.since(mark)[0]).to.equal('Connected peers (2)'); // empty lines are ignored, silently
     jack.type('/direct Zed hello');
     await jack.waitFor(exact('No connected peer is called "Zed". Type /peers to see who is connected, then /direct <peer_id or name> <message>.'));
     jack.type('/direct Bob');
@@ -193,12 +211,12 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
       '-d', '{"ip":"127.0.0.1","port":9001,"peer_id":"127.0.0.1:9001"}']);
     expect(submitted).to.equal('{"status":"ok","peer_id":"127.0.0.1:9001"}');
 
-    const list = JSON.parse(await curl([`${trackerUrl}/get-list/`]));
-    expect(list.status).to.equal('ok');
-    expect(list.count).to.equal(4);
-    expect(list.peers).to.have.length(4);
-    expect(list.peers).to.deep.include({ ip: '127.0.0.1', port: 9001, peer_id: '127.0.0.1:9001' });
-    for (const peer of list.peers) expect(Object.keys(peer).slice(0, 3)).to.deep.equal(['ip', 'port', 'peer_id']);
+    // Byte for byte the document's list (compact): the peers re-registered in the order their heartbeats came.
+    const listed = await curl([`${trackerUrl}/get-list/`]);
+    const order: Array<{ port: number }> = JSON.parse(listed).peers;
+    expect(order.map((peer) => peer.port).sort()).to.deep.equal([port.Alice, port.Bob, port.Jack, 9001].sort());
+    const entries = order.map(({ port: p }) => `{"ip":"127.0.0.1","port":${p},"peer_id":"127.0.0.1:${p}"}`);
+    expect(listed).to.equal(`{"status":"ok","count":4,"peers":[${entries.join(',')}]}`);
 
     const removed = await curl(['-X', 'POST', `${trackerUrl}/remove/`, '-H', 'Content-Type: application/json', '-d', '{"peer_id":"127.0.0.1:9001"}']);
     expect(removed).to.equal('{"status":"ok","message":"Peer unregistered"}');
@@ -251,40 +269,5 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
     await alice.waitFor(exact('[Tracker] Unregister successful: OK'));
     expect(await alice.waitForExit()).to.equal(0);
     expect(await listedIds()).to.deep.equal([]);
-  });
-});
-
-describe('a peer started before its tracker (end to end)', function () {
-  this.timeout(30_000);
-  const children: Child[] = [];
-  after(async () => {
-    await Promise.all(children.map((child) => child.kill()));
-  });
-
-  it('says registration failed, keeps the console usable, and registers once the tracker is up', async () => {
-    const trackerPort = await freePort();
-    const peerPort = await freePort();
-    const peer = Child.start('Early', 'apps/peer.ts', ['--tracker', `http://127.0.0.1:${trackerPort}`, '--port', String(peerPort), '--name', 'Early']);
-    children.push(peer);
-    await peer.waitFor(exact(`[Tracker] Registration failed: Connection refused by 127.0.0.1:${trackerPort} - retrying every 2s (the console works meanwhile)`), STARTUP_MS);
-    await peer.waitFor(exact('[Early] > '));
-    peer.type('/peers');
-    await peer.waitFor(exact('Connected peers (0)'));
-
-    const tracker = Child.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
-    children.push(tracker);
-    await peer.waitFor(exact('[Tracker] Registration successful: OK'), STARTUP_MS);
-    await peer.waitFor(exact('[Tracker] Found 1 peers'));
-    await tracker.waitFor(exact(`[Tracker] Registered: 127.0.0.1:${peerPort} - Total: 1`));
-    peer.type('/quit');
-    expect(await peer.waitForExit()).to.equal(0);
-  });
-
-  it('answers a bad flag with the usage and exit code 2', async () => {
-    const peer = Child.start('bad', 'apps/peer.ts', ['--port', 'abc']);
-    children.push(peer);
-    await peer.waitFor(exact('--port must be a port number from 1 to 65535, not "abc"'), STARTUP_MS);
-    await peer.waitFor(/^Usage: ts-node apps\/peer\.ts /);
-    expect(await peer.waitForExit()).to.equal(2);
   });
 });

@@ -10,6 +10,14 @@ import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
 
+/** How long a test waits for a process to print its first lines: ts-node start-up on a busy two-core machine. */
+export const STARTUP_MS = 20_000;
+
+/** A RegExp matching exactly this line, for `waitFor`. */
+export function exact(line: string): RegExp {
+  return new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
 /** A port nobody listens on right now: bind port 0, read the number, close. */
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {

@@ -5,6 +5,7 @@
 
 import { expect } from 'chai';
 import { parseCommand } from '../../../apps/peer/commands';
+import { MAX_MESSAGE_CHARS } from '../../../apps/payload';
 
 describe('parseCommand()', () => {
   it('reads the bare commands of the document', () => {
@@ -53,6 +54,18 @@ describe('parseCommand()', () => {
   it('names an unknown command', () => {
     expect(parseCommand('/connect 127.0.0.1:5002')).to.deep.equal({ kind: 'unknown', command: '/connect' });
     expect(parseCommand('/')).to.deep.equal({ kind: 'unknown', command: '/' });
+  });
+
+  it('refuses a message longer than peers accept, before anything is sent', () => {
+    const long = 'ư'.repeat(MAX_MESSAGE_CHARS + 1);
+    expect(parseCommand(long)).to.deep.equal({ kind: 'too-long', length: MAX_MESSAGE_CHARS + 1, limit: MAX_MESSAGE_CHARS });
+    expect(parseCommand(`/direct Bob ${long}`)).to.deep.equal({ kind: 'too-long', length: MAX_MESSAGE_CHARS + 1, limit: MAX_MESSAGE_CHARS });
+    expect(parseCommand('ư'.repeat(MAX_MESSAGE_CHARS))).to.deep.equal({ kind: 'broadcast', message: 'ư'.repeat(MAX_MESSAGE_CHARS) });
+  });
+
+  it('keeps Vietnamese text with diacritics as it is', () => {
+    expect(parseCommand('Chào mọi người, tôi là Dũng!')).to.deep.equal({ kind: 'broadcast', message: 'Chào mọi người, tôi là Dũng!' });
+    expect(parseCommand('/direct Bích Xin chào')).to.deep.equal({ kind: 'direct', target: 'Bích', message: 'Xin chào' });
   });
 
   it('broadcasts "//text" as "/text", the way to send a message starting with a slash', () => {

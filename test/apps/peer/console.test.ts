@@ -79,6 +79,12 @@ describe('peer console rendering', () => {
     expect(view.commandErrorLine(extra)).to.equal('/quit takes no arguments; type just /quit');
   });
 
+  it('answers a message that is too long with its length and the limit, before sending it', () => {
+    const long = parseCommand('x'.repeat(12_000));
+    if (long.kind !== 'too-long') throw new Error('parseCommand changed');
+    expect(view.commandErrorLine(long)).to.equal('Not sent: the message has 12000 characters and peers accept at most 10000. Send it in shorter parts.');
+  });
+
   it('answers /direct to an unknown or shared name with what to type', () => {
     expect(view.unknownPeerLine('Zed')).to.equal('No connected peer is called "Zed". Type /peers to see who is connected, then /direct <peer_id or name> <message>.');
     expect(view.unknownPeerLine('Bob', [bob, { ...jack, name: 'Bob' }]))

@@ -22,12 +22,14 @@ interface Remote {
   connections: number;
 }
 
-async function startRemote(name: string): Promise<Remote> {
+/** A real peer server; `onShow` hears each line it prints, so a test can wait for one. */
+async function startRemote(name: string, onShow: (line: string) => void = () => {}): Promise<Remote> {
   const port = await freePort();
   const info = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name };
   const state = new ChatState(info);
   const shown: string[] = [];
-  const backend = await createPeerServer(state, (line) => shown.push(line)).prepareAddress('127.0.0.1', port).run();
+  const show = (line: string) => { shown.push(line); onShow(line); };
+  const backend = await createPeerServer(state, show).prepareAddress('127.0.0.1', port).run();
   const remote: Remote = { info, state, shown, backend, connections: 0 };
   backend.server.on('connection', () => { remote.connections += 1; });
   return remote;
@@ -103,6 +105,56 @@ describe('Mesh', () => {
     // Refused means nothing listens there: dropped. A timeout may be a slow peer: kept.
     expect(result.dropped).to.deep.equal([dead]);
     expect(state.peers().map((p) => p.name)).to.deep.equal(['Hung', 'Bob']);
+  });
+
+  it('a hung peer does not hold the others back: they have the message while it still waits', async () => {
+    let bobShown!: () => void;
+    const bobGotIt = new Promise<void>((done) => { bobShown = done; });
+    const bob = await startRemote('Bob', () => bobShown());
+    remotes.push(bob);
+    let hungAsked!: () => void;
+    const hungGotIt = new Promise<void>((done) => { hungAsked = done; });
+    hung = createServer((socket) => { hungSockets.push(socket); hungAsked(); });
+    await new Promise<void>((done) => hung!.listen(0, '127.0.0.1', () => done()));
+    const hungPort = (hung.address() as { port: number }).port;
+    state.connect({ peer_id: `127.0.0.1:${hungPort}`, ip: '127.0.0.1', port: hungPort, name: 'Hung' }); // first in line
+    state.connect(bob.info);
+
+    // The hung request may wait a minute; had the peers been asked one after another, Bob would wait too.
+    const patient = new Mesh(client, state, 60_000);
+    let settled = false;
+    const sending = patient.broadcast('anyone?', Date.now()).finally(() => { settled = true; });
+    await Promise.all([bobGotIt, hungGotIt]);
+    expect(settled).to.equal(false);
+    for (const socket of hungSockets) socket.destroy(); // the hung peer goes away: the broadcast can end
+    const result = await sending;
+    expect(result.sent).to.equal(1);
+    expect(result.failures.map((f) => f.peer.name)).to.deep.equal(['Hung']);
+  });
+
+  it('connectAll() lists the peers in the order given, whatever order they answer in', async () => {
+    let jackHeard!: () => void;
+    const jackConnected = new Promise<void>((done) => { jackHeard = done; });
+    const jack = await startRemote('Jack', () => jackHeard());
+    remotes.push(jack);
+    // Bob answers only after Jack has answered, so the answers come in the opposite order.
+    hung = createServer((socket) => {
+      hungSockets.push(socket);
+      socket.once('data', async () => {
+        await jackConnected;
+        setTimeout(() => {
+          const body = `{"status":"ok","message":"Connected","peer_id":"127.0.0.1:${bobPort}","name":"Bob"}`;
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+        }, 50);
+      });
+    });
+    await new Promise<void>((done) => hung!.listen(0, '127.0.0.1', () => done()));
+    const bobPort = (hung.address() as { port: number }).port;
+    const bob = { ip: '127.0.0.1', port: bobPort, peer_id: `127.0.0.1:${bobPort}` };
+
+    const results = await mesh.connectAll([bob, jack.info]);
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled']);
+    expect(state.peers().map((p) => p.name)).to.deep.equal(['Bob', 'Jack']);
   });
 
   it('direct() reaches one peer only', async () => {

@@ -56,6 +56,14 @@ describe('peer server routes', () => {
       expect(res.json<{ error: string }>().error).to.match(/own id/);
     });
 
+    it('refuses a peer_id that is not the ip:port sent, so nobody takes another peer\'s place', async () => {
+      await post('/connect-peer/', CONNECT);
+      const res = await post('/connect-peer/', '{"ip":"10.9.9.9","port":6666,"peer_id":"127.0.0.1:9001","name":"Mallory"}');
+      expect(res.status).to.equal(400);
+      expect(res.json()).to.deep.equal({ status: 'error', error: '"peer_id" must be "ip:port" of the ip and port sent, here "10.9.9.9:6666" (or leave it out)' });
+      expect(state.peers()).to.deep.equal([{ peer_id: '127.0.0.1:9001', ip: '127.0.0.1', port: 9001, name: 'TestPeer' }]);
+    });
+
     it('refuses a body without a valid port with 400 and a JSON reason', async () => {
       const res = await post('/connect-peer/', '{"ip":"127.0.0.1","port":"x","name":"A"}');
       expect(res.status).to.equal(400);

@@ -127,6 +127,39 @@ describe('TrackerSession', () => {
     expect(clock.delays).to.deep.equal([30_000, 30_000, 30_000, 30_000]);
   });
 
+  it('rejoin() registers again at once, for a /discover that finds the tracker without this peer', async () => {
+    const tracker = new FakeTracker(['ok', 'ok'], ['alive']);
+    const { session, said, registered, clock } = setUp(tracker);
+    await session.start();
+    expect(await session.rejoin()).to.equal(true);
+    expect(tracker.calls).to.deep.equal(['register', 'register']);
+    expect(said.slice(1)).to.deep.equal([
+      '[Tracker] The tracker does not know this peer any more (it restarted or the TTL ran out)',
+      '[Tracker] Re-registered with the tracker',
+    ]);
+    expect(registered).to.deep.equal([]); // the caller is discovering already
+    await clock.step();
+    expect(tracker.calls.at(-1)).to.equal('heartbeat');
+  });
+
+  it('rejoin() before the first registration worked registers for the first time', async () => {
+    const tracker = new FakeTracker([refused(), 'ok']);
+    const { session, said } = setUp(tracker);
+    await session.start();
+    expect(await session.rejoin()).to.equal(true);
+    expect(said.at(-1)).to.equal('[Tracker] Registration successful: OK');
+    expect(session.registered).to.equal(true);
+  });
+
+  it('rejoin() after stop() does nothing', async () => {
+    const tracker = new FakeTracker(['ok']);
+    const { session } = setUp(tracker);
+    await session.start();
+    session.stop();
+    expect(await session.rejoin()).to.equal(false);
+    expect(tracker.calls).to.deep.equal(['register']);
+  });
+
   it('stop() cancels the next step', async () => {
     const tracker = new FakeTracker(['ok']);
     const { session, clock } = setUp(tracker);

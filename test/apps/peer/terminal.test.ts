@@ -87,6 +87,27 @@ describe('Terminal', () => {
       terminal.close();
     });
 
+    it('survives the terminal going away (window closed): no throw, onEnd still comes', async () => {
+      const io = streams(true);
+      // A closed terminal makes readline's clean-up fail: setRawMode(false) throws EIO.
+      const input = Object.assign(io.input, {
+        setRawMode(mode: boolean) {
+          if (!mode) throw Object.assign(new Error('setRawMode EIO'), { code: 'EIO' });
+          return input;
+        },
+      });
+      const terminal = new Terminal(input, io.output);
+      let ended = 0;
+      terminal.start('> ', { onLine: () => {}, onEnd: () => { ended += 1; }, onInterrupt: () => {} });
+      io.output.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }));
+      input.end();
+      await settle();
+      await settle();
+      expect(ended).to.equal(1);
+      terminal.print('Leaving: telling 2 peers and the tracker...'); // nowhere to show it, and no crash
+      terminal.close();
+    });
+
     it('turns Ctrl+C into onInterrupt', async () => {
       const io = streams(true);
       const terminal = new Terminal(io.input, io.output);
