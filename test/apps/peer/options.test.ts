@@ -26,9 +26,17 @@ describe('parsePeerArgs()', () => {
     });
   });
 
+  it('takes a Vietnamese name with diacritics', () => {
+    const parsed = parsePeerArgs(['--name', 'Dũng']);
+    expect(parsed.ok && parsed.args.name).to.equal('Dũng');
+  });
+
   const bad: Array<[string[], RegExp]> = [
     [['--port', '70000'], /--port must be a port number from 1 to 65535/],
     [['--port', 'abc'], /--port must be/],
+    [['--port', '0'], /--port must be a port number from 1 to 65535/],
+    [['--port', '5001.5'], /--port must be/],
+    [['--name', 'Bob\u009b2J'], /--name must be one word/], // a C1 control character, which other peers refuse
     [['--name', 'Two Words'], /--name must be one word/],
     [['--heartbeat', '0'], /--heartbeat must be a number of seconds above 0/],
     [['--tracker', 'ftp://x'], /--tracker must be an http:\/\/ URL/],

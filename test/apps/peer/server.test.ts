@@ -65,10 +65,25 @@ describe('peer server routes', () => {
     });
 
     it('refuses a body without a valid port with 400 and a JSON reason', async () => {
-      const res = await post('/connect-peer/', '{"ip":"127.0.0.1","port":"x","name":"A"}');
-      expect(res.status).to.equal(400);
-      expect(res.json()).to.deep.equal({ status: 'error', error: '"port" must be an integer from 1 to 65535, e.g. "port":5001' });
+      for (const port of ['"x"', '0', '70000', '"abc"', '5001.5', '-1']) {
+        const res = await post('/connect-peer/', `{"ip":"127.0.0.1","port":${port},"name":"A"}`);
+        expect(res.status, port).to.equal(400);
+        expect(res.json()).to.deep.equal({ status: 'error', error: '"port" must be an integer from 1 to 65535, e.g. "port":5001' });
+      }
       expect(state.peers()).to.deep.equal([]);
+    });
+
+    it('refuses a missing or invalid ip, a JSON array and a body that is not JSON, each with a reason', async () => {
+      const cases: Array<[string, RegExp]> = [
+        ['{"port":5002}', /^Missing "ip"/], ['{"ip":"no such host!","port":5002}', /^"ip" must be an IP address/],
+        ['[1,2]', /must be a JSON object/], ['hello', /not valid JSON/],
+      ];
+      for (const [body, reason] of cases) {
+        const res = await client.request(base + '/connect-peer/', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
+        expect(res.status, body).to.equal(400);
+        expect(res.json<{ error: string }>().error, body).to.match(reason);
+      }
+      expect(shown).to.deep.equal([]);
     });
   });
 
@@ -107,6 +122,30 @@ describe('peer server routes', () => {
     it('answers GET with 405', async () => {
       const res = await client.request(base + '/send-peer/');
       expect(res.status).to.equal(405);
+    });
+
+    it('refuses a message longer than 10000 characters with 400 and shows nothing', async () => {
+      const res = await post('/broadcast-peer/', JSON.stringify({ from: '127.0.0.1:9001', msg: 'ư'.repeat(10_001) }));
+      expect(res.status).to.equal(400);
+      expect(res.json()).to.deep.equal({ status: 'error', error: '"msg" is longer than 10000 characters' });
+      expect(shown).to.deep.equal([]);
+    });
+
+    it('shows Vietnamese text with diacritics unchanged', async () => {
+      await post('/send-peer/', '{"from":"127.0.0.1:9001","name":"Nguyễn Thị Bích","msg":"Chào bạn, khỏe không?"}');
+      expect(shown).to.deep.equal(['[DIRECT] Nguyễn Thị Bích (127.0.0.1:9001): Chào bạn, khỏe không?']);
+    });
+  });
+
+  describe('any route', () => {
+    it('answers an unknown path with 404 and a huge body with 413, each with a JSON reason', async () => {
+      const missing = await client.request(base + '/chat/');
+      expect(missing.status).to.equal(404);
+      expect(missing.json()).to.deep.equal({ status: 'error', error: 'No route for /chat/' });
+      const huge = await post('/broadcast-peer/', 'x'.repeat(2 * 1024 * 1024));
+      expect(huge.status).to.equal(413);
+      expect(huge.json<{ status: string }>().status).to.equal('error');
+      expect(shown).to.deep.equal([]);
     });
   });
 

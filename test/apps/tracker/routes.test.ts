@@ -62,6 +62,8 @@ describe('tracker routes', () => {
       ['no port', '{"ip":"127.0.0.1"}', /Missing "port"/],
       ['port 0', '{"ip":"127.0.0.1","port":0}', /integer from 1 to 65535/],
       ['port 65536', '{"ip":"127.0.0.1","port":65536}', /integer from 1 to 65535/],
+      ['port 70000', '{"ip":"127.0.0.1","port":70000}', /integer from 1 to 65535/],
+      ['port "abc"', '{"ip":"127.0.0.1","port":"abc"}', /integer from 1 to 65535/],
       ['a fractional port', '{"ip":"127.0.0.1","port":50.5}', /integer from 1 to 65535/],
       ['a name with a control character', '{"ip":"127.0.0.1","port":5001,"name":"A\\u001b[2J"}', /"name" must be a display name/],
     ];
@@ -87,6 +89,21 @@ describe('tracker routes', () => {
       expect(res.status).to.equal(405);
       expect(res.headers.get('allow')).to.equal('POST');
       expect(res.json<{ error: string }>().error).to.match(/use POST/);
+    });
+  });
+
+  describe('any route', () => {
+    it('answers an unknown path with 404 and a JSON reason', async () => {
+      const res = await client.request(base + '/peers/');
+      expect(res.status).to.equal(404);
+      expect(res.json()).to.deep.equal({ status: 'error', error: 'No route for /peers/' });
+    });
+
+    it('answers a body over the 1 MiB limit with 413 and a JSON reason, and keeps serving', async () => {
+      const res = await post('/submit-info/', 'x'.repeat(2 * 1024 * 1024));
+      expect(res.status).to.equal(413);
+      expect(res.json<{ error: string }>().error).to.match(/limit/);
+      expect((await register(5001)).status).to.equal(200);
     });
   });
 
