@@ -28,7 +28,7 @@ describe('parsePeerArgs()', () => {
 
   it('takes a Vietnamese name with diacritics', () => {
     const parsed = parsePeerArgs(['--name', 'Dũng']);
-    expect(parsed.ok && parsed.args.name).to.equal('Dũng');
+    expect(parsed.ok === true && parsed.args.name).to.equal('Dũng');
   });
 
   const bad: Array<[string[], RegExp]> = [
