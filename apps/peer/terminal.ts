@@ -48,6 +48,9 @@ export class Terminal {
     const typed = rl.line;
     const fromEnd = typed.length - rl.cursor;
     rl.write(null, { ctrl: true, name: 'e' });
+    // readline redraws from the row it last drew on (`prevRows`), which it does not update when pasted text
+    // wraps; tell it the cursor's real row, so that Ctrl+U clears every row of a long line, not just the last.
+    (rl as Interface & { prevRows?: number }).prevRows = rl.getCursorPos().rows;
     rl.write(null, { ctrl: true, name: 'u' });
     this.output.write('\r\x1b[K' + lines.join('\n') + '\n');
     rl.prompt();

@@ -8,13 +8,16 @@ import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
 import { Terminal } from '../../../apps/peer/terminal';
 
-function streams(tty: boolean) {
+function streams(tty: boolean, columns = 80) {
   const input = Object.assign(new PassThrough(), { isTTY: tty });
-  const output = Object.assign(new PassThrough(), { isTTY: tty, columns: 80 });
+  const output = Object.assign(new PassThrough(), { isTTY: tty, columns });
   let written = '';
   output.on('data', (chunk: Buffer) => { written += chunk.toString('utf8'); });
   return { input, output, written: () => written };
 }
+
+/** 8 + 45 characters on a 20-column screen: with the prompt, three rows. */
+const LONG = 'Tiếng Việt dài, một dòng rất dài đang gõ dở...';
 
 /** Lets the streams deliver what was written to them. */
 const settle = () => new Promise((done) => setImmediate(done));
@@ -86,6 +89,25 @@ describe('Terminal', () => {
       expect(lines).to.deep.equal(['Hello']);
       terminal.close();
     });
+
+    for (const [how, keys] of [['typed', [...LONG]], ['pasted', [LONG]]]) {
+      it(`erases every row of a ${how} half-typed line that wrapped, before printing above it`, async () => {
+        const io = streams(true, 20);
+        const terminal = new Terminal(io.input, io.output);
+        const lines: string[] = [];
+        terminal.start('[Bob] > ', { onLine: (line) => lines.push(line), onEnd: () => {}, onInterrupt: () => {} });
+        for (const key of keys) io.input.write(key);
+        await settle();
+        const before = io.written().length;
+        terminal.print('[BROADCAST] Alice (127.0.0.1:5001): hi');
+        const erase = io.written().slice(before, io.written().indexOf('[BROADCAST]', before));
+        expect(erase).to.include('\x1b[2A'); // up two rows, to the prompt's row, before clearing downwards
+        io.input.write('\r');
+        await settle();
+        expect(lines).to.deep.equal([LONG]);
+        terminal.close();
+      });
+    }
 
     it('survives the terminal going away (window closed): no throw, onEnd still comes', async () => {
       const io = streams(true);
