@@ -1,7 +1,8 @@
 /**
  * One peer and its tracker coming and going, run for real as processes: the tracker down when the peer
  * starts, then up; the tracker restarted and `/discover` typed before any heartbeat (the document's Test
- * 10); the terminal closed under the peer (SIGHUP); a bad flag.
+ * 10); a second peer advertising another address (`--ip`); the terminal closed under the peer (SIGHUP);
+ * a bad flag.
  * End-to-end tests for `apps/peer.ts` with `apps/peer/session.ts` (`heartbeat_loop()` of WeApRous `apps/peer.py`).
  */
 
@@ -15,6 +16,7 @@ describe('a peer and its tracker coming and going (end to end)', function () {
   let peerPort = 0;
   let peer: Child;
   let tracker: Child;
+  let eve: Child;
 
   function startTracker(label: string): Child {
     const child = Child.start(label, 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
@@ -55,10 +57,23 @@ describe('a peer and its tracker coming and going (end to end)', function () {
     await tracker.waitFor(exact(`[Tracker] Registered: 127.0.0.1:${peerPort} - Total: 1`));
   });
 
+  it('--ip advertises another address: the tracker lists it, the other peer sends to it', async () => {
+    const evePort = await freePort();
+    eve = Child.start('Eve', 'apps/peer.ts', ['--tracker', `http://127.0.0.1:${trackerPort}`, '--port', String(evePort), '--name', 'Eve', '--ip', 'localhost']);
+    children.push(eve);
+    await eve.waitFor(exact(`Listening on: localhost:${evePort}`), STARTUP_MS);
+    await eve.waitFor(exact(`[P2P] Connected to peer: Early (127.0.0.1:${peerPort})`), STARTUP_MS);
+    await tracker.waitFor(exact(`[Tracker] Registered: localhost:${evePort} - Total: 2`));
+    await peer.waitFor(exact(`[P2P] Peer connected: Eve (localhost:${evePort})`));
+    peer.type('/direct Eve sent to the advertised address');
+    await eve.waitFor(exact(`[DIRECT] Early (127.0.0.1:${peerPort}): sent to the advertised address`));
+  });
+
   it('SIGHUP (the terminal closed, tmux kill-session) leaves like /quit', async () => {
     peer.signal('SIGHUP');
     expect(await peer.waitForExit()).to.equal(0);
-    await tracker.waitFor(exact(`[Tracker] Unregistered: 127.0.0.1:${peerPort} - Total: 0`));
+    await tracker.waitFor(exact(`[Tracker] Unregistered: 127.0.0.1:${peerPort} - Total: 1`));
+    await eve.waitFor(exact(`[P2P] Peer disconnected: Early (127.0.0.1:${peerPort})`));
   });
 
   it('answers a bad flag with the usage and exit code 2', async () => {
