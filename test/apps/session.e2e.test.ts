@@ -17,6 +17,7 @@ describe('a peer and its tracker coming and going (end to end)', function () {
   let peer: Child;
   let tracker: Child;
   let eve: Child;
+  let evePort = 0;
 
   function startTracker(label: string): Child {
     const child = Child.start(label, 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
@@ -58,7 +59,7 @@ describe('a peer and its tracker coming and going (end to end)', function () {
   });
 
   it('--ip advertises another address: the tracker lists it, the other peer sends to it', async () => {
-    const evePort = await freePort();
+    evePort = await freePort();
     eve = Child.start('Eve', 'apps/peer.ts', ['--tracker', `http://127.0.0.1:${trackerPort}`, '--port', String(evePort), '--name', 'Eve', '--ip', 'localhost']);
     children.push(eve);
     await eve.waitFor(exact(`Listening on: localhost:${evePort}`), STARTUP_MS);
@@ -74,6 +75,13 @@ describe('a peer and its tracker coming and going (end to end)', function () {
     expect(await peer.waitForExit()).to.equal(0);
     await tracker.waitFor(exact(`[Tracker] Unregistered: 127.0.0.1:${peerPort} - Total: 1`));
     await eve.waitFor(exact(`[P2P] Peer disconnected: Early (127.0.0.1:${peerPort})`));
+  });
+
+  it('SIGINT (Ctrl+C from the shell) leaves like /quit', async () => {
+    eve.signal('SIGINT');
+    await eve.waitFor(exact('[Tracker] Unregister successful: OK'));
+    expect(await eve.waitForExit()).to.equal(0);
+    await tracker.waitFor(exact(`[Tracker] Unregistered: localhost:${evePort} - Total: 0`));
   });
 
   it('answers a bad flag with the usage and exit code 2', async () => {
