@@ -111,8 +111,13 @@ export class HttpClient {
       try {
         return await this.exchange(pooled, target.key, method, payload, timeoutMs, true);
       } catch (error) {
-        // A pooled connection the server had just closed: nothing was answered, so send it again on a fresh one.
         if (!(error instanceof ClientError) || error.code !== 'STALE') throw error;
+        // The server closed the kept-alive connection just as we reused it, before answering. RFC 9110 §9.2.2:
+        // only an idempotent request may be sent again automatically; a POST (a chat message) may have been
+        // received, and sending it twice could show it twice, so the caller is told instead.
+        if (!IDEMPOTENT.has(method)) {
+          throw new ClientError('ECONNRESET', `Connection to ${target.key} closed before it answered; the ${method} was not sent again`);
+        }
       }
     }
     const socket = connect({ host: target.host, port: target.port });
@@ -298,6 +303,8 @@ function encodeRequest(target: Target, options: RequestOptions): Buffer {
   head += '\r\n';
   return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
 }
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 function stale(): ClientError {
   return new ClientError('STALE', 'pooled connection was closed by the server');

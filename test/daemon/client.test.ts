@@ -144,6 +144,24 @@ describe('HttpClient', () => {
       for (let i = 0; i < 2; i++) expect((await client.request(`http://127.0.0.1:${raw.port}/`)).text()).to.equal('ok');
       expect(connections).to.equal(2);
     });
+    it('does not send a POST again when the pooled connection was closed before answering (RFC 9110 §9.2.2)', async () => {
+      let connections = 0;
+      const raw = await rawServer((socket) => {
+        connections++;
+        let answered = false;
+        socket.on('data', () => {
+          if (answered) return void socket.destroy();
+          answered = true;
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        });
+      });
+      cleanups.push(raw.stop);
+      expect((await client.request(`http://127.0.0.1:${raw.port}/`, { json: { n: 1 } })).text()).to.equal('ok');
+      const error = await rejection(client.request(`http://127.0.0.1:${raw.port}/`, { json: { n: 2 } }));
+      expect(error.code).to.equal('ECONNRESET');
+      expect(error.message).to.include('the POST was not sent again');
+      expect(connections).to.equal(1);
+    });
   });
 
   describe('failures, each with a code and a sentence', () => {
