@@ -10,8 +10,12 @@ export class CaseInsensitiveDict<V = string> implements Iterable<[string, V]> {
   /** `new CaseInsensitiveDict({ 'Content-Type': 'text/html' })` */
   constructor(init?: Iterable<readonly [string, V]> | Record<string, V>) {
     if (!init) return;
-    const pairs = Symbol.iterator in init ? (init as Iterable<[string, V]>) : Object.entries(init);
-    for (const [name, value] of pairs) this.set(name, value);
+    if (Symbol.iterator in init) {
+      for (const [name, value] of init as Iterable<[string, V]>) this.set(name, value);
+    } else {
+      // A `for...in` over a literal such as { 'Content-Type': ... } allocates nothing; this runs for every response.
+      for (const name in init) this.set(name, (init as Record<string, V>)[name]);
+    }
   }
 
   get size(): number {

@@ -67,7 +67,10 @@ export function checkHost(headers: CaseInsensitiveDict<string>, version: Request
 /** Whether the connection stays open after this exchange (RFC 9112 §9.3). */
 export function wantsKeepAlive(connection: string | undefined, version: RequestHead['version']): boolean {
   if (connection === undefined) return version === 'HTTP/1.1';
-  const options = connection.toLowerCase().split(',').map((s) => s.trim());
+  const value = connection.toLowerCase();
+  if (value === 'keep-alive') return true; // what nearly every client sends: skip splitting the list
+  if (value === 'close') return false;
+  const options = value.split(',').map((s) => s.trim());
   if (options.includes('close')) return false;
   return version === 'HTTP/1.1' || options.includes('keep-alive');
 }
