@@ -3,12 +3,13 @@
  * same load generator, keep-alive and pipelined. Each server runs in its own process; runs alternate
  * daemon/node (ABBA order) so drift in a busy machine hits both alike. See docs/benchmarks.md.
  * Usage: npm run bench -- [--seconds 10] [--warmup 2] [--rounds 2] [--connections 50] [--pipelining 10]
- *        [--only keep-alive|pipelined] [--profile]
+ *        [--only keep-alive|pipelined] [--profile] [--generator autocannon|wrk]
  */
 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measure, type Scenario } from './load';
+import { measure, type Generator, type Scenario } from './load';
+import { checkWrk } from './wrk';
 import { caveats, runLine, summaryTable, type ScenarioRuns } from './report';
 import { assertHello, fetchHello, startServer, type ServerKind, type ServerProcess } from './spawn';
 
@@ -21,9 +22,11 @@ interface Settings {
   profile: boolean;
   /** Run only the scenarios whose name starts with this ('keep-alive' or 'pipelined'); '' runs both. */
   only: string;
+  /** The load generator for every run; the same one for both servers. */
+  generator: Generator;
 }
 
-const USAGE = 'Usage: npm run bench -- [--seconds N] [--warmup N] [--rounds N] [--connections N] [--pipelining N] [--only keep-alive|pipelined] [--profile]\n' +
+const USAGE = 'Usage: npm run bench -- [--seconds N] [--warmup N] [--rounds N] [--connections N] [--pipelining N] [--only keep-alive|pipelined] [--profile] [--generator autocannon|wrk]\n' +
   'Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_ROUNDS set the same numbers; flags win.';
 
 /** Reads flags, falling back on BENCH_* environment variables, then on the defaults the issue asks for. */
@@ -38,22 +41,25 @@ function readSettings(argv: string[]): Settings {
   };
   let profile = false;
   let only = '';
+  let generator = 'autocannon';
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
     if (name === 'help') exit(0, USAGE);
     else if (name === 'profile') profile = true;
     else if (name === 'only') only = argv[++i] ?? '(nothing)';
+    else if (name === 'generator') generator = argv[++i] ?? '(nothing)';
     else if (name in texts) texts[name] = argv[++i] ?? '';
     else exit(2, `Unknown option "${argv[i]}".\n${USAGE}`);
   }
   if (only !== '' && only !== 'keep-alive' && only !== 'pipelined') exit(2, `--only takes keep-alive or pipelined, not "${only}".`);
+  if (generator !== 'autocannon' && generator !== 'wrk') exit(2, `--generator takes autocannon or wrk, not "${generator}".`);
   const numbers: Record<string, number> = {};
   for (const [name, text] of Object.entries(texts)) {
     const min = name === 'warmup' ? 0 : 1;
     numbers[name] = Number(text);
     if (!/^\d+$/.test(text) || numbers[name] < min) exit(2, `--${name} must be a whole number of at least ${min}, not "${text}".\n${USAGE}`);
   }
-  return { ...(numbers as Omit<Settings, 'profile' | 'only'>), profile, only };
+  return { ...(numbers as Omit<Settings, 'profile' | 'only' | 'generator'>), profile, only, generator: generator as Generator };
 }
 
 function exit(code: number, message: string): never {
@@ -88,9 +94,11 @@ async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2));
   const command = `npm run bench -- --seconds ${settings.seconds} --warmup ${settings.warmup} --rounds ${settings.rounds}` +
     ` --connections ${settings.connections} --pipelining ${settings.pipelining}` +
-    `${settings.only ? ` --only ${settings.only}` : ''}${settings.profile ? ' --profile' : ''}`;
+    `${settings.only ? ` --only ${settings.only}` : ''}${settings.profile ? ' --profile' : ''}` +
+    `${settings.generator === 'wrk' ? ' --generator wrk' : ''}`;
   console.log(`Command: ${command}`);
-  console.log(`Node ${process.version}, autocannon, ${settings.warmup} s warm-up + ${settings.seconds} s per run, ${settings.rounds} rounds\n`);
+  if (settings.generator === 'wrk') checkWrk();
+  console.log(`Node ${process.version}, ${settings.generator}, ${settings.warmup} s warm-up + ${settings.seconds} s per run, ${settings.rounds} rounds\n`);
   const servers = await startBoth(settings);
   const results: ScenarioRuns[] = [];
   try {
@@ -101,7 +109,7 @@ async function main(): Promise<void> {
         // ABBA: daemon first in odd rounds, node first in even ones, so a trend in machine load evens out.
         const order: ServerKind[] = round % 2 === 1 ? ['daemon', 'node'] : ['node', 'daemon'];
         for (const kind of order) {
-          const run = await measure(servers[kind], scenario, settings.seconds, settings.warmup);
+          const run = await measure(servers[kind], scenario, settings.seconds, settings.warmup, settings.generator);
           entry.runs[kind].push(run);
           console.log(runLine(scenario, kind, round, run));
         }

@@ -6,6 +6,10 @@
 
 import autocannon from 'autocannon';
 import type { ServerProcess } from './spawn';
+import { fireWrk } from './wrk';
+
+/** Which program generates the load: autocannon (JavaScript, in this process) or wrk (C, a child process). */
+export type Generator = 'autocannon' | 'wrk';
 
 export interface Scenario {
   name: string;
@@ -30,33 +34,56 @@ export interface RunResult {
   serverMicrosPerRequest: number;
 }
 
-function fire(port: number, scenario: Scenario, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
+interface Fired {
+  total: number;
+  durationSeconds: number;
+  p50: number;
+  p99: number;
+  problems: RunResult['problems'];
+  generatorMicros: number;
+}
+
+async function fire(generator: Generator, port: number, scenario: Scenario, seconds: number): Promise<Fired> {
+  if (generator === 'wrk') {
+    const r = await fireWrk(port, scenario.connections, scenario.pipelining, seconds);
+    return { ...r, problems: { non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts } };
+  }
+  const before = process.cpuUsage();
+  const result = await autocannon({
     url: `http://127.0.0.1:${port}/`,
     connections: scenario.connections,
     pipelining: scenario.pipelining,
     duration: seconds,
   });
-}
-
-/** Warms `server` up for `warmupSeconds`, then measures for `seconds`. */
-export async function measure(server: ServerProcess, scenario: Scenario, seconds: number, warmupSeconds: number): Promise<RunResult> {
-  if (warmupSeconds > 0) await fire(server.port, scenario, warmupSeconds);
-  const serverBefore = await server.cpuMicros();
-  const generatorBefore = process.cpuUsage();
-  const started = process.hrtime.bigint();
-  const result = await fire(server.port, scenario, seconds);
-  const wallMicros = Number(process.hrtime.bigint() - started) / 1000;
-  const generatorUsed = process.cpuUsage(generatorBefore);
-  const serverUsed = (await server.cpuMicros()) - serverBefore;
+  const used = process.cpuUsage(before);
   return {
-    requestsPerSecond: result.requests.total / result.duration,
+    total: result.requests.total,
+    durationSeconds: result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     problems: { non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts },
+    generatorMicros: used.user + used.system,
+  };
+}
+
+/** Warms `server` up for `warmupSeconds`, then measures for `seconds`. */
+export async function measure(
+  server: ServerProcess, scenario: Scenario, seconds: number, warmupSeconds: number, generator: Generator = 'autocannon',
+): Promise<RunResult> {
+  if (warmupSeconds > 0) await fire(generator, server.port, scenario, warmupSeconds);
+  const serverBefore = await server.cpuMicros();
+  const started = process.hrtime.bigint();
+  const result = await fire(generator, server.port, scenario, seconds);
+  const wallMicros = Number(process.hrtime.bigint() - started) / 1000;
+  const serverUsed = (await server.cpuMicros()) - serverBefore;
+  return {
+    requestsPerSecond: result.total / result.durationSeconds,
+    p50: result.p50,
+    p99: result.p99,
+    problems: result.problems,
     serverCpu: serverUsed / wallMicros,
-    generatorCpu: (generatorUsed.user + generatorUsed.system) / wallMicros,
-    serverMicrosPerRequest: serverUsed / Math.max(1, result.requests.total),
+    generatorCpu: result.generatorMicros / wallMicros,
+    serverMicrosPerRequest: serverUsed / Math.max(1, result.total),
   };
 }
 
