@@ -8,7 +8,7 @@
 import { WeApRous } from './daemon/weaprous';
 import { response, type Response } from './daemon/response';
 import type { Request } from './daemon/request';
-import { listenFailure, parseServerFlags } from './start_proxy';
+import { listenFailure, parseServerFlags, stopOnSignals } from './apps/cli';
 
 const USAGE = 'Usage: ts-node start_backend.ts [--server-ip 0.0.0.0] [--server-port 9000]';
 
@@ -40,9 +40,7 @@ async function main(argv: string[]): Promise<void> {
     // 64 MiB so large bodies can be echoed through the proxy; the framework's default is 1 MiB.
     const backend = await app.prepareAddress(flags.ip, flags.port).run({ maxBodyBytes: 64 * 1024 * 1024 });
     console.log(`[Backend] Listening on ${flags.ip}:${backend.address().port}`);
-    const stop = () => void backend.close().then(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    stopOnSignals(backend);
   } catch (error) {
     console.error(`[Backend] ${listenFailure(error as NodeJS.ErrnoException, flags.ip, flags.port)}`);
     process.exit(1);

@@ -103,9 +103,9 @@ export class HttpClient {
   /** `await client.request('http://127.0.0.1:8000/get-list/')` */
   async request(url: string, options: RequestOptions = {}): Promise<ClientResponse> {
     const target = parseUrl(url);
-    const payload = encodeRequest(target, options);
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const method = (options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET')).toUpperCase();
+    const payload = encodeRequest(target, method, options);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const pooled = this.takeIdle(target.key);
     if (pooled) {
       try {
@@ -284,8 +284,7 @@ function parseUrl(url: string): Target {
   return { host, port, key: `${parsed.hostname}:${port}`, path: (parsed.pathname || '/') + parsed.search };
 }
 
-function encodeRequest(target: Target, options: RequestOptions): Buffer {
-  const method = (options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET')).toUpperCase();
+function encodeRequest(target: Target, method: string, options: RequestOptions): Buffer {
   const headers: Record<string, string> = { Host: target.key, ...options.headers };
   let body: Buffer | null = null;
   if (options.json !== undefined) {

@@ -56,11 +56,12 @@ export class Router<H> {
 
   /** Finds the handler for `method` and a decoded `path`: `match('GET', '/channels/general/')`. */
   match(method: string, path: string): Match<H> {
-    const exact = this.staticRoutes.get(quickKey(path)) ?? this.staticRoutes.get(routeKey(splitPath(path)));
+    let segments: string[] | null = null;
+    const exact = this.staticRoutes.get(quickKey(path)) ?? this.staticRoutes.get(routeKey((segments = splitPath(path))));
     const handler = exact && handlerFor(exact, method);
     if (handler) return { kind: 'found', handler, params: {} };
     // Then the parameter routes: `POST /users/new` must not hide `GET /users/:id`.
-    const segments = splitPath(path);
+    segments ??= splitPath(path);
     const allow = new Set<string>(exact ? allowedMethods(exact.handlers) : []);
     for (const route of this.routes) {
       const params = route.hasParams ? matchSegments(route.segments, segments) : null;

@@ -141,4 +141,3 @@ function decodeBody(request: Request): Response | null {
   return null;
 }
 
-export { response };

@@ -27,6 +27,24 @@ function rawServer(onSocket: (socket: Socket) => void): Promise<{ server: Server
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, stop })));
 }
 
+/**
+ * Answers the first request on each connection, then drops the connection on the second without a word:
+ * what a server closing an idle keep-alive connection looks like to a client that has just reused it.
+ */
+async function forgetfulServer() {
+  let connections = 0;
+  const raw = await rawServer((socket) => {
+    connections++;
+    let answered = false;
+    socket.on('data', () => {
+      if (answered) return void socket.destroy();
+      answered = true;
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+  });
+  return { raw, connections: () => connections };
+}
+
 /** Answers each request on a connection with `reply`, once the blank line of its head has arrived. */
 function replyWith(reply: string): (socket: Socket) => void {
   return (socket) => {
@@ -129,38 +147,20 @@ describe('HttpClient', () => {
     });
 
     it('sends a request again on a fresh connection when the pooled one was closed by the server', async () => {
-      let connections = 0;
-      // Answers the first request on a connection, then drops the connection on the second without a word.
-      const raw = await rawServer((socket) => {
-        connections++;
-        let answered = false;
-        socket.on('data', () => {
-          if (answered) return void socket.destroy();
-          answered = true;
-          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-        });
-      });
+      const { raw, connections } = await forgetfulServer();
       cleanups.push(raw.stop);
       for (let i = 0; i < 2; i++) expect((await client.request(`http://127.0.0.1:${raw.port}/`)).text()).to.equal('ok');
-      expect(connections).to.equal(2);
+      expect(connections()).to.equal(2);
     });
+
     it('does not send a POST again when the pooled connection was closed before answering (RFC 9110 §9.2.2)', async () => {
-      let connections = 0;
-      const raw = await rawServer((socket) => {
-        connections++;
-        let answered = false;
-        socket.on('data', () => {
-          if (answered) return void socket.destroy();
-          answered = true;
-          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-        });
-      });
+      const { raw, connections } = await forgetfulServer();
       cleanups.push(raw.stop);
       expect((await client.request(`http://127.0.0.1:${raw.port}/`, { json: { n: 1 } })).text()).to.equal('ok');
       const error = await rejection(client.request(`http://127.0.0.1:${raw.port}/`, { json: { n: 2 } }));
       expect(error.code).to.equal('ECONNRESET');
       expect(error.message).to.include('the POST was not sent again');
-      expect(connections).to.equal(1);
+      expect(connections()).to.equal(1);
     });
   });
 

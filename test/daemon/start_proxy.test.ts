@@ -1,7 +1,8 @@
 /**
  * The two start scripts at the top of the repository: their flag parser (shared by both) and the scripts
  * themselves as child processes, which must say what is wrong in one line and exit, never print a stack.
- * Tests for `start_proxy.ts` and `start_backend.ts` (WeApRous `start_proxy.py`, `start_backend.py`).
+ * Tests for `start_proxy.ts`, `start_backend.ts` and the flag parser they share, `apps/cli.ts`
+ * (WeApRous `start_proxy.py`, `start_backend.py`).
  */
 
 import { expect } from 'chai';
@@ -10,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpClient } from '../../daemon/client';
-import { listenFailure, parseServerFlags } from '../../start_proxy';
+import { listenFailure, parseServerFlags } from '../../apps/cli';
 
 const ROOT = join(__dirname, '..', '..');
 const DEFAULTS = { ip: '0.0.0.0', port: 8080 };

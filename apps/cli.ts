@@ -1,0 +1,65 @@
+/**
+ * The command line shared by the start scripts (`start_proxy.ts`, `start_backend.ts`, `apps/sampleapp.ts`):
+ * the assignment's `--server-ip` / `--server-port` flags, a sentence for each way `listen` can fail, and a
+ * clean exit on Ctrl+C or SIGTERM. Ports the argparse blocks the WeApRous `start_*.py` scripts each repeated.
+ */
+
+import { isIP } from 'node:net';
+
+export interface ServerFlags {
+  ip: string;
+  port: number;
+  /** Values of the extra flags a script accepts, e.g. `{ '--config': 'my.conf' }`. */
+  extra: Record<string, string>;
+}
+
+/**
+ * Reads `--server-ip` and `--server-port` (and the `extra` flag names given), as `--name value` or `--name=value`.
+ * `parseServerFlags(['--server-port', '8081'], { ip: '0.0.0.0', port: 8080 })` → `{ ip: '0.0.0.0', port: 8081, extra: {} }`.
+ */
+export function parseServerFlags(
+  argv: string[],
+  defaults: { ip: string; port: number },
+  extraNames: string[] = [],
+): ServerFlags | { error: string } | { help: true } {
+  const flags: ServerFlags = { ...defaults, extra: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].split(/=(.*)/s, 2);
+    if (name === '--help' || name === '-h') return { help: true };
+    if (name !== '--server-ip' && name !== '--server-port' && !extraNames.includes(name)) return { error: `Unknown option "${argv[i]}".` };
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') return { error: `${name} needs a value.` };
+    if (name === '--server-ip') {
+      if (isIP(value) === 0 && value !== 'localhost') return { error: `--server-ip "${value}" is not an IP address (try 0.0.0.0 or 127.0.0.1).` };
+      flags.ip = value;
+    } else if (name === '--server-port') {
+      const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+      if (!(port >= 0 && port <= 65535)) return { error: `--server-port "${value}" is not a port number (0-65535).` };
+      flags.port = port;
+    } else {
+      flags.extra[name] = value;
+    }
+  }
+  return flags;
+}
+
+/** A sentence for the errors `listen` can give, instead of a stack trace. */
+export function listenFailure(error: NodeJS.ErrnoException, ip: string, port: number): string {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `Port ${port} on ${ip} is already in use; stop the other server or choose another port with --server-port.`;
+    case 'EACCES':
+      return `Not allowed to listen on port ${port}; ports below 1024 need administrator rights, so choose one above 1024.`;
+    case 'EADDRNOTAVAIL':
+      return `${ip} is not an address of this machine; use 0.0.0.0 (all interfaces) or 127.0.0.1.`;
+    default:
+      return `Could not listen on ${ip}:${port}: ${error.message}`;
+  }
+}
+
+/** Ctrl+C or SIGTERM: stop accepting, let requests in flight finish, then exit 0. */
+export function stopOnSignals(server: { close(): Promise<void> }): void {
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
