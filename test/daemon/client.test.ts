@@ -5,27 +5,12 @@
  */
 
 import { expect } from 'chai';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { rawServer } from '../helpers/raw';
 import { ClientError, HttpClient } from '../../daemon/client';
 import { WeApRous } from '../../daemon/weaprous';
 import { response } from '../../daemon/response';
 import type { Backend } from '../../daemon/backend';
-
-/** A raw TCP server whose every connection is handed to `onSocket`; `stop()` closes it and its sockets. */
-function rawServer(onSocket: (socket: Socket) => void): Promise<{ server: Server; port: number; stop(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    onSocket(socket);
-  });
-  const stop = () => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, stop })));
-}
 
 /**
  * Answers the first request on each connection, then drops the connection on the second without a word:

@@ -13,6 +13,7 @@ import { HttpClient, parseResponseHead } from '../../daemon/client';
 import { WeApRous } from '../../daemon/weaprous';
 import { response, stream } from '../../daemon/response';
 import type { Backend } from '../../daemon/backend';
+import { rawServer } from '../helpers/raw';
 import { createSampleApp } from '../../apps/sampleapp/app';
 
 /** A backend that says its name, shows the headers it received, echoes bodies and streams a chunked reply. */
@@ -29,19 +30,9 @@ function startNamedBackend(name: string): Promise<Backend> {
 }
 
 /** A raw TCP backend for the misbehaving cases; `onSocket` decides what it does. `stop()` closes everything. */
-function startRawBackend(onSocket: (socket: Socket) => void): Promise<Server & { stop(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    onSocket(socket);
-  });
-  const stop = () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    for (const socket of sockets) socket.destroy();
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(Object.assign(server, { stop }))));
+async function startRawBackend(onSocket: (socket: Socket) => void): Promise<Server & { stop(): Promise<void> }> {
+  const raw = await rawServer(onSocket);
+  return Object.assign(raw.server, { stop: raw.stop });
 }
 
 function portOf(server: { address(): AddressInfo | string | null }): number {

@@ -5,7 +5,7 @@
  * No WeApRous twin: the Python course tested its server with curl and a browser.
  */
 
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export interface RawResponse {
   version: string;
@@ -249,4 +249,20 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** A raw TCP server whose every connection is handed to `onSocket`; `stop()` closes it and its sockets. */
+export function rawServer(onSocket: (socket: Socket) => void): Promise<{ server: Server; port: number; stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    onSocket(socket);
+  });
+  const stop = () => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(() => resolve());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, stop })));
 }
