@@ -33,30 +33,25 @@ export class WeApRous {
   }
 
   /**
-   * Registers a route, Flask style. As a TypeScript decorator on a class method:
+   * Registers a route, Flask style. As a TypeScript 5 (TC39) decorator on a class method:
    * `@app.route('/login', { methods: ['POST'] }) login(req: Request) { ... }`
    * (an instance method is registered, bound to its object, when the object is constructed; a static
    * method when the class is defined). As a plain call: `app.route('/hello')((req) => 'hi')`.
+   * The older `experimentalDecorators` form is not supported: this project's tsconfig does not enable it.
    */
   route(path: string, options: RouteOptions = {}) {
     const methods = options.methods ?? ['GET'];
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return (target: any, context?: any, descriptor?: PropertyDescriptor): any => {
-      if (context && typeof context === 'object' && 'kind' in context) {
-        // TC39 decorator (TypeScript 5 default): register once the method has its `this`.
-        const app = this;
-        context.addInitializer(function (this: unknown) {
-          app.addRoute(methods, path, (target as Handler).bind(this));
-        });
-        return target;
+    return <H extends Handler>(handler: H, context?: ClassMethodDecoratorContext): H => {
+      if (context === undefined) {
+        this.addRoute(methods, path, handler);
+        return handler;
       }
-      if (descriptor && typeof descriptor.value === 'function') {
-        // Legacy `experimentalDecorators`: target is the prototype or the class; bind to it.
-        this.addRoute(methods, path, descriptor.value.bind(target));
-        return descriptor;
-      }
-      this.addRoute(methods, path, target as Handler);
-      return target;
+      // A TC39 method decorator runs before the method has a `this`; register once it does.
+      const app = this;
+      context.addInitializer(function (this: unknown) {
+        app.addRoute(methods, path, handler.bind(this));
+      });
+      return handler;
     };
   }
 

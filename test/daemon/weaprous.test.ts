@@ -249,6 +249,19 @@ describe('WeApRous', () => {
       expect(peers.list).to.deep.equal(['alice', 'bob']);
     });
 
+    it('registers an instance method only once an object is constructed', async () => {
+      const app = new WeApRous();
+      class Later {
+        @app.route('/later')
+        hello() {
+          return 'constructed';
+        }
+      }
+      expect((await app.handle(get('/later'))).status).to.equal(404);
+      new Later();
+      expect(bodyText(await app.handle(get('/later')))).to.equal('constructed');
+    });
+
     it('registers a static method when the class is defined', async () => {
       const app = new WeApRous();
       class Health {
