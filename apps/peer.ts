@@ -6,7 +6,7 @@
 
 import { PeerApp } from './peer/app';
 import { parsePeerArgs, PEER_USAGE } from './peer/options';
-import { peerId } from './tracker/registry';
+import { peerId } from './protocol';
 
 async function main(): Promise<void> {
   const parsed = parsePeerArgs(process.argv.slice(2));

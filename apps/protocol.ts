@@ -1,7 +1,10 @@
 /**
- * Reading the JSON bodies of the chat's requests, shared by the tracker and the peers: each reader either
- * returns a clean value or throws an `HttpError(400)` whose sentence says what to send instead.
- * No Python twin: WeApRous's `apps/sampleApp.py` and `apps/peer.py` called `json.loads(body)` and hoped.
+ * The chat's wire protocol as both sides see it (docs/protocol.md): the peer id, the JSON bodies the tracker
+ * and the peers exchange, and the readers that check them. Each reader either returns a clean value or throws
+ * an `HttpError(400)` whose sentence says what to send instead. The tracker (`apps/tracker/*`) and the peer
+ * (`apps/peer/*`) both import this file and nothing of each other.
+ * No Python twin: WeApRous's `apps/sampleApp.py` and `apps/peer.py` each built `"ip:port"` and called
+ * `json.loads(body)` and hoped.
  */
 
 import { isIP } from 'node:net';
@@ -9,6 +12,45 @@ import { HttpError } from '../daemon/status';
 import type { Request } from '../daemon/request';
 
 export type JsonObject = Record<string, unknown>;
+
+/** `peerId('127.0.0.1', 5001)` → `'127.0.0.1:5001'`, the id the reference document uses everywhere. */
+export function peerId(ip: string, port: number): string {
+  return `${ip}:${port}`;
+}
+
+/** `POST /submit-info/` (peer → tracker), the document's body; `name` is optional and not sent by our peers. */
+export interface RegisterBody {
+  ip: string;
+  port: number;
+  peer_id: string;
+  name?: string;
+}
+
+/** One peer in the answer to `GET /get-list/`: the documented fields first, then the optional name. */
+export type PeerEntry = RegisterBody;
+
+/** `POST /connect-peer/` (peer → peer): who is calling, and where to reach it. */
+export interface ConnectBody {
+  ip: string;
+  port: number;
+  peer_id: string;
+  name: string;
+}
+
+/** `POST /broadcast-peer/` and `POST /send-peer/` (peer → peer); `timestamp` is in seconds, as Python's `time.time()`. */
+export interface MessageBody {
+  from: string;
+  name: string;
+  msg: string;
+  timestamp: number;
+}
+
+/** True for a well-formed entry of the tracker's list; a peer skips any other. */
+export function isPeerEntry(value: unknown): value is PeerEntry {
+  const entry = value as PeerEntry;
+  return typeof entry === 'object' && entry !== null && typeof entry.ip === 'string'
+    && Number.isInteger(entry.port) && typeof entry.peer_id === 'string';
+}
 
 /**
  * The body as a JSON object. The app has already parsed it when `Content-Type` was JSON; otherwise
@@ -79,4 +121,43 @@ export function optionalName(body: JsonObject, field = 'name'): string | undefin
     throw new HttpError(400, `"${field}" must be a display name of 1 to 64 characters, e.g. "${field}":"Alice"`);
   }
   return value.trim();
+}
+
+const REGISTER_EXAMPLE = '{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}';
+const CONNECT_EXAMPLE = '{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002","name":"Bob"}';
+const MESSAGE_EXAMPLE = '{"from":"127.0.0.1:5002","name":"Bob","msg":"Hello","timestamp":1699680000}';
+
+/** The body of `POST /submit-info/`: where the peer is; the tracker makes the id from `ip` and `port`. */
+export function readRegisterBody(request: Request): { ip: string; port: number; name?: string } {
+  const body = readJsonObject(request, REGISTER_EXAMPLE);
+  return { ip: requireIp(body), port: requirePort(body), name: optionalName(body) };
+}
+
+/** The body of `POST /remove/`, `/heartbeat/` and `/disconnect-peer/`: `{"peer_id":"127.0.0.1:5001"}`. */
+export function readPeerIdBody(request: Request): string {
+  return requireString(readJsonObject(request, '{"peer_id":"127.0.0.1:5001"}'), 'peer_id', '127.0.0.1:5001', 300);
+}
+
+/**
+ * The body of `POST /connect-peer/`. A `peer_id` that is not the `ip:port` sent is refused: the id is where
+ * messages go, so naming another address would let a caller take another peer's place. No name → the id.
+ */
+export function readConnectBody(request: Request): ConnectBody {
+  const body = readJsonObject(request, CONNECT_EXAMPLE);
+  const ip = requireIp(body);
+  const port = requirePort(body);
+  const id = peerId(ip, port);
+  if (body.peer_id !== undefined && body.peer_id !== id) {
+    throw new HttpError(400, `"peer_id" must be "ip:port" of the ip and port sent, here "${id}" (or leave it out)`);
+  }
+  return { ip, port, peer_id: id, name: optionalName(body) ?? id };
+}
+
+/** The body of `POST /broadcast-peer/` and `/send-peer/`; `name` and `timestamp` may be left out. */
+export function readMessageBody(request: Request): { from: string; msg: string; name?: string; timestamp?: number } {
+  const body = readJsonObject(request, MESSAGE_EXAMPLE);
+  const from = requireString(body, 'from', '127.0.0.1:5002', 300);
+  const msg = requireString(body, 'msg', 'Hello');
+  const timestamp = typeof body.timestamp === 'number' ? body.timestamp : undefined;
+  return { from, msg, name: optionalName(body), timestamp };
 }

@@ -8,7 +8,7 @@
 
 import { HttpClient } from '../../daemon/client';
 import type { Backend } from '../../daemon/backend';
-import type { PeerEntry } from '../tracker/registry';
+import type { PeerEntry } from '../protocol';
 import { parseCommand, type Command } from './commands';
 import * as view from './console';
 import { Mesh, reasonOf } from './mesh';

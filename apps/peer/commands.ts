@@ -5,7 +5,7 @@
  * command, anything else is broadcast, an empty line is ignored.
  */
 
-import { MAX_MESSAGE_CHARS } from '../payload';
+import { MAX_MESSAGE_CHARS } from '../protocol';
 
 export type Command =
   | { kind: 'empty' }

@@ -7,6 +7,7 @@
  */
 
 import { ClientError, type HttpClient } from '../../daemon/client';
+import type { ConnectBody, MessageBody, PeerEntry } from '../protocol';
 import { expectOk } from './tracker-client';
 import type { ChatState, PeerInfo } from './state';
 import type { Failure } from './console';
@@ -20,7 +21,7 @@ export interface BroadcastResult {
 }
 
 /** A peer to connect to: an entry of the tracker's list. */
-type Target = { ip: string; port: number; peer_id: string };
+type Target = PeerEntry;
 
 export class Mesh {
   constructor(
@@ -48,7 +49,8 @@ export class Mesh {
 
   private async introduce(target: Target): Promise<PeerInfo> {
     const { ip, port, peer_id, name } = this.state.self;
-    const body = expectOk(await this.post(target, '/connect-peer/', { ip, port, peer_id, name }));
+    const hello: ConnectBody = { ip, port, peer_id, name };
+    const body = expectOk(await this.post(target, '/connect-peer/', hello));
     const peerName = typeof body.name === 'string' && body.name !== '' ? body.name : target.peer_id;
     return { peer_id: target.peer_id, ip: target.ip, port: target.port, name: peerName };
   }
@@ -89,7 +91,7 @@ export class Mesh {
   }
 
   /** The document's message body: `{"from":"127.0.0.1:5001","name":"Alice","msg":"...","timestamp":1699680000.0}` */
-  private messagePayload(msg: string, now: number) {
+  private messagePayload(msg: string, now: number): MessageBody {
     return { from: this.state.self.peer_id, name: this.state.self.name, msg, timestamp: now / 1000 };
   }
 

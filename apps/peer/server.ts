@@ -8,13 +8,9 @@
 import { WeApRous } from '../../daemon/weaprous';
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
-import { optionalName, readJsonObject, requireIp, requirePort, requireString } from '../payload';
-import { peerId } from '../tracker/registry';
+import { readConnectBody, readMessageBody, readPeerIdBody } from '../protocol';
 import { messageLine, peerConnectedLine, peerLeftLine } from './console';
 import type { ChatState, PeerInfo } from './state';
-
-const CONNECT_EXAMPLE = '{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002","name":"Bob"}';
-const MESSAGE_EXAMPLE = '{"from":"127.0.0.1:5002","name":"Bob","msg":"Hello","timestamp":1699680000}';
 
 /** `createPeerServer(state, (line) => terminal.print(line)).prepareAddress('0.0.0.0', 5001).run()` */
 export function createPeerServer(state: ChatState, show: (line: string) => void): WeApRous {
@@ -22,16 +18,8 @@ export function createPeerServer(state: ChatState, show: (line: string) => void)
   const self = state.self;
 
   app.addRoute('POST', '/connect-peer/', (request) => {
-    const body = readJsonObject(request, CONNECT_EXAMPLE);
-    const ip = requireIp(body);
-    const port = requirePort(body);
-    const id = peerId(ip, port);
-    // The id is where messages go: one naming another address would let a caller take another peer's place.
-    if (body.peer_id !== undefined && body.peer_id !== id) {
-      throw new HttpError(400, `"peer_id" must be "ip:port" of the ip and port sent, here "${id}" (or leave it out)`);
-    }
-    if (id === self.peer_id) throw new HttpError(400, `"${id}" is this peer's own id; a peer does not connect to itself`);
-    const peer: PeerInfo = { peer_id: id, ip, port, name: optionalName(body) ?? id };
+    const peer: PeerInfo = readConnectBody(request);
+    if (peer.peer_id === self.peer_id) throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
     // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
     if (state.connect(peer) !== 'same') show(peerConnectedLine(peer));
     return { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };
@@ -41,8 +29,7 @@ export function createPeerServer(state: ChatState, show: (line: string) => void)
   app.addRoute('POST', '/send-peer/', (request) => receive(request, 'direct'));
 
   app.addRoute('POST', '/disconnect-peer/', (request) => {
-    const id = requireString(readJsonObject(request, '{"peer_id":"127.0.0.1:5002"}'), 'peer_id', '127.0.0.1:5002', 300);
-    const peer = state.disconnect(id);
+    const peer = state.disconnect(readPeerIdBody(request));
     if (!peer) return { status: 'ok', message: 'Was not connected' };
     show(peerLeftLine(peer));
     return { status: 'ok', message: 'Disconnected' };
@@ -50,12 +37,9 @@ export function createPeerServer(state: ChatState, show: (line: string) => void)
 
   /** Both message routes: check the body, keep the message, show it. */
   function receive(request: Request, type: 'broadcast' | 'direct') {
-    const body = readJsonObject(request, MESSAGE_EXAMPLE);
-    const from = requireString(body, 'from', '127.0.0.1:5002', 300);
-    const msg = requireString(body, 'msg', 'Hello');
+    const { from, msg, name: given, timestamp = Date.now() / 1000 } = readMessageBody(request);
     // The name the sender gave, else the one it connected with, else its id.
-    const name = optionalName(body) ?? state.get(from)?.name ?? from;
-    const timestamp = typeof body.timestamp === 'number' ? body.timestamp : Date.now() / 1000;
+    const name = given ?? state.get(from)?.name ?? from;
     state.record({ type, direction: 'in', from, name, msg, timestamp });
     show(messageLine(type, name, from, msg));
     return { status: 'received' };

@@ -7,7 +7,7 @@
  */
 
 import type { ClientResponse, HttpClient } from '../../daemon/client';
-import type { PeerEntry } from '../tracker/registry';
+import { isPeerEntry, type PeerEntry, type RegisterBody } from '../protocol';
 import type { PeerInfo } from './state';
 
 export class TrackerClient {
@@ -25,7 +25,8 @@ export class TrackerClient {
    */
   async register(): Promise<string> {
     const { ip, port, peer_id } = this.self;
-    const res = await this.post('/submit-info/', { ip, port, peer_id });
+    const body: RegisterBody = { ip, port, peer_id };
+    const res = await this.post('/submit-info/', body);
     return expectOk(res).status;
   }
 
@@ -70,10 +71,4 @@ export function expectOk(res: ClientResponse): { status: string; [field: string]
     throw new Error(`Answer ${res.status}${why}`);
   }
   return { ...fields, status: String(fields.status ?? '') };
-}
-
-function isPeerEntry(value: unknown): value is PeerEntry {
-  const entry = value as PeerEntry;
-  return typeof entry === 'object' && entry !== null && typeof entry.ip === 'string'
-    && Number.isInteger(entry.port) && typeof entry.peer_id === 'string';
 }

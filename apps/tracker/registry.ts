@@ -5,22 +5,11 @@
  * of the Task 2 tracker in WeApRous `apps/sampleApp.py`.
  */
 
-/** What `GET /get-list/` shows for one peer: the documented fields first, then the optional name. */
-export interface PeerEntry {
-  ip: string;
-  port: number;
-  peer_id: string;
-  name?: string;
-}
+import { peerId, type PeerEntry } from '../protocol';
 
 interface PeerRecord extends PeerEntry {
   /** When the peer last registered or sent a heartbeat (ms since the epoch). */
   lastSeen: number;
-}
-
-/** `peerId('127.0.0.1', 5001)` → `'127.0.0.1:5001'`, the id the reference document uses everywhere. */
-export function peerId(ip: string, port: number): string {
-  return `${ip}:${port}`;
 }
 
 export class PeerRegistry {

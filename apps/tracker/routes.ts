@@ -9,7 +9,7 @@ import { WeApRous, type Handler } from '../../daemon/weaprous';
 import { json } from '../../daemon/response';
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
-import { optionalName, readJsonObject, requireIp, requirePort, requireString } from '../payload';
+import { readPeerIdBody, readRegisterBody } from '../protocol';
 import { PeerRegistry } from './registry';
 
 export interface TrackerOptions {
@@ -19,9 +19,6 @@ export interface TrackerOptions {
   /** Milliseconds since the epoch; `Date.now` in the real tracker. */
   now: () => number;
 }
-
-const SUBMIT_EXAMPLE = '{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}';
-const ID_EXAMPLE = '{"peer_id":"127.0.0.1:5001"}';
 
 /** Builds the tracker app: `createTrackerApp({ registry, log: console.log, now: Date.now })`. */
 export function createTrackerApp(options: TrackerOptions): WeApRous {
@@ -62,11 +59,7 @@ class TrackerRoutes {
   }
 
   submitInfo(request: Request) {
-    const body = readJsonObject(request, SUBMIT_EXAMPLE);
-    const ip = requireIp(body);
-    const port = requirePort(body);
-    const name = optionalName(body);
-    const { entry } = this.registry.register({ ip, port, name }, this.now());
+    const { entry } = this.registry.register(readRegisterBody(request), this.now());
     this.log(`[Tracker] Registered: ${entry.peer_id} - Total: ${this.registry.size}`);
     return { status: 'ok', peer_id: entry.peer_id };
   }
@@ -78,7 +71,7 @@ class TrackerRoutes {
   }
 
   remove(request: Request) {
-    const id = requireString(readJsonObject(request, ID_EXAMPLE), 'peer_id', '127.0.0.1:5001', 300);
+    const id = readPeerIdBody(request);
     if (this.registry.unregister(id)) {
       this.log(`[Tracker] Unregistered: ${id} - Total: ${this.registry.size}`);
       return { status: 'ok', message: 'Peer unregistered' };
@@ -89,7 +82,7 @@ class TrackerRoutes {
   }
 
   heartbeat(request: Request) {
-    const id = requireString(readJsonObject(request, ID_EXAMPLE), 'peer_id', '127.0.0.1:5001', 300);
+    const id = readPeerIdBody(request);
     if (this.registry.heartbeat(id, this.now())) {
       this.log(`[Tracker] Heartbeat: ${id}`);
       return { status: 'ok', peer_id: id, ttl: this.registry.ttlMs / 1000 };

@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import { parseCommand } from '../../../apps/peer/commands';
-import { MAX_MESSAGE_CHARS } from '../../../apps/payload';
+import { MAX_MESSAGE_CHARS } from '../../../apps/protocol';
 
 describe('parseCommand()', () => {
   it('reads the bare commands of the document', () => {

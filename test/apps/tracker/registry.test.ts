@@ -4,7 +4,7 @@
  */
 
 import { expect } from 'chai';
-import { PeerRegistry, peerId } from '../../../apps/tracker/registry';
+import { PeerRegistry } from '../../../apps/tracker/registry';
 
 const TTL = 300_000;
 
@@ -66,9 +66,5 @@ describe('PeerRegistry', () => {
     const registry = new PeerRegistry(TTL);
     expect(registry.heartbeat('127.0.0.1:5009', 0)).to.equal(false);
     expect(registry.size).to.equal(0);
-  });
-
-  it('peerId joins address and port as the document does', () => {
-    expect(peerId('127.0.0.1', 5001)).to.equal('127.0.0.1:5001');
   });
 });

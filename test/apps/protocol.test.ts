@@ -1,0 +1,115 @@
+/**
+ * The chat's shared protocol pieces, with no network: the peer id, the list-entry check, and the readers
+ * that turn a request body into clean values or a 400 with a sentence saying what to send.
+ * Tests for `apps/protocol.ts` (new: WeApRous `apps/sampleApp.py` and `apps/peer.py` had no such checks).
+ */
+
+import { expect } from 'chai';
+import { parseRequest, type Request } from '../../daemon/request';
+import { HttpError } from '../../daemon/status';
+import {
+  isPeerEntry, optionalName, peerId, readConnectBody, readJsonObject, readMessageBody, readPeerIdBody, readRegisterBody,
+  requireIp, requirePort, requireString, MAX_MESSAGE_CHARS,
+} from '../../apps/protocol';
+
+/** A POST whose body is `text`, sent as curl -d sends it (form-encoded), so the reader parses the JSON itself. */
+function post(text: string): Request {
+  const raw = `POST /x/ HTTP/1.1\r\nHost: a\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
+  const result = parseRequest(Buffer.from(raw, 'utf8'));
+  if (result.kind !== 'request') throw new Error(`fixture does not parse: ${JSON.stringify(result)}`);
+  return result.request;
+}
+
+/** The sentence of the 400 that `fn` throws. */
+function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(HttpError);
+    expect((error as HttpError).status).to.equal(400);
+    return (error as HttpError).message;
+  }
+  throw new Error('expected a 400');
+}
+
+describe('apps/protocol.ts', () => {
+  it('peerId() joins address and port as the document does', () => {
+    expect(peerId('127.0.0.1', 5001)).to.equal('127.0.0.1:5001');
+  });
+
+  it('isPeerEntry() accepts a list entry and refuses anything missing ip, an integer port or peer_id', () => {
+    expect(isPeerEntry({ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001' })).to.equal(true);
+    for (const bad of [null, 'x', { ip: '127.0.0.1', port: '5001', peer_id: 'a' }, { ip: '127.0.0.1', port: 1.5, peer_id: 'a' }, { port: 1, peer_id: 'a' }]) {
+      expect(isPeerEntry(bad)).to.equal(false);
+    }
+  });
+
+  describe('readJsonObject()', () => {
+    it('uses request.json when the app already parsed it, else parses the text', () => {
+      const parsed = post('ignored');
+      parsed.json = { a: 1 };
+      expect(readJsonObject(parsed, '{}')).to.deep.equal({ a: 1 });
+      expect(readJsonObject(post(' {"b":2} '), '{}')).to.deep.equal({ b: 2 });
+    });
+
+    it('says what to send for an empty body, bad JSON, or JSON that is not an object', () => {
+      expect(refusal(() => readJsonObject(post(''), '{"x":1}'))).to.equal('The body is empty; send a JSON object such as {"x":1}');
+      expect(refusal(() => readJsonObject(post('{"x":'), '{"x":1}'))).to.equal('The body is not valid JSON; send a JSON object such as {"x":1}');
+      expect(refusal(() => readJsonObject(post('[1]'), '{"x":1}'))).to.equal('The body must be a JSON object such as {"x":1}');
+    });
+  });
+
+  describe('field readers', () => {
+    it('requireIp() takes IPv4, IPv6 and host names, and refuses the rest', () => {
+      for (const ip of ['127.0.0.1', '::1', 'my-laptop.local']) expect(requireIp({ ip })).to.equal(ip);
+      expect(refusal(() => requireIp({}))).to.match(/^Missing "ip"/);
+      expect(refusal(() => requireIp({ ip: 'not an ip!' }))).to.match(/must be an IP address or host name/);
+    });
+
+    it('requirePort() takes 1-65535 as a number or a string of digits', () => {
+      expect(requirePort({ port: 5001 })).to.equal(5001);
+      expect(requirePort({ port: '5001' })).to.equal(5001);
+      for (const port of [0, 65536, 1.5, 'abc', true]) expect(refusal(() => requirePort({ port }))).to.match(/integer from 1 to 65535/);
+    });
+
+    it('requireString() refuses a missing, non-string or over-long value', () => {
+      expect(requireString({ msg: 'hi' }, 'msg', 'Hello')).to.equal('hi');
+      expect(refusal(() => requireString({ msg: '' }, 'msg', 'Hello'))).to.equal('Missing "msg": send e.g. "msg":"Hello"');
+      expect(refusal(() => requireString({ msg: 1 }, 'msg', 'Hello'))).to.match(/must be a string/);
+      expect(refusal(() => requireString({ msg: 'x'.repeat(MAX_MESSAGE_CHARS + 1) }, 'msg', 'Hello'))).to.match(/longer than 10000/);
+    });
+
+    it('optionalName() trims a name, keeps its spaces and diacritics, and refuses control characters', () => {
+      expect(optionalName({})).to.equal(undefined);
+      expect(optionalName({ name: ' Nguyễn Văn An ' })).to.equal('Nguyễn Văn An');
+      for (const name of ['', '  ', 'a\x1b[2J', 'x'.repeat(65), 7]) expect(refusal(() => optionalName({ name }))).to.match(/display name/);
+    });
+  });
+
+  describe('body readers', () => {
+    it('readRegisterBody() reads the document\'s /submit-info/ body', () => {
+      expect(readRegisterBody(post('{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}')))
+        .to.deep.equal({ ip: '127.0.0.1', port: 5001, name: undefined });
+    });
+
+    it('readPeerIdBody() reads {"peer_id": ...}', () => {
+      expect(readPeerIdBody(post('{"peer_id":"127.0.0.1:5001"}'))).to.equal('127.0.0.1:5001');
+      expect(refusal(() => readPeerIdBody(post('{}')))).to.match(/^Missing "peer_id"/);
+    });
+
+    it('readConnectBody() makes the id from ip and port, names a nameless peer by its id, and refuses a foreign peer_id', () => {
+      expect(readConnectBody(post('{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002","name":"Bob"}')))
+        .to.deep.equal({ ip: '127.0.0.1', port: 5002, peer_id: '127.0.0.1:5002', name: 'Bob' });
+      expect(readConnectBody(post('{"ip":"127.0.0.1","port":5002}')).name).to.equal('127.0.0.1:5002');
+      expect(refusal(() => readConnectBody(post('{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5001"}'))))
+        .to.equal('"peer_id" must be "ip:port" of the ip and port sent, here "127.0.0.1:5002" (or leave it out)');
+    });
+
+    it('readMessageBody() reads the document\'s message body; name and timestamp may be left out', () => {
+      expect(readMessageBody(post('{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}')))
+        .to.deep.equal({ from: '127.0.0.1:9001', msg: 'Hello via curl!', name: 'TestPeer', timestamp: 1699680000 });
+      expect(readMessageBody(post('{"from":"127.0.0.1:9001","msg":"hi","timestamp":"soon"}')))
+        .to.deep.equal({ from: '127.0.0.1:9001', msg: 'hi', name: undefined, timestamp: undefined });
+    });
+  });
+});
