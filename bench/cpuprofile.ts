@@ -1,12 +1,14 @@
 /**
- * Prints where a CPU profile spent its time: the functions with the most self time, and for our own
- * daemon/ files the most inclusive time too. Reads the `.cpuprofile` that `node --cpu-prof` writes
- * (what `npm run bench -- --profile` asks the daemon process for). Benchmark tooling; no WeApRous twin.
- * Usage: ts-node bench/cpuprofile.ts /tmp/weaprous-profiles/CPU.<...>.cpuprofile [--top 25]
+ * Prints where a CPU profile spent its time: the functions with the most self time, and for the bundled
+ * server's own code (daemon/ and bench/, in `<tmp>/weaprous-bench/<kind>.js`) the most inclusive time too.
+ * Reads the `.cpuprofile` that `node --cpu-prof` writes (what `npm run bench -- --profile` asks each
+ * server process for). Benchmark tooling; no WeApRous twin.
+ * Usage: ts-node bench/cpuprofile.ts /tmp/weaprous-bench/profiles/daemon/CPU.<...>.cpuprofile [--top 25]
  */
 
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { BUNDLE_DIR } from './bundle';
 
 interface ProfileNode {
   id: number;
@@ -24,7 +26,9 @@ const IDLE = '(idle) (native)';
 
 function label(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
-  const file = url.startsWith('file://') ? relative(process.cwd(), url.slice(7)) : url || '(native)';
+  // A bundle's lines are its own, not the .ts file's: esbuild heads each file's code with `// daemon/<file>.ts`.
+  const path = url.startsWith('file://') ? url.slice(7) : url;
+  const file = path.startsWith(BUNDLE_DIR) ? relative(BUNDLE_DIR, path) : path || '(native)';
   return `${functionName || '(anonymous)'} ${file}${url ? `:${lineNumber + 1}` : ''}`;
 }
 
@@ -79,7 +83,9 @@ function main(): void {
   const { self, inclusive, busy } = totals(profile);
   console.log(`${file}: ${(busy / 1000).toFixed(0)} ms busy (idle left out); percentages are of busy time`);
   print('Self time (all code):', self, busy, top, () => true);
-  print('Inclusive time (daemon/ only):', inclusive, busy, top, (name) => name.includes('daemon/'));
+  // Bundle code is labelled `<function> daemon.js:<line>`; Node's own code has `node:` URLs with no `.js`.
+  const ours = (name: string) => / [a-z]+\.js:\d+$/.test(name);
+  print('Inclusive time (the bundled server\'s own code only):', inclusive, busy, top, ours);
 }
 
 main();

@@ -1,17 +1,19 @@
 /**
- * Hello-world throughput: the WeApRous daemon against Node's own node:http, in the same run, with the
- * same load generator, keep-alive and pipelined. Each server runs in its own process; runs alternate
- * daemon/node (ABBA order) so drift in a busy machine hits both alike. See docs/benchmarks.md.
+ * Hello-world throughput: the WeApRous daemon against the minimal node:http server (the baseline) and a
+ * raw node:net server that writes a fixed reply without parsing (the upper bound), in the same run, with
+ * the same load generator, keep-alive and pipelined. Each server is bundled by esbuild and runs under
+ * plain `node` in its own process; runs alternate raw/node/daemon then daemon/node/raw (ABBA order) so
+ * drift in a busy machine hits all alike. See docs/benchmarks.md. Benchmark tooling; no WeApRous twin.
  * Usage: npm run bench -- [--seconds 10] [--warmup 2] [--rounds 2] [--connections 50] [--pipelining 10]
  *        [--only keep-alive|pipelined] [--profile] [--generator autocannon|wrk]
  */
 
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUNDLE_DIR, bundleServers, type ServerKind } from './bundle';
 import { measure, type Generator, type Scenario } from './load';
+import { caveats, LABELS, runLine, summaryTable, verdicts, type ScenarioRuns } from './report';
+import { assertHello, fetchHello, startServer, type ServerProcess } from './spawn';
 import { checkWrk } from './wrk';
-import { caveats, runLine, summaryTable, type ScenarioRuns } from './report';
-import { assertHello, fetchHello, startServer, type ServerKind, type ServerProcess } from './spawn';
 
 interface Settings {
   seconds: number;
@@ -70,55 +72,68 @@ function exit(code: number, message: string): never {
 function scenarios(s: Settings): Scenario[] {
   const all: Scenario[] = [
     { name: `keep-alive ${s.connections} conns`, connections: s.connections, pipelining: 1, target: 1.2 },
-    { name: `pipelined ${s.connections}x${s.pipelining} deep`, connections: s.connections, pipelining: s.pipelining, target: 1.0 },
+    { name: `pipelined ${s.connections}x${s.pipelining} deep`, connections: s.connections, pipelining: s.pipelining, target: 2.0 },
   ];
   return all.filter((scenario) => scenario.name.startsWith(s.only));
 }
 
-/** Starts both servers and checks that each answers `GET /` with 200 and the expected body. */
-async function startBoth(settings: Settings): Promise<Record<ServerKind, ServerProcess>> {
-  const profileDir = join(tmpdir(), 'weaprous-profiles');
+const KINDS: ServerKind[] = ['raw', 'node', 'daemon'];
+
+type Servers = Record<ServerKind, ServerProcess>;
+
+/** Bundles and starts the three servers, and checks that each answers `GET /` with 200 and the expected body. */
+async function startAll(settings: Settings): Promise<Servers> {
+  const bundles = await bundleServers(KINDS);
+  console.log(`Bundled with esbuild into ${BUNDLE_DIR}/; each server runs as: ${process.execPath} <bundle>.js 0`);
+  const profileDir = join(BUNDLE_DIR, 'profiles');
   const flags = (kind: ServerKind) => (settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, kind)}`] : []);
-  const servers = { daemon: await startServer('daemon', flags('daemon')), node: await startServer('node', flags('node')) };
+  const servers = {} as Servers;
+  for (const kind of KINDS) servers[kind] = await startServer(kind, bundles[kind], flags(kind));
   for (const server of Object.values(servers)) {
     const check = await fetchHello(server.port);
-    assertHello(server.kind, check);
-    console.log(`${server.kind.padEnd(6)} on port ${server.port}: ${check.bytes}-byte answer, ` +
+    assertHello(LABELS[server.kind], check);
+    console.log(`${LABELS[server.kind].padEnd(18)} on port ${server.port}: ${check.bytes}-byte answer, ` +
       `headers ${check.head.split('\r\n').slice(1).map((line) => line.split(':')[0]).join(', ')}`);
   }
-  if (settings.profile) console.log(`Each server writes a CPU profile to ${profileDir}/<daemon|node>/ when it stops.`);
+  if (settings.profile) console.log(`Each server writes a CPU profile to ${profileDir}/<raw|node|daemon>/ when it stops.`);
   return servers;
+}
+
+/** Every round measures all three servers; odd rounds go raw, node, daemon and even rounds the reverse. */
+async function runScenario(servers: Servers, scenario: Scenario, settings: Settings): Promise<ScenarioRuns> {
+  const entry: ScenarioRuns = { scenario, runs: { raw: [], node: [], daemon: [] } };
+  for (let round = 1; round <= settings.rounds; round++) {
+    const order = round % 2 === 1 ? KINDS : [...KINDS].reverse();
+    for (const kind of order) {
+      const run = await measure(servers[kind], scenario, settings.seconds, settings.warmup, settings.generator);
+      entry.runs[kind].push(run);
+      console.log(runLine(scenario, kind, round, run));
+    }
+  }
+  return entry;
+}
+
+function commandLine(s: Settings): string {
+  return `npm run bench -- --seconds ${s.seconds} --warmup ${s.warmup} --rounds ${s.rounds}` +
+    ` --connections ${s.connections} --pipelining ${s.pipelining}` +
+    `${s.only ? ` --only ${s.only}` : ''}${s.profile ? ' --profile' : ''} --generator ${s.generator}`;
 }
 
 async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2));
-  const command = `npm run bench -- --seconds ${settings.seconds} --warmup ${settings.warmup} --rounds ${settings.rounds}` +
-    ` --connections ${settings.connections} --pipelining ${settings.pipelining}` +
-    `${settings.only ? ` --only ${settings.only}` : ''}${settings.profile ? ' --profile' : ''}` +
-    `${settings.generator === 'wrk' ? ' --generator wrk' : ''}`;
+  const command = commandLine(settings);
   console.log(`Command: ${command}`);
   if (settings.generator === 'wrk') checkWrk();
   console.log(`Node ${process.version}, ${settings.generator}, ${settings.warmup} s warm-up + ${settings.seconds} s per run, ${settings.rounds} rounds\n`);
-  const servers = await startBoth(settings);
+  const servers = await startAll(settings);
   const results: ScenarioRuns[] = [];
   try {
-    for (const scenario of scenarios(settings)) {
-      const entry: ScenarioRuns = { scenario, runs: { daemon: [], node: [] } };
-      results.push(entry);
-      for (let round = 1; round <= settings.rounds; round++) {
-        // ABBA: daemon first in odd rounds, node first in even ones, so a trend in machine load evens out.
-        const order: ServerKind[] = round % 2 === 1 ? ['daemon', 'node'] : ['node', 'daemon'];
-        for (const kind of order) {
-          const run = await measure(servers[kind], scenario, settings.seconds, settings.warmup, settings.generator);
-          entry.runs[kind].push(run);
-          console.log(runLine(scenario, kind, round, run));
-        }
-      }
-    }
+    for (const scenario of scenarios(settings)) results.push(await runScenario(servers, scenario, settings));
   } finally {
-    await Promise.all([servers.daemon.stop(), servers.node.stop()]);
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
   }
   console.log(`\n${summaryTable(results)}\n`);
+  for (const verdict of verdicts(results)) console.log(verdict);
   for (const note of caveats(results)) console.log(`Note: ${note}`);
   console.log(`Reproduce with: ${command}`);
 }

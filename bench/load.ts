@@ -1,10 +1,12 @@
 /**
- * One measured run: autocannon (an HTTP/1.1 load generator, driven here as a library) sends `GET /` to a
- * server in another process over a fixed number of keep-alive connections, optionally pipelined, first
- * for a warm-up that is thrown away, then for the measured seconds. Benchmark tooling; no WeApRous twin.
+ * One measured run: a load generator sends `GET /` to a server in another process over a fixed number
+ * of keep-alive connections, optionally pipelined, first for a warm-up that is thrown away, then for the
+ * measured seconds. The generator is autocannon (JavaScript, driven here as a library) or wrk (C, a child
+ * process, `bench/wrk.ts`). Benchmark tooling; no WeApRous twin.
  */
 
 import autocannon from 'autocannon';
+import { LatencyHistogram } from './latency';
 import type { ServerProcess } from './spawn';
 import { fireWrk } from './wrk';
 
@@ -16,15 +18,15 @@ export interface Scenario {
   connections: number;
   /** Requests each connection sends before waiting for an answer; 1 is plain keep-alive. */
   pipelining: number;
-  /** The daemon's requests/s divided by Node's that this scenario aims for. */
+  /** The daemon's requests/s divided by node:http's that this scenario aims for. */
   target: number;
 }
 
 export interface RunResult {
   requestsPerSecond: number;
-  /** Latency percentiles of the 2xx responses, in milliseconds (autocannon's 1 ms resolution). */
-  p50: number;
-  p99: number;
+  /** Latency percentiles of the 2xx responses, in microseconds. */
+  p50Micros: number;
+  p99Micros: number;
   /** Every answer that was not 2xx, every connection error and every timeout. */
   problems: { non2xx: number; errors: number; timeouts: number };
   /** CPU time used during the measured seconds, as a share of one core (1 = one core busy all the time). */
@@ -37,33 +39,43 @@ export interface RunResult {
 interface Fired {
   total: number;
   durationSeconds: number;
-  p50: number;
-  p99: number;
+  p50Micros: number;
+  p99Micros: number;
   problems: RunResult['problems'];
   generatorMicros: number;
 }
 
-async function fire(generator: Generator, port: number, scenario: Scenario, seconds: number): Promise<Fired> {
-  if (generator === 'wrk') {
-    const r = await fireWrk(port, scenario.connections, scenario.pipelining, seconds);
-    return { ...r, problems: { non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts } };
-  }
+async function fireAutocannon(port: number, scenario: Scenario, seconds: number): Promise<Fired> {
   const before = process.cpuUsage();
-  const result = await autocannon({
+  const latencies = new LatencyHistogram();
+  const options = {
     url: `http://127.0.0.1:${port}/`,
     connections: scenario.connections,
     pipelining: scenario.pipelining,
     duration: seconds,
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (error, done) => (error ? reject(error) : resolve(done)));
+    // autocannon's own latency histogram has 1 ms steps; its 'response' event carries the exact time.
+    instance.on('response', (_client, statusCode, _bytes, millis) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.record(millis);
+    });
   });
   const used = process.cpuUsage(before);
   return {
     total: result.requests.total,
     durationSeconds: result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50Micros: latencies.percentile(50),
+    p99Micros: latencies.percentile(99),
     problems: { non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts },
     generatorMicros: used.user + used.system,
   };
+}
+
+async function fire(generator: Generator, port: number, scenario: Scenario, seconds: number): Promise<Fired> {
+  if (generator === 'autocannon') return fireAutocannon(port, scenario, seconds);
+  const r = await fireWrk(port, scenario.connections, scenario.pipelining, seconds);
+  return { ...r, problems: { non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts } };
 }
 
 /** Warms `server` up for `warmupSeconds`, then measures for `seconds`. */
@@ -78,8 +90,8 @@ export async function measure(
   const serverUsed = (await server.cpuMicros()) - serverBefore;
   return {
     requestsPerSecond: result.total / result.durationSeconds,
-    p50: result.p50,
-    p99: result.p99,
+    p50Micros: result.p50Micros,
+    p99Micros: result.p99Micros,
     problems: result.problems,
     serverCpu: serverUsed / wallMicros,
     generatorCpu: result.generatorMicros / wallMicros,

@@ -1,52 +1,65 @@
 /**
- * Turns the runs of `bench/hello.ts` into the table it prints: per scenario, the daemon's and Node's
- * requests/s (median over rounds), their ratio against the target, latency, and how busy each process was.
+ * Turns the runs of `bench/hello.ts` into what it prints: a line per run as it finishes, then a Markdown
+ * table with one row per server and scenario (median requests/s over rounds, the ratio to node:http,
+ * latency, how busy each process was), the verdict against the targets, and caveats.
  * Benchmark tooling; no WeApRous twin.
  */
 
+import type { ServerKind } from './bundle';
+import { fmtLatency, fmtMicros, fmtPercent, fmtRatio, fmtRps, median } from './format';
 import { describeProblems, type RunResult, type Scenario } from './load';
-import type { ServerKind } from './spawn';
 
 export interface ScenarioRuns {
   scenario: Scenario;
   runs: Record<ServerKind, RunResult[]>;
 }
 
-/** The median, not the mean: one run disturbed by another process on the machine should not move the result. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+/** What each server is called in the output; `node` is the baseline every ratio divides by. */
+export const LABELS: Record<ServerKind, string> = {
+  raw: 'raw socket (bound)',
+  node: 'node:http',
+  daemon: 'WeApRous daemon',
+};
+
+const KINDS: ServerKind[] = ['raw', 'node', 'daemon'];
 
 function medianOf(runs: RunResult[], key: keyof Omit<RunResult, 'problems'>): number {
   return median(runs.map((r) => r[key]));
 }
 
-function fmtRps(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
-
-function fmtCpu(runs: RunResult[], key: 'serverCpu' | 'generatorCpu'): string {
-  return `${Math.round(medianOf(runs, key) * 100)}%`;
-}
-
 /**
- * The ratio daemon/node within each round (two runs next to each other in time see the same machine
+ * The ratio `kind` / node:http within each round (runs next to each other in time see the same machine
  * load), then the median over rounds, with the lowest and highest round to show how noisy it was.
  */
-function roundRatios(runs: Record<ServerKind, RunResult[]>): { median: number; low: number; high: number } {
-  const ratios = runs.daemon.map((d, i) => d.requestsPerSecond / runs.node[i].requestsPerSecond);
+export function roundRatios(runs: Record<ServerKind, RunResult[]>, kind: ServerKind): { median: number; low: number; high: number } {
+  const ratios = runs[kind].map((run, i) => run.requestsPerSecond / runs.node[i].requestsPerSecond);
   return { median: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) };
 }
 
 /** One line per finished run, printed as the benchmark goes so a long run shows progress. */
 export function runLine(scenario: Scenario, kind: ServerKind, round: number, run: RunResult): string {
   const problems = describeProblems(run);
-  return `  ${scenario.name.padEnd(24)} round ${round} ${kind.padEnd(6)} ${fmtRps(run.requestsPerSecond).padStart(9)} req/s` +
-    `  p50 ${run.p50} ms  p99 ${run.p99} ms  server CPU ${Math.round(run.serverCpu * 100)}%` +
-    ` (${run.serverMicrosPerRequest.toFixed(1)} µs/req)` +
-    `  generator CPU ${Math.round(run.generatorCpu * 100)}%${problems ? `  FAILED: ${problems}` : ''}`;
+  return `  ${scenario.name.padEnd(22)} round ${round} ${LABELS[kind].padEnd(18)} ${fmtRps(run.requestsPerSecond).padStart(9)} req/s` +
+    `  p50 ${fmtLatency(run.p50Micros)}  p99 ${fmtLatency(run.p99Micros)}` +
+    `  server CPU ${fmtPercent(run.serverCpu)} (${fmtMicros(run.serverMicrosPerRequest)}/req)` +
+    `  generator CPU ${fmtPercent(run.generatorCpu)}${problems ? `  FAILED: ${problems}` : ''}`;
+}
+
+function ratioCell(kind: ServerKind, runs: Record<ServerKind, RunResult[]>): [string, string] {
+  if (kind === 'node') return ['1.00x (baseline)', '-'];
+  const ratio = roundRatios(runs, kind);
+  return [fmtRatio(ratio.median), `${ratio.low.toFixed(2)}-${fmtRatio(ratio.high)}`];
+}
+
+function tableRow(scenario: Scenario, kind: ServerKind, runs: Record<ServerKind, RunResult[]>): string[] {
+  const own = runs[kind];
+  const problems = own.map(describeProblems).filter(Boolean);
+  return [
+    scenario.name, LABELS[kind], fmtRps(medianOf(own, 'requestsPerSecond')), ...ratioCell(kind, runs),
+    fmtLatency(medianOf(own, 'p50Micros')), fmtLatency(medianOf(own, 'p99Micros')),
+    fmtPercent(medianOf(own, 'serverCpu')), fmtPercent(medianOf(own, 'generatorCpu')),
+    fmtMicros(medianOf(own, 'serverMicrosPerRequest')), problems.length ? problems.join('; ') : 'none',
+  ];
 }
 
 function row(cells: string[], widths: number[]): string {
@@ -55,25 +68,23 @@ function row(cells: string[], widths: number[]): string {
 
 /** A Markdown table, so the output can be pasted into docs/benchmarks.md as it is. */
 export function summaryTable(all: ScenarioRuns[]): string {
-  const header = ['scenario', 'daemon req/s', 'node req/s', 'ratio (target)', 'ratio per round',
-    'daemon p50/p99 ms', 'node p50/p99 ms', 'server CPU d/n', 'generator CPU d/n', 'CPU µs/req d/n', 'errors'];
-  const rows = all.map(({ scenario, runs }) => {
-    const ratio = roundRatios(runs);
-    const verdict = ratio.median >= scenario.target ? 'met' : 'below';
-    const latency = (rs: RunResult[]) => `${medianOf(rs, 'p50')} / ${medianOf(rs, 'p99')}`;
-    const micros = (rs: RunResult[]) => medianOf(rs, 'serverMicrosPerRequest').toFixed(1);
-    const problems = [...runs.daemon, ...runs.node].map(describeProblems).filter(Boolean);
-    return [
-      scenario.name, fmtRps(medianOf(runs.daemon, 'requestsPerSecond')), fmtRps(medianOf(runs.node, 'requestsPerSecond')),
-      `${ratio.median.toFixed(2)}x (${scenario.target}x ${verdict})`, `${ratio.low.toFixed(2)}-${ratio.high.toFixed(2)}x`,
-      latency(runs.daemon), latency(runs.node), `${fmtCpu(runs.daemon, 'serverCpu')} / ${fmtCpu(runs.node, 'serverCpu')}`,
-      `${fmtCpu(runs.daemon, 'generatorCpu')} / ${fmtCpu(runs.node, 'generatorCpu')}`,
-      `${micros(runs.daemon)} / ${micros(runs.node)}`, problems.length ? problems.join('; ') : 'none',
-    ];
-  });
+  const header = ['scenario', 'server', 'req/s', 'vs node:http', 'per round', 'p50', 'p99',
+    'server CPU', 'generator CPU', 'CPU/req', 'errors'];
+  const rows = all.flatMap(({ scenario, runs }) => KINDS.map((kind) => tableRow(scenario, kind, runs)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const rule = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|';
   return [row(header, widths), rule, ...rows.map((r) => row(r, widths))].join('\n');
+}
+
+/** One sentence per scenario: the daemon's ratio against its target, and how close it came to the bound. */
+export function verdicts(all: ScenarioRuns[]): string[] {
+  return all.map(({ scenario, runs }) => {
+    const ratio = roundRatios(runs, 'daemon').median;
+    const met = ratio >= scenario.target ? 'met' : 'NOT met';
+    const ofBound = medianOf(runs.daemon, 'requestsPerSecond') / medianOf(runs.raw, 'requestsPerSecond');
+    return `${scenario.name}: daemon ${fmtRatio(ratio)} node:http, target ${fmtRatio(scenario.target)} ${met}; ` +
+      `the daemon reached ${fmtPercent(ofBound)} of the raw-socket bound.`;
+  });
 }
 
 /**
@@ -84,16 +95,17 @@ export function summaryTable(all: ScenarioRuns[]): string {
 export function caveats(all: ScenarioRuns[]): string[] {
   const notes: string[] = [];
   for (const { scenario, runs } of all) {
-    for (const kind of ['daemon', 'node'] as const) {
+    for (const kind of KINDS) {
       const server = medianOf(runs[kind], 'serverCpu');
       const generator = medianOf(runs[kind], 'generatorCpu');
+      const who = `${scenario.name}, ${LABELS[kind]}`;
       if (server < 0.9 && generator > 0.9) {
-        notes.push(`${scenario.name}, ${kind}: the generator used ${Math.round(generator * 100)}% of a core and the server ` +
-          `${Math.round(server * 100)}%, so the generator may have been the limit, not the server.`);
+        notes.push(`${who}: the generator used ${fmtPercent(generator)} of a core and the server ${fmtPercent(server)}, ` +
+          'so the generator may have been the limit, not the server.');
       } else if (server < 0.85 && generator < 0.85) {
-        notes.push(`${scenario.name}, ${kind}: neither the server (${Math.round(server * 100)}%) nor the generator ` +
-          `(${Math.round(generator * 100)}%) used a whole core, so other work on the machine took CPU time; ` +
-          'CPU µs/req is steadier than req/s then, and more rounds (--rounds 6 --seconds 5) help.');
+        notes.push(`${who}: neither the server (${fmtPercent(server)}) nor the generator (${fmtPercent(generator)}) ` +
+          'used a whole core, so other work on the machine took CPU time; CPU/req is steadier than req/s then, ' +
+          'and more rounds (--rounds 6 --seconds 5) help.');
       }
     }
   }

@@ -1,15 +1,13 @@
 /**
- * Starts one server under test (`bench/servers.ts`) in its own process and talks to it: wait until it
- * listens, ask for its CPU time, check its answer to `GET /` once, stop it. Benchmark tooling only;
- * it has no twin in WeApRous.
+ * Starts one server under test in its own process, `node <bundle>.js 0` (plain node, the bundle from
+ * `bench/bundle.ts`), and talks to it: wait until it listens, ask for its CPU time, check its answer to
+ * `GET /` once, stop it. Benchmark tooling only; it has no twin in WeApRous.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { join } from 'node:path';
-import { HELLO, type ServerMessage } from './servers';
-
-export type ServerKind = 'daemon' | 'node';
+import type { ServerKind } from './bundle';
+import { HELLO, type ServerMessage } from './serve';
 
 export interface ServerProcess {
   kind: ServerKind;
@@ -21,11 +19,13 @@ export interface ServerProcess {
 
 const START_TIMEOUT_MS = 20_000;
 
-/** Spawns `bench/servers.ts <kind> 0`; `nodeFlags` go to that node (e.g. `--cpu-prof`). */
-export function startServer(kind: ServerKind, nodeFlags: string[] = []): Promise<ServerProcess> {
-  const script = join(__dirname, 'servers.ts');
-  const child = spawn(process.execPath, [...nodeFlags, '-r', 'ts-node/register/transpile-only', script, kind, '0'], {
+/** Spawns `node [nodeFlags] <bundle> 0`; `nodeFlags` are e.g. `--cpu-prof`. */
+export function startServer(kind: ServerKind, bundle: string, nodeFlags: string[] = []): Promise<ServerProcess> {
+  // process.execPath is the node binary itself; ts-node's hooks live in this process only, and NODE_OPTIONS
+  // is emptied so that a `-r ts-node/register` set there cannot reach the measured server either.
+  const child = spawn(process.execPath, [...nodeFlags, bundle, '0'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_OPTIONS: '' },
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`The ${kind} server did not start within ${START_TIMEOUT_MS / 1000} s.`)), START_TIMEOUT_MS);
@@ -73,7 +73,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 export interface HelloCheck {
   status: number;
   body: string;
-  /** The whole response as sent, head and body, so both servers' answers can be compared by size. */
+  /** The whole response as sent, head and body, so the servers' answers can be compared by size. */
   bytes: number;
   head: string;
 }

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 export interface WrkResult {
   total: number;
   durationSeconds: number;
-  p50: number;
-  p99: number;
+  /** Latency percentiles in whole microseconds (wrk prints two decimals of us, ms or s). */
+  p50Micros: number;
+  p99Micros: number;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -53,9 +54,10 @@ export function fireWrk(port: number, connections: number, pipelining: number, s
   });
 }
 
-function toMillis(value: string, unit: string): number {
-  const n = Number(value);
-  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
+/** `toMicros('2.01', 'ms')` → 2010; rounded, since 2.01 * 1000 is 2009.9999999999998 in floating point. */
+export function toMicros(value: string, unit: string): number {
+  const scale = unit === 's' ? 1e6 : unit === 'ms' ? 1e3 : 1;
+  return Math.round(Number(value) * scale);
 }
 
 /** Parses wrk's `--latency` report plus the `WRK_CPU user system` line from /usr/bin/time. */
@@ -70,11 +72,11 @@ export function parseWrk(out: string): WrkResult {
   return {
     total: Number(total[1]),
     durationSeconds: duration,
-    p50: toMillis(p50[1], p50[2]),
-    p99: toMillis(p99[1], p99[2]),
+    p50Micros: toMicros(p50[1], p50[2]),
+    p99Micros: toMicros(p99[1], p99[2]),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     errors: socket ? Number(socket[1]) + Number(socket[2]) + Number(socket[3]) : 0,
     timeouts: socket ? Number(socket[4]) : 0,
-    generatorMicros: (Number(cpu[1]) + Number(cpu[2])) * 1e6,
+    generatorMicros: Math.round((Number(cpu[1]) + Number(cpu[2])) * 1e6),
   };
 }

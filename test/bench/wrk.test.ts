@@ -4,7 +4,7 @@
  */
 
 import { expect } from 'chai';
-import { parseWrk } from '../../bench/wrk';
+import { parseWrk, toMicros } from '../../bench/wrk';
 
 const REPORT = `Running 5s test @ http://127.0.0.1:18081/
   1 threads and 50 connections
@@ -25,12 +25,12 @@ WRK_CPU 1.40 1.52
 `;
 
 describe('parseWrk()', () => {
-  it('reads the totals, the latency percentiles in milliseconds, the failures and the CPU time', () => {
+  it('reads the totals, the latency percentiles in microseconds, the failures and the CPU time', () => {
     expect(parseWrk(REPORT)).to.deep.equal({
       total: 240605,
       durationSeconds: 5,
-      p50: 0.89,
-      p99: 10.57,
+      p50Micros: 890,
+      p99Micros: 10570,
       non2xx: 3,
       errors: 3,
       timeouts: 4,
@@ -45,5 +45,17 @@ describe('parseWrk()', () => {
 
   it('refuses output that is not a wrk report, quoting it', () => {
     expect(() => parseWrk('wrk: command not found')).to.throw(/Could not read wrk's report:\nwrk: command not found/);
+  });
+});
+
+describe('toMicros()', () => {
+  it('turns each of wrk\'s units into whole microseconds', () => {
+    expect(toMicros('890.00', 'us')).to.equal(890);
+    expect(toMicros('10.57', 'ms')).to.equal(10570);
+    expect(toMicros('1.25', 's')).to.equal(1_250_000);
+  });
+
+  it('rounds away floating-point error (2.01 * 1000 is 2009.9999999999998)', () => {
+    expect(toMicros('2.01', 'ms')).to.equal(2010);
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * The upper bound: a node:net server that parses nothing and writes one fixed HTTP response for every
+ * `\r\n\r\n` it sees (`bench/fixed-reply.ts`). No HTTP server on node:net can beat it on this machine,
+ * so it shows how much of the gap to it is the daemon's own work. Not a server to copy: it would
+ * answer anything. Bundled by `bench/bundle.ts`, run by plain `node`. New: no WeApRous twin.
+ */
+
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { countRequestEnds, replies } from '../fixed-reply';
+import { serve } from '../serve';
+
+function onConnection(socket: Socket): void {
+  socket.setNoDelay(true); // as node:http and the daemon do: answers go out at once, not after Nagle's delay
+  let carried = 0;
+  socket.on('data', (chunk: Buffer) => {
+    const ends = countRequestEnds(chunk, carried);
+    carried = ends.carried;
+    if (ends.count > 0) socket.write(replies(ends.count));
+  });
+  socket.on('error', () => socket.destroy());
+}
+
+serve(async (port) => {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const stop = () => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    for (const socket of sockets) socket.destroy();
+  });
+  return { port: (server.address() as AddressInfo).port, stop };
+});
