@@ -100,7 +100,7 @@ export class PeerApp {
       case 'peers': return this.print(...view.peersLines(this.state.peers()));
       case 'discover': return this.discover(false);
       case 'broadcast': return this.broadcast(command.message);
-      case 'direct': return this.direct(command.target, command.message);
+      case 'direct': return this.direct(command.target, command.message, command.quoted);
       case 'quit': return this.quit();
       case 'unknown':
       case 'usage-error':
@@ -113,9 +113,10 @@ export class PeerApp {
     this.print(...view.broadcastReport(result.sent, result.total, result.failures), ...result.dropped.map(view.droppedLine));
   }
 
-  private async direct(target: string, message: string): Promise<void> {
-    const found = this.state.find(target);
-    if (found.kind !== 'found') return this.print(view.unknownPeerLine(target, found.kind === 'ambiguous' ? found.peers : []));
+  private async direct(target: string, typed: string, quoted = false): Promise<void> {
+    const { found, message } = this.state.recipient(target, typed, quoted);
+    if (found.kind === 'ambiguous') return this.print(view.unknownPeerLine(found.peers[0].name, found.peers));
+    if (found.kind === 'none') return this.print(view.unknownPeerLine(target));
     try {
       await this.mesh.direct(found.peer, message, Date.now());
       this.print(view.directSentLine(found.peer));

@@ -14,7 +14,8 @@ export type Command =
   | { kind: 'discover' }
   | { kind: 'quit' }
   | { kind: 'broadcast'; message: string }
-  | { kind: 'direct'; target: string; message: string }
+  /** `quoted`: the name was typed in double quotes, so it is taken exactly as typed. */
+  | { kind: 'direct'; target: string; message: string; quoted?: true }
   | { kind: 'unknown'; command: string }
   | { kind: 'usage-error'; command: string; usage: string }
   | { kind: 'too-long'; length: number; limit: number };
@@ -47,10 +48,22 @@ export function parseCommand(line: string): Command {
   return bare;
 }
 
-/** `/direct <peer> <message>`: the peer is one word (an id or a name), the message is the rest of the line. */
+/**
+ * `/direct <peer> <message>`: the peer is one word (an id or a name), or a name in double quotes
+ * (`/direct "Nguyễn Văn An" chào`); the message is the rest of the line. An unquoted name with spaces
+ * arrives split at its first space; `ChatState.recipient` puts it back together.
+ */
 function parseDirect(rest: string): Command {
+  const usage: Command = { kind: 'usage-error', command: '/direct', usage: DIRECT_USAGE };
+  if (rest.startsWith('"')) {
+    const close = rest.indexOf('"', 1);
+    const target = rest.slice(1, close).trim();
+    const text = rest.slice(close + 1).trim();
+    if (close === -1 || target === '' || text === '') return usage;
+    return message({ kind: 'direct', target, message: text, quoted: true });
+  }
   const space = rest.search(/\s/);
-  if (rest === '' || space === -1) return { kind: 'usage-error', command: '/direct', usage: DIRECT_USAGE };
+  if (rest === '' || space === -1) return usage;
   return message({ kind: 'direct', target: rest.slice(0, space), message: rest.slice(space).trim() });
 }
 

@@ -16,7 +16,7 @@ export interface PeerArgs {
 }
 
 export const PEER_USAGE =
-  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice] [--ip 127.0.0.1] [--heartbeat 30]';
+  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30]';
 
 type Parsed = { ok: true; args: PeerArgs } | { ok: false; error: string } | { ok: 'help' };
 
@@ -42,10 +42,12 @@ export function parsePeerArgs(argv: string[]): Parsed {
   const raw = values as Record<string, string>;
   const port = Number(raw.port);
   if (!/^\d+$/.test(raw.port) || port < 1 || port > 65535) return { ok: false, error: `--port must be a port number from 1 to 65535, not "${raw.port}"` };
-  const name = raw.name ?? `Peer${port}`;
-  // One word, so that `/direct <name> <message>` can tell the name from the message; no control characters,
-  // which the other peers refuse in `/connect-peer/`.
-  if (!/^[^\s\x00-\x1f\x7f-\x9f]{1,32}$/.test(name)) return { ok: false, error: `--name must be one word of 1 to 32 characters, not "${name}"` };
+  // Spaces are welcome (`--name "Nguyễn Văn An"`); control characters and more than 64 characters are not,
+  // because the other peers refuse them in `/connect-peer/`.
+  const name = (raw.name ?? `Peer${port}`).trim();
+  if (!/^[^\x00-\x1f\x7f-\x9f]{1,64}$/.test(name)) {
+    return { ok: false, error: `--name must be 1 to 64 characters, spaces allowed (quote them: --name "Nguyễn Văn An"), with no control characters; not "${name}"` };
+  }
   if (isIP(raw.ip) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(raw.ip)) return { ok: false, error: `--ip must be the address other peers reach this peer at, such as 127.0.0.1, not "${raw.ip}"` };
   const heartbeatSeconds = Number(raw.heartbeat);
   if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds <= 0) return { ok: false, error: `--heartbeat must be a number of seconds above 0, not "${raw.heartbeat}"` };

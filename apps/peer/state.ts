@@ -73,10 +73,28 @@ export class ChatState {
   find(target: string): FindResult {
     const byId = this.connected.get(target);
     if (byId) return { kind: 'found', peer: byId };
-    const wanted = target.toLowerCase();
-    const named = this.peers().filter((peer) => peer.name.toLowerCase() === wanted);
-    if (named.length === 1) return { kind: 'found', peer: named[0] };
-    return named.length === 0 ? { kind: 'none' } : { kind: 'ambiguous', peers: named };
+    const wanted = fold(target);
+    return oneOf(this.peers().filter((peer) => fold(peer.name) === wanted));
+  }
+
+  /**
+   * Whom a `/direct` line is for, and what it says. Typed without quotes, a name with spaces arrives split at
+   * its first space (`/direct Nguyễn Văn An chào` → target "Nguyễn", message "Văn An chào"), so the longest
+   * connected name with spaces that starts the line is tried first, then the first word alone.
+   */
+  recipient(target: string, message: string, quoted = false): { found: FindResult; message: string } {
+    if (!quoted) {
+      const line = `${target} ${message}`.normalize('NFC');
+      const starts = (name: string) => fold(line.slice(0, name.length)) === fold(name) && /^\s+\S/.test(line.slice(name.length));
+      const spaced = this.peers().map((peer) => ({ peer, name: peer.name.normalize('NFC') }))
+        .filter(({ name }) => /\s/.test(name) && starts(name));
+      if (spaced.length > 0) {
+        const longest = Math.max(...spaced.map(({ name }) => name.length));
+        const named = spaced.filter(({ name }) => name.length === longest).map(({ peer }) => peer);
+        return { found: oneOf(named), message: line.slice(longest).trim() };
+      }
+    }
+    return { found: this.find(target), message };
   }
 
   /** Keeps a message in the history (the document's `self.messages`). */
@@ -84,4 +102,14 @@ export class ChatState {
     this.messages.push(message);
     if (this.messages.length > MAX_MESSAGES) this.messages.splice(0, this.messages.length - MAX_MESSAGES);
   }
+}
+
+/** Names compare ignoring case and Unicode form (a terminal may send "ễ" as one code point or as three). */
+function fold(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}
+
+function oneOf(named: PeerInfo[]): FindResult {
+  if (named.length === 1) return { kind: 'found', peer: named[0] };
+  return named.length === 0 ? { kind: 'none' } : { kind: 'ambiguous', peers: named };
 }

@@ -47,6 +47,22 @@ describe('parseCommand()', () => {
     }
   });
 
+  it('reads a name in double quotes, spaces and all, and marks it quoted', () => {
+    expect(parseCommand('/direct "Nguyễn Văn An" Xin chào anh')).to.deep.equal({
+      kind: 'direct', target: 'Nguyễn Văn An', message: 'Xin chào anh', quoted: true,
+    });
+  });
+
+  it('leaves an unquoted name with spaces split at its first space (ChatState.recipient joins it)', () => {
+    expect(parseCommand('/direct Nguyễn Văn An Xin chào')).to.deep.equal({ kind: 'direct', target: 'Nguyễn', message: 'Văn An Xin chào' });
+  });
+
+  it('answers a quoted name without its closing quote, or without a message, with the usage', () => {
+    for (const line of ['/direct "Nguyễn Văn An Xin chào', '/direct "Nguyễn Văn An"', '/direct "" hi']) {
+      expect(parseCommand(line).kind, line).to.equal('usage-error');
+    }
+  });
+
   it('refuses arguments after a command that takes none', () => {
     expect(parseCommand('/peers all')).to.deep.equal({ kind: 'usage-error', command: '/peers', usage: '/peers' });
   });

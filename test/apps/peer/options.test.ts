@@ -31,13 +31,20 @@ describe('parsePeerArgs()', () => {
     expect(parsed.ok === true && parsed.args.name).to.equal('Dũng');
   });
 
+  it('takes a full name with spaces (quoted in the shell), trimmed', () => {
+    const parsed = parsePeerArgs(['--name', ' Nguyễn Văn An ']);
+    expect(parsed.ok === true && parsed.args.name).to.equal('Nguyễn Văn An');
+  });
+
   const bad: Array<[string[], RegExp]> = [
     [['--port', '70000'], /--port must be a port number from 1 to 65535/],
     [['--port', 'abc'], /--port must be/],
     [['--port', '0'], /--port must be a port number from 1 to 65535/],
     [['--port', '5001.5'], /--port must be/],
-    [['--name', 'Bob\u009b2J'], /--name must be one word/], // a C1 control character, which other peers refuse
-    [['--name', 'Two Words'], /--name must be one word/],
+    [['--name', 'Bob\u009b2J'], /--name must be 1 to 64 characters/], // a C1 control character, which other peers refuse
+    [['--name', 'Tab\there'], /--name must be 1 to 64 characters/],
+    [['--name', '   '], /--name must be 1 to 64 characters/],
+    [['--name', 'x'.repeat(65)], /--name must be 1 to 64 characters/],
     [['--heartbeat', '0'], /--heartbeat must be a number of seconds above 0/],
     [['--tracker', 'ftp://x'], /--tracker must be an http:\/\/ URL/],
     [['--ip', 'not valid!'], /--ip must be the address/],

@@ -49,6 +49,43 @@ describe('ChatState', () => {
     expect(state.find(jack.peer_id)).to.deep.equal({ kind: 'found', peer: otherBob });
   });
 
+  describe('recipient() of a /direct line', () => {
+    const an = { peer_id: '127.0.0.1:5004', ip: '127.0.0.1', port: 5004, name: 'Nguyễn Văn An' };
+    const anh = { peer_id: '127.0.0.1:5005', ip: '127.0.0.1', port: 5005, name: 'Nguyễn Văn Anh Tuấn' };
+    const nguyen = { peer_id: '127.0.0.1:5006', ip: '127.0.0.1', port: 5006, name: 'Nguyễn' };
+
+    it('joins an unquoted name with spaces back together, in any case', () => {
+      const state = new ChatState(alice);
+      state.connect(an);
+      expect(state.recipient('Nguyễn', 'Văn An Xin chào')).to.deep.equal({ found: { kind: 'found', peer: an }, message: 'Xin chào' });
+      expect(state.recipient('nguyễn', 'văn an  hi')).to.deep.equal({ found: { kind: 'found', peer: an }, message: 'hi' });
+    });
+
+    it('prefers the longest name that starts the line, and needs a message after it', () => {
+      const state = new ChatState(alice);
+      for (const peer of [an, anh, nguyen]) state.connect(peer);
+      expect(state.recipient('Nguyễn', 'Văn Anh Tuấn ơi').found).to.deep.equal({ kind: 'found', peer: anh });
+      expect(state.recipient('Nguyễn', 'Văn An ơi').found).to.deep.equal({ kind: 'found', peer: an });
+      expect(state.recipient('Nguyễn', 'Văn Anh')).to.deep.equal({ found: { kind: 'found', peer: nguyen }, message: 'Văn Anh' });
+    });
+
+    it('takes a quoted name exactly, and matches a name typed in another Unicode form', () => {
+      const state = new ChatState(alice);
+      for (const peer of [an, nguyen]) state.connect(peer);
+      expect(state.recipient('Nguyễn', 'Văn An hi', true)).to.deep.equal({ found: { kind: 'found', peer: nguyen }, message: 'Văn An hi' });
+      const decomposed = 'Nguyễn Văn An'.normalize('NFD');
+      expect(state.recipient(decomposed.split(' ')[0], `${decomposed.split(' ').slice(1).join(' ')} hi`).found).to.deep.equal({ kind: 'found', peer: an });
+      expect(state.recipient(decomposed, 'hi', true).found).to.deep.equal({ kind: 'found', peer: an });
+    });
+
+    it('leaves a one-word target to find()', () => {
+      const state = new ChatState(alice);
+      state.connect(bob);
+      expect(state.recipient('bob', 'hi there')).to.deep.equal({ found: { kind: 'found', peer: bob }, message: 'hi there' });
+      expect(state.recipient('Zed', 'hi').found).to.deep.equal({ kind: 'none' });
+    });
+  });
+
   it('keeps the message history, dropping the oldest beyond 1000', () => {
     const state = new ChatState(alice);
     for (let i = 0; i < 1005; i++) {
