@@ -19,12 +19,19 @@ export const VIA = '1.1 weaprous';
 // old non-standard ones that must not travel either.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
 
+/**
+ * Fields that say where the message ends (RFC 9112 §6.1, §6.2) or which host it is for (§3.2). The proxy
+ * frames the body by them, so the next hop must read the same ones: listing them in `Connection` must not
+ * remove them, or the body would be read as the start of another request (request smuggling).
+ */
+export const NEVER_HOP_BY_HOP: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding', 'host']);
+
 /** The field names a proxy must not forward: the fixed set plus every name listed in `Connection`. */
 export function hopByHopNames(connection: string | undefined): Set<string> {
   const names = new Set(HOP_BY_HOP);
   for (const option of (connection ?? '').split(',')) {
     const name = option.trim().toLowerCase();
-    if (name) names.add(name);
+    if (name && !NEVER_HOP_BY_HOP.has(name)) names.add(name);
   }
   return names;
 }
@@ -66,7 +73,9 @@ export function upstreamRequestHead(rawHead: string, head: RequestHead, vhost: V
   const host = head.headers.get('host') ?? '';
   const variables: Record<string, string> = { $host: host, $remote_addr: ip };
   const drop = hopByHopNames(head.headers.get('connection'));
+  const listed = new Set(drop);
   for (const name of ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'via']) drop.add(name);
+  // The fields proxy_set_header sets are ours alone: every client line of that name goes, in any case.
   for (const { name } of vhost.setHeaders) drop.add(name.toLowerCase());
   // An absolute-form target names the host itself (RFC 9112 §3.2.2); the parser put it in `host`, and the
   // backend, which gets the origin form, must see that host and not the Host line the client sent.
@@ -74,19 +83,28 @@ export function upstreamRequestHead(rawHead: string, head: RequestHead, vhost: V
   const hostFromTarget = target !== head.target && !drop.has('host'); // proxy_set_header Host would set it anyway
   if (hostFromTarget) drop.add('host');
 
-  const previousFor = head.headers.get('x-forwarded-for');
-  const previousVia = head.headers.get('via');
   let out = `${head.method} ${target} HTTP/1.1\r\n` + keep(fieldLines(rawHead), drop);
   if (hostFromTarget) out += `Host: ${host}\r\n`;
-  out += `X-Forwarded-For: ${previousFor ? `${previousFor}, ${ip}` : ip}\r\n`;
-  if (host) out += `X-Forwarded-Host: ${host}\r\n`;
-  out += 'X-Forwarded-Proto: http\r\n';
-  out += `Via: ${previousVia ? `${previousVia}, ${VIA}` : VIA}\r\n`;
+  out += forwardedLines(head, listed, ip, new Set(vhost.setHeaders.map((h) => h.name.toLowerCase())));
   for (const { name, value } of vhost.setHeaders) {
     const expanded = value.replace(/\$[A-Za-z_]+/g, (variable) => variables[variable] ?? variable);
     if (expanded !== '') out += `${name}: ${expanded}\r\n`;
   }
   return Buffer.from(out + '\r\n', 'latin1');
+}
+
+/** X-Forwarded-For/-Host/-Proto and Via, except those a proxy_set_header line (`owned`) replaces. */
+function forwardedLines(head: RequestHead, listed: Set<string>, ip: string, owned: Set<string>): string {
+  // A list the client marked hop-by-hop (`Connection: X-Forwarded-For`) was for us only: start a new one.
+  const previousFor = listed.has('x-forwarded-for') ? undefined : head.headers.get('x-forwarded-for');
+  const previousVia = listed.has('via') ? undefined : head.headers.get('via');
+  const host = head.headers.get('host');
+  let out = '';
+  if (!owned.has('x-forwarded-for')) out += `X-Forwarded-For: ${previousFor ? `${previousFor}, ${ip}` : ip}\r\n`;
+  if (host && !owned.has('x-forwarded-host')) out += `X-Forwarded-Host: ${host}\r\n`;
+  if (!owned.has('x-forwarded-proto')) out += 'X-Forwarded-Proto: http\r\n';
+  if (!owned.has('via')) out += `Via: ${previousVia ? `${previousVia}, ${VIA}` : VIA}\r\n`;
+  return out;
 }
 
 export interface ResponseHeadInfo {
@@ -110,6 +128,12 @@ export function clientResponseHead(
   drop.add('via');
   // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, and a proxy MUST remove the latter.
   if (info.headers.has('transfer-encoding')) drop.add('content-length');
+  // 1xx, 204 and 304 never have a body (RFC 9110 §15.2, §15.3.5, §15.4.5; RFC 9112 §6.3 rule 1), so a length
+  // or coding on them would only make the client wait for bytes that will not come (RFC 9110 §8.6, RFC 9112 §6.1).
+  if (info.status < 200 || info.status === 204 || info.status === 304) {
+    drop.add('content-length');
+    drop.add('transfer-encoding');
+  }
   if (options.dechunk) drop.add('transfer-encoding');
   const previousVia = info.headers.get('via');
   let out = `HTTP/1.1 ${info.status} ${info.reason || statusText(info.status)}\r\n` + keep(fieldLines(rawHead), drop);

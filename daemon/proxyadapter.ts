@@ -123,16 +123,16 @@ export class ProxyAdapter {
     this.tryNextBackend();
   }
 
+  /** 404 naming only the Host asked for: the list of configured hosts is the internal setup, for our log only. */
   private answerUnknownHost(head: RequestHead, afterHead: Buffer): void {
     const host = head.headers.get('host');
-    const known = this.context.hosts.map((h) => h.name).join(', ');
     const reason = host === undefined
-      ? `The request has no Host header; this proxy serves: ${known}.`
-      : `No virtual host "${host}" in the proxy configuration; this proxy serves: ${known}.`;
+      ? 'The request has no Host header, so this proxy cannot tell which site it is for.'
+      : `No virtual host "${host}" on this proxy.`;
     // The unread body would be taken for the next request: simplest is to close after answering.
     const close = head.framing.kind !== 'none';
     if (!close && !this.closing) this.buffer = afterHead;
-    this.answer(404, reason, close, head);
+    this.answer(404, reason, close, head, ` (configured: ${this.context.hosts.map((h) => h.name).join(', ')})`);
   }
 
   /** Passes request body bytes on (or keeps them until a backend is connected); returns what follows the body. */
@@ -244,7 +244,7 @@ export class ProxyAdapter {
   }
 
   /** Answers from the proxy itself (parse errors, unknown host, 502, 504), in JSON unless a browser asked. */
-  private answer(status: number, reason: string, close: boolean, head?: RequestHead): void {
+  private answer(status: number, reason: string, close: boolean, head?: RequestHead, logNote = ''): void {
     if (this.socket.destroyed) return;
     const wantsJson = !(head?.headers.get('accept') ?? '').includes('text/html');
     const res = errorResponse(status, reason, wantsJson);
@@ -252,7 +252,7 @@ export class ProxyAdapter {
     const serialized = serializeHead(res, { close: closeNow, http10: head?.version === 'HTTP/1.0', headRequest: head?.method === 'HEAD' });
     const body = head?.method === 'HEAD' ? EMPTY : (res.body as Buffer);
     this.socket.write(Buffer.concat([Buffer.from(serialized.head, 'latin1'), body]));
-    if (head) this.log(head, `-> proxy ${status}`);
+    if (head) this.log(head, `-> proxy ${status}${logNote}`);
     this.current = null;
     this.finishRequest(!serialized.close);
   }

@@ -1,6 +1,6 @@
 /**
  * The reverse proxy's configuration, `config/proxy.conf`: `host "name:port" { ... }` blocks with
- * `proxy_pass`, `proxy_set_header` and `dist_policy` lines, parsed into plain values. Pure: it takes the
+ * `proxy_pass`, `proxy_set_header`, `dist_policy`, `max_fails` and `fail_timeout` lines, parsed into plain values. Pure: it takes the
  * text (the caller reads the file), and every mistake comes back as "file:line: what is wrong".
  * Ports the config reading of WeApRous `start_proxy.py` / `daemon/proxy.py`, which used regular expressions.
  */
@@ -29,6 +29,10 @@ export interface VirtualHost {
   backends: Upstream[];
   setHeaders: SetHeader[];
   policy: PolicyName;
+  /** Failures within `failTimeoutMs` that mark a backend down (nginx `max_fails`); 0 never marks it down. */
+  maxFails: number;
+  /** How long a backend stays down, and the window its failures are counted in (nginx `fail_timeout`). */
+  failTimeoutMs: number;
   /** Where the block starts, for messages. */
   line: number;
 }
@@ -38,6 +42,11 @@ export type ConfigResult =
   | { kind: 'error'; line: number; message: string };
 
 export const VARIABLES = ['$host', '$remote_addr'];
+export const DEFAULT_MAX_FAILS = 1;
+export const DEFAULT_FAIL_TIMEOUT_MS = 10_000;
+const DIRECTIVES = ['proxy_pass', 'proxy_set_header', 'dist_policy', 'max_fails', 'fail_timeout'];
+// The proxy frames the body by these itself (RFC 9112 §6): a configured value would contradict the bytes sent.
+const FRAMING_FIELDS = ['content-length', 'transfer-encoding'];
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 interface Token {
@@ -156,16 +165,20 @@ function parseHostBlock(cursor: Cursor): VirtualHost {
   }
   if (cursor.next().kind !== '{') throw new ConfigSyntaxError(name.line, `expected '{' after host "${name.text}"`);
 
-  const host: VirtualHost = { name: name.text.toLowerCase(), backends: [], setHeaders: [], policy: 'round-robin', line: keyword.line };
-  let policyLine = 0;
+  const host: VirtualHost = {
+    name: name.text.toLowerCase(), backends: [], setHeaders: [], policy: 'round-robin',
+    maxFails: DEFAULT_MAX_FAILS, failTimeoutMs: DEFAULT_FAIL_TIMEOUT_MS, line: keyword.line,
+  };
+  const seenOnLine = new Map<string, number>(); // directives allowed once per block
   for (;;) {
     const token = cursor.next();
     if (token.kind === '}') break;
     if (token.kind === 'end') throw new ConfigSyntaxError(token.line, `missing '}' for host "${name.text}" opened on line ${keyword.line}`);
     if (token.kind !== 'word') throw new ConfigSyntaxError(token.line, `expected a directive, found ${describe(token)}`);
-    if (token.text === 'dist_policy') {
-      if (policyLine) throw new ConfigSyntaxError(token.line, `dist_policy is already set on line ${policyLine}`);
-      policyLine = token.line;
+    if (['dist_policy', 'max_fails', 'fail_timeout'].includes(token.text)) {
+      const previous = seenOnLine.get(token.text);
+      if (previous) throw new ConfigSyntaxError(token.line, `${token.text} is already set on line ${previous}`);
+      seenOnLine.set(token.text, token.line);
     }
     parseDirective(cursor, token, host);
   }
@@ -173,7 +186,7 @@ function parseHostBlock(cursor: Cursor): VirtualHost {
   return host;
 }
 
-/** proxy_pass URL; | proxy_set_header Name value; | dist_policy name; */
+/** proxy_pass URL; | proxy_set_header Name value; | dist_policy name; | max_fails N; | fail_timeout 10s; */
 function parseDirective(cursor: Cursor, directive: Token, host: VirtualHost): void {
   switch (directive.text) {
     case 'proxy_pass': {
@@ -183,11 +196,7 @@ function parseDirective(cursor: Cursor, directive: Token, host: VirtualHost): vo
       return;
     }
     case 'proxy_set_header': {
-      const name = cursor.value('a header name after proxy_set_header');
-      if (!TOKEN.test(name.text)) throw new ConfigSyntaxError(name.line, `"${name.text}" is not a valid header name`);
-      const value = cursor.value(`a value after proxy_set_header ${name.text}`);
-      checkVariables(value);
-      host.setHeaders.push({ name: name.text, value: value.text });
+      host.setHeaders.push(parseSetHeader(cursor));
       cursor.semicolon('proxy_set_header value');
       return;
     }
@@ -200,9 +209,45 @@ function parseDirective(cursor: Cursor, directive: Token, host: VirtualHost): vo
       cursor.semicolon('dist_policy');
       return;
     }
+    case 'max_fails': {
+      const count = cursor.value('a number after max_fails');
+      if (!/^\d{1,6}$/.test(count.text)) throw new ConfigSyntaxError(count.line, `max_fails must be a whole number (0 turns it off), not '${count.text}'`);
+      host.maxFails = Number(count.text);
+      cursor.semicolon('max_fails');
+      return;
+    }
+    case 'fail_timeout': {
+      host.failTimeoutMs = parseDuration(cursor.value('a time after fail_timeout, like 10s'));
+      cursor.semicolon('fail_timeout');
+      return;
+    }
     default:
-      throw new ConfigSyntaxError(directive.line, `unknown directive '${directive.text}'; use proxy_pass, proxy_set_header or dist_policy`);
+      throw new ConfigSyntaxError(directive.line, `unknown directive '${directive.text}'; use ${DIRECTIVES.join(', ')}`);
   }
+}
+
+/** `proxy_set_header Name value`: any field but the framing ones, and Host only with a value. */
+function parseSetHeader(cursor: Cursor): SetHeader {
+  const name = cursor.value('a header name after proxy_set_header');
+  if (!TOKEN.test(name.text)) throw new ConfigSyntaxError(name.line, `"${name.text}" is not a valid header name`);
+  const lower = name.text.toLowerCase();
+  if (FRAMING_FIELDS.includes(lower)) {
+    throw new ConfigSyntaxError(name.line, `proxy_set_header cannot set ${name.text}: the proxy frames the body itself (RFC 9112 §6)`);
+  }
+  const value = cursor.value(`a value after proxy_set_header ${name.text}`);
+  checkVariables(value);
+  if (lower === 'host' && value.text === '') {
+    throw new ConfigSyntaxError(value.line, 'proxy_set_header Host cannot be empty: HTTP/1.1 requests must carry a Host (RFC 9112 §3.2)');
+  }
+  return { name: name.text, value: value.text };
+}
+
+/** nginx times: `10s`, `500ms`, `1m`, or a bare number of seconds. */
+function parseDuration(token: Token): number {
+  const match = /^(\d{1,6})(ms|s|m)?$/.exec(token.text);
+  if (!match) throw new ConfigSyntaxError(token.line, `invalid time '${token.text}'; write it like 10s, 500ms or 1m`);
+  const scale = match[2] === 'ms' ? 1 : match[2] === 'm' ? 60_000 : 1_000;
+  return Number(match[1]) * scale;
 }
 
 /** `http://127.0.0.1:9000` (a trailing `/` is allowed; any other path is not: the request's path is kept). */

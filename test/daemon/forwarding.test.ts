@@ -38,6 +38,12 @@ describe('hopByHopNames()', () => {
     }
     expect(names.has('content-length')).to.equal(false);
   });
+
+  it('never holds Content-Length, Transfer-Encoding or Host, whatever Connection lists, in any case (request smuggling)', () => {
+    const names = hopByHopNames('keep-alive, Content-Length, TRANSFER-ENCODING, host, X-A');
+    expect([...names].filter((n) => ['content-length', 'transfer-encoding', 'host'].includes(n))).to.deep.equal([]);
+    expect(names.has('x-a')).to.equal(true);
+  });
 });
 
 describe('upstreamRequestHead()', () => {
@@ -78,6 +84,40 @@ describe('upstreamRequestHead()', () => {
     expect(lines.filter((l) => /^host:/i.test(l))).to.deep.equal(['Host: app:8080']);
     expect(lines).to.include('X-Real-IP: 10.0.0.7');
     expect(lines.join('\n')).not.to.match(/spoofed|User-Agent/);
+  });
+
+  it('keeps Content-Length, Transfer-Encoding and Host that Connection lists, so the backend frames the body as we did', () => {
+    const cl = forwarded('POST /login HTTP/1.1\r\nHost: app\r\nConnection: keep-alive, Content-Length, Host\r\nContent-Length: 32\r\n\r\n');
+    expect(cl).to.include('Content-Length: 32');
+    expect(cl).to.include('Host: app');
+    const te = forwarded('POST / HTTP/1.1\r\nHost: app\r\nConnection: Transfer-Encoding, te\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\n\r\n');
+    expect(te).to.include('Transfer-Encoding: chunked');
+    expect(te.join('\n')).not.to.match(/^te:/im);
+  });
+
+  it('lets no client line through for a field proxy_set_header owns: case variants, duplicates, listed in Connection, set to ""', () => {
+    const lines = forwarded(
+      'GET / HTTP/1.1\r\nHost: app\r\nConnection: x-real-ip\r\nx-real-ip: 6.6.6.6\r\nX-REAL-IP: 7.7.7.7\r\nX-User: admin\r\nx-user: root\r\n\r\n',
+      'proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-User "";',
+    );
+    expect(lines.filter((l) => /^x-real-ip:/i.test(l))).to.deep.equal(['X-Real-IP: 10.0.0.7']);
+    expect(lines.join('\n')).not.to.match(/6\.6\.6\.6|7\.7\.7\.7|x-user|admin|root/i);
+  });
+
+  it('sends one X-Forwarded-For when proxy_set_header sets it: the configured one', () => {
+    const lines = forwarded('GET / HTTP/1.1\r\nHost: app\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n', 'proxy_set_header X-Forwarded-For $remote_addr;');
+    expect(lines.filter((l) => /^x-forwarded-for:/i.test(l))).to.deep.equal(['X-Forwarded-For: 10.0.0.7']);
+  });
+
+  it('replaces a client\'s X-Forwarded-Host and X-Forwarded-Proto, and puts the real address last in X-Forwarded-For', () => {
+    const lines = forwarded(
+      'GET / HTTP/1.1\r\nHost: app\r\nX-Forwarded-Host: admin.internal\r\nx-forwarded-proto: https\r\nX-Forwarded-For: 127.0.0.1\r\nx-forwarded-for: 10.9.9.9\r\n\r\n',
+    );
+    expect(lines.filter((l) => /^x-forwarded-/i.test(l))).to.deep.equal([
+      'X-Forwarded-For: 127.0.0.1, 10.9.9.9, 10.0.0.7',
+      'X-Forwarded-Host: app',
+      'X-Forwarded-Proto: http',
+    ]);
   });
 
   it('sends the origin form to the backend when the client used the absolute form', () => {
@@ -130,6 +170,26 @@ describe('clientResponseHead()', () => {
     for (const dechunk of [false, true]) {
       expect(clientResponseHead(both, parsed, { connection: 'close', dechunk }).toString('latin1')).not.to.match(/content-length/i);
     }
+  });
+});
+
+describe('clientResponseHead() for responses that have no body', () => {
+  const lines = (raw: string) => {
+    const parsed = parseResponseHead(Buffer.from(raw, 'latin1'));
+    if (parsed.kind !== 'head') throw new Error('fixture does not parse');
+    return clientResponseHead(raw, parsed, { connection: 'keep-alive' }).toString('latin1').split('\r\n');
+  };
+
+  for (const status of ['100 Continue', '103 Early Hints', '204 No Content', '304 Not Modified']) {
+    it(`drops Content-Length and Transfer-Encoding from a ${status} (RFC 9110 §8.6, §15.3.5; RFC 9112 §6.1)`, () => {
+      const out = lines(`HTTP/1.1 ${status}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nETag: "a"\r\n\r\n`);
+      expect(out.join('\n')).not.to.match(/content-length|transfer-encoding/i);
+      expect(out).to.include('ETag: "a"');
+    });
+  }
+
+  it('keeps a Content-Length the backend listed in Connection: the client must frame the body as we do', () => {
+    expect(lines('HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 5\r\n\r\n')).to.include('Content-Length: 5');
   });
 });
 

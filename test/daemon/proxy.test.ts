@@ -167,14 +167,17 @@ describe('createProxy() with two real backends', () => {
     expect(error).to.equal(`No backend of app.test could be reached: 127.0.0.1:${portA} refused the connection; 127.0.0.1:${portB} refused the connection.`);
   });
 
-  it('answers 404 with the configured hosts for an unknown Host, and keeps the connection', async () => {
-    const port = portOf(await start(twoBackends()).then(() => proxy));
+  it('answers 404 naming only the Host asked for (the configured hosts go to the log), and keeps the connection', async () => {
+    const logged: string[] = [];
+    const port = portOf(await start(twoBackends(), { onLog: (line) => logged.push(line) }).then(() => proxy));
     const conversation = new Conversation(port);
     cleanups.push(() => conversation.close());
     conversation.socket.write('GET / HTTP/1.1\r\nHost: nowhere.test\r\n\r\n');
     const res = await conversation.next();
     expect(res.status).to.equal(404);
-    expect(JSON.parse(res.body).error).to.equal('No virtual host "nowhere.test" in the proxy configuration; this proxy serves: app.test.');
+    expect(JSON.parse(res.body).error).to.equal('No virtual host "nowhere.test" on this proxy.');
+    expect(res.body).not.to.include('app.test');
+    expect(logged).to.deep.equal(['127.0.0.1 GET / (Host: nowhere.test) -> proxy 404 (configured: app.test)']);
     conversation.socket.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
     expect((await conversation.next()).status).to.equal(200);
   });

@@ -77,6 +77,13 @@ describe('parseProxyConfig()', () => {
     expect(host.backends[0].port).to.equal(80);
   });
 
+  it('reads max_fails and fail_timeout (nginx times: 10s, 500ms, 1m, bare seconds); defaults 1 and 10 s', () => {
+    expect(hostsOf('host "x" { proxy_pass http://10.0.0.1; }')[0]).to.include({ maxFails: 1, failTimeoutMs: 10_000 });
+    const times = ['500ms', '3s', '2m', '7'].map((t) => hostsOf(`host "x" { proxy_pass http://10.0.0.1; fail_timeout ${t}; }`)[0].failTimeoutMs);
+    expect(times).to.deep.equal([500, 3_000, 120_000, 7_000]);
+    expect(hostsOf('host "x" { proxy_pass http://10.0.0.1; max_fails 0; }')[0].maxFails).to.equal(0);
+  });
+
   const cases: Array<[string, string, string]> = [
     ['a proxy_pass without its semicolon',
       'host "a:8080" {\n  proxy_pass http://127.0.0.1:9000\n  proxy_pass http://127.0.0.1:9001;\n}',
@@ -86,7 +93,7 @@ describe('parseProxyConfig()', () => {
       "config/proxy.conf:3: unknown dist_policy 'fastest'; use round-robin, least-conn, random"],
     ['an unknown directive',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  listen 80;\n}',
-      "config/proxy.conf:3: unknown directive 'listen'; use proxy_pass, proxy_set_header or dist_policy"],
+      "config/proxy.conf:3: unknown directive 'listen'; use proxy_pass, proxy_set_header, dist_policy, max_fails, fail_timeout"],
     ['a host name without quotes',
       '\nhost a:8080 {\n  proxy_pass http://127.0.0.1:9000;\n}',
       'config/proxy.conf:2: expected a quoted host name after \'host\', like "127.0.0.1:8080"'],
@@ -129,6 +136,27 @@ describe('parseProxyConfig()', () => {
     ['proxy_set_header with a value of two words',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header X-A one two;\n}',
       "config/proxy.conf:3: expected ';' after proxy_set_header value"],
+    ['max_fails that is not a number',
+      'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  max_fails many;\n}',
+      "config/proxy.conf:3: max_fails must be a whole number (0 turns it off), not 'many'"],
+    ['max_fails given twice',
+      'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  max_fails 2;\n  max_fails 3;\n}',
+      'config/proxy.conf:4: max_fails is already set on line 3'],
+    ['a fail_timeout without a valid unit',
+      'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  fail_timeout 10h;\n}',
+      "config/proxy.conf:3: invalid time '10h'; write it like 10s, 500ms or 1m"],
+    ['a fail_timeout without its semicolon',
+      'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  fail_timeout 10s\n}',
+      "config/proxy.conf:3: expected ';' after fail_timeout"],
+    ['proxy_set_header of Content-Length (the proxy frames the body itself)',
+      'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header content-length 0;\n}',
+      'config/proxy.conf:3: proxy_set_header cannot set content-length: the proxy frames the body itself (RFC 9112 §6)'],
+    ['proxy_set_header of Transfer-Encoding',
+      'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header Transfer-Encoding chunked;\n}',
+      'config/proxy.conf:3: proxy_set_header cannot set Transfer-Encoding: the proxy frames the body itself (RFC 9112 §6)'],
+    ['proxy_set_header Host ""',
+      'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header Host "";\n}',
+      'config/proxy.conf:3: proxy_set_header Host cannot be empty: HTTP/1.1 requests must carry a Host (RFC 9112 §3.2)'],
     ['something other than a host block at the top',
       '\n\nserver {\n}',
       'config/proxy.conf:3: expected \'host "name:port" {\', found \'server\''],
