@@ -2,6 +2,7 @@
 # The four-terminal demo of the hybrid chat: tracker, Alice, Bob and Jack in four tmux panes.
 # Without tmux (and no way to install it) it prints the four commands to run in four terminals by hand.
 # Usage: npm run demo   (detach with Ctrl+B then D; stop everything with: tmux kill-session -t weaprous-chat)
+# Run from inside tmux, it switches the client to the demo session (tmux refuses a nested attach).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,9 +57,15 @@ tmux select-pane -t "$SESSION:0.1"
 echo "Started tmux session '$SESSION': tracker (top left), Alice (top right), Bob (bottom left), Jack (bottom right)."
 echo "Move between panes with Ctrl+B then an arrow key; detach with Ctrl+B then D."
 echo "Stop everything: tmux kill-session -t $SESSION"
-if [ -t 0 ] && [ -t 1 ] && [ -z "${TMUX:-}" ]; then
+# tmux refuses to attach from inside tmux ("sessions should be nested with care"): switch the client instead.
+if [ -n "${TMUX:-}" ]; then
+  if [ -t 1 ]; then
+    echo "You are inside tmux: switching to '$SESSION' (back to your own session: tmux switch-client -l)."
+    exec tmux switch-client -t "$SESSION"
+  fi
+  echo "Not switched (no terminal here): from inside tmux, run 'tmux switch-client -t $SESSION'."
+elif [ -t 0 ] && [ -t 1 ]; then
   exec tmux attach -t "$SESSION"
 else
-  echo "Not attached (no terminal here, or already inside tmux): run 'tmux attach -t $SESSION'."
-  print_by_hand
+  echo "Not attached (no terminal here): run 'tmux attach -t $SESSION'."
 fi

@@ -1,12 +1,14 @@
 /**
  * `npm run demo` on a machine without tmux: it must print the four commands of the README, in the order to
- * run them, and exit 0. (With tmux it opens four panes; that is checked by hand, see docs/walkthrough.md.)
+ * run them, and exit 0. With tmux (a stand-in that records its arguments) it starts the session and says how
+ * to reach it: `tmux switch-client` from inside tmux, `tmux attach` from outside, never the by-hand commands.
+ * The real four panes are checked by hand, see docs/walkthrough.md.
  * Tests for `scripts/demo.sh`.
  */
 
 import { expect } from 'chai';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -23,10 +25,15 @@ describe('scripts/demo.sh', () => {
   });
   after(() => rmSync(bin, { recursive: true, force: true }));
 
-  it('without tmux, prints the four commands to run by hand and exits 0', async () => {
-    const output = await new Promise<string>((done, fail) => {
-      execFile('/bin/bash', ['scripts/demo.sh'], { cwd: ROOT, env: { PATH: bin } }, (error, stdout) => (error ? fail(error) : done(stdout)));
+  /** Runs the script with `PATH=dir` and the extra environment; resolves with what it printed. */
+  function runDemo(dir: string, env: Record<string, string> = {}): Promise<string> {
+    return new Promise<string>((done, fail) => {
+      execFile('/bin/bash', ['scripts/demo.sh'], { cwd: ROOT, env: { PATH: dir, ...env } }, (error, stdout) => (error ? fail(error) : done(stdout)));
     });
+  }
+
+  it('without tmux, prints the four commands to run by hand and exits 0', async () => {
+    const output = await runDemo(bin);
     const commands = output.split('\n').filter((line) => /^ {2}\d\. /.test(line));
     expect(commands).to.deep.equal([
       '  1. npx ts-node apps/tracker.ts --server-port 8000',
@@ -35,5 +42,31 @@ describe('scripts/demo.sh', () => {
       '  4. npx ts-node apps/peer.ts --tracker http://127.0.0.1:8000 --port 5003 --name Jack',
     ]);
     expect(output).to.include('tmux is not available.');
+  });
+
+  describe('with tmux', () => {
+    let withTmux = '';
+    before(() => {
+      // The same PATH plus a `tmux` that records each call and succeeds.
+      withTmux = mkdtempSync(join(tmpdir(), 'demo-tmux-'));
+      for (const tool of ['id', 'dirname']) symlinkSync(join(bin, tool), join(withTmux, tool));
+      writeFileSync(join(withTmux, 'tmux'), `#!/bin/bash\necho "$*" >> ${join(withTmux, 'calls')}\n`);
+      chmodSync(join(withTmux, 'tmux'), 0o755);
+    });
+    after(() => rmSync(withTmux, { recursive: true, force: true }));
+
+    it('from inside tmux, says tmux switch-client (tmux refuses attach there) and not the by-hand commands', async () => {
+      const output = await runDemo(withTmux, { TMUX: '/tmp/tmux-1000/default,1,0' });
+      expect(output).to.include("run 'tmux switch-client -t weaprous-chat'");
+      expect(output).not.to.include('attach');
+      expect(output).not.to.match(/^ {2}\d\. /m);
+      expect(readFileSync(join(withTmux, 'calls'), 'utf8')).to.include('new-session -d -s weaprous-chat');
+    });
+
+    it('from outside tmux with no terminal, says tmux attach and not the by-hand commands', async () => {
+      const output = await runDemo(withTmux);
+      expect(output).to.include("run 'tmux attach -t weaprous-chat'");
+      expect(output).not.to.match(/^ {2}\d\. /m);
+    });
   });
 });
