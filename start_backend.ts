@@ -2,7 +2,7 @@
  * Starts a tiny WeApRous backend that says which address answered, so the proxy's round-robin is visible:
  * `GET /` answers `{"backend":"127.0.0.1:9001",...}`, `POST /echo` sends the body back.
  * Ports WeApRous `start_backend.py` (argparse flags, then `create_backend(ip, port, routes)`).
- * Run: `npx ts-node start_backend.ts --server-port 9001`
+ * Run: `npx ts-node start_backend.ts` (port 9001), or `npm run backend -- --server-port 9002` for a second one
  */
 
 import { WeApRous } from './daemon/weaprous';
@@ -10,7 +10,9 @@ import { response, type Response } from './daemon/response';
 import type { Request } from './daemon/request';
 import { listenFailure, parseServerFlags, stopOnSignals } from './apps/cli';
 
-const USAGE = 'Usage: ts-node start_backend.ts [--server-ip 0.0.0.0] [--server-port 9000]';
+/** Port 9001 lives here, not in package.json, so `npm run backend -- --server-port 9002` passes one port, the user's. */
+export const BACKEND_DEFAULTS = { ip: '0.0.0.0', port: 9001 };
+const USAGE = `Usage: ts-node start_backend.ts [--server-ip ${BACKEND_DEFAULTS.ip}] [--server-port ${BACKEND_DEFAULTS.port}]`;
 
 /** The demo backend; `name` is what it reports as "backend" (its address). */
 export function createDemoBackend(name: string): WeApRous {
@@ -29,7 +31,7 @@ export function createDemoBackend(name: string): WeApRous {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const flags = parseServerFlags(argv, { ip: '0.0.0.0', port: 9000 });
+  const flags = parseServerFlags(argv, BACKEND_DEFAULTS);
   if ('help' in flags) return console.log(USAGE);
   if ('error' in flags) {
     console.error(`[Backend] ${flags.error}\n${USAGE}`);

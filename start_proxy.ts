@@ -10,7 +10,9 @@ import { parseProxyConfig } from './daemon/proxyconf';
 import { createProxy } from './daemon/proxy';
 import { listenFailure, parseServerFlags, stopOnSignals } from './apps/cli';
 
-const USAGE = 'Usage: ts-node start_proxy.ts [--server-ip 0.0.0.0] [--server-port 8080] [--config config/proxy.conf]';
+/** The defaults live here, not in package.json, so `npm run proxy -- --server-port 8081` passes one port, the user's. */
+export const PROXY_DEFAULTS = { ip: '0.0.0.0', port: 8080 };
+const USAGE = `Usage: ts-node start_proxy.ts [--server-ip ${PROXY_DEFAULTS.ip}] [--server-port ${PROXY_DEFAULTS.port}] [--config config/proxy.conf]`;
 
 function readConfig(file: string): string {
   try {
@@ -24,7 +26,7 @@ function readConfig(file: string): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const flags = parseServerFlags(argv, { ip: '0.0.0.0', port: 8080 }, ['--config']);
+  const flags = parseServerFlags(argv, PROXY_DEFAULTS, ['--config']);
   if ('help' in flags) return console.log(USAGE);
   if ('error' in flags) {
     console.error(`[Proxy] ${flags.error}\n${USAGE}`);

@@ -7,11 +7,13 @@
 
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpClient } from '../../daemon/client';
 import { listenFailure, parseServerFlags } from '../../apps/cli';
+import { BACKEND_DEFAULTS } from '../../start_backend';
+import { PROXY_DEFAULTS } from '../../start_proxy';
 
 const ROOT = join(__dirname, '..', '..');
 const DEFAULTS = { ip: '0.0.0.0', port: 8080 };
@@ -39,6 +41,15 @@ describe('parseServerFlags() (start_proxy.ts, start_backend.ts)', () => {
     expect(failure('EADDRINUSE')).to.include('already in use');
     expect(failure('EACCES')).to.include('above 1024');
     expect(failure('EADDRNOTAVAIL')).to.include('not an address of this machine');
+  });
+});
+
+describe('the default ports', () => {
+  it('live in the scripts (backend 9001, proxy 8080), so `npm run backend -- --server-port 9002` passes one port, the user\'s', () => {
+    expect(BACKEND_DEFAULTS).to.deep.equal({ ip: '0.0.0.0', port: 9001 });
+    expect(PROXY_DEFAULTS).to.deep.equal({ ip: '0.0.0.0', port: 8080 });
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    for (const name of ['backend', 'proxy', 'tracker', 'sampleapp']) expect(scripts[name], name).not.to.include('--server-port');
   });
 });
 
