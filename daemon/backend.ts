@@ -1,15 +1,28 @@
 /**
  * The backend server: a TCP listener that gives every accepted socket its own `HttpAdapter`.
  * Node's event loop replaces the thread-per-connection of the Python original; one timer per server
- * enforces every connection's timeouts. Ports WeApRous `daemon/backend.py` (`create_backend(ip, port, routes)`).
+ * enforces every connection's timeouts, and one budget bounds the request bodies all of them hold.
+ * Ports WeApRous `daemon/backend.py` (`create_backend(ip, port, routes)`).
  */
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { DEFAULT_ADAPTER_OPTIONS, HttpAdapter, type AdapterOptions, type RequestHandler } from './httpadapter';
+import { MemoryBudget, watchTimeouts, type Connection } from './connection';
 
 export type BackendOptions = AdapterOptions & {
   /** How long `close()` waits for in-flight requests before cutting connections. */
   closeGraceMs: number;
+  /**
+   * Request bodies in progress, across all connections, at most this many bytes (never less than
+   * `maxBodyBytes`); a new body beyond it gets 503.
+   */
+  bodyBudgetBytes: number;
+};
+
+export const DEFAULT_BACKEND_OPTIONS: BackendOptions = {
+  ...DEFAULT_ADAPTER_OPTIONS,
+  closeGraceMs: 5_000,
+  bodyBudgetBytes: 64 * 1024 * 1024,
 };
 
 export interface Backend {
@@ -27,18 +40,13 @@ export function createBackend(
   handler: RequestHandler,
   options: Partial<BackendOptions> = {},
 ): Promise<Backend> {
-  const settings: BackendOptions = { ...DEFAULT_ADAPTER_OPTIONS, closeGraceMs: 5_000, ...options };
-  const connections = new Set<HttpAdapter>();
+  const settings: BackendOptions = { ...DEFAULT_BACKEND_OPTIONS, ...options };
+  const budget = new MemoryBudget(Math.max(settings.bodyBudgetBytes, settings.maxBodyBytes));
+  const connections = new Set<Connection>();
   const server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
-    connections.add(new HttpAdapter(socket, handler, settings, (adapter) => connections.delete(adapter)));
+    connections.add(new HttpAdapter(socket, handler, settings, budget, (adapter) => connections.delete(adapter)));
   });
-
-  const tickMs = Math.max(10, Math.min(1000, settings.headersTimeoutMs / 4, settings.keepAliveTimeoutMs / 4, settings.lingerMs / 4));
-  const timer = setInterval(() => {
-    const now = Date.now();
-    for (const connection of connections) connection.checkTimeouts(now);
-  }, tickMs);
-  timer.unref();
+  const timer = watchTimeouts(connections, settings);
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {

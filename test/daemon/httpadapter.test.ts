@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import type { Socket } from 'node:net';
 import { createBackend, type Backend, type BackendOptions } from '../../daemon/backend';
-import type { RequestHandler } from '../../daemon/httpadapter';
+import { DEFAULT_ADAPTER_OPTIONS, type RequestHandler } from '../../daemon/httpadapter';
 import type { Request } from '../../daemon/request';
 import { response, stream, text, type Response } from '../../daemon/response';
 import { deferred, RawConnection } from '../helpers/raw';
@@ -158,6 +158,65 @@ describe('HttpAdapter over a socket', () => {
     });
   });
 
+  describe('back-pressure and memory', () => {
+    for (const kind of ['synchronous', 'asynchronous']) {
+      it(`stops reading pipelined requests while the client does not read (${kind} handler), then answers them all`, async () => {
+        const answer = pattern(36 * 1024); // a tracker /get-list/ of about 450 peers
+        let handled = 0;
+        const handler = kind === 'synchronous'
+          ? () => (handled++, response(200, answer))
+          : async () => (handled++, response(200, answer));
+        const connection = await open(await start(handler, { highWaterMark: 64 * 1024 }));
+        connection.socket.pause();
+        const count = 1000;
+        await connection.write(GET('/get-list/').repeat(count));
+        await until(() => serverSockets.length === 1 && serverSockets[0].isPaused(), 'the server to stop reading');
+        await new Promise((resolve) => setTimeout(resolve, 200)); // room for a runaway loop to show itself
+        // The kernel's buffers hold some answers; beyond them the server must wait, not queue 36 MB.
+        const received = connection.received;
+        expect(handled).to.be.below(200);
+        expect(serverSockets[0].writableLength).to.be.at.most(64 * 1024 + answer.length + 1024);
+        connection.socket.resume();
+        const responses = await connection.read(count, { timeoutMs: 30_000 });
+        expect(responses.every((r) => r.body.length === answer.length)).to.equal(true);
+        expect(handled).to.equal(count);
+        expect(received).to.be.below(count * answer.length);
+      });
+    }
+
+    it('answers 503 with Retry-After to a new body when the bodies in progress fill the server\'s budget', async () => {
+      const port = await start(echo, { bodyBudgetBytes: 256 * 1024, maxBodyBytes: 200 * 1024 });
+      const first = await open(port);
+      await first.write(`POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: ${150 * 1024}\r\n\r\nstart`);
+      await until(() => serverSockets.length === 1, 'the first connection');
+      const second = await open(port);
+      await second.write(`POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: ${150 * 1024}\r\n\r\nstart`);
+      const refused = await second.readOne();
+      expect(refused.status).to.equal(503);
+      expect(refused.headers['retry-after']).to.equal('5');
+      await second.waitForClose();
+      await first.write(Buffer.alloc(150 * 1024 - 5, 'a')); // the first body completes: its bytes go back
+      expect((await first.readOne()).status).to.equal(200);
+      const third = await open(port);
+      await third.write(`POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello`);
+      expect((await third.readOne()).body.toString()).to.equal('POST /c hello');
+    });
+
+    it('gives a closed connection\'s unfinished body back to the budget', async () => {
+      const port = await start(echo, { bodyBudgetBytes: 100 * 1024, maxBodyBytes: 100 * 1024 });
+      const first = await open(port);
+      await first.write(`POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: ${90 * 1024}\r\n\r\nstart`);
+      await until(() => serverSockets.length === 1, 'the first connection');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      first.destroy();
+      await until(() => serverSockets[0].destroyed, 'the server to see the close');
+      const second = await open(port);
+      await second.write(`POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: ${90 * 1024}\r\n\r\n`);
+      await second.write(Buffer.alloc(90 * 1024, 'b'));
+      expect((await second.readOne()).status).to.equal(200);
+    });
+  });
+
   describe('request bodies', () => {
     it('reads a chunked body that arrives over several writes', async () => {
       const connection = await open(await start(echo));
@@ -284,11 +343,59 @@ describe('HttpAdapter over a socket', () => {
       }
     });
 
-    it('answers 408 when a body stalls too', async () => {
-      const connection = await open(await start(echo, { headersTimeoutMs: 200 }));
+    it('answers 408 when a body stalls: fewer than minBodyBytes in a bodyRateWindowMs', async () => {
+      const connection = await open(await start(echo, { bodyRateWindowMs: 200, minBodyBytes: 4 }));
       await connection.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
-      expect((await connection.readOne()).status).to.equal(408);
+      const res = await connection.readOne();
+      expect(res.status).to.equal(408);
+      expect(res.body.toString()).to.include('stalled');
       await connection.waitForClose();
+    });
+
+    it('accepts a slow but steady upload that takes many times headersTimeoutMs', async () => {
+      // The old adapter ran headersTimeoutMs over the body too: this upload got 408 after 200 ms.
+      const connection = await open(await start(echo, { headersTimeoutMs: 200, bodyRateWindowMs: 200, minBodyBytes: 2 }));
+      const body = 'x'.repeat(40);
+      await connection.write(`POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`);
+      for (const byte of body) {
+        await connection.write(byte);
+        await new Promise((resolve) => setTimeout(resolve, 25)); // the client's pace, 40 bytes/s
+      }
+      const res = await connection.readOne();
+      expect(res.status).to.equal(200);
+      expect(res.body.toString()).to.equal(`POST /slow ${body}`);
+    });
+
+    it('keeps the default minimum body rate below 20 bytes/s, so 1 byte every 50 ms is never a stall', () => {
+      const rate = (DEFAULT_ADAPTER_OPTIONS.minBodyBytes * 1000) / DEFAULT_ADAPTER_OPTIONS.bodyRateWindowMs;
+      expect(rate).to.be.below(20);
+      expect(DEFAULT_ADAPTER_OPTIONS.requestTimeoutMs).to.be.at.least(60_000);
+    });
+
+    it('answers 408 when the whole request takes longer than requestTimeoutMs, however steadily it comes', async () => {
+      const connection = await open(await start(echo, { requestTimeoutMs: 300, bodyRateWindowMs: 100, minBodyBytes: 1 }));
+      await connection.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n');
+      const drip = setInterval(() => void connection.write('y').catch(() => {}), 20);
+      try {
+        const res = await connection.readOne();
+        expect(res.status).to.equal(408);
+        expect(res.body.toString()).to.include('took longer than 300 ms');
+      } finally {
+        clearInterval(drip);
+      }
+    });
+
+    it('cuts a connection whose client reads nothing for writeTimeoutMs, and keeps serving others', async () => {
+      const big = pattern(256 * 1024);
+      const port = await start(() => response(200, big), { writeTimeoutMs: 300 });
+      const deaf = await open(port);
+      deaf.socket.pause();
+      await deaf.write(GET('/big').repeat(50));
+      // A paused client never sees the close; the server's side of the socket tells.
+      await until(() => serverSockets.length === 1 && serverSockets[0].destroyed, 'the server to cut the deaf client');
+      const other = await open(port);
+      await other.write(GET('/big'));
+      expect((await other.readOne()).body.length).to.equal(big.length);
     });
 
     it('closes an idle keep-alive connection after keepAliveTimeoutMs', async () => {

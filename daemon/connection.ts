@@ -1,0 +1,293 @@
+/**
+ * The life of one client connection, shared by the server (httpadapter.ts) and the reverse proxy
+ * (proxyadapter.ts): the socket's events, the unread bytes, the phase of the request being read, every
+ * timer (head, whole request, body rate, keep-alive, write, linger), back-pressure and closing. A subclass
+ * says what the bytes mean (`readRequests`) and how to refuse a request (`refuse`).
+ * New: WeApRous's Python `HttpAdapter.handle_client` read once, answered once and closed.
+ */
+
+import type { Socket } from 'node:net';
+import { GrowableBuffer } from './buffer';
+
+export interface ConnectionOptions {
+  /** The request line and headers must arrive within this long of their first byte (408). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this long of its first byte (408). */
+  requestTimeoutMs: number;
+  /** A body must bring at least this many bytes in every `bodyRateWindowMs`: less is a stall (408). */
+  minBodyBytes: number;
+  bodyRateWindowMs: number;
+  /** An idle keep-alive connection closes after this long. */
+  keepAliveTimeoutMs: number;
+  /** Output that has not moved for this long (a client that does not read) gets the connection cut. */
+  writeTimeoutMs: number;
+  /** While more than this many bytes wait in the socket's output, no further request is read. */
+  highWaterMark: number;
+  /** After the last answer we read and discard this long, so the client is not reset before it reads it. */
+  lingerMs: number;
+}
+
+export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 300_000, // Node's default: an upload of 1 MB at 4 KB/s still fits
+  minBodyBytes: 64, // per 5 s, about 13 bytes/s: a stalled upload, not a slow one
+  bodyRateWindowMs: 5_000,
+  keepAliveTimeoutMs: 5_000,
+  writeTimeoutMs: 30_000,
+  highWaterMark: 64 * 1024,
+  lingerMs: 2_000,
+};
+
+/**
+ * The bytes of request bodies a server is holding, across all its connections. A stranger can open many
+ * connections and start a large body on each; over the limit, new bodies are refused with 503.
+ */
+export class MemoryBudget {
+  used = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Takes `bytes` from the budget, or returns false (and takes nothing) when they do not fit. */
+  take(bytes: number): boolean {
+    if (this.used + bytes > this.limit) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes;
+  }
+}
+
+/**
+ * Where a connection is: between requests (`idle`), reading a request's head or body, `closing` (no
+ * further request will be read; answers still go out), `lingering` (our side has ended; input is
+ * discarded until the client closes or `lingerMs` passes).
+ */
+export type Phase = 'idle' | 'head' | 'body' | 'closing' | 'lingering';
+
+export abstract class Connection {
+  protected phase: Phase = 'idle';
+  protected readonly input = new GrowableBuffer();
+  /** The client has sent its FIN: nothing more will arrive. */
+  protected clientEnded = false;
+  /** The server is shutting down: finish the request in progress, read no further one. */
+  protected draining = false;
+  /** Read once: `socket.remoteAddress` asks the operating system every time. */
+  protected readonly remoteAddress: string | undefined;
+  /** Why reading is paused ('pipeline', 'output', 'upstream', ...); reading goes on when it is empty. */
+  private readonly holds = new Set<string>();
+  private phaseSince = Date.now();
+  private requestStartedAt = 0;
+  private windowStartedAt = 0;
+  private bytesInWindow = 0;
+  /** Writes completed so far, and when the count last moved: the write timeout watches it. */
+  private writesDone = 0;
+  private writesSeen = 0;
+  private lastWriteProgress = Date.now();
+
+  constructor(
+    protected readonly socket: Socket,
+    protected readonly options: ConnectionOptions,
+    private readonly onClosed: (connection: Connection) => void,
+  ) {
+    this.remoteAddress = socket.remoteAddress;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', () => socket.destroy()); // ECONNRESET and friends: nobody to answer; 'close' follows
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.outputDrained());
+  }
+
+  /** Parses and answers as many requests as the unread bytes hold and the holds allow. */
+  protected abstract readRequests(): void;
+
+  /** Refuses the request being read (a parse error, 408 from a timer, 503 over budget), then closes. */
+  protected abstract refuse(status: number, code: string, reason: string): void;
+
+  /** An answer is in progress or waiting its turn: the keep-alive clock does not run. */
+  protected abstract isBusy(): boolean;
+
+  /** The socket has closed: stop whatever is still in flight. */
+  protected abstract onGone(): void;
+
+  private onData(chunk: Buffer): void {
+    if (this.phase === 'closing' || this.phase === 'lingering') return; // nothing after the last request is read
+    if (this.phase === 'body') this.bytesInWindow += chunk.length;
+    this.input.append(chunk);
+    if (this.holds.size === 0) this.readRequests();
+  }
+
+  private onEnd(): void {
+    this.clientEnded = true;
+    this.clientFinished();
+  }
+
+  /** The client's FIN: by default answer what was read, then close; the proxy refines this. */
+  protected clientFinished(): void {
+    if (this.holds.size === 0) this.readRequests();
+    this.finishIfDone();
+  }
+
+  private onClose(): void {
+    this.holds.clear();
+    this.input.clear();
+    this.onGone();
+    this.onClosed(this);
+  }
+
+  /** A request's first byte is being read. */
+  protected beginHead(): void {
+    if (this.phase !== 'idle') return;
+    this.setPhase('head');
+    this.requestStartedAt = this.phaseSince;
+  }
+
+  /** The head is in; its body (if any) follows, and must keep coming at the minimum rate. */
+  protected beginBody(): void {
+    this.setPhase('body');
+    this.windowStartedAt = this.phaseSince;
+    this.bytesInWindow = 0;
+  }
+
+  /** The request has been read whole: back to idle, or to closing when it was the last one. */
+  protected endRequest(last: boolean): void {
+    this.requestStartedAt = 0;
+    this.setPhase(last || this.draining || this.clientEnded ? 'closing' : 'idle');
+  }
+
+  protected setPhase(phase: Phase): void {
+    this.phase = phase;
+    this.phaseSince = Date.now();
+  }
+
+  /** The client has read everything we wrote: go on reading (and, in a subclass, writing). */
+  protected outputDrained(): void {
+    this.release('output');
+  }
+
+  /** Stops reading for `reason` until `release(reason)`. */
+  protected hold(reason: string): void {
+    this.holds.add(reason);
+    this.socket.pause();
+  }
+
+  protected release(reason: string): void {
+    if (!this.holds.delete(reason) || this.holds.size > 0 || this.socket.destroyed) return;
+    this.windowStartedAt = Date.now(); // a body we did not read while held has not stalled
+    this.bytesInWindow = 0;
+    if (this.phase !== 'lingering') this.socket.resume();
+    this.readRequests();
+  }
+
+  protected get reading(): boolean {
+    return this.holds.size === 0;
+  }
+
+  /** More output is waiting than the client has read: read no further request until it drains. */
+  protected outputFull(): boolean {
+    return this.socket.writableLength > this.options.highWaterMark;
+  }
+
+  /** Writes to the socket; the write timeout watches these writes complete. */
+  protected send(data: Buffer): void {
+    this.socket.write(data, this.onWritten);
+  }
+
+  private readonly onWritten = (): void => {
+    this.writesDone++;
+  };
+
+  /** When nothing is left to answer: close if the client has finished, or the server is draining. */
+  protected finishIfDone(): void {
+    if (this.isBusy() || this.socket.destroyed || this.phase === 'lingering') return;
+    const partial = this.phase === 'head' || this.phase === 'body';
+    if (this.clientEnded || this.phase === 'closing' || (this.draining && !partial)) this.closeAfterWrite();
+  }
+
+  /** Ends our side; keeps reading (and discarding) for a while so the client is not reset before it reads. */
+  protected closeAfterWrite(): void {
+    if (this.phase === 'lingering') return;
+    this.setPhase('lingering');
+    this.holds.clear();
+    this.input.clear();
+    this.socket.end();
+    this.socket.resume();
+  }
+
+  /** Called about once a second by the server (`watchTimeouts`): enforces every timer of this connection. */
+  checkTimeouts(now: number): void {
+    if (this.socket.destroyed) return;
+    if (this.writeStalled(now)) {
+      this.socket.destroy(); // the client reads nothing: no answer can reach it
+      return;
+    }
+    const { options } = this;
+    if (this.phase === 'lingering') {
+      if (now - this.phaseSince > options.lingerMs && this.socket.writableLength === 0) this.socket.destroy();
+    } else if (this.phase === 'idle') {
+      const quiet = !this.isBusy() && this.input.length === 0 && this.socket.writableLength === 0;
+      if (quiet && now - this.phaseSince > options.keepAliveTimeoutMs) this.closeAfterWrite();
+    } else if (this.phase === 'head' && this.reading) {
+      if (now - this.requestStartedAt > options.headersTimeoutMs) {
+        this.refuse(408, 'HEADERS_TIMEOUT', `The request line and headers took longer than ${seconds(options.headersTimeoutMs)} to arrive.`);
+      }
+    } else if (this.phase === 'body') {
+      this.checkBody(now);
+    }
+  }
+
+  private checkBody(now: number): void {
+    const { options } = this;
+    if (now - this.requestStartedAt > options.requestTimeoutMs) {
+      this.refuse(408, 'REQUEST_TIMEOUT', `The request took longer than ${seconds(options.requestTimeoutMs)} to arrive.`);
+    } else if (this.reading && now - this.windowStartedAt >= options.bodyRateWindowMs) {
+      if (this.bytesInWindow < options.minBodyBytes) {
+        const why = `The request body stalled: fewer than ${options.minBodyBytes} bytes arrived in ${seconds(options.bodyRateWindowMs)}.`;
+        return this.refuse(408, 'BODY_STALLED', why);
+      }
+      this.windowStartedAt = now;
+      this.bytesInWindow = 0;
+    }
+  }
+
+  /** Output is waiting and no write has completed for `writeTimeoutMs`. */
+  private writeStalled(now: number): boolean {
+    if (this.socket.writableLength === 0 || this.writesDone !== this.writesSeen) {
+      this.writesSeen = this.writesDone;
+      this.lastWriteProgress = now;
+      return false;
+    }
+    return now - this.lastWriteProgress > this.options.writeTimeoutMs;
+  }
+
+  /** Graceful shutdown: finish what is in flight, then close; an idle connection closes at once. */
+  drain(): void {
+    this.draining = true;
+    if (this.phase === 'idle' && this.input.length === 0) this.setPhase('closing');
+    this.finishIfDone();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
+ * One timer per server checks every connection's timeouts, instead of a timer per connection: cheaper
+ * with thousands of connections, and precise enough (a tick is a quarter of the shortest timeout, at most 1 s).
+ */
+export function watchTimeouts(connections: Set<Connection>, options: ConnectionOptions): NodeJS.Timeout {
+  const shortest = Math.min(options.headersTimeoutMs, options.keepAliveTimeoutMs, options.lingerMs, options.bodyRateWindowMs, options.writeTimeoutMs);
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const connection of connections) connection.checkTimeouts(now);
+  }, Math.max(10, Math.min(1000, shortest / 4)));
+  timer.unref();
+  return timer;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
