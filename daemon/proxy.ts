@@ -25,6 +25,8 @@ export interface ProxyOptions extends ParserLimits {
   /** After a response with `Connection: close`, keep reading (and discarding) this long before closing. */
   lingerMs: number;
   random: RandomSource;
+  /** The clock for passive health (`max_fails`/`fail_timeout`); tests pass their own. */
+  now: () => number;
   /** Called with one line per request, e.g. for the console; null for silence. */
   onLog: ((line: string) => void) | null;
   /** How long `close()` lets in-flight requests finish before cutting connections. */
@@ -41,6 +43,7 @@ export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
   upstreamIdleMs: 2_000,
   lingerMs: 1_000,
   random: Math.random,
+  now: Date.now,
   onLog: null,
   closeGraceMs: 5_000,
 };
@@ -63,7 +66,10 @@ export interface Proxy {
 /** Listens on `ip:port` and forwards every request to a backend of its virtual host. */
 export function createProxy(ip: string, port: number, hosts: readonly VirtualHost[], options: Partial<ProxyOptions> = {}): Promise<Proxy> {
   const settings: ProxyOptions = { ...DEFAULT_PROXY_OPTIONS, ...options };
-  const balancers = new Map(hosts.map((h) => [h, new Balancer(h.policy, h.backends.length, settings.random)] as const));
+  const balancers = new Map(hosts.map((h) => {
+    const health = { maxFails: h.maxFails, failTimeoutMs: h.failTimeoutMs };
+    return [h, new Balancer(h.policy, h.backends.length, settings.random, health)] as const;
+  }));
   const context: ProxyContext = { hosts, balancers, pool: new UpstreamPool(settings.upstreamIdleMs), options: settings };
   const connections = new Set<ProxyAdapter>();
   const server = createServer({ allowHalfOpen: true }, (socket) => {

@@ -165,7 +165,7 @@ export class ProxyAdapter {
   /** Picks the next backend not tried yet for this request; 502 when none is left. */
   private tryNextBackend(): void {
     const current = this.current!;
-    const index = current.balancer.pick(current.tried);
+    const index = current.balancer.pick(current.tried, this.options.now());
     if (index === null) {
       const reason = `No backend of ${current.vhost.name} could be reached: ${current.failures.join('; ')}.`;
       return this.answer(502, reason, !current.body.done, current.head);
@@ -189,8 +189,9 @@ export class ProxyAdapter {
       }
       if (!error) return this.startExchange(current, socket!, false);
       this.endAttempt(current);
+      this.markFailed(current, index);
       current.failures.push(describeFailure(error, backend));
-      this.tryNextBackend();
+      this.tryNextBackend(); // nothing was sent: any method may go to the next backend
     });
   }
 
@@ -218,22 +219,33 @@ export class ProxyAdapter {
     current.exchange = null;
     this.endAttempt(current);
     if (outcome.kind === 'complete') {
+      current.balancer.succeeded(index);
       this.log(current.head, `-> ${backend.key} ${outcome.status}`);
       return this.finishRequest(outcome.keepClient);
     }
     if (outcome.kind === 'broken') {
+      this.markFailed(current, index);
       this.log(current.head, `-> ${backend.key} response cut off`);
       this.socket.destroy(); // the head is out: closing is the only way left to say "incomplete"
       return;
     }
     const resend = outcome.mayResend && current.resendable;
     // A pooled connection the backend had just closed: the request never arrived, send it on a fresh one.
+    // Not a failure of the backend: idle connections close, that is how keep-alive ends.
     if (resend && reused) return this.tryBackend(index, false);
+    this.markFailed(current, index);
     if (resend && IDEMPOTENT.has(current.head.method)) {
       current.failures.push(outcome.reason);
       return this.tryNextBackend();
     }
     this.answer(outcome.status, `${current.vhost.name}: ${outcome.reason}.`, !current.body.done, current.head);
+  }
+
+  /** Passive health: counts a failure of backend `index`, and says so in the log when that marks it down. */
+  private markFailed(current: Forwarding, index: number): void {
+    if (!current.balancer.failed(index, this.options.now())) return;
+    const { failTimeoutMs } = current.vhost;
+    this.options.onLog?.(`backend ${current.vhost.backends[index].key} of ${current.vhost.name} marked down for ${failTimeoutMs} ms`);
   }
 
   /** The balancer's in-flight count for the backend being tried goes down, exactly once per attempt. */

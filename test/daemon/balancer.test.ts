@@ -88,4 +88,46 @@ describe('Balancer', () => {
       expect(balancer.pick(new Set([1, 2]))).to.equal(0);
     });
   });
+
+  describe('passive health (max_fails, fail_timeout)', () => {
+    it('leaves a backend out for fail_timeout after max_fails failures, then takes it back', () => {
+      const balancer = new Balancer('round-robin', 2, Math.random, { maxFails: 1, failTimeoutMs: 10_000 });
+      expect(balancer.failed(0, 1_000)).to.equal(true);
+      expect([1, 2, 3].map(() => balancer.pick(new Set(), 5_000))).to.deep.equal([1, 1, 1]);
+      expect(balancer.isDown(0, 10_999)).to.equal(true);
+      expect([balancer.pick(new Set(), 11_000), balancer.pick(new Set(), 11_000)]).to.deep.equal([0, 1]);
+    });
+
+    it('needs max_fails failures within fail_timeout; older ones do not count', () => {
+      const balancer = new Balancer('round-robin', 2, Math.random, { maxFails: 3, failTimeoutMs: 1_000 });
+      expect([balancer.failed(0, 0), balancer.failed(0, 100)]).to.deep.equal([false, false]);
+      expect(balancer.failed(0, 1_500)).to.equal(false); // a new window: the two old failures are forgotten
+      expect([balancer.failed(0, 1_600), balancer.failed(0, 1_700)]).to.deep.equal([false, true]);
+      expect(balancer.isDown(0, 2_000)).to.equal(true);
+    });
+
+    it('forgives failures after a success, and never marks a backend down with max_fails 0', () => {
+      const balancer = new Balancer('round-robin', 2, Math.random, { maxFails: 2, failTimeoutMs: 1_000 });
+      balancer.failed(0, 0);
+      balancer.succeeded(0);
+      expect(balancer.failed(0, 10)).to.equal(false);
+      const never = new Balancer('round-robin', 2, Math.random, { maxFails: 0, failTimeoutMs: 1_000 });
+      expect([never.failed(0, 0), never.failed(0, 1), never.isDown(0, 2)]).to.deep.equal([false, false, false]);
+    });
+
+    it('tries backends that are down when no other is left, rather than none (nginx does the same)', () => {
+      const balancer = new Balancer('least-conn', 2, Math.random, { maxFails: 1, failTimeoutMs: 1_000 });
+      balancer.failed(0, 0);
+      balancer.failed(1, 0);
+      const first = balancer.pick(new Set(), 10)!;
+      expect(balancer.pick(new Set([first]), 10)).to.equal(1 - first);
+      expect(balancer.pick(new Set([0, 1]), 10)).to.equal(null);
+    });
+
+    it('skips a down backend under random too', () => {
+      const balancer = new Balancer('random', 3, sequence(0), { maxFails: 1, failTimeoutMs: 1_000 });
+      balancer.failed(0, 0);
+      expect(balancer.pick(new Set(), 10)).to.equal(1);
+    });
+  });
 });
