@@ -23,8 +23,9 @@ export const LABELS: Record<ServerKind, string> = {
 
 const KINDS: ServerKind[] = ['raw', 'node', 'daemon'];
 
+/** The median over rounds, leaving out rounds where the generator could not give a value (NaN latency). */
 function medianOf(runs: RunResult[], key: keyof Omit<RunResult, 'problems'>): number {
-  return median(runs.map((r) => r[key]));
+  return median(runs.map((r) => r[key]).filter(Number.isFinite));
 }
 
 /**
@@ -76,37 +77,45 @@ export function summaryTable(all: ScenarioRuns[]): string {
   return [row(header, widths), rule, ...rows.map((r) => row(r, widths))].join('\n');
 }
 
-/** One sentence per scenario: the daemon's ratio against its target, and how close it came to the bound. */
+/**
+ * One sentence per scenario: the daemon's ratio against its target, the same ratio measured in server CPU
+ * time per request (steadier when other work shares the machine), and how close it came to the bound.
+ */
 export function verdicts(all: ScenarioRuns[]): string[] {
   return all.map(({ scenario, runs }) => {
     const ratio = roundRatios(runs, 'daemon').median;
     const met = ratio >= scenario.target ? 'met' : 'NOT met';
+    const byCpu = medianOf(runs.node, 'serverMicrosPerRequest') / medianOf(runs.daemon, 'serverMicrosPerRequest');
     const ofBound = medianOf(runs.daemon, 'requestsPerSecond') / medianOf(runs.raw, 'requestsPerSecond');
-    return `${scenario.name}: daemon ${fmtRatio(ratio)} node:http, target ${fmtRatio(scenario.target)} ${met}; ` +
-      `the daemon reached ${fmtPercent(ofBound)} of the raw-socket bound.`;
+    return `${scenario.name}: daemon ${fmtRatio(ratio)} node:http, target ${fmtRatio(scenario.target)} ${met}` +
+      ` (by server CPU per request: ${fmtRatio(byCpu)}); the daemon reached ${fmtPercent(ofBound)} of the raw-socket bound.`;
   });
 }
 
 /**
- * Warnings about how far to trust the numbers. The load generator shares the machine: when it is the
- * busier process the server may not have been pushed to its limit, and the ratio shrinks toward 1.
- * When neither process had a whole core, something else on the machine was running.
+ * Warnings about how far to trust the numbers, one per scenario and kind of trouble. The load generator
+ * shares the machine: when it is the busier process the server may not have been pushed to its limit,
+ * and the ratio shrinks toward 1. When neither process had a whole core, something else was running.
  */
 export function caveats(all: ScenarioRuns[]): string[] {
   const notes: string[] = [];
   for (const { scenario, runs } of all) {
+    const generatorBound: string[] = [];
+    const starved: string[] = [];
     for (const kind of KINDS) {
       const server = medianOf(runs[kind], 'serverCpu');
       const generator = medianOf(runs[kind], 'generatorCpu');
-      const who = `${scenario.name}, ${LABELS[kind]}`;
-      if (server < 0.9 && generator > 0.9) {
-        notes.push(`${who}: the generator used ${fmtPercent(generator)} of a core and the server ${fmtPercent(server)}, ` +
-          'so the generator may have been the limit, not the server.');
-      } else if (server < 0.85 && generator < 0.85) {
-        notes.push(`${who}: neither the server (${fmtPercent(server)}) nor the generator (${fmtPercent(generator)}) ` +
-          'used a whole core, so other work on the machine took CPU time; CPU/req is steadier than req/s then, ' +
-          'and more rounds (--rounds 6 --seconds 5) help.');
-      }
+      const shares = `${LABELS[kind]} ${fmtPercent(server)} / ${fmtPercent(generator)}`;
+      if (server < 0.9 && generator > 0.9) generatorBound.push(shares);
+      else if (server < 0.85 && generator < 0.85) starved.push(shares);
+    }
+    if (generatorBound.length) {
+      notes.push(`${scenario.name}: the generator was busier than the server (server / generator CPU: ` +
+        `${generatorBound.join(', ')}), so it may have been the limit, not the server.`);
+    }
+    if (starved.length) {
+      notes.push(`${scenario.name}: neither server nor generator used a whole core (server / generator CPU: ` +
+        `${starved.join(', ')}), so other work on the machine took CPU time; CPU/req is steadier than req/s then.`);
     }
   }
   return notes;

@@ -60,6 +60,15 @@ export function toMicros(value: string, unit: string): number {
   return Math.round(Number(value) * scale);
 }
 
+/**
+ * wrk 4.1 now and then prints `99%    0.00us` in a pipelined run, when its percentile loop misses counts
+ * that its latency correction added; no answer over loopback takes 0 µs, so 0 reads as unknown (NaN).
+ */
+function percentileMicros(value: string, unit: string): number {
+  const micros = toMicros(value, unit);
+  return micros > 0 ? micros : NaN;
+}
+
 /** Parses wrk's `--latency` report plus the `WRK_CPU user system` line from /usr/bin/time. */
 export function parseWrk(out: string): WrkResult {
   const total = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(out);
@@ -72,8 +81,8 @@ export function parseWrk(out: string): WrkResult {
   return {
     total: Number(total[1]),
     durationSeconds: duration,
-    p50Micros: toMicros(p50[1], p50[2]),
-    p99Micros: toMicros(p99[1], p99[2]),
+    p50Micros: percentileMicros(p50[1], p50[2]),
+    p99Micros: percentileMicros(p99[1], p99[2]),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     errors: socket ? Number(socket[1]) + Number(socket[2]) + Number(socket[3]) : 0,
     timeouts: socket ? Number(socket[4]) : 0,

@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import type { RunResult } from '../../bench/load';
-import { roundRatios, summaryTable, verdicts, type ScenarioRuns } from '../../bench/report';
+import { caveats, roundRatios, summaryTable, verdicts, type ScenarioRuns } from '../../bench/report';
 
 function run(requestsPerSecond: number, p50Micros = 400, p99Micros = 900): RunResult {
   return {
@@ -46,10 +46,27 @@ describe('summaryTable()', () => {
   });
 });
 
+describe('medians over rounds', () => {
+  it('leave out a latency the generator could not give (NaN) instead of printing n/a for the scenario', () => {
+    const lost: ScenarioRuns = { ...KEEP_ALIVE, runs: { ...KEEP_ALIVE.runs, node: [run(40_000, 400, NaN), run(50_000, 400, 700)] } };
+    expect(summaryTable([lost])).to.match(/\| node:http +\| 45,000 \| 1\.00x \(baseline\) \| - +\| 400 µs \| 700 µs/);
+  });
+});
+
+describe('caveats()', () => {
+  it('names every server that had less than a core while the generator had less too', () => {
+    const starved = { ...run(40_000), serverCpu: 0.6, generatorCpu: 0.4 };
+    const notes = caveats([{ ...KEEP_ALIVE, runs: { ...KEEP_ALIVE.runs, node: [starved, starved] } }]);
+    expect(notes).to.have.length(1);
+    expect(notes[0]).to.include('node:http 60% / 40%');
+  });
+});
+
 describe('verdicts()', () => {
   it('says whether the daemon met its target and how close it came to the bound', () => {
     expect(verdicts([KEEP_ALIVE])).to.deep.equal([
-      'keep-alive 50 conns: daemon 1.20x node:http, target 1.20x met; the daemon reached 63% of the raw-socket bound.',
+      'keep-alive 50 conns: daemon 1.20x node:http, target 1.20x met (by server CPU per request: 1.00x);' +
+        ' the daemon reached 63% of the raw-socket bound.',
     ]);
   });
 });

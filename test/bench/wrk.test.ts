@@ -43,6 +43,11 @@ describe('parseWrk()', () => {
     expect(parseWrk(clean)).to.deep.include({ non2xx: 0, errors: 0, timeouts: 0 });
   });
 
+  it('reads a percentile wrk printed as 0.00us as unknown (NaN), not as 0', () => {
+    const lost = REPORT.replace('99%   10.57ms', '99%    0.00us');
+    expect(parseWrk(lost).p99Micros).to.be.NaN;
+  });
+
   it('refuses output that is not a wrk report, quoting it', () => {
     expect(() => parseWrk('wrk: command not found')).to.throw(/Could not read wrk's report:\nwrk: command not found/);
   });
