@@ -17,6 +17,10 @@ export interface ProxyOptions extends ParserLimits {
   headersTimeoutMs: number;
   /** An idle client connection closes after this long. */
   keepAliveTimeoutMs: number;
+  /** A request body that stops arriving for this long gets 408 and the connection closes. */
+  bodyTimeoutMs: number;
+  /** A client that reads none of our output for this long is cut (it would make us hold its answers). */
+  writeTimeoutMs: number;
   /** A backend that sends nothing for this long: 504 (or a cut connection if its response had started). */
   upstreamTimeoutMs: number;
   connectTimeoutMs: number;
@@ -38,6 +42,8 @@ export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
   maxBodyBytes: Number.MAX_SAFE_INTEGER, // bodies are streamed through, never held: any size passes
   headersTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
+  bodyTimeoutMs: 30_000,
+  writeTimeoutMs: 30_000,
   upstreamTimeoutMs: 30_000,
   connectTimeoutMs: 5_000,
   upstreamIdleMs: 2_000,

@@ -36,19 +36,32 @@ interface Forwarding {
   exchange: Exchange | null;
 }
 
-type TimerKind = 'idle' | 'headers' | 'linger' | null;
+type TimerKind = 'idle' | 'headers' | 'body' | 'linger' | null;
+/**
+ * Answers queued for a client that is not reading, beyond which no further pipelined request is started
+ * (and no more is read from it): without this, a client that sends requests and never reads the answers
+ * makes the proxy hold every answer in memory.
+ */
+export const OUTPUT_HIGH_WATER = 64 * 1024;
 
 /** One client connection: reads request heads, forwards one request at a time, answers errors itself. */
 export class ProxyAdapter {
   /** Bytes read from the client and not used yet: the start of the next request. */
   private buffer: Buffer = EMPTY;
   private current: Forwarding | null = null;
-  /** Why reading from the client is paused: 'connect', 'upstream' (backend full), 'pipeline' (enough queued). */
+  /**
+   * Why reading from the client is paused: 'connect', 'upstream' (backend full), 'pipeline' (enough queued),
+   * 'output' (the client is not reading its answers).
+   */
   private readonly holds = new Set<string>();
   /** No further request will be read: the client asked to close, sent garbage, or the proxy is stopping. */
   private closing = false;
+  /** The client sent FIN: the requests already read are still answered, in order, then the connection closes. */
+  private ended = false;
   private timer: NodeJS.Timeout | null = null;
   private timerKind: TimerKind = null;
+  /** Runs while our output waits for the client to read it; the client is cut when it fires. */
+  private writeTimer: NodeJS.Timeout | null = null;
   private readonly options: ProxyOptions;
 
   constructor(
@@ -62,7 +75,8 @@ export class ProxyAdapter {
     socket.on('end', () => this.onEnd());
     socket.on('error', () => this.socket.destroy()); // the client is gone; 'close' follows
     socket.on('close', () => this.onClose());
-    socket.on('drain', () => this.current?.exchange?.onClientDrain());
+    socket.on('drain', () => this.onDrain());
+    socket.on('finish', () => this.clearWriteTimer());
     this.armTimer();
   }
 
@@ -74,15 +88,28 @@ export class ProxyAdapter {
     else if (this.buffer.length > this.options.maxHeaderBytes) this.hold('pipeline', true);
   }
 
-  /** The client will send nothing more: finish the response in flight (if its request is whole), then close. */
+  /**
+   * The client will send nothing more. Half-close is allowed (RFC 9112 §9.6): every request it sent before
+   * is answered in order; only a request cut short by the FIN can never be completed.
+   */
   private onEnd(): void {
-    this.closing = true;
-    if (!this.current) return this.closeAfterWrite();
-    if (!this.current.body.done) this.socket.destroy(); // the request can never be completed
+    this.ended = true;
+    if (this.current && !this.current.body.done) return void this.socket.destroy();
+    if (!this.current) this.readRequest();
+  }
+
+  /** Our output has been read: the backend may send more, and a waiting pipelined request may start. */
+  private onDrain(): void {
+    this.clearWriteTimer();
+    this.current?.exchange?.onClientDrain();
+    if (!this.holds.has('output')) return;
+    this.hold('output', false);
+    this.nextRequest();
   }
 
   private onClose(): void {
     this.setTimer(null);
+    this.clearWriteTimer();
     const current = this.current;
     if (current) {
       current.exchange?.abort();
@@ -94,9 +121,11 @@ export class ProxyAdapter {
 
   /** Parses the next request head from the buffer and starts forwarding it. */
   private readRequest(): void {
-    if (this.current || this.closing || this.socket.destroyed || this.buffer.length === 0) return this.armTimer();
+    if (this.current || this.closing || this.socket.destroyed) return;
+    // After the client's FIN, a head that is not complete now never will be.
+    if (this.buffer.length === 0) return this.ended ? this.closeAfterWrite() : this.armTimer();
     const result = parseHead(this.buffer, 0, this.options);
-    if (result.kind === 'incomplete') return this.armTimer();
+    if (result.kind === 'incomplete') return this.ended ? this.closeAfterWrite() : this.armTimer();
     if (result.kind === 'error') return this.answer(result.error.status, result.error.reason, true);
     this.setTimer(null);
     this.startRequest(result.head, result.headLength);
@@ -149,6 +178,7 @@ export class ProxyAdapter {
       if (piece.length > 0) current.received.push(piece);
       if (!result.done) this.hold('connect', true); // hold the rest back until a backend is connected
     }
+    this.armBodyTimer(true);
     return chunk.subarray(result.used);
   }
 
@@ -199,6 +229,7 @@ export class ProxyAdapter {
     const backend = current.vhost.backends[current.backend];
     const client: ClientSide = {
       socket: this.socket,
+      write: (data) => this.write(data),
       http10: current.head.version === 'HTTP/1.0',
       holdForUpstream: (hold) => this.hold('upstream', hold),
       // Decided when the response head is written; a body still arriving means the exchange ends early.
@@ -263,7 +294,7 @@ export class ProxyAdapter {
     const closeNow = close || this.closing;
     const serialized = serializeHead(res, { close: closeNow, http10: head?.version === 'HTTP/1.0', headRequest: head?.method === 'HEAD' });
     const body = head?.method === 'HEAD' ? EMPTY : (res.body as Buffer);
-    this.socket.write(Buffer.concat([Buffer.from(serialized.head, 'latin1'), body]));
+    this.write(Buffer.concat([Buffer.from(serialized.head, 'latin1'), body]));
     if (head) this.log(head, `-> proxy ${status}${logNote}`);
     this.current = null;
     this.finishRequest(!serialized.close);
@@ -272,12 +303,19 @@ export class ProxyAdapter {
   /** The response is out: close, or go on with the next request on this connection. */
   private finishRequest(keepOpen: boolean): void {
     this.current = null;
+    if (this.timerKind === 'body') this.setTimer(null);
     this.holds.delete('upstream');
     this.holds.delete('connect');
     if (!keepOpen || this.closing) return this.closeAfterWrite();
     this.hold('pipeline', false);
+    // The client has not read what we sent: no new request until it does ('drain' calls nextRequest).
+    if (this.socket.writableLength > OUTPUT_HIGH_WATER) return this.hold('output', true);
+    this.nextRequest();
+  }
+
+  private nextRequest(): void {
     // Not a direct call: a long run of pipelined requests answered at once must not grow the stack.
-    if (this.buffer.length > 0) setImmediate(() => this.readRequest());
+    if (this.buffer.length > 0 || this.ended) setImmediate(() => this.readRequest());
     else this.armTimer();
   }
 
@@ -287,6 +325,40 @@ export class ProxyAdapter {
     if (this.socket.destroyed) return;
     if (this.holds.size > 0) this.socket.pause();
     else this.socket.resume();
+    this.armBodyTimer(false);
+  }
+
+  /** Every write to the client goes here: a client that stops reading is cut after `writeTimeoutMs`. */
+  private write(data: Buffer): boolean {
+    const flushed = this.socket.write(data);
+    if (!flushed) this.watchOutput();
+    return flushed;
+  }
+
+  /** Starts the write timeout unless it runs already; 'drain' or 'finish' (the client read it all) stops it. */
+  private watchOutput(): void {
+    if (this.writeTimer || this.socket.destroyed) return;
+    this.writeTimer = setTimeout(() => {
+      this.options.onLog?.(`${clientIp(this.socket.remoteAddress)} read nothing for ${this.options.writeTimeoutMs} ms: connection closed`);
+      this.socket.destroy();
+    }, this.options.writeTimeoutMs);
+    this.writeTimer.unref();
+  }
+
+  private clearWriteTimer(): void {
+    if (this.writeTimer) clearTimeout(this.writeTimer);
+    this.writeTimer = null;
+  }
+
+  /**
+   * While a request body is arriving, the client has `bodyTimeoutMs` between pieces (408 after that).
+   * Not while we hold its reading ourselves: then the wait is ours, not its. `restart` after a piece.
+   */
+  private armBodyTimer(restart: boolean): void {
+    const waiting = this.current !== null && !this.current.body.done && this.holds.size === 0;
+    if (!waiting) {
+      if (this.timerKind === 'body') this.setTimer(null);
+    } else if (restart || this.timerKind !== 'body') this.setTimer('body');
   }
 
   /** Ends our side, then reads and discards for a moment so the client is not reset before it reads the answer. */
@@ -297,7 +369,11 @@ export class ProxyAdapter {
     if (this.socket.destroyed) return;
     this.socket.end();
     this.socket.resume();
-    this.setTimer('linger');
+    this.setTimer(null);
+    // The linger starts once the answer has left; until then a client that does not read meets the write timeout.
+    if (this.socket.writableLength === 0) return this.setTimer('linger');
+    this.watchOutput();
+    this.socket.once('finish', () => this.setTimer('linger'));
   }
 
   /** Between requests: the idle timeout if nothing has arrived, the headers timeout once a head has started. */
@@ -312,7 +388,10 @@ export class ProxyAdapter {
     this.timer = null;
     this.timerKind = kind;
     if (kind === null) return;
-    const ms = kind === 'idle' ? this.options.keepAliveTimeoutMs : kind === 'headers' ? this.options.headersTimeoutMs : this.options.lingerMs;
+    const ms = {
+      idle: this.options.keepAliveTimeoutMs, headers: this.options.headersTimeoutMs,
+      body: this.options.bodyTimeoutMs, linger: this.options.lingerMs,
+    }[kind];
     this.timer = setTimeout(() => this.onTimer(kind), ms);
     this.timer.unref();
   }
@@ -322,7 +401,19 @@ export class ProxyAdapter {
     this.timerKind = null;
     if (kind === 'idle') this.closeAfterWrite();
     else if (kind === 'headers') this.answer(408, 'The request head took too long to arrive.', true);
+    else if (kind === 'body') this.onBodyStalled();
     else this.socket.destroy();
+  }
+
+  /** The client stopped sending its body: 408, unless the backend has started answering (then only a cut is left). */
+  private onBodyStalled(): void {
+    const current = this.current;
+    if (!current) return;
+    const answered = current.exchange?.responding ?? false;
+    current.exchange?.abort();
+    this.endAttempt(current);
+    if (answered) return void this.socket.destroy();
+    this.answer(408, `The request body stopped arriving for ${this.options.bodyTimeoutMs} ms.`, true, current.head);
   }
 
   private log(head: RequestHead, result: string): void {

@@ -11,6 +11,7 @@ import { BodyTracker, clientResponseHead } from './forwarding';
 import type { Upstream } from './proxyconf';
 
 const IDLE_EVENTS = ['end', 'close', 'error', 'data'] as const;
+type ResponseHead = Extract<ReturnType<typeof parseResponseHead>, { kind: 'head' }>;
 
 /** Keeps idle backend connections for reuse; one list per `host:port`. */
 export class UpstreamPool {
@@ -105,6 +106,8 @@ export function describeFailure(error: Error, backend: Upstream): string {
 /** What `proxy.ts` provides to an exchange: the client socket and a way to hold its reading. */
 export interface ClientSide {
   socket: Socket;
+  /** Writes to the client; false when its socket is full (then wait for `onClientDrain`). */
+  write(data: Buffer): boolean;
   http10: boolean;
   /** Stop (`true`) or allow (`false`) reading from the client because the backend is not keeping up. */
   holdForUpstream(hold: boolean): void;
@@ -127,6 +130,12 @@ export interface ExchangeOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * Interim (1xx) responses allowed before the final one. RFC 9110 §15.2 puts no number on them, but a
+ * backend that sends thousands is broken or hostile: past this, 502. Only the first `100 Continue` is
+ * passed on (§15.2.1: it tells the client to send the body; saying it again means nothing).
+ */
+export const MAX_INTERIM_RESPONSES = 10;
 
 /**
  * One request/response on one backend connection. `proxy.ts` calls `sendRequest` with the head and each
@@ -147,6 +156,8 @@ export class Exchange {
   private lastError: Error | null = null;
   private closeDelimited = false;
   private status = 0;
+  private interim = 0;
+  private continueSent = false;
 
   constructor(
     private readonly upstream: Socket,
@@ -218,6 +229,10 @@ export class Exchange {
   };
 
   private readonly onUpstreamTimeout = (): void => {
+    // The wait is the client's, not the backend's: its body stalls (408 from the proxy's body timeout) or it
+    // does not read our output (its write timeout). The timer starts again with the next byte either way.
+    const backendBlocks = this.upstream.writableNeedDrain;
+    if (this.pausedForClient || (!this.requestDone && !backendBlocks)) return;
     // Never sent again elsewhere: the backend may still be working on it.
     this.fail(504, `${this.options.backend.key} did not answer within ${this.options.timeoutMs} ms`, false);
   };
@@ -233,13 +248,20 @@ export class Exchange {
       const raw = this.buffer.toString('latin1', 0, head.headLength);
       const rest = this.buffer.subarray(head.headLength);
       if (head.status >= 200) return this.startBody(raw, head, rest);
-      // RFC 9110 §15.2: forward 1xx (e.g. 100 Continue), except to HTTP/1.0 clients, which do not know them.
-      if (!this.client.http10) this.writeClient(clientResponseHead(raw, head, {}));
+      if (++this.interim > MAX_INTERIM_RESPONSES) return this.fail(502, `${key} sent more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`);
+      this.forwardInterim(raw, head);
       this.buffer = rest;
     }
   }
 
-  private startBody(raw: string, head: Extract<ReturnType<typeof parseResponseHead>, { kind: 'head' }>, rest: Buffer): void {
+  /** RFC 9110 §15.2: a proxy forwards 1xx, except to HTTP/1.0 clients, which do not know them (and one 100 only). */
+  private forwardInterim(raw: string, head: ResponseHead): void {
+    if (this.client.http10 || (head.status === 100 && this.continueSent)) return;
+    if (head.status === 100) this.continueSent = true;
+    this.writeClient(clientResponseHead(raw, head, {}));
+  }
+
+  private startBody(raw: string, head: ResponseHead, rest: Buffer): void {
     const framing = responseFraming(this.options.method, head.status, head.headers);
     if (!framing) return this.fail(502, `${this.options.backend.key} sent an invalid Content-Length`);
     this.status = head.status;
@@ -265,7 +287,7 @@ export class Exchange {
   }
 
   private writeClient(data: Buffer): void {
-    if (data.length > 0 && !this.client.socket.write(data) && !this.pausedForClient) {
+    if (data.length > 0 && !this.client.write(data) && !this.pausedForClient) {
       this.pausedForClient = true;
       this.upstream.pause();
     }

@@ -1,0 +1,120 @@
+/**
+ * What the proxy will not wait for or hold: a client that stalls mid-body (408), pipelined requests cut by
+ * a FIN (all answered first), a backend that floods 1xx answers (502), and a client that pipelines
+ * thousands of requests and never reads (output bounded, then cut). Real sockets on
+ * port 0 and short timeouts. Tests for `daemon/proxyadapter.ts` and `daemon/upstream.ts` (new).
+ */
+
+import { type AddressInfo, type Socket } from 'node:net';
+import { expect } from 'chai';
+import { createProxy, type Proxy, type ProxyOptions } from '../../daemon/proxy';
+import { OUTPUT_HIGH_WATER } from '../../daemon/proxyadapter';
+import { parseProxyConfig } from '../../daemon/proxyconf';
+import { WeApRous } from '../../daemon/weaprous';
+import { response } from '../../daemon/response';
+import type { Backend } from '../../daemon/backend';
+import { RawConnection, rawServer } from '../helpers/raw';
+
+describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
+  let proxy: Proxy;
+  let client: RawConnection;
+  const stops: Array<() => Promise<void>> = [];
+
+  async function start(backendPort: number, options: Partial<ProxyOptions> = {}): Promise<number> {
+    const config = parseProxyConfig(`host "app.test" { proxy_pass http://127.0.0.1:${backendPort}; }`);
+    if (config.kind === 'error') throw new Error(config.message);
+    proxy = await createProxy('127.0.0.1', 0, config.hosts, options);
+    client = await RawConnection.open(proxy.address().port);
+    return proxy.address().port;
+  }
+
+  /** A raw backend: `onData(socket, bytes)` is called with each piece the proxy sends. */
+  async function rawBackend(onData: (socket: Socket, data: Buffer) => void): Promise<number> {
+    const raw = await rawServer((socket) => socket.on('data', (data: Buffer) => onData(socket, data)));
+    stops.push(raw.stop);
+    return raw.port;
+  }
+
+  /** A WeApRous backend that answers GET /n/:n with its number and echoes POST bodies. */
+  async function appBackend(bodyBytes = 0): Promise<number> {
+    const app = new WeApRous();
+    app.addRoute('GET', '/n/:n', (request) => response(200, `${request.params.n}${'.'.repeat(bodyBytes)}`, { 'Content-Type': 'text/plain' }));
+    app.addRoute('POST', '/echo', (request) => response(200, request.body, { 'Content-Type': 'text/plain' }));
+    const backend: Backend = await app.prepareAddress('127.0.0.1', 0).run({ closeGraceMs: 200 });
+    stops.push(() => backend.close());
+    return (backend.server.address() as AddressInfo).port;
+  }
+
+  afterEach(async () => {
+    client?.destroy();
+    await proxy?.close();
+    for (const stop of stops.splice(0)) await stop();
+  });
+
+  it('answers every pipelined request before the client\'s FIN closes the connection (RFC 9112 §9.6)', async () => {
+    await start(await appBackend());
+    await client.write('GET /n/1 HTTP/1.1\r\nHost: app.test\r\n\r\nGET /n/2 HTTP/1.1\r\nHost: app.test\r\n\r\nGET /n/3 HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    client.end();
+    const { responses, closed } = await client.collect(4, { timeoutMs: 3_000 });
+    expect(responses.map((r) => [r.status, r.body.toString()])).to.deep.equal([[200, '1'], [200, '2'], [200, '3']]);
+    expect(closed).to.equal(true);
+  });
+
+  it('answers 408 to a client that stalls mid-body, not 504 (the backend is waiting for the client)', async () => {
+    await start(await appBackend(), { bodyTimeoutMs: 200, upstreamTimeoutMs: 100 });
+    await client.write('POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 10\r\n\r\nhalf');
+    expect((await client.readOne({ timeoutMs: 3_000 })).status).to.equal(408);
+    await client.waitForClose(3_000);
+  });
+
+  it('gives a slow but steady body all the time it needs (each piece restarts the body timeout)', async () => {
+    await start(await appBackend(), { bodyTimeoutMs: 300 });
+    await client.write('POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 4\r\n\r\n');
+    for (const piece of ['a', 'b', 'c', 'd']) {
+      await new Promise((resolve) => setTimeout(resolve, 150)); // the point of this test is the pace
+      await client.write(piece);
+    }
+    const res = await client.readOne({ timeoutMs: 3_000 });
+    expect([res.status, res.body.toString()]).to.deep.equal([200, 'abcd']);
+  });
+
+  it('passes on one 100 Continue of many, and answers 502 after more than 10 interim responses', async () => {
+    const port = await rawBackend((socket) => socket.write('HTTP/1.1 100 Continue\r\n\r\n'.repeat(5_000) + 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
+    await start(port);
+    await client.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    const [interim, final] = await client.read(2, { timeoutMs: 3_000 });
+    expect([interim.status, final.status]).to.deep.equal([100, 502]);
+    expect(JSON.parse(final.body.toString()).error).to.include('sent more than 10 interim (1xx) responses');
+  });
+
+  it('passes on a few interim responses, without their Content-Length, then the answer', async () => {
+    const port = await rawBackend((socket) => socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\nContent-Length: 3\r\n\r\n'.repeat(3) +
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    await start(port);
+    await client.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    const responses = await client.read(5, { timeoutMs: 3_000 });
+    expect(responses.map((r) => r.status)).to.deep.equal([103, 103, 103, 100, 200]);
+    expect(responses[0].headers).not.to.have.property('content-length');
+    expect(responses[4].body.toString()).to.equal('ok');
+  });
+
+  it('holds a bounded output for a client that pipelines 2,000 requests and reads none, and cuts it after the write timeout', async () => {
+    const port = await appBackend(10_000); // 2,000 answers of 10 KB: 20 MB if they were all queued
+    await start(port, { writeTimeoutMs: 500 });
+    const proxySide = new Promise<Socket>((resolve) => proxy.server.once('connection', resolve));
+    const greedy = await RawConnection.open(proxy.address().port);
+    greedy.socket.pause(); // reads nothing
+    const socket = await proxySide;
+    const cut = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, socket.writableLength)), 5);
+    const started = Date.now();
+    greedy.socket.write(Array.from({ length: 2_000 }, (_, i) => `GET /n/${i} HTTP/1.1\r\nHost: app.test\r\n\r\n`).join(''));
+    const closedAt = await Promise.race([cut, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('not cut within 5 s')), 5_000))])
+      .finally(() => clearInterval(sampler));
+    greedy.destroy();
+    // The kernel's socket buffers take a few MB; beyond them we keep one answer past the high-water mark at most.
+    expect(most).to.be.above(0).and.below(OUTPUT_HIGH_WATER + 16 * 1024);
+    expect(closedAt - started).to.be.within(500, 3_000);
+  });
+});
