@@ -4,6 +4,7 @@
  * and prints the tracker's resident memory before and at its peak (VmHWM is reset per attack by a new
  * process), and how long a normal client waited meanwhile. New; no WeApRous twin.
  * Usage: npx ts-node scripts/rss-attacks.ts [pipelined|pipelined3|bodies]...
+ * test/daemon/attacks.e2e.test.ts runs the same attacks and asserts the memory stays bounded.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 
-async function startTracker(): Promise<{ child: ChildProcess; port: number }> {
+export async function startTracker(): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'apps/tracker.ts', '--server-port', '0'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -32,7 +33,7 @@ async function startTracker(): Promise<{ child: ChildProcess; port: number }> {
   return { child, port };
 }
 
-function rssMb(pid: number): { rss: number; peak: number } {
+export function rssMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
   return { rss: field('VmRSS'), peak: field('VmHWM') };
@@ -46,7 +47,7 @@ function open(port: number): Promise<Socket> {
 }
 
 /** One request on a fresh connection; resolves with the milliseconds it took to get the whole answer. */
-async function timedGet(port: number, path: string): Promise<number> {
+export async function timedGet(port: number, path: string): Promise<number> {
   const started = process.hrtime.bigint();
   const socket = await open(port);
   socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
@@ -58,7 +59,7 @@ async function timedGet(port: number, path: string): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-async function register(port: number, count: number): Promise<void> {
+export async function register(port: number, count: number): Promise<void> {
   const socket = await open(port);
   let requests = '';
   for (let i = 0; i < count; i++) {
@@ -74,7 +75,7 @@ async function register(port: number, count: number): Promise<void> {
 }
 
 /** Samples the tracker's memory and a normal client's latency for `ms` while an attack runs. */
-async function watch(pid: number, port: number, ms: number): Promise<{ peak: number; worstMs: number }> {
+export async function watch(pid: number, port: number, ms: number): Promise<{ peak: number; worstMs: number }> {
   let worstMs = 0;
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -84,7 +85,7 @@ async function watch(pid: number, port: number, ms: number): Promise<{ peak: num
   return { peak: rssMb(pid).peak, worstMs };
 }
 
-async function pipelined(port: number, connections: number): Promise<Socket[]> {
+export async function pipelined(port: number, connections: number): Promise<Socket[]> {
   const request = 'GET /get-list/ HTTP/1.1\r\nHost: x\r\n\r\n';
   const sockets: Socket[] = [];
   for (let c = 0; c < connections; c++) {
@@ -103,13 +104,14 @@ async function pipelined(port: number, connections: number): Promise<Socket[]> {
   return sockets;
 }
 
-async function bodies(port: number): Promise<Socket[]> {
-  const sockets: Socket[] = [];
+/** 300 connections, each one byte short of a 1 MB body. `statuses[i]` is the status connection i was answered, if any. */
+export async function bodies(port: number): Promise<Socket[] & { statuses: number[] }> {
+  const sockets = Object.assign([] as Socket[], { statuses: [] as number[] });
   const almost = Buffer.alloc(1024 * 1024 - 1, 'a');
   for (let c = 0; c < 300; c++) {
     const socket = await open(port);
     socket.on('error', () => {});
-    socket.on('data', () => {});
+    socket.once('data', (chunk: Buffer) => (sockets.statuses[c] = Number(chunk.toString('latin1', 9, 12))));
     socket.write(`POST /submit-info/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024}\r\n\r\n`);
     socket.write(almost); // one byte short: the body never completes
     sockets.push(socket);
@@ -141,7 +143,9 @@ async function main(): Promise<void> {
   console.log(`Reproduce: npx ts-node scripts/rss-attacks.ts ${names.join(' ')}`.trimEnd());
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
