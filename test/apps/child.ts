@@ -33,7 +33,7 @@ export function freePort(): Promise<number> {
 interface Waiter {
   pattern: string | RegExp;
   from: number;
-  done: (line: string) => void;
+  done: (index: number) => void;
   fail: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -105,7 +105,21 @@ export class Child {
    * string) or matches it (a RegExp), and moves the cursor past it. Rejects, with everything the process
    * printed, after `timeoutMs` or when the process exits first.
    */
-  waitFor(pattern: string | RegExp, timeoutMs = 10_000, from = this.cursor): Promise<string> {
+  async waitFor(pattern: string | RegExp, timeoutMs = 10_000, from = this.cursor): Promise<string> {
+    return this.lines[await this.indexOf(pattern, timeoutMs, from)];
+  }
+
+  /**
+   * Waits for each pattern in turn, each after the line the previous one matched, starting at `from`
+   * (default 0: everything the process printed). Use it to check lines that may already be there.
+   */
+  async waitForLines(patterns: Array<string | RegExp>, timeoutMs = 10_000, from = 0): Promise<void> {
+    let at = from;
+    for (const pattern of patterns) at = (await this.indexOf(pattern, timeoutMs, at)) + 1;
+  }
+
+  /** Like `waitFor`, but resolves with the index of the line in `lines`. */
+  indexOf(pattern: string | RegExp, timeoutMs = 10_000, from = this.cursor): Promise<number> {
     return new Promise((done, fail) => {
       const timer = setTimeout(() => this.reject(waiter, `${this.label}: no line matching ${pattern} within ${timeoutMs} ms`), timeoutMs);
       const waiter: Waiter = { pattern, from, done, fail, timer };
@@ -143,7 +157,7 @@ export class Child {
       clearTimeout(waiter.timer);
       this.waiters.delete(waiter);
       this.cursor = Math.max(this.cursor, i + 1);
-      waiter.done(line);
+      waiter.done(i);
       return;
     }
   }
@@ -152,5 +166,20 @@ export class Child {
     clearTimeout(waiter.timer);
     this.waiters.delete(waiter);
     waiter.fail(new Error(`${message}\n${this.output()}`));
+  }
+}
+
+/** The processes a suite or a test started, so that one hook kills them all, whatever failed. */
+export class Processes {
+  private readonly started: Child[] = [];
+
+  start(label: string, script: string, args: string[]): Child {
+    const child = Child.start(label, script, args);
+    this.started.push(child);
+    return child;
+  }
+
+  async killAll(): Promise<void> {
+    await Promise.all(this.started.splice(0).map((child) => child.kill()));
   }
 }
