@@ -6,6 +6,7 @@
  */
 
 import { connect, type Socket } from 'node:net';
+import { ConnectionPool, discard } from './pool';
 import { CaseInsensitiveDict } from './dictionary';
 import { parseFieldLines } from './fields';
 import { newChunkedState, readChunkedBody, type ChunkedState } from './chunked';
@@ -89,14 +90,13 @@ function makeResponse(status: number, headers: CaseInsensitiveDict<string>, body
 }
 
 export class HttpClient {
-  private readonly idle = new Map<string, Socket[]>();
+  private readonly pool: ConnectionPool;
   private readonly timeoutMs: number;
-  private readonly idleMs: number;
   private readonly maxBodyBytes: number;
 
   constructor(options: ClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
-    this.idleMs = options.idleMs ?? 4_000;
+    this.pool = new ConnectionPool(options.idleMs ?? 4_000);
     this.maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   }
 
@@ -106,10 +106,10 @@ export class HttpClient {
     const method = (options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET')).toUpperCase();
     const payload = encodeRequest(target, method, options);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const pooled = this.takeIdle(target.key);
+    const pooled = this.pool.take(target);
     if (pooled) {
       try {
-        return await this.exchange(pooled, target.key, method, payload, timeoutMs, true);
+        return await this.exchange(pooled, target, method, payload, timeoutMs, true);
       } catch (error) {
         if (!(error instanceof ClientError) || error.code !== 'STALE') throw error;
         // The server closed the kept-alive connection just as we reused it, before answering. RFC 9110 §9.2.2:
@@ -122,48 +122,17 @@ export class HttpClient {
     }
     const socket = connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
-    return this.exchange(socket, target.key, method, payload, timeoutMs, false);
+    return this.exchange(socket, target, method, payload, timeoutMs, false);
   }
 
   /** Closes every pooled connection. */
   close(): void {
-    for (const sockets of this.idle.values()) for (const socket of sockets) socket.destroy();
-    this.idle.clear();
+    this.pool.close();
   }
 
-  private takeIdle(key: string): Socket | undefined {
-    const sockets = this.idle.get(key);
-    while (sockets && sockets.length > 0) {
-      const socket = sockets.pop()!;
-      socket.removeAllListeners('close');
-      socket.removeAllListeners('error');
-      socket.removeAllListeners('timeout');
-      socket.setTimeout(0);
-      if (!socket.destroyed) return socket;
-    }
-    return undefined;
-  }
-
-  private release(key: string, socket: Socket): void {
-    socket.removeAllListeners('data');
-    socket.removeAllListeners('end');
-    const list = this.idle.get(key) ?? [];
-    this.idle.set(key, list);
-    list.push(socket);
-    const drop = () => {
-      const i = list.indexOf(socket);
-      if (i !== -1) list.splice(i, 1);
-      socket.destroy();
-    };
-    socket.once('close', drop);
-    socket.once('error', drop);
-    socket.setTimeout(this.idleMs, drop);
-    socket.unref();
-  }
-
-  /** Writes one request on `socket` and reads its response. */
-  private exchange(socket: Socket, key: string, method: string, payload: Buffer, timeoutMs: number, reused: boolean): Promise<ClientResponse> {
-    socket.ref();
+  /** Writes one request on `socket` and reads its response; the socket goes back to the pool if it can. */
+  private exchange(socket: Socket, target: Target, method: string, payload: Buffer, timeoutMs: number, reused: boolean): Promise<ClientResponse> {
+    const key = target.key;
     return new Promise((resolve, reject) => {
       const reader = new ResponseReader(method, this.maxBodyBytes);
       let settled = false;
@@ -171,14 +140,15 @@ export class HttpClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        socket.removeListener('error', onError);
-        socket.removeListener('close', onClose);
+        socket.off('error', onError);
+        socket.off('close', onClose);
+        socket.off('data', onData);
         if (error) {
-          socket.destroy();
+          discard(socket);
           reject(error);
         } else {
-          if (keep) this.release(key, socket);
-          else socket.destroy();
+          if (keep) this.pool.release(target, socket);
+          else discard(socket);
           resolve(response!);
         }
       };
@@ -188,15 +158,16 @@ export class HttpClient {
         if (done) finish(null, done);
         else finish(reused && reader.empty ? stale() : new ClientError('ECONNRESET', `Connection to ${key} closed before the response was complete`));
       };
-      const timer = setTimeout(() => finish(new ClientError('TIMEOUT', `No response from ${key} within ${timeoutMs} ms`)), timeoutMs);
-      socket.on('error', onError);
-      socket.on('close', onClose);
-      socket.on('data', (chunk: Buffer) => {
+      const onData = (chunk: Buffer) => {
         const result = reader.push(chunk);
         if (result === null) return;
         if (result instanceof ClientError) finish(result);
         else finish(null, result.response, result.keepAlive);
-      });
+      };
+      const timer = setTimeout(() => finish(new ClientError('TIMEOUT', `No response from ${key} within ${timeoutMs} ms`)), timeoutMs);
+      socket.on('error', onError);
+      socket.on('close', onClose);
+      socket.on('data', onData);
       socket.write(payload);
     });
   }
