@@ -1,8 +1,8 @@
 /**
- * The two start scripts at the top of the repository: their flag parser (shared by both) and the scripts
- * themselves as child processes, which must say what is wrong in one line and exit, never print a stack.
- * Tests for `start_proxy.ts`, `start_backend.ts` and the flag parser they share, `apps/cli.ts`
- * (WeApRous `start_proxy.py`, `start_backend.py`).
+ * The two start scripts at the top of the repository: their default ports, and the scripts themselves as
+ * child processes, which must say what is wrong in one line and exit, never print a stack. (The flag parser
+ * they share is specified in `test/apps/cli.test.ts`.)
+ * Tests for `start_proxy.ts` and `start_backend.ts` (WeApRous `start_proxy.py`, `start_backend.py`).
  */
 
 import { expect } from 'chai';
@@ -11,38 +11,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpClient } from '../../daemon/client';
-import { listenFailure, parseServerFlags } from '../../apps/cli';
 import { BACKEND_DEFAULTS } from '../../start_backend';
 import { PROXY_DEFAULTS } from '../../start_proxy';
 
 const ROOT = join(__dirname, '..', '..');
-const DEFAULTS = { ip: '0.0.0.0', port: 8080 };
-
-describe('parseServerFlags() (start_proxy.ts, start_backend.ts)', () => {
-  it('keeps the defaults when no flag is given', () => {
-    expect(parseServerFlags([], DEFAULTS)).to.deep.equal({ ip: '0.0.0.0', port: 8080, extra: {} });
-  });
-
-  it('reads --server-ip, --server-port and the extra flags asked for, spaced or with "="', () => {
-    expect(parseServerFlags(['--server-ip', '127.0.0.1', '--server-port=8081', '--config', 'my.conf'], DEFAULTS, ['--config']))
-      .to.deep.equal({ ip: '127.0.0.1', port: 8081, extra: { '--config': 'my.conf' } });
-  });
-
-  it('explains a bad port, a bad address, a missing value and an unknown flag', () => {
-    expect(parseServerFlags(['--server-port', '99999'], DEFAULTS)).to.have.property('error').that.includes('not a port number');
-    expect(parseServerFlags(['--server-ip', 'my-laptop'], DEFAULTS)).to.have.property('error').that.includes('not an IP address');
-    expect(parseServerFlags(['--server-port'], DEFAULTS)).to.have.property('error').that.includes('needs a value');
-    expect(parseServerFlags(['--config', 'x'], DEFAULTS)).to.have.property('error').that.includes('Unknown option "--config"');
-    expect(parseServerFlags(['-h'], DEFAULTS)).to.deep.equal({ help: true });
-  });
-
-  it('turns listen errors into a sentence with what to do', () => {
-    const failure = (code: string) => listenFailure(Object.assign(new Error(code), { code }), '0.0.0.0', 80);
-    expect(failure('EADDRINUSE')).to.include('already in use');
-    expect(failure('EACCES')).to.include('above 1024');
-    expect(failure('EADDRNOTAVAIL')).to.include('not an address of this machine');
-  });
-});
 
 describe('the default ports', () => {
   it('live in the scripts (backend 9001, proxy 8080), so `npm run backend -- --server-port 9002` passes one port, the user\'s', () => {

@@ -1,0 +1,37 @@
+/**
+ * The command line shared by the start scripts: `--server-ip` / `--server-port` (and a script's extra flags)
+ * read into values or a sentence, and each way `listen` can fail turned into what to do.
+ * Tests for `apps/cli.ts` (the argparse blocks of WeApRous `start_proxy.py`, `start_backend.py`, `start_sampleapp.py`).
+ */
+
+import { expect } from 'chai';
+import { listenFailure, parseServerFlags } from '../../apps/cli';
+
+const DEFAULTS = { ip: '0.0.0.0', port: 8080 };
+
+describe('parseServerFlags()', () => {
+  it('keeps the defaults when no flag is given', () => {
+    expect(parseServerFlags([], DEFAULTS)).to.deep.equal({ ip: '0.0.0.0', port: 8080, extra: {} });
+  });
+
+  it('reads --server-ip, --server-port and the extra flags asked for, spaced or with "="', () => {
+    expect(parseServerFlags(['--server-ip', '127.0.0.1', '--server-port=8081', '--config', 'my.conf'], DEFAULTS, ['--config']))
+      .to.deep.equal({ ip: '127.0.0.1', port: 8081, extra: { '--config': 'my.conf' } });
+  });
+
+  it('explains a bad port, a bad address, a missing value and an unknown flag', () => {
+    expect(parseServerFlags(['--server-port', '99999'], DEFAULTS)).to.have.property('error').that.includes('not a port number');
+    expect(parseServerFlags(['--server-ip', 'my-laptop'], DEFAULTS)).to.have.property('error').that.includes('not an IP address');
+    expect(parseServerFlags(['--server-port'], DEFAULTS)).to.have.property('error').that.includes('needs a value');
+    expect(parseServerFlags(['--config', 'x'], DEFAULTS)).to.have.property('error').that.includes('Unknown option "--config"');
+    expect(parseServerFlags(['-h'], DEFAULTS)).to.deep.equal({ help: true });
+  });
+
+  it('turns listen errors into a sentence with what to do', () => {
+    const failure = (code: string) => listenFailure(Object.assign(new Error(code), { code }), '0.0.0.0', 80);
+    expect(failure('EADDRINUSE')).to.include('already in use');
+    expect(failure('EACCES')).to.include('above 1024');
+    expect(failure('EADDRNOTAVAIL')).to.include('not an address of this machine');
+    expect(failure('EMFILE')).to.equal('Could not listen on 0.0.0.0:80: EMFILE');
+  });
+});
