@@ -1,0 +1,104 @@
+/**
+ * The peer's side of the tracker API against the real tracker app on port 0 (its log captured), and
+ * against small stand-ins for a tracker that answers oddly or not at all: what each call sends, what it
+ * resolves with, and the sentence it rejects with.
+ * Tests for `apps/peer/tracker-client.ts` (`register_with_tracker`, `get_peer_list`, `send_heartbeat` and
+ * `unregister_from_tracker` of WeApRous `apps/peer.py`).
+ */
+
+import { expect } from 'chai';
+import { HttpClient } from '../../../daemon/client';
+import { WeApRous } from '../../../daemon/weaprous';
+import { text } from '../../../daemon/response';
+import type { Backend } from '../../../daemon/backend';
+import { PeerRegistry } from '../../../apps/tracker/registry';
+import { createTrackerApp } from '../../../apps/tracker/routes';
+import { TrackerClient } from '../../../apps/peer/tracker-client';
+import { freePort } from '../child';
+
+const SELF = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
+
+describe('TrackerClient', () => {
+  const client = new HttpClient({ timeoutMs: 2_000 });
+  let backend: Backend | null = null;
+  after(() => client.close());
+  afterEach(async () => {
+    await backend?.close();
+    backend = null;
+  });
+
+  /** Puts `app` on port 0 and returns a TrackerClient pointed at it. */
+  async function clientFor(app: WeApRous): Promise<TrackerClient> {
+    backend = await app.prepareAddress('127.0.0.1', 0).run();
+    return new TrackerClient(client, `http://127.0.0.1:${backend.address().port}`, SELF, 2_000);
+  }
+
+  describe('with the real tracker', () => {
+    let log: string[];
+    let tracker: TrackerClient;
+    beforeEach(async () => {
+      log = [];
+      tracker = await clientFor(createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: () => 0 }));
+    });
+
+    it('register() sends the document\'s body, without the name, and resolves with "ok"', async () => {
+      expect(await tracker.register()).to.equal('ok');
+      expect(log).to.include('[Tracker] Body: {"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}');
+    });
+
+    it('list() returns every registered peer, this one included', async () => {
+      await tracker.register();
+      expect(await tracker.list()).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001' }]);
+    });
+
+    it('heartbeat() says "unknown" before registering (the tracker answers 404) and "alive" after', async () => {
+      expect(await tracker.heartbeat()).to.equal('unknown');
+      await tracker.register();
+      expect(await tracker.heartbeat()).to.equal('alive');
+    });
+
+    it('remove() resolves with "ok", registered or not', async () => {
+      await tracker.register();
+      expect(await tracker.remove()).to.equal('ok');
+      expect(await tracker.remove()).to.equal('ok');
+      expect(log).to.include('[Tracker] Unregistered: 127.0.0.1:5001 - Total: 0');
+    });
+  });
+
+  describe('with a tracker that answers oddly', () => {
+    it('list() skips malformed entries and refuses an answer without a "peers" list', async () => {
+      let peers: unknown = [{ ip: '127.0.0.1', port: 5002, peer_id: '127.0.0.1:5002' }, { ip: 7 }, 'junk'];
+      const tracker = await clientFor(new WeApRous().addRoute('GET', '/get-list/', () => ({ status: 'ok', peers })));
+      expect(await tracker.list()).to.deep.equal([{ ip: '127.0.0.1', port: 5002, peer_id: '127.0.0.1:5002' }]);
+      peers = undefined;
+      await expectRejection(tracker.list(), 'The tracker answered without a "peers" list');
+    });
+
+    it('rejects an error status with the tracker\'s own reason, and an answer that is not JSON', async () => {
+      const app = new WeApRous()
+        .addRoute('POST', '/submit-info/', () => text('<html>oops</html>', 200))
+        .addRoute('POST', '/remove/', () => ({ status: 'error', error: 'too busy' }))
+        .addRoute('POST', '/heartbeat/', () => text('{"status":"error","error":"try later"}', 503));
+      const tracker = await clientFor(app);
+      await expectRejection(tracker.register(), 'Answer 200 was not JSON');
+      await expectRejection(tracker.heartbeat(), 'Answer 503: try later');
+      expect(await tracker.remove()).to.equal('error'); // a 2xx passes its status on for the console to show
+    });
+
+    it('rejects with "Connection refused by ..." when nothing listens', async () => {
+      const port = await freePort();
+      const tracker = new TrackerClient(client, `http://127.0.0.1:${port}`, SELF, 2_000);
+      await expectRejection(tracker.register(), `Connection refused by 127.0.0.1:${port}`);
+    });
+  });
+});
+
+async function expectRejection(promise: Promise<unknown>, message: string): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    expect((error as Error).message).to.equal(message);
+    return;
+  }
+  throw new Error(`expected a rejection with "${message}"`);
+}
