@@ -1,6 +1,7 @@
 /**
  * PeerApp as a whole, in this process: streams stand in for the keyboard and the screen, a fake tracker
- * that never answers stands in for a slow one, and `exit` is recorded instead of ending mocha.
+ * that never answers stands in for a slow one, the real tracker app stops and restarts on one port, and
+ * `exit` is recorded instead of ending mocha.
  * Tests for `apps/peer/app.ts` (`run()` of `class PeerApp` in WeApRous `apps/peer.py`).
  */
 
@@ -8,6 +9,9 @@ import { expect } from 'chai';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { PeerApp } from '../../../apps/peer/app';
+import { PeerRegistry } from '../../../apps/tracker/registry';
+import { createTrackerApp } from '../../../apps/tracker/routes';
+import type { Backend } from '../../../daemon/backend';
 import { freePort } from '../child';
 
 /** Resolves once `read()` includes `text`, checking each time the stream writes. */
@@ -73,5 +77,61 @@ describe('PeerApp', () => {
     expect(afterLeaving).not.to.include('Peer Console');
     expect(afterLeaving).not.to.include('[Early] > ');
     expect(await listening(port)).to.equal(false);
+  });
+});
+
+describe('PeerApp and a tracker that stops and restarts (document Test 10)', function () {
+  this.timeout(10_000);
+  const backends: Backend[] = [];
+  afterEach(async () => {
+    await Promise.all(backends.splice(0).map((backend) => backend.close()));
+  });
+
+  /** The real tracker app, in this process, on `port`; a new one starts with an empty list, as after a restart. */
+  async function startTracker(port: number): Promise<Backend> {
+    const app = createTrackerApp({ registry: new PeerRegistry(300_000), log: () => {}, now: Date.now });
+    const backend = await app.prepareAddress('127.0.0.1', port).run();
+    backends.push(backend);
+    return backend;
+  }
+
+  it('/discover after a failed heartbeat registers again at once and prints the walkthrough\'s lines', async () => {
+    const trackerPort = await freePort();
+    const port = await freePort();
+    const tracker = await startTracker(trackerPort);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); });
+    let exited!: () => void;
+    const gone = new Promise<void>((done) => { exited = done; });
+    const app = new PeerApp({
+      self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' },
+      trackerUrl: `http://127.0.0.1:${trackerPort}`,
+      // One heartbeat a second: the first fails at 1 s, the next would register at 2 s; /discover comes first.
+      heartbeatMs: 1_000,
+      requestTimeoutMs: 500,
+      listenIp: '127.0.0.1',
+      input,
+      output,
+      exit: () => exited(),
+    });
+    await app.start();
+    await tracker.close();
+    backends.splice(backends.indexOf(tracker), 1);
+    await whenShown(output, () => text, '[Tracker] Heartbeat failed: ');
+    await startTracker(trackerPort);
+    const mark = text.length;
+    input.write('/discover\n');
+    await whenShown(output, () => text.slice(mark), '[P2P] No new peers to connect to');
+    expect(text.slice(mark).split('\n')).to.deep.equal([
+      'Discovering peers...',
+      '[Tracker] Re-registered with the tracker',
+      '[Tracker] Found 1 peers',
+      '[P2P] No new peers to connect to',
+      '',
+    ]);
+    input.write('/quit\n');
+    await gone;
   });
 });
