@@ -142,6 +142,16 @@ describe('TrackerSession', () => {
     expect(tracker.calls.at(-1)).to.equal('heartbeat');
   });
 
+  it('rejoin() after a failed heartbeat says only that it registered again: the failure was said already', async () => {
+    const tracker = new FakeTracker(['ok', 'ok'], [refused()]);
+    const { session, said, clock } = setUp(tracker);
+    await session.start();
+    await clock.step(); // the heartbeat fails: the tracker is down
+    expect(await session.rejoin()).to.equal(true);
+    expect(said.slice(2)).to.deep.equal(['[Tracker] Re-registered with the tracker']);
+    expect(session.registered).to.equal(true);
+  });
+
   it('rejoin() before the first registration worked registers for the first time', async () => {
     const tracker = new FakeTracker([refused(), 'ok']);
     const { session, said } = setUp(tracker);
