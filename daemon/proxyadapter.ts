@@ -95,7 +95,7 @@ export class ProxyAdapter {
   private onEnd(): void {
     this.ended = true;
     if (this.current && !this.current.body.done) return void this.socket.destroy();
-    if (!this.current) this.readRequest();
+    if (!this.current && !this.holds.has('output')) this.readRequest(); // else onDrain goes on
   }
 
   /** Our output has been read: the backend may send more, and a waiting pipelined request may start. */
