@@ -1,7 +1,9 @@
 /**
  * Test helper: a real process (tracker or peer) started with ts-node in transpile-only mode, whose
  * output is kept line by line so a test can wait for the line it needs, with a timeout, and whose
- * standard input a test can type into. Not a test file itself (mocha runs `*.test.ts` only).
+ * standard input a test can type into; `Processes` keeps every process a suite or a test started, so one
+ * hook kills them all. New (the Python original was tested by hand). Not a test file itself (mocha runs
+ * `*.test.ts` only).
  */
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
