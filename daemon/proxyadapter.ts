@@ -182,7 +182,7 @@ export class ProxyAdapter {
     return chunk.subarray(result.used);
   }
 
-  /** The client's chunked body is malformed: answer 400 if the backend has not started answering, else cut. */
+  /** The client's body is malformed (400) or stalled (408): answer that if the backend has not started answering, else cut. */
   private failRequestBody(status: number, reason: string): void {
     const current = this.current!;
     const answered = current.exchange?.responding ?? false;
@@ -335,10 +335,16 @@ export class ProxyAdapter {
     return flushed;
   }
 
-  /** Starts the write timeout unless it runs already; 'drain' or 'finish' (the client read it all) stops it. */
+  /**
+   * Starts the write timeout unless it runs already; 'drain' or 'finish' (the client read it all) stops it.
+   * A slow reader that took some of it meanwhile gets another period: only no progress at all is cut.
+   */
   private watchOutput(): void {
     if (this.writeTimer || this.socket.destroyed) return;
+    const waiting = this.socket.writableLength;
     this.writeTimer = setTimeout(() => {
+      this.writeTimer = null;
+      if (this.socket.writableLength < waiting) return this.watchOutput();
       this.options.onLog?.(`${clientIp(this.socket.remoteAddress)} read nothing for ${this.options.writeTimeoutMs} ms: connection closed`);
       this.socket.destroy();
     }, this.options.writeTimeoutMs);
@@ -401,20 +407,10 @@ export class ProxyAdapter {
     this.timerKind = null;
     if (kind === 'idle') this.closeAfterWrite();
     else if (kind === 'headers') this.answer(408, 'The request head took too long to arrive.', true);
-    else if (kind === 'body') this.onBodyStalled();
+    else if (kind === 'body' && this.current) this.failRequestBody(408, `The request body stopped arriving for ${this.options.bodyTimeoutMs} ms.`);
     else this.socket.destroy();
   }
 
-  /** The client stopped sending its body: 408, unless the backend has started answering (then only a cut is left). */
-  private onBodyStalled(): void {
-    const current = this.current;
-    if (!current) return;
-    const answered = current.exchange?.responding ?? false;
-    current.exchange?.abort();
-    this.endAttempt(current);
-    if (answered) return void this.socket.destroy();
-    this.answer(408, `The request body stopped arriving for ${this.options.bodyTimeoutMs} ms.`, true, current.head);
-  }
 
   private log(head: RequestHead, result: string): void {
     this.context.options.onLog?.(`${clientIp(this.socket.remoteAddress)} ${head.method} ${head.target} (Host: ${head.headers.get('host') ?? '-'}) ${result}`);
