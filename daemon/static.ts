@@ -105,6 +105,8 @@ export async function findFile(root: string, relativePath: string, index = 'inde
   let found = await locate(realRoot, candidate, relativePath);
   if (found.kind === 'file' && found.stat.isDirectory()) {
     found = index ? await locate(realRoot, join(found.path, index), relativePath) : notFound(relativePath);
+  } else if (found.kind === 'file' && namesFolder(relativePath)) {
+    return notFound(relativePath); // `styles.css/` asks for a folder; a file is not one (as `stat` says: ENOTDIR)
   }
   // Only regular files: reading a FIFO or a device could block or never end.
   if (found.kind === 'file' && !found.stat.isFile()) return notFound(relativePath);
@@ -126,6 +128,11 @@ export function checkRelativePath(relativePath: string): string[] | Extract<Look
   // Dotfiles (.env, .git) are never part of a site: answer as if they were not there.
   if (segments.some((s) => s.startsWith('.'))) return notFound(relativePath);
   return segments;
+}
+
+/** `css/` and `css/.` name a folder whatever is on disk, as the empty path (the root itself) does. */
+function namesFolder(relativePath: string): boolean {
+  return relativePath === '' || relativePath.endsWith('/') || relativePath === '.' || relativePath.endsWith('/.');
 }
 
 /** Follows symlinks and checks the real location is still inside the root. */

@@ -110,6 +110,13 @@ describe('static files (daemon/static.ts)', () => {
       expect((await get('GET /static/hello.txt/more')).status).to.equal(404);
     });
 
+    it('answers 404 for a file path with a trailing slash, which names a folder', async () => {
+      expect((await get('GET /static/hello.txt/')).status).to.equal(404);
+      expect((await get('GET /static/hello.txt/.')).status).to.equal(404);
+      expect((await get('GET /static/link-in/')).status).to.equal(404);
+      expect(bodyText(await get('GET /static/sub/.'))).to.equal('<p>sub</p>');
+    });
+
     it('follows a symlink that stays inside the folder', async () => {
       expect(bodyText(await get('GET /static/link-in'))).to.equal('hello\n');
     });
