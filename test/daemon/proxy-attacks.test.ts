@@ -164,6 +164,16 @@ describe('the proxy against response smuggling (forwarding.ts, upstream.ts)', ()
     expect((await client.readOne({ timeoutMs: 3_000 })).body.toString()).to.equal('second');
   });
 
+  it('keeps a Transfer-Encoding the backend lists in Connection, so the client reads the chunks as a body', async () => {
+    await start(['HTTP/1.1 200 OK\r\nConnection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond']);
+    await client.write('GET /1 HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    const first = await client.readOne({ timeoutMs: 3_000 });
+    expect([first.framing, first.body.toString()]).to.deep.equal(['chunked', 'first']);
+    await client.write('GET /2 HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    expect((await client.readOne({ timeoutMs: 3_000 })).body.toString()).to.equal('second');
+  });
+
   it('strips the Content-Length and body of a 204 (RFC 9110 §15.3.5), and the next answer on the connection is intact', async () => {
     await start(['HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nXXXXX', 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond']);
     await client.write('GET /1 HTTP/1.1\r\nHost: app.test\r\n\r\n');

@@ -15,6 +15,13 @@ import { response } from '../../daemon/response';
 import type { Backend } from '../../daemon/backend';
 import { RawConnection, rawServer } from '../helpers/raw';
 
+/** `promise`, or a rejection naming `what` did not happen within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
   let proxy: Proxy;
   let client: RawConnection;
@@ -98,6 +105,28 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     expect(responses[4].body.toString()).to.equal('ok');
   });
 
+  it('cuts a client that stops reading a large answer after writeTimeoutMs, and does not blame the backend', async () => {
+    const big = Buffer.alloc(1024 * 1024, 'x');
+    const port = await rawBackend((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length * 32}\r\n\r\n`);
+      for (let i = 0; i < 32; i++) socket.write(big); // 32 MB, more than the sockets between us can hold
+    });
+    const logged: string[] = [];
+    let cut!: () => void;
+    const wasCut = new Promise<void>((resolve) => (cut = resolve));
+    const onLog = (line: string) => {
+      logged.push(line);
+      if (line.includes('read nothing')) cut();
+    };
+    await start(port, { writeTimeoutMs: 300, upstreamTimeoutMs: 100, onLog });
+    client.socket.pause(); // reads nothing
+    await client.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    const started = Date.now();
+    await within(wasCut, 3_000, 'the write timeout');
+    expect(Date.now() - started).to.be.at.least(250);
+    expect(logged.join('\n')).not.to.match(/marked down|504/);
+  });
+
   it('holds a bounded output for a client that pipelines 2,000 requests and reads none, and cuts it after the write timeout', async () => {
     const port = await appBackend(10_000); // 2,000 answers of 10 KB: 20 MB if they were all queued
     await start(port, { writeTimeoutMs: 500 });
@@ -110,8 +139,7 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     const sampler = setInterval(() => (most = Math.max(most, socket.writableLength)), 5);
     const started = Date.now();
     greedy.socket.write(Array.from({ length: 2_000 }, (_, i) => `GET /n/${i} HTTP/1.1\r\nHost: app.test\r\n\r\n`).join(''));
-    const closedAt = await Promise.race([cut, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('not cut within 5 s')), 5_000))])
-      .finally(() => clearInterval(sampler));
+    const closedAt = await within(cut, 5_000, 'the write timeout').finally(() => clearInterval(sampler));
     greedy.destroy();
     // The kernel's socket buffers take a few MB; beyond them we keep one answer past the high-water mark at most.
     expect(most).to.be.above(0).and.below(OUTPUT_HIGH_WATER + 16 * 1024);
