@@ -84,8 +84,16 @@ export class ProxyAdapter {
     if (this.current && !this.current.body.done) chunk = this.feedRequestBody(chunk);
     if (chunk.length === 0 || this.closing) return; // after "Connection: close" nothing more is read (RFC 9112 §9.6)
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.holdForPipeline();
     if (!this.current) this.readRequest();
-    else if (this.buffer.length > this.options.maxHeaderBytes) this.hold('pipeline', true);
+  }
+
+  /**
+   * Stops reading while more than a head's worth of pipelined bytes wait, and reads again once they have
+   * been used: requests are answered one at a time, so reading faster than that only fills memory.
+   */
+  private holdForPipeline(): void {
+    this.hold('pipeline', this.buffer.length > this.options.maxHeaderBytes);
   }
 
   /**
@@ -148,6 +156,7 @@ export class ProxyAdapter {
     const rest = this.feedRequestBody(afterHead);
     if (!this.current) return; // the body was malformed and has been answered
     if (!this.closing) this.buffer = rest; // the next pipelined request, if any
+    this.holdForPipeline();
     this.current.resendable = this.current.body.done;
     this.tryNextBackend();
   }
@@ -161,6 +170,7 @@ export class ProxyAdapter {
     // The unread body would be taken for the next request: simplest is to close after answering.
     const close = head.framing.kind !== 'none';
     if (!close && !this.closing) this.buffer = afterHead;
+    this.holdForPipeline();
     this.answer(404, reason, close, head, ` (configured: ${this.context.hosts.map((h) => h.name).join(', ')})`);
   }
 
@@ -307,7 +317,6 @@ export class ProxyAdapter {
     this.holds.delete('upstream');
     this.holds.delete('connect');
     if (!keepOpen || this.closing) return this.closeAfterWrite();
-    this.hold('pipeline', false);
     // The client has not read what we sent: no new request until it does ('drain' calls nextRequest).
     if (this.socket.writableLength > OUTPUT_HIGH_WATER) return this.hold('output', true);
     this.nextRequest();

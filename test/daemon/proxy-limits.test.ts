@@ -25,6 +25,8 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
   let proxy: Proxy;
   let client: RawConnection;
+  /** Requests the WeApRous backend has answered. */
+  let served = 0;
   const stops: Array<() => Promise<void>> = [];
 
   async function start(backendPort: number, options: Partial<ProxyOptions> = {}): Promise<number> {
@@ -45,12 +47,16 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
   /** A WeApRous backend that answers GET /n/:n with its number and echoes POST bodies. */
   async function appBackend(bodyBytes = 0): Promise<number> {
     const app = new WeApRous();
-    app.addRoute('GET', '/n/:n', (request) => response(200, `${request.params.n}${'.'.repeat(bodyBytes)}`, { 'Content-Type': 'text/plain' }));
+    app.addRoute('GET', '/n/:n', (request) => (served++, response(200, `${request.params.n}${'.'.repeat(bodyBytes)}`, { 'Content-Type': 'text/plain' })));
     app.addRoute('POST', '/echo', (request) => response(200, request.body, { 'Content-Type': 'text/plain' }));
     const backend: Backend = await app.prepareAddress('127.0.0.1', 0).run({ closeGraceMs: 200 });
     stops.push(() => backend.close());
     return (backend.server.address() as AddressInfo).port;
   }
+
+  beforeEach(() => {
+    served = 0;
+  });
 
   afterEach(async () => {
     client?.destroy();
@@ -138,11 +144,16 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, socket.writableLength)), 5);
     const started = Date.now();
-    greedy.socket.write(Array.from({ length: 2_000 }, (_, i) => `GET /n/${i} HTTP/1.1\r\nHost: app.test\r\n\r\n`).join(''));
+    // 1 KB each, 2 MB in all: the proxy must not read them much faster than it answers them.
+    const request = (i: number) => `GET /n/${i} HTTP/1.1\r\nHost: app.test\r\nX-Pad: ${'p'.repeat(1_000)}\r\n\r\n`;
+    greedy.socket.write(Array.from({ length: 2_000 }, (_, i) => request(i)).join(''));
     const closedAt = await within(cut, 5_000, 'the write timeout').finally(() => clearInterval(sampler));
     greedy.destroy();
     // The kernel's socket buffers take a few MB; beyond them we keep one answer past the high-water mark at most.
     expect(most).to.be.above(0).and.below(OUTPUT_HIGH_WATER + 16 * 1024);
     expect(closedAt - started).to.be.within(500, 3_000);
+    // Read but not answered: what waits in the proxy's input buffer (a head's worth) and Node's (a read or two).
+    expect(served).to.be.below(2_000);
+    expect(socket.bytesRead - served * request(served).length).to.be.below(256 * 1024);
   });
 });
