@@ -1,15 +1,16 @@
 /**
- * The chunked transfer coding (RFC 9112 §7.1): decoding a request body that arrives as
+ * The chunked transfer coding (RFC 9112 §7.1): decoding a body that arrives as
  * `size CRLF data CRLF ... 0 CRLF trailers CRLF`, and encoding one chunk of a streamed response.
- * Pure and resumable: the state remembers where the last call stopped, so bytes are scanned once.
- * WeApRous's Python original did not support chunked bodies at all.
+ * Pure and resumable: the state remembers where the last call stopped, so bytes are scanned once, and a bad
+ * byte is refused where it stands. WeApRous's Python original did not support chunked bodies at all.
  */
 
-import type { ParseError } from './request';
-import { parseFieldLines } from './fields';
+import { CR, FIELD_VCHAR, hexValue, HTAB, isOws, LF, QDTEXT, SP, TOKEN } from './grammar';
+import { refuse, type ParseError } from './status';
+import { bareCr, bareLf, fieldName, newFieldScan, scanFieldLine, startFieldLine, type FieldScan } from './fields';
 
 export interface ChunkedState {
-  /** Index in the buffer of the next unread byte. */
+  /** Index in the buffer of the first byte not consumed: the start of a size or trailer line, or chunk data. */
   pos: number;
   /**
    * Where the data read so far lies in the buffer, flat: `[start0, end0, start1, end1, ...]`. Flat on purpose:
@@ -17,7 +18,7 @@ export interface ChunkedState {
    */
   pieces: number[];
   size: number;
-  /** 'size' before a chunk-size line, 'data' inside a chunk's data, 'trailer' after the last chunk. */
+  /** 'size' before a chunk-size line, 'data' inside a chunk's data and its CRLF, 'trailer' after the last chunk. */
   phase: 'size' | 'data' | 'trailer';
   /** Bytes left in the current chunk (phase 'data'). */
   remaining: number;
@@ -25,10 +26,19 @@ export interface ChunkedState {
   collect: boolean;
   /** Bytes of chunk extensions and trailer fields so far: they count against no body limit, so cap them. */
   metaBytes: number;
+  /** How much of the size line at `pos` has been read, what it says so far, and where in its grammar it is. */
+  lineRead: number;
+  lineSize: number;
+  ext: number;
+  /** How far the trailer line at `pos` has been read (indices count from `pos`). */
+  trailer: FieldScan;
 }
 
 export function newChunkedState(offset: number, collect = true): ChunkedState {
-  return { pos: offset, pieces: [], size: 0, phase: 'size', remaining: 0, collect, metaBytes: 0 };
+  return {
+    pos: offset, pieces: [], size: 0, phase: 'size', remaining: 0, collect, metaBytes: 0,
+    lineRead: 0, lineSize: 0, ext: SIZE, trailer: newFieldScan(),
+  };
 }
 
 type Result =
@@ -36,16 +46,10 @@ type Result =
   | { kind: 'error'; error: ParseError }
   | { kind: 'body'; body: Buffer; end: number };
 
-const MAX_LINE = 4096;
+const INCOMPLETE = { kind: 'incomplete' } as const;
 // Extensions and trailers are read and thrown away; without a cap, 1-byte chunks carrying 4 KiB of
 // extensions each would make a 1 MiB body cost 4 GiB of buffer (the attack behind CVE-2024-22019).
 const MAX_METADATA = 16 * 1024;
-// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), values token or quoted-string.
-const CHUNK_EXT = /^(?:[ \t]*;[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)*$/;
-
-function fail(code: string, reason: string, status: ParseError['status'] = 400): Result {
-  return { kind: 'error', error: { status, code, reason } };
-}
 
 /**
  * Continues decoding a chunked body in `buf` from `state.pos`. Returns the body once the last chunk
@@ -54,70 +58,148 @@ function fail(code: string, reason: string, status: ParseError['status'] = 400):
 export function readChunkedBody(buf: Buffer, state: ChunkedState, maxBodyBytes: number): Result {
   for (;;) {
     if (state.phase === 'data') {
-      const available = Math.min(state.remaining, buf.length - state.pos);
-      if (available > 0 && state.collect) state.pieces.push(state.pos, state.pos + available);
-      state.pos += available;
-      state.remaining -= available;
-      if (state.remaining > 0 || buf.length < state.pos + 2) return { kind: 'incomplete' };
-      if (buf[state.pos] !== 13 || buf[state.pos + 1] !== 10) return fail('INVALID_CHUNK', 'Chunk data must be followed by CRLF.');
-      state.pos += 2;
-      state.phase = 'size';
+      const next = readData(buf, state);
+      if (next !== null) return next;
     }
-    if (state.phase === 'size') {
-      const plain = plainSizeLine(buf, state.pos);
-      if (plain) {
-        const refused = startChunk(state, plain.size, plain.next, maxBodyBytes);
-        if (refused) return refused;
-        continue;
-      }
-    }
-    const line = readLine(buf, state.pos);
-    if (line.kind !== 'line') return line;
-    if (state.phase === 'trailer') {
-      state.pos = line.next;
-      if (line.text === '') return finish(buf, state);
-      state.metaBytes += line.text.length + 2;
-      if (state.metaBytes > MAX_METADATA) return fail('TRAILERS_TOO_LARGE', `The trailer fields exceed ${MAX_METADATA} bytes.`, 431);
-      const trailer = parseFieldLines([line.text], 0, 1);
-      if ('status' in trailer) return { kind: 'error', error: { status: 400, code: trailer.code, reason: trailer.reason } };
-      continue;
-    }
-    const size = parseChunkSize(line.text);
-    if (size === null) return fail('INVALID_CHUNK_SIZE', 'A chunk size must be hexadecimal, optionally followed by ";extensions".');
-    const extension = line.text.indexOf(';');
-    if (extension !== -1) state.metaBytes += line.text.length - extension;
-    if (state.metaBytes > MAX_METADATA) return fail('CHUNK_EXTENSIONS_TOO_LARGE', `The chunk extensions exceed ${MAX_METADATA} bytes.`, 413);
-    const refused = startChunk(state, size, line.next, maxBodyBytes);
-    if (refused) return refused;
+    if (state.phase === 'trailer') return readTrailers(buf, state);
+    const line = readSizeLine(buf, state);
+    if (line !== null) return line;
+    state.size += state.lineSize;
+    if (state.size > maxBodyBytes) return refuse(413, 'BODY_TOO_LARGE', `The body exceeds the limit of ${maxBodyBytes} bytes.`);
+    state.phase = state.lineSize === 0 ? 'trailer' : 'data';
+    state.remaining = state.lineSize;
+    state.lineSize = 0;
   }
 }
 
-/** A chunk-size line has been read: the data (or, after size 0, the trailer section) starts at `next`. */
-function startChunk(state: ChunkedState, size: number, next: number, maxBodyBytes: number): Result | null {
-  state.size += size;
-  if (state.size > maxBodyBytes) return fail('BODY_TOO_LARGE', `The body exceeds the limit of ${maxBodyBytes} bytes.`, 413);
-  state.pos = next;
-  state.phase = size === 0 ? 'trailer' : 'data';
-  state.remaining = size;
+/** chunk-data CRLF: the data is taken as it comes; the byte after it must be CR, then LF. */
+function readData(buf: Buffer, state: ChunkedState): Result | null {
+  const available = Math.min(state.remaining, buf.length - state.pos);
+  if (available > 0 && state.collect) state.pieces.push(state.pos, state.pos + available);
+  state.pos += available;
+  state.remaining -= available;
+  if (state.remaining > 0 || state.pos >= buf.length) return INCOMPLETE;
+  const cr = buf[state.pos] === CR;
+  if (!cr || (state.pos + 1 < buf.length && buf[state.pos + 1] !== LF)) {
+    return refuse(400, 'INVALID_CHUNK', 'Chunk data must be followed by CRLF.');
+  }
+  if (state.pos + 1 >= buf.length) return INCOMPLETE;
+  state.pos += 2;
+  state.phase = 'size';
   return null;
 }
 
+// Where a size line's scan is (ChunkedState.ext): chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ).
+const SIZE = 0; // hex digits
+const AFTER_ITEM = 1; // after the size or a quoted value: ";", whitespace, or the end of the line
+const SPACE = 2; // whitespace after an item: only ";" may follow
+const BEFORE_NAME = 3;
+const NAME = 4;
+const SPACE_AFTER_NAME = 5; // "=" or ";" may follow
+const BEFORE_VALUE = 6;
+const VALUE = 7; // a token value
+const QUOTED = 8;
+const ESCAPE = 9; // after "\" in a quoted value
+
 /**
- * The usual size line, hex digits then CRLF (`1a\r\n`), read straight from the bytes: without a string per
- * chunk, a body sent as a million one-byte chunks costs milliseconds, not a second. Null for anything
- * else (extensions, errors, not all here yet), which `readLine` and `parseChunkSize` then handle.
+ * chunk-size [ chunk-ext ] CRLF (RFC 9112 §7.1, §7.1.1), read byte by byte from where the last call stopped.
+ * Null once the line is in (its size is `state.lineSize` and `state.pos` has moved past it).
  */
-function plainSizeLine(buf: Buffer, from: number): { size: number; next: number } | null {
-  let size = 0;
-  let i = from;
-  for (; i < buf.length && i - from < 12; i++) {
+function readSizeLine(buf: Buffer, state: ChunkedState): Result | null {
+  const start = state.pos;
+  for (let i = start + state.lineRead; i < buf.length; i++) {
     const c = buf[i];
-    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (digit === -1) break;
-    size = size * 16 + digit;
+    if (state.ext === SIZE) {
+      const digit = hexValue(c);
+      // 12 hex digits is 256 TiB: far past any limit, and still exact in a double.
+      if (digit !== -1 && i - start < 12) {
+        state.lineSize = state.lineSize * 16 + digit;
+        continue;
+      }
+      if (i === start || digit !== -1) return c === LF ? bareLf() : badSize();
+      state.ext = AFTER_ITEM;
+    }
+    if (c === CR) return endSizeLine(buf, state, i);
+    if (c === LF) return bareLf();
+    state.ext = extensionStep(state.ext, c);
+    if (state.ext === -1) return badSize();
+    if (++state.metaBytes > MAX_METADATA) return refuse(413, 'CHUNK_EXTENSIONS_TOO_LARGE', `The chunk extensions exceed ${MAX_METADATA} bytes.`);
   }
-  if (i === from || i + 1 >= buf.length || buf[i] !== 13 || buf[i + 1] !== 10) return null;
-  return { size, next: i + 2 };
+  state.lineRead = buf.length - start;
+  return INCOMPLETE;
+}
+
+function endSizeLine(buf: Buffer, state: ChunkedState, cr: number): Result | null {
+  if (state.ext !== AFTER_ITEM && state.ext !== NAME && state.ext !== VALUE) return badSize();
+  if (cr + 1 >= buf.length) {
+    state.lineRead = cr - state.pos; // read the CR again with its LF
+    return INCOMPLETE;
+  }
+  if (buf[cr + 1] !== LF) return bareCr();
+  state.pos = cr + 2;
+  state.lineRead = 0;
+  state.ext = SIZE;
+  return null;
+}
+
+/** The next state of a chunk extension after byte `c`, or -1 if `c` cannot come here. */
+function extensionStep(state: number, c: number): number {
+  switch (state) {
+    case BEFORE_NAME: return isOws(c) ? state : TOKEN[c] === 1 ? NAME : -1;
+    case BEFORE_VALUE: return isOws(c) ? state : c === 0x22 ? QUOTED : TOKEN[c] === 1 ? VALUE : -1;
+    case QUOTED: return c === 0x22 ? AFTER_ITEM : c === 0x5c ? ESCAPE : QDTEXT[c] === 1 ? QUOTED : -1; // '"', '\'
+    case ESCAPE: return c === HTAB || c === SP || FIELD_VCHAR[c] === 1 ? QUOTED : -1; // quoted-pair (RFC 9110 §5.6.4)
+    case SPACE: return isOws(c) ? state : c === 0x3b ? BEFORE_NAME : -1;
+    case SPACE_AFTER_NAME: return isOws(c) ? state : c === 0x3d ? BEFORE_VALUE : c === 0x3b ? BEFORE_NAME : -1;
+    case NAME:
+      if (TOKEN[c] === 1) return NAME;
+      if (c === 0x3d) return BEFORE_VALUE; // "="
+      return isOws(c) ? SPACE_AFTER_NAME : c === 0x3b ? BEFORE_NAME : -1;
+    case VALUE:
+      if (TOKEN[c] === 1) return VALUE;
+  }
+  // AFTER_ITEM, and the end of a token value
+  return c === 0x3b ? BEFORE_NAME : isOws(c) ? SPACE : -1;
+}
+
+function badSize(): Result {
+  return refuse(400, 'INVALID_CHUNK_SIZE', 'A chunk size must be hexadecimal, optionally followed by ";extensions".');
+}
+
+// RFC 9110 §6.5.1: fields that frame or route the message mean nothing after the body; Node refuses them too.
+const FORBIDDEN_TRAILERS = new Set(['content-length', 'transfer-encoding', 'host']);
+
+/** trailer-section = *( field-line CRLF ), then CRLF (RFC 9112 §7.1.2). The fields are checked, then dropped. */
+function readTrailers(buf: Buffer, state: ChunkedState): Result {
+  const line = state.trailer;
+  for (;;) {
+    if (line.pos === 0) {
+      if (state.pos >= buf.length) return INCOMPLETE;
+      if (buf[state.pos] === CR) return endTrailers(buf, state);
+    }
+    // Scan no further than the cap, so the answer is the same however the bytes arrive.
+    const end = Math.min(buf.length, state.pos + MAX_METADATA - state.metaBytes);
+    const text = buf.toString('latin1', state.pos, end);
+    const step = scanFieldLine(text, line);
+    if (step === 'incomplete') {
+      return buf.length > end ? refuse(431, 'TRAILERS_TOO_LARGE', `The trailer fields exceed ${MAX_METADATA} bytes.`) : INCOMPLETE;
+    }
+    if (step !== 'line') return step;
+    const name = fieldName(text, line);
+    if (FORBIDDEN_TRAILERS.has(name.toLowerCase())) {
+      return refuse(400, 'FORBIDDEN_TRAILER', `"${name}" cannot be sent as a trailer field, after the body (RFC 9110 §6.5.1).`);
+    }
+    state.metaBytes += line.pos;
+    state.pos += line.pos;
+    startFieldLine(line, 0);
+  }
+}
+
+function endTrailers(buf: Buffer, state: ChunkedState): Result {
+  if (state.pos + 1 >= buf.length) return INCOMPLETE;
+  if (buf[state.pos + 1] !== LF) return bareCr();
+  state.pos += 2;
+  return finish(buf, state);
 }
 
 function finish(buf: Buffer, state: ChunkedState): Result {
@@ -133,34 +215,6 @@ function finish(buf: Buffer, state: ChunkedState): Result {
     else for (let j = start; j < end; j++) body[at++] = buf[j]; // tiny pieces: a native call each costs more
   }
   return { kind: 'body', body: body.subarray(0, at), end: state.pos };
-}
-
-/** One CRLF-terminated line; bare LF or CR anywhere in it is an error. */
-function readLine(buf: Buffer, from: number): { kind: 'line'; text: string; next: number } | Result {
-  const lf = buf.indexOf(10, from);
-  if (lf === -1) {
-    if (buf.length - from > MAX_LINE) return fail('INVALID_CHUNK', 'A chunk line is too long.');
-    const cr = buf.indexOf(13, from);
-    if (cr !== -1 && cr + 1 < buf.length) return fail('CR_EXPECTED', 'A CR must be followed by LF.');
-    return { kind: 'incomplete' };
-  }
-  if (lf === from || buf[lf - 1] !== 13) return fail('LF_EXPECTED', 'Lines must end with CRLF, not a bare LF.');
-  const text = buf.toString('latin1', from, lf - 1);
-  if (text.indexOf('\r') !== -1) return fail('CR_EXPECTED', 'A CR must be followed by LF.');
-  return { kind: 'line', text, next: lf + 1 };
-}
-
-/** chunk-size [ chunk-ext ]: `1a;name=value` → 26. */
-function parseChunkSize(text: string): number | null {
-  let i = 0;
-  while (i < text.length && isHex(text.charCodeAt(i))) i++;
-  if (i === 0 || i > 12) return null; // 12 hex digits is 256 TiB: far past any limit, and still exact.
-  if (i < text.length && !CHUNK_EXT.test(text.slice(i))) return null;
-  return parseInt(text.slice(0, i), 16);
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
 /** Frames `data` as one chunk of a chunked response body. An empty chunk would end the body, so skip those. */

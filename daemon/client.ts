@@ -7,9 +7,13 @@
 
 import { connect, type Socket } from 'node:net';
 import { ConnectionPool, discard } from './pool';
-import { CaseInsensitiveDict } from './dictionary';
-import { parseFieldLines } from './fields';
+import type { CaseInsensitiveDict } from './dictionary';
 import { newChunkedState, readChunkedBody, type ChunkedState } from './chunked';
+import { parseResponseHead, type ResponseHeadResult } from './parser';
+import { responseFraming, type ResponseFraming } from './framing';
+
+// Re-exported: the response head parser and the response framing rule lived here before parser.ts and framing.ts.
+export { parseResponseHead, responseFraming, type ResponseFraming, type ResponseHeadResult };
 
 export interface ClientResponse {
   status: number;
@@ -43,42 +47,6 @@ export class ClientError extends Error {
     super(message);
     this.name = 'ClientError';
   }
-}
-
-export type ResponseHeadResult =
-  | { kind: 'incomplete' }
-  | { kind: 'error'; reason: string }
-  | { kind: 'head'; status: number; reason: string; version: string; headers: CaseInsensitiveDict<string>; headLength: number };
-
-const CRLF_CRLF = Buffer.from('\r\n\r\n', 'latin1');
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)$/;
-
-/** Parses `HTTP/1.1 200 OK\r\n...\r\n\r\n` at `offset` (RFC 9112 §4). */
-export function parseResponseHead(buf: Buffer, offset = 0, maxBytes = 64 * 1024): ResponseHeadResult {
-  const end = buf.indexOf(CRLF_CRLF, offset);
-  if (end === -1) return buf.length - offset > maxBytes ? { kind: 'error', reason: 'response head too large' } : { kind: 'incomplete' };
-  const lines = buf.toString('latin1', offset, end).split('\r\n');
-  const match = STATUS_LINE.exec(lines[0]);
-  if (!match) return { kind: 'error', reason: `invalid status line "${lines[0].slice(0, 40)}"` };
-  const fields = parseFieldLines(lines, 1, 200);
-  if ('status' in fields) return { kind: 'error', reason: fields.reason };
-  return {
-    kind: 'head', status: Number(match[1]), reason: match[2], version: lines[0].slice(0, 8),
-    headers: fields.headers, headLength: end + 4 - offset,
-  };
-}
-
-/** How a response body ends (RFC 9112 §6.3): no body, a length, chunked, or the connection closing. */
-export type ResponseFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' };
-
-export function responseFraming(method: string, status: number, headers: CaseInsensitiveDict<string>): ResponseFraming | null {
-  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return { kind: 'none' };
-  const te = headers.get('transfer-encoding');
-  if (te !== undefined) return te.toLowerCase().split(',').pop()!.trim() === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
-  const cl = headers.get('content-length');
-  if (cl === undefined) return { kind: 'close' };
-  if (!/^\d{1,15}$/.test(cl)) return null;
-  return Number(cl) === 0 ? { kind: 'none' } : { kind: 'length', length: Number(cl) };
 }
 
 function makeResponse(status: number, headers: CaseInsensitiveDict<string>, body: Buffer): ClientResponse {

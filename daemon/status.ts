@@ -1,7 +1,8 @@
 /**
- * HTTP status codes and their reason phrases (RFC 9110 §15), and the one error type of the framework.
- * WeApRous's Python original spelled each status line out by hand inside `response.py`; here they live
- * in one table so every part of the daemon writes the same line.
+ * HTTP status codes and their reason phrases (RFC 9110 §15), and the framework's two error shapes:
+ * `HttpError`, which a handler throws, and `ParseError`, why the parser refused a message. WeApRous's Python
+ * original spelled each status line out by hand inside `response.py`; here they live in one table so every
+ * part of the daemon writes the same line.
  */
 
 export const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -63,4 +64,22 @@ export class HttpError extends Error {
     this.expose = status < 500;
     this.headers = headers;
   }
+}
+
+/**
+ * Why a message was refused: the status to answer, a stable code for tests and logs (like llhttp's
+ * `HPE_HEADER_OVERFLOW`), and a sentence for the person who sent it.
+ */
+export interface ParseError {
+  status: 400 | 408 | 413 | 417 | 431 | 501 | 505;
+  code: string;
+  reason: string;
+}
+
+/** What every parsing function returns instead of a result when it refuses the bytes. */
+export type Refusal = { kind: 'error'; error: ParseError };
+
+/** `refuse(400, 'INVALID_METHOD', '"G(T" is not a valid method.')` → `{ kind: 'error', error: { ... } }`. */
+export function refuse(status: ParseError['status'], code: string, reason: string): Refusal {
+  return { kind: 'error', error: { status, code, reason } };
 }

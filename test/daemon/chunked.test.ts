@@ -43,6 +43,12 @@ describe('readChunkedBody()', () => {
     expect(decode('3\r\nabc\r\n0\r\nExpires: never\r\nX-Sum: 1\r\n\r\n')).to.equal('abc');
   });
 
+  it('accepts every form of chunk-ext: whitespace around ";" and "=", bare names, token and quoted values (RFC 9112 §7.1.1)', () => {
+    for (const ext of [' ;a', '\t; a', ';a;b', ';a = b', ';a=b ;c', ';a="x y;\\"z"', ';a="" ; b', ';a="caf\u00e9"']) {
+      expect(decode(`3${ext}\r\nabc\r\n0\r\n\r\n`), JSON.stringify(ext)).to.equal('abc');
+    }
+  });
+
   it('starts at the state offset and stops at the end of the body, leaving what follows', () => {
     const text = 'HEAD' + '2\r\nhi\r\n0\r\n\r\n' + 'NEXT';
     const result = readChunkedBody(bytes(text), newChunkedState(4), LIMIT);
@@ -104,7 +110,15 @@ describe('readChunkedBody()', () => {
       ['data not followed by CRLF', '3\r\nabcd\r\n0\r\n\r\n', '400 INVALID_CHUNK'],
       ['a bare LF ending a size line', '3\nabc\r\n0\r\n\r\n', '400 LF_EXPECTED'],
       ['a bare CR in a size line', '3\rx\r\nabc\r\n', '400 CR_EXPECTED'],
-      ['a size line longer than 4 KiB with no end in sight', '1' + ' '.repeat(5000), '400 INVALID_CHUNK'],
+      ['a size line of more than 16 KiB with no end in sight', '1' + ' '.repeat(17000), '413 CHUNK_EXTENSIONS_TOO_LARGE'],
+      ['whitespace after the size with no extension', '5 \r\nhello\r\n0\r\n\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['whitespace after an extension name, then the end of the line', '5;a \r\nhello\r\n0\r\n\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['an extension value that is missing', '5;a=\r\nhello\r\n0\r\n\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['two extension values', '5;a=b c\r\nhello\r\n0\r\n\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['a control character in a quoted extension value', '5;a="\x01"\r\nhello\r\n0\r\n\r\n', '400 INVALID_CHUNK_SIZE'],
+      ['Content-Length as a trailer field (RFC 9110 §6.5.1)', '0\r\nContent-Length: 5\r\n\r\n', '400 FORBIDDEN_TRAILER'],
+      ['Transfer-Encoding as a trailer field', '0\r\ntransfer-encoding: chunked\r\n\r\n', '400 FORBIDDEN_TRAILER'],
+      ['Host as a trailer field', '0\r\nX-Sum: 1\r\nHOST: evil\r\n\r\n', '400 FORBIDDEN_TRAILER'],
       ['an obs-folded trailer', '0\r\nX: a\r\n b\r\n\r\n', '400 OBSOLETE_LINE_FOLDING'],
     ];
     for (const [what, text, expected] of cases) {
@@ -130,6 +144,73 @@ describe('readChunkedBody()', () => {
       expect(decode('0\r\n' + trailers)).to.equal('431 TRAILERS_TOO_LARGE');
     });
   });
+});
+
+/** Feeds `text` one byte more each time to one state: the length of the first prefix that is not incomplete, and its result. */
+function trickle(text: string, limit = LIMIT): { at: number; result: string } {
+  const whole = bytes(text);
+  const state = newChunkedState(0);
+  for (let cut = 1; cut <= whole.length; cut++) {
+    const result = readChunkedBody(whole.subarray(0, cut), state, limit);
+    if (result.kind === 'body') return { at: cut, result: result.body.toString('latin1') };
+    if (result.kind === 'error') return { at: cut, result: `${result.error.status} ${result.error.code}` };
+  }
+  return { at: whole.length, result: 'incomplete' };
+}
+
+describe('readChunkedBody() refuses at the first byte that cannot be right', () => {
+  const cases: Array<[string, string, string]> = [
+    // what, the bytes up to and including the one that is refused, the answer
+    ['a size byte that is neither hex, ";", whitespace nor CR', '5x', '400 INVALID_CHUNK_SIZE'],
+    ['a 13th hex digit', '0000000000001', '400 INVALID_CHUNK_SIZE'],
+    ['a size line that starts with something other than a hex digit', ';', '400 INVALID_CHUNK_SIZE'],
+    ['an extension name that is not a token', '5;(', '400 INVALID_CHUNK_SIZE'],
+    ['a bare LF after the size', '5\n', '400 LF_EXPECTED'],
+    ['a CR not followed by LF after the size', '5\rx', '400 CR_EXPECTED'],
+    ['a chunk whose data is followed by a byte other than CR', '5\r\nhelloX', '400 INVALID_CHUNK'],
+    ['a chunk whose data is followed by CR and a byte other than LF', '5\r\nhello\rX', '400 INVALID_CHUNK'],
+    ['a bad byte in a trailer name', '0\r\nX ', '400 INVALID_HEADER_TOKEN'],
+    ['a control character in a trailer value', '0\r\nX: \x01', '400 INVALID_HEADER_VALUE'],
+    ['a forbidden trailer, once its line is in', '0\r\nContent-Length: 5\r\n', '400 FORBIDDEN_TRAILER'],
+    ['a CR not followed by LF ending the trailer section', '0\r\n\rx', '400 CR_EXPECTED'],
+  ];
+  for (const [what, text, expected] of cases) {
+    it(`${what}: ${expected} at byte ${text.length}, without waiting for more`, () => {
+      expect(trickle(text + 'more bytes that never matter\r\n\r\n')).to.deep.equal({ at: text.length, result: expected });
+      expect(decode(text)).to.equal(expected);
+    });
+  }
+
+  it('413 for a chunk over the limit at the end of its size line, before its data', () => {
+    expect(trickle('b\r\n' + 'x'.repeat(11), 10)).to.deep.equal({ at: 3, result: '413 BODY_TOO_LARGE' });
+  });
+});
+
+describe('readChunkedBody() answers the same however the bytes arrive', () => {
+  const corpus = [
+    '5;ext="a b"\r\nhello\r\n1\r\n \r\n6\r\nworld!\r\n0\r\nTrailer: yes\r\n\r\n',
+    '3 ; a = "x\\"y" ; b\r\nabc\r\n0;last\r\n\r\n',
+    '3\r\nabc\r\n0\r\nHost: x\r\n\r\n',
+    '3\r\nabcX',
+    '3;a b\r\nabc\r\n0\r\n\r\n',
+    '0\r\nX: 1\r\n folded\r\n\r\n',
+    '0\r\n' + 'X-Long: '.padEnd(17000, 'v') + '\r\n\r\n',
+    '1;' + 'e'.repeat(17000) + '\r\na\r\n0\r\n\r\n',
+  ];
+  for (const text of corpus) {
+    it(`${JSON.stringify(text.slice(0, 40))}: split at every byte, with a fresh state or the same one`, () => {
+      const expected = decode(text);
+      const whole = bytes(text);
+      for (let cut = 0; cut < whole.length; cut += text.length > 1000 ? 97 : 1) {
+        const state = newChunkedState(0);
+        let result = readChunkedBody(whole.subarray(0, cut), state, LIMIT);
+        if (result.kind === 'incomplete') result = readChunkedBody(whole, state, LIMIT);
+        const got = result.kind === 'body' ? result.body.toString('latin1') : result.kind === 'error' ? `${result.error.status} ${result.error.code}` : 'incomplete';
+        expect(got, `cut at byte ${cut}`).to.equal(expected);
+      }
+      expect(trickle(text).result).to.equal(expected);
+    });
+  }
 });
 
 describe('encodeChunk()', () => {

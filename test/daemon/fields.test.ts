@@ -1,72 +1,102 @@
 /**
- * Header field lines (RFC 9110 §5, RFC 9112 §5), shared by the request parser, the client and the proxy.
- * Tests for `daemon/fields.ts` (WeApRous `daemon/request.py` split these lines inline).
+ * Header field lines (RFC 9110 §5, RFC 9112 §5), read left to right and resumable, shared by the head parser
+ * and the chunked trailer section. Tests for `daemon/fields.ts` (WeApRous `daemon/request.py` split these
+ * lines inline).
  */
 
 import { expect } from 'chai';
-import { parseFieldLines, type Fields, type FieldError } from '../../daemon/fields';
+import { CaseInsensitiveDict } from '../../daemon/dictionary';
+import { addField, fieldName, fieldValue, newFieldScan, scanFieldLine, startFieldLine } from '../../daemon/fields';
 
-function ok(result: Fields | FieldError): Fields {
-  if ('status' in result) throw new Error(`expected fields, got ${result.code}`);
-  return result;
+/** Scans one line given whole: `[name, value]`, 'incomplete', or the error code. */
+function scan(text: string): [string, string] | string {
+  const f = newFieldScan();
+  const step = scanFieldLine(text, f);
+  if (step === 'line') {
+    expect(f.pos).to.equal(text.length);
+    return [fieldName(text, f), fieldValue(text, f)];
+  }
+  return step === 'incomplete' ? step : step.error.code;
 }
 
-function bad(result: Fields | FieldError): FieldError {
-  if (!('status' in result)) throw new Error('expected an error');
-  return result;
+/** The same line fed one character more each time, resuming with one FieldScan: where it stopped, and how. */
+function trickle(text: string): { at: number; result: [string, string] | string } {
+  const f = newFieldScan();
+  for (let cut = 1; cut <= text.length; cut++) {
+    const part = text.slice(0, cut);
+    const step = scanFieldLine(part, f);
+    if (step === 'line') return { at: cut, result: [fieldName(part, f), fieldValue(part, f)] };
+    if (step !== 'incomplete') return { at: cut, result: step.error.code };
+  }
+  return { at: text.length, result: 'incomplete' };
 }
 
-describe('parseFieldLines()', () => {
-  it('starts at the given line, so a start line can be skipped', () => {
-    const { headers } = ok(parseFieldLines(['GET / HTTP/1.1', 'Host: a'], 1, 10));
-    expect([...headers]).to.deep.equal([['Host', 'a']]);
+describe('scanFieldLine()', () => {
+  it('reads "name: value" up to its CRLF and points past it', () => {
+    expect(scan('Host: example.com:8080\r\n')).to.deep.equal(['Host', 'example.com:8080']);
   });
 
   it('trims spaces and tabs around the value but keeps them inside it', () => {
-    const { headers } = ok(parseFieldLines(['X: \t a \t b \t'], 0, 10));
-    expect(headers.get('x')).to.equal('a \t b');
+    expect(scan('X: \t a \t b \t\r\n')).to.deep.equal(['X', 'a \t b']);
   });
 
   it('accepts an empty value and obs-text bytes', () => {
-    const { headers } = ok(parseFieldLines(['Empty:', 'Latin: caf\u00e9'], 0, 10));
-    expect(headers.get('empty')).to.equal('');
-    expect(headers.get('latin')).to.equal('caf\u00e9');
+    expect(scan('Empty:\r\n')).to.deep.equal(['Empty', '']);
+    expect(scan('Empty:  \r\n')).to.deep.equal(['Empty', '']);
+    expect(scan('Latin: caf\u00e9\r\n')).to.deep.equal(['Latin', 'caf\u00e9']);
   });
 
-  it('keeps colons after the first as part of the value', () => {
-    expect(ok(parseFieldLines(['Host: example.com:8080'], 0, 10)).headers.get('host')).to.equal('example.com:8080');
+  it('starts at lineStart, so the next line of the same text can be read with the same scan', () => {
+    const text = 'A: 1\r\nB: 2\r\n';
+    const f = newFieldScan();
+    expect(scanFieldLine(text, f)).to.equal('line');
+    startFieldLine(f, f.pos);
+    expect(scanFieldLine(text, f)).to.equal('line');
+    expect([fieldName(text, f), fieldValue(text, f), f.pos]).to.deep.equal(['B', '2', 12]);
   });
 
-  it('joins repeats with ", " but Cookie with "; "', () => {
-    const { headers } = ok(parseFieldLines(['Via: a', 'via: b', 'Cookie: x=1', 'cookie: y=2'], 0, 10));
-    expect(headers.get('via')).to.equal('a, b');
-    expect(headers.get('cookie')).to.equal('x=1; y=2');
+  it('returns incomplete until the LF, then the same line whatever the split', () => {
+    const text = 'Accept:  text/html \r\n';
+    for (let cut = 0; cut < text.length; cut++) expect(scan(text.slice(0, cut)), `cut at ${cut}`).to.equal('incomplete');
+    expect(trickle(text)).to.deep.equal({ at: text.length, result: ['Accept', 'text/html'] });
   });
 
-  it('counts Content-Length and Host lines, so a repeat can be refused', () => {
-    const fields = ok(parseFieldLines(['Content-Length: 1', 'content-length: 1', 'Host: a'], 0, 10));
-    expect(fields).to.include({ contentLengthCount: 2, hostCount: 1 });
-  });
-
-  it('refuses more lines than the limit with 431', () => {
-    expect(ok(parseFieldLines(['A: 1', 'B: 2'], 0, 2)).headers.size).to.equal(2);
-    expect(bad(parseFieldLines(['A: 1', 'B: 2', 'C: 3'], 0, 2))).to.include({ status: 431, code: 'TOO_MANY_HEADERS' });
-  });
-
-  const refusals: Array<[string, string, string]> = [
-    ['a line starting with a space (obs-fold)', ' folded', 'OBSOLETE_LINE_FOLDING'],
-    ['a line starting with a tab (obs-fold)', '\tfolded', 'OBSOLETE_LINE_FOLDING'],
-    ['a line without a colon', 'NoColon', 'INVALID_HEADER'],
-    ['an empty name', ': value', 'INVALID_HEADER'],
-    ['a space before the colon', 'Name : value', 'INVALID_HEADER_TOKEN'],
-    ['a space inside the name', 'Bad Name: value', 'INVALID_HEADER_TOKEN'],
-    ['a non-ASCII name', 'N\u00e4me: value', 'INVALID_HEADER_TOKEN'],
-    ['a control character in the value', 'X: a\x1bb', 'INVALID_HEADER_VALUE'],
-    ['a LF in the value', 'X: a\nb', 'INVALID_HEADER_VALUE'],
+  const refusals: Array<[string, string, string, number]> = [
+    // what, line, code, the length of the shortest prefix that is refused (the bad byte, or the one after a CR)
+    ['a line starting with a space (obs-fold)', ' folded: x\r\n', 'OBSOLETE_LINE_FOLDING', 1],
+    ['a line starting with a tab (obs-fold)', '\tfolded\r\n', 'OBSOLETE_LINE_FOLDING', 1],
+    ['a line without a colon', 'NoColon\r\n', 'INVALID_HEADER', 8],
+    ['an empty name', ': value\r\n', 'INVALID_HEADER', 1],
+    ['a space before the colon', 'Name : value\r\n', 'INVALID_HEADER_TOKEN', 5],
+    ['a space inside the name, colon or not', 'Bad Name: value\r\n', 'INVALID_HEADER_TOKEN', 4],
+    ['a non-ASCII name', 'N\u00e4me: value\r\n', 'INVALID_HEADER_TOKEN', 2],
+    ['a control character in the value', 'X: a\x1bb\r\n', 'INVALID_HEADER_VALUE', 5],
+    ['NUL in the value', 'X: \x00\r\n', 'INVALID_HEADER_VALUE', 4],
+    ['DEL in the value', 'X: a\x7f\r\n', 'INVALID_HEADER_VALUE', 5],
+    ['a bare LF in the value', 'X: a\nb\r\n', 'LF_EXPECTED', 5],
+    ['a bare LF ending the name', 'X\n', 'LF_EXPECTED', 2],
+    ['a CR not followed by LF', 'X: a\rb\r\n', 'CR_EXPECTED', 6],
   ];
-  for (const [what, line, code] of refusals) {
-    it(`refuses ${what} with 400`, () => {
-      expect(bad(parseFieldLines([line], 0, 10))).to.include({ status: 400, code });
+  for (const [what, line, code, at] of refusals) {
+    it(`refuses ${what} with 400 ${code}, as soon as its byte arrives`, () => {
+      expect(scan(line)).to.equal(code);
+      expect(trickle(line)).to.deep.equal({ at, result: code });
     });
   }
+
+  it('names the field whose value has a control character', () => {
+    const step = scanFieldLine('X-Trace: a\x01\r\n', newFieldScan());
+    expect(step !== 'line' && step !== 'incomplete' && step.error.reason).to.include('"X-Trace"');
+  });
+});
+
+describe('addField()', () => {
+  it('joins repeats with ", " but Cookie with "; ", keeping the first spelling of the name', () => {
+    const headers = new CaseInsensitiveDict<string>();
+    addField(headers, 'via', 'Via', 'a');
+    addField(headers, 'via', 'via', 'b');
+    addField(headers, 'cookie', 'Cookie', 'x=1');
+    addField(headers, 'cookie', 'cookie', 'y=2');
+    expect([...headers]).to.deep.equal([['Via', 'a, b'], ['Cookie', 'x=1; y=2']]);
+  });
 });

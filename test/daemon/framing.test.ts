@@ -1,70 +1,103 @@
 /**
- * The header rules that decide where a request body ends and whether the connection stays open:
- * Content-Length, Transfer-Encoding (RFC 9112 §6), Host (§3.2) and Connection (§9.3).
- * Tests for `daemon/framing.ts` (part of WeApRous `daemon/request.py`).
+ * The header rules that decide where a body ends and whether the connection stays open:
+ * Content-Length, Transfer-Encoding (RFC 9112 §6), Host (§3.2) and Connection (§9.3), each judged as its line
+ * completes. Tests for `daemon/framing.ts` (part of WeApRous `daemon/request.py`).
  */
 
 import { expect } from 'chai';
 import { CaseInsensitiveDict } from '../../daemon/dictionary';
-import { checkHost, parseFraming, wantsKeepAlive } from '../../daemon/framing';
-import { DEFAULT_LIMITS } from '../../daemon/request';
+import { checkFramingField, finishFraming, newFramingCheck, responseFraming, wantsKeepAlive } from '../../daemon/framing';
+import type { HttpVersion } from '../../daemon/grammar';
 
-function headers(fields: Record<string, string>): CaseInsensitiveDict<string> {
-  return new CaseInsensitiveDict(fields);
+/** Feeds `lines` ([name, value] in lower case) to a fresh check; the first refusal's status and code, or the framing. */
+function judge(lines: Array<[string, string]>, version: HttpVersion = 'HTTP/1.1', maxBodyBytes = 1024 * 1024): unknown {
+  const check = newFramingCheck(maxBodyBytes, version);
+  for (const [key, value] of lines) {
+    const refused = checkFramingField(check, key, value);
+    if (refused) return `${refused.error.status} ${refused.error.code}`;
+  }
+  const framing = finishFraming(check);
+  return framing.kind === 'error' ? `${framing.error.status} ${framing.error.code}` : framing;
 }
 
-function errorCode(result: ReturnType<typeof parseFraming> | ReturnType<typeof checkHost>): string | undefined {
-  return result && result.kind === 'error' ? result.error.code : undefined;
-}
+const HOST: [string, string] = ['host', 'a'];
 
-describe('parseFraming()', () => {
+describe('checkFramingField() and finishFraming()', () => {
   it('has no body without Content-Length or Transfer-Encoding, or with Content-Length: 0', () => {
-    expect(parseFraming(headers({}), 'HTTP/1.1', 0, DEFAULT_LIMITS)).to.deep.equal({ kind: 'framing', framing: { kind: 'none' } });
-    expect(parseFraming(headers({ 'Content-Length': '0' }), 'HTTP/1.1', 1, DEFAULT_LIMITS)).to.deep.equal({ kind: 'framing', framing: { kind: 'none' } });
+    expect(judge([HOST])).to.deep.equal({ kind: 'none' });
+    expect(judge([HOST, ['content-length', '0']])).to.deep.equal({ kind: 'none' });
   });
 
   it('reads a length or chunked framing', () => {
-    expect(parseFraming(headers({ 'Content-Length': '12' }), 'HTTP/1.1', 1, DEFAULT_LIMITS))
-      .to.deep.equal({ kind: 'framing', framing: { kind: 'length', length: 12 } });
-    expect(parseFraming(headers({ 'Transfer-Encoding': 'Chunked' }), 'HTTP/1.1', 0, DEFAULT_LIMITS))
-      .to.deep.equal({ kind: 'framing', framing: { kind: 'chunked' } });
+    expect(judge([HOST, ['content-length', '12']])).to.deep.equal({ kind: 'length', length: 12 });
+    expect(judge([HOST, ['transfer-encoding', 'Chunked']])).to.deep.equal({ kind: 'chunked' });
   });
 
-  it('refuses every ambiguous or unsupported combination with its own code', () => {
-    const cases: Array<[Record<string, string>, 'HTTP/1.0' | 'HTTP/1.1', number, string]> = [
-      [{ 'Content-Length': '5', 'Transfer-Encoding': 'chunked' }, 'HTTP/1.1', 1, 'UNEXPECTED_CONTENT_LENGTH'],
-      [{ 'Transfer-Encoding': 'chunked' }, 'HTTP/1.0', 0, 'INVALID_TRANSFER_ENCODING'],
-      [{ 'Transfer-Encoding': 'chunked, gzip' }, 'HTTP/1.1', 0, 'INVALID_TRANSFER_ENCODING'],
-      [{ 'Transfer-Encoding': 'chunked, chunked' }, 'HTTP/1.1', 0, 'INVALID_TRANSFER_ENCODING'],
-      [{ 'Transfer-Encoding': 'gzip, chunked' }, 'HTTP/1.1', 0, 'UNSUPPORTED_TRANSFER_ENCODING'],
-      [{ 'Content-Length': '5, 5' }, 'HTTP/1.1', 2, 'DUPLICATE_CONTENT_LENGTH'],
-      [{ 'Content-Length': '+5' }, 'HTTP/1.1', 1, 'INVALID_CONTENT_LENGTH'],
-      [{ 'Content-Length': '2000000' }, 'HTTP/1.1', 1, 'BODY_TOO_LARGE'],
+  it('lets other fields pass unjudged', () => {
+    expect(judge([HOST, ['content-type', 'nonsense\x00'], ['expect', 'anything']])).to.deep.equal({ kind: 'none' });
+  });
+
+  it('refuses every ambiguous or unsupported combination, at the line that makes it so', () => {
+    const cases: Array<[Array<[string, string]>, HttpVersion, string]> = [
+      [[['content-length', '5'], ['transfer-encoding', 'chunked']], 'HTTP/1.1', '400 UNEXPECTED_CONTENT_LENGTH'],
+      [[['transfer-encoding', 'chunked'], ['content-length', '5']], 'HTTP/1.1', '400 UNEXPECTED_CONTENT_LENGTH'],
+      [[['transfer-encoding', 'chunked']], 'HTTP/1.0', '400 INVALID_TRANSFER_ENCODING'],
+      [[['transfer-encoding', 'chunked, gzip']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
+      [[['transfer-encoding', 'chunked, chunked']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
+      [[['transfer-encoding', 'chunked'], ['transfer-encoding', 'chunked']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
+      [[['transfer-encoding', 'gzip']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
+      [[['transfer-encoding', '']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
+      [[['transfer-encoding', 'gzip, chunked']], 'HTTP/1.1', '501 UNSUPPORTED_TRANSFER_ENCODING'],
+      [[['content-length', '5'], ['content-length', '5']], 'HTTP/1.1', '400 DUPLICATE_CONTENT_LENGTH'],
+      [[['content-length', '5, 5']], 'HTTP/1.1', '400 INVALID_CONTENT_LENGTH'],
+      [[['content-length', '+5']], 'HTTP/1.1', '400 INVALID_CONTENT_LENGTH'],
+      [[['content-length', '']], 'HTTP/1.1', '400 INVALID_CONTENT_LENGTH'],
+      [[['content-length', '1234567890123456']], 'HTTP/1.1', '400 INVALID_CONTENT_LENGTH'],
+      [[['content-length', '2000000']], 'HTTP/1.1', '413 BODY_TOO_LARGE'],
     ];
-    for (const [fields, version, count, code] of cases) {
-      expect(errorCode(parseFraming(headers(fields), version, count, DEFAULT_LIMITS)), JSON.stringify(fields)).to.equal(code);
+    for (const [lines, version, expected] of cases) {
+      expect(judge([HOST, ...lines], version), JSON.stringify(lines)).to.equal(expected);
     }
   });
 
-  it('answers 413 for a body over the limit and 501 for a coding it does not implement', () => {
-    const big = parseFraming(headers({ 'Content-Length': '11' }), 'HTTP/1.1', 1, { ...DEFAULT_LIMITS, maxBodyBytes: 10 });
-    expect(big.kind === 'error' && big.error.status).to.equal(413);
-    const gzip = parseFraming(headers({ 'Transfer-Encoding': 'gzip, chunked' }), 'HTTP/1.1', 0, DEFAULT_LIMITS);
-    expect(gzip.kind === 'error' && gzip.error.status).to.equal(501);
+  it('answers 413 from the Content-Length line alone, before a Host line is even seen', () => {
+    expect(judge([['content-length', '11']], 'HTTP/1.1', 10)).to.equal('413 BODY_TOO_LARGE');
+    expect(judge([HOST, ['content-length', '10']], 'HTTP/1.1', 10)).to.deep.equal({ kind: 'length', length: 10 });
+  });
+
+  it('accepts one valid Host, and none on HTTP/1.0', () => {
+    expect(judge([['host', '127.0.0.1:8000']])).to.deep.equal({ kind: 'none' });
+    expect(judge([['host', '[::1]:8000']])).to.deep.equal({ kind: 'none' });
+    expect(judge([], 'HTTP/1.0')).to.deep.equal({ kind: 'none' });
+  });
+
+  it('refuses a repeated Host or one that is not host[:port] at its line, and a missing one at the blank line', () => {
+    expect(judge([HOST, ['host', 'a']])).to.equal('400 DUPLICATE_HOST');
+    for (const bad of ['a/b', 'user@a', 'a?b', 'a#b', 'a b', 'caf\u00e9']) expect(judge([['host', bad]]), bad).to.equal('400 INVALID_HOST');
+    expect(judge([])).to.equal('400 MISSING_HOST');
   });
 });
 
-describe('checkHost()', () => {
-  it('accepts one valid Host, and none on HTTP/1.0', () => {
-    expect(checkHost(headers({ Host: '127.0.0.1:8000' }), 'HTTP/1.1', 1)).to.equal(null);
-    expect(checkHost(headers({}), 'HTTP/1.0', 0)).to.equal(null);
+describe('responseFraming()', () => {
+  const headers = (fields: Record<string, string>) => new CaseInsensitiveDict(fields);
+
+  it('gives no body to a HEAD response, a 1xx, 204 or 304, whatever the fields say (RFC 9112 §6.3)', () => {
+    const lying = headers({ 'Content-Length': '10', 'Transfer-Encoding': 'chunked' });
+    for (const [method, status] of [['HEAD', 200], ['GET', 101], ['GET', 204], ['GET', 304]] as const) {
+      expect(responseFraming(method, status, lying), `${method} ${status}`).to.deep.equal({ kind: 'none' });
+    }
   });
 
-  it('refuses a missing Host on HTTP/1.1, a repeated one, and one that is not host[:port]', () => {
-    expect(errorCode(checkHost(headers({}), 'HTTP/1.1', 0))).to.equal('MISSING_HOST');
-    expect(errorCode(checkHost(headers({ Host: 'a, b' }), 'HTTP/1.1', 2))).to.equal('DUPLICATE_HOST');
-    expect(errorCode(checkHost(headers({ Host: 'a/b' }), 'HTTP/1.1', 1))).to.equal('INVALID_HOST');
-    expect(errorCode(checkHost(headers({ Host: 'user@a' }), 'HTTP/1.1', 1))).to.equal('INVALID_HOST');
+  it('reads chunked, a length, or the connection closing', () => {
+    expect(responseFraming('GET', 200, headers({ 'Transfer-Encoding': 'gzip, chunked' }))).to.deep.equal({ kind: 'chunked' });
+    expect(responseFraming('GET', 200, headers({ 'Transfer-Encoding': 'gzip' }))).to.deep.equal({ kind: 'close' });
+    expect(responseFraming('GET', 200, headers({ 'Content-Length': '7' }))).to.deep.equal({ kind: 'length', length: 7 });
+    expect(responseFraming('GET', 200, headers({ 'Content-Length': '0' }))).to.deep.equal({ kind: 'none' });
+    expect(responseFraming('GET', 200, headers({}))).to.deep.equal({ kind: 'close' });
+  });
+
+  it('returns null for a Content-Length that is not one number', () => {
+    for (const bad of ['1, 2', '-1', '', 'x']) expect(responseFraming('GET', 200, headers({ 'Content-Length': bad })), bad).to.equal(null);
   });
 });
 

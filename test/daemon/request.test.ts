@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import {
-  DEFAULT_LIMITS, newBodyState, parseCookies, parseHead, parseQueryString, parseRequest, readBody,
+  DEFAULT_LIMITS, newBodyState, newHeadScan, parseCookies, parseHead, parseQueryString, parseRequest, readBody,
   type ParseError, type ParserLimits, type Request,
 } from '../../daemon/request';
 
@@ -206,8 +206,7 @@ describe('readBody() with a chunked body', () => {
 const LIMITS_10: ParserLimits = { ...DEFAULT_LIMITS, maxBodyBytes: 10 };
 const CHUNKED_HEAD = 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n';
 
-describe('parseRequest() refuses', () => {
-  const cases: Array<[string, string, number, string?]> = [
+const REFUSALS: Array<[string, string, number, string?]> = [
     ['Content-Length together with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 400, 'UNEXPECTED_CONTENT_LENGTH'],
     ['a duplicate Content-Length, even with equal values', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc', 400, 'DUPLICATE_CONTENT_LENGTH'],
     ['Content-Length: -1', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n', 400, 'INVALID_CONTENT_LENGTH'],
@@ -259,8 +258,18 @@ describe('parseRequest() refuses', () => {
     ['chunk data longer than its size', CHUNKED_HEAD + '3\r\nhello\r\n0\r\n\r\n', 400, 'INVALID_CHUNK'],
     ['a bare LF after a chunk size', CHUNKED_HEAD + '5\nhello\r\n0\r\n\r\n', 400, 'LF_EXPECTED'],
     ['an invalid trailer field', CHUNKED_HEAD + '0\r\nBad Trailer: x\r\n\r\n', 400],
-  ];
-  for (const [what, text, status, code] of cases) {
+    ['a Content-Length trailer field (RFC 9110 §6.5.1)', CHUNKED_HEAD + '0\r\nContent-Length: 5\r\n\r\n', 400, 'FORBIDDEN_TRAILER'],
+    ['a Host trailer field', CHUNKED_HEAD + '5\r\nhello\r\n0\r\nhost: b\r\n\r\n', 400, 'FORBIDDEN_TRAILER'],
+    ['a space in the target, read as the start of a version that is not one', 'GET /a b HTTP/1.1\r\nHost: a\r\n\r\n', 400, 'INVALID_VERSION'],
+    ['HTTP/5.6', 'GET / HTTP/5.6\r\nHost: a\r\n\r\n', 505, 'UNSUPPORTED_VERSION'],
+    ['an empty Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n', 400, 'INVALID_CONTENT_LENGTH'],
+    ['a Content-Length of 16 digits', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0000000000000001\r\n\r\nx', 400, 'INVALID_CONTENT_LENGTH'],
+    ['the first of two faults: a huge Content-Length before a bad line', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\nBad Header\r\n\r\n', 413, 'BODY_TOO_LARGE'],
+    ['the first of two faults: a bad byte before the 101st field', 'GET / HTTP/1.1\r\nX: \x01\r\n' + 'X: 1\r\n'.repeat(100) + '\r\n', 400, 'INVALID_HEADER_VALUE'],
+];
+
+describe('parseRequest() refuses', () => {
+  for (const [what, text, status, code] of REFUSALS) {
     it(`${what} with ${status}`, () => {
       const error = refused(text);
       expect(error.status).to.equal(status);
@@ -347,6 +356,50 @@ describe('parseRequest() refuses', () => {
     const manyTrailers = CHUNKED_HEAD + '0\r\n' + Array.from({ length: 40 }, (_, i) => `X-${i}: ${'t'.repeat(1000)}\r\n`).join('');
     expect(refused(manyTrailers).status).to.equal(431);
   });
+});
+
+/** What one parse answered, in one line: `incomplete`, `400 CODE`, or `request <bytesConsumed> <body>`. */
+function outcome(result: ReturnType<typeof parseRequest>): string {
+  if (result.kind === 'incomplete') return 'incomplete';
+  if (result.kind === 'error') return `${result.error.status} ${result.error.code}`;
+  return `request ${result.bytesConsumed} ${JSON.stringify(result.request.body.toString('latin1'))}`;
+}
+
+/** The buffer read in two pieces, split at `cut`, as the adapter does: one HeadScan and one BodyState throughout. */
+function inTwoReads(whole: Buffer, cut: number): string {
+  const scan = newHeadScan();
+  const bodyState = newBodyState();
+  let head: Extract<ReturnType<typeof parseHead>, { kind: 'head' }> | null = null;
+  for (const buf of [whole.subarray(0, cut), whole]) {
+    if (head === null) {
+      const result = parseHead(buf, 0, DEFAULT_LIMITS, scan);
+      if (result.kind === 'error') return `${result.error.status} ${result.error.code}`;
+      if (result.kind === 'incomplete') continue;
+      head = result;
+    }
+    const body = readBody(buf, head.headLength, head.head.framing, bodyState);
+    if (body.kind === 'error') return `${body.error.status} ${body.error.code}`;
+    if (body.kind === 'body') return `request ${body.end} ${JSON.stringify(body.body.toString('latin1'))}`;
+  }
+  return 'incomplete';
+}
+
+describe('parseRequest() gives the same answer however the bytes arrive', () => {
+  const corpus: Array<[string, string]> = [
+    ...Object.entries(FIXTURES),
+    ...REFUSALS.filter(([, text]) => text.length < 2000).map(([what, text]): [string, string] => [what, text]),
+  ];
+  for (const [what, text] of corpus) {
+    it(`${what}: split in two at every byte, read from scratch or resumed`, () => {
+      const whole = bytes(text);
+      const expected = outcome(parseRequest(whole));
+      for (let cut = 0; cut < whole.length; cut++) {
+        const first = parseRequest(whole.subarray(0, cut));
+        expect(outcome(first.kind === 'incomplete' ? parseRequest(whole) : first), `cut at byte ${cut}, from scratch`).to.equal(expected);
+        expect(inTwoReads(whole, cut), `cut at byte ${cut}, resumed`).to.equal(expected);
+      }
+    });
+  }
 });
 
 describe('parseQueryString()', () => {
