@@ -6,36 +6,14 @@
  */
 
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { DEFAULT_LIMITS, type ParserLimits } from './request';
+import { DEFAULT_LIMITS } from './request';
 import type { VirtualHost } from './proxyconf';
-import { Balancer, type RandomSource } from './balancer';
+import { Balancer } from './balancer';
 import { UpstreamPool } from './upstream';
-import { ProxyAdapter } from './proxyadapter';
+import { ProxyAdapter, type ProxyContext, type ProxyOptions } from './proxyadapter';
 
-export interface ProxyOptions extends ParserLimits {
-  /** A request head that has not fully arrived after this long gets 408. */
-  headersTimeoutMs: number;
-  /** An idle client connection closes after this long. */
-  keepAliveTimeoutMs: number;
-  /** A request body that stops arriving for this long gets 408 and the connection closes. */
-  bodyTimeoutMs: number;
-  /** A client that reads none of our output for this long is cut (it would make us hold its answers). */
-  writeTimeoutMs: number;
-  /** A backend that sends nothing for this long: 504 (or a cut connection if its response had started). */
-  upstreamTimeoutMs: number;
-  connectTimeoutMs: number;
-  /** Idle pooled backend connections close after this long: below the backends' keep-alive timeout (5 s). */
-  upstreamIdleMs: number;
-  /** After a response with `Connection: close`, keep reading (and discarding) this long before closing. */
-  lingerMs: number;
-  random: RandomSource;
-  /** The clock for passive health (`max_fails`/`fail_timeout`); tests pass their own. */
-  now: () => number;
-  /** Called with one line per request, e.g. for the console; null for silence. */
-  onLog: ((line: string) => void) | null;
-  /** How long `close()` lets in-flight requests finish before cutting connections. */
-  closeGraceMs: number;
-}
+// Declared beside the adapter that reads them, so that the adapter does not import this file back.
+export type { ProxyContext, ProxyOptions };
 
 export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
   ...DEFAULT_LIMITS,
@@ -53,14 +31,6 @@ export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
   onLog: null,
   closeGraceMs: 5_000,
 };
-
-/** What every client connection shares: the virtual hosts, their balancers and the backend pool. */
-export interface ProxyContext {
-  hosts: readonly VirtualHost[];
-  balancers: Map<VirtualHost, Balancer>;
-  pool: UpstreamPool;
-  options: ProxyOptions;
-}
 
 export interface Proxy {
   server: Server;

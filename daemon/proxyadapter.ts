@@ -6,13 +6,45 @@
  */
 
 import type { Socket } from 'node:net';
-import { parseHead, type RequestHead } from './request';
+import { parseHead, type ParserLimits, type RequestHead } from './request';
 import { errorResponse, serializeHead } from './response';
 import { findVirtualHost, type VirtualHost } from './proxyconf';
-import type { Balancer } from './balancer';
+import type { Balancer, RandomSource } from './balancer';
 import { BodyTracker, clientIp, upstreamRequestHead } from './forwarding';
-import { describeFailure, Exchange, type ClientSide, type Outcome } from './upstream';
-import type { ProxyContext, ProxyOptions } from './proxy';
+import { describeFailure, Exchange, type ClientSide, type Outcome, type UpstreamPool } from './upstream';
+
+export interface ProxyOptions extends ParserLimits {
+  /** A request head that has not fully arrived after this long gets 408. */
+  headersTimeoutMs: number;
+  /** An idle client connection closes after this long. */
+  keepAliveTimeoutMs: number;
+  /** A request body that stops arriving for this long gets 408 and the connection closes. */
+  bodyTimeoutMs: number;
+  /** A client that reads none of our output for this long is cut (it would make us hold its answers). */
+  writeTimeoutMs: number;
+  /** A backend that sends nothing for this long: 504 (or a cut connection if its response had started). */
+  upstreamTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** Idle pooled backend connections close after this long: below the backends' keep-alive timeout (5 s). */
+  upstreamIdleMs: number;
+  /** After a response with `Connection: close`, keep reading (and discarding) this long before closing. */
+  lingerMs: number;
+  random: RandomSource;
+  /** The clock for passive health (`max_fails`/`fail_timeout`); tests pass their own. */
+  now: () => number;
+  /** Called with one line per request, e.g. for the console; null for silence. */
+  onLog: ((line: string) => void) | null;
+  /** How long `close()` lets in-flight requests finish before cutting connections. */
+  closeGraceMs: number;
+}
+
+/** What every client connection shares: the virtual hosts, their balancers and the backend pool. */
+export interface ProxyContext {
+  hosts: readonly VirtualHost[];
+  balancers: Map<VirtualHost, Balancer>;
+  pool: UpstreamPool;
+  options: ProxyOptions;
+}
 
 const EMPTY = Buffer.alloc(0);
 // RFC 9110 §9.2.2: sending these twice has the effect of sending them once, so a retry is safe.
