@@ -24,7 +24,7 @@ interface Settings {
   profile: boolean;
   /** Run only the scenarios whose name starts with this ('keep-alive' or 'pipelined'); '' runs both. */
   only: string;
-  /** The load generator for every run; the same one for both servers. */
+  /** The load generator for every run; the same one for all three servers. */
   generator: Generator;
 }
 
