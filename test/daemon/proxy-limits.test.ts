@@ -111,6 +111,14 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     expect(responses[4].body.toString()).to.equal('ok');
   });
 
+  it('passes no interim response to an HTTP/1.0 client, which would not know one (RFC 9110 §15.2)', async () => {
+    await start(await rawBackend((socket) => socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')));
+    await client.write('GET / HTTP/1.0\r\nHost: app.test\r\n\r\n');
+    const { responses, closed } = await client.collect(2, { timeoutMs: 3_000 });
+    expect(responses.map((r) => [r.status, r.body.toString()])).to.deep.equal([[200, 'ok']]);
+    expect(closed).to.equal(true);
+  });
+
   it('cuts a client that stops reading a large answer after writeTimeoutMs, and does not blame the backend', async () => {
     const big = Buffer.alloc(1024 * 1024, 'x');
     const port = await rawBackend((socket) => {
