@@ -12,6 +12,7 @@ import { parseProxyConfig, type VirtualHost } from '../../daemon/proxyconf';
 import { WeApRous } from '../../daemon/weaprous';
 import type { Backend } from '../../daemon/backend';
 import { RawConnection, rawServer } from '../helpers/raw';
+import { createSampleApp } from '../../apps/sampleapp/app';
 
 /** What the backend read: one entry per request, in order. */
 interface Seen {
@@ -130,6 +131,38 @@ describe('the proxy against request smuggling (forwarding.ts)', () => {
     expect(headers['x-forwarded-proto']).to.equal('http');
     expect(headers['x-forwarded-for']).to.equal('127.0.0.1'); // listed in Connection: the client's list is dropped
     await nextClientIsUnharmed(port);
+  });
+});
+
+describe('the reported attack on the Task 1 app: logging the next client out', () => {
+  let app: Backend;
+  let proxy: Proxy;
+  const open: RawConnection[] = [];
+
+  before(async () => {
+    app = await createSampleApp().prepareAddress('127.0.0.1', 0).run({ closeGraceMs: 200 });
+    const port = (app.server.address() as AddressInfo).port;
+    proxy = await createProxy('127.0.0.1', 0, hosts(`host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:${port}; proxy_set_header Host $host; }`));
+  });
+
+  after(async () => {
+    for (const c of open) c.destroy();
+    await proxy.close();
+    await app.close();
+  });
+
+  it('POST /login with Connection: keep-alive, Content-Length cannot make the next client\'s GET / into GET /logout', async () => {
+    for (let round = 0; round < 3; round++) { // "every time", the report said
+      const attacker = await RawConnection.open(proxy.address().port);
+      const victim = await RawConnection.open(proxy.address().port);
+      open.push(attacker, victim);
+      await attacker.write('POST /login HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive, Content-Length\r\n' +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 32\r\n\r\n${SMUGGLED}`);
+      expect((await attacker.readOne({ timeoutMs: 3_000 })).status).to.equal(400); // the app read the 32 bytes: not a form
+      await victim.write('GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nCookie: auth=true\r\n\r\n');
+      const res = await victim.readOne({ timeoutMs: 3_000 });
+      expect([res.status, res.headers['set-cookie']]).to.deep.equal([200, undefined]); // the index, still logged in
+    }
   });
 });
 
