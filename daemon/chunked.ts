@@ -6,7 +6,7 @@
  */
 
 import { CR, FIELD_VCHAR, hexValue, HTAB, isOws, LF, QDTEXT, SP, TOKEN } from './grammar';
-import { refuse, type ParseError } from './status';
+import { refuse, type Refusal } from './status';
 import { bareCr, bareLf, fieldName, newFieldScan, scanFieldLine, startFieldLine, type FieldScan } from './fields';
 
 export interface ChunkedState {
@@ -43,7 +43,7 @@ export function newChunkedState(offset: number, collect = true): ChunkedState {
 
 type Result =
   | { kind: 'incomplete' }
-  | { kind: 'error'; error: ParseError }
+  | Refusal
   | { kind: 'body'; body: Buffer; end: number };
 
 const INCOMPLETE = { kind: 'incomplete' } as const;

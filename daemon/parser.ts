@@ -125,11 +125,14 @@ export function parseRequestHead(buf: Buffer, offset = 0, limits: ParserLimits =
   return step;
 }
 
+// A backend is trusted more than a client, but not with unbounded memory.
+const MAX_RESPONSE_FIELDS = 200;
+
 /** Parses `HTTP/1.1 200 OK\r\n...\r\n\r\n` at `offset` (RFC 9112 §4); `maxBytes` bounds the whole head. */
 export function parseResponseHead(buf: Buffer, offset = 0, maxBytes = 64 * 1024, scan = newHeadScan()): ResponseHeadResult {
   if (scan.part === START) {
     scan.part = STATUS_LINE;
-    scan.maxFields = 200;
+    scan.maxFields = MAX_RESPONSE_FIELDS;
   }
   const step = scanHead(buf, offset, maxBytes, scan, scanResponse);
   if (step === 'done') {
@@ -152,8 +155,9 @@ function scanHead(
   rebase(s);
   const start = offset + s.base;
   const available = Math.min(buf.length, offset + maxBytes);
-  const blank = buf.indexOf(CRLF_CRLF, start + Math.max(0, s.pos - 3));
-  const upTo = blank !== -1 && blank + 4 <= available ? blank + 4 : available;
+  const region = buf.length > available ? buf.subarray(0, available) : buf; // never search a body that follows
+  const blank = region.indexOf(CRLF_CRLF, start + Math.max(0, s.pos - 3));
+  const upTo = blank !== -1 ? blank + 4 : available;
   let step = scanText(buf.toString('latin1', start, upTo), s);
   // That CRLFCRLF was empty lines before the request line, not the end of the head: read on.
   if (step === 'incomplete' && upTo < available) step = scanText(buf.toString('latin1', start, available), s);
@@ -425,16 +429,4 @@ function requestHead(s: HeadScan, headLength: number): HeadResult {
     expectContinue: expect !== undefined && s.version === 'HTTP/1.1' && framing.kind !== 'none',
   };
   return { kind: 'head', head, headLength };
-}
-
-/** request-line = method SP request-target SP HTTP-version (RFC 9112 §3): one line without its CRLF, for tests. */
-export function parseRequestLine(line: string):
-  Refusal | { kind: 'line'; method: string; target: string; path: string; query: Record<string, string>; authority: string | null; version: HttpVersion } {
-  const s = newHeadScan();
-  s.part = METHOD;
-  const step = scanRequest(line + '\r\n', s);
-  if (step !== 'incomplete') return step === 'done' ? badRequestLine() : step;
-  if (s.part !== FIELDS) return badRequestLine(); // a CR or LF inside `line`
-  const { method, target, path, query, authority, version } = s;
-  return { kind: 'line', method, target, path, query, authority, version };
 }

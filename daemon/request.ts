@@ -8,12 +8,12 @@
 import { readChunkedBody, newChunkedState, type ChunkedState } from './chunked';
 import { DEFAULT_LIMITS, parseRequestHead, type ParserLimits, type RequestHead } from './parser';
 import type { Framing } from './framing';
-import type { ParseError } from './status';
+import type { Refusal } from './status';
 import { parseCookies, parseQueryString } from './utils';
 
-// Re-exported: they were born here, and the API docs list them with the parser.
+// Re-exported: they were born here, and the rest of the daemon and the API docs import them from here.
 export { parseCookies, parseQueryString };
-export { DEFAULT_LIMITS, parseRequestLine, type HeadResult, type HeadScan, newHeadScan, type ParserLimits, type RequestHead } from './parser';
+export { DEFAULT_LIMITS, newHeadScan, type HeadResult, type HeadScan, type ParserLimits, type RequestHead } from './parser';
 export type { Framing } from './framing';
 export type { ParseError } from './status';
 
@@ -38,12 +38,12 @@ export interface Request extends RequestHead {
 
 export type RequestResult =
   | { kind: 'incomplete' }
-  | { kind: 'error'; error: ParseError }
+  | Refusal
   | { kind: 'request'; request: Request; bytesConsumed: number };
 
 export type BodyResult =
   | { kind: 'incomplete' }
-  | { kind: 'error'; error: ParseError }
+  | Refusal
   | { kind: 'body'; body: Buffer; end: number };
 
 /** Where a body read is up to; keep it between calls so a chunked body is never re-scanned. */

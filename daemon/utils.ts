@@ -42,13 +42,20 @@ export function parseQueryString(text: string): Record<string, string> | null {
   for (const pair of text.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const name = safeDecode((eq === -1 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
-    const value = safeDecode(eq === -1 ? '' : pair.slice(eq + 1).replace(/\+/g, ' '));
+    const name = formDecode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = formDecode(eq === -1 ? '' : pair.slice(eq + 1));
     if (name === null || value === null) return null;
     out[name] = value;
   }
   return out;
 }
+
+/** One name or value of a query string or form: `+` is a space, then percent-escapes (WHATWG URL, form-urlencoded). */
+function formDecode(text: string): string | null {
+  return safeDecode(text.indexOf('+') === -1 ? text : text.replace(PLUS, ' ')); // most have no "+": skip the regex
+}
+
+const PLUS = /\+/g;
 
 /** `decodeURIComponent`, or null instead of an exception for a malformed escape. */
 export function safeDecode(text: string): string | null {

@@ -6,7 +6,7 @@
 
 import { expect } from 'chai';
 import {
-  DEFAULT_LIMITS, newHeadScan, parseRequestHead, parseRequestLine, parseResponseHead,
+  DEFAULT_LIMITS, newHeadScan, parseRequestHead, parseResponseHead,
   type HeadResult, type HeadScan, type ParserLimits, type ResponseHeadResult,
 } from '../../daemon/parser';
 
@@ -74,19 +74,6 @@ describe('parseRequestHead()', () => {
   it('does not read a body that came in the same buffer', () => {
     const text = 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n' + '\x00\r\n\n'.repeat(5);
     expect(outcome(parseRequestHead(bytes(text)))).to.equal(`head ${text.length - 20}`);
-  });
-});
-
-describe('parseRequestLine()', () => {
-  it('reads one request line without its CRLF', () => {
-    const line = parseRequestLine('OPTIONS * HTTP/1.0');
-    expect(line.kind === 'line' && [line.method, line.target, line.version]).to.deep.equal(['OPTIONS', '*', 'HTTP/1.0']);
-  });
-
-  it('refuses a line with a missing part or a CR in it', () => {
-    for (const bad of ['GET /', 'GET / HTTP/1.1\r\nX: y', '']) {
-      expect(parseRequestLine(bad).kind, JSON.stringify(bad)).to.equal('error');
-    }
   });
 });
 
