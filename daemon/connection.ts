@@ -145,16 +145,19 @@ export abstract class Connection {
   }
 
   /** The head is in; its body (if any) follows, and must keep coming at the minimum rate. */
-  protected beginBody(): void {
+  protected beginBody(bytesAlreadyHere: number): void {
     this.setPhase('body');
     this.windowStartedAt = this.phaseSince;
-    this.bytesInWindow = 0;
+    this.bytesInWindow = bytesAlreadyHere;
   }
 
-  /** The request has been read whole: back to idle, or to closing when it was the last one. */
+  /**
+   * The request has been read whole: back to idle, or to closing when it was the last one. (After the
+   * client's FIN, requests already read are still answered; the reader closes when the bytes run out.)
+   */
   protected endRequest(last: boolean): void {
     this.requestStartedAt = 0;
-    this.setPhase(last || this.draining || this.clientEnded ? 'closing' : 'idle');
+    this.setPhase(last || this.draining ? 'closing' : 'idle');
   }
 
   protected setPhase(phase: Phase): void {
@@ -173,12 +176,23 @@ export abstract class Connection {
     this.socket.pause();
   }
 
-  protected release(reason: string): void {
-    if (!this.holds.delete(reason) || this.holds.size > 0 || this.socket.destroyed) return;
-    this.windowStartedAt = Date.now(); // a body we did not read while held has not stalled
-    this.bytesInWindow = 0;
-    if (this.phase !== 'lingering') this.socket.resume();
-    this.readRequests();
+  /**
+   * Ends the hold for `reason`: with none left, the socket is read again. With `readNow`, the unread bytes
+   * are looked at at once (`readRequests` itself decides what other holds still allow).
+   */
+  protected release(reason: string, readNow = true): void {
+    if (!this.holds.delete(reason) || this.socket.destroyed) return;
+    if (this.holds.size === 0) {
+      this.windowStartedAt = Date.now(); // a body we did not read while held has not stalled
+      this.bytesInWindow = 0;
+      if (this.phase !== 'lingering') this.socket.resume();
+    }
+    if (readNow) this.readRequests();
+  }
+
+  /** An answer has just gone out: the keep-alive clock of an idle connection starts again from now. */
+  protected restartIdleClock(): void {
+    if (this.phase === 'idle') this.phaseSince = Date.now();
   }
 
   protected get reading(): boolean {
@@ -190,9 +204,9 @@ export abstract class Connection {
     return this.socket.writableLength > this.options.highWaterMark;
   }
 
-  /** Writes to the socket; the write timeout watches these writes complete. */
-  protected send(data: Buffer): void {
-    this.socket.write(data, this.onWritten);
+  /** Writes to the socket; the write timeout watches these writes complete. False: the socket's buffer is full. */
+  protected send(data: Buffer): boolean {
+    return this.socket.write(data, this.onWritten);
   }
 
   private readonly onWritten = (): void => {
@@ -202,8 +216,11 @@ export abstract class Connection {
   /** When nothing is left to answer: close if the client has finished, or the server is draining. */
   protected finishIfDone(): void {
     if (this.isBusy() || this.socket.destroyed || this.phase === 'lingering') return;
+    if (this.phase === 'closing') return this.closeAfterWrite();
+    // After the client's FIN, requests read but held back (the client was not reading) are still answered.
+    if (this.clientEnded && this.input.length > 0 && !this.reading) return;
     const partial = this.phase === 'head' || this.phase === 'body';
-    if (this.clientEnded || this.phase === 'closing' || (this.draining && !partial)) this.closeAfterWrite();
+    if (this.clientEnded || (this.draining && !partial)) this.closeAfterWrite();
   }
 
   /** Ends our side; keeps reading (and discarding) for a while so the client is not reset before it reads. */
@@ -219,10 +236,7 @@ export abstract class Connection {
   /** Called about once a second by the server (`watchTimeouts`): enforces every timer of this connection. */
   checkTimeouts(now: number): void {
     if (this.socket.destroyed) return;
-    if (this.writeStalled(now)) {
-      this.socket.destroy(); // the client reads nothing: no answer can reach it
-      return;
-    }
+    if (this.writeStalled(now)) return this.onWriteTimeout();
     const { options } = this;
     if (this.phase === 'lingering') {
       if (now - this.phaseSince > options.lingerMs && this.socket.writableLength === 0) this.socket.destroy();
@@ -250,6 +264,11 @@ export abstract class Connection {
       this.windowStartedAt = now;
       this.bytesInWindow = 0;
     }
+  }
+
+  /** The client has read nothing of our output for `writeTimeoutMs`: no answer can reach it. */
+  protected onWriteTimeout(): void {
+    this.socket.destroy();
   }
 
   /** Output is waiting and no write has completed for `writeTimeoutMs`. */

@@ -98,7 +98,7 @@ export class HttpAdapter extends Connection {
     this.head = result.head;
     this.headLength = result.headLength;
     this.bodyState = newBodyState();
-    this.beginBody();
+    this.beginBody(this.input.length - result.headLength);
     this.continueOwed = result.head.expectContinue;
     this.sendOwedContinue();
     return true;
@@ -220,6 +220,7 @@ export class HttpAdapter extends Connection {
       if (this.write(slot, slot.close || last)) return;
     }
     this.sendOwedContinue();
+    if (this.queue.length === 0) this.restartIdleClock();
     if (this.queue.length < this.settings.maxPipelined) this.release('pipeline');
     this.finishIfDone();
   }

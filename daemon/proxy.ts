@@ -9,7 +9,8 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { DEFAULT_LIMITS } from './request';
 import type { VirtualHost } from './proxyconf';
 import { Balancer } from './balancer';
-import { UpstreamPool } from './upstream';
+import { ConnectionPool } from './pool';
+import { DEFAULT_CONNECTION_OPTIONS, watchTimeouts, type Connection } from './connection';
 import { ProxyAdapter, type ProxyContext, type ProxyOptions } from './proxyadapter';
 
 // Declared beside the adapter that reads them, so that the adapter does not import this file back.
@@ -17,11 +18,8 @@ export type { ProxyContext, ProxyOptions };
 
 export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
   ...DEFAULT_LIMITS,
+  ...DEFAULT_CONNECTION_OPTIONS,
   maxBodyBytes: Number.MAX_SAFE_INTEGER, // bodies are streamed through, never held: any size passes
-  headersTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
-  bodyTimeoutMs: 30_000,
-  writeTimeoutMs: 30_000,
   upstreamTimeoutMs: 30_000,
   connectTimeoutMs: 5_000,
   upstreamIdleMs: 2_000,
@@ -46,14 +44,17 @@ export function createProxy(ip: string, port: number, hosts: readonly VirtualHos
     const health = { maxFails: h.maxFails, failTimeoutMs: h.failTimeoutMs };
     return [h, new Balancer(h.policy, h.backends.length, settings.random, health)] as const;
   }));
-  const context: ProxyContext = { hosts, balancers, pool: new UpstreamPool(settings.upstreamIdleMs), options: settings };
-  const connections = new Set<ProxyAdapter>();
+  const context: ProxyContext = { hosts, balancers, pool: new ConnectionPool(settings.upstreamIdleMs), options: settings };
+  const connections = new Set<Connection>();
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     connections.add(new ProxyAdapter(socket, context, (connection) => connections.delete(connection)));
   });
 
+  const timer = watchTimeouts(connections, settings);
+
   const close = (): Promise<void> =>
     new Promise((resolve) => {
+      clearInterval(timer);
       const force = setTimeout(() => connections.forEach((c) => c.destroy()), settings.closeGraceMs);
       force.unref();
       server.close(() => {

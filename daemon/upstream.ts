@@ -1,95 +1,18 @@
 /**
- * The proxy's backend side: a pool of idle keep-alive connections per backend, and `Exchange`, which
- * sends one request to a backend and streams the response back to the client, with back-pressure in both
- * directions. It touches the backend socket only; `proxy.ts` owns the client socket and tells it what
- * happens there. WeApRous `daemon/proxy.py` opened a new connection per request and relayed 1024 bytes.
+ * The proxy's backend side: `Exchange` sends one request to a backend and streams the response back to the
+ * client, with back-pressure in both directions; the backend connection comes from, and goes back to, the
+ * shared pool (pool.ts). It touches the backend socket only; proxyadapter.ts owns the client socket.
+ * WeApRous `daemon/proxy.py` opened a new connection per request and relayed 1024 bytes.
  */
 
-import { connect, type Socket } from 'node:net';
-import { parseResponseHead, responseFraming } from './client';
+import type { Socket } from 'node:net';
+import { discard, type ConnectionPool } from './pool';
+import { parseResponseHead } from './parser';
+import { responseFraming } from './framing';
 import { BodyTracker, clientResponseHead } from './forwarding';
 import type { Upstream } from './proxyconf';
 
-const IDLE_EVENTS = ['end', 'close', 'error', 'data'] as const;
 type ResponseHead = Extract<ReturnType<typeof parseResponseHead>, { kind: 'head' }>;
-
-/** Keeps idle backend connections for reuse; one list per `host:port`. */
-export class UpstreamPool {
-  private readonly idle = new Map<string, Socket[]>();
-  private readonly dropping = new Map<Socket, () => void>();
-  private closed = false;
-
-  constructor(private readonly idleMs: number) {}
-
-  /** An idle connection to `backend`, or null. */
-  take(backend: Upstream): Socket | null {
-    const socket = this.idle.get(backend.key)?.pop();
-    if (!socket) return null;
-    this.forget(socket);
-    socket.ref();
-    return socket;
-  }
-
-  /** Opens a connection; `done(null, socket)` once connected, `done(error)` if it could not be. */
-  open(backend: Upstream, timeoutMs: number, done: (error: Error | null, socket?: Socket) => void): void {
-    const socket = connect({ host: backend.host, port: backend.port });
-    const onError = (error: Error) => finish(error);
-    const onTimeout = () => finish(Object.assign(new Error('connect timeout'), { code: 'CONNECT_TIMEOUT' }));
-    const finish = (error: Error | null) => {
-      socket.off('error', onError);
-      socket.off('timeout', onTimeout);
-      socket.setTimeout(0);
-      if (error) {
-        socket.on('error', () => {});
-        socket.destroy();
-        done(error);
-      } else {
-        socket.setNoDelay(true);
-        done(null, socket);
-      }
-    };
-    socket.once('connect', () => finish(null));
-    socket.on('error', onError);
-    socket.setTimeout(timeoutMs, onTimeout);
-  }
-
-  /** Puts a connection whose last response was complete back for the next request. */
-  release(backend: Upstream, socket: Socket): void {
-    if (this.closed) return discard(socket);
-    const list = this.idle.get(backend.key) ?? [];
-    this.idle.set(backend.key, list);
-    list.push(socket);
-    // Closed by the backend, or idle too long (shorter than the backend's own keep-alive timeout): drop it.
-    const drop = () => {
-      const i = list.indexOf(socket);
-      if (i !== -1) list.splice(i, 1);
-      this.forget(socket);
-      socket.on('error', () => {});
-      socket.destroy();
-    };
-    this.dropping.set(socket, drop);
-    for (const event of IDLE_EVENTS) socket.on(event, drop); // 'data': bytes nobody asked for, out of step
-    socket.setTimeout(this.idleMs, drop);
-    socket.unref();
-  }
-
-  /** Takes the pool's own listeners off a socket (not removeAllListeners: net.Socket has internal ones). */
-  private forget(socket: Socket): void {
-    const drop = this.dropping.get(socket);
-    if (!drop) return;
-    this.dropping.delete(socket);
-    for (const event of IDLE_EVENTS) socket.off(event, drop);
-    socket.off('timeout', drop);
-    socket.setTimeout(0);
-  }
-
-  /** Closes every idle connection, and every connection released from now on. */
-  close(): void {
-    this.closed = true;
-    for (const drop of [...this.dropping.values()]) drop();
-    this.idle.clear();
-  }
-}
 
 /** A sentence for why a backend could not be reached: "127.0.0.1:9001 refused the connection". */
 export function describeFailure(error: Error, backend: Upstream): string {
@@ -105,7 +28,6 @@ export function describeFailure(error: Error, backend: Upstream): string {
 
 /** What `proxy.ts` provides to an exchange: the client socket and a way to hold its reading. */
 export interface ClientSide {
-  socket: Socket;
   /** Writes to the client; false when its socket is full (then wait for `onClientDrain`). */
   write(data: Buffer): boolean;
   http10: boolean;
@@ -162,7 +84,7 @@ export class Exchange {
   constructor(
     private readonly upstream: Socket,
     private readonly client: ClientSide,
-    private readonly pool: UpstreamPool,
+    private readonly pool: ConnectionPool,
     private readonly options: ExchangeOptions,
     private readonly onDone: (outcome: Outcome) => void,
   ) {
@@ -321,10 +243,4 @@ export class Exchange {
     if (this.pausedForClient) this.upstream.resume();
     this.client.holdForUpstream(false);
   }
-}
-
-/** Closes a connection nobody listens to any more; a late error from it must not crash the process. */
-function discard(socket: Socket): void {
-  socket.on('error', () => {});
-  socket.destroy();
 }

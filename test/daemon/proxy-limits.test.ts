@@ -8,7 +8,7 @@
 import { type AddressInfo, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { createProxy, type Proxy, type ProxyOptions } from '../../daemon/proxy';
-import { OUTPUT_HIGH_WATER } from '../../daemon/proxyadapter';
+import { DEFAULT_CONNECTION_OPTIONS } from '../../daemon/connection';
 import { parseProxyConfig } from '../../daemon/proxyconf';
 import { WeApRous } from '../../daemon/weaprous';
 import { response } from '../../daemon/response';
@@ -74,14 +74,14 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
   });
 
   it('answers 408 to a client that stalls mid-body, not 504 (the backend is waiting for the client)', async () => {
-    await start(await appBackend(), { bodyTimeoutMs: 200, upstreamTimeoutMs: 100 });
+    await start(await appBackend(), { bodyRateWindowMs: 200, minBodyBytes: 1, upstreamTimeoutMs: 100 });
     await client.write('POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 10\r\n\r\nhalf');
     expect((await client.readOne({ timeoutMs: 3_000 })).status).to.equal(408);
     await client.waitForClose(3_000);
   });
 
-  it('gives a slow but steady body all the time it needs (each piece restarts the body timeout)', async () => {
-    await start(await appBackend(), { bodyTimeoutMs: 300 });
+  it('gives a slow but steady body all the time it needs, many times the headers timeout', async () => {
+    await start(await appBackend(), { headersTimeoutMs: 200, bodyRateWindowMs: 300, minBodyBytes: 1 });
     await client.write('POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 4\r\n\r\n');
     for (const piece of ['a', 'b', 'c', 'd']) {
       await new Promise((resolve) => setTimeout(resolve, 150)); // the point of this test is the pace
@@ -158,7 +158,7 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     const closedAt = await within(cut, 5_000, 'the write timeout').finally(() => clearInterval(sampler));
     greedy.destroy();
     // The kernel's socket buffers take a few MB; beyond them we keep one answer past the high-water mark at most.
-    expect(most).to.be.above(0).and.below(OUTPUT_HIGH_WATER + 16 * 1024);
+    expect(most).to.be.above(0).and.below(DEFAULT_CONNECTION_OPTIONS.highWaterMark + 16 * 1024);
     expect(closedAt - started).to.be.within(500, 3_000);
     // Read but not answered: what waits in the proxy's input buffer (a head's worth) and Node's (a read or two).
     expect(served).to.be.below(2_000);
