@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { ConnectionPool, discard } from './pool';
 import type { CaseInsensitiveDict } from './dictionary';
 import { newChunkedState, readChunkedBody, type ChunkedState } from './chunked';
-import { parseResponseHead, type ResponseHeadResult } from './parser';
+import { MAX_INTERIM_RESPONSES, newHeadScan, parseResponseHead, type ResponseHeadResult } from './parser';
 import { responseFraming, type ResponseFraming } from './framing';
 
 // Re-exported: the response head parser and the response framing rule lived here before parser.ts and framing.ts.
@@ -141,12 +141,17 @@ export class HttpClient {
   }
 }
 
+const MAX_RESPONSE_HEAD = 64 * 1024;
+
 /** Accumulates response bytes until one whole response is there. */
 class ResponseReader {
   private buffer: Buffer = Buffer.alloc(0);
   private head: Extract<ResponseHeadResult, { kind: 'head' }> | null = null;
   private framing: ResponseFraming | null = null;
   private chunked: ChunkedState | null = null;
+  private interim = 0;
+  /** Where the parser stopped in a head still arriving, so a head that trickles in is read once. */
+  private headScan = newHeadScan();
 
   constructor(private readonly method: string, private readonly maxBodyBytes: number) {}
 
@@ -156,17 +161,20 @@ class ResponseReader {
 
   push(chunk: Buffer): { response: ClientResponse; keepAlive: boolean } | ClientError | null {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    if (this.head === null) {
-      const head = parseResponseHead(this.buffer);
+    while (this.head === null) {
+      const head = parseResponseHead(this.buffer, 0, MAX_RESPONSE_HEAD, this.headScan);
       if (head.kind === 'incomplete') return null;
+      this.headScan = newHeadScan();
       if (head.kind === 'error') return new ClientError('BAD_RESPONSE', `Invalid response: ${head.reason}`);
-      if (head.status < 200) {
-        this.buffer = this.buffer.subarray(head.headLength); // 1xx interim response: the real one follows
-        return this.buffer.length > 0 ? this.push(Buffer.alloc(0)) : null;
+      if (head.status >= 200) {
+        this.head = head;
+        this.framing = responseFraming(this.method, head.status, head.headers);
+        if (!this.framing) return new ClientError('BAD_RESPONSE', 'Invalid Content-Length in response');
+        break;
       }
-      this.head = head;
-      this.framing = responseFraming(this.method, head.status, head.headers);
-      if (!this.framing) return new ClientError('BAD_RESPONSE', 'Invalid Content-Length in response');
+      // A 1xx interim response: the real one follows. A server that sends them without end is broken or hostile.
+      if (++this.interim > MAX_INTERIM_RESPONSES) return new ClientError('BAD_RESPONSE', `More than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`);
+      this.buffer = this.buffer.subarray(head.headLength);
     }
     return this.readBody();
   }

@@ -8,8 +8,8 @@
 
 import type { Socket } from 'node:net';
 import {
-  DEFAULT_LIMITS, newBodyState, parseHead, readBody, toRequest,
-  type BodyState, type ParseError, type ParserLimits, type Request, type RequestHead,
+  DEFAULT_LIMITS, newBodyState, newHeadScan, parseHead, readBody, toRequest,
+  type BodyState, type HeadScan, type ParseError, type ParserLimits, type Request, type RequestHead,
 } from './request';
 import { bodyAllowed, errorResponse, serializeHead, type Response } from './response';
 import { encodeChunk, LAST_CHUNK } from './chunked';
@@ -41,6 +41,8 @@ const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 export class HttpAdapter extends Connection {
   private head: RequestHead | null = null;
   private headLength = 0;
+  /** Where the parser stopped in a head still arriving, so a head that trickles in is read once. */
+  private headScan: HeadScan = newHeadScan();
   private bodyState: BodyState = newBodyState();
   /** Bytes of the body being read that are charged to the server's budget. */
   private charged = 0;
@@ -89,8 +91,9 @@ export class HttpAdapter extends Connection {
   private readHead(): boolean {
     if (this.input.length === 0) return false;
     this.beginHead();
-    const result = parseHead(this.input.bytes, 0, this.settings);
+    const result = parseHead(this.input.bytes, 0, this.settings, this.headScan);
     if (result.kind === 'incomplete') return false;
+    this.headScan = newHeadScan();
     if (result.kind === 'error') {
       this.refuseError(result.error);
       return false;

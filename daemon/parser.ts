@@ -128,6 +128,12 @@ export function parseRequestHead(buf: Buffer, offset = 0, limits: ParserLimits =
 // A backend is trusted more than a client, but not with unbounded memory.
 const MAX_RESPONSE_FIELDS = 200;
 
+/**
+ * Interim (1xx) responses a client or proxy reads before the final one. RFC 9110 §15.2 puts no number on
+ * them, but a server that sends thousands is broken or hostile: past this, the response is refused.
+ */
+export const MAX_INTERIM_RESPONSES = 10;
+
 /** Parses `HTTP/1.1 200 OK\r\n...\r\n\r\n` at `offset` (RFC 9112 §4); `maxBytes` bounds the whole head. */
 export function parseResponseHead(buf: Buffer, offset = 0, maxBytes = 64 * 1024, scan = newHeadScan()): ResponseHeadResult {
   if (scan.part === START) {

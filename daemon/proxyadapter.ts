@@ -7,7 +7,7 @@
  */
 
 import type { Socket } from 'node:net';
-import { parseHead, type ParserLimits, type RequestHead } from './request';
+import { newHeadScan, parseHead, type HeadScan, type ParserLimits, type RequestHead } from './request';
 import { errorResponse, serializeHead } from './response';
 import { findVirtualHost, type VirtualHost } from './proxyconf';
 import type { Balancer, RandomSource } from './balancer';
@@ -64,6 +64,8 @@ interface Forwarding {
 /** One client connection: reads request heads, forwards one request at a time, answers errors itself. */
 export class ProxyAdapter extends Connection {
   private current: Forwarding | null = null;
+  /** Where the parser stopped in a head still arriving, so a head that trickles in is read once. */
+  private headScan: HeadScan = newHeadScan();
 
   constructor(
     socket: Socket,
@@ -89,9 +91,10 @@ export class ProxyAdapter extends Connection {
     if (this.outputFull()) return this.hold('output');
     if (this.input.length === 0) return this.finishIfDone();
     this.beginHead();
-    const result = parseHead(this.input.bytes, 0, this.settings);
+    const result = parseHead(this.input.bytes, 0, this.settings, this.headScan);
     // After the client's FIN, a head that is not complete now never will be.
     if (result.kind === 'incomplete') return this.clientEnded ? this.closeAfterWrite() : undefined;
+    this.headScan = newHeadScan();
     if (result.kind === 'error') return this.answer(result.error.status, result.error.reason, true);
     this.startRequest(result.head, result.headLength);
   }

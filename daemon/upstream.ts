@@ -7,7 +7,7 @@
 
 import type { Socket } from 'node:net';
 import { discard, type ConnectionPool } from './pool';
-import { parseResponseHead } from './parser';
+import { MAX_INTERIM_RESPONSES, newHeadScan, parseResponseHead } from './parser';
 import { responseFraming } from './framing';
 import { BodyTracker, clientResponseHead } from './forwarding';
 import type { Upstream } from './proxyconf';
@@ -52,12 +52,9 @@ export interface ExchangeOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
-/**
- * Interim (1xx) responses allowed before the final one. RFC 9110 §15.2 puts no number on them, but a
- * backend that sends thousands is broken or hostile: past this, 502. Only the first `100 Continue` is
- * passed on (§15.2.1: it tells the client to send the body; saying it again means nothing).
- */
-export const MAX_INTERIM_RESPONSES = 10;
+// Only the first `100 Continue` is passed on (RFC 9110 §15.2.1: it tells the client to send the body;
+// saying it again means nothing); past MAX_INTERIM_RESPONSES (parser.ts) the backend gets a 502.
+export { MAX_INTERIM_RESPONSES };
 
 /**
  * One request/response on one backend connection. `proxy.ts` calls `sendRequest` with the head and each
@@ -79,6 +76,8 @@ export class Exchange {
   private closeDelimited = false;
   private status = 0;
   private interim = 0;
+  /** Where the parser stopped in a response head still arriving, so it is read once. */
+  private headScan = newHeadScan();
   private continueSent = false;
 
   constructor(
@@ -162,8 +161,9 @@ export class Exchange {
   /** Parses the response head (after any 1xx interim responses) and writes our version of it. */
   private readHead(): void {
     for (;;) {
-      const head = parseResponseHead(this.buffer, 0, this.options.maxResponseHeadBytes);
+      const head = parseResponseHead(this.buffer, 0, this.options.maxResponseHeadBytes, this.headScan);
       if (head.kind === 'incomplete') return;
+      this.headScan = newHeadScan();
       const key = this.options.backend.key;
       if (head.kind === 'error') return this.fail(502, `${key} sent an invalid response: ${head.reason}`);
       if (head.status === 101) return this.fail(502, `${key} tried to switch protocols; this proxy does not forward upgrades`);

@@ -174,6 +174,28 @@ describe('HttpClient', () => {
       expect(error.message).to.include('invalid status line');
     });
 
+    it('BAD_RESPONSE when a hostile server sends 100,000 interim responses before its answer', async () => {
+      const raw = await rawServer(replyWith('HTTP/1.1 100 Continue\r\n\r\n'.repeat(100_000) + 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
+      cleanups.push(raw.stop);
+      const error = await rejection(client.request(`http://127.0.0.1:${raw.port}/`));
+      expect(error.code).to.equal('BAD_RESPONSE');
+      expect(error.message).to.equal('More than 10 interim (1xx) responses');
+    });
+
+    it('reads a response head that trickles in a byte at a time', async () => {
+      const answer = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Slow: ' + 'z'.repeat(2_000) + '\r\nContent-Length: 2\r\n\r\nok';
+      const raw = await rawServer((socket) => socket.once('data', async () => {
+        for (const byte of answer) {
+          if (socket.destroyed) return;
+          socket.write(byte);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }));
+      cleanups.push(raw.stop);
+      const res = await client.request(`http://127.0.0.1:${raw.port}/`, { timeoutMs: 20_000 });
+      expect([res.status, res.text(), res.headers.get('x-slow')?.length]).to.deep.equal([200, 'ok', 2_000]);
+    });
+
     it('BAD_RESPONSE when the body is larger than maxBodyBytes', async () => {
       const raw = await rawServer(replyWith('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n'));
       cleanups.push(raw.stop);
