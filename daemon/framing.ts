@@ -6,7 +6,7 @@
  */
 
 import type { CaseInsensitiveDict } from './dictionary';
-import { isDigits, VISIBLE_ASCII, type HttpVersion } from './grammar';
+import { isDigits, trimOws, VISIBLE_ASCII, type HttpVersion } from './grammar';
 import { refuse, type Refusal } from './status';
 import { printable } from './utils';
 
@@ -69,7 +69,7 @@ function checkTransferEncoding(check: FramingCheck, value: string): Refusal | nu
   const all = check.codings === null ? value : check.codings + ', ' + value;
   check.codings = all;
   if (all.length === 7 && all.toLowerCase() === 'chunked') return null; // what every client sends
-  const codings = all.split(',').map((c) => c.trim().toLowerCase());
+  const codings = all.split(',').map((c) => trimOws(c).toLowerCase()); // OWS only: "chunked\u00a0" is not chunked
   if (codings[codings.length - 1] !== 'chunked') {
     return refuse(400, 'INVALID_TRANSFER_ENCODING', 'The last transfer coding must be "chunked".');
   }
@@ -110,7 +110,7 @@ export function finishFraming(check: FramingCheck): Refusal | Framing {
 export function responseFraming(method: string, status: number, headers: CaseInsensitiveDict<string>): ResponseFraming | null {
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return NONE;
   const te = headers.get('transfer-encoding');
-  if (te !== undefined) return te.toLowerCase().split(',').pop()!.trim() === 'chunked' ? CHUNKED : { kind: 'close' };
+  if (te !== undefined) return trimOws(te.toLowerCase().split(',').pop()!) === 'chunked' ? CHUNKED : { kind: 'close' };
   const cl = headers.get('content-length');
   if (cl === undefined) return { kind: 'close' };
   if (cl.length > 15 || !isDigits(cl)) return null;
@@ -123,7 +123,7 @@ export function wantsKeepAlive(connection: string | undefined, version: HttpVers
   const value = connection.toLowerCase();
   if (value === 'keep-alive') return true; // what nearly every client sends: skip splitting the list
   if (value === 'close') return false;
-  const options = value.split(',').map((s) => s.trim());
+  const options = value.split(',').map((s) => trimOws(s));
   if (options.includes('close')) return false;
   return version === 'HTTP/1.1' || options.includes('keep-alive');
 }

@@ -341,9 +341,11 @@ function scanStatusLine(text: string, s: HeadScan): Step | null {
     let fault: string | null = null;
     if (k < 8) fault = versionFault(c, k);
     else if (k === 8) fault = c === SP ? null : 'INVALID_STATUS';
+    else if (k === 9) fault = c >= 0x31 && c <= 0x35 ? null : 'INVALID_STATUS'; // classes 1xx-5xx (RFC 9110 §15)
     else if (k < 12) fault = c >= 0x30 && c <= 0x39 ? null : 'INVALID_STATUS';
     else if (c === CR) return endStatusLine(text, s, i);
     else if (k === 12) fault = c === SP ? null : 'INVALID_STATUS'; // "HTTP/1.1 2000" has four digits
+    else fault = c === 0x09 || (c >= 0x20 && c !== 0x7f) ? null : 'INVALID_STATUS'; // reason-phrase: HTAB, SP, VCHAR, obs-text
     if (fault !== null) return refuse(400, fault, `invalid status line "${printable(text.slice(s.mark, i + 1))}"`);
   }
   s.pos = text.length;

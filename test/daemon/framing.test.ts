@@ -48,6 +48,8 @@ describe('checkFramingField() and finishFraming()', () => {
       [[['transfer-encoding', 'gzip']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
       [[['transfer-encoding', '']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
       [[['transfer-encoding', 'gzip, chunked']], 'HTTP/1.1', '501 UNSUPPORTED_TRANSFER_ENCODING'],
+      // Only SP and HTAB are optional whitespace (RFC 9110 §5.6.3): JavaScript's trim() would make this chunked.
+      [[['transfer-encoding', 'chunked\u00a0']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
       [[['content-length', '5'], ['content-length', '5']], 'HTTP/1.1', '400 DUPLICATE_CONTENT_LENGTH'],
       [[['content-length', '5, 5']], 'HTTP/1.1', '400 INVALID_CONTENT_LENGTH'],
       [[['content-length', '+5']], 'HTTP/1.1', '400 INVALID_CONTENT_LENGTH'],
@@ -91,6 +93,7 @@ describe('responseFraming()', () => {
   it('reads chunked, a length, or the connection closing', () => {
     expect(responseFraming('GET', 200, headers({ 'Transfer-Encoding': 'gzip, chunked' }))).to.deep.equal({ kind: 'chunked' });
     expect(responseFraming('GET', 200, headers({ 'Transfer-Encoding': 'gzip' }))).to.deep.equal({ kind: 'close' });
+    expect(responseFraming('GET', 200, headers({ 'Transfer-Encoding': 'chunked\u00a0' }))).to.deep.equal({ kind: 'close' });
     expect(responseFraming('GET', 200, headers({ 'Content-Length': '7' }))).to.deep.equal({ kind: 'length', length: 7 });
     expect(responseFraming('GET', 200, headers({ 'Content-Length': '0' }))).to.deep.equal({ kind: 'none' });
     expect(responseFraming('GET', 200, headers({}))).to.deep.equal({ kind: 'close' });

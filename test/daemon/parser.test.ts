@@ -144,7 +144,7 @@ describe('parseResponseHead()', () => {
     expect([result.version, result.status, result.reason, result.headers.get('via')]).to.deep.equal(['HTTP/1.0', 404, 'Not Found', 'a, b']);
   });
 
-  it('accepts an empty reason with or without its space, and any bytes in the reason but CR and LF', () => {
+  it('accepts an empty reason with or without its space, and any visible or obs-text bytes in the reason', () => {
     expect(outcome(parseResponseHead(bytes('HTTP/1.1 204\r\n\r\n')))).to.equal('head 16');
     const spaced = parseResponseHead(bytes('HTTP/1.1 200 \r\n\r\n'));
     expect(spaced.kind === 'head' && spaced.reason).to.equal('');
@@ -171,6 +171,10 @@ describe('parseResponseHead() refuses at the first byte that makes the response 
     ['a status code of four digits', 'HTTP/1.1 2000', 'error INVALID_STATUS'],
     ['a status code run into its reason', 'HTTP/1.1 200O', 'error INVALID_STATUS'],
     ['a status code of two digits', 'HTTP/1.1 20\r', 'error INVALID_STATUS'],
+    ['a status code below 100', 'HTTP/1.1 0', 'error INVALID_STATUS'],
+    ['a status code of 600 or more', 'HTTP/1.1 6', 'error INVALID_STATUS'],
+    ['a control character in the reason (RFC 9112 §4)', 'HTTP/1.1 200 O\x00', 'error INVALID_STATUS'],
+    ['DEL in the reason', 'HTTP/1.1 200 O\x7f', 'error INVALID_STATUS'],
     ['a bare LF ending the status line', 'HTTP/1.1 200 OK\n', 'error LF_EXPECTED'],
     ['a CR not followed by LF', 'HTTP/1.1 200 OK\rX', 'error CR_EXPECTED'],
     ['a header name with a space', 'HTTP/1.1 200 OK\r\nBad ', 'error INVALID_HEADER_TOKEN'],
