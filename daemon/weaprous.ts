@@ -47,9 +47,9 @@ export class WeApRous {
         return handler;
       }
       // A TC39 method decorator runs before the method has a `this`; register once it does.
-      const app = this;
+      const register = (self: unknown) => this.addRoute(methods, path, handler.bind(self));
       context.addInitializer(function (this: unknown) {
-        app.addRoute(methods, path, handler.bind(this));
+        register(this);
       });
       return handler;
     };

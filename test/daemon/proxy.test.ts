@@ -5,7 +5,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { createProxy, type Proxy, type ProxyOptions } from '../../daemon/proxy';
 import { parseProxyConfig, type VirtualHost } from '../../daemon/proxyconf';

@@ -30,6 +30,7 @@ function bodyText(res: Response): string {
   return (res.body as Buffer).toString('utf8');
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read parsed JSON of any shape
 function bodyJson(res: Response): any {
   return JSON.parse(bodyText(res));
 }
