@@ -64,7 +64,10 @@ function totals(profile: Profile): { self: Map<string, number>; inclusive: Map<s
 
 function print(title: string, times: Map<string, number>, busy: number, top: number, keep: (name: string) => boolean): void {
   console.log(`\n${title}`);
-  const sorted = [...times].filter(([name]) => name !== IDLE && keep(name)).sort((a, b) => b[1] - a[1]).slice(0, top);
+  const sorted = [...times]
+    .filter(([name]) => name !== IDLE && keep(name))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
   for (const [name, micros] of sorted) {
     console.log(`${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`);
   }
@@ -85,7 +88,7 @@ function main(): void {
   print('Self time (all code):', self, busy, top, () => true);
   // Bundle code is labelled `<function> daemon.js:<line>`; Node's own code has `node:` URLs with no `.js`.
   const ours = (name: string) => / [a-z]+\.js:\d+$/.test(name);
-  print('Inclusive time (the bundled server\'s own code only):', inclusive, busy, top, ours);
+  print("Inclusive time (the bundled server's own code only):", inclusive, busy, top, ours);
 }
 
 main();

@@ -15,7 +15,7 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
  */
 export const FIXED_REPLY = Buffer.from(
   'HTTP/1.1 200 OK\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Type: text/plain; charset=utf-8\r\n' +
-  `Content-Length: ${Buffer.byteLength(HELLO)}\r\nConnection: keep-alive\r\n\r\n${HELLO}`,
+    `Content-Length: ${Buffer.byteLength(HELLO)}\r\nConnection: keep-alive\r\n\r\n${HELLO}`,
   'latin1',
 );
 

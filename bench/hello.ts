@@ -28,7 +28,8 @@ interface Settings {
   generator: Generator;
 }
 
-const USAGE = 'Usage: npm run bench -- [--seconds N] [--warmup N] [--rounds N] [--connections N] [--pipelining N] [--only keep-alive|pipelined] [--profile] [--generator autocannon|wrk]\n' +
+const USAGE =
+  'Usage: npm run bench -- [--seconds N] [--warmup N] [--rounds N] [--connections N] [--pipelining N] [--only keep-alive|pipelined] [--profile] [--generator autocannon|wrk]\n' +
   'Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_ROUNDS set the same numbers; flags win.';
 
 /** Reads flags, falling back on BENCH_* environment variables, then on the defaults the issue asks for. */
@@ -59,7 +60,8 @@ function readSettings(argv: string[]): Settings {
   for (const [name, text] of Object.entries(texts)) {
     const min = name === 'warmup' ? 0 : 1;
     numbers[name] = Number(text);
-    if (!/^\d+$/.test(text) || numbers[name] < min) exit(2, `--${name} must be a whole number of at least ${min}, not "${text}".\n${USAGE}`);
+    if (!/^\d+$/.test(text) || numbers[name] < min)
+      exit(2, `--${name} must be a whole number of at least ${min}, not "${text}".\n${USAGE}`);
   }
   return { ...(numbers as Omit<Settings, 'profile' | 'only' | 'generator'>), profile, only, generator: generator as Generator };
 }
@@ -92,8 +94,14 @@ async function startAll(settings: Settings): Promise<Servers> {
   for (const server of Object.values(servers)) {
     const check = await fetchHello(server.port);
     assertHello(LABELS[server.kind], check);
-    console.log(`${LABELS[server.kind].padEnd(18)} on port ${server.port}: ${check.bytes}-byte answer, ` +
-      `headers ${check.head.split('\r\n').slice(1).map((line) => line.split(':')[0]).join(', ')}`);
+    console.log(
+      `${LABELS[server.kind].padEnd(18)} on port ${server.port}: ${check.bytes}-byte answer, ` +
+        `headers ${check.head
+          .split('\r\n')
+          .slice(1)
+          .map((line) => line.split(':')[0])
+          .join(', ')}`,
+    );
   }
   if (settings.profile) console.log(`Each server writes a CPU profile to ${profileDir}/<raw|node|daemon>/ when it stops.`);
   return servers;
@@ -114,9 +122,11 @@ async function runScenario(servers: Servers, scenario: Scenario, settings: Setti
 }
 
 function commandLine(s: Settings): string {
-  return `npm run bench -- --seconds ${s.seconds} --warmup ${s.warmup} --rounds ${s.rounds}` +
+  return (
+    `npm run bench -- --seconds ${s.seconds} --warmup ${s.warmup} --rounds ${s.rounds}` +
     ` --connections ${s.connections} --pipelining ${s.pipelining}` +
-    `${s.only ? ` --only ${s.only}` : ''}${s.profile ? ' --profile' : ''} --generator ${s.generator}`;
+    `${s.only ? ` --only ${s.only}` : ''}${s.profile ? ' --profile' : ''} --generator ${s.generator}`
+  );
 }
 
 async function main(): Promise<void> {
@@ -124,7 +134,9 @@ async function main(): Promise<void> {
   const command = commandLine(settings);
   console.log(`Command: ${command}`);
   if (settings.generator === 'wrk') checkWrk();
-  console.log(`Node ${process.version}, ${settings.generator}, ${settings.warmup} s warm-up + ${settings.seconds} s per run, ${settings.rounds} rounds\n`);
+  console.log(
+    `Node ${process.version}, ${settings.generator}, ${settings.warmup} s warm-up + ${settings.seconds} s per run, ${settings.rounds} rounds\n`,
+  );
   const servers = await startAll(settings);
   const results: ScenarioRuns[] = [];
   try {

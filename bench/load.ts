@@ -80,7 +80,11 @@ async function fire(generator: Generator, port: number, scenario: Scenario, seco
 
 /** Warms `server` up for `warmupSeconds`, then measures for `seconds`. */
 export async function measure(
-  server: ServerProcess, scenario: Scenario, seconds: number, warmupSeconds: number, generator: Generator = 'autocannon',
+  server: ServerProcess,
+  scenario: Scenario,
+  seconds: number,
+  warmupSeconds: number,
+  generator: Generator = 'autocannon',
 ): Promise<RunResult> {
   if (warmupSeconds > 0) await fire(generator, server.port, scenario, warmupSeconds);
   const serverBefore = await server.cpuMicros();

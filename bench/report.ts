@@ -40,10 +40,12 @@ export function roundRatios(runs: Record<ServerKind, RunResult[]>, kind: ServerK
 /** One line per finished run, printed as the benchmark goes so a long run shows progress. */
 export function runLine(scenario: Scenario, kind: ServerKind, round: number, run: RunResult): string {
   const problems = describeProblems(run);
-  return `  ${scenario.name.padEnd(22)} round ${round} ${LABELS[kind].padEnd(18)} ${fmtRps(run.requestsPerSecond).padStart(9)} req/s` +
+  return (
+    `  ${scenario.name.padEnd(22)} round ${round} ${LABELS[kind].padEnd(18)} ${fmtRps(run.requestsPerSecond).padStart(9)} req/s` +
     `  p50 ${fmtLatency(run.p50Micros)}  p99 ${fmtLatency(run.p99Micros)}` +
     `  server CPU ${fmtPercent(run.serverCpu)} (${fmtMicros(run.serverMicrosPerRequest)}/req)` +
-    `  generator CPU ${fmtPercent(run.generatorCpu)}${problems ? `  FAILED: ${problems}` : ''}`;
+    `  generator CPU ${fmtPercent(run.generatorCpu)}${problems ? `  FAILED: ${problems}` : ''}`
+  );
 }
 
 function ratioCell(kind: ServerKind, runs: Record<ServerKind, RunResult[]>): [string, string] {
@@ -56,10 +58,16 @@ function tableRow(scenario: Scenario, kind: ServerKind, runs: Record<ServerKind,
   const own = runs[kind];
   const problems = own.map(describeProblems).filter(Boolean);
   return [
-    scenario.name, LABELS[kind], fmtRps(medianOf(own, 'requestsPerSecond')), ...ratioCell(kind, runs),
-    fmtLatency(medianOf(own, 'p50Micros')), fmtLatency(medianOf(own, 'p99Micros')),
-    fmtPercent(medianOf(own, 'serverCpu')), fmtPercent(medianOf(own, 'generatorCpu')),
-    fmtMicros(medianOf(own, 'serverMicrosPerRequest')), problems.length ? problems.join('; ') : 'none',
+    scenario.name,
+    LABELS[kind],
+    fmtRps(medianOf(own, 'requestsPerSecond')),
+    ...ratioCell(kind, runs),
+    fmtLatency(medianOf(own, 'p50Micros')),
+    fmtLatency(medianOf(own, 'p99Micros')),
+    fmtPercent(medianOf(own, 'serverCpu')),
+    fmtPercent(medianOf(own, 'generatorCpu')),
+    fmtMicros(medianOf(own, 'serverMicrosPerRequest')),
+    problems.length ? problems.join('; ') : 'none',
   ];
 }
 
@@ -69,8 +77,19 @@ function row(cells: string[], widths: number[]): string {
 
 /** A Markdown table, so the output can be pasted into docs/benchmarks.md as it is. */
 export function summaryTable(all: ScenarioRuns[]): string {
-  const header = ['scenario', 'server', 'req/s', 'vs node:http', 'per round', 'p50', 'p99',
-    'server CPU', 'generator CPU', 'CPU/req', 'errors'];
+  const header = [
+    'scenario',
+    'server',
+    'req/s',
+    'vs node:http',
+    'per round',
+    'p50',
+    'p99',
+    'server CPU',
+    'generator CPU',
+    'CPU/req',
+    'errors',
+  ];
   const rows = all.flatMap(({ scenario, runs }) => KINDS.map((kind) => tableRow(scenario, kind, runs)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const rule = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|';
@@ -87,8 +106,10 @@ export function verdicts(all: ScenarioRuns[]): string[] {
     const met = ratio >= scenario.target ? 'met' : 'NOT met';
     const byCpu = medianOf(runs.node, 'serverMicrosPerRequest') / medianOf(runs.daemon, 'serverMicrosPerRequest');
     const ofBound = medianOf(runs.daemon, 'requestsPerSecond') / medianOf(runs.raw, 'requestsPerSecond');
-    return `${scenario.name}: daemon ${fmtRatio(ratio)} node:http, target ${fmtRatio(scenario.target)} ${met}` +
-      ` (by server CPU per request: ${fmtRatio(byCpu)}); the daemon reached ${fmtPercent(ofBound)} of the raw-socket bound.`;
+    return (
+      `${scenario.name}: daemon ${fmtRatio(ratio)} node:http, target ${fmtRatio(scenario.target)} ${met}` +
+      ` (by server CPU per request: ${fmtRatio(byCpu)}); the daemon reached ${fmtPercent(ofBound)} of the raw-socket bound.`
+    );
   });
 }
 
@@ -110,12 +131,16 @@ export function caveats(all: ScenarioRuns[]): string[] {
       else if (server < 0.85 && generator < 0.85) starved.push(shares);
     }
     if (generatorBound.length) {
-      notes.push(`${scenario.name}: the generator was busier than the server (server / generator CPU: ` +
-        `${generatorBound.join(', ')}), so it may have been the limit, not the server.`);
+      notes.push(
+        `${scenario.name}: the generator was busier than the server (server / generator CPU: ` +
+          `${generatorBound.join(', ')}), so it may have been the limit, not the server.`,
+      );
     }
     if (starved.length) {
-      notes.push(`${scenario.name}: neither server nor generator used a whole core (server / generator CPU: ` +
-        `${starved.join(', ')}), so other work on the machine took CPU time; CPU/req is steadier than req/s then.`);
+      notes.push(
+        `${scenario.name}: neither server nor generator used a whole core (server / generator CPU: ` +
+          `${starved.join(', ')}), so other work on the machine took CPU time; CPU/req is steadier than req/s then.`,
+      );
     }
   }
   return notes;

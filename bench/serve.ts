@@ -8,9 +8,7 @@
 export const HELLO = 'Hello, world!';
 
 /** A message from a server process to the parent, over the channel `spawn(..., { stdio: [..., 'ipc'] })` opens. */
-export type ServerMessage =
-  | { type: 'listening'; port: number }
-  | { type: 'usage'; cpu: NodeJS.CpuUsage };
+export type ServerMessage = { type: 'listening'; port: number } | { type: 'usage'; cpu: NodeJS.CpuUsage };
 
 export interface Started {
   port: number;
@@ -30,19 +28,22 @@ export function serve(start: (port: number) => Promise<Started>): void {
     console.error(`"${portText}" is not a port number; try: node <bundle>.js 8000`);
     process.exit(2);
   }
-  start(port).then((server) => {
-    // The parent asks for our CPU time before and after a run: a server below ~95% of one core was not the bottleneck.
-    process.on('message', (message) => {
-      if (message === 'usage') send({ type: 'usage', cpu: process.cpuUsage() });
-    });
-    // Exit through process.exit, not a signal's default action, so `--cpu-prof` gets to write its profile.
-    const stop = () => void server.stop().finally(() => process.exit(0));
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    process.once('disconnect', stop);
-    send({ type: 'listening', port: server.port });
-  }, (error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  });
+  start(port).then(
+    (server) => {
+      // The parent asks for our CPU time before and after a run: a server below ~95% of one core was not the bottleneck.
+      process.on('message', (message) => {
+        if (message === 'usage') send({ type: 'usage', cpu: process.cpuUsage() });
+      });
+      // Exit through process.exit, not a signal's default action, so `--cpu-prof` gets to write its profile.
+      const stop = () => void server.stop().finally(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      process.once('disconnect', stop);
+      send({ type: 'listening', port: server.port });
+    },
+    (error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
 }

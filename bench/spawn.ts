@@ -28,7 +28,10 @@ export function startServer(kind: ServerKind, bundle: string, nodeFlags: string[
     env: { ...process.env, NODE_OPTIONS: '' },
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`The ${kind} server did not start within ${START_TIMEOUT_MS / 1000} s.`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`The ${kind} server did not start within ${START_TIMEOUT_MS / 1000} s.`)),
+      START_TIMEOUT_MS,
+    );
     const onExit = (code: number | null) => fail(new Error(`The ${kind} server exited (code ${code}) before listening.`));
     function fail(error: Error): void {
       clearTimeout(timer);

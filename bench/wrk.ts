@@ -23,7 +23,10 @@ export interface WrkResult {
 
 /** Throws a sentence saying what to install when wrk or /usr/bin/time is missing. */
 export function checkWrk(): void {
-  for (const [program, pkg] of [['wrk', 'wrk'], ['/usr/bin/time', 'time']]) {
+  for (const [program, pkg] of [
+    ['wrk', 'wrk'],
+    ['/usr/bin/time', 'time'],
+  ]) {
     try {
       execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
     } catch {
@@ -35,8 +38,20 @@ export function checkWrk(): void {
 /** Runs wrk with one thread against `port` and parses what it prints. */
 export function fireWrk(port: number, connections: number, pipelining: number, seconds: number): Promise<WrkResult> {
   const script = join(__dirname, 'pipeline.lua');
-  const args = ['-f', 'WRK_CPU %U %S', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script,
-    `http://127.0.0.1:${port}/`, '--', String(pipelining)];
+  const args = [
+    '-f',
+    'WRK_CPU %U %S',
+    'wrk',
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    '-s',
+    script,
+    `http://127.0.0.1:${port}/`,
+    '--',
+    String(pipelining),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -40,7 +40,12 @@ describe('countRequestEnds()', () => {
 
   it('finds them when every byte arrives on its own', () => {
     const batch = GET.repeat(2);
-    expect(countInPieces(batch, Array.from({ length: batch.length - 1 }, (_, i) => i + 1))).to.equal(2);
+    expect(
+      countInPieces(
+        batch,
+        Array.from({ length: batch.length - 1 }, (_, i) => i + 1),
+      ),
+    ).to.equal(2);
   });
 
   it('does not count a lone \\r\\n inside a head as its end', () => {

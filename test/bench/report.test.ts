@@ -9,9 +9,13 @@ import { caveats, roundRatios, summaryTable, verdicts, type ScenarioRuns } from 
 
 function run(requestsPerSecond: number, p50Micros = 400, p99Micros = 900): RunResult {
   return {
-    requestsPerSecond, p50Micros, p99Micros,
+    requestsPerSecond,
+    p50Micros,
+    p99Micros,
     problems: { non2xx: 0, errors: 0, timeouts: 0 },
-    serverCpu: 0.98, generatorCpu: 0.5, serverMicrosPerRequest: 20,
+    serverCpu: 0.98,
+    generatorCpu: 0.5,
+    serverMicrosPerRequest: 20,
   };
 }
 

@@ -39,7 +39,7 @@ describe('parseWrk()', () => {
   });
 
   it('counts no failures when wrk prints none', () => {
-    const clean = REPORT.replace(/  Non-2xx.*\n/, '').replace(/  Socket errors.*\n/, '');
+    const clean = REPORT.replace(/ {2}Non-2xx.*\n/, '').replace(/ {2}Socket errors.*\n/, '');
     expect(parseWrk(clean)).to.deep.include({ non2xx: 0, errors: 0, timeouts: 0 });
   });
 
@@ -54,7 +54,7 @@ describe('parseWrk()', () => {
 });
 
 describe('toMicros()', () => {
-  it('turns each of wrk\'s units into whole microseconds', () => {
+  it("turns each of wrk's units into whole microseconds", () => {
     expect(toMicros('890.00', 'us')).to.equal(890);
     expect(toMicros('10.57', 'ms')).to.equal(10570);
     expect(toMicros('1.25', 's')).to.equal(1_250_000);
