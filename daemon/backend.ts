@@ -50,13 +50,13 @@ export function createBackend(
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {
-      clearInterval(timer);
       const force = setTimeout(() => {
         for (const connection of connections) connection.destroy();
       }, settings.closeGraceMs);
       force.unref();
       server.close(() => {
         clearTimeout(force);
+        clearInterval(timer); // only now: lingering and half-read connections are still timed out meanwhile
         resolve();
       });
       for (const connection of connections) connection.drain();

@@ -61,7 +61,14 @@ export class GrowableBuffer {
 
   /** Drops the first `count` unread bytes (a message that has been parsed). */
   consume(count: number): void {
-    this.view = count >= this.view.length ? EMPTY : this.view.subarray(count);
+    if (count < this.view.length) {
+      this.view = this.view.subarray(count);
+      return;
+    }
+    // All read: let the allocation go, or an idle keep-alive connection would keep its largest body's room
+    // for as long as it stays open (a body already handed to a handler keeps its own reference).
+    this.view = EMPTY;
+    this.store = null;
   }
 
   clear(): void {

@@ -10,7 +10,7 @@ import { ConnectionPool, discard } from './pool';
 import type { CaseInsensitiveDict } from './dictionary';
 import { newChunkedState, readChunkedBody, type ChunkedState } from './chunked';
 import { MAX_INTERIM_RESPONSES, newHeadScan, parseResponseHead, type ResponseHeadResult } from './parser';
-import { responseFraming, type ResponseFraming } from './framing';
+import { responseFraming, wantsKeepAlive, type ResponseFraming } from './framing';
 
 // Re-exported: the response head parser and the response framing rule lived here before parser.ts and framing.ts.
 export { parseResponseHead, responseFraming, type ResponseFraming, type ResponseHeadResult };
@@ -187,20 +187,24 @@ class ResponseReader {
       return this.buffer.length - start > this.maxBodyBytes ? new ClientError('BAD_RESPONSE', 'Response body too large') : null;
     }
     let body: Buffer;
-    if (framing.kind === 'none') body = Buffer.alloc(0);
-    else if (framing.kind === 'length') {
+    let end = start;
+    if (framing.kind === 'length') {
       if (framing.length > this.maxBodyBytes) return new ClientError('BAD_RESPONSE', 'Response body too large');
-      if (this.buffer.length < start + framing.length) return null;
-      body = this.buffer.subarray(start, start + framing.length);
-    } else {
+      end = start + framing.length;
+      if (this.buffer.length < end) return null;
+      body = this.buffer.subarray(start, end);
+    } else if (framing.kind === 'chunked') {
       this.chunked ??= newChunkedState(start);
       const result = readChunkedBody(this.buffer, this.chunked, this.maxBodyBytes);
       if (result.kind === 'incomplete') return null;
       if (result.kind === 'error') return new ClientError('BAD_RESPONSE', `Invalid chunked response: ${result.error.reason}`);
       body = result.body;
+      end = result.end;
+    } else {
+      body = Buffer.alloc(0);
     }
-    const connection = (head.headers.get('connection') ?? '').toLowerCase();
-    const keepAlive = head.version === 'HTTP/1.1' ? !connection.includes('close') : connection.includes('keep-alive');
+    // Bytes after the response answer nothing we asked: the connection is out of step, so it is not reused.
+    const keepAlive = wantsKeepAlive(head.headers.get('connection'), head.version) && this.buffer.length === end;
     return { response: makeResponse(head.status, head.headers, Buffer.from(body)), keepAlive };
   }
 

@@ -21,8 +21,11 @@ export interface ConnectionOptions {
   keepAliveTimeoutMs: number;
   /** Output that has not moved for this long (a client that does not read) gets the connection cut. */
   writeTimeoutMs: number;
-  /** While more than this many bytes wait in the socket's output, no further request is read. */
-  highWaterMark: number;
+  /**
+   * While more than this many bytes of our output wait unsent (the client reads slowly or not at all), no further
+   * request is read or answered. Not Node's `writableHighWaterMark` (16 KiB), after which `write()` says false.
+   */
+  maxUnsentBytes: number;
   /** After the last answer we read and discard this long, so the client is not reset before it reads it. */
   lingerMs: number;
 }
@@ -34,9 +37,12 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   bodyRateWindowMs: 5_000,
   keepAliveTimeoutMs: 5_000,
   writeTimeoutMs: 30_000,
-  highWaterMark: 64 * 1024,
+  maxUnsentBytes: 64 * 1024,
   lingerMs: 2_000,
 };
+
+/** However long a client keeps sending after our last answer, we stop discarding its bytes after this long. */
+const MAX_LINGER_MS = 30_000;
 
 /**
  * The bytes of request bodies a server is holding, across all its connections. A stranger can open many
@@ -78,6 +84,8 @@ export abstract class Connection {
   /** Why reading is paused ('pipeline', 'output', 'upstream', ...); reading goes on when it is empty. */
   private readonly holds = new Set<string>();
   private phaseSince = Date.now();
+  /** When the last bytes arrived while lingering: we linger until the client has been quiet for `lingerMs`. */
+  private lastInputAt = 0;
   private requestStartedAt = 0;
   private windowStartedAt = 0;
   private bytesInWindow = 0;
@@ -112,11 +120,32 @@ export abstract class Connection {
   /** The socket has closed: stop whatever is still in flight. */
   protected abstract onGone(): void;
 
+  /** The client waits for us before it sends its body (`Expect: 100-continue`): no stall is its fault. */
+  protected serverOwesReply(): boolean {
+    return false;
+  }
+
+  private inRead = false;
+
   private onData(chunk: Buffer): void {
-    if (this.phase === 'closing' || this.phase === 'lingering') return; // nothing after the last request is read
+    if (this.phase === 'lingering') {
+      this.lastInputAt = Date.now(); // a client still sending has not read our answer yet: keep discarding
+      return;
+    }
+    if (this.phase === 'closing') return; // nothing after the last request is read
     if (this.phase === 'body') this.bytesInWindow += chunk.length;
     this.input.append(chunk);
-    if (this.holds.size === 0) this.readRequests();
+    if (this.holds.size === 0) this.read();
+  }
+
+  /** `readRequests`, marked as running (see `release`). */
+  protected read(): void {
+    this.inRead = true;
+    try {
+      this.readRequests();
+    } finally {
+      this.inRead = false;
+    }
   }
 
   private onEnd(): void {
@@ -126,7 +155,7 @@ export abstract class Connection {
 
   /** The client's FIN: by default answer what was read, then close; the proxy refines this. */
   protected clientFinished(): void {
-    if (this.holds.size === 0) this.readRequests();
+    if (this.holds.size === 0) this.read();
     this.finishIfDone();
   }
 
@@ -177,17 +206,28 @@ export abstract class Connection {
   }
 
   /**
-   * Ends the hold for `reason`: with none left, the socket is read again. With `readNow`, the unread bytes
-   * are looked at at once (`readRequests` itself decides what other holds still allow).
+   * Ends the hold for `reason` and looks at the unread bytes again (`readRequests` itself decides what other
+   * holds still allow). A release that happens while `readRequests` is running (a synchronous handler's answer
+   * went out from inside it) does not start a second, nested read: the running one goes on by itself.
    */
-  protected release(reason: string, readNow = true): void {
-    if (!this.holds.delete(reason) || this.socket.destroyed) return;
+  protected release(reason: string): void {
+    if (this.releaseWithoutReading(reason) && !this.inRead) this.read();
+  }
+
+  /** Ends the hold for `reason`; with none left, the socket is read again. False when there was no such hold. */
+  protected releaseWithoutReading(reason: string): boolean {
+    if (!this.holds.delete(reason) || this.socket.destroyed) return false;
     if (this.holds.size === 0) {
-      this.windowStartedAt = Date.now(); // a body we did not read while held has not stalled
-      this.bytesInWindow = 0;
+      this.restartBodyWindow(); // a body we did not read while held has not stalled
       if (this.phase !== 'lingering') this.socket.resume();
     }
-    if (readNow) this.readRequests();
+    return true;
+  }
+
+  /** The body-rate window starts again now: after a wait that was ours, not the client's. */
+  protected restartBodyWindow(): void {
+    this.windowStartedAt = Date.now();
+    this.bytesInWindow = 0;
   }
 
   /** An answer has just gone out: the keep-alive clock of an idle connection starts again from now. */
@@ -201,7 +241,7 @@ export abstract class Connection {
 
   /** More output is waiting than the client has read: read no further request until it drains. */
   protected outputFull(): boolean {
-    return this.socket.writableLength > this.options.highWaterMark;
+    return this.socket.writableLength > this.options.maxUnsentBytes;
   }
 
   /** Writes to the socket; the write timeout watches these writes complete. False: the socket's buffer is full. */
@@ -239,7 +279,9 @@ export abstract class Connection {
     if (this.writeStalled(now)) return this.onWriteTimeout();
     const { options } = this;
     if (this.phase === 'lingering') {
-      if (now - this.phaseSince > options.lingerMs && this.socket.writableLength === 0) this.socket.destroy();
+      const quiet = now - Math.max(this.phaseSince, this.lastInputAt) > options.lingerMs;
+      // nginx's lingering_timeout and lingering_time: quiet for a while, or at most 30 s in all.
+      if (this.socket.writableLength === 0 && (quiet || now - this.phaseSince > MAX_LINGER_MS)) this.socket.destroy();
     } else if (this.phase === 'idle') {
       const quiet = !this.isBusy() && this.input.length === 0 && this.socket.writableLength === 0;
       if (quiet && now - this.phaseSince > options.keepAliveTimeoutMs) this.closeAfterWrite();
@@ -256,7 +298,7 @@ export abstract class Connection {
     const { options } = this;
     if (now - this.requestStartedAt > options.requestTimeoutMs) {
       this.refuse(408, 'REQUEST_TIMEOUT', `The request took longer than ${seconds(options.requestTimeoutMs)} to arrive.`);
-    } else if (this.reading && now - this.windowStartedAt >= options.bodyRateWindowMs) {
+    } else if (this.reading && !this.serverOwesReply() && now - this.windowStartedAt >= options.bodyRateWindowMs) {
       if (this.bytesInWindow < options.minBodyBytes) {
         const why = `The request body stalled: fewer than ${options.minBodyBytes} bytes arrived in ${seconds(options.bodyRateWindowMs)}.`;
         return this.refuse(408, 'BODY_STALLED', why);

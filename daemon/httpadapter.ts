@@ -34,6 +34,8 @@ interface Slot {
   http10: boolean;
   close: boolean;
   response: Response | null;
+  /** Bytes of the server's body budget this request's body holds until its answer is written. */
+  charged: number;
 }
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
@@ -76,15 +78,31 @@ export class HttpAdapter extends Connection {
         if (this.chargeBody()) this.endIfStranded();
         return;
       }
+      if (!this.chargeWholeBody(body.body.length)) return;
       const request = toRequest(this.head!, body.body, this.remoteAddress);
       this.input.consume(body.end);
       if (this.input.length > 0) this.corkUntilNextTurn();
       this.head = null;
-      this.budget.give(this.charged);
-      this.charged = 0;
       this.endRequest(!request.keepAlive); // RFC 9112 §9.6: nothing after "Connection: close" is read
-      this.dispatch(request);
+      // HTTP/1.0 cannot frame a streamed answer except by closing: read on only once this answer is out.
+      if (request.version === 'HTTP/1.0') this.hold('http10');
+      this.dispatch(request, this.charged);
+      this.charged = 0;
     }
+  }
+
+  /**
+   * The body is whole: it stays charged to the budget until its answer is written, since the handler (and the
+   * queue of pipelined requests) holds it that long. A body that came in one packet is charged here first.
+   */
+  private chargeWholeBody(length: number): boolean {
+    if (length <= this.charged) return true;
+    if (this.budget.take(length - this.charged)) {
+      this.charged = length;
+      return true;
+    }
+    this.refuse(503, 'BUSY', BUSY_REASON);
+    return false;
   }
 
   /** Parses the head at the start of the unread bytes; false means "wait for more bytes" or "refused". */
@@ -102,8 +120,7 @@ export class HttpAdapter extends Connection {
     this.headLength = result.headLength;
     this.bodyState = newBodyState();
     this.beginBody(this.input.length - result.headLength);
-    this.continueOwed = result.head.expectContinue;
-    this.sendOwedContinue();
+    this.continueOwed = result.head.expectContinue; // sent once the body fits the budget (chargeBody)
     return true;
   }
 
@@ -116,11 +133,12 @@ export class HttpAdapter extends Connection {
     const want = framing.kind === 'length' ? framing.length : this.input.length - this.headLength;
     if (want <= this.charged) return true;
     if (!this.budget.take(want - this.charged)) {
-      this.refuse(503, 'BUSY', 'The server is holding too many request bodies right now; try again shortly.');
+      this.refuse(503, 'BUSY', BUSY_REASON);
       return false;
     }
     if (framing.kind === 'length' && this.charged === 0) this.input.reserve(this.headLength + framing.length);
     this.charged = want;
+    this.sendOwedContinue();
     return true;
   }
 
@@ -151,10 +169,15 @@ export class HttpAdapter extends Connection {
     if (!this.continueOwed || this.head === null || this.queue.length > 0 || this.streaming || this.socket.destroyed) return;
     this.continueOwed = false;
     this.send(CONTINUE);
+    this.restartBodyWindow(); // the client starts sending only now
   }
 
-  private dispatch(request: Request): void {
-    const slot: Slot = { method: request.method, http10: request.version === 'HTTP/1.0', close: !request.keepAlive, response: null };
+  protected override serverOwesReply(): boolean {
+    return this.continueOwed;
+  }
+
+  private dispatch(request: Request, charged: number): void {
+    const slot: Slot = { method: request.method, http10: request.version === 'HTTP/1.0', close: !request.keepAlive, response: null, charged };
     this.queue.push(slot);
     let result: Response | Promise<Response>;
     try {
@@ -200,7 +223,7 @@ export class HttpAdapter extends Connection {
     this.charged = 0;
     const res = errorResponse(status, reason);
     if (status === 503) res.headers.set('Retry-After', '5');
-    this.queue.push({ method: 'GET', http10: false, close: true, response: res });
+    this.queue.push({ method: 'GET', http10: false, close: true, response: res, charged: 0 });
     this.flush();
   }
 
@@ -219,8 +242,11 @@ export class HttpAdapter extends Connection {
       if (this.socket.destroyed) return;
       if (this.outputFull()) return; // answers wait in the queue (at most maxPipelined) until 'drain'
       const slot = this.queue.shift()!;
+      this.budget.give(slot.charged);
       const last = this.queue.length === 0 && (this.phase === 'closing' || (this.clientEnded && this.input.length === 0));
-      if (this.write(slot, slot.close || last)) return;
+      const stop = this.writeAnswer(slot, slot.close || last);
+      if (slot.http10 && !stop) this.release('http10'); // its answer is out whole: read the next request
+      if (stop) return;
     }
     this.sendOwedContinue();
     if (this.queue.length === 0) this.restartIdleClock();
@@ -228,8 +254,11 @@ export class HttpAdapter extends Connection {
     this.finishIfDone();
   }
 
-  /** Writes one response; returns true when the connection closes after it or a body is being streamed. */
-  private write(slot: Slot, closeRequested: boolean): boolean {
+  /**
+   * Writes one answer. Returns true when nothing more can be written now: the connection closes after this
+   * answer, or its body is being streamed (the next answer waits for the stream to end).
+   */
+  private writeAnswer(slot: Slot, closeRequested: boolean): boolean {
     const res = slot.response!;
     let serialized;
     try {
@@ -237,25 +266,25 @@ export class HttpAdapter extends Connection {
     } catch (error) {
       console.error('[WeApRous] invalid response:', error);
       slot.response = errorResponse(500, 'Internal Server Error');
-      return this.write(slot, closeRequested);
+      return this.writeAnswer(slot, closeRequested);
     }
     const { head, chunked, close } = serialized;
     const body = res.body;
     const sendBody = slot.method !== 'HEAD' && bodyAllowed(res.status) && body !== null;
     if (sendBody && !Buffer.isBuffer(body)) {
       this.send(Buffer.from(head, 'latin1'));
-      void this.pump(body as AsyncIterable<Buffer | string>, chunked, close);
+      void this.pump(body as AsyncIterable<Buffer | string>, chunked, close, slot);
       return true;
     }
-    return this.writeWhole(head, sendBody ? (body as Buffer) : null, close);
+    return this.writeWhole(head, sendBody ? (body as Buffer) : null, close, slot);
   }
 
   /** A head and a body already in memory; returns true when the connection closes after them. */
-  private writeWhole(head: string, body: Buffer | null, close: boolean): boolean {
-    if (body !== null && body.length > this.settings.highWaterMark) {
+  private writeWhole(head: string, body: Buffer | null, close: boolean, slot: Slot): boolean {
+    if (body !== null && body.length > this.settings.maxUnsentBytes) {
       // A big body goes out in slices, each after the last has drained: the write timeout sees progress.
       this.send(Buffer.from(head, 'latin1'));
-      void this.pump(slices(body, this.settings.highWaterMark), false, close);
+      void this.pump(toAsync([body]), false, close, slot);
       return true;
     }
     this.send(body !== null ? joinHeadAndBody(head, body) : Buffer.from(head, 'latin1'));
@@ -264,20 +293,33 @@ export class HttpAdapter extends Connection {
   }
 
   /** Writes a body piece by piece, waiting for 'drain' whenever the socket's buffer is full. */
-  private async pump(body: AsyncIterable<Buffer | string>, chunked: boolean, close: boolean): Promise<void> {
+  private async pump(body: AsyncIterable<Buffer | string>, chunked: boolean, close: boolean, slot: Slot): Promise<void> {
     this.streaming = true;
     try {
       const chunks = body[Symbol.asyncIterator]();
-      // If the client goes away, tell the producer (an event stream, say) so it can stop and clean up.
-      this.stopStream = () => void chunks.return?.().catch(() => {});
+      // If the client goes away, tell the producer (an event stream, say) so it can stop and clean up. A
+      // hand-written iterator may return a plain object, not a Promise, or throw: neither may reach the socket's
+      // 'close' listener, where it would be an uncaught exception.
+      this.stopStream = () => {
+        try {
+          Promise.resolve(chunks.return?.()).catch(() => {});
+        } catch (error) {
+          console.error('[WeApRous] stopping a streamed body failed:', error);
+        }
+      };
       for (;;) {
         const next = await chunks.next();
         if (next.done || this.socket.destroyed) break;
         const data = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
-        if (data.length === 0) continue;
-        if (chunked) for (const part of encodeChunk(data)) this.send(part);
-        else this.send(data);
-        if (this.socket.writableNeedDrain) await this.waitForDrain();
+        if (data.length === 0) continue; // an empty chunk would end a chunked body
+        // However big a piece the producer yields, it goes out in slices that each wait for 'drain': the write
+        // timeout then sees a slow reader make progress, and never cuts it in the middle of one huge write.
+        for (const slice of slices(data, this.settings.maxUnsentBytes)) {
+          if (this.socket.destroyed) break;
+          if (chunked) for (const part of encodeChunk(slice)) this.send(part);
+          else this.send(slice);
+          if (this.socket.writableNeedDrain) await this.waitForDrain();
+        }
       }
       if (chunked && !this.socket.destroyed) this.send(LAST_CHUNK);
     } catch (error) {
@@ -289,8 +331,9 @@ export class HttpAdapter extends Connection {
       this.stopStream = null;
     }
     this.streaming = false;
-    if (close) this.closeAfterWrite();
-    else this.flush();
+    if (close) return this.closeAfterWrite();
+    if (slot.http10) this.release('http10');
+    this.flush();
   }
 
   private waitForDrain(): Promise<void> {
@@ -306,6 +349,7 @@ export class HttpAdapter extends Connection {
   }
 
   protected onGone(): void {
+    for (const slot of this.queue) this.budget.give(slot.charged);
     this.queue.length = 0;
     this.budget.give(this.charged);
     this.charged = 0;
@@ -322,7 +366,14 @@ function joinHeadAndBody(head: string, body: Buffer): Buffer {
   return out;
 }
 
-/** `body` as views of at most `size` bytes (no copies). */
-async function* slices(body: Buffer, size: number): AsyncIterable<Buffer> {
-  for (let at = 0; at < body.length; at += size) yield body.subarray(at, at + size);
+/** `data` as views of at most `size` bytes (no copies). */
+function* slices(data: Buffer, size: number): Iterable<Buffer> {
+  if (data.length <= size) return yield data;
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
 }
+
+async function* toAsync(pieces: Buffer[]): AsyncIterable<Buffer> {
+  yield* pieces;
+}
+
+const BUSY_REASON = 'The server is holding too many request bodies right now; try again shortly.';

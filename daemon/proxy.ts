@@ -54,11 +54,11 @@ export function createProxy(ip: string, port: number, hosts: readonly VirtualHos
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {
-      clearInterval(timer);
       const force = setTimeout(() => connections.forEach((c) => c.destroy()), settings.closeGraceMs);
       force.unref();
       server.close(() => {
         clearTimeout(force);
+        clearInterval(timer); // only now: lingering and half-read connections are still timed out meanwhile
         resolve();
       });
       connections.forEach((c) => c.drain());

@@ -105,7 +105,7 @@ export class ProxyAdapter extends Connection {
    */
   private holdForPipeline(): void {
     if (this.input.length > this.settings.maxHeaderBytes) this.hold('pipeline');
-    else this.release('pipeline', false);
+    else this.releaseWithoutReading('pipeline');
   }
 
   private startRequest(head: RequestHead, headLength: number): void {
@@ -181,10 +181,13 @@ export class ProxyAdapter extends Connection {
       return this.answer(502, reason, !current.body.done, current.head);
     }
     current.tried.add(index);
-    this.tryBackend(index, current.resendable);
+    // A pooled connection may turn out to have been closed by the backend just as we send: then the request is
+    // sent again on a fresh one. Only a request that may safely arrive twice (RFC 9110 §9.2.2) takes that risk;
+    // a POST gets a fresh connection, which costs a handshake and never runs it twice.
+    this.tryBackend(index, current.resendable && IDEMPOTENT.has(current.head.method));
   }
 
-  /** Sends the request to backend `index`, on a pooled connection when the request could be resent. */
+  /** Sends the request to backend `index`, on a pooled connection when `allowPooled`. */
   private tryBackend(index: number, allowPooled: boolean): void {
     const current = this.current!;
     const backend = current.vhost.backends[index];
@@ -286,10 +289,10 @@ export class ProxyAdapter extends Connection {
     // New holds first, old ones after: in between, the socket must not be read even for a moment.
     if (this.outputFull()) this.hold('output'); // 'drain' reads on
     this.holdForPipeline();
-    this.release('upstream', false);
-    this.release('connect', false);
+    this.releaseWithoutReading('upstream');
+    this.releaseWithoutReading('connect');
     // Not a direct call: a long run of pipelined requests answered at once must not grow the stack.
-    if (this.input.length > 0 || this.clientEnded) setImmediate(() => this.readRequests());
+    if (this.input.length > 0 || this.clientEnded) setImmediate(() => this.read());
   }
 
   protected isBusy(): boolean {

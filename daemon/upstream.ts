@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { discard, type ConnectionPool } from './pool';
 import { MAX_INTERIM_RESPONSES, newHeadScan, parseResponseHead } from './parser';
-import { responseFraming } from './framing';
+import { responseFraming, wantsKeepAlive } from './framing';
 import { BodyTracker, clientResponseHead } from './forwarding';
 import type { Upstream } from './proxyconf';
 
@@ -26,7 +26,7 @@ export function describeFailure(error: Error, backend: Upstream): string {
   }
 }
 
-/** What `proxy.ts` provides to an exchange: the client socket and a way to hold its reading. */
+/** What `proxyadapter.ts` provides to an exchange: the client socket and a way to hold its reading. */
 export interface ClientSide {
   /** Writes to the client; false when its socket is full (then wait for `onClientDrain`). */
   write(data: Buffer): boolean;
@@ -57,7 +57,7 @@ const EMPTY = Buffer.alloc(0);
 export { MAX_INTERIM_RESPONSES };
 
 /**
- * One request/response on one backend connection. `proxy.ts` calls `sendRequest` with the head and each
+ * One request/response on one backend connection. `proxyadapter.ts` calls `sendRequest` with the head and each
  * piece of the body as it arrives; the exchange parses the response head, rewrites it, and streams the
  * body to the client, pausing the backend whenever the client's socket is full. `onDone` is called once.
  */
@@ -92,7 +92,10 @@ export class Exchange {
     upstream.on('error', this.onUpstreamError);
     upstream.on('close', this.onUpstreamClose);
     upstream.on('drain', this.onUpstreamDrain);
-    upstream.setTimeout(options.timeoutMs, this.onUpstreamTimeout);
+    // on(), not setTimeout's callback argument: that one is a once() listener, and the timeout is armed again
+    // after the proxy held the backend back (onClientDrain), so it must be able to fire again.
+    upstream.on('timeout', this.onUpstreamTimeout);
+    upstream.setTimeout(options.timeoutMs);
   }
 
   /** Sends request bytes to the backend; `last` marks the end of the request body. */
@@ -112,6 +115,9 @@ export class Exchange {
     if (this.pausedForClient && !this.finished) {
       this.pausedForClient = false;
       this.upstream.resume();
+      // The backend's silence while we held it back was ours: its timeout starts again. (A socket's timeout
+      // fires once; resume() alone would leave it spent, and a backend that then went quiet would hang us.)
+      this.upstream.setTimeout(this.options.timeoutMs);
     }
   }
 
@@ -153,7 +159,10 @@ export class Exchange {
     // The wait is the client's, not the backend's: its body stalls (408 from the proxy's body timeout) or it
     // does not read our output (its write timeout). The timer starts again with the next byte either way.
     const backendBlocks = this.upstream.writableNeedDrain;
-    if (this.pausedForClient || (!this.requestDone && !backendBlocks)) return;
+    if (this.pausedForClient || (!this.requestDone && !backendBlocks)) {
+      this.upstream.setTimeout(this.options.timeoutMs); // not the backend's fault: give it a full period again
+      return;
+    }
     // Never sent again elsewhere: the backend may still be working on it.
     this.fail(504, `${this.options.backend.key} did not answer within ${this.options.timeoutMs} ms`, false);
   };
@@ -188,8 +197,7 @@ export class Exchange {
     if (!framing) return this.fail(502, `${this.options.backend.key} sent an invalid Content-Length`);
     this.status = head.status;
     const dechunk = this.client.http10 && framing.kind === 'chunked';
-    const connection = (head.headers.get('connection') ?? '').toLowerCase();
-    const backendKeepsAlive = head.version === 'HTTP/1.1' ? !connection.includes('close') : connection.includes('keep-alive');
+    const backendKeepsAlive = wantsKeepAlive(head.headers.get('connection'), head.version);
     this.closeDelimited = framing.kind === 'close';
     this.reusable = backendKeepsAlive && framing.kind !== 'close';
     this.keepClient = framing.kind !== 'close' && !dechunk && this.client.canKeepAlive();
@@ -222,7 +230,7 @@ export class Exchange {
     this.onDone({ kind: 'complete', status: this.status, keepClient: this.keepClient && this.requestDone });
   }
 
-  /** `mayResend`: nothing came back, so the request may be sent again (see `proxy.ts` for when it is). */
+  /** `mayResend`: nothing came back, so the request may be sent again (see `proxyadapter.ts` for when it is). */
   private fail(status: 502 | 504, reason: string, mayResend = !this.received): void {
     if (this.finished) return;
     this.detach();

@@ -196,6 +196,19 @@ describe('HttpClient', () => {
       expect([res.status, res.text(), res.headers.get('x-slow')?.length]).to.deep.equal([200, 'ok', 2_000]);
     });
 
+    it('does not reuse a connection whose answer came with bytes after it (the stream is out of step)', async () => {
+      let connections = 0;
+      const raw = await rawServer((socket) => {
+        connections++;
+        replyWith('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL')(socket);
+      });
+      cleanups.push(raw.stop);
+      const first = await client.request(`http://127.0.0.1:${raw.port}/a`);
+      const second = await client.request(`http://127.0.0.1:${raw.port}/b`);
+      expect([first.text(), second.text()]).to.deep.equal(['ok', 'ok']); // never the smuggled EVIL
+      expect(connections).to.equal(2);
+    });
+
     it('BAD_RESPONSE when the body is larger than maxBodyBytes', async () => {
       const raw = await rawServer(replyWith('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n'));
       cleanups.push(raw.stop);

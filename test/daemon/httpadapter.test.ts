@@ -47,6 +47,10 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
+async function* pieces<T>(...parts: T[]): AsyncGenerator<T> {
+  yield* parts;
+}
+
 /** A body whose every byte is checkable: byte i is i mod 251. */
 function pattern(length: number, from = 0): Buffer {
   const out = Buffer.allocUnsafe(length);
@@ -166,7 +170,7 @@ describe('HttpAdapter over a socket', () => {
         const handler = kind === 'synchronous'
           ? () => (handled++, response(200, answer))
           : async () => (handled++, response(200, answer));
-        const connection = await open(await start(handler, { highWaterMark: 64 * 1024 }));
+        const connection = await open(await start(handler, { maxUnsentBytes: 64 * 1024 }));
         connection.socket.pause();
         const count = 1000;
         await connection.write(GET('/get-list/').repeat(count));
@@ -214,6 +218,126 @@ describe('HttpAdapter over a socket', () => {
       await second.write(`POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: ${90 * 1024}\r\n\r\n`);
       await second.write(Buffer.alloc(90 * 1024, 'b'));
       expect((await second.readOne()).status).to.equal(200);
+    });
+  });
+
+  describe('what a hostile client found (review of the connection core)', () => {
+    it('survives a client that leaves while a stream whose return() gives a plain object is being written', async () => {
+      let cleaned = false;
+      const body: AsyncIterable<string> = {
+        [Symbol.asyncIterator]: () => ({
+          next: async () => (await new Promise((resolve) => setTimeout(resolve, 20)), { done: false, value: 'tick\n' }),
+          // Allowed by the iterator protocol, and `for await` accepts it; `.catch` on it would throw.
+          return: (() => ((cleaned = true), { done: true, value: undefined })) as unknown as () => Promise<IteratorResult<string>>,
+        }),
+      };
+      const port = await start((request) => (request.path === '/stream' ? stream(body) : echo(request)));
+      const leaving = await open(port);
+      await leaving.write(GET('/stream'));
+      await until(() => leaving.received > 0, 'the stream to start');
+      leaving.socket.resetAndDestroy();
+      await until(() => cleaned, 'the producer to be told');
+      const next = await open(port); // the process is still alive and serving
+      await next.write(GET('/after'));
+      expect((await next.readOne()).body.toString()).to.equal('GET /after ');
+    });
+
+    it('keeps pipelined bodies charged to the budget until their answers are out (503 beyond it)', async () => {
+      const release = deferred();
+      const port = await start(async (request) => (await release.promise, echo(request)), { bodyBudgetBytes: 64 * 1024, maxBodyBytes: 32 * 1024 });
+      const connection = await open(port);
+      const post = (i: number) => `POST /p${i} HTTP/1.1\r\nHost: a\r\nContent-Length: ${20 * 1024}\r\n\r\n${'b'.repeat(20 * 1024)}`;
+      await connection.write(post(1) + post(2) + post(3) + post(4));
+      await until(() => serverSockets.length === 1 && serverSockets[0].bytesRead >= 80 * 1024, 'the four bodies to arrive');
+      // Three bodies of 20 KiB fit in 64 KiB while their handlers wait; the fourth does not.
+      const other = await open(port);
+      await other.write(post(5));
+      expect((await other.readOne()).status).to.equal(503);
+      release.resolve();
+      const { responses } = await connection.collect(5, { timeoutMs: 5_000 });
+      expect(responses.map((r) => r.status)).to.deep.equal([200, 200, 200, 503]);
+      const later = await open(port); // once the answers are out, the budget is whole again
+      await later.write(post(6));
+      expect((await later.readOne()).status).to.equal(200);
+    });
+
+    it('sends 100 Continue only once the announced body fits the budget: over it, 503 and no 100', async () => {
+      const port = await start(echo, { bodyBudgetBytes: 1024, maxBodyBytes: 1024 });
+      const holder = await open(port);
+      await holder.write('POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nstart');
+      await until(() => serverSockets.length === 1, 'the first body');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const asker = await open(port);
+      await asker.write('POST /b HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 500\r\n\r\n');
+      const { responses } = await asker.collect(2);
+      expect(responses.map((r) => r.status)).to.deep.equal([503]);
+    });
+
+    it('does not count the wait for a 100 Continue held back behind a slow answer as a stalled body', async () => {
+      const slow = deferred();
+      const port = await start((request) => (request.path === '/slow' ? slow.promise.then(() => echo(request)) : echo(request)), {
+        bodyRateWindowMs: 100, minBodyBytes: 1,
+      });
+      const connection = await open(port);
+      await connection.write(GET('/slow') + 'POST /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 400)); // several body windows pass while /slow runs
+      slow.resolve();
+      const [first, interim] = await connection.read(2);
+      expect([first.status, interim.status]).to.deep.equal([200, 100]);
+      await connection.write('hello');
+      expect((await connection.readOne()).body.toString()).to.equal('POST /x hello');
+    });
+
+    it('lingers while a client is still uploading after a refusal, so it reads its 413 instead of a reset', async () => {
+      const port = await start(echo, { lingerMs: 200 });
+      const connection = await open(port);
+      await connection.write('POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n');
+      for (let i = 0; i < 30; i++) { // 600 ms of sending, three times lingerMs, before reading anything
+        await connection.write(Buffer.alloc(16 * 1024, 'u')).catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const { responses } = await connection.collect(2, { timeoutMs: 5_000 });
+      expect(responses.map((r) => r.status)).to.deep.equal([413]);
+    });
+
+    it('reads no further HTTP/1.0 request until the streamed answer before it is out (it ends by closing)', async () => {
+      let handled = 0;
+      const port = await start((request) => (handled++, request.path === '/stream' ? stream(pieces('a', 'b')) : echo(request)));
+      const connection = await open(port);
+      await connection.write('GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\nPOST /x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n');
+      const { responses, closed } = await connection.collect(2);
+      expect(responses.map((r) => r.body.toString())).to.deep.equal(['ab']);
+      expect(closed).to.equal(true);
+      expect(handled).to.equal(1); // the second handler never ran, so nothing it did is lost unanswered
+    });
+
+    it('answers pipelined HTTP/1.0 keep-alive requests one after another', async () => {
+      const connection = await open(await start(async (request) => echo(request)));
+      const get = (path: string) => `GET ${path} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`;
+      await connection.write(get('/1') + get('/2') + get('/3'));
+      const responses = await connection.read(3);
+      expect(responses.map((r) => r.body.toString())).to.deep.equal(['GET /1 ', 'GET /2 ', 'GET /3 ']);
+    });
+
+    it('writes a streamed piece of 24 MiB in slices of maxUnsentBytes, so the write timeout sees a slow reader progress', async () => {
+      const big = Buffer.alloc(24 * 1024 * 1024, 'x');
+      const port = await start(() => stream(pieces(big)));
+      const connection = await open(port);
+      connection.socket.pause();
+      await connection.write(GET('/big'));
+      await until(() => serverSockets.length === 1 && serverSockets[0].writableNeedDrain, 'the server socket to fill');
+      // One huge write would leave 24 MiB pending, and no write would complete until a slow reader had read it all.
+      expect(serverSockets[0].writableLength).to.be.at.most(DEFAULT_ADAPTER_OPTIONS.maxUnsentBytes + 64);
+      // Count the bytes only: the test helper re-parsing a 24 MiB chunked body would starve the server in this process.
+      connection.socket.removeAllListeners('data');
+      let received = 0;
+      const finished = new Promise<void>((resolve) => connection.socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (chunk.subarray(-7).toString('latin1') === '\r\n0\r\n\r\n') resolve(); // the last chunk has come
+      }));
+      connection.socket.resume();
+      await finished;
+      expect(received).to.be.above(big.length);
     });
   });
 

@@ -158,10 +158,45 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     const closedAt = await within(cut, 5_000, 'the write timeout').finally(() => clearInterval(sampler));
     greedy.destroy();
     // The kernel's socket buffers take a few MB; beyond them we keep one answer past the high-water mark at most.
-    expect(most).to.be.above(0).and.below(DEFAULT_CONNECTION_OPTIONS.highWaterMark + 16 * 1024);
+    expect(most).to.be.above(0).and.below(DEFAULT_CONNECTION_OPTIONS.maxUnsentBytes + 16 * 1024);
     expect(closedAt - started).to.be.within(500, 3_000);
     // Read but not answered: what waits in the proxy's input buffer (a head's worth) and Node's (a read or two).
     expect(served).to.be.below(2_000);
     expect(socket.bytesRead - served * request(served).length).to.be.below(256 * 1024);
+  });
+
+  it('gives a backend its whole timeout again after the proxy held it back for a slow client, then gives up on it', async () => {
+    // The backend promises 100 MB, sends 8 MB and goes quiet. The client reads nothing for 1.5 s, then everything.
+    const port = await rawBackend((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n');
+      socket.write(Buffer.alloc(8 * 1024 * 1024, 0x61));
+    });
+    await start(port, { upstreamTimeoutMs: 500 });
+    client.socket.pause();
+    await client.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // the point of this test is the pause
+    client.socket.resume();
+    // Before the fix the backend's timeout was spent while paused and never restarted: the connection hung.
+    await client.waitForClose(5_000);
+    expect(client.received).to.be.above(1024 * 1024).and.below(100_000_000);
+  });
+
+  it('never sends a POST twice: it goes on a fresh backend connection, not a pooled one that may be closing', async () => {
+    const seen: string[] = [];
+    let connections = 0;
+    const port = await rawBackend((socket, data) => {
+      const text = data.toString('latin1');
+      const id = (socket as Socket & { id?: number }).id ??= ++connections;
+      seen.push(`${id} ${text.slice(0, text.indexOf(' /'))}`);
+      // The second request on a connection is read, then the connection dies without an answer.
+      if (seen.filter((line) => line.startsWith(`${id} `)).length >= 2) return void socket.destroy();
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+    await start(port);
+    await client.write('GET /first HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    expect((await client.readOne()).status).to.equal(200); // that connection is now in the pool
+    await client.write('POST /once HTTP/1.1\r\nHost: app.test\r\nContent-Length: 3\r\n\r\nabc');
+    expect((await client.readOne()).status).to.equal(200);
+    expect(seen.filter((line) => line.endsWith('POST'))).to.have.length(1);
   });
 });
