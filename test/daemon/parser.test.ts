@@ -1,13 +1,20 @@
 /**
  * The head parser, read left to right: requests and responses, refused at the first byte that makes them
  * invalid, and the same answer however the bytes arrive (whole, split anywhere, one byte at a time, with or
- * without a HeadScan). Tests for `daemon/parser.ts` (new; WeApRous `daemon/request.py` split on "\r\n").
+ * without a HeadScan). Tests for `daemon/parser.ts` and the start lines it reads with `daemon/startline.ts`
+ * (new; WeApRous `daemon/request.py` split on "\r\n").
  */
 
 import { expect } from 'chai';
 import {
-  DEFAULT_LIMITS, newHeadScan, parseRequestHead, parseResponseHead,
-  type HeadResult, type HeadScan, type ParserLimits, type ResponseHeadResult,
+  DEFAULT_LIMITS,
+  newHeadScan,
+  parseRequestHead,
+  parseResponseHead,
+  type HeadResult,
+  type HeadScan,
+  type ParserLimits,
+  type ResponseHeadResult,
 } from '../../daemon/parser';
 
 function bytes(text: string): Buffer {
@@ -22,8 +29,14 @@ function outcome(result: HeadResult | ResponseHeadResult): string {
 }
 
 type Parse = (buf: Buffer, scan?: HeadScan) => HeadResult | ResponseHeadResult;
-const request = (limits: ParserLimits = DEFAULT_LIMITS): Parse => (buf, scan) => parseRequestHead(buf, 0, limits, scan);
-const response = (maxBytes?: number): Parse => (buf, scan) => parseResponseHead(buf, 0, maxBytes, scan);
+const request =
+  (limits: ParserLimits = DEFAULT_LIMITS): Parse =>
+  (buf, scan) =>
+    parseRequestHead(buf, 0, limits, scan);
+const response =
+  (maxBytes?: number): Parse =>
+  (buf, scan) =>
+    parseResponseHead(buf, 0, maxBytes, scan);
 
 /**
  * Feeds `text` one byte more each time, either to one HeadScan (`resume`) or from scratch each time (as a caller
@@ -47,8 +60,13 @@ describe('parseRequestHead()', () => {
     expect(result.headLength).to.equal(text.length - 3);
     const { method, target, path, query, version, framing, keepAlive } = result.head;
     expect({ method, target, path, query: { ...query }, version, framing, keepAlive }).to.deep.equal({
-      method: 'POST', target: '/a%20b?x=1', path: '/a b', query: { x: '1' }, version: 'HTTP/1.1',
-      framing: { kind: 'length', length: 3 }, keepAlive: true,
+      method: 'POST',
+      target: '/a%20b?x=1',
+      path: '/a b',
+      query: { x: '1' },
+      version: 'HTTP/1.1',
+      framing: { kind: 'length', length: 3 },
+      keepAlive: true,
     });
     expect(result.head.headers.get('x-a')).to.equal('1, 2');
   });
@@ -56,7 +74,8 @@ describe('parseRequestHead()', () => {
   it('resumes a HeadScan where it stopped, giving the same head as one whole read', () => {
     const text = 'GET /x HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\nAccept: */*\r\n\r\n';
     const scan = newHeadScan();
-    for (let cut = 1; cut < text.length; cut++) expect(parseRequestHead(bytes(text.slice(0, cut)), 0, DEFAULT_LIMITS, scan).kind).to.equal('incomplete');
+    for (let cut = 1; cut < text.length; cut++)
+      expect(parseRequestHead(bytes(text.slice(0, cut)), 0, DEFAULT_LIMITS, scan).kind).to.equal('incomplete');
     const resumed = parseRequestHead(bytes(text), 0, DEFAULT_LIMITS, scan);
     const whole = parseRequestHead(bytes(text));
     if (resumed.kind !== 'head' || whole.kind !== 'head') throw new Error('expected heads');
@@ -112,11 +131,19 @@ describe('parseRequestHead() refuses at the first byte that makes the request in
     ['chunked that is not the last coding', HEAD + 'Transfer-Encoding: chunked, gzip\r\n', '400 INVALID_TRANSFER_ENCODING'],
     ['a coding before chunked', HEAD + 'Transfer-Encoding: gzip, chunked\r\n', '501 UNSUPPORTED_TRANSFER_ENCODING'],
     ['Transfer-Encoding on HTTP/1.0', 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n', '400 INVALID_TRANSFER_ENCODING'],
-    ['Content-Length after Transfer-Encoding', HEAD + 'Transfer-Encoding: chunked\r\nContent-Length: 1\r\n', '400 UNEXPECTED_CONTENT_LENGTH'],
+    [
+      'Content-Length after Transfer-Encoding',
+      HEAD + 'Transfer-Encoding: chunked\r\nContent-Length: 1\r\n',
+      '400 UNEXPECTED_CONTENT_LENGTH',
+    ],
     ['a second Host', HEAD + 'Host: b\r\n', '400 DUPLICATE_HOST'],
     ['a Host with a path in it', 'GET / HTTP/1.1\r\nHost: a/b\r\n', '400 INVALID_HOST'],
     ['an Expect other than 100-continue', HEAD + 'Expect: 200-ok\r\n', '417 EXPECTATION_FAILED'],
-    ['a 101st field, at its first byte', HEAD + Array.from({ length: 99 }, (_, i) => `X-${i}: ${i}\r\n`).join('') + 'X', '431 TOO_MANY_HEADERS'],
+    [
+      'a 101st field, at its first byte',
+      HEAD + Array.from({ length: 99 }, (_, i) => `X-${i}: ${i}\r\n`).join('') + 'X',
+      '431 TOO_MANY_HEADERS',
+    ],
     ['a head one byte over the limit (here 2 KiB)', HEAD + 'X-Big: ' + 'a'.repeat(2048 - HEAD.length - 7 + 1), '431 HEADER_OVERFLOW'],
     ['empty lines before the request line without end', '\r\n'.repeat(1024) + '\r', '431 HEADER_OVERFLOW'],
   ];
@@ -180,7 +207,11 @@ describe('parseResponseHead() refuses at the first byte that makes the response 
     ['a header name with a space', 'HTTP/1.1 200 OK\r\nBad ', 'error INVALID_HEADER_TOKEN'],
     ['a bare LF after a field', 'HTTP/1.1 200 OK\r\nA: b\n', 'error LF_EXPECTED'],
     ['a 201st field', 'HTTP/1.1 200 OK\r\n' + 'A: b\r\n'.repeat(200) + 'A', 'error TOO_MANY_HEADERS'],
-    ['a head one byte over maxBytes (here 4 KiB), arriving in pieces', 'HTTP/1.1 200 OK\r\nX: ' + 'a'.repeat(4096 - 20 + 1), 'error HEADER_OVERFLOW'],
+    [
+      'a head one byte over maxBytes (here 4 KiB), arriving in pieces',
+      'HTTP/1.1 200 OK\r\nX: ' + 'a'.repeat(4096 - 20 + 1),
+      'error HEADER_OVERFLOW',
+    ],
   ];
   for (const [what, text, expected] of cases) {
     it(`${what}: ${expected} at byte ${text.length}`, () => {
