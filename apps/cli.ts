@@ -30,7 +30,8 @@ export function parseServerFlags(
     const value = inline ?? argv[++i];
     if (value === undefined || value === '') return { error: `${name} needs a value.` };
     if (name === '--server-ip') {
-      if (isIP(value) === 0 && value !== 'localhost') return { error: `--server-ip "${value}" is not an IP address (try 0.0.0.0 or 127.0.0.1).` };
+      if (isIP(value) === 0 && value !== 'localhost')
+        return { error: `--server-ip "${value}" is not an IP address (try 0.0.0.0 or 127.0.0.1).` };
       flags.ip = value;
     } else if (name === '--server-port') {
       const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;

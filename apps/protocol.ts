@@ -48,8 +48,13 @@ export interface MessageBody {
 /** True for a well-formed entry of the tracker's list; a peer skips any other. */
 export function isPeerEntry(value: unknown): value is PeerEntry {
   const entry = value as PeerEntry;
-  return typeof entry === 'object' && entry !== null && typeof entry.ip === 'string'
-    && Number.isInteger(entry.port) && typeof entry.peer_id === 'string';
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof entry.ip === 'string' &&
+    Number.isInteger(entry.port) &&
+    typeof entry.peer_id === 'string'
+  );
 }
 
 /**
@@ -80,7 +85,8 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[
 /** `"ip": "127.0.0.1"`: an IPv4 or IPv6 address or a host name. */
 export function requireIp(body: JsonObject, field = 'ip'): string {
   const value = body[field];
-  if (value === undefined || value === null || value === '') throw new HttpError(400, `Missing "${field}": send the peer's address, e.g. "${field}":"127.0.0.1"`);
+  if (value === undefined || value === null || value === '')
+    throw new HttpError(400, `Missing "${field}": send the peer's address, e.g. "${field}":"127.0.0.1"`);
   if (typeof value !== 'string' || (isIP(value) === 0 && !HOST_NAME.test(value))) {
     throw new HttpError(400, `"${field}" must be an IP address or host name, e.g. "${field}":"127.0.0.1"`);
   }
@@ -90,7 +96,8 @@ export function requireIp(body: JsonObject, field = 'ip'): string {
 /** `"port": 5001`: an integer from 1 to 65535 (a string of digits is accepted too, as Python's `int()` did). */
 export function requirePort(body: JsonObject, field = 'port'): number {
   const value = body[field];
-  if (value === undefined || value === null || value === '') throw new HttpError(400, `Missing "${field}": send the peer's port, e.g. "${field}":5001`);
+  if (value === undefined || value === null || value === '')
+    throw new HttpError(400, `Missing "${field}": send the peer's port, e.g. "${field}":5001`);
   const port = typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : value;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new HttpError(400, `"${field}" must be an integer from 1 to 65535, e.g. "${field}":5001`);
@@ -104,7 +111,8 @@ export const MAX_MESSAGE_CHARS = 10_000;
 /** A required non-empty string field such as `"peer_id"` or `"msg"`. */
 export function requireString(body: JsonObject, field: string, example: string, maxLength = MAX_MESSAGE_CHARS): string {
   const value = body[field];
-  if (value === undefined || value === null || value === '') throw new HttpError(400, `Missing "${field}": send e.g. "${field}":${JSON.stringify(example)}`);
+  if (value === undefined || value === null || value === '')
+    throw new HttpError(400, `Missing "${field}": send e.g. "${field}":${JSON.stringify(example)}`);
   if (typeof value !== 'string') throw new HttpError(400, `"${field}" must be a string, e.g. "${field}":${JSON.stringify(example)}`);
   if (value.length > maxLength) throw new HttpError(400, `"${field}" is longer than ${maxLength} characters`);
   return value;

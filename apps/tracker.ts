@@ -28,7 +28,10 @@ async function main(): Promise<void> {
     backend = await app.prepareAddress(ip, port).run();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? `port ${port} is already in use (another tracker?); stop it or pick another --server-port` : (error as Error).message;
+    const why =
+      code === 'EADDRINUSE'
+        ? `port ${port} is already in use (another tracker?); stop it or pick another --server-port`
+        : (error as Error).message;
     console.error(`[Tracker] Cannot listen on ${ip}:${port}: ${why}`);
     process.exit(1);
   }

@@ -34,12 +34,7 @@ export interface Backend {
 }
 
 /** Listens on `ip:port` and answers every request with `handler`. Resolves once the socket is bound. */
-export function createBackend(
-  ip: string,
-  port: number,
-  handler: RequestHandler,
-  options: Partial<BackendOptions> = {},
-): Promise<Backend> {
+export function createBackend(ip: string, port: number, handler: RequestHandler, options: Partial<BackendOptions> = {}): Promise<Backend> {
   const settings: BackendOptions = { ...DEFAULT_BACKEND_OPTIONS, ...options };
   const budget = new MemoryBudget(Math.max(settings.bodyBudgetBytes, settings.maxBodyBytes));
   const connections = new Set<Connection>();

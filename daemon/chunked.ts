@@ -36,15 +36,21 @@ export interface ChunkedState {
 
 export function newChunkedState(offset: number, collect = true): ChunkedState {
   return {
-    pos: offset, pieces: [], size: 0, phase: 'size', remaining: 0, collect, metaBytes: 0,
-    lineRead: 0, lineSize: 0, ext: SIZE, trailer: newFieldScan(),
+    pos: offset,
+    pieces: [],
+    size: 0,
+    phase: 'size',
+    remaining: 0,
+    collect,
+    metaBytes: 0,
+    lineRead: 0,
+    lineSize: 0,
+    ext: SIZE,
+    trailer: newFieldScan(),
   };
 }
 
-type Result =
-  | { kind: 'incomplete' }
-  | Refusal
-  | { kind: 'body'; body: Buffer; end: number };
+type Result = { kind: 'incomplete' } | Refusal | { kind: 'body'; body: Buffer; end: number };
 
 const INCOMPLETE = { kind: 'incomplete' } as const;
 // Extensions and trailers are read and thrown away; without a cap, 1-byte chunks carrying 4 KiB of
@@ -123,7 +129,8 @@ function readSizeLine(buf: Buffer, state: ChunkedState): Result | null {
     if (c === LF) return bareLf();
     state.ext = extensionStep(state.ext, c);
     if (state.ext === -1) return badSize();
-    if (++state.metaBytes > MAX_METADATA) return refuse(413, 'CHUNK_EXTENSIONS_TOO_LARGE', `The chunk extensions exceed ${MAX_METADATA} bytes.`);
+    if (++state.metaBytes > MAX_METADATA)
+      return refuse(413, 'CHUNK_EXTENSIONS_TOO_LARGE', `The chunk extensions exceed ${MAX_METADATA} bytes.`);
   }
   state.lineRead = buf.length - start;
   return INCOMPLETE;
@@ -145,12 +152,18 @@ function endSizeLine(buf: Buffer, state: ChunkedState, cr: number): Result | nul
 /** The next state of a chunk extension after byte `c`, or -1 if `c` cannot come here. */
 function extensionStep(state: number, c: number): number {
   switch (state) {
-    case BEFORE_NAME: return isOws(c) ? state : TOKEN[c] === 1 ? NAME : -1;
-    case BEFORE_VALUE: return isOws(c) ? state : c === 0x22 ? QUOTED : TOKEN[c] === 1 ? VALUE : -1;
-    case QUOTED: return c === 0x22 ? AFTER_ITEM : c === 0x5c ? ESCAPE : QDTEXT[c] === 1 ? QUOTED : -1; // '"', '\'
-    case ESCAPE: return c === HTAB || c === SP || FIELD_VCHAR[c] === 1 ? QUOTED : -1; // quoted-pair (RFC 9110 §5.6.4)
-    case SPACE: return isOws(c) ? state : c === 0x3b ? BEFORE_NAME : -1;
-    case SPACE_AFTER_NAME: return isOws(c) ? state : c === 0x3d ? BEFORE_VALUE : c === 0x3b ? BEFORE_NAME : -1;
+    case BEFORE_NAME:
+      return isOws(c) ? state : TOKEN[c] === 1 ? NAME : -1;
+    case BEFORE_VALUE:
+      return isOws(c) ? state : c === 0x22 ? QUOTED : TOKEN[c] === 1 ? VALUE : -1;
+    case QUOTED:
+      return c === 0x22 ? AFTER_ITEM : c === 0x5c ? ESCAPE : QDTEXT[c] === 1 ? QUOTED : -1; // '"', '\'
+    case ESCAPE:
+      return c === HTAB || c === SP || FIELD_VCHAR[c] === 1 ? QUOTED : -1; // quoted-pair (RFC 9110 §5.6.4)
+    case SPACE:
+      return isOws(c) ? state : c === 0x3b ? BEFORE_NAME : -1;
+    case SPACE_AFTER_NAME:
+      return isOws(c) ? state : c === 0x3d ? BEFORE_VALUE : c === 0x3b ? BEFORE_NAME : -1;
     case NAME:
       if (TOKEN[c] === 1) return NAME;
       if (c === 0x3d) return BEFORE_VALUE; // "="

@@ -43,7 +43,10 @@ export interface ClientOptions {
 
 /** A failed request, with a sentence a person can act on: "Connection refused by 127.0.0.1:8000". */
 export class ClientError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ClientError';
   }
@@ -51,7 +54,9 @@ export class ClientError extends Error {
 
 function makeResponse(status: number, headers: CaseInsensitiveDict<string>, body: Buffer): ClientResponse {
   return {
-    status, headers, body,
+    status,
+    headers,
+    body,
     text: () => body.toString('utf8'),
     json: <T>() => JSON.parse(body.toString('utf8')) as T,
   };
@@ -99,7 +104,14 @@ export class HttpClient {
   }
 
   /** Writes one request on `socket` and reads its response; the socket goes back to the pool if it can. */
-  private exchange(socket: Socket, target: Target, method: string, payload: Buffer, timeoutMs: number, reused: boolean): Promise<ClientResponse> {
+  private exchange(
+    socket: Socket,
+    target: Target,
+    method: string,
+    payload: Buffer,
+    timeoutMs: number,
+    reused: boolean,
+  ): Promise<ClientResponse> {
     const key = target.key;
     return new Promise((resolve, reject) => {
       const reader = new ResponseReader(method, this.maxBodyBytes);
@@ -124,7 +136,12 @@ export class HttpClient {
       const onClose = () => {
         const done = reader.finishOnClose();
         if (done) finish(null, done);
-        else finish(reused && reader.empty ? stale() : new ClientError('ECONNRESET', `Connection to ${key} closed before the response was complete`));
+        else
+          finish(
+            reused && reader.empty
+              ? stale()
+              : new ClientError('ECONNRESET', `Connection to ${key} closed before the response was complete`),
+          );
       };
       const onData = (chunk: Buffer) => {
         const result = reader.push(chunk);
@@ -153,7 +170,10 @@ class ResponseReader {
   /** Where the parser stopped in a head still arriving, so a head that trickles in is read once. */
   private headScan = newHeadScan();
 
-  constructor(private readonly method: string, private readonly maxBodyBytes: number) {}
+  constructor(
+    private readonly method: string,
+    private readonly maxBodyBytes: number,
+  ) {}
 
   get empty(): boolean {
     return this.buffer.length === 0 && this.head === null;
@@ -173,7 +193,8 @@ class ResponseReader {
         break;
       }
       // A 1xx interim response: the real one follows. A server that sends them without end is broken or hostile.
-      if (++this.interim > MAX_INTERIM_RESPONSES) return new ClientError('BAD_RESPONSE', `More than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`);
+      if (++this.interim > MAX_INTERIM_RESPONSES)
+        return new ClientError('BAD_RESPONSE', `More than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`);
       this.buffer = this.buffer.subarray(head.headLength);
     }
     return this.readBody();

@@ -287,7 +287,11 @@ export abstract class Connection {
       if (quiet && now - this.phaseSince > options.keepAliveTimeoutMs) this.closeAfterWrite();
     } else if (this.phase === 'head' && this.reading) {
       if (now - this.requestStartedAt > options.headersTimeoutMs) {
-        this.refuse(408, 'HEADERS_TIMEOUT', `The request line and headers took longer than ${seconds(options.headersTimeoutMs)} to arrive.`);
+        this.refuse(
+          408,
+          'HEADERS_TIMEOUT',
+          `The request line and headers took longer than ${seconds(options.headersTimeoutMs)} to arrive.`,
+        );
       }
     } else if (this.phase === 'body') {
       this.checkBody(now);
@@ -340,11 +344,20 @@ export abstract class Connection {
  * with thousands of connections, and precise enough (a tick is a quarter of the shortest timeout, at most 1 s).
  */
 export function watchTimeouts(connections: Set<Connection>, options: ConnectionOptions): NodeJS.Timeout {
-  const shortest = Math.min(options.headersTimeoutMs, options.keepAliveTimeoutMs, options.lingerMs, options.bodyRateWindowMs, options.writeTimeoutMs);
-  const timer = setInterval(() => {
-    const now = Date.now();
-    for (const connection of connections) connection.checkTimeouts(now);
-  }, Math.max(10, Math.min(1000, shortest / 4)));
+  const shortest = Math.min(
+    options.headersTimeoutMs,
+    options.keepAliveTimeoutMs,
+    options.lingerMs,
+    options.bodyRateWindowMs,
+    options.writeTimeoutMs,
+  );
+  const timer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const connection of connections) connection.checkTimeouts(now);
+    },
+    Math.max(10, Math.min(1000, shortest / 4)),
+  );
   timer.unref();
   return timer;
 }

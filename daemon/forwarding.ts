@@ -142,9 +142,7 @@ export function clientResponseHead(
   return Buffer.from(out + '\r\n', 'latin1');
 }
 
-export type TrackResult =
-  | { kind: 'progress'; used: number; done: boolean; data: Buffer[] | null }
-  | { kind: 'error'; error: ParseError };
+export type TrackResult = { kind: 'progress'; used: number; done: boolean; data: Buffer[] | null } | { kind: 'error'; error: ParseError };
 
 const EMPTY = Buffer.alloc(0);
 

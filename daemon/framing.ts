@@ -11,10 +11,7 @@ import { refuse, type Refusal } from './status';
 import { printable } from './utils';
 
 /** How the body of a request is delimited (RFC 9112 §6.3). */
-export type Framing =
-  | { kind: 'none' }
-  | { kind: 'length'; length: number }
-  | { kind: 'chunked' };
+export type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' };
 
 /** How a response body ends (RFC 9112 §6.3): no body, a length, chunked, or the connection closing. */
 export type ResponseFraming = Framing | { kind: 'close' };
@@ -53,7 +50,8 @@ function checkContentLength(check: FramingCheck, value: string): Refusal | null 
   if (check.codings !== null) return refuse(400, 'UNEXPECTED_CONTENT_LENGTH', BOTH);
   if (check.length !== -1) return refuse(400, 'DUPLICATE_CONTENT_LENGTH', 'Content-Length must be sent once.');
   // 15 digits stay exact in a double and are far past any limit.
-  if (value.length > 15 || !isDigits(value)) return refuse(400, 'INVALID_CONTENT_LENGTH', `"${printable(value)}" is not a valid Content-Length.`);
+  if (value.length > 15 || !isDigits(value))
+    return refuse(400, 'INVALID_CONTENT_LENGTH', `"${printable(value)}" is not a valid Content-Length.`);
   const length = Number(value);
   if (length > check.maxBodyBytes) {
     return refuse(413, 'BODY_TOO_LARGE', `The body is ${length} bytes; the limit is ${check.maxBodyBytes}.`);

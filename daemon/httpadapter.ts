@@ -8,8 +8,18 @@
 
 import type { Socket } from 'node:net';
 import {
-  DEFAULT_LIMITS, newBodyState, newHeadScan, parseHead, readBody, toRequest,
-  type BodyState, type HeadScan, type ParseError, type ParserLimits, type Request, type RequestHead,
+  DEFAULT_LIMITS,
+  newBodyState,
+  newHeadScan,
+  parseHead,
+  readBody,
+  toRequest,
+  type BodyState,
+  type HeadScan,
+  type ParseError,
+  type ParserLimits,
+  type Request,
+  type RequestHead,
 } from './request';
 import { bodyAllowed, errorResponse, serializeHead, type Response } from './response';
 import { encodeChunk, LAST_CHUNK } from './chunked';
@@ -177,7 +187,13 @@ export class HttpAdapter extends Connection {
   }
 
   private dispatch(request: Request, charged: number): void {
-    const slot: Slot = { method: request.method, http10: request.version === 'HTTP/1.0', close: !request.keepAlive, response: null, charged };
+    const slot: Slot = {
+      method: request.method,
+      http10: request.version === 'HTTP/1.0',
+      close: !request.keepAlive,
+      response: null,
+      charged,
+    };
     this.queue.push(slot);
     let result: Response | Promise<Response>;
     try {

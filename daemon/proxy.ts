@@ -40,10 +40,12 @@ export interface Proxy {
 /** Listens on `ip:port` and forwards every request to a backend of its virtual host. */
 export function createProxy(ip: string, port: number, hosts: readonly VirtualHost[], options: Partial<ProxyOptions> = {}): Promise<Proxy> {
   const settings: ProxyOptions = { ...DEFAULT_PROXY_OPTIONS, ...options };
-  const balancers = new Map(hosts.map((h) => {
-    const health = { maxFails: h.maxFails, failTimeoutMs: h.failTimeoutMs };
-    return [h, new Balancer(h.policy, h.backends.length, settings.random, health)] as const;
-  }));
+  const balancers = new Map(
+    hosts.map((h) => {
+      const health = { maxFails: h.maxFails, failTimeoutMs: h.failTimeoutMs };
+      return [h, new Balancer(h.policy, h.backends.length, settings.random, health)] as const;
+    }),
+  );
   const context: ProxyContext = { hosts, balancers, pool: new ConnectionPool(settings.upstreamIdleMs), options: settings };
   const connections = new Set<Connection>();
   const server = createServer({ allowHalfOpen: true }, (socket) => {
@@ -73,4 +75,3 @@ export function createProxy(ip: string, port: number, hosts: readonly VirtualHos
     });
   });
 }
-

@@ -115,10 +115,17 @@ export class ProxyAdapter extends Connection {
     if (!vhost) return this.answerUnknownHost(head);
 
     const current: Forwarding = {
-      head, vhost, balancer: this.context.balancers.get(vhost)!,
+      head,
+      vhost,
+      balancer: this.context.balancers.get(vhost)!,
       upstreamHead: upstreamRequestHead(raw, head, vhost, this.remoteAddress ?? ''),
       body: new BodyTracker(head.framing, this.settings.maxBodyBytes),
-      received: [], resendable: false, tried: new Set(), failures: [], backend: -1, exchange: null,
+      received: [],
+      resendable: false,
+      tried: new Set(),
+      failures: [],
+      backend: -1,
+      exchange: null,
     };
     this.current = current;
     this.beginBody(this.input.length);
@@ -133,9 +140,10 @@ export class ProxyAdapter extends Connection {
   /** 404 naming only the Host asked for: the list of configured hosts is the internal setup, for our log only. */
   private answerUnknownHost(head: RequestHead): void {
     const host = head.headers.get('host');
-    const reason = host === undefined
-      ? 'The request has no Host header, so this proxy cannot tell which site it is for.'
-      : `No virtual host "${host}" on this proxy.`;
+    const reason =
+      host === undefined
+        ? 'The request has no Host header, so this proxy cannot tell which site it is for.'
+        : `No virtual host "${host}" on this proxy.`;
     // The unread body would be taken for the next request: simplest is to close after answering.
     const close = head.framing.kind !== 'none' || !head.keepAlive;
     this.answer(404, reason, close, head, ` (configured: ${this.context.hosts.map((h) => h.name).join(', ')})`);
@@ -328,6 +336,8 @@ export class ProxyAdapter extends Connection {
   }
 
   private log(head: RequestHead, result: string): void {
-    this.settings.onLog?.(`${clientIp(this.remoteAddress)} ${head.method} ${head.target} (Host: ${head.headers.get('host') ?? '-'}) ${result}`);
+    this.settings.onLog?.(
+      `${clientIp(this.remoteAddress)} ${head.method} ${head.target} (Host: ${head.headers.get('host') ?? '-'}) ${result}`,
+    );
   }
 }

@@ -37,9 +37,7 @@ export interface VirtualHost {
   line: number;
 }
 
-export type ConfigResult =
-  | { kind: 'config'; hosts: VirtualHost[] }
-  | { kind: 'error'; line: number; message: string };
+export type ConfigResult = { kind: 'config'; hosts: VirtualHost[] } | { kind: 'error'; line: number; message: string };
 
 export const VARIABLES = ['$host', '$remote_addr'];
 export const DEFAULT_MAX_FAILS = 1;
@@ -57,7 +55,10 @@ interface Token {
 
 /** Thrown inside the parser only; `parseProxyConfig` turns it into an error result. */
 class ConfigSyntaxError {
-  constructor(readonly line: number, readonly detail: string) {}
+  constructor(
+    readonly line: number,
+    readonly detail: string,
+  ) {}
 }
 
 /** Splits the text into words, "strings", braces and semicolons; `#` starts a comment. */
@@ -78,7 +79,7 @@ function tokenize(text: string): Token[] {
     } else if (c === '"') {
       const end = text.indexOf('"', i + 1);
       const newline = text.indexOf('\n', i + 1);
-      if (end === -1 || (newline !== -1 && newline < end)) throw new ConfigSyntaxError(line, 'missing closing \'"\' on this line');
+      if (end === -1 || (newline !== -1 && newline < end)) throw new ConfigSyntaxError(line, "missing closing '\"' on this line");
       tokens.push({ kind: 'string', text: text.slice(i + 1, end), line });
       i = end + 1;
     } else {
@@ -115,7 +116,8 @@ class Cursor {
   /** A word or a "string" (a value), or a syntax error that says what was expected. */
   value(what: string): Token {
     const token = this.next();
-    if (token.kind !== 'word' && token.kind !== 'string') throw new ConfigSyntaxError(token.line, `expected ${what}, found ${describe(token)}`);
+    if (token.kind !== 'word' && token.kind !== 'string')
+      throw new ConfigSyntaxError(token.line, `expected ${what}, found ${describe(token)}`);
     return token;
   }
 
@@ -166,8 +168,13 @@ function parseHostBlock(cursor: Cursor): VirtualHost {
   if (cursor.next().kind !== '{') throw new ConfigSyntaxError(name.line, `expected '{' after host "${name.text}"`);
 
   const host: VirtualHost = {
-    name: name.text.toLowerCase(), backends: [], setHeaders: [], policy: 'round-robin',
-    maxFails: DEFAULT_MAX_FAILS, failTimeoutMs: DEFAULT_FAIL_TIMEOUT_MS, line: keyword.line,
+    name: name.text.toLowerCase(),
+    backends: [],
+    setHeaders: [],
+    policy: 'round-robin',
+    maxFails: DEFAULT_MAX_FAILS,
+    failTimeoutMs: DEFAULT_FAIL_TIMEOUT_MS,
+    line: keyword.line,
   };
   const seenOnLine = new Map<string, number>(); // directives allowed once per block
   for (;;) {
@@ -211,7 +218,8 @@ function parseDirective(cursor: Cursor, directive: Token, host: VirtualHost): vo
     }
     case 'max_fails': {
       const count = cursor.value('a number after max_fails');
-      if (!/^\d{1,6}$/.test(count.text)) throw new ConfigSyntaxError(count.line, `max_fails must be a whole number (0 turns it off), not '${count.text}'`);
+      if (!/^\d{1,6}$/.test(count.text))
+        throw new ConfigSyntaxError(count.line, `max_fails must be a whole number (0 turns it off), not '${count.text}'`);
       host.maxFails = Number(count.text);
       cursor.semicolon('max_fails');
       return;

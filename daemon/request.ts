@@ -36,15 +36,9 @@ export interface Request extends RequestHead {
   remoteAddress?: string;
 }
 
-export type RequestResult =
-  | { kind: 'incomplete' }
-  | Refusal
-  | { kind: 'request'; request: Request; bytesConsumed: number };
+export type RequestResult = { kind: 'incomplete' } | Refusal | { kind: 'request'; request: Request; bytesConsumed: number };
 
-export type BodyResult =
-  | { kind: 'incomplete' }
-  | Refusal
-  | { kind: 'body'; body: Buffer; end: number };
+export type BodyResult = { kind: 'incomplete' } | Refusal | { kind: 'body'; body: Buffer; end: number };
 
 /** Where a body read is up to; keep it between calls so a chunked body is never re-scanned. */
 export interface BodyState {

@@ -173,7 +173,9 @@ function checkResponse(res: Response): void {
   }
   const body = res.body as unknown;
   if (body !== null && !Buffer.isBuffer(body) && typeof (body as AsyncIterable<unknown>)?.[Symbol.asyncIterator] !== 'function') {
-    throw new TypeError(`A response body must be a Buffer, an AsyncIterable or null, not ${Array.isArray(body) ? 'an array' : typeof body}`);
+    throw new TypeError(
+      `A response body must be a Buffer, an AsyncIterable or null, not ${Array.isArray(body) ? 'an array' : typeof body}`,
+    );
   }
 }
 

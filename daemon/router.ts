@@ -7,9 +7,7 @@
  */
 
 export type Match<H> =
-  | { kind: 'found'; handler: H; params: Record<string, string> }
-  | { kind: 'not-found' }
-  | { kind: 'method-not-allowed'; allow: string[] };
+  { kind: 'found'; handler: H; params: Record<string, string> } | { kind: 'not-found' } | { kind: 'method-not-allowed'; allow: string[] };
 
 interface Route<H> {
   segments: string[];

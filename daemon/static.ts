@@ -32,9 +32,7 @@ export interface StaticOptions extends ServeOptions {
   root: string;
 }
 
-export type Lookup =
-  | { kind: 'file'; path: string; stat: Stats }
-  | { kind: 'refused'; status: 403 | 404; reason: string };
+export type Lookup = { kind: 'file'; path: string; stat: Stats } | { kind: 'refused'; status: 403 | 404; reason: string };
 
 /**
  * Answers `request` with the file `relativePath` under `root`:
@@ -56,7 +54,11 @@ export async function serveFile(root: string, relativePath: string, request: Req
     const conditional = request.method === 'GET' || request.method === 'HEAD';
     if (conditional && isNotModified(request.headers, headers.ETag, found.stat.mtimeMs)) {
       // RFC 9110 §15.4.5: a 304 repeats the validators and Cache-Control a 200 would carry, and no body.
-      return response(304, null, { ETag: headers.ETag, 'Last-Modified': headers['Last-Modified'], 'Cache-Control': headers['Cache-Control'] });
+      return response(304, null, {
+        ETag: headers.ETag,
+        'Last-Modified': headers['Last-Modified'],
+        'Cache-Control': headers['Cache-Control'],
+      });
     }
   }
   const body = found.stat.size >= (options.streamFromBytes ?? 8 * 1024 * 1024) ? readInPieces(found.path) : await readFile(found.path);

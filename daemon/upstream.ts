@@ -18,11 +18,16 @@ type ResponseHead = Extract<ReturnType<typeof parseResponseHead>, { kind: 'head'
 export function describeFailure(error: Error, backend: Upstream): string {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
-    case 'ECONNREFUSED': return `${backend.key} refused the connection`;
-    case 'ECONNRESET': return `${backend.key} reset the connection`;
-    case 'CONNECT_TIMEOUT': return `${backend.key} did not accept the connection in time`;
-    case 'ENOTFOUND': return `${backend.key}: unknown host name`;
-    default: return `${backend.key}: ${code ?? error.message}`;
+    case 'ECONNREFUSED':
+      return `${backend.key} refused the connection`;
+    case 'ECONNRESET':
+      return `${backend.key} reset the connection`;
+    case 'CONNECT_TIMEOUT':
+      return `${backend.key} did not accept the connection in time`;
+    case 'ENOTFOUND':
+      return `${backend.key}: unknown host name`;
+    default:
+      return `${backend.key}: ${code ?? error.message}`;
   }
 }
 
@@ -149,7 +154,10 @@ export class Exchange {
   private readonly onUpstreamClose = (): void => {
     const key = this.options.backend.key;
     if (!this.received) {
-      this.fail(502, this.lastError ? describeFailure(this.lastError, this.options.backend) : `${key} closed the connection without answering`);
+      this.fail(
+        502,
+        this.lastError ? describeFailure(this.lastError, this.options.backend) : `${key} closed the connection without answering`,
+      );
     } else {
       this.fail(502, `${key} closed the connection before its response was complete`);
     }
@@ -179,7 +187,8 @@ export class Exchange {
       const raw = this.buffer.toString('latin1', 0, head.headLength);
       const rest = this.buffer.subarray(head.headLength);
       if (head.status >= 200) return this.startBody(raw, head, rest);
-      if (++this.interim > MAX_INTERIM_RESPONSES) return this.fail(502, `${key} sent more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`);
+      if (++this.interim > MAX_INTERIM_RESPONSES)
+        return this.fail(502, `${key} sent more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`);
       this.forwardInterim(raw, head);
       this.buffer = rest;
     }

@@ -5,7 +5,9 @@
  */
 
 /** Splits an origin-form or absolute-form target into a decoded path and query (RFC 9112 §3.2). */
-export function splitTarget(target: string): { path: string; query: Record<string, string>; authority: string | null } | { invalid: string } {
+export function splitTarget(
+  target: string,
+): { path: string; query: Record<string, string>; authority: string | null } | { invalid: string } {
   let rest = target;
   let authority: string | null = null;
   if (target === '*') return { path: '*', query: {}, authority };
@@ -15,7 +17,8 @@ export function splitTarget(target: string): { path: string; query: Record<strin
     if (!scheme) return { invalid: 'The request target must start with "/" (or be an absolute http:// URL).' };
     authority = scheme[1];
     // RFC 9110 §4.2.4: user information in an http URI is an error; an empty host names nothing.
-    if (authority === '' || authority.includes('@')) return { invalid: 'The host of an absolute-form target is empty or has user information.' };
+    if (authority === '' || authority.includes('@'))
+      return { invalid: 'The host of an absolute-form target is empty or has user information.' };
     rest = target.slice(scheme[0].length) || '/';
     if (!rest.startsWith('/')) rest = '/' + rest;
   }

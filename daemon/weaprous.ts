@@ -77,7 +77,11 @@ export class WeApRous {
     const match = this.router.match(request.method, request.path);
     if (match.kind === 'not-found') return errorResponse(404, `No route for ${request.path}`, wantsJson(request));
     if (match.kind === 'method-not-allowed') {
-      const res = errorResponse(405, `${request.method} is not allowed on ${request.path}; use ${match.allow.join(', ')}.`, wantsJson(request));
+      const res = errorResponse(
+        405,
+        `${request.method} is not allowed on ${request.path}; use ${match.allow.join(', ')}.`,
+        wantsJson(request),
+      );
       res.headers.set('Allow', match.allow.join(', '));
       return res;
     }
@@ -88,7 +92,9 @@ export class WeApRous {
       const result = match.handler(request);
       if (isThenable(result)) {
         // One catch for both a rejection and a result toResponse cannot send (a function, a BigInt).
-        return Promise.resolve(result).then(toResponse).catch((error) => this.fromError(error, request));
+        return Promise.resolve(result)
+          .then(toResponse)
+          .catch((error) => this.fromError(error, request));
       }
       return toResponse(result);
     } catch (error) {
@@ -109,7 +115,9 @@ export class WeApRous {
 
 /** A Promise, or any object with a `then` method (a promise from another library): await it, never send it as JSON. */
 function isThenable(value: unknown): value is PromiseLike<HandlerResult> {
-  return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function');
+  return (
+    value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function')
+  );
 }
 
 /** Answer errors in JSON unless the client is plainly a browser asking for a page. */
@@ -135,4 +143,3 @@ function decodeBody(request: Request): Response | null {
   }
   return null;
 }
-

@@ -16,7 +16,8 @@ const ROOT = join(__dirname, '..');
 
 export async function startTracker(): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'apps/tracker.ts', '--server-port', '0'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
@@ -128,9 +129,11 @@ async function run(name: string): Promise<void> {
     const sockets = name === 'bodies' ? await bodies(port) : await pipelined(port, name === 'pipelined3' ? 3 : 1);
     const { peak, worstMs } = await watch(child.pid!, port, 5_000);
     const open = sockets.filter((s) => !s.destroyed && !s.readableEnded).length;
-    console.log(`${name.padEnd(10)} RSS before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB; ` +
-      `a normal GET /get-list/ took ${listMs.toFixed(1)} ms before, up to ${worstMs.toFixed(1)} ms during; ` +
-      `${open}/${sockets.length} attack connections still open after 5 s`);
+    console.log(
+      `${name.padEnd(10)} RSS before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB; ` +
+        `a normal GET /get-list/ took ${listMs.toFixed(1)} ms before, up to ${worstMs.toFixed(1)} ms during; ` +
+        `${open}/${sockets.length} attack connections still open after 5 s`,
+    );
     for (const socket of sockets) socket.destroy();
   } finally {
     child.kill('SIGKILL');

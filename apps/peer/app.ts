@@ -95,16 +95,24 @@ export class PeerApp {
   /** What each console command does. */
   private async run(command: Command): Promise<void> {
     switch (command.kind) {
-      case 'empty': return;
-      case 'help': return this.print(...view.helpLines());
-      case 'peers': return this.print(...view.peersLines(this.state.peers()));
-      case 'discover': return this.discover(false);
-      case 'broadcast': return this.broadcast(command.message);
-      case 'direct': return this.direct(command.target, command.message, command.quoted);
-      case 'quit': return this.quit();
+      case 'empty':
+        return;
+      case 'help':
+        return this.print(...view.helpLines());
+      case 'peers':
+        return this.print(...view.peersLines(this.state.peers()));
+      case 'discover':
+        return this.discover(false);
+      case 'broadcast':
+        return this.broadcast(command.message);
+      case 'direct':
+        return this.direct(command.target, command.message, command.quoted);
+      case 'quit':
+        return this.quit();
       case 'unknown':
       case 'usage-error':
-      case 'too-long': return this.print(view.commandErrorLine(command));
+      case 'too-long':
+        return this.print(view.commandErrorLine(command));
     }
   }
 
@@ -150,9 +158,13 @@ export class PeerApp {
     if (mode !== 'quiet') this.print(view.trackerLines.found(entries.length));
     const fresh = entries.filter((entry) => entry.peer_id !== self && !this.state.isConnected(entry.peer_id));
     const results = await this.mesh.connectAll(fresh);
-    results.forEach((result, i) => this.print(result.status === 'fulfilled'
-      ? view.connectedToPeerLine(result.value)
-      : view.connectFailedLine(fresh[i].peer_id, reasonOf(result.reason))));
+    results.forEach((result, i) =>
+      this.print(
+        result.status === 'fulfilled'
+          ? view.connectedToPeerLine(result.value)
+          : view.connectFailedLine(fresh[i].peer_id, reasonOf(result.reason)),
+      ),
+    );
     if (mode === 'command' && fresh.length === 0) this.print(view.noNewPeersLine());
   }
 

@@ -70,7 +70,14 @@ export class Mesh {
         dropped.push(peers[i]);
       }
     });
-    this.state.record({ type: 'broadcast', direction: 'out', from: this.state.self.peer_id, name: this.state.self.name, msg, timestamp: now / 1000 });
+    this.state.record({
+      type: 'broadcast',
+      direction: 'out',
+      from: this.state.self.peer_id,
+      name: this.state.self.name,
+      msg,
+      timestamp: now / 1000,
+    });
     return { sent: peers.length - failures.length, total: peers.length, failures, dropped };
   }
 
@@ -81,7 +88,15 @@ export class Mesh {
     } catch (error) {
       throw new Error(reasonOf(error));
     }
-    this.state.record({ type: 'direct', direction: 'out', from: this.state.self.peer_id, name: this.state.self.name, msg, timestamp: now / 1000, to: peer.peer_id });
+    this.state.record({
+      type: 'direct',
+      direction: 'out',
+      from: this.state.self.peer_id,
+      name: this.state.self.name,
+      msg,
+      timestamp: now / 1000,
+      to: peer.peer_id,
+    });
   }
 
   /** Tells every connected peer that we leave (`POST /disconnect-peer/`), so their /peers drop us. */

@@ -41,16 +41,22 @@ export function parsePeerArgs(argv: string[]): Parsed {
   if (values.help) return { ok: 'help' };
   const raw = values as Record<string, string>;
   const port = Number(raw.port);
-  if (!/^\d+$/.test(raw.port) || port < 1 || port > 65535) return { ok: false, error: `--port must be a port number from 1 to 65535, not "${raw.port}"` };
+  if (!/^\d+$/.test(raw.port) || port < 1 || port > 65535)
+    return { ok: false, error: `--port must be a port number from 1 to 65535, not "${raw.port}"` };
   // Spaces are welcome (`--name "Nguyễn Văn An"`); control characters and more than 64 characters are not,
   // because the other peers refuse them in `/connect-peer/`.
   const name = (raw.name ?? `Peer${port}`).trim();
   if (!/^[^\x00-\x1f\x7f-\x9f]{1,64}$/.test(name)) {
-    return { ok: false, error: `--name must be 1 to 64 characters, spaces allowed (quote them: --name "Nguyễn Văn An"), with no control characters; not "${name}"` };
+    return {
+      ok: false,
+      error: `--name must be 1 to 64 characters, spaces allowed (quote them: --name "Nguyễn Văn An"), with no control characters; not "${name}"`,
+    };
   }
-  if (isIP(raw.ip) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(raw.ip)) return { ok: false, error: `--ip must be the address other peers reach this peer at, such as 127.0.0.1, not "${raw.ip}"` };
+  if (isIP(raw.ip) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(raw.ip))
+    return { ok: false, error: `--ip must be the address other peers reach this peer at, such as 127.0.0.1, not "${raw.ip}"` };
   const heartbeatSeconds = Number(raw.heartbeat);
-  if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds <= 0) return { ok: false, error: `--heartbeat must be a number of seconds above 0, not "${raw.heartbeat}"` };
+  if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds <= 0)
+    return { ok: false, error: `--heartbeat must be a number of seconds above 0, not "${raw.heartbeat}"` };
   const trackerUrl = trackerBase(raw.tracker);
   if (!trackerUrl) return { ok: false, error: `--tracker must be an http:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
   return { ok: true, args: { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds } };

@@ -19,7 +19,8 @@ export function createPeerServer(state: ChatState, show: (line: string) => void)
 
   app.addRoute('POST', '/connect-peer/', (request) => {
     const peer: PeerInfo = readConnectBody(request);
-    if (peer.peer_id === self.peer_id) throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
+    if (peer.peer_id === self.peer_id)
+      throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
     // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
     if (state.connect(peer) !== 'same') show(peerConnectedLine(peer));
     return { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };

@@ -36,7 +36,10 @@ export class TrackerSession {
   private cancel: (() => void) | null = null;
   private readonly schedule: (fn: () => void, ms: number) => () => void;
 
-  constructor(private readonly tracker: Pick<TrackerClient, 'register' | 'heartbeat'>, private readonly options: SessionOptions) {
+  constructor(
+    private readonly tracker: Pick<TrackerClient, 'register' | 'heartbeat'>,
+    private readonly options: SessionOptions,
+  ) {
     this.schedule = options.schedule ?? realSchedule;
   }
 

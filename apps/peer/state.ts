@@ -26,10 +26,7 @@ export interface ChatMessage {
 }
 
 /** How `find` answered: one peer, nobody, or several peers sharing the name asked for. */
-export type FindResult =
-  | { kind: 'found'; peer: PeerInfo }
-  | { kind: 'none' }
-  | { kind: 'ambiguous'; peers: PeerInfo[] };
+export type FindResult = { kind: 'found'; peer: PeerInfo } | { kind: 'none' } | { kind: 'ambiguous'; peers: PeerInfo[] };
 
 /** Old messages are dropped beyond this, so a long chat does not grow memory for ever. */
 const MAX_MESSAGES = 1000;
@@ -86,7 +83,8 @@ export class ChatState {
     if (!quoted) {
       const line = `${target} ${message}`.normalize('NFC');
       const starts = (name: string) => fold(line.slice(0, name.length)) === fold(name) && /^\s+\S/.test(line.slice(name.length));
-      const spaced = this.peers().map((peer) => ({ peer, name: peer.name.normalize('NFC') }))
+      const spaced = this.peers()
+        .map((peer) => ({ peer, name: peer.name.normalize('NFC') }))
         .filter(({ name }) => /\s/.test(name) && starts(name));
       if (spaced.length > 0) {
         const longest = Math.max(...spaced.map(({ name }) => name.length));

@@ -31,7 +31,9 @@ export class Terminal {
   ) {
     this.interactive = Boolean(input.isTTY && output.isTTY);
     // Without a listener a failed write (EIO, EPIPE) would crash the peer before it could tell anyone it leaves.
-    output.on('error', () => { this.lost = true; });
+    output.on('error', () => {
+      this.lost = true;
+    });
     if (this.interactive) tolerateLostTerminal(input);
   }
 

@@ -72,7 +72,8 @@ export type Credentials = { username: string; password: string } | { error: stri
 
 /** Reads `username` and `password` from a form body or a JSON object body. */
 export function readCredentials(request: Request): Credentials {
-  const usage = 'Send username and password as a form (username=admin&password=password) or as JSON ({"username":"admin","password":"password"}).';
+  const usage =
+    'Send username and password as a form (username=admin&password=password) or as JSON ({"username":"admin","password":"password"}).';
   const source = request.form ?? request.json;
   if (typeof source !== 'object' || source === null || Array.isArray(source)) return { error: usage };
   const { username, password } = source as Record<string, unknown>;

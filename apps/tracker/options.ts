@@ -13,8 +13,7 @@ export interface TrackerArgs {
   ttlSeconds: number;
 }
 
-export const TRACKER_USAGE =
-  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300]';
+export const TRACKER_USAGE = 'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300]';
 
 /** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300 } }` */
 export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs } | { ok: false; error: string } | { ok: 'help' } {
@@ -38,7 +37,9 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
   const ttlSeconds = Number(values.ttl);
   // Port 0 is allowed here: the system picks a free port and the banner line says which.
   if (isIP(ip) === 0 && ip !== 'localhost') return { ok: false, error: `--server-ip must be an IP address such as 0.0.0.0, not "${ip}"` };
-  if (!/^\d+$/.test(String(values['server-port'])) || port > 65535) return { ok: false, error: `--server-port must be a port number from 0 to 65535, not "${values['server-port']}"` };
-  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) return { ok: false, error: `--ttl must be a number of seconds above 0, not "${values.ttl}"` };
+  if (!/^\d+$/.test(String(values['server-port'])) || port > 65535)
+    return { ok: false, error: `--server-port must be a port number from 0 to 65535, not "${values['server-port']}"` };
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0)
+    return { ok: false, error: `--ttl must be a number of seconds above 0, not "${values.ttl}"` };
   return { ok: true, args: { ip, port, ttlSeconds } };
 }

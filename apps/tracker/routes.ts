@@ -25,10 +25,26 @@ export function createTrackerApp(options: TrackerOptions): WeApRous {
   const routes = new TrackerRoutes(options);
   const logged = (handler: Handler) => (request: Request) => routes.logged(request, handler);
   return new WeApRous()
-    .addRoute('POST', '/submit-info/', logged((request) => routes.submitInfo(request)))
-    .addRoute('GET', '/get-list/', logged(() => routes.getList()))
-    .addRoute('POST', '/remove/', logged((request) => routes.remove(request)))
-    .addRoute('POST', '/heartbeat/', logged((request) => routes.heartbeat(request)));
+    .addRoute(
+      'POST',
+      '/submit-info/',
+      logged((request) => routes.submitInfo(request)),
+    )
+    .addRoute(
+      'GET',
+      '/get-list/',
+      logged(() => routes.getList()),
+    )
+    .addRoute(
+      'POST',
+      '/remove/',
+      logged((request) => routes.remove(request)),
+    )
+    .addRoute(
+      'POST',
+      '/heartbeat/',
+      logged((request) => routes.heartbeat(request)),
+    );
 }
 
 /** One method per route, sharing the registry, the log and the clock. */

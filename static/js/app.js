@@ -7,6 +7,7 @@
   if (!note) return;
   var visible = document.cookie === '' ? '(empty)' : document.cookie;
   note.textContent =
-    'The cookie is HttpOnly: this page\'s script reads document.cookie = ' + visible +
+    "The cookie is HttpOnly: this page's script reads document.cookie = " +
+    visible +
     ', even though the browser sent auth=true to load this page.';
 })();

@@ -48,7 +48,12 @@ class ChatRun {
   }
 
   async startTracker(): Promise<Child> {
-    this.tracker = this.processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(this.trackerPort)]);
+    this.tracker = this.processes.start('tracker', 'apps/tracker.ts', [
+      '--server-ip',
+      '127.0.0.1',
+      '--server-port',
+      String(this.trackerPort),
+    ]);
     await this.tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${this.trackerPort}`), STARTUP_MS);
     return this.tracker;
   }
@@ -56,7 +61,16 @@ class ChatRun {
   /** Starts a peer and waits for its prompt: by then it has registered and connected to every listed peer. */
   async startPeer(name: string): Promise<Child> {
     this.port[name] = await freePort();
-    const args = ['--tracker', this.trackerUrl, '--port', String(this.port[name]), '--name', name, '--heartbeat', String(this.heartbeatSeconds)];
+    const args = [
+      '--tracker',
+      this.trackerUrl,
+      '--port',
+      String(this.port[name]),
+      '--name',
+      name,
+      '--heartbeat',
+      String(this.heartbeatSeconds),
+    ];
     const peer = this.processes.start(name, 'apps/peer.ts', args);
     await peer.waitFor(exact(`[${name}] > `), STARTUP_MS);
     this.peers[name] = peer;
@@ -84,7 +98,10 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
 
   async function listedIds(run: ChatRun): Promise<string[]> {
     const res = await client.request(`${run.trackerUrl}/get-list/`);
-    return res.json<{ peers: Array<{ peer_id: string }> }>().peers.map((peer) => peer.peer_id).sort();
+    return res
+      .json<{ peers: Array<{ peer_id: string }> }>()
+      .peers.map((peer) => peer.peer_id)
+      .sort();
   }
 
   /** Types /peers and returns the block it printed, from "Connected peers (n)" to the blank line. */
@@ -112,43 +129,79 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
     after(() => run.processes.killAll());
 
     it('Test 1: the tracker prints its banner and listens', async () => {
-      await run.tracker.waitForLines([exact('Task 2: Tracker Server (WeApRous)'), exact(`[Backend] Listening on IP 127.0.0.1 port ${run.trackerPort}`)]);
+      await run.tracker.waitForLines([
+        exact('Task 2: Tracker Server (WeApRous)'),
+        exact(`[Backend] Listening on IP 127.0.0.1 port ${run.trackerPort}`),
+      ]);
     });
 
     it('Test 2: Alice registers, finds only herself, and gets her console', async () => {
-      await alice.waitForLines([
-        'Task 2: Peer Application Starting...', 'Peer Name: Alice', `Peer ID: ${id('Alice')}`, `Listening on: ${id('Alice')}`,
-        `Tracker: ${run.trackerUrl}`, '[Tracker] Registration successful: OK', 'Discovering peers...', '[Tracker] Found 1 peers',
-        'Peer Console - Type /help for commands', '[Alice] > ',
-      ].map(exact));
-      await run.tracker.waitForLines([
-        '[Tracker] POST /submit-info/',
-        `[Tracker] Body: {"ip":"127.0.0.1","port":${run.port.Alice},"peer_id":"${id('Alice')}"}`,
-        `[Tracker] Registered: ${id('Alice')} - Total: 1`,
-        '[Tracker] GET /get-list/',
-        '[Tracker] Returning 1 peers',
-      ].map(exact));
+      await alice.waitForLines(
+        [
+          'Task 2: Peer Application Starting...',
+          'Peer Name: Alice',
+          `Peer ID: ${id('Alice')}`,
+          `Listening on: ${id('Alice')}`,
+          `Tracker: ${run.trackerUrl}`,
+          '[Tracker] Registration successful: OK',
+          'Discovering peers...',
+          '[Tracker] Found 1 peers',
+          'Peer Console - Type /help for commands',
+          '[Alice] > ',
+        ].map(exact),
+      );
+      await run.tracker.waitForLines(
+        [
+          '[Tracker] POST /submit-info/',
+          `[Tracker] Body: {"ip":"127.0.0.1","port":${run.port.Alice},"peer_id":"${id('Alice')}"}`,
+          `[Tracker] Registered: ${id('Alice')} - Total: 1`,
+          '[Tracker] GET /get-list/',
+          '[Tracker] Returning 1 peers',
+        ].map(exact),
+      );
     });
 
     it('Test 3: Bob finds Alice and connects; Alice sees him connect', async () => {
-      await bob.waitForLines(['[Tracker] Registration successful: OK', '[Tracker] Found 2 peers', `[P2P] Connected to peer: Alice (${id('Alice')})`, '[Bob] > '].map(exact));
+      await bob.waitForLines(
+        [
+          '[Tracker] Registration successful: OK',
+          '[Tracker] Found 2 peers',
+          `[P2P] Connected to peer: Alice (${id('Alice')})`,
+          '[Bob] > ',
+        ].map(exact),
+      );
       await alice.waitForLines([exact(`[P2P] Peer connected: Bob (${id('Bob')})`)]);
       await run.tracker.waitForLines([exact(`[Tracker] Registered: ${id('Bob')} - Total: 2`), exact('[Tracker] Returning 2 peers')]);
     });
 
     it('Test 4: Jack connects to Alice and Bob: a full mesh', async () => {
-      await jack.waitForLines([
-        '[Tracker] Found 3 peers', `[P2P] Connected to peer: Alice (${id('Alice')})`, `[P2P] Connected to peer: Bob (${id('Bob')})`, '[Jack] > ',
-      ].map(exact));
+      await jack.waitForLines(
+        [
+          '[Tracker] Found 3 peers',
+          `[P2P] Connected to peer: Alice (${id('Alice')})`,
+          `[P2P] Connected to peer: Bob (${id('Bob')})`,
+          '[Jack] > ',
+        ].map(exact),
+      );
       await alice.waitForLines([exact(`[P2P] Peer connected: Jack (${id('Jack')})`)]);
       await bob.waitForLines([exact(`[P2P] Peer connected: Jack (${id('Jack')})`)]);
       await run.tracker.waitForLines([exact(`[Tracker] Registered: ${id('Jack')} - Total: 3`)]);
     });
 
     it('a second peer on a port already in use says so and exits 1', async () => {
-      const twin = run.processes.start('twin', 'apps/peer.ts', ['--tracker', run.trackerUrl, '--port', String(run.port.Alice), '--name', 'Twin']);
+      const twin = run.processes.start('twin', 'apps/peer.ts', [
+        '--tracker',
+        run.trackerUrl,
+        '--port',
+        String(run.port.Alice),
+        '--name',
+        'Twin',
+      ]);
       const port = run.port.Alice;
-      await twin.waitFor(exact(`[P2P] Cannot listen on port ${port}: port ${port} is already in use (another peer?); pick another --port`), STARTUP_MS);
+      await twin.waitFor(
+        exact(`[P2P] Cannot listen on port ${port}: port ${port} is already in use (another peer?); pick another --port`),
+        STARTUP_MS,
+      );
       expect(await twin.waitForExit()).to.equal(1);
     });
 
@@ -209,11 +262,15 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
       await jack.waitFor(/^Connected peers/);
       expect(jack.since(mark)[0]).to.equal('Connected peers (2)'); // empty lines are ignored, silently
       jack.type('/direct Zed hello');
-      await jack.waitFor(exact('No connected peer is called "Zed". Type /peers to see who is connected, then /direct <peer_id or name> <message>.'));
+      await jack.waitFor(
+        exact('No connected peer is called "Zed". Type /peers to see who is connected, then /direct <peer_id or name> <message>.'),
+      );
       jack.type('/direct Bob');
       await jack.waitFor(exact('Usage: /direct <peer_id or name> <message>, e.g. /direct 127.0.0.1:5002 Hi Bob'));
       jack.type('/dance');
-      await jack.waitFor(exact('Unknown command "/dance". Type /help for the commands, or type text without a leading "/" to broadcast it.'));
+      await jack.waitFor(
+        exact('Unknown command "/dance". Type /help for the commands, or type text without a leading "/" to broadcast it.'),
+      );
       jack.type('/help');
       await jack.waitFor(exact('Commands:'));
       await jack.waitFor(/^ {2}\/quit /);
@@ -274,19 +331,42 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
     after(() => run.processes.killAll());
 
     /** What the document's curl sends to make Alice connect to TestPeer (127.0.0.1:9001). */
-    const connectTestPeer = () => curl(['-X', 'POST', `http://${id('Alice')}/connect-peer/`, '-H', 'Content-Type: application/json',
-      '-d', '{"ip":"127.0.0.1","port":9001,"peer_id":"127.0.0.1:9001","name":"TestPeer"}']);
+    const connectTestPeer = () =>
+      curl([
+        '-X',
+        'POST',
+        `http://${id('Alice')}/connect-peer/`,
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{"ip":"127.0.0.1","port":9001,"peer_id":"127.0.0.1:9001","name":"TestPeer"}',
+      ]);
 
     it('curl section, tracker APIs: the documented answers', async () => {
-      const submitted = await curl(['-X', 'POST', `${run.trackerUrl}/submit-info/`, '-H', 'Content-Type: application/json',
-        '-d', '{"ip":"127.0.0.1","port":9001,"peer_id":"127.0.0.1:9001"}']);
+      const submitted = await curl([
+        '-X',
+        'POST',
+        `${run.trackerUrl}/submit-info/`,
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{"ip":"127.0.0.1","port":9001,"peer_id":"127.0.0.1:9001"}',
+      ]);
       expect(submitted).to.equal('{"status":"ok","peer_id":"127.0.0.1:9001"}');
 
       // Byte for byte the document's list (compact): Alice, Bob, then the peer curl registered.
       const entries = [run.port.Alice, run.port.Bob, 9001].map((p) => `{"ip":"127.0.0.1","port":${p},"peer_id":"127.0.0.1:${p}"}`);
       expect(await curl([`${run.trackerUrl}/get-list/`])).to.equal(`{"status":"ok","count":3,"peers":[${entries.join(',')}]}`);
 
-      const removed = await curl(['-X', 'POST', `${run.trackerUrl}/remove/`, '-H', 'Content-Type: application/json', '-d', '{"peer_id":"127.0.0.1:9001"}']);
+      const removed = await curl([
+        '-X',
+        'POST',
+        `${run.trackerUrl}/remove/`,
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{"peer_id":"127.0.0.1:9001"}',
+      ]);
       expect(removed).to.equal('{"status":"ok","message":"Peer unregistered"}');
     });
 
@@ -295,13 +375,27 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
       expect(await connectTestPeer()).to.equal(`{"status":"ok","message":"Connected","peer_id":"${id('Alice')}","name":"Alice"}`);
       await alice.waitFor(exact('[P2P] Peer connected: TestPeer (127.0.0.1:9001)'), 10_000, mark);
 
-      const broadcast = await curl(['-X', 'POST', `http://${id('Alice')}/broadcast-peer/`, '-H', 'Content-Type: application/json',
-        '-d', '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}']);
+      const broadcast = await curl([
+        '-X',
+        'POST',
+        `http://${id('Alice')}/broadcast-peer/`,
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}',
+      ]);
       expect(broadcast).to.equal('{"status":"received"}');
       await alice.waitFor(exact('[BROADCAST] TestPeer (127.0.0.1:9001): Hello via curl!'));
 
-      const direct = await curl(['-X', 'POST', `http://${id('Bob')}/send-peer/`, '-H', 'Content-Type: application/json',
-        '-d', '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Direct via curl!","timestamp":1699680000}']);
+      const direct = await curl([
+        '-X',
+        'POST',
+        `http://${id('Bob')}/send-peer/`,
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Direct via curl!","timestamp":1699680000}',
+      ]);
       expect(direct).to.equal('{"status":"received"}');
       await bob.waitFor(exact('[DIRECT] TestPeer (127.0.0.1:9001): Direct via curl!'));
     });

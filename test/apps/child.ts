@@ -55,7 +55,11 @@ export class Child {
     return new Child(label, script, args);
   }
 
-  private constructor(readonly label: string, script: string, args: string[]) {
+  private constructor(
+    readonly label: string,
+    script: string,
+    args: string[],
+  ) {
     this.proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], {
       cwd: ROOT,
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
@@ -65,12 +69,14 @@ export class Child {
     this.proc.stdout.on('data', (text: string) => this.onText(text));
     this.proc.stderr.on('data', (text: string) => this.onText(text));
     this.proc.stdin.on('error', () => {}); // writing to a process that just quit is not the test's failure
-    this.exited = new Promise((done) => this.proc.on('exit', (code, signal) => {
-      this.exitCode = code ?? (signal ? -1 : null);
-      if (this.partial !== '') this.addLine(this.partial);
-      for (const waiter of this.waiters) this.reject(waiter, `${this.label} exited (code ${code}, signal ${signal})`);
-      done(code);
-    }));
+    this.exited = new Promise((done) =>
+      this.proc.on('exit', (code, signal) => {
+        this.exitCode = code ?? (signal ? -1 : null);
+        if (this.partial !== '') this.addLine(this.partial);
+        for (const waiter of this.waiters) this.reject(waiter, `${this.label} exited (code ${code}, signal ${signal})`);
+        done(code);
+      }),
+    );
   }
 
   /** Types a line into the process's standard input. */
@@ -91,7 +97,9 @@ export class Child {
   waitForExit(timeoutMs = 10_000): Promise<number | null> {
     return Promise.race([
       this.exited,
-      new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`${this.label} did not exit within ${timeoutMs} ms\n${this.output()}`)), timeoutMs).unref()),
+      new Promise<never>((_, fail) =>
+        setTimeout(() => fail(new Error(`${this.label} did not exit within ${timeoutMs} ms\n${this.output()}`)), timeoutMs).unref(),
+      ),
     ]);
   }
 

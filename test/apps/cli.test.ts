@@ -15,15 +15,24 @@ describe('parseServerFlags()', () => {
   });
 
   it('reads --server-ip, --server-port and the extra flags asked for, spaced or with "="', () => {
-    expect(parseServerFlags(['--server-ip', '127.0.0.1', '--server-port=8081', '--config', 'my.conf'], DEFAULTS, ['--config']))
-      .to.deep.equal({ ip: '127.0.0.1', port: 8081, extra: { '--config': 'my.conf' } });
+    expect(
+      parseServerFlags(['--server-ip', '127.0.0.1', '--server-port=8081', '--config', 'my.conf'], DEFAULTS, ['--config']),
+    ).to.deep.equal({ ip: '127.0.0.1', port: 8081, extra: { '--config': 'my.conf' } });
   });
 
   it('explains a bad port, a bad address, a missing value and an unknown flag', () => {
-    expect(parseServerFlags(['--server-port', '99999'], DEFAULTS)).to.have.property('error').that.includes('not a port number');
-    expect(parseServerFlags(['--server-ip', 'my-laptop'], DEFAULTS)).to.have.property('error').that.includes('not an IP address');
-    expect(parseServerFlags(['--server-port'], DEFAULTS)).to.have.property('error').that.includes('needs a value');
-    expect(parseServerFlags(['--config', 'x'], DEFAULTS)).to.have.property('error').that.includes('Unknown option "--config"');
+    expect(parseServerFlags(['--server-port', '99999'], DEFAULTS))
+      .to.have.property('error')
+      .that.includes('not a port number');
+    expect(parseServerFlags(['--server-ip', 'my-laptop'], DEFAULTS))
+      .to.have.property('error')
+      .that.includes('not an IP address');
+    expect(parseServerFlags(['--server-port'], DEFAULTS))
+      .to.have.property('error')
+      .that.includes('needs a value');
+    expect(parseServerFlags(['--config', 'x'], DEFAULTS))
+      .to.have.property('error')
+      .that.includes('Unknown option "--config"');
     expect(parseServerFlags(['-h'], DEFAULTS)).to.deep.equal({ help: true });
   });
 

@@ -28,7 +28,9 @@ describe('scripts/demo.sh', () => {
   /** Runs the script with `PATH=dir` and the extra environment; resolves with what it printed. */
   function runDemo(dir: string, env: Record<string, string> = {}): Promise<string> {
     return new Promise<string>((done, fail) => {
-      execFile('/bin/bash', ['scripts/demo.sh'], { cwd: ROOT, env: { PATH: dir, ...env } }, (error, stdout) => (error ? fail(error) : done(stdout)));
+      execFile('/bin/bash', ['scripts/demo.sh'], { cwd: ROOT, env: { PATH: dir, ...env } }, (error, stdout) =>
+        error ? fail(error) : done(stdout),
+      );
     });
   }
 

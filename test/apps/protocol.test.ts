@@ -8,8 +8,18 @@ import { expect } from 'chai';
 import { parseRequest, type Request } from '../../daemon/request';
 import { HttpError } from '../../daemon/status';
 import {
-  isPeerEntry, optionalName, peerId, readConnectBody, readJsonObject, readMessageBody, readPeerIdBody, readRegisterBody,
-  requireIp, requirePort, requireString, MAX_MESSAGE_CHARS,
+  isPeerEntry,
+  optionalName,
+  peerId,
+  readConnectBody,
+  readJsonObject,
+  readMessageBody,
+  readPeerIdBody,
+  readRegisterBody,
+  requireIp,
+  requirePort,
+  requireString,
+  MAX_MESSAGE_CHARS,
 } from '../../apps/protocol';
 
 /** A POST whose body is `text`, sent as curl -d sends it (form-encoded), so the reader parses the JSON itself. */
@@ -39,7 +49,13 @@ describe('apps/protocol.ts', () => {
 
   it('isPeerEntry() accepts a list entry and refuses anything missing ip, an integer port or peer_id', () => {
     expect(isPeerEntry({ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001' })).to.equal(true);
-    for (const bad of [null, 'x', { ip: '127.0.0.1', port: '5001', peer_id: 'a' }, { ip: '127.0.0.1', port: 1.5, peer_id: 'a' }, { port: 1, peer_id: 'a' }]) {
+    for (const bad of [
+      null,
+      'x',
+      { ip: '127.0.0.1', port: '5001', peer_id: 'a' },
+      { ip: '127.0.0.1', port: 1.5, peer_id: 'a' },
+      { port: 1, peer_id: 'a' },
+    ]) {
       expect(isPeerEntry(bad)).to.equal(false);
     }
   });
@@ -54,7 +70,9 @@ describe('apps/protocol.ts', () => {
 
     it('says what to send for an empty body, bad JSON, or JSON that is not an object', () => {
       expect(refusal(() => readJsonObject(post(''), '{"x":1}'))).to.equal('The body is empty; send a JSON object such as {"x":1}');
-      expect(refusal(() => readJsonObject(post('{"x":'), '{"x":1}'))).to.equal('The body is not valid JSON; send a JSON object such as {"x":1}');
+      expect(refusal(() => readJsonObject(post('{"x":'), '{"x":1}'))).to.equal(
+        'The body is not valid JSON; send a JSON object such as {"x":1}',
+      );
       expect(refusal(() => readJsonObject(post('[1]'), '{"x":1}'))).to.equal('The body must be a JSON object such as {"x":1}');
     });
   });
@@ -87,9 +105,12 @@ describe('apps/protocol.ts', () => {
   });
 
   describe('body readers', () => {
-    it('readRegisterBody() reads the document\'s /submit-info/ body', () => {
-      expect(readRegisterBody(post('{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}')))
-        .to.deep.equal({ ip: '127.0.0.1', port: 5001, name: undefined });
+    it("readRegisterBody() reads the document's /submit-info/ body", () => {
+      expect(readRegisterBody(post('{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}'))).to.deep.equal({
+        ip: '127.0.0.1',
+        port: 5001,
+        name: undefined,
+      });
     });
 
     it('readPeerIdBody() reads {"peer_id": ...}', () => {
@@ -98,18 +119,28 @@ describe('apps/protocol.ts', () => {
     });
 
     it('readConnectBody() makes the id from ip and port, names a nameless peer by its id, and refuses a foreign peer_id', () => {
-      expect(readConnectBody(post('{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002","name":"Bob"}')))
-        .to.deep.equal({ ip: '127.0.0.1', port: 5002, peer_id: '127.0.0.1:5002', name: 'Bob' });
+      expect(readConnectBody(post('{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002","name":"Bob"}'))).to.deep.equal({
+        ip: '127.0.0.1',
+        port: 5002,
+        peer_id: '127.0.0.1:5002',
+        name: 'Bob',
+      });
       expect(readConnectBody(post('{"ip":"127.0.0.1","port":5002}')).name).to.equal('127.0.0.1:5002');
-      expect(refusal(() => readConnectBody(post('{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5001"}'))))
-        .to.equal('"peer_id" must be "ip:port" of the ip and port sent, here "127.0.0.1:5002" (or leave it out)');
+      expect(refusal(() => readConnectBody(post('{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5001"}')))).to.equal(
+        '"peer_id" must be "ip:port" of the ip and port sent, here "127.0.0.1:5002" (or leave it out)',
+      );
     });
 
-    it('readMessageBody() reads the document\'s message body; name and timestamp may be left out', () => {
-      expect(readMessageBody(post('{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}')))
-        .to.deep.equal({ from: '127.0.0.1:9001', msg: 'Hello via curl!', name: 'TestPeer', timestamp: 1699680000 });
-      expect(readMessageBody(post('{"from":"127.0.0.1:9001","msg":"hi","timestamp":"soon"}')))
-        .to.deep.equal({ from: '127.0.0.1:9001', msg: 'hi', name: undefined, timestamp: undefined });
+    it("readMessageBody() reads the document's message body; name and timestamp may be left out", () => {
+      expect(
+        readMessageBody(post('{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}')),
+      ).to.deep.equal({ from: '127.0.0.1:9001', msg: 'Hello via curl!', name: 'TestPeer', timestamp: 1699680000 });
+      expect(readMessageBody(post('{"from":"127.0.0.1:9001","msg":"hi","timestamp":"soon"}'))).to.deep.equal({
+        from: '127.0.0.1:9001',
+        msg: 'hi',
+        name: undefined,
+        timestamp: undefined,
+      });
     });
   });
 });

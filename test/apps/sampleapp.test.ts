@@ -22,11 +22,21 @@ describe('parseFlags() (apps/sampleapp.ts)', () => {
   });
 
   it('explains a bad port, a bad address, a missing value and an unknown option', () => {
-    expect(parseFlags(['--server-port', 'abc'])).to.have.property('error').that.includes('not a port number');
-    expect(parseFlags(['--server-port', '70000'])).to.have.property('error').that.includes('not a port number');
-    expect(parseFlags(['--server-ip', 'my-laptop'])).to.have.property('error').that.includes('not an IP address');
-    expect(parseFlags(['--server-port'])).to.have.property('error').that.includes('needs a value');
-    expect(parseFlags(['--port', '9000'])).to.have.property('error').that.includes('Unknown option');
+    expect(parseFlags(['--server-port', 'abc']))
+      .to.have.property('error')
+      .that.includes('not a port number');
+    expect(parseFlags(['--server-port', '70000']))
+      .to.have.property('error')
+      .that.includes('not a port number');
+    expect(parseFlags(['--server-ip', 'my-laptop']))
+      .to.have.property('error')
+      .that.includes('not an IP address');
+    expect(parseFlags(['--server-port']))
+      .to.have.property('error')
+      .that.includes('needs a value');
+    expect(parseFlags(['--port', '9000']))
+      .to.have.property('error')
+      .that.includes('Unknown option');
   });
 });
 

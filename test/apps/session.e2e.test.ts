@@ -38,7 +38,12 @@ describe('a peer and its tracker coming and going (end to end)', function () {
 
   it('tracker down at start: says so once, keeps the console usable, registers once the tracker is up', async () => {
     const { peer, port } = await startPeer('Early', [], false);
-    await peer.waitFor(exact(`[Tracker] Registration failed: Connection refused by 127.0.0.1:${trackerPort} - retrying every 2s (the console works meanwhile)`), STARTUP_MS);
+    await peer.waitFor(
+      exact(
+        `[Tracker] Registration failed: Connection refused by 127.0.0.1:${trackerPort} - retrying every 2s (the console works meanwhile)`,
+      ),
+      STARTUP_MS,
+    );
     await peer.waitFor(exact('[Early] > '));
     peer.type('/peers');
     await peer.waitFor(exact('Connected peers (0)'));
@@ -56,13 +61,17 @@ describe('a peer and its tracker coming and going (end to end)', function () {
     const tracker = await startTracker('tracker2');
     const mark = peer.lines.length;
     peer.type('/discover');
-    await peer.waitForLines([
-      'Discovering peers...',
-      '[Tracker] The tracker does not know this peer any more (it restarted or the TTL ran out)',
-      '[Tracker] Re-registered with the tracker',
-      '[Tracker] Found 1 peers',
-      '[P2P] No new peers to connect to',
-    ].map(exact), 10_000, mark);
+    await peer.waitForLines(
+      [
+        'Discovering peers...',
+        '[Tracker] The tracker does not know this peer any more (it restarted or the TTL ran out)',
+        '[Tracker] Re-registered with the tracker',
+        '[Tracker] Found 1 peers',
+        '[P2P] No new peers to connect to',
+      ].map(exact),
+      10_000,
+      mark,
+    );
     await tracker.waitFor(exact(`[Tracker] Registered: 127.0.0.1:${port} - Total: 1`));
   });
 

@@ -205,7 +205,12 @@ describe('readChunkedBody() answers the same however the bytes arrive', () => {
         const state = newChunkedState(0);
         let result = readChunkedBody(whole.subarray(0, cut), state, LIMIT);
         if (result.kind === 'incomplete') result = readChunkedBody(whole, state, LIMIT);
-        const got = result.kind === 'body' ? result.body.toString('latin1') : result.kind === 'error' ? `${result.error.status} ${result.error.code}` : 'incomplete';
+        const got =
+          result.kind === 'body'
+            ? result.body.toString('latin1')
+            : result.kind === 'error'
+              ? `${result.error.status} ${result.error.code}`
+              : 'incomplete';
         expect(got, `cut at byte ${cut}`).to.equal(expected);
       }
       expect(trickle(text).result).to.equal(expected);

@@ -75,7 +75,11 @@ describe('HttpClient', () => {
     beforeEach(async () => {
       const app = new WeApRous();
       app.addRoute('GET', '/hello', () => ({ hello: 'world' }));
-      app.addRoute('POST', '/echo', (request) => ({ type: request.headers.get('content-type') ?? null, json: request.json ?? null, body: request.body.toString() }));
+      app.addRoute('POST', '/echo', (request) => ({
+        type: request.headers.get('content-type') ?? null,
+        json: request.json ?? null,
+        body: request.body.toString(),
+      }));
       app.addRoute('GET', '/bytes', () => response(200, Buffer.from([0, 1, 2]), { 'X-Custom': 'yes' }));
       backend = await app.prepareAddress('127.0.0.1', 0).run({ closeGraceMs: 500 });
       opened = 0;
@@ -120,7 +124,9 @@ describe('HttpClient', () => {
 
   describe('response framing', () => {
     it('decodes a chunked body and skips a 100 Continue before the answer', async () => {
-      const raw = await rawServer(replyWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'));
+      const raw = await rawServer(
+        replyWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'),
+      );
       cleanups.push(raw.stop);
       expect((await client.request(`http://127.0.0.1:${raw.port}/`)).text()).to.equal('abcde');
     });
@@ -175,7 +181,9 @@ describe('HttpClient', () => {
     });
 
     it('BAD_RESPONSE when a hostile server sends 100,000 interim responses before its answer', async () => {
-      const raw = await rawServer(replyWith('HTTP/1.1 100 Continue\r\n\r\n'.repeat(100_000) + 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
+      const raw = await rawServer(
+        replyWith('HTTP/1.1 100 Continue\r\n\r\n'.repeat(100_000) + 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'),
+      );
       cleanups.push(raw.stop);
       const error = await rejection(client.request(`http://127.0.0.1:${raw.port}/`));
       expect(error.code).to.equal('BAD_RESPONSE');
@@ -184,13 +192,15 @@ describe('HttpClient', () => {
 
     it('reads a response head that trickles in a byte at a time', async () => {
       const answer = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Slow: ' + 'z'.repeat(2_000) + '\r\nContent-Length: 2\r\n\r\nok';
-      const raw = await rawServer((socket) => socket.once('data', async () => {
-        for (const byte of answer) {
-          if (socket.destroyed) return;
-          socket.write(byte);
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      }));
+      const raw = await rawServer((socket) =>
+        socket.once('data', async () => {
+          for (const byte of answer) {
+            if (socket.destroyed) return;
+            socket.write(byte);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }),
+      );
       cleanups.push(raw.stop);
       const res = await client.request(`http://127.0.0.1:${raw.port}/`, { timeoutMs: 20_000 });
       expect([res.status, res.text(), res.headers.get('x-slow')?.length]).to.deep.equal([200, 'ok', 2_000]);

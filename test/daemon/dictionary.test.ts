@@ -30,7 +30,11 @@ describe('CaseInsensitiveDict', () => {
   });
 
   it('iterates in insertion order', () => {
-    const dict = new CaseInsensitiveDict([['B', '2'], ['a', '1'], ['C', '3']] as Array<[string, string]>);
+    const dict = new CaseInsensitiveDict([
+      ['B', '2'],
+      ['a', '1'],
+      ['C', '3'],
+    ] as Array<[string, string]>);
     expect([...dict].map(([name]) => name)).to.deep.equal(['B', 'a', 'C']);
   });
 

@@ -97,6 +97,9 @@ describe('addField()', () => {
     addField(headers, 'via', 'via', 'b');
     addField(headers, 'cookie', 'Cookie', 'x=1');
     addField(headers, 'cookie', 'cookie', 'y=2');
-    expect([...headers]).to.deep.equal([['Via', 'a, b'], ['Cookie', 'x=1; y=2']]);
+    expect([...headers]).to.deep.equal([
+      ['Via', 'a, b'],
+      ['Cookie', 'x=1; y=2'],
+    ]);
   });
 });

@@ -64,7 +64,7 @@ describe('upstreamRequestHead()', () => {
   it('removes hop-by-hop fields, including those Connection names', () => {
     const lines = forwarded(
       'GET / HTTP/1.1\r\nHost: app\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nX-Hop: 1\r\n' +
-      'Proxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: websocket\r\nTrailer: X-T\r\nX-End: 2\r\n\r\n',
+        'Proxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: websocket\r\nTrailer: X-T\r\nX-End: 2\r\n\r\n',
     );
     expect(lines.slice(0, 3)).to.deep.equal(['GET / HTTP/1.1', 'Host: app', 'X-End: 2']);
     expect(lines.join('\n')).not.to.match(/keep-alive|x-hop|proxy-connection|te:|upgrade|trailer/i);
@@ -90,7 +90,9 @@ describe('upstreamRequestHead()', () => {
     const cl = forwarded('POST /login HTTP/1.1\r\nHost: app\r\nConnection: keep-alive, Content-Length, Host\r\nContent-Length: 32\r\n\r\n');
     expect(cl).to.include('Content-Length: 32');
     expect(cl).to.include('Host: app');
-    const te = forwarded('POST / HTTP/1.1\r\nHost: app\r\nConnection: Transfer-Encoding, te\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const te = forwarded(
+      'POST / HTTP/1.1\r\nHost: app\r\nConnection: Transfer-Encoding, te\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\n\r\n',
+    );
     expect(te).to.include('Transfer-Encoding: chunked');
     expect(te.join('\n')).not.to.match(/^te:/im);
   });
@@ -105,11 +107,14 @@ describe('upstreamRequestHead()', () => {
   });
 
   it('sends one X-Forwarded-For when proxy_set_header sets it: the configured one', () => {
-    const lines = forwarded('GET / HTTP/1.1\r\nHost: app\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n', 'proxy_set_header X-Forwarded-For $remote_addr;');
+    const lines = forwarded(
+      'GET / HTTP/1.1\r\nHost: app\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n',
+      'proxy_set_header X-Forwarded-For $remote_addr;',
+    );
     expect(lines.filter((l) => /^x-forwarded-for:/i.test(l))).to.deep.equal(['X-Forwarded-For: 10.0.0.7']);
   });
 
-  it('replaces a client\'s X-Forwarded-Host and X-Forwarded-Proto, and puts the real address last in X-Forwarded-For', () => {
+  it("replaces a client's X-Forwarded-Host and X-Forwarded-Proto, and puts the real address last in X-Forwarded-For", () => {
     const lines = forwarded(
       'GET / HTTP/1.1\r\nHost: app\r\nX-Forwarded-Host: admin.internal\r\nx-forwarded-proto: https\r\nX-Forwarded-For: 127.0.0.1\r\nx-forwarded-for: 10.9.9.9\r\n\r\n',
     );

@@ -39,18 +39,46 @@ describe('checkFramingField() and finishFraming()', () => {
 
   it('refuses every ambiguous or unsupported combination, at the line that makes it so', () => {
     const cases: Array<[Array<[string, string]>, HttpVersion, string]> = [
-      [[['content-length', '5'], ['transfer-encoding', 'chunked']], 'HTTP/1.1', '400 UNEXPECTED_CONTENT_LENGTH'],
-      [[['transfer-encoding', 'chunked'], ['content-length', '5']], 'HTTP/1.1', '400 UNEXPECTED_CONTENT_LENGTH'],
+      [
+        [
+          ['content-length', '5'],
+          ['transfer-encoding', 'chunked'],
+        ],
+        'HTTP/1.1',
+        '400 UNEXPECTED_CONTENT_LENGTH',
+      ],
+      [
+        [
+          ['transfer-encoding', 'chunked'],
+          ['content-length', '5'],
+        ],
+        'HTTP/1.1',
+        '400 UNEXPECTED_CONTENT_LENGTH',
+      ],
       [[['transfer-encoding', 'chunked']], 'HTTP/1.0', '400 INVALID_TRANSFER_ENCODING'],
       [[['transfer-encoding', 'chunked, gzip']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
       [[['transfer-encoding', 'chunked, chunked']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
-      [[['transfer-encoding', 'chunked'], ['transfer-encoding', 'chunked']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
+      [
+        [
+          ['transfer-encoding', 'chunked'],
+          ['transfer-encoding', 'chunked'],
+        ],
+        'HTTP/1.1',
+        '400 INVALID_TRANSFER_ENCODING',
+      ],
       [[['transfer-encoding', 'gzip']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
       [[['transfer-encoding', '']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
       [[['transfer-encoding', 'gzip, chunked']], 'HTTP/1.1', '501 UNSUPPORTED_TRANSFER_ENCODING'],
       // Only SP and HTAB are optional whitespace (RFC 9110 §5.6.3): JavaScript's trim() would make this chunked.
       [[['transfer-encoding', 'chunked\u00a0']], 'HTTP/1.1', '400 INVALID_TRANSFER_ENCODING'],
-      [[['content-length', '5'], ['content-length', '5']], 'HTTP/1.1', '400 DUPLICATE_CONTENT_LENGTH'],
+      [
+        [
+          ['content-length', '5'],
+          ['content-length', '5'],
+        ],
+        'HTTP/1.1',
+        '400 DUPLICATE_CONTENT_LENGTH',
+      ],
       [[['content-length', '5, 5']], 'HTTP/1.1', '400 INVALID_CONTENT_LENGTH'],
       [[['content-length', '+5']], 'HTTP/1.1', '400 INVALID_CONTENT_LENGTH'],
       [[['content-length', '']], 'HTTP/1.1', '400 INVALID_CONTENT_LENGTH'],
@@ -85,7 +113,12 @@ describe('responseFraming()', () => {
 
   it('gives no body to a HEAD response, a 1xx, 204 or 304, whatever the fields say (RFC 9112 §6.3)', () => {
     const lying = headers({ 'Content-Length': '10', 'Transfer-Encoding': 'chunked' });
-    for (const [method, status] of [['HEAD', 200], ['GET', 101], ['GET', 204], ['GET', 304]] as const) {
+    for (const [method, status] of [
+      ['HEAD', 200],
+      ['GET', 101],
+      ['GET', 204],
+      ['GET', 304],
+    ] as const) {
       expect(responseFraming(method, status, lying), `${method} ${status}`).to.deep.equal({ kind: 'none' });
     }
   });

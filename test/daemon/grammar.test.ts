@@ -4,9 +4,7 @@
  */
 
 import { expect } from 'chai';
-import {
-  FIELD_VCHAR, hexValue, isDigits, isFieldValue, isOws, isToken, QDTEXT, TOKEN, trimOws, VISIBLE_ASCII,
-} from '../../daemon/grammar';
+import { FIELD_VCHAR, hexValue, isDigits, isFieldValue, isOws, isToken, QDTEXT, TOKEN, trimOws, VISIBLE_ASCII } from '../../daemon/grammar';
 
 /** The characters 0-255 that a table marks. */
 function members(table: Uint8Array): string {
@@ -68,7 +66,7 @@ describe('VISIBLE_ASCII, QDTEXT, isDigits() and hexValue()', () => {
   });
 
   it('hexValue() reads both cases and refuses the rest', () => {
-    expect([..."09afAF"].map((c) => hexValue(c.charCodeAt(0)))).to.deep.equal([0, 9, 10, 15, 10, 15]);
+    expect([...'09afAF'].map((c) => hexValue(c.charCodeAt(0)))).to.deep.equal([0, 9, 10, 15, 10, 15]);
     for (const bad of 'gG ;\r-x') expect(hexValue(bad.charCodeAt(0)), bad).to.equal(-1);
   });
 });

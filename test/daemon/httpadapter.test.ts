@@ -167,9 +167,7 @@ describe('HttpAdapter over a socket', () => {
       it(`stops reading pipelined requests while the client does not read (${kind} handler), then answers them all`, async () => {
         const answer = pattern(36 * 1024); // a tracker /get-list/ of about 450 peers
         let handled = 0;
-        const handler = kind === 'synchronous'
-          ? () => (handled++, response(200, answer))
-          : async () => (handled++, response(200, answer));
+        const handler = kind === 'synchronous' ? () => (handled++, response(200, answer)) : async () => (handled++, response(200, answer));
         const connection = await open(await start(handler, { maxUnsentBytes: 64 * 1024 }));
         connection.socket.pause();
         const count = 1000;
@@ -188,7 +186,7 @@ describe('HttpAdapter over a socket', () => {
       });
     }
 
-    it('answers 503 with Retry-After to a new body when the bodies in progress fill the server\'s budget', async () => {
+    it("answers 503 with Retry-After to a new body when the bodies in progress fill the server's budget", async () => {
       const port = await start(echo, { bodyBudgetBytes: 256 * 1024, maxBodyBytes: 200 * 1024 });
       const first = await open(port);
       await first.write(`POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: ${150 * 1024}\r\n\r\nstart`);
@@ -206,7 +204,7 @@ describe('HttpAdapter over a socket', () => {
       expect((await third.readOne()).body.toString()).to.equal('POST /c hello');
     });
 
-    it('gives a closed connection\'s unfinished body back to the budget', async () => {
+    it("gives a closed connection's unfinished body back to the budget", async () => {
       const port = await start(echo, { bodyBudgetBytes: 100 * 1024, maxBodyBytes: 100 * 1024 });
       const first = await open(port);
       await first.write(`POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: ${90 * 1024}\r\n\r\nstart`);
@@ -244,7 +242,10 @@ describe('HttpAdapter over a socket', () => {
 
     it('keeps pipelined bodies charged to the budget until their answers are out (503 beyond it)', async () => {
       const release = deferred();
-      const port = await start(async (request) => (await release.promise, echo(request)), { bodyBudgetBytes: 64 * 1024, maxBodyBytes: 32 * 1024 });
+      const port = await start(async (request) => (await release.promise, echo(request)), {
+        bodyBudgetBytes: 64 * 1024,
+        maxBodyBytes: 32 * 1024,
+      });
       const connection = await open(port);
       const post = (i: number) => `POST /p${i} HTTP/1.1\r\nHost: a\r\nContent-Length: ${20 * 1024}\r\n\r\n${'b'.repeat(20 * 1024)}`;
       await connection.write(post(1) + post(2) + post(3) + post(4));
@@ -276,7 +277,8 @@ describe('HttpAdapter over a socket', () => {
     it('does not count the wait for a 100 Continue held back behind a slow answer as a stalled body', async () => {
       const slow = deferred();
       const port = await start((request) => (request.path === '/slow' ? slow.promise.then(() => echo(request)) : echo(request)), {
-        bodyRateWindowMs: 100, minBodyBytes: 1,
+        bodyRateWindowMs: 100,
+        minBodyBytes: 1,
       });
       const connection = await open(port);
       await connection.write(GET('/slow') + 'POST /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n');
@@ -292,7 +294,8 @@ describe('HttpAdapter over a socket', () => {
       const port = await start(echo, { lingerMs: 200 });
       const connection = await open(port);
       await connection.write('POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n');
-      for (let i = 0; i < 30; i++) { // 600 ms of sending, three times lingerMs, before reading anything
+      for (let i = 0; i < 30; i++) {
+        // 600 ms of sending, three times lingerMs, before reading anything
         await connection.write(Buffer.alloc(16 * 1024, 'u')).catch(() => {});
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -304,7 +307,9 @@ describe('HttpAdapter over a socket', () => {
       let handled = 0;
       const port = await start((request) => (handled++, request.path === '/stream' ? stream(pieces('a', 'b')) : echo(request)));
       const connection = await open(port);
-      await connection.write('GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\nPOST /x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n');
+      await connection.write(
+        'GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\nPOST /x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n',
+      );
       const { responses, closed } = await connection.collect(2);
       expect(responses.map((r) => r.body.toString())).to.deep.equal(['ab']);
       expect(closed).to.equal(true);
@@ -331,10 +336,12 @@ describe('HttpAdapter over a socket', () => {
       // Count the bytes only: the test helper re-parsing a 24 MiB chunked body would starve the server in this process.
       connection.socket.removeAllListeners('data');
       let received = 0;
-      const finished = new Promise<void>((resolve) => connection.socket.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (chunk.subarray(-7).toString('latin1') === '\r\n0\r\n\r\n') resolve(); // the last chunk has come
-      }));
+      const finished = new Promise<void>((resolve) =>
+        connection.socket.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (chunk.subarray(-7).toString('latin1') === '\r\n0\r\n\r\n') resolve(); // the last chunk has come
+        }),
+      );
       connection.socket.resume();
       await finished;
       expect(received).to.be.above(big.length);
@@ -394,7 +401,11 @@ describe('HttpAdapter over a socket', () => {
       ['a Content-Length over maxBodyBytes, with no body sent', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n', 413],
       ['a chunk over maxBodyBytes, with no data sent', CHUNKED + '65\r\n', 413],
       ['chunks adding up to more than maxBodyBytes', CHUNKED + '40\r\n' + 'x'.repeat(64) + '\r\n40\r\n', 413],
-      ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
+      [
+        'Content-Length with Transfer-Encoding',
+        'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n',
+        400,
+      ],
       ['a bad chunk size', CHUNKED + 'xyz\r\n', 400],
       ['bare LF line endings', 'GET / HTTP/1.1\nHost: a\n', 400],
       ['a missing Host', 'GET / HTTP/1.1\r\n\r\n', 400],
@@ -428,7 +439,9 @@ describe('HttpAdapter over a socket', () => {
     it('keeps a slow answer queued before a refusal, even past lingerMs', async () => {
       const slow = deferred<Response>();
       const entered = deferred();
-      const port = await start((request) => (request.path === '/slow' ? (entered.resolve(), slow.promise) : echo(request)), { lingerMs: 50 });
+      const port = await start((request) => (request.path === '/slow' ? (entered.resolve(), slow.promise) : echo(request)), {
+        lingerMs: 50,
+      });
       const connection = await open(port);
       await connection.write(GET('/slow') + 'BAD\r\n\r\n');
       await entered.promise;
@@ -659,7 +672,11 @@ describe('HttpAdapter over a socket', () => {
     });
 
     it('cuts the connection, without crashing, when a stream cannot even start', async () => {
-      const broken = { [Symbol.asyncIterator]: () => { throw new Error('no iterator today'); } };
+      const broken = {
+        [Symbol.asyncIterator]: () => {
+          throw new Error('no iterator today');
+        },
+      };
       const port = await start((r) => (r.path === '/ok' ? text('fine') : stream(broken as AsyncIterable<string>)));
       const connection = await open(port);
       await connection.write(GET('/'));
@@ -764,7 +781,10 @@ describe('HttpAdapter over a socket', () => {
     it('createBackend() rejects with EADDRINUSE when the port is taken', async () => {
       const port = await start(echo);
       let failure: unknown = null;
-      await createBackend('127.0.0.1', port, echo).then((b) => b.close(), (error) => (failure = error));
+      await createBackend('127.0.0.1', port, echo).then(
+        (b) => b.close(),
+        (error) => (failure = error),
+      );
       expect(failure).to.have.property('code', 'EADDRINUSE');
     });
 
@@ -783,7 +803,10 @@ describe('HttpAdapter over a socket', () => {
       backend = null;
       await idle.waitForClose();
       let refused: unknown = null;
-      await RawConnection.open(port).then((c) => c.destroy(), (error) => (refused = error));
+      await RawConnection.open(port).then(
+        (c) => c.destroy(),
+        (error) => (refused = error),
+      );
       expect(refused).to.have.property('code', 'ECONNREFUSED');
 
       slow.resolve(text('made it'));

@@ -55,7 +55,9 @@ describe('daemon/ imports', () => {
   });
 
   it('imports only node:* modules and its own files', () => {
-    const foreign = [...graph].flatMap(([file, specs]) => specs.filter((s) => !s.startsWith('node:') && !s.startsWith('./')).map((s) => `${file}: ${s}`));
+    const foreign = [...graph].flatMap(([file, specs]) =>
+      specs.filter((s) => !s.startsWith('node:') && !s.startsWith('./')).map((s) => `${file}: ${s}`),
+    );
     expect(foreign).to.deep.equal([]);
   });
 
@@ -64,7 +66,11 @@ describe('daemon/ imports', () => {
   });
 
   it('would see a cycle if there were one', () => {
-    const cyclic = new Map([['a.ts', ['./b']], ['b.ts', ['./c']], ['c.ts', ['./a']]]);
+    const cyclic = new Map([
+      ['a.ts', ['./b']],
+      ['b.ts', ['./c']],
+      ['c.ts', ['./a']],
+    ]);
     expect(findCycle(cyclic)).to.deep.equal(['a.ts', 'b.ts', 'c.ts', 'a.ts']);
   });
 });

@@ -55,7 +55,7 @@ describe('ConnectionPool', () => {
     socket.destroy();
   });
 
-  it('takes its own listeners off a connection it gives back, and leaves net.Socket\'s own alone', async () => {
+  it("takes its own listeners off a connection it gives back, and leaves net.Socket's own alone", async () => {
     const endpoint = await start();
     const socket = await open(endpoint);
     const before = ['end', 'close', 'error', 'data'].map((event) => socket.listenerCount(event));

@@ -99,8 +99,10 @@ describe('the proxy against request smuggling (forwarding.ts)', () => {
     it(`forwards Transfer-Encoding even with Connection: ${listed}, so the chunks are not read as a request`, async () => {
       const port = await start();
       const attacker = await connection(port);
-      await attacker.write(`POST /login HTTP/1.1\r\nHost: app.test\r\nConnection: ${listed}\r\nTE: trailers\r\n` +
-        `Transfer-Encoding: chunked\r\n\r\n20\r\n${SMUGGLED}\r\n0\r\n\r\n`);
+      await attacker.write(
+        `POST /login HTTP/1.1\r\nHost: app.test\r\nConnection: ${listed}\r\nTE: trailers\r\n` +
+          `Transfer-Encoding: chunked\r\n\r\n20\r\n${SMUGGLED}\r\n0\r\n\r\n`,
+      );
       const res = await attacker.readOne({ timeoutMs: 3_000 });
       expect(JSON.parse(res.body.toString())).to.deep.equal({ page: 'login', bodyBytes: 32 });
       expect(seen[0].headers).not.to.have.property('te'); // TE itself is hop-by-hop (RFC 9110 §10.1.4)
@@ -120,9 +122,11 @@ describe('the proxy against request smuggling (forwarding.ts)', () => {
   it('lets the client supply none of the fields proxy_set_header owns, nor X-Forwarded-Host/Proto', async () => {
     const port = await start('proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-User "";');
     const attacker = await connection(port);
-    await attacker.write('GET /profile HTTP/1.1\r\nHost: app.test\r\nConnection: X-Real-IP, x-forwarded-for\r\n' +
-      'x-real-ip: 6.6.6.6\r\nX-REAL-IP: 7.7.7.7\r\nX-User: admin\r\nX-Forwarded-Host: admin.internal\r\nX-Forwarded-Proto: https\r\n' +
-      'X-Forwarded-For: 10.9.9.9\r\n\r\n');
+    await attacker.write(
+      'GET /profile HTTP/1.1\r\nHost: app.test\r\nConnection: X-Real-IP, x-forwarded-for\r\n' +
+        'x-real-ip: 6.6.6.6\r\nX-REAL-IP: 7.7.7.7\r\nX-User: admin\r\nX-Forwarded-Host: admin.internal\r\nX-Forwarded-Proto: https\r\n' +
+        'X-Forwarded-For: 10.9.9.9\r\n\r\n',
+    );
     expect((await attacker.readOne({ timeoutMs: 3_000 })).status).to.equal(200);
     const headers = seen[0].headers;
     expect(headers['x-real-ip']).to.equal('127.0.0.1');
@@ -142,7 +146,11 @@ describe('the reported attack on the Task 1 app: logging the next client out', (
   before(async () => {
     app = await createSampleApp().prepareAddress('127.0.0.1', 0).run({ closeGraceMs: 200 });
     const port = (app.server.address() as AddressInfo).port;
-    proxy = await createProxy('127.0.0.1', 0, hosts(`host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:${port}; proxy_set_header Host $host; }`));
+    proxy = await createProxy(
+      '127.0.0.1',
+      0,
+      hosts(`host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:${port}; proxy_set_header Host $host; }`),
+    );
   });
 
   after(async () => {
@@ -151,13 +159,16 @@ describe('the reported attack on the Task 1 app: logging the next client out', (
     await app.close();
   });
 
-  it('POST /login with Connection: keep-alive, Content-Length cannot make the next client\'s GET / into GET /logout', async () => {
-    for (let round = 0; round < 3; round++) { // "every time", the report said
+  it("POST /login with Connection: keep-alive, Content-Length cannot make the next client's GET / into GET /logout", async () => {
+    for (let round = 0; round < 3; round++) {
+      // "every time", the report said
       const attacker = await RawConnection.open(proxy.address().port);
       const victim = await RawConnection.open(proxy.address().port);
       open.push(attacker, victim);
-      await attacker.write('POST /login HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive, Content-Length\r\n' +
-        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 32\r\n\r\n${SMUGGLED}`);
+      await attacker.write(
+        'POST /login HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive, Content-Length\r\n' +
+          `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 32\r\n\r\n${SMUGGLED}`,
+      );
       expect((await attacker.readOne({ timeoutMs: 3_000 })).status).to.equal(400); // the app read the 32 bytes: not a form
       await victim.write('GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nCookie: auth=true\r\n\r\n');
       const res = await victim.readOne({ timeoutMs: 3_000 });
@@ -189,7 +200,10 @@ describe('the proxy against response smuggling (forwarding.ts, upstream.ts)', ()
   });
 
   it('keeps a Content-Length the backend lists in Connection, and the next answer on the connection is intact', async () => {
-    await start(['HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 5\r\n\r\nfirst', 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond']);
+    await start([
+      'HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 5\r\n\r\nfirst',
+      'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond',
+    ]);
     await client.write('GET /1 HTTP/1.1\r\nHost: app.test\r\n\r\n');
     const first = await client.readOne({ timeoutMs: 3_000 });
     expect([first.headers['content-length'], first.body.toString()]).to.deep.equal(['5', 'first']);
@@ -198,8 +212,10 @@ describe('the proxy against response smuggling (forwarding.ts, upstream.ts)', ()
   });
 
   it('keeps a Transfer-Encoding the backend lists in Connection, so the client reads the chunks as a body', async () => {
-    await start(['HTTP/1.1 200 OK\r\nConnection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n0\r\n\r\n',
-      'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond']);
+    await start([
+      'HTTP/1.1 200 OK\r\nConnection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond',
+    ]);
     await client.write('GET /1 HTTP/1.1\r\nHost: app.test\r\n\r\n');
     const first = await client.readOne({ timeoutMs: 3_000 });
     expect([first.framing, first.body.toString()]).to.deep.equal(['chunked', 'first']);

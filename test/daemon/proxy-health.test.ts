@@ -18,13 +18,15 @@ import { rawServer } from '../helpers/raw';
 /** A port nothing listens on: connecting to it is refused. */
 function closedPort(): Promise<number> {
   const server = createServer();
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo;
-    server.close(() => resolve(port));
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    }),
+  );
 }
 
-describe('passive health of the proxy\'s backends (max_fails, fail_timeout)', () => {
+describe("passive health of the proxy's backends (max_fails, fail_timeout)", () => {
   let healthy: Backend;
   let proxy: Proxy;
   let client: HttpClient;

@@ -22,7 +22,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
+describe("the proxy's limits (proxyadapter.ts, upstream.ts)", () => {
   let proxy: Proxy;
   let client: RawConnection;
   /** Requests the WeApRous backend has answered. */
@@ -47,7 +47,11 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
   /** A WeApRous backend that answers GET /n/:n with its number and echoes POST bodies. */
   async function appBackend(bodyBytes = 0): Promise<number> {
     const app = new WeApRous();
-    app.addRoute('GET', '/n/:n', (request) => (served++, response(200, `${request.params.n}${'.'.repeat(bodyBytes)}`, { 'Content-Type': 'text/plain' })));
+    app.addRoute(
+      'GET',
+      '/n/:n',
+      (request) => (served++, response(200, `${request.params.n}${'.'.repeat(bodyBytes)}`, { 'Content-Type': 'text/plain' })),
+    );
     app.addRoute('POST', '/echo', (request) => response(200, request.body, { 'Content-Type': 'text/plain' }));
     const backend: Backend = await app.prepareAddress('127.0.0.1', 0).run({ closeGraceMs: 200 });
     stops.push(() => backend.close());
@@ -64,12 +68,18 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     for (const stop of stops.splice(0)) await stop();
   });
 
-  it('answers every pipelined request before the client\'s FIN closes the connection (RFC 9112 §9.6)', async () => {
+  it("answers every pipelined request before the client's FIN closes the connection (RFC 9112 §9.6)", async () => {
     await start(await appBackend());
-    await client.write('GET /n/1 HTTP/1.1\r\nHost: app.test\r\n\r\nGET /n/2 HTTP/1.1\r\nHost: app.test\r\n\r\nGET /n/3 HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    await client.write(
+      'GET /n/1 HTTP/1.1\r\nHost: app.test\r\n\r\nGET /n/2 HTTP/1.1\r\nHost: app.test\r\n\r\nGET /n/3 HTTP/1.1\r\nHost: app.test\r\n\r\n',
+    );
     client.end();
     const { responses, closed } = await client.collect(4, { timeoutMs: 3_000 });
-    expect(responses.map((r) => [r.status, r.body.toString()])).to.deep.equal([[200, '1'], [200, '2'], [200, '3']]);
+    expect(responses.map((r) => [r.status, r.body.toString()])).to.deep.equal([
+      [200, '1'],
+      [200, '2'],
+      [200, '3'],
+    ]);
     expect(closed).to.equal(true);
   });
 
@@ -92,7 +102,9 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
   });
 
   it('passes on one 100 Continue of many, and answers 502 after more than 10 interim responses', async () => {
-    const port = await rawBackend((socket) => socket.write('HTTP/1.1 100 Continue\r\n\r\n'.repeat(5_000) + 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
+    const port = await rawBackend((socket) =>
+      socket.write('HTTP/1.1 100 Continue\r\n\r\n'.repeat(5_000) + 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'),
+    );
     await start(port);
     await client.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
     const [interim, final] = await client.read(2, { timeoutMs: 3_000 });
@@ -101,8 +113,12 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
   });
 
   it('passes on a few interim responses, without their Content-Length, then the answer', async () => {
-    const port = await rawBackend((socket) => socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\nContent-Length: 3\r\n\r\n'.repeat(3) +
-      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    const port = await rawBackend((socket) =>
+      socket.write(
+        'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\nContent-Length: 3\r\n\r\n'.repeat(3) +
+          'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      ),
+    );
     await start(port);
     await client.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
     const responses = await client.read(5, { timeoutMs: 3_000 });
@@ -112,7 +128,11 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
   });
 
   it('passes no interim response to an HTTP/1.0 client, which would not know one (RFC 9110 §15.2)', async () => {
-    await start(await rawBackend((socket) => socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')));
+    await start(
+      await rawBackend((socket) =>
+        socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+      ),
+    );
     await client.write('GET / HTTP/1.0\r\nHost: app.test\r\n\r\n');
     const { responses, closed } = await client.collect(2, { timeoutMs: 3_000 });
     expect(responses.map((r) => [r.status, r.body.toString()])).to.deep.equal([[200, 'ok']]);
@@ -158,7 +178,9 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     const closedAt = await within(cut, 5_000, 'the write timeout').finally(() => clearInterval(sampler));
     greedy.destroy();
     // The kernel's socket buffers take a few MB; beyond them we keep one answer past the high-water mark at most.
-    expect(most).to.be.above(0).and.below(DEFAULT_CONNECTION_OPTIONS.maxUnsentBytes + 16 * 1024);
+    expect(most)
+      .to.be.above(0)
+      .and.below(DEFAULT_CONNECTION_OPTIONS.maxUnsentBytes + 16 * 1024);
     expect(closedAt - started).to.be.within(500, 3_000);
     // Read but not answered: what waits in the proxy's input buffer (a head's worth) and Node's (a read or two).
     expect(served).to.be.below(2_000);
@@ -178,7 +200,9 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     client.socket.resume();
     // Before the fix the backend's timeout was spent while paused and never restarted: the connection hung.
     await client.waitForClose(5_000);
-    expect(client.received).to.be.above(1024 * 1024).and.below(100_000_000);
+    expect(client.received)
+      .to.be.above(1024 * 1024)
+      .and.below(100_000_000);
   });
 
   it('never sends a POST twice: it goes on a fresh backend connection, not a pooled one that may be closing', async () => {
@@ -186,7 +210,7 @@ describe('the proxy\'s limits (proxyadapter.ts, upstream.ts)', () => {
     let connections = 0;
     const port = await rawBackend((socket, data) => {
       const text = data.toString('latin1');
-      const id = (socket as Socket & { id?: number }).id ??= ++connections;
+      const id = ((socket as Socket & { id?: number }).id ??= ++connections);
       seen.push(`${id} ${text.slice(0, text.indexOf(' /'))}`);
       // The second request on a connection is read, then the connection dies without an answer.
       if (seen.filter((line) => line.startsWith(`${id} `)).length >= 2) return void socket.destroy();

@@ -43,10 +43,12 @@ describe('the proxy and a broken response head (upstream.ts)', () => {
   });
 
   it('a 100 KB head that arrives in two reads is refused, like one that arrives at once', async () => {
-    await start(await rawBackend((socket) => {
-      socket.write(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(50_000)}`);
-      setTimeout(() => socket.write(`${'b'.repeat(50_000)}\r\nContent-Length: 2\r\n\r\nok`), 50); // a second read
-    }));
+    await start(
+      await rawBackend((socket) => {
+        socket.write(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(50_000)}`);
+        setTimeout(() => socket.write(`${'b'.repeat(50_000)}\r\nContent-Length: 2\r\n\r\nok`), 50); // a second read
+      }),
+    );
     await client.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
     expect((await client.readOne({ timeoutMs: 3_000 })).status).to.equal(502);
   });

@@ -22,10 +22,14 @@ function startNamedBackend(name: string): Promise<Backend> {
   app.addRoute('GET', '/', () => ({ backend: name }));
   app.addRoute('GET', '/headers', (request) => ({ backend: name, headers: request.headers.toJSON() }));
   app.addRoute('POST', '/echo', (request) => response(200, request.body, { 'Content-Type': 'application/octet-stream' }));
-  app.addRoute('GET', '/stream', () => stream((async function* () {
-    yield 'one,';
-    yield 'two';
-  })()));
+  app.addRoute('GET', '/stream', () =>
+    stream(
+      (async function* () {
+        yield 'one,';
+        yield 'two';
+      })(),
+    ),
+  );
   return app.prepareAddress('127.0.0.1', 0).run({ maxBodyBytes: 16 * 1024 * 1024, closeGraceMs: 500 });
 }
 
@@ -165,7 +169,9 @@ describe('createProxy() with two real backends', () => {
     expect(res.status).to.equal(502);
     const error = res.json<{ error: string }>().error;
     // A is marked down (max_fails 1), so B is tried first; then A anyway, rather than 502 without trying it.
-    expect(error).to.equal(`No backend of app.test could be reached: 127.0.0.1:${portB} refused the connection; 127.0.0.1:${portA} refused the connection.`);
+    expect(error).to.equal(
+      `No backend of app.test could be reached: 127.0.0.1:${portB} refused the connection; 127.0.0.1:${portA} refused the connection.`,
+    );
   });
 
   it('answers 404 naming only the Host asked for (the configured hosts go to the log), and keeps the connection', async () => {
@@ -185,7 +191,9 @@ describe('createProxy() with two real backends', () => {
 
   it('tells the backend who the client is (X-Forwarded-*, Via) and drops hop-by-hop fields', async () => {
     const url = await start(twoBackends('round-robin', 'proxy_set_header X-Real-IP $remote_addr;'));
-    const res = await client.request(url + '/headers', { headers: { Host: 'app.test', Connection: 'X-Hop', 'X-Hop': 'secret', 'X-Forwarded-For': '10.1.2.3' } });
+    const res = await client.request(url + '/headers', {
+      headers: { Host: 'app.test', Connection: 'X-Hop', 'X-Hop': 'secret', 'X-Forwarded-For': '10.1.2.3' },
+    });
     const seen = res.json<{ headers: Record<string, string> }>().headers;
     expect(seen['x-forwarded-for']).to.equal('10.1.2.3, 127.0.0.1');
     expect(seen['x-forwarded-host']).to.equal('app.test');
@@ -209,7 +217,9 @@ describe('createProxy() with two real backends', () => {
     const port = portOf(await start(twoBackends()).then(() => proxy));
     const reply = await rawExchange(port, [
       'POST /echo HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
-      '6\r\nhello ', '\r\n5;ext=1\r\nworld\r', '\n0\r\n\r\n',
+      '6\r\nhello ',
+      '\r\n5;ext=1\r\nworld\r',
+      '\n0\r\n\r\n',
     ]);
     expect(reply).to.match(/^HTTP\/1\.1 200 OK\r\n/);
     expect(reply).to.include('Connection: close\r\n');
@@ -224,7 +234,9 @@ describe('createProxy() with two real backends', () => {
     expect(JSON.parse((await conversation.next()).body).backend).to.equal('A');
     conversation.socket.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
     expect(JSON.parse((await conversation.next()).body).backend).to.equal('B');
-    conversation.socket.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\nGET /headers HTTP/1.1\r\nHost: app.test\r\n\r\nGET /nope HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    conversation.socket.write(
+      'GET / HTTP/1.1\r\nHost: app.test\r\n\r\nGET /headers HTTP/1.1\r\nHost: app.test\r\n\r\nGET /nope HTTP/1.1\r\nHost: app.test\r\n\r\n',
+    );
     const replies = [await conversation.next(), await conversation.next(), await conversation.next()];
     expect(replies.map((r) => r.status)).to.deep.equal([200, 200, 404]);
     expect(JSON.parse(replies[1].body)).to.have.property('headers');
@@ -247,21 +259,25 @@ describe('createProxy() with two real backends', () => {
     expect(reply.endsWith('\r\n\r\n4\r\none,\r\n3\r\ntwo\r\n0\r\n\r\n')).to.equal(true);
   });
 
-  it('picks the virtual host of an absolute-form target by the target\'s host, not the Host header (RFC 9112 §3.2.2)', async () => {
-    const port = portOf(await start(`
+  it("picks the virtual host of an absolute-form target by the target's host, not the Host header (RFC 9112 §3.2.2)", async () => {
+    const port = portOf(
+      await start(`
       host "a.test" { proxy_pass http://127.0.0.1:${portOf(a)}; }
-      host "b.test" { proxy_pass http://127.0.0.1:${portOf(b)}; }`).then(() => proxy));
+      host "b.test" { proxy_pass http://127.0.0.1:${portOf(b)}; }`).then(() => proxy),
+    );
     const reply = await rawExchange(port, ['GET http://b.test/headers HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n']);
     const seen = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
     expect(seen.backend).to.equal('B');
     expect(seen.headers.host).to.equal('b.test');
   });
 
-  it('refuses a malformed request with the parser\'s status, and closes', async () => {
+  it("refuses a malformed request with the parser's status, and closes", async () => {
     const port = portOf(await start(twoBackends()).then(() => proxy));
     expect(await rawExchange(port, ['GET / HTTP/1.1\nHost: app.test\n\n'])).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(await rawExchange(port, ['GET / HTTP/2.0\r\nHost: app.test\r\n\r\n'])).to.match(/^HTTP\/1\.1 505 /);
-    expect(await rawExchange(port, [`GET / HTTP/1.1\r\nHost: app.test\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`])).to.match(/^HTTP\/1\.1 431 /);
+    expect(await rawExchange(port, [`GET / HTTP/1.1\r\nHost: app.test\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`])).to.match(
+      /^HTTP\/1\.1 431 /,
+    );
   });
 
   it('relays 100 Continue from the backend, then the body and the answer', async () => {
@@ -288,7 +304,11 @@ describe('createProxy() with two real backends', () => {
 
   for (const [what, reply, reason] of [
     ['is not HTTP', 'SSH-2.0-OpenSSH_9.6\r\n\r\n', 'sent an invalid response: invalid status line'],
-    ['has two different Content-Lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', 'sent an invalid Content-Length'],
+    [
+      'has two different Content-Lengths',
+      'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+      'sent an invalid Content-Length',
+    ],
     ['switches protocols', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n', 'tried to switch protocols'],
   ]) {
     it(`answers 502 with the reason when the backend's answer ${what}`, async () => {
@@ -314,7 +334,9 @@ describe('createProxy() with two real backends', () => {
     const resetter = await startRawBackend((socket) => socket.once('data', () => socket.resetAndDestroy()));
     cleanups.push(() => resetter.stop());
     // max_fails 0: the resetter stays in rotation, so the POST that follows goes to it too.
-    const url = await start(`host "app.test" { proxy_pass http://127.0.0.1:${portOf(resetter)}; proxy_pass http://127.0.0.1:${portOf(a)}; max_fails 0; }`);
+    const url = await start(
+      `host "app.test" { proxy_pass http://127.0.0.1:${portOf(resetter)}; proxy_pass http://127.0.0.1:${portOf(a)}; max_fails 0; }`,
+    );
     expect(await get(url + '/')).to.deep.equal({ status: 200, body: { backend: 'A' } });
     const post = await client.request(url + '/echo', { method: 'POST', body: 'x', headers: { Host: 'app.test' } });
     expect(post.status).to.equal(502);
@@ -363,7 +385,11 @@ describe('Task 1 cookie login through the proxy', () => {
 
   before(async () => {
     app = await createSampleApp().prepareAddress('127.0.0.1', 0).run();
-    proxy = await createProxy('127.0.0.1', 0, hosts(`host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:${portOf(app)}; proxy_set_header Host $host; }`));
+    proxy = await createProxy(
+      '127.0.0.1',
+      0,
+      hosts(`host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:${portOf(app)}; proxy_set_header Host $host; }`),
+    );
     url = `http://127.0.0.1:${proxy.address().port}`;
     client = new HttpClient({ timeoutMs: 10_000 });
   });
@@ -379,7 +405,8 @@ describe('Task 1 cookie login through the proxy', () => {
 
   it('POST /login with the right form answers the index page and Set-Cookie: auth=true', async () => {
     const res = await client.request(url + '/login', {
-      method: 'POST', body: 'username=admin&password=password',
+      method: 'POST',
+      body: 'username=admin&password=password',
       headers: { ...host, 'Content-Type': 'application/x-www-form-urlencoded' },
     });
     expect(res.status).to.equal(200);

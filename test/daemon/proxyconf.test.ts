@@ -54,16 +54,21 @@ describe('parseProxyConfig()', () => {
   });
 
   it('reads several blocks, comments anywhere, quoted values, and all three policies', () => {
-    const hosts = hostsOf([
-      'host "a:8080" { proxy_pass http://127.0.0.1:1; dist_policy least-conn; } # trailing comment',
-      'host "B.example" {',
-      '  # a comment line inside a block',
-      '  proxy_pass http://localhost:2/;   proxy_pass http://[::1]:3;',
-      '  proxy_set_header X-Client "ip $remote_addr";',
-      '  dist_policy random;',
-      '}',
-    ].join('\n'));
-    expect(hosts.map((h) => [h.name, h.policy, h.line])).to.deep.equal([['a:8080', 'least-conn', 1], ['b.example', 'random', 2]]);
+    const hosts = hostsOf(
+      [
+        'host "a:8080" { proxy_pass http://127.0.0.1:1; dist_policy least-conn; } # trailing comment',
+        'host "B.example" {',
+        '  # a comment line inside a block',
+        '  proxy_pass http://localhost:2/;   proxy_pass http://[::1]:3;',
+        '  proxy_set_header X-Client "ip $remote_addr";',
+        '  dist_policy random;',
+        '}',
+      ].join('\n'),
+    );
+    expect(hosts.map((h) => [h.name, h.policy, h.line])).to.deep.equal([
+      ['a:8080', 'least-conn', 1],
+      ['b.example', 'random', 2],
+    ]);
     expect(hosts[1].backends).to.deep.equal([
       { host: 'localhost', port: 2, key: 'localhost:2' },
       { host: '::1', port: 3, key: '[::1]:3' },
@@ -79,90 +84,136 @@ describe('parseProxyConfig()', () => {
 
   it('reads max_fails and fail_timeout (nginx times: 10s, 500ms, 1m, bare seconds); defaults 1 and 10 s', () => {
     expect(hostsOf('host "x" { proxy_pass http://10.0.0.1; }')[0]).to.include({ maxFails: 1, failTimeoutMs: 10_000 });
-    const times = ['500ms', '3s', '2m', '7'].map((t) => hostsOf(`host "x" { proxy_pass http://10.0.0.1; fail_timeout ${t}; }`)[0].failTimeoutMs);
+    const times = ['500ms', '3s', '2m', '7'].map(
+      (t) => hostsOf(`host "x" { proxy_pass http://10.0.0.1; fail_timeout ${t}; }`)[0].failTimeoutMs,
+    );
     expect(times).to.deep.equal([500, 3_000, 120_000, 7_000]);
     expect(hostsOf('host "x" { proxy_pass http://10.0.0.1; max_fails 0; }')[0].maxFails).to.equal(0);
   });
 
   const cases: Array<[string, string, string]> = [
-    ['a proxy_pass without its semicolon',
+    [
+      'a proxy_pass without its semicolon',
       'host "a:8080" {\n  proxy_pass http://127.0.0.1:9000\n  proxy_pass http://127.0.0.1:9001;\n}',
-      "config/proxy.conf:2: expected ';' after proxy_pass URL"],
-    ['an unknown policy',
+      "config/proxy.conf:2: expected ';' after proxy_pass URL",
+    ],
+    [
+      'an unknown policy',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  dist_policy fastest;\n}',
-      "config/proxy.conf:3: unknown dist_policy 'fastest'; use round-robin, least-conn, random"],
-    ['an unknown directive',
+      "config/proxy.conf:3: unknown dist_policy 'fastest'; use round-robin, least-conn, random",
+    ],
+    [
+      'an unknown directive',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  listen 80;\n}',
-      "config/proxy.conf:3: unknown directive 'listen'; use proxy_pass, proxy_set_header, dist_policy, max_fails, fail_timeout"],
-    ['a host name without quotes',
+      "config/proxy.conf:3: unknown directive 'listen'; use proxy_pass, proxy_set_header, dist_policy, max_fails, fail_timeout",
+    ],
+    [
+      'a host name without quotes',
       '\nhost a:8080 {\n  proxy_pass http://127.0.0.1:9000;\n}',
-      'config/proxy.conf:2: expected a quoted host name after \'host\', like "127.0.0.1:8080"'],
-    ['a missing opening brace',
-      'host "a"\n  proxy_pass http://127.0.0.1:9000;\n}',
-      'config/proxy.conf:1: expected \'{\' after host "a"'],
-    ['a missing closing brace',
+      'config/proxy.conf:2: expected a quoted host name after \'host\', like "127.0.0.1:8080"',
+    ],
+    ['a missing opening brace', 'host "a"\n  proxy_pass http://127.0.0.1:9000;\n}', 'config/proxy.conf:1: expected \'{\' after host "a"'],
+    [
+      'a missing closing brace',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n',
-      'config/proxy.conf:3: missing \'}\' for host "a" opened on line 1'],
-    ['a string that is never closed',
+      'config/proxy.conf:3: missing \'}\' for host "a" opened on line 1',
+    ],
+    [
+      'a string that is never closed',
       'host "a {\n  proxy_pass http://127.0.0.1:9000;\n}',
-      'config/proxy.conf:1: missing closing \'"\' on this line'],
-    ['a block without backends',
-      '# nothing\nhost "a" {\n  dist_policy random;\n}',
-      'config/proxy.conf:2: host "a" has no proxy_pass line'],
-    ['a host defined twice',
+      "config/proxy.conf:1: missing closing '\"' on this line",
+    ],
+    ['a block without backends', '# nothing\nhost "a" {\n  dist_policy random;\n}', 'config/proxy.conf:2: host "a" has no proxy_pass line'],
+    [
+      'a host defined twice',
       'host "a" { proxy_pass http://127.0.0.1:1; }\nhost "A" { proxy_pass http://127.0.0.1:2; }',
-      'config/proxy.conf:2: host "a" is already defined on line 1'],
-    ['dist_policy given twice',
+      'config/proxy.conf:2: host "a" is already defined on line 1',
+    ],
+    [
+      'dist_policy given twice',
       'host "a" {\n  proxy_pass http://127.0.0.1:1;\n  dist_policy random;\n  dist_policy least-conn;\n}',
-      'config/proxy.conf:4: dist_policy is already set on line 3'],
-    ['an https backend',
+      'config/proxy.conf:4: dist_policy is already set on line 3',
+    ],
+    [
+      'an https backend',
       'host "a" {\n  proxy_pass https://127.0.0.1:9000;\n}',
-      "config/proxy.conf:2: invalid proxy_pass URL 'https://127.0.0.1:9000': only http:// backends are supported"],
-    ['a backend URL with a path',
+      "config/proxy.conf:2: invalid proxy_pass URL 'https://127.0.0.1:9000': only http:// backends are supported",
+    ],
+    [
+      'a backend URL with a path',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000/app;\n}',
-      "config/proxy.conf:2: invalid proxy_pass URL 'http://127.0.0.1:9000/app': give only http://host:port, without a path"],
-    ['a backend that is not a URL',
+      "config/proxy.conf:2: invalid proxy_pass URL 'http://127.0.0.1:9000/app': give only http://host:port, without a path",
+    ],
+    [
+      'a backend that is not a URL',
       'host "a" {\n  proxy_pass 127.0.0.1:9000;\n}',
-      "config/proxy.conf:2: invalid proxy_pass URL '127.0.0.1:9000': expected http://host:port"],
-    ['proxy_pass with no URL',
+      "config/proxy.conf:2: invalid proxy_pass URL '127.0.0.1:9000': expected http://host:port",
+    ],
+    [
+      'proxy_pass with no URL',
       'host "a" {\n  proxy_pass ;\n}',
-      "config/proxy.conf:2: expected a backend URL after proxy_pass, like http://127.0.0.1:9000, found ';'"],
-    ['an unknown variable',
+      "config/proxy.conf:2: expected a backend URL after proxy_pass, like http://127.0.0.1:9000, found ';'",
+    ],
+    [
+      'an unknown variable',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header X-Real-IP $client_ip;\n}',
-      'config/proxy.conf:3: unknown variable $client_ip; use $host or $remote_addr'],
-    ['a header name that is not a token',
+      'config/proxy.conf:3: unknown variable $client_ip; use $host or $remote_addr',
+    ],
+    [
+      'a header name that is not a token',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header "Bad Name" x;\n}',
-      'config/proxy.conf:3: "Bad Name" is not a valid header name'],
-    ['proxy_set_header with a value of two words',
+      'config/proxy.conf:3: "Bad Name" is not a valid header name',
+    ],
+    [
+      'proxy_set_header with a value of two words',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header X-A one two;\n}',
-      "config/proxy.conf:3: expected ';' after proxy_set_header value"],
-    ['max_fails that is not a number',
+      "config/proxy.conf:3: expected ';' after proxy_set_header value",
+    ],
+    [
+      'max_fails that is not a number',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  max_fails many;\n}',
-      "config/proxy.conf:3: max_fails must be a whole number (0 turns it off), not 'many'"],
-    ['max_fails given twice',
+      "config/proxy.conf:3: max_fails must be a whole number (0 turns it off), not 'many'",
+    ],
+    [
+      'max_fails given twice',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  max_fails 2;\n  max_fails 3;\n}',
-      'config/proxy.conf:4: max_fails is already set on line 3'],
-    ['a fail_timeout without a valid unit',
+      'config/proxy.conf:4: max_fails is already set on line 3',
+    ],
+    [
+      'a fail_timeout without a valid unit',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  fail_timeout 10h;\n}',
-      "config/proxy.conf:3: invalid time '10h'; write it like 10s, 500ms or 1m"],
-    ['a fail_timeout without its semicolon',
+      "config/proxy.conf:3: invalid time '10h'; write it like 10s, 500ms or 1m",
+    ],
+    [
+      'a fail_timeout without its semicolon',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  fail_timeout 10s\n}',
-      "config/proxy.conf:3: expected ';' after fail_timeout"],
-    ['proxy_set_header of Content-Length (the proxy frames the body itself)',
+      "config/proxy.conf:3: expected ';' after fail_timeout",
+    ],
+    [
+      'proxy_set_header of Content-Length (the proxy frames the body itself)',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header content-length 0;\n}',
-      'config/proxy.conf:3: proxy_set_header cannot set content-length: the proxy frames the body itself (RFC 9112 §6)'],
-    ['proxy_set_header of Transfer-Encoding',
+      'config/proxy.conf:3: proxy_set_header cannot set content-length: the proxy frames the body itself (RFC 9112 §6)',
+    ],
+    [
+      'proxy_set_header of Transfer-Encoding',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header Transfer-Encoding chunked;\n}',
-      'config/proxy.conf:3: proxy_set_header cannot set Transfer-Encoding: the proxy frames the body itself (RFC 9112 §6)'],
-    ['proxy_set_header Host ""',
+      'config/proxy.conf:3: proxy_set_header cannot set Transfer-Encoding: the proxy frames the body itself (RFC 9112 §6)',
+    ],
+    [
+      'proxy_set_header Host ""',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header Host "";\n}',
-      'config/proxy.conf:3: proxy_set_header Host cannot be empty: HTTP/1.1 requests must carry a Host (RFC 9112 §3.2)'],
-    ['something other than a host block at the top',
+      'config/proxy.conf:3: proxy_set_header Host cannot be empty: HTTP/1.1 requests must carry a Host (RFC 9112 §3.2)',
+    ],
+    [
+      'something other than a host block at the top',
       '\n\nserver {\n}',
-      'config/proxy.conf:3: expected \'host "name:port" {\', found \'server\''],
-    ['a file with only comments',
+      "config/proxy.conf:3: expected 'host \"name:port\" {', found 'server'",
+    ],
+    [
+      'a file with only comments',
       '# nothing here\n',
-      'config/proxy.conf:1: no host blocks; add one like: host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:9000; }'],
+      'config/proxy.conf:1: no host blocks; add one like: host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:9000; }',
+    ],
   ];
   for (const [what, text, message] of cases) {
     it(`reports ${what} with the line number`, () => {
@@ -177,12 +228,14 @@ describe('parseProxyConfig()', () => {
 });
 
 describe('findVirtualHost()', () => {
-  const hosts = hostsOf([
-    'host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:9000; }',
-    'host "localhost:8080" { proxy_pass http://127.0.0.1:9001; }',
-    'host "localhost:9090" { proxy_pass http://127.0.0.1:9002; }',
-    'host "[::1]:8080" { proxy_pass http://127.0.0.1:9003; }',
-  ].join('\n'));
+  const hosts = hostsOf(
+    [
+      'host "127.0.0.1:8080" { proxy_pass http://127.0.0.1:9000; }',
+      'host "localhost:8080" { proxy_pass http://127.0.0.1:9001; }',
+      'host "localhost:9090" { proxy_pass http://127.0.0.1:9002; }',
+      'host "[::1]:8080" { proxy_pass http://127.0.0.1:9003; }',
+    ].join('\n'),
+  );
   const pick = (header: string | undefined) => findVirtualHost(hosts, header)?.backends[0].port ?? null;
 
   it('matches host:port exactly, ignoring case', () => {

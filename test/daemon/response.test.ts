@@ -6,8 +6,21 @@
 
 import { expect } from 'chai';
 import {
-  bodyAllowed, errorResponse, formatCookie, html, httpDate, isResponse, json, redirect, response, serializeHead,
-  setCookie, stream, text, toResponse, type Response,
+  bodyAllowed,
+  errorResponse,
+  formatCookie,
+  html,
+  httpDate,
+  isResponse,
+  json,
+  redirect,
+  response,
+  serializeHead,
+  setCookie,
+  stream,
+  text,
+  toResponse,
+  type Response,
 } from '../../daemon/response';
 
 const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
@@ -143,7 +156,14 @@ describe('formatCookie()', () => {
   });
 
   it('writes every attribute in a fixed order', () => {
-    const cookie = formatCookie('sid', 'abc', { path: '/', domain: 'example.com', maxAge: 3600.9, httpOnly: true, secure: true, sameSite: 'Lax' });
+    const cookie = formatCookie('sid', 'abc', {
+      path: '/',
+      domain: 'example.com',
+      maxAge: 3600.9,
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Lax',
+    });
     expect(cookie).to.equal('sid=abc; Path=/; Domain=example.com; Max-Age=3600; HttpOnly; Secure; SameSite=Lax');
   });
 

@@ -17,7 +17,7 @@ import { PROXY_DEFAULTS } from '../../start_proxy';
 const ROOT = join(__dirname, '..', '..');
 
 describe('the default ports', () => {
-  it('live in the scripts (backend 9001, proxy 8080), so `npm run backend -- --server-port 9002` passes one port, the user\'s', () => {
+  it("live in the scripts (backend 9001, proxy 8080), so `npm run backend -- --server-port 9002` passes one port, the user's", () => {
     expect(BACKEND_DEFAULTS).to.deep.equal({ ip: '0.0.0.0', port: 9001 });
     expect(PROXY_DEFAULTS).to.deep.equal({ ip: '0.0.0.0', port: 8080 });
     const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -41,7 +41,9 @@ describe('start_proxy.ts and start_backend.ts as processes', function () {
 
   /** Runs a script with ts-node (transpile only) and collects its output. */
   function start(script: string, args: string[]) {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, script), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     const out = { stdout: '', stderr: '' };
     child.stdout!.on('data', (chunk) => (out.stdout += chunk));
@@ -75,7 +77,9 @@ describe('start_proxy.ts and start_backend.ts as processes', function () {
   it('the proxy says a missing config file is missing, and exits 1', async () => {
     const started = start('start_proxy.ts', ['--config', join(folder, 'nowhere.conf')]);
     expect(await started.exited).to.equal(1);
-    expect(started.out.stderr).to.include('no such file').and.not.match(/\n\s+at /);
+    expect(started.out.stderr)
+      .to.include('no such file')
+      .and.not.match(/\n\s+at /);
   });
 
   it('a backend and the proxy in front of it: both print where they listen, answer, and stop on SIGTERM', async () => {

@@ -26,9 +26,16 @@ function makeTree(): { tmp: string; root: string } {
   mkdirSync(join(root, 'empty'));
   mkdirSync(join(tmp, 'www-secret'));
   const files: Record<string, string> = {
-    'www/hello.txt': 'hello\n', 'www/page.html': '<p>hi</p>', 'www/styles.css': 'p{}', 'www/app.js': '1;',
-    'www/logo.svg': '<svg/>', 'www/data.bin': 'xx', 'www/.env': SECRET, 'www/sub/index.html': '<p>sub</p>',
-    'secret.txt': SECRET, 'www-secret/x.txt': SECRET,
+    'www/hello.txt': 'hello\n',
+    'www/page.html': '<p>hi</p>',
+    'www/styles.css': 'p{}',
+    'www/app.js': '1;',
+    'www/logo.svg': '<svg/>',
+    'www/data.bin': 'xx',
+    'www/.env': SECRET,
+    'www/sub/index.html': '<p>sub</p>',
+    'secret.txt': SECRET,
+    'www-secret/x.txt': SECRET,
   };
   for (const [name, body] of Object.entries(files)) {
     writeFileSync(join(tmp, name), body);
@@ -90,8 +97,10 @@ describe('static files (daemon/static.ts)', () => {
 
     it('names the Content-Type of html, css, js, svg and unknown files', async () => {
       const types: Record<string, string> = {
-        'page.html': 'text/html; charset=utf-8', 'styles.css': 'text/css; charset=utf-8',
-        'app.js': 'text/javascript; charset=utf-8', 'logo.svg': 'image/svg+xml; charset=utf-8',
+        'page.html': 'text/html; charset=utf-8',
+        'styles.css': 'text/css; charset=utf-8',
+        'app.js': 'text/javascript; charset=utf-8',
+        'logo.svg': 'image/svg+xml; charset=utf-8',
         'data.bin': 'application/octet-stream',
       };
       for (const [name, type] of Object.entries(types)) {

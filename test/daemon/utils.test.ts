@@ -9,13 +9,17 @@ import { parseCookies, parseQueryString, printable, safeDecode, splitTarget } fr
 describe('splitTarget()', () => {
   it('splits an origin-form target into a decoded path and query', () => {
     expect(splitTarget('/channels/general%20chat/?since=10&who=Bob+Lee')).to.deep.equal({
-      path: '/channels/general chat/', query: { since: '10', who: 'Bob Lee' }, authority: null,
+      path: '/channels/general chat/',
+      query: { since: '10', who: 'Bob Lee' },
+      authority: null,
     });
   });
 
   it('keeps the host of an absolute-form target and routes on its path', () => {
     expect(splitTarget('http://example.test:8080/get-list/?x=1')).to.deep.equal({
-      path: '/get-list/', query: { x: '1' }, authority: 'example.test:8080',
+      path: '/get-list/',
+      query: { x: '1' },
+      authority: 'example.test:8080',
     });
     expect(splitTarget('http://example.test')).to.deep.include({ path: '/', authority: 'example.test' });
   });

@@ -111,7 +111,7 @@ describe('WeApRous', () => {
       expect(bodyJson(await app.handle(post('/p', 'application/merge-patch+json', '{"a":1}')))).to.deep.equal({ a: 1 });
     });
 
-    it('answers bad JSON with 400 and the parser\'s reason, without calling the handler', async () => {
+    it("answers bad JSON with 400 and the parser's reason, without calling the handler", async () => {
       let called = false;
       const app = new WeApRous().addRoute('POST', '/p', () => {
         called = true;
@@ -165,7 +165,11 @@ describe('WeApRous', () => {
       expect(bodyJson(await app.handle(get('/')))).to.deep.equal({ from: 'thenable' });
     });
 
-    for (const [what, value] of [['a function', () => 1], ['a symbol', Symbol('s')], ['a BigInt', BigInt(1)]] as const) {
+    for (const [what, value] of [
+      ['a function', () => 1],
+      ['a symbol', Symbol('s')],
+      ['a BigInt', BigInt(1)],
+    ] as const) {
       for (const async of [false, true]) {
         it(`answers ${what} returned ${async ? 'asynchronously' : 'synchronously'} with 500 and tells onError why`, async () => {
           const { app, errors } = quietApp();

@@ -95,19 +95,23 @@ export class RawConnection {
   collect(count: number, options: CollectOptions = {}): Promise<{ responses: RawResponse[]; closed: boolean }> {
     const methods = [...(options.methods ?? [])];
     const responses: RawResponse[] = [];
-    return this.waitFor(options.timeoutMs, () => {
-      while (responses.length < count) {
-        const noBody = methods[0] === 'HEAD';
-        const parsed = parseResponse(this.unparsed(), noBody, this.closed);
-        this.wanted = parsed.kind === 'incomplete' ? parsed.need ?? 0 : 0;
-        if (parsed.kind === 'incomplete') break;
-        this.consume(parsed.consumed);
-        responses.push(parsed.response);
-        if (parsed.response.status >= 200) methods.shift();
-      }
-      if (responses.length < count && !this.closed) return null;
-      return { responses, closed: this.closed };
-    }, () => `${responses.length} of ${count} responses (${this.received} bytes received, closed: ${this.closed})`);
+    return this.waitFor(
+      options.timeoutMs,
+      () => {
+        while (responses.length < count) {
+          const noBody = methods[0] === 'HEAD';
+          const parsed = parseResponse(this.unparsed(), noBody, this.closed);
+          this.wanted = parsed.kind === 'incomplete' ? (parsed.need ?? 0) : 0;
+          if (parsed.kind === 'incomplete') break;
+          this.consume(parsed.consumed);
+          responses.push(parsed.response);
+          if (parsed.response.status >= 200) methods.shift();
+        }
+        if (responses.length < count && !this.closed) return null;
+        return { responses, closed: this.closed };
+      },
+      () => `${responses.length} of ${count} responses (${this.received} bytes received, closed: ${this.closed})`,
+    );
   }
 
   /** Exactly `count` responses, or a rejection that says how many came. */
@@ -127,7 +131,11 @@ export class RawConnection {
 
   /** Resolves once the server has closed the connection (and every byte before that has arrived). */
   waitForClose(timeoutMs?: number): Promise<void> {
-    return this.waitFor(timeoutMs, () => (this.closed ? true : null), () => 'the connection to close').then(() => undefined);
+    return this.waitFor(
+      timeoutMs,
+      () => (this.closed ? true : null),
+      () => 'the connection to close',
+    ).then(() => undefined);
   }
 
   /** Bytes received but not parsed as a response yet. */
@@ -212,7 +220,11 @@ export function parseResponse(buf: Buffer, noBody = false, atEof = false): Parse
   if (headers['content-length'] !== undefined) {
     const length = Number(headers['content-length']);
     if (buf.length < start + length) return { kind: 'incomplete', need: start + length };
-    return { kind: 'response', response: { ...head, body: buf.subarray(start, start + length), framing: 'length' }, consumed: start + length };
+    return {
+      kind: 'response',
+      response: { ...head, body: buf.subarray(start, start + length), framing: 'length' },
+      consumed: start + length,
+    };
   }
   if (!atEof) return { kind: 'incomplete' };
   return { kind: 'response', response: { ...head, body: buf.subarray(start), framing: 'close' }, consumed: buf.length };
@@ -260,9 +272,12 @@ export function rawServer(onSocket: (socket: Socket) => void): Promise<{ server:
     socket.on('error', () => {});
     onSocket(socket);
   });
-  const stop = () => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, stop })));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, stop })),
+  );
 }

@@ -30,7 +30,10 @@ function whenShown(stream: PassThrough, read: () => string, text: string): Promi
 /** Resolves true when something accepts a connection on the port, false when it is refused. */
 function listening(port: number): Promise<boolean> {
   return new Promise((done) => {
-    const socket = connect(port, '127.0.0.1', () => { socket.destroy(); done(true); });
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      done(true);
+    });
     socket.on('error', () => done(false));
   });
 }
@@ -39,7 +42,9 @@ describe('PeerApp', () => {
   let hung: Server;
   const hungSockets: Socket[] = [];
   beforeEach(async () => {
-    hung = createServer((socket) => { hungSockets.push(socket); }); // a tracker that accepts and never answers
+    hung = createServer((socket) => {
+      hungSockets.push(socket);
+    }); // a tracker that accepts and never answers
     await new Promise<void>((done) => hung.listen(0, '127.0.0.1', () => done()));
   });
   afterEach(async () => {
@@ -52,10 +57,14 @@ describe('PeerApp', () => {
     const input = new PassThrough();
     const output = new PassThrough();
     let text = '';
-    output.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); });
+    output.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
     let exitCode: number | null = null;
     let exited!: () => void;
-    const gone = new Promise<void>((done) => { exited = done; });
+    const gone = new Promise<void>((done) => {
+      exited = done;
+    });
     const app = new PeerApp({
       self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Early' },
       trackerUrl: `http://127.0.0.1:${(hung.address() as { port: number }).port}`,
@@ -64,7 +73,10 @@ describe('PeerApp', () => {
       listenIp: '127.0.0.1',
       input,
       output,
-      exit: (code) => { exitCode = code; exited(); },
+      exit: (code) => {
+        exitCode = code;
+        exited();
+      },
     });
 
     const starting = app.start();
@@ -95,16 +107,20 @@ describe('PeerApp and a tracker that stops and restarts (document Test 10)', fun
     return backend;
   }
 
-  it('/discover after a failed heartbeat registers again at once and prints the walkthrough\'s lines', async () => {
+  it("/discover after a failed heartbeat registers again at once and prints the walkthrough's lines", async () => {
     const trackerPort = await freePort();
     const port = await freePort();
     const tracker = await startTracker(trackerPort);
     const input = new PassThrough();
     const output = new PassThrough();
     let text = '';
-    output.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); });
+    output.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
     let exited!: () => void;
-    const gone = new Promise<void>((done) => { exited = done; });
+    const gone = new Promise<void>((done) => {
+      exited = done;
+    });
     const app = new PeerApp({
       self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' },
       trackerUrl: `http://127.0.0.1:${trackerPort}`,

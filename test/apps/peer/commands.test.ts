@@ -31,7 +31,9 @@ describe('parseCommand()', () => {
 
   it('reads /direct <peer_id> <message>, keeping the message whole', () => {
     expect(parseCommand('/direct 127.0.0.1:5002 Hi Bob, this is Alice speaking privately')).to.deep.equal({
-      kind: 'direct', target: '127.0.0.1:5002', message: 'Hi Bob, this is Alice speaking privately',
+      kind: 'direct',
+      target: '127.0.0.1:5002',
+      message: 'Hi Bob, this is Alice speaking privately',
     });
   });
 
@@ -43,13 +45,18 @@ describe('parseCommand()', () => {
     for (const line of ['/direct', '/direct ', '/direct Bob', '/direct Bob   ']) {
       const command = parseCommand(line);
       expect(command.kind, line).to.equal('usage-error');
-      expect(command).to.have.property('usage').that.match(/^\/direct <peer_id or name> <message>/);
+      expect(command)
+        .to.have.property('usage')
+        .that.match(/^\/direct <peer_id or name> <message>/);
     }
   });
 
   it('reads a name in double quotes, spaces and all, and marks it quoted', () => {
     expect(parseCommand('/direct "Nguyễn Văn An" Xin chào anh')).to.deep.equal({
-      kind: 'direct', target: 'Nguyễn Văn An', message: 'Xin chào anh', quoted: true,
+      kind: 'direct',
+      target: 'Nguyễn Văn An',
+      message: 'Xin chào anh',
+      quoted: true,
     });
   });
 
@@ -75,7 +82,11 @@ describe('parseCommand()', () => {
   it('refuses a message longer than peers accept, before anything is sent', () => {
     const long = 'ư'.repeat(MAX_MESSAGE_CHARS + 1);
     expect(parseCommand(long)).to.deep.equal({ kind: 'too-long', length: MAX_MESSAGE_CHARS + 1, limit: MAX_MESSAGE_CHARS });
-    expect(parseCommand(`/direct Bob ${long}`)).to.deep.equal({ kind: 'too-long', length: MAX_MESSAGE_CHARS + 1, limit: MAX_MESSAGE_CHARS });
+    expect(parseCommand(`/direct Bob ${long}`)).to.deep.equal({
+      kind: 'too-long',
+      length: MAX_MESSAGE_CHARS + 1,
+      limit: MAX_MESSAGE_CHARS,
+    });
     expect(parseCommand('ư'.repeat(MAX_MESSAGE_CHARS))).to.deep.equal({ kind: 'broadcast', message: 'ư'.repeat(MAX_MESSAGE_CHARS) });
   });
 

@@ -44,16 +44,21 @@ describe('peer console rendering', () => {
 
   it('prints /peers as in Test 5, and says what to do when there are none', () => {
     expect(view.peersLines([bob, jack])).to.deep.equal([
-      'Connected peers (2)', '  - Bob (127.0.0.1:5002)', '  - Jack (127.0.0.1:5003)', '',
+      'Connected peers (2)',
+      '  - Bob (127.0.0.1:5002)',
+      '  - Jack (127.0.0.1:5003)',
+      '',
     ]);
     expect(view.peersLines([]).join('\n')).to.match(/^Connected peers \(0\)\n.*\/discover/);
   });
 
   it('prints received messages as in Tests 6 and 7', () => {
-    expect(view.messageLine('broadcast', 'Alice', '127.0.0.1:5001', 'Hello everyone from Alice!'))
-      .to.equal('[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!');
-    expect(view.messageLine('direct', 'Alice', '127.0.0.1:5001', 'Hi Bob, this is Alice speaking privately'))
-      .to.equal('[DIRECT] Alice (127.0.0.1:5001): Hi Bob, this is Alice speaking privately');
+    expect(view.messageLine('broadcast', 'Alice', '127.0.0.1:5001', 'Hello everyone from Alice!')).to.equal(
+      '[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!',
+    );
+    expect(view.messageLine('direct', 'Alice', '127.0.0.1:5001', 'Hi Bob, this is Alice speaking privately')).to.equal(
+      '[DIRECT] Alice (127.0.0.1:5001): Hi Bob, this is Alice speaking privately',
+    );
   });
 
   it('reports a broadcast as "sent to k/n peers" and names each peer that failed', () => {
@@ -73,8 +78,11 @@ describe('peer console rendering', () => {
     const unknown = parseCommand('/conect');
     const direct = parseCommand('/direct Bob');
     const extra = parseCommand('/quit now');
-    if (unknown.kind !== 'unknown' || direct.kind !== 'usage-error' || extra.kind !== 'usage-error') throw new Error('parseCommand changed');
-    expect(view.commandErrorLine(unknown)).to.equal('Unknown command "/conect". Type /help for the commands, or type text without a leading "/" to broadcast it.');
+    if (unknown.kind !== 'unknown' || direct.kind !== 'usage-error' || extra.kind !== 'usage-error')
+      throw new Error('parseCommand changed');
+    expect(view.commandErrorLine(unknown)).to.equal(
+      'Unknown command "/conect". Type /help for the commands, or type text without a leading "/" to broadcast it.',
+    );
     expect(view.commandErrorLine(direct)).to.equal('Usage: /direct <peer_id or name> <message>, e.g. /direct 127.0.0.1:5002 Hi Bob');
     expect(view.commandErrorLine(extra)).to.equal('/quit takes no arguments; type just /quit');
   });
@@ -82,13 +90,18 @@ describe('peer console rendering', () => {
   it('answers a message that is too long with its length and the limit, before sending it', () => {
     const long = parseCommand('x'.repeat(12_000));
     if (long.kind !== 'too-long') throw new Error('parseCommand changed');
-    expect(view.commandErrorLine(long)).to.equal('Not sent: the message has 12000 characters and peers accept at most 10000. Send it in shorter parts.');
+    expect(view.commandErrorLine(long)).to.equal(
+      'Not sent: the message has 12000 characters and peers accept at most 10000. Send it in shorter parts.',
+    );
   });
 
   it('answers /direct to an unknown or shared name with what to type', () => {
-    expect(view.unknownPeerLine('Zed')).to.equal('No connected peer is called "Zed". Type /peers to see who is connected, then /direct <peer_id or name> <message>.');
-    expect(view.unknownPeerLine('Bob', [bob, { ...jack, name: 'Bob' }]))
-      .to.equal('2 peers are called "Bob": Bob (127.0.0.1:5002), Bob (127.0.0.1:5003). Use the peer id, e.g. /direct 127.0.0.1:5002 <message>');
+    expect(view.unknownPeerLine('Zed')).to.equal(
+      'No connected peer is called "Zed". Type /peers to see who is connected, then /direct <peer_id or name> <message>.',
+    );
+    expect(view.unknownPeerLine('Bob', [bob, { ...jack, name: 'Bob' }])).to.equal(
+      '2 peers are called "Bob": Bob (127.0.0.1:5002), Bob (127.0.0.1:5003). Use the peer id, e.g. /direct 127.0.0.1:5002 <message>',
+    );
   });
 
   it('lists every command in /help', () => {
@@ -97,8 +110,9 @@ describe('peer console rendering', () => {
   });
 
   it('keeps a message from the network on one line, without escape sequences', () => {
-    expect(view.messageLine('broadcast', 'Ev\x1b[2Jil', '1.2.3.4:5', 'two\nlines\r\nand a bell\x07'))
-      .to.equal('[BROADCAST] Ev?[2Jil (1.2.3.4:5): two lines and a bell?');
+    expect(view.messageLine('broadcast', 'Ev\x1b[2Jil', '1.2.3.4:5', 'two\nlines\r\nand a bell\x07')).to.equal(
+      '[BROADCAST] Ev?[2Jil (1.2.3.4:5): two lines and a bell?',
+    );
     expect(view.clean('tab\there')).to.equal('tab here');
   });
 });

@@ -28,10 +28,15 @@ async function startRemote(name: string, onShow: (line: string) => void = () => 
   const info = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name };
   const state = new ChatState(info);
   const shown: string[] = [];
-  const show = (line: string) => { shown.push(line); onShow(line); };
+  const show = (line: string) => {
+    shown.push(line);
+    onShow(line);
+  };
   const backend = await createPeerServer(state, show).prepareAddress('127.0.0.1', port).run();
   const remote: Remote = { info, state, shown, backend, connections: 0 };
-  backend.server.on('connection', () => { remote.connections += 1; });
+  backend.server.on('connection', () => {
+    remote.connections += 1;
+  });
   return remote;
 }
 
@@ -58,7 +63,7 @@ describe('Mesh', () => {
     hung = null;
   });
 
-  it('connect() introduces us and learns the other peer\'s name', async () => {
+  it("connect() introduces us and learns the other peer's name", async () => {
     const bob = await startRemote('Bob');
     remotes.push(bob);
     const peer = await mesh.connect({ ip: '127.0.0.1', port: bob.info.port, peer_id: bob.info.peer_id });
@@ -76,8 +81,16 @@ describe('Mesh', () => {
     expect(first).to.deep.equal({ sent: 2, total: 2, failures: [], dropped: [] });
     expect(second.sent).to.equal(2);
     for (const remote of remotes) {
-      expect(remote.shown).to.deep.equal(['[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!', '[BROADCAST] Alice (127.0.0.1:5001): again']);
-      expect(remote.state.messages[0]).to.deep.include({ from: '127.0.0.1:5001', name: 'Alice', msg: 'Hello everyone from Alice!', timestamp: 1_699_680_000 });
+      expect(remote.shown).to.deep.equal([
+        '[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!',
+        '[BROADCAST] Alice (127.0.0.1:5001): again',
+      ]);
+      expect(remote.state.messages[0]).to.deep.include({
+        from: '127.0.0.1:5001',
+        name: 'Alice',
+        msg: 'Hello everyone from Alice!',
+        timestamp: 1_699_680_000,
+      });
       expect(remote.connections).to.equal(1);
     }
   });
@@ -86,7 +99,9 @@ describe('Mesh', () => {
     const bob = await startRemote('Bob');
     remotes.push(bob);
     const deadPort = await freePort();
-    hung = createServer((socket) => { hungSockets.push(socket); }); // accepts, reads, never answers
+    hung = createServer((socket) => {
+      hungSockets.push(socket);
+    }); // accepts, reads, never answers
     await new Promise<void>((done) => hung!.listen(0, '127.0.0.1', () => done()));
     const hungPort = (hung.address() as { port: number }).port;
     const dead = { peer_id: `127.0.0.1:${deadPort}`, ip: '127.0.0.1', port: deadPort, name: 'Dead' };
@@ -109,12 +124,19 @@ describe('Mesh', () => {
 
   it('a hung peer does not hold the others back: they have the message while it still waits', async () => {
     let bobShown!: () => void;
-    const bobGotIt = new Promise<void>((done) => { bobShown = done; });
+    const bobGotIt = new Promise<void>((done) => {
+      bobShown = done;
+    });
     const bob = await startRemote('Bob', () => bobShown());
     remotes.push(bob);
     let hungAsked!: () => void;
-    const hungGotIt = new Promise<void>((done) => { hungAsked = done; });
-    hung = createServer((socket) => { hungSockets.push(socket); hungAsked(); });
+    const hungGotIt = new Promise<void>((done) => {
+      hungAsked = done;
+    });
+    hung = createServer((socket) => {
+      hungSockets.push(socket);
+      hungAsked();
+    });
     await new Promise<void>((done) => hung!.listen(0, '127.0.0.1', () => done()));
     const hungPort = (hung.address() as { port: number }).port;
     state.connect({ peer_id: `127.0.0.1:${hungPort}`, ip: '127.0.0.1', port: hungPort, name: 'Hung' }); // first in line
@@ -123,7 +145,9 @@ describe('Mesh', () => {
     // The hung request may wait a minute; had the peers been asked one after another, Bob would wait too.
     const patient = new Mesh(client, state, 60_000);
     let settled = false;
-    const sending = patient.broadcast('anyone?', Date.now()).finally(() => { settled = true; });
+    const sending = patient.broadcast('anyone?', Date.now()).finally(() => {
+      settled = true;
+    });
     await Promise.all([bobGotIt, hungGotIt]);
     expect(settled).to.equal(false);
     for (const socket of hungSockets) socket.destroy(); // the hung peer goes away: the broadcast can end
@@ -134,7 +158,9 @@ describe('Mesh', () => {
 
   it('connectAll() lists the peers in the order given, whatever order they answer in', async () => {
     let jackHeard!: () => void;
-    const jackConnected = new Promise<void>((done) => { jackHeard = done; });
+    const jackConnected = new Promise<void>((done) => {
+      jackHeard = done;
+    });
     const jack = await startRemote('Jack', () => jackHeard());
     remotes.push(jack);
     // Bob answers only after Jack has answered, so the answers come in the opposite order.
@@ -172,7 +198,9 @@ describe('Mesh', () => {
     const port = await freePort();
     const gone = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Gone' };
     let error: Error | null = null;
-    await mesh.direct(gone, 'hello?', Date.now()).catch((e: Error) => { error = e; });
+    await mesh.direct(gone, 'hello?', Date.now()).catch((e: Error) => {
+      error = e;
+    });
     expect(error).to.be.instanceOf(Error);
     expect(error!.message).to.equal(`Connection refused by 127.0.0.1:${port}`);
   });

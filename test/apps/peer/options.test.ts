@@ -9,20 +9,23 @@ import { parsePeerArgs } from '../../../apps/peer/options';
 describe('parsePeerArgs()', () => {
   it('reads the command of the document', () => {
     expect(parsePeerArgs(['--tracker', 'http://127.0.0.1:8000', '--port', '5001', '--name', 'Alice'])).to.deep.equal({
-      ok: true, args: { trackerUrl: 'http://127.0.0.1:8000', ip: '127.0.0.1', port: 5001, name: 'Alice', heartbeatSeconds: 30 },
+      ok: true,
+      args: { trackerUrl: 'http://127.0.0.1:8000', ip: '127.0.0.1', port: 5001, name: 'Alice', heartbeatSeconds: 30 },
     });
   });
 
   it('defaults to port 5001, a name from the port and the local tracker', () => {
     expect(parsePeerArgs([])).to.deep.equal({
-      ok: true, args: { trackerUrl: 'http://127.0.0.1:8000', ip: '127.0.0.1', port: 5001, name: 'Peer5001', heartbeatSeconds: 30 },
+      ok: true,
+      args: { trackerUrl: 'http://127.0.0.1:8000', ip: '127.0.0.1', port: 5001, name: 'Peer5001', heartbeatSeconds: 30 },
     });
   });
 
   it('takes --ip, --heartbeat and a tracker URL with a trailing slash', () => {
     const parsed = parsePeerArgs(['--ip', '192.168.1.20', '--heartbeat', '0.5', '--tracker', 'http://10.0.0.1:8000/']);
     expect(parsed).to.deep.equal({
-      ok: true, args: { trackerUrl: 'http://10.0.0.1:8000', ip: '192.168.1.20', port: 5001, name: 'Peer5001', heartbeatSeconds: 0.5 },
+      ok: true,
+      args: { trackerUrl: 'http://10.0.0.1:8000', ip: '192.168.1.20', port: 5001, name: 'Peer5001', heartbeatSeconds: 0.5 },
     });
   });
 

@@ -22,7 +22,9 @@ describe('peer server routes', () => {
     const port = await freePort();
     state = new ChatState({ peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' });
     shown = [];
-    backend = await createPeerServer(state, (line) => shown.push(line)).prepareAddress('127.0.0.1', port).run();
+    backend = await createPeerServer(state, (line) => shown.push(line))
+      .prepareAddress('127.0.0.1', port)
+      .run();
     base = `http://127.0.0.1:${port}`;
   });
   afterEach(async () => {
@@ -56,11 +58,14 @@ describe('peer server routes', () => {
       expect(res.json<{ error: string }>().error).to.match(/own id/);
     });
 
-    it('refuses a peer_id that is not the ip:port sent, so nobody takes another peer\'s place', async () => {
+    it("refuses a peer_id that is not the ip:port sent, so nobody takes another peer's place", async () => {
       await post('/connect-peer/', CONNECT);
       const res = await post('/connect-peer/', '{"ip":"10.9.9.9","port":6666,"peer_id":"127.0.0.1:9001","name":"Mallory"}');
       expect(res.status).to.equal(400);
-      expect(res.json()).to.deep.equal({ status: 'error', error: '"peer_id" must be "ip:port" of the ip and port sent, here "10.9.9.9:6666" (or leave it out)' });
+      expect(res.json()).to.deep.equal({
+        status: 'error',
+        error: '"peer_id" must be "ip:port" of the ip and port sent, here "10.9.9.9:6666" (or leave it out)',
+      });
       expect(state.peers()).to.deep.equal([{ peer_id: '127.0.0.1:9001', ip: '127.0.0.1', port: 9001, name: 'TestPeer' }]);
     });
 
@@ -75,8 +80,10 @@ describe('peer server routes', () => {
 
     it('refuses a missing or invalid ip, a JSON array and a body that is not JSON, each with a reason', async () => {
       const cases: Array<[string, RegExp]> = [
-        ['{"port":5002}', /^Missing "ip"/], ['{"ip":"no such host!","port":5002}', /^"ip" must be an IP address/],
-        ['[1,2]', /must be a JSON object/], ['hello', /not valid JSON/],
+        ['{"port":5002}', /^Missing "ip"/],
+        ['{"ip":"no such host!","port":5002}', /^"ip" must be an IP address/],
+        ['[1,2]', /must be a JSON object/],
+        ['hello', /not valid JSON/],
       ];
       for (const [body, reason] of cases) {
         const res = await client.request(base + '/connect-peer/', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
@@ -89,7 +96,10 @@ describe('peer server routes', () => {
 
   describe('POST /broadcast-peer/ and /send-peer/', () => {
     it('answers {"status":"received"} and shows [BROADCAST] as in the curl section', async () => {
-      const res = await post('/broadcast-peer/', '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}');
+      const res = await post(
+        '/broadcast-peer/',
+        '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}',
+      );
       expect(res.status).to.equal(200);
       expect(res.text()).to.equal('{"status":"received"}');
       expect(shown).to.deep.equal(['[BROADCAST] TestPeer (127.0.0.1:9001): Hello via curl!']);
@@ -110,7 +120,11 @@ describe('peer server routes', () => {
       expect(shown.at(-1)).to.equal('[DIRECT] TestPeer (127.0.0.1:9001): hi');
     });
 
-    for (const [what, body] of [['no msg', '{"from":"127.0.0.1:9001","name":"T"}'], ['no from', '{"msg":"hi"}'], ['not JSON', 'hi there']]) {
+    for (const [what, body] of [
+      ['no msg', '{"from":"127.0.0.1:9001","name":"T"}'],
+      ['no from', '{"msg":"hi"}'],
+      ['not JSON', 'hi there'],
+    ]) {
       it(`refuses a message with ${what} with 400 and shows nothing`, async () => {
         const res = await client.request(base + '/broadcast-peer/', { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
         expect(res.status).to.equal(400);

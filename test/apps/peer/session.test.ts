@@ -12,7 +12,10 @@ type Answer<T> = T | Error;
 /** A tracker whose answers the test lists in advance, recording every call. */
 class FakeTracker {
   calls: string[] = [];
-  constructor(private registers: Answer<string>[], private heartbeats: Answer<'alive' | 'unknown'>[] = []) {}
+  constructor(
+    private registers: Answer<string>[],
+    private heartbeats: Answer<'alive' | 'unknown'>[] = [],
+  ) {}
   async register(): Promise<string> {
     this.calls.push('register');
     return take(this.registers);
@@ -39,13 +42,17 @@ class FakeScheduler {
     this.delays.push(ms);
     this.pending = fn;
     this.scheduled?.();
-    return () => { this.pending = null; };
+    return () => {
+      this.pending = null;
+    };
   };
   step(): Promise<void> {
     const fn = this.pending;
     if (!fn) throw new Error('nothing scheduled');
     this.pending = null;
-    const next = new Promise<void>((done) => { this.scheduled = done; });
+    const next = new Promise<void>((done) => {
+      this.scheduled = done;
+    });
     fn();
     return next;
   }
@@ -61,9 +68,13 @@ function setUp(tracker: FakeTracker) {
   const registered: string[] = [];
   const clock = new FakeScheduler();
   const session = new TrackerSession(tracker, {
-    heartbeatMs: 30_000, retryMs: 2_000, schedule: clock.schedule,
+    heartbeatMs: 30_000,
+    retryMs: 2_000,
+    schedule: clock.schedule,
     say: (...lines) => said.push(...lines),
-    onRegistered: (kind) => { registered.push(kind); },
+    onRegistered: (kind) => {
+      registered.push(kind);
+    },
   });
   return { session, said, registered, clock };
 }

@@ -74,7 +74,10 @@ describe('ChatState', () => {
       for (const peer of [an, nguyen]) state.connect(peer);
       expect(state.recipient('Nguyễn', 'Văn An hi', true)).to.deep.equal({ found: { kind: 'found', peer: nguyen }, message: 'Văn An hi' });
       const decomposed = 'Nguyễn Văn An'.normalize('NFD');
-      expect(state.recipient(decomposed.split(' ')[0], `${decomposed.split(' ').slice(1).join(' ')} hi`).found).to.deep.equal({ kind: 'found', peer: an });
+      expect(state.recipient(decomposed.split(' ')[0], `${decomposed.split(' ').slice(1).join(' ')} hi`).found).to.deep.equal({
+        kind: 'found',
+        peer: an,
+      });
       expect(state.recipient(decomposed, 'hi', true).found).to.deep.equal({ kind: 'found', peer: an });
     });
 

@@ -12,7 +12,9 @@ function streams(tty: boolean, columns = 80) {
   const input = Object.assign(new PassThrough(), { isTTY: tty });
   const output = Object.assign(new PassThrough(), { isTTY: tty, columns });
   let written = '';
-  output.on('data', (chunk: Buffer) => { written += chunk.toString('utf8'); });
+  output.on('data', (chunk: Buffer) => {
+    written += chunk.toString('utf8');
+  });
   return { input, output, written: () => written };
 }
 
@@ -90,7 +92,10 @@ describe('Terminal', () => {
       terminal.close();
     });
 
-    for (const [how, keys] of [['typed', [...LONG]], ['pasted', [LONG]]]) {
+    for (const [how, keys] of [
+      ['typed', [...LONG]],
+      ['pasted', [LONG]],
+    ]) {
       it(`erases every row of a ${how} half-typed line that wrapped, before printing above it`, async () => {
         const io = streams(true, 20);
         const terminal = new Terminal(io.input, io.output);
@@ -120,7 +125,13 @@ describe('Terminal', () => {
       });
       const terminal = new Terminal(input, io.output);
       let ended = 0;
-      terminal.start('> ', { onLine: () => {}, onEnd: () => { ended += 1; }, onInterrupt: () => {} });
+      terminal.start('> ', {
+        onLine: () => {},
+        onEnd: () => {
+          ended += 1;
+        },
+        onInterrupt: () => {},
+      });
       io.output.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }));
       input.end();
       await settle();
@@ -134,7 +145,13 @@ describe('Terminal', () => {
       const io = streams(true);
       const terminal = new Terminal(io.input, io.output);
       let interrupted = 0;
-      terminal.start('> ', { onLine: () => {}, onEnd: () => {}, onInterrupt: () => { interrupted += 1; } });
+      terminal.start('> ', {
+        onLine: () => {},
+        onEnd: () => {},
+        onInterrupt: () => {
+          interrupted += 1;
+        },
+      });
       io.input.write('\x03');
       await settle();
       expect(interrupted).to.equal(1);

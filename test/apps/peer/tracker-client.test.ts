@@ -74,7 +74,7 @@ describe('TrackerClient', () => {
       await expectRejection(tracker.list(), 'The tracker answered without a "peers" list');
     });
 
-    it('rejects an error status with the tracker\'s own reason, and an answer that is not JSON', async () => {
+    it("rejects an error status with the tracker's own reason, and an answer that is not JSON", async () => {
       const app = new WeApRous()
         .addRoute('POST', '/submit-info/', () => text('<html>oops</html>', 200))
         .addRoute('POST', '/remove/', () => ({ status: 'error', error: 'too busy' }))

@@ -99,7 +99,11 @@ describe('SampleApp (Task 1, cookie login)', () => {
       const numbers = await client.request(url('/login'), { json: { username: 1, password: 2 } });
       expect(numbers.status).to.equal(400);
       expect(numbers.text()).to.include('must be strings');
-      const broken = await client.request(url('/login'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"username":' });
+      const broken = await client.request(url('/login'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"username":',
+      });
       expect(broken.status).to.equal(400);
     });
   });

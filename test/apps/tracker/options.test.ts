@@ -12,8 +12,10 @@ describe('parseTrackerArgs()', () => {
   });
 
   it('reads --server-ip, --server-port and --ttl', () => {
-    expect(parseTrackerArgs(['--server-ip', '127.0.0.1', '--server-port', '9000', '--ttl', '60']))
-      .to.deep.equal({ ok: true, args: { ip: '127.0.0.1', port: 9000, ttlSeconds: 60 } });
+    expect(parseTrackerArgs(['--server-ip', '127.0.0.1', '--server-port', '9000', '--ttl', '60'])).to.deep.equal({
+      ok: true,
+      args: { ip: '127.0.0.1', port: 9000, ttlSeconds: 60 },
+    });
   });
 
   const bad: Array<[string[], RegExp]> = [

@@ -114,8 +114,8 @@ describe('tracker routes', () => {
       log = [];
       const res = await client.request(base + '/get-list/');
       expect(res.text()).to.equal(
-        '{"status":"ok","count":2,"peers":[{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"},'
-        + '{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002","name":"Bob"}]}',
+        '{"status":"ok","count":2,"peers":[{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"},' +
+          '{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002","name":"Bob"}]}',
       );
       expect(log).to.deep.equal(['[Tracker] GET /get-list/', '[Tracker] Returning 2 peers']);
     });
@@ -167,7 +167,10 @@ describe('tracker routes', () => {
       const res = await post('/heartbeat/', '{"peer_id":"127.0.0.1:5001"}');
       expect(res.status).to.equal(404);
       expect(res.json()).to.deep.equal({
-        status: 'error', error: 'unknown peer', peer_id: '127.0.0.1:5001', hint: 'register again with POST /submit-info/',
+        status: 'error',
+        error: 'unknown peer',
+        peer_id: '127.0.0.1:5001',
+        hint: 'register again with POST /submit-info/',
       });
     });
 
