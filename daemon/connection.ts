@@ -41,6 +41,12 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   lingerMs: 2_000,
 };
 
+/**
+ * The time as of the last timeout tick (`watchTimeouts`). A connection's clocks are read by that tick alone,
+ * so they need no finer grain than it has, and starting one costs a request no system call.
+ */
+let tickNow = Date.now();
+
 /** However long a client keeps sending after our last answer, we stop discarding its bytes after this long. */
 const MAX_LINGER_MS = 30_000;
 
@@ -83,16 +89,16 @@ export abstract class Connection {
   protected readonly remoteAddress: string | undefined;
   /** Why reading is paused ('pipeline', 'output', 'upstream', ...); reading goes on when it is empty. */
   private readonly holds = new Set<string>();
-  private phaseSince = Date.now();
+  private phaseSince = tickNow;
   /** When the last bytes arrived while lingering: we linger until the client has been quiet for `lingerMs`. */
   private lastInputAt = 0;
   private requestStartedAt = 0;
   private windowStartedAt = 0;
   private bytesInWindow = 0;
-  /** Writes completed so far, and when the count last moved: the write timeout watches it. */
-  private writesDone = 0;
-  private writesSeen = 0;
-  private lastWriteProgress = Date.now();
+  /** What the write timeout watches: our output's size and total at the last tick, and when it last moved. */
+  private lastUnsent = 0;
+  private lastWritten = 0;
+  private lastWriteProgress = tickNow;
 
   constructor(
     protected readonly socket: Socket,
@@ -129,7 +135,7 @@ export abstract class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.phase === 'lingering') {
-      this.lastInputAt = Date.now(); // a client still sending has not read our answer yet: keep discarding
+      this.lastInputAt = tickNow; // a client still sending has not read our answer yet: keep discarding
       return;
     }
     if (this.phase === 'closing') return; // nothing after the last request is read
@@ -191,7 +197,7 @@ export abstract class Connection {
 
   protected setPhase(phase: Phase): void {
     this.phase = phase;
-    this.phaseSince = Date.now();
+    this.phaseSince = tickNow;
   }
 
   /** The client has read everything we wrote: go on reading (and, in a subclass, writing). */
@@ -226,13 +232,13 @@ export abstract class Connection {
 
   /** The body-rate window starts again now: after a wait that was ours, not the client's. */
   protected restartBodyWindow(): void {
-    this.windowStartedAt = Date.now();
+    this.windowStartedAt = tickNow;
     this.bytesInWindow = 0;
   }
 
   /** An answer has just gone out: the keep-alive clock of an idle connection starts again from now. */
   protected restartIdleClock(): void {
-    if (this.phase === 'idle') this.phaseSince = Date.now();
+    if (this.phase === 'idle') this.phaseSince = tickNow;
   }
 
   protected get reading(): boolean {
@@ -244,14 +250,10 @@ export abstract class Connection {
     return this.socket.writableLength > this.options.maxUnsentBytes;
   }
 
-  /** Writes to the socket; the write timeout watches these writes complete. False: the socket's buffer is full. */
+  /** Writes to the socket. False: the socket's buffer is full (wait for 'drain'). */
   protected send(data: Buffer): boolean {
-    return this.socket.write(data, this.onWritten);
+    return this.socket.write(data);
   }
-
-  private readonly onWritten = (): void => {
-    this.writesDone++;
-  };
 
   /** When nothing is left to answer: close if the client has finished, or the server is draining. */
   protected finishIfDone(): void {
@@ -319,12 +321,14 @@ export abstract class Connection {
 
   /** Output is waiting and no write has completed for `writeTimeoutMs`. */
   private writeStalled(now: number): boolean {
-    if (this.socket.writableLength === 0 || this.writesDone !== this.writesSeen) {
-      this.writesSeen = this.writesDone;
-      this.lastWriteProgress = now;
-      return false;
-    }
-    return now - this.lastWriteProgress > this.options.writeTimeoutMs;
+    // Progress: a write completed (less is unsent) or a new one went out (only after 'drain', once output is full).
+    const unsent = this.socket.writableLength;
+    const written = this.socket.bytesWritten;
+    const moved = unsent === 0 || unsent < this.lastUnsent || written !== this.lastWritten;
+    this.lastUnsent = unsent;
+    this.lastWritten = written;
+    if (moved) this.lastWriteProgress = now;
+    return !moved && now - this.lastWriteProgress > this.options.writeTimeoutMs;
   }
 
   /** Graceful shutdown: finish what is in flight, then close; an idle connection closes at once. */
@@ -353,7 +357,7 @@ export function watchTimeouts(connections: Set<Connection>, options: ConnectionO
   );
   const timer = setInterval(
     () => {
-      const now = Date.now();
+      const now = (tickNow = Date.now());
       for (const connection of connections) connection.checkTimeouts(now);
     },
     Math.max(10, Math.min(1000, shortest / 4)),

@@ -22,7 +22,7 @@ import {
   type RequestHead,
 } from './request';
 import { bodyAllowed, errorResponse, serializeHead, type Response } from './response';
-import { encodeChunk, LAST_CHUNK } from './chunked';
+import { inSlices, writeBody } from './bodywriter';
 import { Connection, DEFAULT_CONNECTION_OPTIONS, MemoryBudget, type ConnectionOptions } from './connection';
 
 export type RequestHandler = (request: Request) => Response | Promise<Response>;
@@ -300,7 +300,7 @@ export class HttpAdapter extends Connection {
     if (body !== null && body.length > this.settings.maxUnsentBytes) {
       // A big body goes out in slices, each after the last has drained: the write timeout sees progress.
       this.send(Buffer.from(head, 'latin1'));
-      void this.pump(toAsync([body]), false, close, slot);
+      void this.pump(inSlices(body), false, close, slot);
       return true;
     }
     this.send(body !== null ? joinHeadAndBody(head, body) : Buffer.from(head, 'latin1'));
@@ -308,60 +308,21 @@ export class HttpAdapter extends Connection {
     return close;
   }
 
-  /** Writes a body piece by piece, waiting for 'drain' whenever the socket's buffer is full. */
+  /** Writes a body that is not all in memory (bodywriter.ts), then goes on with the next answer. */
   private async pump(body: AsyncIterable<Buffer | string>, chunked: boolean, close: boolean, slot: Slot): Promise<void> {
     this.streaming = true;
-    try {
-      const chunks = body[Symbol.asyncIterator]();
-      // If the client goes away, tell the producer (an event stream, say) so it can stop and clean up. A
-      // hand-written iterator may return a plain object, not a Promise, or throw: neither may reach the socket's
-      // 'close' listener, where it would be an uncaught exception.
-      this.stopStream = () => {
-        try {
-          Promise.resolve(chunks.return?.()).catch(() => {});
-        } catch (error) {
-          console.error('[WeApRous] stopping a streamed body failed:', error);
-        }
-      };
-      for (;;) {
-        const next = await chunks.next();
-        if (next.done || this.socket.destroyed) break;
-        const data = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
-        if (data.length === 0) continue; // an empty chunk would end a chunked body
-        // However big a piece the producer yields, it goes out in slices that each wait for 'drain': the write
-        // timeout then sees a slow reader make progress, and never cuts it in the middle of one huge write.
-        for (const slice of slices(data, this.settings.maxUnsentBytes)) {
-          if (this.socket.destroyed) break;
-          if (chunked) for (const part of encodeChunk(slice)) this.send(part);
-          else this.send(slice);
-          if (this.socket.writableNeedDrain) await this.waitForDrain();
-        }
-      }
-      if (chunked && !this.socket.destroyed) this.send(LAST_CHUNK);
-    } catch (error) {
-      // Headers are gone already; the only honest signal left is to cut the connection.
-      console.error('[WeApRous] streamed body failed:', error);
-      this.socket.destroy();
-      return;
-    } finally {
-      this.stopStream = null;
-    }
+    const whole = await writeBody(this.socket, body, {
+      chunked,
+      sliceBytes: this.settings.maxUnsentBytes,
+      send: (data) => this.send(data),
+      onStart: (stop) => (this.stopStream = stop),
+    });
+    this.stopStream = null;
+    if (!whole) return; // the connection is gone or cut: nothing more goes out on it
     this.streaming = false;
     if (close) return this.closeAfterWrite();
     if (slot.http10) this.release('http10');
     this.flush();
-  }
-
-  private waitForDrain(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
-    });
   }
 
   protected onGone(): void {
@@ -380,16 +341,6 @@ function joinHeadAndBody(head: string, body: Buffer): Buffer {
   out.write(head, 0, 'latin1');
   body.copy(out, headLength);
   return out;
-}
-
-/** `data` as views of at most `size` bytes (no copies). */
-function* slices(data: Buffer, size: number): Iterable<Buffer> {
-  if (data.length <= size) return yield data;
-  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
-}
-
-async function* toAsync(pieces: Buffer[]): AsyncIterable<Buffer> {
-  yield* pieces;
 }
 
 const BUSY_REASON = 'The server is holding too many request bodies right now; try again shortly.';
