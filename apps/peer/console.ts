@@ -152,9 +152,28 @@ export function unknownPeerLine(target: string, sharing: PeerInfo[] = []): strin
 }
 
 /**
- * Text from the network made safe for a terminal: control characters (which could clear the screen or
- * move the cursor, ANSI escapes included) become spaces or "?", so one message is always one line.
+ * Characters that would let text from another peer do more than print: control characters (C0, DEL, C1:
+ * ANSI escapes start with ESC or CSI), bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069,
+ * the Arabic letter mark U+061C, LRM and RLM), zero-width characters (U+200B-200D, U+2060-2064, U+FEFF),
+ * the invisible U+206A-206F, and the line and paragraph separators U+2028 and U+2029.
+ * Combining marks (U+0300-036F, the Vietnamese tones) are ordinary text and are not listed.
+ */
+const UNSAFE = /\r\n|[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+
+// A zero-width joiner between two emoji draws them as one picture (family = man U+200D woman U+200D girl);
+// there it hides nothing, and escaping it would break the emoji apart.
+const EMOJI_BEFORE = /\p{Extended_Pictographic}(?:\u{fe0f}|\p{Emoji_Modifier})?$/u;
+const EMOJI_AFTER = /^\p{Extended_Pictographic}/u;
+
+/**
+ * Text from the network made safe for a terminal, so it can neither move the cursor nor hide or reorder
+ * what is around it: line breaks and tabs become spaces, so one message is one line, and every other
+ * unsafe character is shown as its code. `clean('Ev\x1b[2Jil\u202e')` → `Ev\u001b[2Jil\u202e` (backslash and all).
  */
 export function clean(text: string): string {
-  return text.replace(/\r\n|[\x00-\x1f\x7f-\x9f]/g, (c) => (c === '\r\n' || c === '\n' || c === '\t' || c === '\r' ? ' ' : '?'));
+  return text.replace(UNSAFE, (c: string, at: number) => {
+    if (c === '\r\n' || c === '\n' || c === '\r' || c === '\t') return ' ';
+    if (c === '\u200d' && EMOJI_BEFORE.test(text.slice(Math.max(0, at - 4), at)) && EMOJI_AFTER.test(text.slice(at + 1, at + 3))) return c;
+    return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
+  });
 }

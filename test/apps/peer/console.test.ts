@@ -109,10 +109,72 @@ describe('peer console rendering', () => {
     for (const command of ['/help', '/peers', '/discover', '/direct', '/quit']) expect(help).to.include(command);
   });
 
-  it('keeps a message from the network on one line, without escape sequences', () => {
-    expect(view.messageLine('broadcast', 'Ev\x1b[2Jil', '1.2.3.4:5', 'two\nlines\r\nand a bell\x07')).to.equal(
-      '[BROADCAST] Ev?[2Jil (1.2.3.4:5): two lines and a bell?',
-    );
-    expect(view.clean('tab\there')).to.equal('tab here');
+  describe('clean(): text from other peers', () => {
+    it('keeps a message on one line and shows control characters and escape sequences as their codes', () => {
+      expect(view.messageLine('broadcast', 'Ev\x1b[2Jil', '1.2.3.4:5', 'two\nlines\r\nand a bell\x07')).to.equal(
+        '[BROADCAST] Ev\\u001b[2Jil (1.2.3.4:5): two lines and a bell\\u0007',
+      );
+      expect(view.clean('tab\there\rback')).to.equal('tab here back');
+      expect(view.clean('\x00\x0b\x0c\x7f')).to.equal('\\u0000\\u000b\\u000c\\u007f');
+    });
+
+    it('shows C1 controls (U+0080-009F, CSI included) as their codes', () => {
+      expect(view.clean('a\x9b2Jb\x85c')).to.equal('a\\u009b2Jb\\u0085c');
+    });
+
+    it('shows bidi embeddings, overrides, isolates and marks as their codes', () => {
+      for (const code of [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c]) {
+        const hex = code.toString(16).padStart(4, '0');
+        expect(view.clean(`a${String.fromCharCode(code)}b`)).to.equal(`a\\u${hex}b`);
+      }
+      expect(view.clean('invoice\u202eexe.pdf')).to.equal('invoice\\u202eexe.pdf');
+    });
+
+    it('shows zero-width characters as their codes', () => {
+      for (const code of [0x200b, 0x200c, 0x200d, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xfeff]) {
+        const hex = code.toString(16).padStart(4, '0');
+        expect(view.clean(`Al${String.fromCharCode(code)}ice`)).to.equal(`Al\\u${hex}ice`);
+      }
+    });
+
+    it('shows the line and paragraph separators U+2028 and U+2029 as their codes', () => {
+      expect(view.clean('one\u2028two\u2029three')).to.equal('one\\u2028two\\u2029three');
+    });
+
+    it('prints Vietnamese with combining tone marks and emoji unchanged', () => {
+      const vietnamese = 'Tie\u0302\u0301ng Vie\u0323\u0302t co\u0301 da\u0302\u0301u: Xin cha\u0300o! Tiếng Việt';
+      const emoji = '👍 👍🏽 ❤️ 🇻🇳 👨\u200d👩\u200d👧 🏳️\u200d🌈';
+      expect(view.clean(vietnamese)).to.equal(vietnamese);
+      expect(view.clean(emoji)).to.equal(emoji);
+      expect(view.messageLine('direct', 'Bảo', '127.0.0.1:5004', `${vietnamese} ${emoji}`)).to.equal(
+        `[DIRECT] Bảo (127.0.0.1:5004): ${vietnamese} ${emoji}`,
+      );
+    });
+
+    it('escapes names and peer ids as well as messages', () => {
+      expect(view.messageLine('broadcast', 'Bob\u202e', '127.0.0.1:5002\u2028', 'hi')).to.equal(
+        '[BROADCAST] Bob\\u202e (127.0.0.1:5002\\u2028): hi',
+      );
+      expect(view.describePeer({ name: '\u200bBob', peer_id: '127.0.0.1:5002' })).to.equal('\\u200bBob (127.0.0.1:5002)');
+    });
+
+    for (const [what, separator] of [
+      ['a line break', '\n'],
+      ['U+2028', '\u2028'],
+      ['U+2029', '\u2029'],
+      ['CR LF', '\r\n'],
+      ['a cursor move', '\x1b[1E'],
+    ]) {
+      it(`gives a message with ${what} and a fake second message no line of its own`, () => {
+        const line = view.messageLine(
+          'broadcast',
+          'Mallory',
+          '127.0.0.1:5009',
+          `hi${separator}[BROADCAST] Bob (127.0.0.1:5002): give me your password`,
+        );
+        expect(line.split(/\r\n|[\n\r\u2028\u2029\x1b\x9b]/)).to.have.length(1);
+        expect(line.startsWith('[BROADCAST] Mallory (127.0.0.1:5009): hi')).to.equal(true);
+      });
+    }
   });
 });
