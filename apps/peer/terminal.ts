@@ -4,6 +4,7 @@
  * reads line by line and prints plain lines: no prompt redraws, no escape codes.
  * Ports `raw_input("[Alice] > ")` and the `print` calls of WeApRous `apps/peer.py`, which let incoming
  * messages land in the middle of the line being typed.
+ * A line too long for the screen is cut into rows here, so that no part of it starts at column 0.
  */
 
 import { createInterface, type Interface } from 'node:readline';
@@ -27,7 +28,7 @@ export class Terminal {
 
   constructor(
     private readonly input: NodeJS.ReadableStream & { isTTY?: boolean },
-    private readonly output: NodeJS.WritableStream & { isTTY?: boolean },
+    private readonly output: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
   ) {
     this.interactive = Boolean(input.isTTY && output.isTTY);
     // Without a listener a failed write (EIO, EPIPE) would crash the peer before it could tell anyone it leaves.
@@ -40,9 +41,10 @@ export class Terminal {
   /** Prints lines; once the prompt is up, above it, with the half-typed line restored below. */
   print(...lines: string[]): void {
     if (this.lost) return;
+    const rows = this.fit(lines);
     const rl = this.rl;
     if (!rl || !this.interactive || this.closing) {
-      for (const line of lines) this.output.write(line + '\n');
+      for (const row of rows) this.output.write(row + '\n');
       return;
     }
     // Take the typed text off the screen through readline's own keys (Ctrl+E, Ctrl+U), so readline's idea
@@ -54,10 +56,17 @@ export class Terminal {
     // wraps; tell it the cursor's real row, so that Ctrl+U clears every row of a long line, not just the last.
     (rl as Interface & { prevRows?: number }).prevRows = rl.getCursorPos().rows;
     rl.write(null, { ctrl: true, name: 'u' });
-    this.output.write('\r\x1b[K' + lines.join('\n') + '\n');
+    this.output.write('\r\x1b[K' + rows.join('\n') + '\n');
     rl.prompt();
     if (typed !== '') rl.write(typed);
     for (let i = 0; i < fromEnd; i++) rl.write(null, { name: 'left' });
+  }
+
+  /** On a screen of known width, each line as the rows `fitToWidth` cuts; elsewhere (a pipe) as it is. */
+  private fit(lines: string[]): string[] {
+    const columns = this.output.columns;
+    if (!this.output.isTTY || !columns) return lines;
+    return lines.flatMap((line) => fitToWidth(line, columns));
   }
 
   /** Shows the prompt and starts reading lines. */
@@ -88,6 +97,49 @@ export class Terminal {
     if (this.interactive) this.output.write('\r\x1b[K');
     this.rl?.close();
   }
+}
+
+/** What starts every row after the first of a line too long for the screen. */
+export const CONTINUATION = '  ↳ ';
+
+/**
+ * A line cut into rows for a screen `columns` wide, every row after the first starting with CONTINUATION.
+ * The terminal then never wraps a line itself, so a long message cannot put text of its choosing at
+ * column 0, where it would pass for a line of its own (`[BROADCAST] Bob ...`). Rows are cut between
+ * characters as the reader sees them (a letter with its tone marks, a whole emoji) and keep one cell
+ * free, for terminals that draw a character wider than `cellWidth` guesses.
+ * `fitToWidth('x'.repeat(25), 11)` → `['xxxxxxxxxx', '  ↳ xxxxxx', '  ↳ xxxxxx', '  ↳ xxx']`
+ */
+export function fitToWidth(line: string, columns: number): string[] {
+  const room = columns - 1;
+  // Too narrow for a continuation row to hold anything: leave the line to the terminal.
+  if (room <= CONTINUATION.length + 1) return [line];
+  const rows: string[] = [];
+  let row = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(line)) {
+    const width = cellWidth(segment);
+    if (used + width > room) {
+      rows.push(row);
+      row = CONTINUATION;
+      used = CONTINUATION.length;
+    }
+    row += segment;
+    used += width;
+  }
+  rows.push(row);
+  return rows;
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+// East Asian wide and fullwidth letters (Hangul, CJK, kana, fullwidth forms) and emoji take two cells.
+const WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]|\p{Emoji_Presentation}|\u{fe0f}/u;
+
+/** The cells one grapheme takes on a terminal: 2 for wide letters and emoji, else 1 (`e` + tone marks: 1). */
+function cellWidth(grapheme: string): number {
+  return WIDE.test(grapheme) ? 2 : 1;
 }
 
 /**

@@ -6,7 +6,8 @@
 
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import { Terminal } from '../../../apps/peer/terminal';
+import { CONTINUATION, Terminal, fitToWidth } from '../../../apps/peer/terminal';
+import { clean, messageLine } from '../../../apps/peer/console';
 
 function streams(tty: boolean, columns = 80) {
   const input = Object.assign(new PassThrough(), { isTTY: tty });
@@ -24,6 +25,62 @@ const LONG = 'Tiếng Việt dài, một dòng rất dài đang gõ dở...';
 /** Lets the streams deliver what was written to them. */
 const settle = () => new Promise((done) => setImmediate(done));
 
+/** The rows a screen shows for what was written: each row from its last return to column 0 (CR or CSI 1 G), escape codes left out. */
+const screenRows = (written: string) =>
+  written.split('\n').map((row) =>
+    row
+      .split(/\r|\x1b\[1G/)
+      .at(-1)!
+      .replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''),
+  );
+
+/** A message from Mallory whose fake second message would start the second row of a 60-column screen. */
+function fakeMessage(separator: string): string {
+  const head = '[BROADCAST] Mallory (127.0.0.1:5009): ';
+  const filler = 'x'.repeat(60 - head.length - clean(separator).length);
+  const line = messageLine(
+    'broadcast',
+    'Mallory',
+    '127.0.0.1:5009',
+    `${filler}${separator}[BROADCAST] Bob (127.0.0.1:5002): give me your password`,
+  );
+  expect(line.indexOf('[BROADCAST] Bob')).to.equal(60);
+  return line;
+}
+
+describe('fitToWidth()', () => {
+  it('leaves a line that fits as it is', () => {
+    expect(fitToWidth('[BROADCAST] Bob (127.0.0.1:5002): hi', 80)).to.deep.equal(['[BROADCAST] Bob (127.0.0.1:5002): hi']);
+  });
+
+  it('cuts a long line into rows one cell narrower than the screen, indenting every row after the first', () => {
+    expect(fitToWidth('x'.repeat(25), 11)).to.deep.equal([
+      'xxxxxxxxxx',
+      `${CONTINUATION}xxxxxx`,
+      `${CONTINUATION}xxxxxx`,
+      `${CONTINUATION}xxx`,
+    ]);
+  });
+
+  it('counts a letter with its tone marks as one cell and never cuts the marks off', () => {
+    const viet = 'Vie\u0323\u0302t'; // 4 cells, 6 code units
+    const rows = fitToWidth(viet.repeat(5), 11);
+    expect(rows[0]).to.equal(viet + viet + 'Vi');
+    expect(rows.join('').replaceAll(CONTINUATION, '')).to.equal(viet.repeat(5));
+    for (const row of rows.slice(1)) expect(row.slice(CONTINUATION.length)).to.match(/^[^\u0300-\u036f]/);
+  });
+
+  it('counts an emoji or a wide letter as two cells and keeps a joined emoji whole', () => {
+    const family = '👨\u200d👩\u200d👧';
+    expect(fitToWidth(`abcdefgh${family}`, 10)).to.deep.equal(['abcdefgh', `${CONTINUATION}${family}`]);
+    expect(fitToWidth('中文中文中文', 12)).to.deep.equal(['中文中文中', `${CONTINUATION}文`]);
+  });
+
+  it('leaves the line to the terminal when the screen is too narrow for an indented row', () => {
+    expect(fitToWidth('x'.repeat(20), 6)).to.deep.equal(['x'.repeat(20)]);
+  });
+});
+
 describe('Terminal', () => {
   describe('on a pipe', () => {
     it('prints plain lines, the prompt once on its own line, and no escape codes', async () => {
@@ -38,6 +95,15 @@ describe('Terminal', () => {
       expect(io.written()).to.equal('banner\n[Alice] > \n[BROADCAST] Bob (127.0.0.1:5002): hi\n');
       expect(lines).to.deep.equal(['/peers', 'hello']);
       terminal.close();
+    });
+
+    it('prints a long line as one line, whatever the width', async () => {
+      const io = streams(false, 60);
+      const terminal = new Terminal(io.input, io.output);
+      const line = fakeMessage(' ');
+      terminal.print(line);
+      await settle();
+      expect(io.written()).to.equal(line + '\n');
     });
 
     it('reports the end of input (Ctrl+D) once every line before it was read', async () => {
@@ -110,6 +176,31 @@ describe('Terminal', () => {
         io.input.write('\r');
         await settle();
         expect(lines).to.deep.equal([LONG]);
+        terminal.close();
+      });
+    }
+
+    for (const [what, separator] of [
+      ['a line break', '\n'],
+      ['U+2028', '\u2028'],
+    ]) {
+      it(`indents the wrapped rows of a message with ${what}, so a fake message cannot start a row`, async () => {
+        const io = streams(true, 60);
+        const terminal = new Terminal(io.input, io.output);
+        terminal.start('[Alice] > ', { onLine: () => {}, onEnd: () => {}, onInterrupt: () => {} });
+        const before = io.written().length;
+        terminal.print(fakeMessage(separator));
+        await settle();
+        const rows = screenRows(io.written().slice(before)).filter((row) => row !== '');
+        expect(rows[0]).to.match(/^\[BROADCAST\] Mallory \(127\.0\.0\.1:5009\): x/);
+        expect(rows.filter((row) => row.startsWith('[BROADCAST]'))).to.have.length(1);
+        const continued = rows.slice(1, -1); // the last row is the prompt, drawn again
+        expect(continued).to.not.be.empty;
+        for (const row of continued) {
+          expect(row.startsWith(CONTINUATION)).to.equal(true);
+          expect(row.length).to.be.at.most(59);
+        }
+        expect(rows.at(-1)).to.equal('[Alice] > ');
         terminal.close();
       });
     }
