@@ -7,7 +7,7 @@
  * `json.loads(body)` and hoped.
  */
 
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { HttpError } from '../daemon/status';
 import type { Request } from '../daemon/request';
 
@@ -93,6 +93,50 @@ export function requireIp(body: JsonObject, field = 'ip'): string {
   return value;
 }
 
+// Addresses no peer can be reached at: where a server listens, groups, the whole link, or nowhere.
+// BlockList also matches an IPv4-mapped IPv6 address (::ffff:0.0.0.0) and one with a zone (fe80::1%eth0).
+const UNREACHABLE: Array<[string, number, 'ipv4' | 'ipv6', string]> = [
+  ['0.0.0.0', 8, 'ipv4', 'is the "any address" a server listens on'],
+  ['169.254.0.0', 16, 'ipv4', 'is link-local (it works on one network link only)'],
+  ['224.0.0.0', 4, 'ipv4', 'is a multicast group, not one peer'],
+  ['240.0.0.0', 4, 'ipv4', 'is reserved or the broadcast address'],
+  ['::', 128, 'ipv6', 'is the "any address" a server listens on'],
+  ['fe80::', 10, 'ipv6', 'is link-local (it works on one network link only)'],
+  ['ff00::', 8, 'ipv6', 'is a multicast group, not one peer'],
+];
+const UNREACHABLE_LISTS = UNREACHABLE.map(([address, prefix, family, why]) => {
+  const list = new BlockList();
+  list.addSubnet(address, prefix, family);
+  return { list, why };
+});
+
+/** Why no peer can be reached at `ip`, or null when it can: `unreachableReason('0.0.0.0')` → `'is the "any address" ...'`. */
+export function unreachableReason(ip: string): string | null {
+  const family = isIP(ip);
+  if (family === 0) {
+    // A "host name" of digits such as 0 or 127.1 is an IPv4 shorthand that resolvers read as 0.0.0.0 or 127.0.0.1.
+    return /(^|\.)(\d+|0x[0-9a-f]*)$/i.test(ip) ? 'looks like an IPv4 address but is not one of four numbers' : null;
+  }
+  const hit = UNREACHABLE_LISTS.find(({ list }) => list.check(ip, family === 4 ? 'ipv4' : 'ipv6'));
+  return hit ? hit.why : null;
+}
+
+/**
+ * `"ip"` as `requireIp`, and an address other peers can really connect to: not 0.0.0.0 or ::, multicast,
+ * broadcast or link-local. Loopback and private ranges stay accepted: the demo runs on 127.0.0.1 and LANs.
+ */
+export function requireReachableIp(body: JsonObject, field = 'ip'): string {
+  const ip = requireIp(body, field);
+  const why = unreachableReason(ip);
+  if (why !== null) {
+    throw new HttpError(
+      400,
+      `"${field}" ${ip} ${why}; send the address other peers reach this peer at, e.g. "${field}":"127.0.0.1" or its LAN address`,
+    );
+  }
+  return ip;
+}
+
 /** `"port": 5001`: an integer from 1 to 65535 (a string of digits is accepted too, as Python's `int()` did). */
 export function requirePort(body: JsonObject, field = 'port'): number {
   const value = body[field];
@@ -138,7 +182,7 @@ const MESSAGE_EXAMPLE = '{"from":"127.0.0.1:5002","name":"Bob","msg":"Hello","ti
 /** The body of `POST /submit-info/`: where the peer is; the tracker makes the id from `ip` and `port`. */
 export function readRegisterBody(request: Request): { ip: string; port: number; name?: string } {
   const body = readJsonObject(request, REGISTER_EXAMPLE);
-  return { ip: requireIp(body), port: requirePort(body), name: optionalName(body) };
+  return { ip: requireReachableIp(body), port: requirePort(body), name: optionalName(body) };
 }
 
 /** The body of `POST /remove/`, `/heartbeat/` and `/disconnect-peer/`: `{"peer_id":"127.0.0.1:5001"}`. */
@@ -168,4 +212,89 @@ export function readMessageBody(request: Request): { from: string; msg: string; 
   const msg = requireString(body, 'msg', 'Hello');
   const timestamp = typeof body.timestamp === 'number' ? body.timestamp : undefined;
   return { from, msg, name: optionalName(body), timestamp };
+}
+
+/** The channel every peer is in; it cannot be joined, left or given a key. */
+export const GENERAL_CHANNEL = 'general';
+
+/** The most channels one peer can be in on the tracker, besides #general. */
+export const MAX_CHANNELS_PER_PEER = 32;
+
+/** One channel a peer is in, as the heartbeat carries it: `{"channel":"team","key":"s3cret"}`. */
+export interface ChannelClaim {
+  channel: string;
+  key?: string;
+}
+
+/** `POST /add-list/` (peer → tracker): join `channel` (with `key` for a private one), or leave it. */
+export interface ChannelBody extends ChannelClaim {
+  peer_id: string;
+  leave: boolean;
+}
+
+const CHANNEL_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+const CHANNEL_RULE = '1 to 32 letters, digits, "-" or "_"';
+
+/** `channelName('#Team')` → `'team'`: one leading '#' dropped, lower-cased; null when not 1-32 of [A-Za-z0-9_-]. */
+export function channelName(raw: string): string | null {
+  const name = raw.startsWith('#') ? raw.slice(1) : raw;
+  return CHANNEL_NAME.test(name) ? name.toLowerCase() : null;
+}
+
+/** `"channel": "team"`, read as `channelName` reads it. */
+export function requireChannel(body: JsonObject, field = 'channel'): string {
+  const value = body[field];
+  if (value === undefined || value === null || value === '')
+    throw new HttpError(400, `Missing "${field}": send a channel name, e.g. "${field}":"team"`);
+  const name = typeof value === 'string' ? channelName(value) : null;
+  if (name === null) throw new HttpError(400, `"${field}" must be a channel name of ${CHANNEL_RULE}, e.g. "${field}":"team"`);
+  return name;
+}
+
+/** An optional channel key: 1 to 128 characters, no control characters. */
+export function optionalKey(body: JsonObject, field = 'key'): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value === '' || value.length > 128 || CONTROL.test(value)) {
+    throw new HttpError(400, `"${field}" must be 1 to 128 characters without control characters, e.g. "${field}":"s3cret"`);
+  }
+  return value;
+}
+
+const CHANNEL_EXAMPLE = '{"peer_id":"127.0.0.1:5001","channel":"team"}';
+
+/** The body of `POST /add-list/`: `{"peer_id":"127.0.0.1:5001","channel":"team"}`, optional `"key"`, `"leave":true`. */
+export function readChannelBody(request: Request): ChannelBody {
+  const body = readJsonObject(request, CHANNEL_EXAMPLE);
+  const peer_id = requireString(body, 'peer_id', '127.0.0.1:5001', 300);
+  const channel = requireChannel(body);
+  if (body.leave !== undefined && typeof body.leave !== 'boolean')
+    throw new HttpError(400, '"leave" must be true (to leave the channel) or false, e.g. "leave":true');
+  const key = optionalKey(body);
+  return key === undefined ? { peer_id, channel, leave: body.leave === true } : { peer_id, channel, key, leave: body.leave === true };
+}
+
+/**
+ * The body of `POST /heartbeat/`: the document's `{"peer_id":"127.0.0.1:5001"}`, optionally with the channels
+ * the peer is in, `"channels":[{"channel":"team","key":"s3cret"}]`, so a restarted tracker learns them again.
+ */
+export function readHeartbeatBody(request: Request): { peer_id: string; channels?: ChannelClaim[] } {
+  const body = readJsonObject(request, '{"peer_id":"127.0.0.1:5001"}');
+  const peer_id = requireString(body, 'peer_id', '127.0.0.1:5001', 300);
+  if (body.channels === undefined || body.channels === null) return { peer_id };
+  if (!Array.isArray(body.channels) || body.channels.length > MAX_CHANNELS_PER_PEER + 1) {
+    throw new HttpError(
+      400,
+      `"channels" must be a list of at most ${MAX_CHANNELS_PER_PEER} channels, e.g. "channels":[{"channel":"team","key":"s3cret"}]`,
+    );
+  }
+  const channels = body.channels.map((item: unknown, i: number) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new HttpError(400, `"channels"[${i}] must be an object such as {"channel":"team"}`);
+    const claim: ChannelClaim = { channel: requireChannel(item as JsonObject) };
+    const key = optionalKey(item as JsonObject);
+    if (key !== undefined) claim.key = key;
+    return claim;
+  });
+  return { peer_id, channels };
 }

@@ -17,6 +17,12 @@ import {
   readPeerIdBody,
   readRegisterBody,
   requireIp,
+  requireReachableIp,
+  unreachableReason,
+  channelName,
+  readChannelBody,
+  readHeartbeatBody,
+  MAX_CHANNELS_PER_PEER,
   requirePort,
   requireString,
   MAX_MESSAGE_CHARS,
@@ -84,6 +90,40 @@ describe('apps/protocol.ts', () => {
       expect(refusal(() => requireIp({ ip: 'not an ip!' }))).to.match(/must be an IP address or host name/);
     });
 
+    it('requireReachableIp() keeps loopback, private ranges and host names', () => {
+      for (const ip of ['127.0.0.1', '10.0.0.7', '192.168.1.20', '172.16.0.1', '::1', 'fd00::1', '8.8.8.8', 'my-laptop.local', 'localhost'])
+        expect(requireReachableIp({ ip })).to.equal(ip);
+    });
+
+    it('requireReachableIp() refuses addresses no peer can be reached at, with a sentence', () => {
+      const cases: Array<[string, RegExp]> = [
+        ['0.0.0.0', /"any address"/],
+        ['0.1.2.3', /"any address"/],
+        ['::', /"any address"/],
+        ['::ffff:0.0.0.0', /"any address"/],
+        ['169.254.10.1', /link-local/],
+        ['fe80::1', /link-local/],
+        ['fe80::1%eth0', /link-local/],
+        ['FEBF::1', /link-local/],
+        ['224.0.0.1', /multicast/],
+        ['239.255.255.250', /multicast/],
+        ['ff02::1', /multicast/],
+        ['::ffff:224.0.0.1', /multicast/],
+        ['255.255.255.255', /broadcast/],
+        ['240.0.0.1', /reserved/],
+        ['0', /looks like an IPv4 address/],
+        ['127.1', /looks like an IPv4 address/],
+        ['999.1.1.1', /looks like an IPv4 address/],
+      ];
+      for (const [ip, why] of cases) {
+        const sentence = refusal(() => requireReachableIp({ ip }));
+        expect(sentence, ip).to.match(why);
+        expect(sentence).to.include(`"ip" ${ip} `);
+        expect(sentence).to.match(/send the address other peers reach this peer at, e\.g\. "ip":"127\.0\.0\.1"/);
+      }
+      expect(unreachableReason('127.0.0.1')).to.equal(null);
+    });
+
     it('requirePort() takes 1-65535 as a number or a string of digits', () => {
       expect(requirePort({ port: 5001 })).to.equal(5001);
       expect(requirePort({ port: '5001' })).to.equal(5001);
@@ -111,6 +151,10 @@ describe('apps/protocol.ts', () => {
         port: 5001,
         name: undefined,
       });
+    });
+
+    it('readRegisterBody() refuses an address no peer can be reached at', () => {
+      expect(refusal(() => readRegisterBody(post('{"ip":"0.0.0.0","port":5001}')))).to.match(/^"ip" 0\.0\.0\.0 is the "any address"/);
     });
 
     it('readPeerIdBody() reads {"peer_id": ...}', () => {
@@ -141,6 +185,67 @@ describe('apps/protocol.ts', () => {
         name: undefined,
         timestamp: undefined,
       });
+    });
+  });
+
+  describe('channels', () => {
+    it('channelName() drops one leading #, lower-cases, and refuses anything but 1-32 of letters, digits, - and _', () => {
+      expect(channelName('team')).to.equal('team');
+      expect(channelName('#Team_2-b')).to.equal('team_2-b');
+      expect(channelName('x'.repeat(32))).to.equal('x'.repeat(32));
+      for (const bad of ['', '#', '##team', 'x'.repeat(33), 'my team', 'tèam', 'team!', '#']) expect(channelName(bad), bad).to.equal(null);
+    });
+
+    it('readChannelBody() reads a join, a private join and a leave', () => {
+      expect(readChannelBody(post('{"peer_id":"127.0.0.1:5001","channel":"#Team"}'))).to.deep.equal({
+        peer_id: '127.0.0.1:5001',
+        channel: 'team',
+        leave: false,
+      });
+      expect(readChannelBody(post('{"peer_id":"127.0.0.1:5001","channel":"team","key":"s3cret"}')).key).to.equal('s3cret');
+      expect(readChannelBody(post('{"peer_id":"127.0.0.1:5001","channel":"team","leave":true}')).leave).to.equal(true);
+    });
+
+    it('readChannelBody() says what to send for each bad field', () => {
+      expect(refusal(() => readChannelBody(post('{"channel":"team"}')))).to.match(/^Missing "peer_id"/);
+      expect(refusal(() => readChannelBody(post('{"peer_id":"127.0.0.1:5001"}')))).to.equal(
+        'Missing "channel": send a channel name, e.g. "channel":"team"',
+      );
+      expect(refusal(() => readChannelBody(post('{"peer_id":"127.0.0.1:5001","channel":"my team"}')))).to.equal(
+        '"channel" must be a channel name of 1 to 32 letters, digits, "-" or "_", e.g. "channel":"team"',
+      );
+      expect(refusal(() => readChannelBody(post('{"peer_id":"127.0.0.1:5001","channel":7}')))).to.match(/must be a channel name/);
+      expect(refusal(() => readChannelBody(post('{"peer_id":"127.0.0.1:5001","channel":"team","key":""}')))).to.match(
+        /"key" must be 1 to 128 characters/,
+      );
+      expect(refusal(() => readChannelBody(post('{"peer_id":"127.0.0.1:5001","channel":"team","key":"a\\u0007"}')))).to.match(
+        /"key" must be/,
+      );
+      expect(refusal(() => readChannelBody(post('{"peer_id":"127.0.0.1:5001","channel":"team","leave":"yes"}')))).to.match(
+        /"leave" must be true/,
+      );
+    });
+
+    it("readHeartbeatBody() reads the document's body unchanged, and optional channels", () => {
+      expect(readHeartbeatBody(post('{"peer_id":"127.0.0.1:5001"}'))).to.deep.equal({ peer_id: '127.0.0.1:5001' });
+      expect(
+        readHeartbeatBody(post('{"peer_id":"127.0.0.1:5001","channels":[{"channel":"#Team","key":"k"},{"channel":"dev"}]}')),
+      ).to.deep.equal({ peer_id: '127.0.0.1:5001', channels: [{ channel: 'team', key: 'k' }, { channel: 'dev' }] });
+    });
+
+    it('readHeartbeatBody() refuses channels that are not a short list of {"channel":...}', () => {
+      const many = JSON.stringify(Array.from({ length: MAX_CHANNELS_PER_PEER + 2 }, (_, i) => ({ channel: `c${i}` })));
+      for (const channels of ['"team"', '{}', many]) {
+        expect(refusal(() => readHeartbeatBody(post(`{"peer_id":"127.0.0.1:5001","channels":${channels}}`)))).to.match(
+          /"channels" must be a list of at most 32 channels/,
+        );
+      }
+      expect(refusal(() => readHeartbeatBody(post('{"peer_id":"127.0.0.1:5001","channels":["team"]}')))).to.equal(
+        '"channels"[0] must be an object such as {"channel":"team"}',
+      );
+      expect(refusal(() => readHeartbeatBody(post('{"peer_id":"127.0.0.1:5001","channels":[{"channel":"a b"}]}')))).to.match(
+        /must be a channel name/,
+      );
     });
   });
 });
