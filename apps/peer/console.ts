@@ -47,20 +47,23 @@ export function helpLines(): string[] {
   ];
 }
 
-/** Lines about the tracker, the client-server half of the chat (document Tests 2 and 10). */
+/**
+ * Lines about the tracker, the client-server half of the chat (document Tests 2 and 10). A status or a
+ * reason can quote an answer from the network (`Answer 400: ...`), so it is cleaned like a message.
+ */
 export const trackerLines = {
-  registered: (status: string) => `[Tracker] Registration successful: ${status.toUpperCase()}`,
+  registered: (status: string) => `[Tracker] Registration successful: ${clean(status.toUpperCase())}`,
   registrationFailed: (reason: string, retrySeconds: number) =>
-    `[Tracker] Registration failed: ${reason} - retrying every ${retrySeconds}s (the console works meanwhile)`,
+    `[Tracker] Registration failed: ${clean(reason)} - retrying every ${retrySeconds}s (the console works meanwhile)`,
   forgotten: () => '[Tracker] The tracker does not know this peer any more (it restarted or the TTL ran out)',
   reRegistered: () => '[Tracker] Re-registered with the tracker',
   heartbeatFailed: (reason: string) =>
-    `[Tracker] Heartbeat failed: ${reason} - the chat goes on peer-to-peer; registering again when the tracker is back`,
+    `[Tracker] Heartbeat failed: ${clean(reason)} - the chat goes on peer-to-peer; registering again when the tracker is back`,
   discovering: () => 'Discovering peers...',
   found: (count: number) => `[Tracker] Found ${count} peers`,
-  discoveryFailed: (reason: string) => `[Tracker] Discovery failed: ${reason}`,
-  unregistered: (status: string) => `[Tracker] Unregister successful: ${status.toUpperCase()}`,
-  unregisterFailed: (reason: string) => `[Tracker] Unregister failed: ${reason} (the tracker forgets this peer after its TTL)`,
+  discoveryFailed: (reason: string) => `[Tracker] Discovery failed: ${clean(reason)}`,
+  unregistered: (status: string) => `[Tracker] Unregister successful: ${clean(status.toUpperCase())}`,
+  unregisterFailed: (reason: string) => `[Tracker] Unregister failed: ${clean(reason)} (the tracker forgets this peer after its TTL)`,
 };
 
 /** `Bob (127.0.0.1:5002)` */
@@ -102,7 +105,7 @@ export interface Failure {
 export function broadcastReport(sent: number, total: number, failures: Failure[]): string[] {
   if (total === 0) return ['[P2P] No connected peers to send to - type /discover to ask the tracker for peers'];
   const lines = [`[P2P] Broadcast sent to ${sent}/${total} peers`];
-  for (const failure of failures) lines.push(`[P2P]   failed: ${describePeer(failure.peer)} - ${failure.reason}`);
+  for (const failure of failures) lines.push(`[P2P]   failed: ${describePeer(failure.peer)} - ${clean(failure.reason)}`);
   return lines;
 }
 
@@ -116,11 +119,11 @@ export function directSentLine(peer: PeerInfo): string {
 }
 
 export function directFailedLine(failure: Failure): string {
-  return `[P2P] Direct message to ${describePeer(failure.peer)} failed: ${failure.reason}`;
+  return `[P2P] Direct message to ${describePeer(failure.peer)} failed: ${clean(failure.reason)}`;
 }
 
 export function connectFailedLine(peerId: string, reason: string): string {
-  return `[P2P] Could not connect to peer ${clean(peerId)}: ${reason}`;
+  return `[P2P] Could not connect to peer ${clean(peerId)}: ${clean(reason)}`;
 }
 
 export function noNewPeersLine(): string {

@@ -158,6 +158,23 @@ describe('peer console rendering', () => {
       expect(view.describePeer({ name: '\u200bBob', peer_id: '127.0.0.1:5002' })).to.equal('\\u200bBob (127.0.0.1:5002)');
     });
 
+    it('escapes the reasons and statuses that quote an answer from another peer or the tracker', () => {
+      const reason = 'Answer 400: bad\n[BROADCAST] Bob (127.0.0.1:5002): hi\x1b[2J\u202e';
+      const shown = 'Answer 400: bad [BROADCAST] Bob (127.0.0.1:5002): hi\\u001b[2J\\u202e';
+      expect(view.broadcastReport(0, 1, [{ peer: jack, reason }])[1]).to.equal(`[P2P]   failed: Jack (127.0.0.1:5003) - ${shown}`);
+      expect(view.directFailedLine({ peer: bob, reason })).to.equal(`[P2P] Direct message to Bob (127.0.0.1:5002) failed: ${shown}`);
+      expect(view.connectFailedLine('127.0.0.1:5002', reason)).to.equal(`[P2P] Could not connect to peer 127.0.0.1:5002: ${shown}`);
+      for (const line of [
+        view.trackerLines.registrationFailed(reason, 5),
+        view.trackerLines.heartbeatFailed(reason),
+        view.trackerLines.discoveryFailed(reason),
+        view.trackerLines.unregisterFailed(reason),
+      ])
+        expect(line).to.include(shown);
+      expect(view.trackerLines.registered('ok\u202e')).to.equal('[Tracker] Registration successful: OK\\u202e');
+      expect(view.trackerLines.unregistered('ok\x1b[2J')).to.equal('[Tracker] Unregister successful: OK\\u001b[2J');
+    });
+
     for (const [what, separator] of [
       ['a line break', '\n'],
       ['U+2028', '\u2028'],
