@@ -50,6 +50,12 @@ export class PeerRegistry {
     return this.peers.has(id);
   }
 
+  /** One registered peer, as `list` shows it; undefined when unknown. */
+  get(id: string): PeerEntry | undefined {
+    const record = this.peers.get(id);
+    return record ? toEntry(record) : undefined;
+  }
+
   /** Every registered peer, in registration order. */
   list(): PeerEntry[] {
     return [...this.peers.values()].map(toEntry);

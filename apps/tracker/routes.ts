@@ -1,16 +1,28 @@
 /**
- * The tracker's HTTP API on a WeApRous app: register (`/submit-info/`), list (`/get-list/`), unregister
- * (`/remove/`) and stay alive (`/heartbeat/`), each answering JSON and logging what it did.
- * The state lives in `registry.ts`; the clock and the log are passed in, so tests control both.
+ * The tracker's HTTP API on a WeApRous app: register (`/submit-info/`), list (`/get-list/`, `?channel=`),
+ * unregister (`/remove/`), stay alive (`/heartbeat/`) and join or leave a channel (`/add-list/`), each
+ * answering JSON and logging what it did. The state lives in `registry.ts` and `channels.ts`; the clock and
+ * the log are passed in, so tests control both.
  * Ports the Task 2 routes of WeApRous `apps/sampleApp.py`, which built raw HTTP strings by hand.
  */
 
 import { WeApRous, type Handler } from '../../daemon/weaprous';
-import { json } from '../../daemon/response';
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
-import { readPeerIdBody, readRegisterBody } from '../protocol';
+import { json, type Response } from '../../daemon/response';
+import {
+  channelName,
+  GENERAL_CHANNEL,
+  readChannelBody,
+  readHeartbeatBody,
+  readPeerIdBody,
+  readRegisterBody,
+  type ChannelBody,
+} from '../protocol';
 import { PeerRegistry } from './registry';
+import { ChannelRegistry } from './channels';
+import { ChannelKeys } from './keys';
+import { joinChannel, type JoinOutcome } from './join';
 
 export interface TrackerOptions {
   registry: PeerRegistry;
@@ -18,6 +30,10 @@ export interface TrackerOptions {
   log: (line: string) => void;
   /** Milliseconds since the epoch; `Date.now` in the real tracker. */
   now: () => number;
+  /** Channel membership; by default a new one whose empty private channels keep their key for the peer TTL. */
+  channels?: ChannelRegistry;
+  /** The scrypt work for private channel keys; by default Node's cost, two at a time. */
+  keys?: ChannelKeys;
 }
 
 /** Builds the tracker app: `createTrackerApp({ registry, log: console.log, now: Date.now })`. */
@@ -33,7 +49,12 @@ export function createTrackerApp(options: TrackerOptions): WeApRous {
     .addRoute(
       'GET',
       '/get-list/',
-      logged(() => routes.getList()),
+      logged((request) => routes.getList(request)),
+    )
+    .addRoute(
+      'POST',
+      '/add-list/',
+      logged((request) => routes.addList(request)),
     )
     .addRoute(
       'POST',
@@ -52,26 +73,43 @@ class TrackerRoutes {
   private readonly registry: PeerRegistry;
   private readonly log: (line: string) => void;
   private readonly now: () => number;
+  private readonly channels: ChannelRegistry;
+  private readonly keys: ChannelKeys;
 
-  constructor({ registry, log, now }: TrackerOptions) {
+  constructor({ registry, log, now, channels, keys }: TrackerOptions) {
     this.registry = registry;
     this.log = log;
     this.now = now;
+    this.channels = channels ?? new ChannelRegistry(registry.ttlMs);
+    this.keys = keys ?? new ChannelKeys();
   }
 
   /** Every request logs itself and first drops the peers whose TTL ran out, so no list is ever stale. */
   logged(request: Request, handler: Handler) {
-    this.log(`[Tracker] ${request.method} ${request.path}`);
-    if (request.body.length > 0) this.log(`[Tracker] Body: ${printable(request.body.toString('utf8'))}`);
-    for (const gone of this.registry.expire(this.now())) {
+    const target = Object.keys(request.query).length > 0 ? printable(request.target) : request.path;
+    this.log(`[Tracker] ${request.method} ${target}`);
+    if (request.body.length > 0) this.log(`[Tracker] Body: ${printable(hideKeys(request.body.toString('utf8')))}`);
+    const now = this.now();
+    for (const gone of this.registry.expire(now)) {
       this.log(`[Tracker] Expired: ${gone.peer_id} (not seen for ${this.registry.ttlMs / 1000} s) - Total: ${this.registry.size}`);
+      this.leaveAll(gone.peer_id, now);
     }
+    this.channels.expire(now);
     try {
-      return handler(request);
+      const result = handler(request);
+      if (!(result instanceof Promise)) return result;
+      return result.catch((error) => {
+        this.logRejection(error);
+        throw error;
+      });
     } catch (error) {
-      if (error instanceof HttpError) this.log(`[Tracker] Rejected (${error.status}): ${error.message}`);
+      this.logRejection(error);
       throw error;
     }
+  }
+
+  private logRejection(error: unknown): void {
+    if (error instanceof HttpError) this.log(`[Tracker] Rejected (${error.status}): ${error.message}`);
   }
 
   submitInfo(request: Request) {
@@ -80,16 +118,66 @@ class TrackerRoutes {
     return { status: 'ok', peer_id: entry.peer_id };
   }
 
-  getList() {
-    const peers = this.registry.list();
-    this.log(`[Tracker] Returning ${peers.length} peers`);
-    return { status: 'ok', count: peers.length, peers };
+  getList(request: Request) {
+    if (request.query.channel === undefined) {
+      const peers = this.registry.list();
+      this.log(`[Tracker] Returning ${peers.length} peers`);
+      return { status: 'ok', count: peers.length, peers };
+    }
+    const name = channelName(request.query.channel);
+    if (name === null) {
+      throw new HttpError(
+        400,
+        '"channel" must be a channel name of 1 to 32 letters, digits, "-" or "_", e.g. /get-list/?channel=team (a "#" is written %23 or left out)',
+      );
+    }
+    const ids = name === GENERAL_CHANNEL ? this.registry.list().map((p) => p.peer_id) : this.channels.members(name);
+    if (ids === undefined)
+      throw new HttpError(
+        404,
+        `No channel #${name}: nobody is in it; join it with POST /add-list/ {"peer_id":"127.0.0.1:5001","channel":"${name}"}`,
+      );
+    const peers = ids.flatMap((id) => this.registry.get(id) ?? []);
+    this.log(`[Tracker] Returning ${peers.length} peers in #${name}`);
+    return { status: 'ok', channel: name, count: peers.length, peers };
+  }
+
+  async addList(request: Request) {
+    const body = readChannelBody(request);
+    if (!this.registry.has(body.peer_id))
+      throw new HttpError(404, `${body.peer_id} is not registered; register it first with POST /submit-info/`);
+    if (body.leave) return this.leave(body);
+    const outcome = await joinChannel(this.channels, this.keys, body.peer_id, body.channel, body.key);
+    if (!outcome.ok) return this.refuse(outcome);
+    this.dropIfGone(body.peer_id);
+    if (!this.registry.has(body.peer_id)) throw new HttpError(404, `${body.peer_id} unregistered while joining #${body.channel}`);
+    this.logJoin(outcome.result, body.peer_id, body.channel);
+    const messages = { general: 'Every peer is always in #general', member: 'Already in', joined: 'Joined', created: 'Created' };
+    const message = outcome.result === 'general' ? messages.general : `${messages[outcome.result]} #${body.channel}`;
+    return {
+      status: 'ok',
+      channel: body.channel,
+      private: this.channels.isPrivate(body.channel),
+      message,
+      count: this.countIn(body.channel),
+    };
+  }
+
+  private leave(body: ChannelBody) {
+    if (body.channel === GENERAL_CHANNEL) throw new HttpError(400, 'Every peer is in #general; it cannot be left');
+    if (!this.channels.leave(body.peer_id, body.channel, this.now())) {
+      this.log(`[Tracker] Not in #${body.channel}: ${body.peer_id}`);
+      return { status: 'ok', channel: body.channel, message: `Was not in #${body.channel}`, count: this.countIn(body.channel) };
+    }
+    this.log(`[Tracker] Left #${body.channel}: ${body.peer_id} - Members: ${this.countIn(body.channel)}`);
+    return { status: 'ok', channel: body.channel, message: `Left #${body.channel}`, count: this.countIn(body.channel) };
   }
 
   remove(request: Request) {
     const id = readPeerIdBody(request);
     if (this.registry.unregister(id)) {
       this.log(`[Tracker] Unregistered: ${id} - Total: ${this.registry.size}`);
+      this.leaveAll(id, this.now());
       return { status: 'ok', message: 'Peer unregistered' };
     }
     // Removing twice is not an error: a peer quitting after its TTL ran out must still exit cleanly.
@@ -98,14 +186,63 @@ class TrackerRoutes {
   }
 
   heartbeat(request: Request) {
-    const id = readPeerIdBody(request);
+    const { peer_id: id, channels } = readHeartbeatBody(request);
     if (this.registry.heartbeat(id, this.now())) {
       this.log(`[Tracker] Heartbeat: ${id}`);
-      return { status: 'ok', peer_id: id, ttl: this.registry.ttlMs / 1000 };
+      const answer = { status: 'ok', peer_id: id, ttl: this.registry.ttlMs / 1000 };
+      return channels === undefined ? answer : this.rejoin(id, channels).then((more) => ({ ...answer, ...more }));
     }
     // 404 tells the peer the tracker forgot it (restart or TTL): it answers by registering again.
     this.log(`[Tracker] Heartbeat from unknown peer ${id} - asked it to register again`);
     return json({ status: 'error', error: 'unknown peer', peer_id: id, hint: 'register again with POST /submit-info/' }, 404);
+  }
+
+  /**
+   * The heartbeat's channels: joins the peer to each it is not in yet (after a tracker restart, all of them),
+   * one after another, and says which the tracker refused (a wrong key: someone else re-created the channel).
+   */
+  private async rejoin(id: string, claims: Array<{ channel: string; key?: string }>) {
+    const refused: Array<{ channel: string; status: number; error: string }> = [];
+    for (const { channel, key } of claims) {
+      const outcome = await joinChannel(this.channels, this.keys, id, channel, key);
+      if (outcome.ok) this.logJoin(outcome.result, id, channel);
+      else {
+        this.log(`[Tracker] Refused #${channel} for ${id} (${outcome.status}): ${outcome.error}`);
+        refused.push({ channel, status: outcome.status, error: outcome.error });
+      }
+    }
+    this.dropIfGone(id);
+    return { channels: this.channels.channelsOf(id), refused };
+  }
+
+  private logJoin(result: JoinResultName, id: string, channel: string): void {
+    const members = `- Members: ${this.countIn(channel)}`;
+    if (result === 'created')
+      this.log(`[Tracker] Created #${channel}${this.channels.isPrivate(channel) ? ' (private)' : ''}: ${id} ${members}`);
+    if (result === 'joined') this.log(`[Tracker] Joined #${channel}: ${id} ${members}`);
+    if (result === 'member') this.log(`[Tracker] Already in #${channel}: ${id}`);
+  }
+
+  /** A 429 or 503 cannot be an `HttpError` (its sentence would not reach the client), so every refusal is answered here. */
+  private refuse(outcome: Extract<JoinOutcome, { ok: false }>): Response {
+    this.log(`[Tracker] Rejected (${outcome.status}): ${outcome.error}`);
+    const res = json({ status: 'error', error: outcome.error }, outcome.status);
+    if (outcome.status === 429 || outcome.status === 503) res.headers.set('Retry-After', '1');
+    return res;
+  }
+
+  private countIn(channel: string): number {
+    return channel === GENERAL_CHANNEL ? this.registry.size : (this.channels.members(channel)?.length ?? 0);
+  }
+
+  private leaveAll(id: string, now: number): void {
+    const left = this.channels.leaveAll(id, now);
+    if (left.length > 0) this.log(`[Tracker] ${id} left ${left.map((name) => `#${name}`).join(', ')}`);
+  }
+
+  /** A peer removed while its key was checked must not stay in the channel it just joined. */
+  private dropIfGone(id: string): void {
+    if (!this.registry.has(id)) this.channels.leaveAll(id, this.now());
   }
 }
 
@@ -130,6 +267,13 @@ export function trackerBanner(ip: string, port: number, ttlSeconds: number): str
     "  - POST /heartbeat/    : Refresh a peer's last_seen",
     rule,
   ];
+}
+
+type JoinResultName = Extract<JoinOutcome, { ok: true }>['result'];
+
+/** `{"peer_id":"...","key":"s3cret"}` → `{"peer_id":"...","key":"***"}`: the tracker keeps no key, not even in its log. */
+function hideKeys(text: string): string {
+  return text.replace(/("key"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]]*)/g, '$1"***"');
 }
 
 /** A request body fit for one log line: control characters escaped, long bodies cut. */
