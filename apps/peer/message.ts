@@ -57,6 +57,38 @@ export function compareMessages(a: ChatMessage, b: ChatMessage): number {
   return a.clock - b.clock || compareText(a.from, b.from) || compareText(a.id, b.id);
 }
 
+/** Puts a message into a list kept in `compareMessages` order (most arrive last: a binary search finds where). */
+export function insertInOrder(list: ChatMessage[], message: ChatMessage): void {
+  list.splice(
+    lowerBound(list, (m) => compareMessages(m, message) > 0),
+    0,
+    message,
+  );
+}
+
+/** Takes a message out of a list kept in order; a message not in it leaves the list as it was. */
+export function removeInOrder(list: ChatMessage[], message: ChatMessage): void {
+  const at = lowerBound(list, (m) => compareMessages(m, message) >= 0);
+  if (list[at]?.id === message.id) list.splice(at, 1);
+}
+
+/** The index of the first message of an ordered list with a clock after `since`. */
+export function firstAfterClock(list: ChatMessage[], since: number): number {
+  return lowerBound(list, (m) => m.clock > since);
+}
+
+/** The first index whose item passes `after`, in a list where every item that fails it comes first. */
+function lowerBound<T>(items: T[], after: (item: T) => boolean): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (after(items[middle])) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
 // Code-unit order, not localeCompare: the order must not depend on the machine's locale.
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

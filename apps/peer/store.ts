@@ -1,0 +1,297 @@
+/**
+ * MessageStore: one peer's history on disk (issue 7, item 6), an append-only JSON Lines file that survives
+ * `kill -9`, read back in Lamport order per channel and per direct conversation. Also the two file tools the
+ * outbox shares: `scanJournal` (read, cutting a torn last line) and `AppendOnlyFile` (append, in order).
+ * New; WeApRous `apps/peer.py` kept its `messages` list in memory only. No sockets; docs/history.md.
+ */
+
+import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ChatMessage, conversationOf, firstAfterClock, insertInOrder, readStoredMessage, removeInOrder } from './message';
+
+/** What reading a journal found: where its good part ends, and the lines it could not use. */
+export interface JournalScan {
+  /** Bytes worth keeping: the file's size, or where a torn last line starts. */
+  size: number;
+  accepted: number;
+  /** Line numbers (from 1) of complete lines that were not records, torn last line excluded. */
+  bad: number[];
+  /** Bytes of the last line that was cut short or unreadable, 0 when there was none. */
+  torn: number;
+  /** The part kept ends with a record but no newline: write one before appending. */
+  unterminated: boolean;
+}
+
+// Far above the longest message line (10,000 characters, each at most 6 bytes escaped, and the other fields).
+const MAX_LINE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a JSON Lines file a chunk at a time, giving each parsed line to `accept` (false = not a record).
+ * A missing newline at the end after a complete record is only noted; the last non-blank line when it is not
+ * a record is `torn` (a crash while writing it), every other such line is `bad`. Changes nothing on disk.
+ */
+export async function scanJournal(path: string, accept: (value: unknown) => boolean): Promise<JournalScan> {
+  const scan: JournalScan = { size: 0, accepted: 0, bad: [], torn: 0, unterminated: false };
+  const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!file) return scan;
+  let rest = Buffer.alloc(0);
+  let offset = 0; // of `rest` in the file
+  let overlong: number | undefined; // where a line too long to be a record starts; skipped to its newline
+  let line = 0;
+  let lastBad: { line: number; start: number } | undefined;
+  const take = (bytes: Buffer | undefined, start: number) => {
+    line += 1;
+    const text = bytes?.toString('utf8').trim();
+    if (text === '') return;
+    if (lastBad) scan.bad.push(lastBad.line);
+    lastBad = text !== undefined && parses(text, accept) ? undefined : { line, start };
+    if (!lastBad) scan.accepted += 1;
+  };
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      rest = Buffer.concat([rest, chunk.subarray(0, bytesRead)]);
+      let start = 0;
+      for (let end = rest.indexOf(10); end !== -1; end = rest.indexOf(10, start)) {
+        take(overlong === undefined ? rest.subarray(start, end) : undefined, overlong ?? offset + start);
+        overlong = undefined;
+        start = end + 1;
+      }
+      rest = rest.subarray(start);
+      offset += start;
+      // A garbage file may have no newline at all: never hold more than one line's worth of it.
+      if (rest.length > MAX_LINE_BYTES) {
+        overlong ??= offset;
+        offset += rest.length;
+        rest = Buffer.alloc(0);
+      }
+    }
+    if (rest.length > 0 || overlong !== undefined) take(overlong === undefined ? rest : undefined, overlong ?? offset);
+  } finally {
+    await file.close();
+  }
+  scan.size = offset + rest.length;
+  scan.unterminated = rest.length > 0 && lastBad === undefined;
+  if (lastBad) scan.torn = scan.size - lastBad.start;
+  scan.size -= scan.torn;
+  return scan;
+}
+
+function parses(text: string, accept: (value: unknown) => boolean): boolean {
+  try {
+    return accept(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Lines appended one after another, each promise settling once its line is written. A written line is in
+ * the OS page cache, which outlives the process (`kill -9`); `durable` also waits for the disk (fsync), which
+ * only a power cut or a kernel crash needs. A failed append is cut back off, so no half line stays behind.
+ */
+export class AppendOnlyFile {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly path: string,
+    private handle: FileHandle,
+    private size: number,
+    private readonly durable: boolean,
+  ) {}
+
+  /** Opens `path` for appending after cutting it to `size` (what `scanJournal` kept). */
+  static async open(path: string, size: number, durable = false): Promise<AppendOnlyFile> {
+    const handle = await open(path, 'a');
+    const { size: actual } = await handle.stat();
+    if (actual > size) await handle.truncate(size);
+    return new AppendOnlyFile(path, handle, size, durable);
+  }
+
+  append(text: string): Promise<void> {
+    return this.serially(async () => {
+      const bytes = Buffer.from(text);
+      try {
+        await this.handle.appendFile(bytes);
+        if (this.durable) await this.handle.datasync();
+        this.size += bytes.length;
+      } catch (error) {
+        await this.handle.truncate(this.size).catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  /** Replaces the whole file atomically: written to `<path>.tmp`, synced, then renamed over it. */
+  replace(text: string): Promise<void> {
+    return this.serially(async () => {
+      const temporary = `${this.path}.tmp`;
+      const next = await open(temporary, 'w');
+      try {
+        await next.writeFile(text);
+        await next.sync();
+      } finally {
+        await next.close();
+      }
+      await rename(temporary, this.path);
+      await this.handle.close();
+      this.handle = await open(this.path, 'a');
+      this.size = Buffer.byteLength(text);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.serially(() => this.handle.close());
+  }
+
+  private serially<T>(step: () => Promise<T>): Promise<T> {
+    const done = this.queue.then(step);
+    this.queue = done.catch(() => {});
+    return done;
+  }
+}
+
+export interface StoreOptions {
+  /** This peer's id, to file direct messages under the other peer. */
+  selfId: string;
+  /** Hears each problem found in the file, one line each. */
+  onProblem?: (line: string) => void;
+  /** fsync each line (survives a power cut, not only a crash); off by default. */
+  durable?: boolean;
+  /** Messages kept in memory, the latest to arrive; older ones stay on disk only. */
+  memoryLimit?: number;
+  /** Names the set-aside copy of a garbage file; ms since 1970. */
+  now?: number;
+}
+
+export const HISTORY_FILE = 'history.jsonl';
+export const MEMORY_LIMIT = 100_000;
+
+/** A page of history: messages in Lamport order, and whether more follow (ask again from the last clock). */
+export interface HistoryPage {
+  messages: ChatMessage[];
+  more: boolean;
+}
+
+export class MessageStore {
+  private readonly ids = new Set<string>();
+  private readonly arrival: ChatMessage[] = [];
+  private readonly byConversation = new Map<string, ChatMessage[]>();
+  private readonly writing = new Map<string, Promise<unknown>>();
+  private file!: AppendOnlyFile;
+  private highest = 0;
+
+  private constructor(private readonly options: StoreOptions) {}
+
+  /** Opens (or creates) `<dir>/history.jsonl` and loads it; problems go to `onProblem`, one line each. */
+  static async open(dir: string, options: StoreOptions): Promise<MessageStore> {
+    const store = new MessageStore(options);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, HISTORY_FILE);
+    const report = options.onProblem ?? (() => {});
+    const scan = await scanJournal(path, (value) => store.load(value));
+    if (scan.accepted === 0 && (scan.bad.length > 0 || scan.torn > 0)) {
+      const aside = `${path}.corrupt-${new Date(options.now ?? Date.now()).toISOString().replace(/[:.]/g, '-')}`;
+      await rename(path, aside);
+      report(`${HISTORY_FILE}: not one line is a message; set the file aside as ${aside} and started a new history`);
+      scan.size = 0;
+    } else {
+      if (scan.bad.length > 0) report(`${HISTORY_FILE}: ${describeBad(scan.bad)} not messages; skipped, and left in the file`);
+      if (scan.torn > 0) report(`${HISTORY_FILE}: cut off a torn last line (${scan.torn} bytes); ${scan.accepted} messages kept`);
+    }
+    store.file = await AppendOnlyFile.open(path, scan.size, options.durable);
+    if (scan.unterminated) await store.file.append('\n');
+    return store;
+  }
+
+  /** Stores a message unless its id is known; resolves once its line is written (answer 2xx only then). */
+  async add(message: ChatMessage): Promise<'added' | 'duplicate'> {
+    const earlier = this.writing.get(message.id);
+    if (earlier) {
+      await earlier.catch(() => {});
+      return this.add(message);
+    }
+    if (this.ids.has(message.id)) return 'duplicate';
+    const written = this.file.append(`${JSON.stringify(message)}\n`);
+    this.writing.set(message.id, written);
+    try {
+      await written;
+    } finally {
+      this.writing.delete(message.id);
+    }
+    this.keep(message);
+    return 'added';
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** A channel (`general`) or a conversation (`@127.0.0.1:5002`), clocks after `since`, at most about `limit`. */
+  history(conversation: string, { since = -1, limit = 100 }: { since?: number; limit?: number } = {}): HistoryPage {
+    const all = this.byConversation.get(conversation) ?? [];
+    const first = firstAfterClock(all, since);
+    let end = Math.min(all.length, first + Math.max(1, limit));
+    // A page ends between two clocks, so asking again from the last clock loses no message of a tie.
+    while (end < all.length && all[end].clock === all[end - 1].clock) end += 1;
+    return { messages: all.slice(first, end), more: end < all.length };
+  }
+
+  /** The channels and conversations held, in no particular order. */
+  conversations(): string[] {
+    return [...this.byConversation.keys()];
+  }
+
+  /** The highest clock held: a restarted peer's Lamport clock starts here. */
+  get maxClock(): number {
+    return this.highest;
+  }
+
+  /** Messages held in memory (all of them, up to `memoryLimit`). */
+  get size(): number {
+    return this.arrival.length;
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+
+  /** One line of the file at open: a message (a repeated id is skipped), or false. */
+  private load(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const read = readStoredMessage(value as Record<string, unknown>);
+    if (read.ok && !this.ids.has(read.value.id)) this.keep(read.value);
+    return read.ok;
+  }
+
+  private keep(message: ChatMessage): void {
+    const key = conversationOf(message, this.options.selfId);
+    const list = this.byConversation.get(key) ?? [];
+    this.byConversation.set(key, list);
+    insertInOrder(list, message);
+    this.ids.add(message.id);
+    this.arrival.push(message);
+    this.highest = Math.max(this.highest, message.clock);
+    if (this.arrival.length > (this.options.memoryLimit ?? MEMORY_LIMIT)) this.forget(this.arrival.shift()!);
+  }
+
+  private forget(message: ChatMessage): void {
+    const key = conversationOf(message, this.options.selfId);
+    const list = this.byConversation.get(key)!;
+    removeInOrder(list, message);
+    if (list.length === 0) this.byConversation.delete(key);
+    this.ids.delete(message.id);
+  }
+}
+
+/** `lines 4, 9 and 12 are` / `line 4 is`, at most five numbers. */
+function describeBad(lines: number[]): string {
+  if (lines.length === 1) return `line ${lines[0]} is`;
+  const shown = lines.slice(0, 5).join(', ');
+  return `${lines.length} lines (${shown}${lines.length > 5 ? ', ...' : ''}) are`;
+}

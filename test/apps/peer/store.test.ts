@@ -1,0 +1,182 @@
+/**
+ * MessageStore: the history file that survives a crash, read back in Lamport order, and what it does with a
+ * torn last line, an empty file and a file of garbage. Tests for `apps/peer/store.ts` (new; issue 7, item 6).
+ */
+
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChatMessage } from '../../../apps/peer/message';
+import { HISTORY_FILE, MessageStore, scanJournal, type StoreOptions } from '../../../apps/peer/store';
+
+const ALICE = '127.0.0.1:5001';
+const BOB = '127.0.0.1:5002';
+
+function message(id: string, clock: number, fields: Partial<ChatMessage> = {}): ChatMessage {
+  return { id, channel: 'general', from: BOB, name: 'Bob', msg: `message ${id}`, timestamp: 1699680000 + clock, clock, ...fields };
+}
+
+const line = (m: ChatMessage) => `${JSON.stringify(m)}\n`;
+const ids = (messages: ChatMessage[]) => messages.map((m) => m.id);
+
+describe('MessageStore', () => {
+  let dir: string;
+  let problems: string[];
+  let open: (options?: Partial<StoreOptions>) => Promise<MessageStore>;
+  const file = () => join(dir, HISTORY_FILE);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'weaprous-store-'));
+    problems = [];
+    open = (options = {}) => MessageStore.open(dir, { selfId: ALICE, onProblem: (p) => problems.push(p), ...options });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('open()', () => {
+    it('starts an empty history in a new folder', async () => {
+      const store = await MessageStore.open(join(dir, 'data', 'alice-5001'), { selfId: ALICE });
+      expect(store.size).to.equal(0);
+      expect(existsSync(join(dir, 'data', 'alice-5001', HISTORY_FILE))).to.equal(true);
+      await store.close();
+    });
+
+    it('takes an empty file as an empty history, saying nothing', async () => {
+      writeFileSync(file(), '');
+      const store = await open();
+      expect([store.size, problems]).to.deep.equal([0, []]);
+      await store.close();
+    });
+
+    it('cuts a torn last line, says so in one line, and loses nothing before it', async () => {
+      const torn = line(message('c', 3)).slice(0, 40);
+      writeFileSync(file(), line(message('a', 1)) + line(message('b', 2)) + torn);
+      const store = await open();
+      expect(problems).to.deep.equal([`${HISTORY_FILE}: cut off a torn last line (40 bytes); 2 messages kept`]);
+      expect(ids(store.history('general').messages)).to.deep.equal(['a', 'b']);
+      expect(readFileSync(file(), 'utf8')).to.equal(line(message('a', 1)) + line(message('b', 2)));
+      await store.add(message('d', 4));
+      await store.close();
+      problems = [];
+      const again = await open();
+      expect([problems, ids(again.history('general').messages)]).to.deep.equal([[], ['a', 'b', 'd']]);
+      await again.close();
+    });
+
+    it('cuts an unreadable last line even when it ends with a newline', async () => {
+      writeFileSync(file(), `${line(message('a', 1))}{"id":"b","ch\n`);
+      const store = await open();
+      expect(problems).to.have.length(1);
+      expect(readFileSync(file(), 'utf8')).to.equal(line(message('a', 1)));
+      await store.close();
+    });
+
+    it('keeps a whole last message that lacks only its newline, and writes the newline', async () => {
+      writeFileSync(file(), JSON.stringify(message('a', 1)));
+      const store = await open();
+      await store.add(message('b', 2));
+      expect([problems, readFileSync(file(), 'utf8')]).to.deep.equal([[], line(message('a', 1)) + line(message('b', 2))]);
+      await store.close();
+    });
+
+    it('skips bad lines in the middle, says which, and leaves them in the file', async () => {
+      const text = `${line(message('a', 1))}not json\n${line(message('b', 2))}{"msg":"no id"}\n${line(message('c', 3))}`;
+      writeFileSync(file(), text);
+      const store = await open();
+      expect(problems).to.deep.equal([`${HISTORY_FILE}: 2 lines (2, 4) are not messages; skipped, and left in the file`]);
+      expect(ids(store.history('general').messages)).to.deep.equal(['a', 'b', 'c']);
+      expect(readFileSync(file(), 'utf8')).to.equal(text);
+      await store.close();
+    });
+
+    it('sets a file of garbage aside and starts a new history', async () => {
+      writeFileSync(file(), 'PK\x03\x04 this is a zip file\n\x00\x01\x02 more garbage\nno newline at the end');
+      const store = await open({ now: Date.UTC(2026, 11, 2, 3, 15) });
+      const aside = `${HISTORY_FILE}.corrupt-2026-12-02T03-15-00-000Z`;
+      expect(problems).to.deep.equal([
+        `${HISTORY_FILE}: not one line is a message; set the file aside as ${join(dir, aside)} and started a new history`,
+      ]);
+      expect(readdirSync(dir).sort()).to.deep.equal([HISTORY_FILE, aside]);
+      expect(readFileSync(join(dir, aside), 'utf8')).to.match(/^PK/);
+      await store.add(message('a', 1));
+      expect(readFileSync(file(), 'utf8')).to.equal(line(message('a', 1)));
+      await store.close();
+    });
+
+    it('sets aside a file with no newline in megabytes without holding it all', async () => {
+      writeFileSync(file(), 'x'.repeat(3 * 1024 * 1024));
+      const store = await open();
+      expect(problems[0]).to.match(/not one line is a message/);
+      expect(store.size).to.equal(0);
+      await store.close();
+    });
+  });
+
+  describe('add()', () => {
+    it('has the line in the file by the time it resolves, and the history survives a reopen', async () => {
+      const store = await open();
+      expect(await store.add(message('b', 2))).to.equal('added');
+      expect(readFileSync(file(), 'utf8')).to.equal(line(message('b', 2)));
+      await store.add(message('a', 1));
+      await store.close();
+      const again = await open();
+      expect(ids(again.history('general').messages)).to.deep.equal(['a', 'b']);
+      expect(again.maxClock).to.equal(2);
+      await again.close();
+    });
+
+    it('drops a duplicate by id, also one sent while the first is being written', async () => {
+      const store = await open();
+      const results = await Promise.all([store.add(message('a', 1)), store.add(message('a', 1))]);
+      expect(results).to.deep.equal(['added', 'duplicate']);
+      expect(await store.add(message('a', 1, { msg: 'sent again' }))).to.equal('duplicate');
+      expect(readFileSync(file(), 'utf8').split('\n')).to.have.length(2);
+      expect(store.has('a')).to.equal(true);
+      await store.close();
+    });
+
+    it('writes lines in the order add() was called', async () => {
+      const store = await open();
+      await Promise.all(['a', 'b', 'c', 'd'].map((id, i) => store.add(message(id, 10 - i))));
+      const written = readFileSync(file(), 'utf8').trim().split('\n');
+      expect(written.map((text) => JSON.parse(text).id)).to.deep.equal(['a', 'b', 'c', 'd']);
+      await store.close();
+    });
+  });
+
+  describe('history()', () => {
+    it('gives a channel in Lamport order, ties by sender id, after a clock, a page at a time', async () => {
+      const store = await open();
+      const arriving = [message('e', 5), message('c', 3, { from: '127.0.0.1:5003' }), message('b', 3), message('a', 1), message('f', 6)];
+      for (const m of arriving) await store.add(m);
+      expect(ids(store.history('general').messages)).to.deep.equal(['a', 'b', 'c', 'e', 'f']);
+      expect(store.history('general', { since: 3 })).to.deep.equal({ messages: [message('e', 5), message('f', 6)], more: false });
+      // A page of two ends after the tie at clock 3, not inside it.
+      expect(store.history('general', { limit: 2 })).to.deep.include({ more: true });
+      expect(ids(store.history('general', { limit: 2 }).messages)).to.deep.equal(['a', 'b', 'c']);
+      expect(ids(store.history('general', { since: 3, limit: 1 }).messages)).to.deep.equal(['e']);
+      expect(store.history('random')).to.deep.equal({ messages: [], more: false });
+      await store.close();
+    });
+
+    it('files direct messages as a conversation with the other peer, both ways', async () => {
+      const store = await open();
+      await store.add(message('in', 1, { channel: `@${ALICE}` }));
+      await store.add(message('out', 2, { from: ALICE, name: 'Alice', channel: `@${BOB}` }));
+      await store.add(message('other', 3, { from: ALICE, channel: '@127.0.0.1:5003' }));
+      expect(ids(store.history(`@${BOB}`).messages)).to.deep.equal(['in', 'out']);
+      expect(store.conversations().sort()).to.deep.equal(['@127.0.0.1:5002', '@127.0.0.1:5003']);
+      await store.close();
+    });
+
+    it('holds only the latest messages in memory; the file keeps them all', async () => {
+      const store = await open({ memoryLimit: 3 });
+      for (let clock = 1; clock <= 5; clock += 1) await store.add(message(`m${clock}`, clock));
+      expect(ids(store.history('general').messages)).to.deep.equal(['m3', 'm4', 'm5']);
+      expect([store.size, store.maxClock]).to.deep.equal([3, 5]);
+      await store.close();
+      const scan = await scanJournal(file(), () => true);
+      expect(scan.accepted).to.equal(5);
+    });
+  });
+});
