@@ -1,0 +1,164 @@
+/**
+ * A peer's identity: the key pair kept in its data folder, signatures over canonical JSON, and the text
+ * form of a public key. Each test works in a fresh folder of its own.
+ * Tests for `apps/peer/identity.ts` (new; WeApRous `apps/peer.py` has no identity).
+ */
+
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  IDENTITY_FILE,
+  canonicalJson,
+  isPublicKeyText,
+  loadOrCreateIdentity,
+  parsePublicKey,
+  publicKeyText,
+  signedBytes,
+  verify,
+} from '../../../apps/peer/identity';
+
+const message = { from: '127.0.0.1:5001', name: 'Alice', msg: 'Hello everyone from Alice!', timestamp: 1699680000.25 };
+
+describe('identity', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'identity-'));
+  });
+  afterEach(() => {
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  describe('loadOrCreateIdentity()', () => {
+    it('creates a key pair the first time, in a file only its owner can read, and loads the same one after', () => {
+      const data = path.join(folder, 'peer-5001');
+      const first = loadOrCreateIdentity(data);
+      const file = path.join(data, IDENTITY_FILE);
+      expect(fs.readFileSync(file, 'utf8')).to.match(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n$/);
+      if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
+      expect(fs.readdirSync(data)).to.deep.equal([IDENTITY_FILE]); // no temporary file left behind
+      expect(loadOrCreateIdentity(data).publicKey).to.equal(first.publicKey);
+    });
+
+    it('gives each new peer a key of its own, as 44 characters of base64', () => {
+      const alice = loadOrCreateIdentity(path.join(folder, 'alice'));
+      const bob = loadOrCreateIdentity(path.join(folder, 'bob'));
+      expect(alice.publicKey).to.match(/^[A-Za-z0-9+/]{43}=$/);
+      expect(alice.publicKey).to.not.equal(bob.publicKey);
+    });
+
+    for (const [what, content] of [
+      ['garbage', 'not a key at all\n'],
+      ['nothing', ''],
+      ['a cut-off key', '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n'],
+      ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()],
+    ]) {
+      it(`refuses a key file holding ${what} with a sentence, and leaves the file as it was`, () => {
+        fs.writeFileSync(path.join(folder, IDENTITY_FILE), content);
+        expect(() => loadOrCreateIdentity(folder)).to.throw(/identity\.pem is not an Ed25519 private key in PKCS8 PEM.*move it away/);
+        expect(fs.readFileSync(path.join(folder, IDENTITY_FILE), 'utf8')).to.equal(content);
+      });
+    }
+  });
+
+  describe('sign() and verify()', () => {
+    it('verifies a signed body, with or without its signature field', () => {
+      const alice = loadOrCreateIdentity(folder);
+      const signature = alice.sign(message);
+      expect(Buffer.from(signature, 'base64')).to.have.length(64);
+      expect(verify(message, signature, alice.publicKey)).to.equal(true);
+      expect(verify({ ...message, signature }, signature, alice.publicKey)).to.equal(true);
+      expect(alice.sign({ ...message, signature: 'anything' })).to.equal(signature);
+    });
+
+    it('fails when any field is changed, added or removed', () => {
+      const alice = loadOrCreateIdentity(folder);
+      const signature = alice.sign(message);
+      expect(verify({ ...message, msg: 'Hello everyone from Bob!' }, signature, alice.publicKey)).to.equal(false);
+      expect(verify({ ...message, from: '127.0.0.1:5002' }, signature, alice.publicKey)).to.equal(false);
+      expect(verify({ ...message, timestamp: 1699680001.25 }, signature, alice.publicKey)).to.equal(false);
+      expect(verify({ ...message, to: '127.0.0.1:5003' }, signature, alice.publicKey)).to.equal(false);
+      const { name: _name, ...nameless } = message;
+      expect(verify(nameless, signature, alice.publicKey)).to.equal(false);
+    });
+
+    it("fails with another peer's key", () => {
+      const alice = loadOrCreateIdentity(path.join(folder, 'alice'));
+      const mallory = loadOrCreateIdentity(path.join(folder, 'mallory'));
+      expect(verify(message, mallory.sign(message), alice.publicKey)).to.equal(false);
+      expect(verify(message, alice.sign(message), mallory.publicKey)).to.equal(false);
+    });
+
+    it('answers false, without throwing, for a signature that is missing or malformed', () => {
+      const alice = loadOrCreateIdentity(folder);
+      const signature = alice.sign(message);
+      for (const bad of [undefined, 42, '', 'not base64!', signature.slice(0, 40), signature + 'AA==', signature.replace(/=*$/, '')]) {
+        expect(verify(message, bad, alice.publicKey), String(bad)).to.equal(false);
+      }
+    });
+
+    it('verifies a body after it went through JSON and back, whatever order its fields came in', () => {
+      const alice = loadOrCreateIdentity(folder);
+      const wire = JSON.stringify({
+        signature: alice.sign(message),
+        timestamp: message.timestamp,
+        msg: message.msg,
+        name: 'Alice',
+        from: message.from,
+      });
+      const received = JSON.parse(wire) as Record<string, unknown>;
+      expect(verify(received, received.signature, alice.publicKey)).to.equal(true);
+    });
+  });
+
+  describe('canonicalJson()', () => {
+    it('sorts keys at every depth and writes no whitespace', () => {
+      expect(canonicalJson({ b: 1, a: { d: [true, null, 'x'], c: 'é' } })).to.equal('{"a":{"c":"é","d":[true,null,"x"]},"b":1}');
+    });
+
+    it('does not depend on the order the keys were given in', () => {
+      const shuffled = { timestamp: message.timestamp, msg: message.msg, from: message.from, name: message.name };
+      expect(canonicalJson(shuffled)).to.equal(canonicalJson(message));
+      expect(canonicalJson(message)).to.equal(
+        '{"from":"127.0.0.1:5001","msg":"Hello everyone from Alice!","name":"Alice","timestamp":1699680000.25}',
+      );
+    });
+
+    it('writes strings and numbers as JSON.stringify does, and leaves out undefined fields as the wire would', () => {
+      expect(canonicalJson({ s: 'a"\\\n\u0001\u202e😀', n: [1e21, 0.1, -0, 5] })).to.equal(
+        '{"n":[1e+21,0.1,0,5],"s":"a\\"\\\\\\n\\u0001\u202e😀"}',
+      );
+      expect(canonicalJson({ a: 1, b: undefined })).to.equal('{"a":1}');
+    });
+
+    it('refuses values JSON cannot carry', () => {
+      expect(() => canonicalJson({ n: Number.NaN })).to.throw(TypeError);
+      expect(() => canonicalJson({ n: 1n })).to.throw(TypeError);
+    });
+
+    it('covers every field but "signature", as the UTF-8 bytes of the canonical JSON', () => {
+      expect(signedBytes({ signature: 'x', msg: 'chào', from: 'a' }).toString('utf8')).to.equal('{"from":"a","msg":"chào"}');
+    });
+  });
+
+  describe('public key text', () => {
+    it('is the base64 of the raw 32 bytes, and reads back as the same key', () => {
+      const { publicKey } = generateKeyPairSync('ed25519');
+      const text = publicKeyText(publicKey);
+      const spki = publicKey.export({ type: 'spki', format: 'der' });
+      expect(Buffer.from(text, 'base64').equals(spki.subarray(-32))).to.equal(true);
+      expect(parsePublicKey(text).equals(publicKey)).to.equal(true);
+    });
+
+    it('accepts only the one exact spelling of 32 bytes', () => {
+      const text = loadOrCreateIdentity(folder).publicKey;
+      expect(isPublicKeyText(text)).to.equal(true);
+      for (const bad of [text.slice(0, 43), text + '=', Buffer.alloc(33).toString('base64'), ` ${text}`, 7]) {
+        expect(isPublicKeyText(bad), String(bad)).to.equal(false);
+      }
+      expect(() => parsePublicKey('abc')).to.throw(/"abc" is not an Ed25519 public key: expected the base64 of 32 bytes/);
+    });
+  });
+});
