@@ -91,7 +91,7 @@ function readKnownPeers(file: string): Record<string, string> {
   return parsed as Record<string, string>;
 }
 
-/** The whole file written under a temporary name, then renamed over the old one: a crash leaves either. */
+/** The whole file written under a temporary name, then renamed over the old one: a crash leaves one or the other, never half. */
 function saveKnownPeers(folder: string, file: string, entries: Record<string, string>): void {
   fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;

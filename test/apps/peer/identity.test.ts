@@ -20,6 +20,16 @@ import {
   verify,
 } from '../../../apps/peer/identity';
 
+/** RFC 8032 §7.1 TEST 1's private key, and what it signs: the example of docs/identity.md. */
+const RFC8032_TEST1_PEM =
+  '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n-----END PRIVATE KEY-----\n';
+const vector = {
+  publicKey: '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=',
+  body: { timestamp: 1699680000.25, msg: 'Xin chào Bob 👋', name: 'Alice', from: '127.0.0.1:5001' },
+  signedText: '{"from":"127.0.0.1:5001","msg":"Xin chào Bob 👋","name":"Alice","timestamp":1699680000.25}',
+  signature: 'cytbo34OJkoBUrQdj6xd8H2oNvSzkGh0tr0ptoQH7YV8UwHpbU3hNupELxO8nCxQbPwtxOzmBTkmAcYIyfKJDQ==',
+};
+
 const message = { from: '127.0.0.1:5001', name: 'Alice', msg: 'Hello everyone from Alice!', timestamp: 1699680000.25 };
 
 describe('identity', () => {
@@ -64,6 +74,18 @@ describe('identity', () => {
   });
 
   describe('sign() and verify()', () => {
+    it("signs the documented example exactly, with RFC 8032's first test key", () => {
+      fs.writeFileSync(path.join(folder, IDENTITY_FILE), RFC8032_TEST1_PEM, { mode: 0o600 });
+      const identity = loadOrCreateIdentity(folder);
+      expect(identity.publicKey).to.equal(vector.publicKey);
+      expect(Buffer.from(identity.publicKey, 'base64').toString('hex')).to.equal(
+        'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+      );
+      expect(signedBytes(vector.body).toString('utf8')).to.equal(vector.signedText);
+      expect(identity.sign(vector.body)).to.equal(vector.signature);
+      expect(verify({ ...vector.body, signature: vector.signature }, vector.signature, vector.publicKey)).to.equal(true);
+    });
+
     it('verifies a signed body, with or without its signature field', () => {
       const alice = loadOrCreateIdentity(folder);
       const signature = alice.sign(message);
