@@ -202,7 +202,7 @@ export class MessageStore {
       scan.size = 0;
     } else {
       if (scan.bad.length > 0) report(`${HISTORY_FILE}: ${describeBad(scan.bad)} not messages; skipped, and left in the file`);
-      if (scan.torn > 0) report(`${HISTORY_FILE}: cut off a torn last line (${scan.torn} bytes); ${scan.accepted} messages kept`);
+      if (scan.torn > 0) report(`${HISTORY_FILE}: cut off a torn last line (${scan.torn} bytes); the ${scan.accepted} before it are kept`);
     }
     store.file = await AppendOnlyFile.open(path, scan.size, options.durable);
     if (scan.unterminated) await store.file.append('\n');

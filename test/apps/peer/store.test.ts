@@ -52,7 +52,7 @@ describe('MessageStore', () => {
       const torn = line(message('c', 3)).slice(0, 40);
       writeFileSync(file(), line(message('a', 1)) + line(message('b', 2)) + torn);
       const store = await open();
-      expect(problems).to.deep.equal([`${HISTORY_FILE}: cut off a torn last line (40 bytes); 2 messages kept`]);
+      expect(problems).to.deep.equal([`${HISTORY_FILE}: cut off a torn last line (40 bytes); the 2 before it are kept`]);
       expect(ids(store.history('general').messages)).to.deep.equal(['a', 'b']);
       expect(readFileSync(file(), 'utf8')).to.equal(line(message('a', 1)) + line(message('b', 2)));
       await store.add(message('d', 4));
