@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { MAX_MESSAGE_CHARS, type JsonObject } from '../protocol';
+import { channelName, GENERAL_CHANNEL, MAX_MESSAGE_CHARS, type JsonObject } from '../protocol';
 
 /** One message as peers send it and as the store keeps it, one JSON line each. */
 export interface ChatMessage {
@@ -24,11 +24,10 @@ export interface ChatMessage {
 }
 
 /** The channel the document's payloads (no `channel` field) belong to. */
-export const DEFAULT_CHANNEL = 'general';
+export const DEFAULT_CHANNEL = GENERAL_CHANNEL;
 export const MAX_NAME_CHARS = 64;
 export const MAX_ID_CHARS = 200;
 const MAX_PEER_ID_CHARS = 300;
-const CHANNEL_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** Lamport's logical clock: `tick()` before sending, `witness(remote)` on receiving. */
@@ -192,10 +191,11 @@ export function receive(message: IncomingMessage, clock: LamportClock): ChatMess
   return { ...message, clock: message.clock };
 }
 
-/** `General` → `general`; `@127.0.0.1:5002` as it is; anything else → undefined. */
+/** `General` or `#general` → `general` (protocol.ts's `channelName`); `@127.0.0.1:5002` as it is; else undefined. */
 export function readChannel(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  if (CHANNEL_NAME.test(value)) return value.toLowerCase();
+  const name = channelName(value);
+  if (name !== null) return name;
   const peer = value.slice(1);
   const isPeer = value.startsWith('@') && peer !== '' && peer.length <= MAX_PEER_ID_CHARS && !/[\s@]/.test(peer) && !CONTROL.test(peer);
   return isPeer ? value : undefined;

@@ -10,12 +10,15 @@ import {
   conversationOf,
   derivedId,
   directChannel,
+  firstAfterClock,
+  insertInOrder,
   LamportClock,
   MessageMaker,
   readChannel,
   readMessage,
   readStoredMessage,
   receive,
+  removeInOrder,
 } from '../../../apps/peer/message';
 
 const alice = { peer_id: '127.0.0.1:5001', name: 'Alice' };
@@ -52,6 +55,26 @@ describe('compareMessages()', () => {
     const alice1 = message({ id: 'a', from: '127.0.0.1:5001', clock: 4 });
     expect([bob, alice2, alice1].sort(compareMessages).map((m) => m.id)).to.deep.equal(['a', 'b', 'z']);
     expect([alice1, bob, alice2].sort(compareMessages).map((m) => m.id)).to.deep.equal(['a', 'b', 'z']);
+  });
+});
+
+describe('insertInOrder(), removeInOrder() and firstAfterClock()', () => {
+  it('keep a list in the total order whatever the arrival order', () => {
+    const list: ChatMessage[] = [];
+    const arriving = [
+      message({ id: 'c', clock: 5 }),
+      message({ id: 'a', clock: 1 }),
+      message({ id: 'b', clock: 3 }),
+      message({ id: 'd', clock: 5 }),
+    ];
+    for (const m of arriving) insertInOrder(list, m);
+    expect(list.map((m) => m.id)).to.deep.equal(['a', 'b', 'c', 'd']);
+    expect(firstAfterClock(list, 3)).to.equal(2);
+    expect(firstAfterClock(list, 0)).to.equal(0);
+    expect(firstAfterClock(list, 9)).to.equal(4);
+    removeInOrder(list, arriving[3]);
+    removeInOrder(list, message({ id: 'zz', clock: 2 }));
+    expect(list.map((m) => m.id)).to.deep.equal(['a', 'b', 'c']);
   });
 });
 
@@ -157,6 +180,7 @@ describe('readMessage()', () => {
 describe('readChannel()', () => {
   it('lower-cases a channel name and keeps a direct channel as it is', () => {
     expect(readChannel('Dev_Team-2')).to.equal('dev_team-2');
+    expect(readChannel('#General')).to.equal('general');
     expect(readChannel('@127.0.0.1:5002')).to.equal('@127.0.0.1:5002');
     expect(readChannel('@a b')).to.equal(undefined);
     expect(readChannel(7)).to.equal(undefined);

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChatMessage } from '../../../apps/peer/message';
+import { type ChatMessage, LamportClock, readMessage, receive } from '../../../apps/peer/message';
 import { HISTORY_FILE, MessageStore, scanJournal, type StoreOptions } from '../../../apps/peer/store';
 
 const ALICE = '127.0.0.1:5001';
@@ -132,6 +132,20 @@ describe('MessageStore', () => {
       expect(await store.add(message('a', 1, { msg: 'sent again' }))).to.equal('duplicate');
       expect(readFileSync(file(), 'utf8').split('\n')).to.have.length(2);
       expect(store.has('a')).to.equal(true);
+      await store.close();
+    });
+
+    it("drops the document's payload sent twice: it has no id, but the one derived from it is the same", async () => {
+      const store = await open();
+      const clock = new LamportClock();
+      const payload = { from: '127.0.0.1:9001', name: 'TestPeer', msg: 'Hello via curl!', timestamp: 1699680000 };
+      const results = [];
+      for (let i = 0; i < 2; i += 1) {
+        const read = readMessage({ ...payload }, { channel: 'general', now: 1699680001 });
+        if (!read.ok) throw new Error(read.error);
+        results.push(await store.add(receive(read.value, clock)));
+      }
+      expect(results).to.deep.equal(['added', 'duplicate']);
       await store.close();
     });
 
