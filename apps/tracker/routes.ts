@@ -152,6 +152,7 @@ class TrackerRoutes {
     this.dropIfGone(body.peer_id);
     if (!this.registry.has(body.peer_id)) throw new HttpError(404, `${body.peer_id} unregistered while joining #${body.channel}`);
     this.logJoin(outcome.result, body.peer_id, body.channel);
+    if (outcome.result === 'member') this.log(`[Tracker] Already in #${body.channel}: ${body.peer_id}`);
     const messages = { general: 'Every peer is always in #general', member: 'Already in', joined: 'Joined', created: 'Created' };
     const message = outcome.result === 'general' ? messages.general : `${messages[outcome.result]} #${body.channel}`;
     return {
@@ -215,12 +216,12 @@ class TrackerRoutes {
     return { channels: this.channels.channelsOf(id), refused };
   }
 
+  /** Logs a join that changed something; a heartbeat that only confirms its channels logs nothing more. */
   private logJoin(result: JoinResultName, id: string, channel: string): void {
     const members = `- Members: ${this.countIn(channel)}`;
     if (result === 'created')
       this.log(`[Tracker] Created #${channel}${this.channels.isPrivate(channel) ? ' (private)' : ''}: ${id} ${members}`);
     if (result === 'joined') this.log(`[Tracker] Joined #${channel}: ${id} ${members}`);
-    if (result === 'member') this.log(`[Tracker] Already in #${channel}: ${id}`);
   }
 
   /** A 429 or 503 cannot be an `HttpError` (its sentence would not reach the client), so every refusal is answered here. */

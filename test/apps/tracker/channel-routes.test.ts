@@ -253,6 +253,15 @@ describe('tracker channel routes', () => {
       expect((await addList({ peer_id: B, channel: 'team' })).status).to.equal(403); // the heartbeat made it private
     });
 
+    it('a heartbeat with channels the peer is in already changes nothing and logs only the heartbeat', async () => {
+      await register(5001);
+      const body = '{"peer_id":"127.0.0.1:5001","channels":[{"channel":"team","key":"s3cret"}]}';
+      await post('/heartbeat/', body);
+      log = [];
+      expect((await post('/heartbeat/', body)).json).to.deep.include({ channels: ['team'], refused: [] });
+      expect(log.slice(2)).to.deep.equal(['[Tracker] Heartbeat: 127.0.0.1:5001']);
+    });
+
     it('says which channels it refused: a wrong key after someone else re-created the channel', async () => {
       await register(5001);
       await register(5002);
