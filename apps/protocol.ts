@@ -282,10 +282,10 @@ export function readHeartbeatBody(request: Request): { peer_id: string; channels
   const body = readJsonObject(request, '{"peer_id":"127.0.0.1:5001"}');
   const peer_id = requireString(body, 'peer_id', '127.0.0.1:5001', 300);
   if (body.channels === undefined || body.channels === null) return { peer_id };
-  if (!Array.isArray(body.channels) || body.channels.length > MAX_CHANNELS_PER_PEER + 1) {
+  if (!Array.isArray(body.channels) || body.channels.length > MAX_CHANNELS_PER_PEER) {
     throw new HttpError(
       400,
-      `"channels" must be a list of at most ${MAX_CHANNELS_PER_PEER} channels, e.g. "channels":[{"channel":"team","key":"s3cret"}]`,
+      `"channels" must be a list of at most ${MAX_CHANNELS_PER_PEER} channels (not #general), e.g. "channels":[{"channel":"team","key":"s3cret"}]`,
     );
   }
   const channels = body.channels.map((item: unknown, i: number) => {
