@@ -67,7 +67,7 @@ export class Outbox {
     const scan = await scanJournal(path, (value) => outbox.replay(value as Entry));
     const report = options.onProblem ?? (() => {});
     const name = `outbox for ${peerId}`;
-    if (scan.bad.length > 0) report(`The ${name}: ${scan.bad.length} unreadable lines skipped`);
+    if (scan.bad > 0) report(`The ${name}: skipped ${scan.bad} unreadable lines`);
     if (scan.torn > 0) report(`The ${name}: cut off a torn last line (${scan.torn} bytes); ${outbox.size} still waiting`);
     outbox.lines = scan.accepted;
     outbox.file = await AppendOnlyFile.open(path, scan.size, options.durable);

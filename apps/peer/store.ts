@@ -14,8 +14,9 @@ export interface JournalScan {
   /** Bytes worth keeping: the file's size, or where a torn last line starts. */
   size: number;
   accepted: number;
-  /** Line numbers (from 1) of complete lines that were not records, torn last line excluded. */
-  bad: number[];
+  /** How many lines were not records, torn last line excluded, and the numbers (from 1) of the first five. */
+  bad: number;
+  badLines: number[];
   /** Bytes of the last line that was cut short or unreadable, 0 when there was none. */
   torn: number;
   /** The part kept ends with a record but no newline: write one before appending. */
@@ -31,7 +32,7 @@ const MAX_LINE_BYTES = 1024 * 1024;
  * a record is `torn` (a crash while writing it), every other such line is `bad`. Changes nothing on disk.
  */
 export async function scanJournal(path: string, accept: (value: unknown) => boolean): Promise<JournalScan> {
-  const scan: JournalScan = { size: 0, accepted: 0, bad: [], torn: 0, unterminated: false };
+  const scan: JournalScan = { size: 0, accepted: 0, bad: 0, badLines: [], torn: 0, unterminated: false };
   const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
@@ -46,7 +47,7 @@ export async function scanJournal(path: string, accept: (value: unknown) => bool
     line += 1;
     const text = bytes?.toString('utf8').trim();
     if (text === '') return;
-    if (lastBad) scan.bad.push(lastBad.line);
+    if (lastBad && ++scan.bad <= 5) scan.badLines.push(lastBad.line);
     lastBad = text !== undefined && parses(text, accept) ? undefined : { line, start };
     if (!lastBad) scan.accepted += 1;
   };
@@ -195,13 +196,13 @@ export class MessageStore {
     const path = join(dir, HISTORY_FILE);
     const report = options.onProblem ?? (() => {});
     const scan = await scanJournal(path, (value) => store.load(value));
-    if (scan.accepted === 0 && (scan.bad.length > 0 || scan.torn > 0)) {
+    if (scan.accepted === 0 && (scan.bad > 0 || scan.torn > 0)) {
       const aside = `${path}.corrupt-${new Date(options.now ?? Date.now()).toISOString().replace(/[:.]/g, '-')}`;
       await rename(path, aside);
       report(`${HISTORY_FILE}: not one line is a message; set the file aside as ${aside} and started a new history`);
       scan.size = 0;
     } else {
-      if (scan.bad.length > 0) report(`${HISTORY_FILE}: ${describeBad(scan.bad)} not messages; skipped, and left in the file`);
+      if (scan.bad > 0) report(`${HISTORY_FILE}: ${describeBad(scan)} not messages; skipped, and left in the file`);
       if (scan.torn > 0) report(`${HISTORY_FILE}: cut off a torn last line (${scan.torn} bytes); the ${scan.accepted} before it are kept`);
     }
     store.file = await AppendOnlyFile.open(path, scan.size, options.durable);
@@ -289,9 +290,8 @@ export class MessageStore {
   }
 }
 
-/** `lines 4, 9 and 12 are` / `line 4 is`, at most five numbers. */
-function describeBad(lines: number[]): string {
-  if (lines.length === 1) return `line ${lines[0]} is`;
-  const shown = lines.slice(0, 5).join(', ');
-  return `${lines.length} lines (${shown}${lines.length > 5 ? ', ...' : ''}) are`;
+/** `line 4 is` / `3 lines (4, 9, 12) are`, at most five numbers. */
+function describeBad({ bad, badLines }: JournalScan): string {
+  if (bad === 1) return `line ${badLines[0]} is`;
+  return `${bad} lines (${badLines.join(', ')}${bad > badLines.length ? ', ...' : ''}) are`;
 }

@@ -89,6 +89,14 @@ describe('MessageStore', () => {
       await store.close();
     });
 
+    it('names at most five of many bad lines', async () => {
+      writeFileSync(file(), `${'junk\n'.repeat(7)}${line(message('a', 1))}`);
+      const store = await open();
+      expect(problems).to.deep.equal([`${HISTORY_FILE}: 7 lines (1, 2, 3, 4, 5, ...) are not messages; skipped, and left in the file`]);
+      expect(store.size).to.equal(1);
+      await store.close();
+    });
+
     it('sets a file of garbage aside and starts a new history', async () => {
       writeFileSync(file(), 'PK\x03\x04 this is a zip file\n\x00\x01\x02 more garbage\nno newline at the end');
       const store = await open({ now: Date.UTC(2026, 11, 2, 3, 15) });
