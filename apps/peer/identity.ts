@@ -39,12 +39,21 @@ export function loadOrCreateIdentity(folder: string): Identity {
   };
 }
 
-/** Whether `signature` is the signature of `body` by the holder of `publicKey`; false for any malformed signature. */
+/**
+ * Whether `signature` is the signature of `body` by the holder of `publicKey` (a known key's text form).
+ * False, never an exception, for a malformed signature or a body no signer could have written.
+ */
 export function verify(body: object, signature: unknown, publicKey: string): boolean {
   if (typeof signature !== 'string') return false;
   const bytes = Buffer.from(signature, 'base64');
   if (bytes.length !== 64 || bytes.toString('base64') !== signature) return false;
-  return verifyBytes(null, signedBytes(body), parsePublicKey(publicKey), bytes);
+  let signed: Buffer;
+  try {
+    signed = signedBytes(body);
+  } catch {
+    return false; // nested deeper than the stack (a stranger's extra field), or not JSON at all
+  }
+  return verifyBytes(null, signed, parsePublicKey(publicKey), bytes);
 }
 
 /**

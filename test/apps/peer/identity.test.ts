@@ -121,6 +121,12 @@ describe('identity', () => {
       }
     });
 
+    it('answers false, without throwing, for a body nested too deep to write out', () => {
+      const alice = loadOrCreateIdentity(folder);
+      const deep = JSON.parse(`{"msg":"hi","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`) as object;
+      expect(verify(deep, alice.sign({ msg: 'hi' }), alice.publicKey)).to.equal(false);
+    });
+
     it('verifies a body after it went through JSON and back, whatever order its fields came in', () => {
       const alice = loadOrCreateIdentity(folder);
       const wire = JSON.stringify({
