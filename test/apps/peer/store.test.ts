@@ -4,9 +4,10 @@
  */
 
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type ChatMessage, LamportClock, readMessage, receive } from '../../../apps/peer/message';
 import { HISTORY_FILE, MessageStore, scanJournal, type StoreOptions } from '../../../apps/peer/store';
 
@@ -140,6 +141,43 @@ describe('MessageStore', () => {
       expect(await store.add(message('a', 1, { msg: 'sent again' }))).to.equal('duplicate');
       expect(readFileSync(file(), 'utf8').split('\n')).to.have.length(2);
       expect(store.has('a')).to.equal(true);
+      await store.close();
+    });
+
+    it('loses no message whose add() had resolved when the process is killed with SIGKILL', async () => {
+      // A child process adds messages one after another and prints each id once add() resolved (when the
+      // peer would answer 2xx); it is killed mid-stream, and everything it printed must be there.
+      const code = `
+        const { MessageStore } = require('./apps/peer/store');
+        (async () => {
+          const store = await MessageStore.open(process.argv[1], { selfId: 'a' });
+          for (let i = 1; ; i += 1) {
+            const m = { id: 'm' + i, channel: 'general', from: 'b', name: 'B', msg: 'x'.repeat(3000), timestamp: 0, clock: i };
+            await store.add(m);
+            process.stdout.write(m.id + '\\n');
+          }
+        })();`;
+      const root = resolve(__dirname, '../../..');
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', code, dir], { cwd: root });
+      let printed = '';
+      let errors = '';
+      child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+      const exited = new Promise((done) => child.once('exit', done));
+      await new Promise<void>((done) => {
+        child.once('exit', () => done());
+        child.stdout.on('data', (chunk: Buffer) => {
+          printed += chunk.toString();
+          if (printed.split('\n').length > 300) done();
+        });
+      });
+      child.kill('SIGKILL');
+      await exited;
+      const acknowledged = printed.split('\n').filter((id) => /^m\d+$/.test(id));
+      expect(acknowledged.length, errors).to.be.at.least(300);
+      const store = await open();
+      expect(acknowledged.filter((id) => !store.has(id))).to.deep.equal([]);
+      expect(store.size).to.be.at.least(acknowledged.length);
+      expect(problems.filter((p) => !p.includes('torn'))).to.deep.equal([]);
       await store.close();
     });
 
