@@ -196,7 +196,7 @@ export function readPeerIdBody(request: Request): string {
  */
 export function readConnectBody(request: Request): ConnectBody {
   const body = readJsonObject(request, CONNECT_EXAMPLE);
-  const ip = requireIp(body);
+  const ip = requireReachableIp(body);
   const port = requirePort(body);
   const id = peerId(ip, port);
   if (body.peer_id !== undefined && body.peer_id !== id) {

@@ -175,6 +175,12 @@ describe('apps/protocol.ts', () => {
       );
     });
 
+    it('readConnectBody() refuses an address no peer can be reached at (a broadcast would connect there)', () => {
+      for (const ip of ['169.254.169.254', '0.0.0.0', '224.0.0.1', '255.255.255.255']) {
+        expect(refusal(() => readConnectBody(post(`{"ip":"${ip}","port":5002}`)))).to.include(ip);
+      }
+    });
+
     it("readMessageBody() reads the document's message body; name and timestamp may be left out", () => {
       expect(
         readMessageBody(post('{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}')),
