@@ -119,7 +119,7 @@ export class Outbox {
     return this.queue.length > 0 && !this.sending && now >= this.nextTry;
   }
 
-  /** The head, now in flight: send it, then `ack` it or `fail`. */
+  /** The head, now in flight (call it when `due(now)`): send it, then `ack` it or `fail`. */
   start(): ChatMessage | undefined {
     if (this.queue.length === 0 || this.sending) return undefined;
     this.sending = true;
