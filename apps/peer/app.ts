@@ -89,7 +89,7 @@ export class PeerApp {
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((error) => this.print(`Error: ${reasonOf(error)}`));
+    this.queue = this.queue.then(task).catch((error) => this.print(`Error: ${view.clean(reasonOf(error))}`)); // may quote another peer
   }
 
   /** What each console command does. */
