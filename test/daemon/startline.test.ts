@@ -5,23 +5,14 @@
  */
 
 import { expect } from 'chai';
+import { newHeadScan } from '../../daemon/parser';
 import { EMPTY_LINES, FIELDS, scanStartLine, START_LINE_LF, STATUS_LINE, type StartLineScan } from '../../daemon/startline';
 
+/** A head scan (parser.ts's, which is a start-line scan and more) placed at `part`. */
 function newScan(part: number): StartLineScan {
-  return {
-    pos: 0,
-    part,
-    mark: 0,
-    method: '',
-    target: '',
-    path: '',
-    query: {},
-    authority: null,
-    version: 'HTTP/1.1',
-    status: 0,
-    reason: '',
-    framing: { version: 'HTTP/1.1' },
-  };
+  const scan = newHeadScan();
+  scan.part = part;
+  return scan;
 }
 
 /** Drives the scan the way parser.ts does, until the start line's LF is due; returns the scan or the refusal code. */
