@@ -6,7 +6,7 @@
  */
 
 import { connect, type Socket } from 'node:net';
-import { ConnectionPool, discard } from './pool';
+import { ConnectionPool, discard, isIdempotent } from './pool';
 import type { CaseInsensitiveDict } from './dictionary';
 import { newChunkedState, readChunkedBody, type ChunkedState } from './chunked';
 import { MAX_INTERIM_RESPONSES, newHeadScan, parseResponseHead, type ResponseHeadResult } from './parser';
@@ -88,7 +88,7 @@ export class HttpClient {
         // The server closed the kept-alive connection just as we reused it, before answering. RFC 9110 §9.2.2:
         // only an idempotent request may be sent again automatically; a POST (a chat message) may have been
         // received, and sending it twice could show it twice, so the caller is told instead.
-        if (!IDEMPOTENT.has(method)) {
+        if (!isIdempotent(method)) {
           throw new ClientError('ECONNRESET', `Connection to ${target.key} closed before it answered; the ${method} was not sent again`);
         }
       }
@@ -274,8 +274,6 @@ function encodeRequest(target: Target, method: string, options: RequestOptions):
   head += '\r\n';
   return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
 }
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 function stale(): ClientError {
   return new ClientError('STALE', 'pooled connection was closed by the server');

@@ -7,6 +7,17 @@
 
 import { connect, type Socket } from 'node:net';
 
+/**
+ * Methods that have the same effect sent twice as once (RFC 9110 §9.2.2). Only these may be sent again by
+ * themselves when a pooled connection turns out to have been closed under them, or go on a pooled connection at all
+ * where sending again is the plan (the proxy): a POST (a chat message, a login) must never run twice.
+ */
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.has(method);
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+
 /** Where a pooled connection goes; `key` is `host:port`. */
 export interface Endpoint {
   host: string;

@@ -14,7 +14,7 @@ import type { Balancer, RandomSource } from './balancer';
 import { BodyTracker, clientIp, upstreamRequestHead } from './forwarding';
 import { describeFailure, Exchange, type ClientSide, type Outcome } from './upstream';
 import { Connection, type ConnectionOptions } from './connection';
-import type { ConnectionPool } from './pool';
+import { isIdempotent, type ConnectionPool } from './pool';
 
 export interface ProxyOptions extends ParserLimits, ConnectionOptions {
   /** A backend that sends nothing for this long: 504 (or a cut connection if its response had started). */
@@ -40,8 +40,6 @@ export interface ProxyContext {
 }
 
 const EMPTY = Buffer.alloc(0);
-// RFC 9110 §9.2.2: sending these twice has the effect of sending them once, so a retry is safe.
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 /** The request being forwarded on a client connection. */
 interface Forwarding {
@@ -192,7 +190,7 @@ export class ProxyAdapter extends Connection {
     // A pooled connection may turn out to have been closed by the backend just as we send: then the request is
     // sent again on a fresh one. Only a request that may safely arrive twice (RFC 9110 §9.2.2) takes that risk;
     // a POST gets a fresh connection, which costs a handshake and never runs it twice.
-    this.tryBackend(index, current.resendable && IDEMPOTENT.has(current.head.method));
+    this.tryBackend(index, current.resendable && isIdempotent(current.head.method));
   }
 
   /** Sends the request to backend `index`, on a pooled connection when `allowPooled`. */
@@ -255,7 +253,7 @@ export class ProxyAdapter extends Connection {
     // Not a failure of the backend: idle connections close, that is how keep-alive ends.
     if (resend && reused) return this.tryBackend(index, false);
     this.markFailed(current, index);
-    if (resend && IDEMPOTENT.has(current.head.method)) {
+    if (resend && isIdempotent(current.head.method)) {
       current.failures.push(outcome.reason);
       return this.tryNextBackend();
     }

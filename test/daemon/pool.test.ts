@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import type { Socket } from 'node:net';
-import { ConnectionPool, type Endpoint } from '../../daemon/pool';
+import { ConnectionPool, isIdempotent, type Endpoint } from '../../daemon/pool';
 import { deferred, rawServer } from '../helpers/raw';
 
 describe('ConnectionPool', () => {
@@ -118,5 +118,10 @@ describe('ConnectionPool', () => {
     const failure = deferred<NodeJS.ErrnoException>();
     pool!.open(endpoint, 2_000, (error) => failure.resolve(error as NodeJS.ErrnoException));
     expect((await failure.promise).code).to.equal('ECONNREFUSED');
+  });
+
+  it('says which methods may be sent twice (RFC 9110 §9.2.2): never a POST', () => {
+    expect(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'].every(isIdempotent)).to.equal(true);
+    expect(['POST', 'PATCH', 'CONNECT', 'get'].some(isIdempotent)).to.equal(false);
   });
 });
