@@ -8,7 +8,7 @@
 
 import type { Socket } from 'node:net';
 import { newHeadScan, parseHead, type HeadScan, type ParserLimits, type RequestHead } from './request';
-import { errorResponse, serializeHead } from './response';
+import { errorResponse, serializeHead, wantsJson } from './response';
 import { findVirtualHost, type VirtualHost } from './proxyconf';
 import type { Balancer, RandomSource } from './balancer';
 import { BodyTracker, clientIp, upstreamRequestHead } from './forwarding';
@@ -277,8 +277,7 @@ export class ProxyAdapter extends Connection {
   /** Answers from the proxy itself (parse errors, unknown host, 408, 502, 504), in JSON unless a browser asked. */
   private answer(status: number, reason: string, close: boolean, head?: RequestHead, logNote = ''): void {
     if (this.socket.destroyed) return;
-    const wantsJson = !(head?.headers.get('accept') ?? '').includes('text/html');
-    const res = errorResponse(status, reason, wantsJson);
+    const res = errorResponse(status, reason, wantsJson(head?.headers.get('accept')));
     const closeNow = close || this.phase === 'closing' || this.draining;
     const serialized = serializeHead(res, { close: closeNow, http10: head?.version === 'HTTP/1.0', headRequest: head?.method === 'HEAD' });
     const body = head?.method === 'HEAD' ? EMPTY : (res.body as Buffer);

@@ -121,6 +121,11 @@ export function toResponse(result: HandlerResult): Response {
   return json(result);
 }
 
+/** Errors are answered in JSON unless the client is plainly a browser asking for a page (`Accept: text/html`). */
+export function wantsJson(accept: string | undefined): boolean {
+  return !(accept ?? '').includes('text/html');
+}
+
 /** A short error body in the format the client asked for: JSON for APIs, text otherwise. */
 export function errorResponse(status: number, message: string, wantsJson = true): Response {
   return wantsJson ? json({ status: 'error', error: message }, status) : text(message + '\n', status);

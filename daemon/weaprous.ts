@@ -6,7 +6,7 @@
 
 import { Router } from './router';
 import { HttpError, statusText } from './status';
-import { errorResponse, response, toResponse, type HandlerResult, type Response } from './response';
+import { errorResponse, response, toResponse, wantsJson, type HandlerResult, type Response } from './response';
 import { parseQueryString, type Request } from './request';
 import { createBackend, type Backend, type BackendOptions } from './backend';
 
@@ -75,12 +75,12 @@ export class WeApRous {
     // `OPTIONS *` asks about the server, not a resource (RFC 9110 §9.3.7): yes, it is here.
     if (request.path === '*') return response(204);
     const match = this.router.match(request.method, request.path);
-    if (match.kind === 'not-found') return errorResponse(404, `No route for ${request.path}`, wantsJson(request));
+    if (match.kind === 'not-found') return errorResponse(404, `No route for ${request.path}`, wantsJson(request.headers.get('accept')));
     if (match.kind === 'method-not-allowed') {
       const res = errorResponse(
         405,
         `${request.method} is not allowed on ${request.path}; use ${match.allow.join(', ')}.`,
-        wantsJson(request),
+        wantsJson(request.headers.get('accept')),
       );
       res.headers.set('Allow', match.allow.join(', '));
       return res;
@@ -104,12 +104,16 @@ export class WeApRous {
 
   private fromError(error: unknown, request: Request): Response {
     if (error instanceof HttpError) {
-      const res = errorResponse(error.status, error.expose ? error.message : statusText(error.status), wantsJson(request));
+      const res = errorResponse(
+        error.status,
+        error.expose ? error.message : statusText(error.status),
+        wantsJson(request.headers.get('accept')),
+      );
       for (const [name, value] of Object.entries(error.headers)) res.headers.set(name, value);
       return res;
     }
     this.onError(error, request);
-    return errorResponse(500, 'Internal Server Error', wantsJson(request));
+    return errorResponse(500, 'Internal Server Error', wantsJson(request.headers.get('accept')));
   }
 }
 
@@ -118,12 +122,6 @@ function isThenable(value: unknown): value is PromiseLike<HandlerResult> {
   return (
     value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function')
   );
-}
-
-/** Answer errors in JSON unless the client is plainly a browser asking for a page. */
-function wantsJson(request: Request): boolean {
-  const accept = request.headers.get('accept') ?? '';
-  return !accept.includes('text/html');
 }
 
 /** Fills `request.json` or `request.form` from the body; returns a 400 when the body does not parse. */
