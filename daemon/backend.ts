@@ -1,13 +1,14 @@
 /**
  * The backend server: a TCP listener that gives every accepted socket its own `HttpAdapter`.
  * Node's event loop replaces the thread-per-connection of the Python original; one timer per server
- * enforces every connection's timeouts, and one budget bounds the request bodies all of them hold.
+ * enforces every connection's timeouts, one budget bounds the request bodies all of them hold, and a cap
+ * bounds how many there are.
  * Ports WeApRous `daemon/backend.py` (`create_backend(ip, port, routes)`).
  */
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { DEFAULT_ADAPTER_OPTIONS, HttpAdapter, type AdapterOptions, type RequestHandler } from './httpadapter';
-import { MemoryBudget, watchTimeouts, type Connection } from './connection';
+import { DEFAULT_MAX_CONNECTIONS, MemoryBudget, turnAway, watchTimeouts, type Connection } from './connection';
 
 export type BackendOptions = AdapterOptions & {
   /** How long `close()` waits for in-flight requests before cutting connections. */
@@ -17,12 +18,15 @@ export type BackendOptions = AdapterOptions & {
    * `maxBodyBytes`); a new body beyond it gets 503.
    */
   bodyBudgetBytes: number;
+  /** Open connections at most; one more is answered 503 with `Retry-After` and closed, unread. */
+  maxConnections: number;
 };
 
 export const DEFAULT_BACKEND_OPTIONS: BackendOptions = {
   ...DEFAULT_ADAPTER_OPTIONS,
   closeGraceMs: 5_000,
   bodyBudgetBytes: 64 * 1024 * 1024,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
 };
 
 export interface Backend {
@@ -39,6 +43,8 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
   const budget = new MemoryBudget(Math.max(settings.bodyBudgetBytes, settings.maxBodyBytes));
   const connections = new Set<Connection>();
   const server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
+    // `connections` holds live ones only: each adapter leaves it when its socket closes.
+    if (connections.size >= settings.maxConnections) return turnAway(socket);
     connections.add(new HttpAdapter(socket, handler, settings, budget, (adapter) => connections.delete(adapter)));
   });
   const timer = watchTimeouts(connections, settings);

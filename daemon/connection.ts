@@ -72,6 +72,44 @@ export class MemoryBudget {
 }
 
 /**
+ * Open connections one server keeps, by default. Sized for two cores: one event loop answers some 20,000 small
+ * requests a second (docs/benchmarks.md), so 1,000 clients sending at once are all answered within about 50 ms;
+ * past that, a new client is better told "come back" at once than kept waiting in a queue it cannot see. Each
+ * connection also holds a file descriptor: with a larger cap, raise the process's `ulimit -n` to match.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1_000;
+
+/**
+ * The whole answer to a connection over the cap, built once: a flood of them costs one write each, no parsing
+ * and no serializer. No `Date`: RFC 9110 §6.6.1 lets a 5xx go without one.
+ */
+const OVER_CAPACITY_BODY = JSON.stringify({
+  status: 'error',
+  error: 'The server has too many open connections; try again in a few seconds.',
+});
+const OVER_CAPACITY = Buffer.from(
+  'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+    `Content-Length: ${Buffer.byteLength(OVER_CAPACITY_BODY)}\r\n\r\n${OVER_CAPACITY_BODY}`,
+  'latin1',
+);
+
+/** How long a turned-away client has to read the 503 and close before its socket is destroyed. */
+const TURN_AWAY_MS = 2_000;
+
+/**
+ * A connection beyond the server's cap: 503 with `Retry-After` at once, then our FIN. Nothing it sends is parsed;
+ * its bytes are read and dropped, because closing with unread input would send a reset that can destroy the answer.
+ */
+export function turnAway(socket: Socket): void {
+  socket.on('error', () => socket.destroy());
+  socket.resume();
+  socket.end(OVER_CAPACITY);
+  const cut = setTimeout(() => socket.destroy(), TURN_AWAY_MS);
+  cut.unref();
+  socket.once('close', () => clearTimeout(cut));
+}
+
+/**
  * Where a connection is: between requests (`idle`), reading a request's head or body, `closing` (no
  * further request will be read; answers still go out), `lingering` (our side has ended; input is
  * discarded until the client closes or `lingerMs` passes).

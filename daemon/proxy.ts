@@ -10,13 +10,19 @@ import { DEFAULT_LIMITS } from './request';
 import type { VirtualHost } from './proxyconf';
 import { Balancer } from './balancer';
 import { ConnectionPool } from './pool';
-import { DEFAULT_CONNECTION_OPTIONS, watchTimeouts, type Connection } from './connection';
+import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_MAX_CONNECTIONS, turnAway, watchTimeouts, type Connection } from './connection';
 import { ProxyAdapter, type ProxyContext, type ProxyOptions } from './proxyadapter';
 
 // Declared beside the adapter that reads them, so that the adapter does not import this file back.
 export type { ProxyContext, ProxyOptions };
 
-export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
+/** The adapter's options, and the one only the listener reads. */
+export type ProxyServerOptions = ProxyOptions & {
+  /** Open client connections at most; one more is answered 503 with `Retry-After` and closed, unread. */
+  maxConnections: number;
+};
+
+export const DEFAULT_PROXY_OPTIONS: ProxyServerOptions = {
   ...DEFAULT_LIMITS,
   ...DEFAULT_CONNECTION_OPTIONS,
   maxBodyBytes: Number.MAX_SAFE_INTEGER, // bodies are streamed through, never held: any size passes
@@ -28,6 +34,7 @@ export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
   now: Date.now,
   onLog: null,
   closeGraceMs: 5_000,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
 };
 
 export interface Proxy {
@@ -38,8 +45,13 @@ export interface Proxy {
 }
 
 /** Listens on `ip:port` and forwards every request to a backend of its virtual host. */
-export function createProxy(ip: string, port: number, hosts: readonly VirtualHost[], options: Partial<ProxyOptions> = {}): Promise<Proxy> {
-  const settings: ProxyOptions = { ...DEFAULT_PROXY_OPTIONS, ...options };
+export function createProxy(
+  ip: string,
+  port: number,
+  hosts: readonly VirtualHost[],
+  options: Partial<ProxyServerOptions> = {},
+): Promise<Proxy> {
+  const settings: ProxyServerOptions = { ...DEFAULT_PROXY_OPTIONS, ...options };
   const balancers = new Map(
     hosts.map((h) => {
       const health = { maxFails: h.maxFails, failTimeoutMs: h.failTimeoutMs };
@@ -49,6 +61,7 @@ export function createProxy(ip: string, port: number, hosts: readonly VirtualHos
   const context: ProxyContext = { hosts, balancers, pool: new ConnectionPool(settings.upstreamIdleMs), options: settings };
   const connections = new Set<Connection>();
   const server = createServer({ allowHalfOpen: true }, (socket) => {
+    if (connections.size >= settings.maxConnections) return turnAway(socket); // live ones only: each leaves the set when it closes
     connections.add(new ProxyAdapter(socket, context, (connection) => connections.delete(connection)));
   });
 
