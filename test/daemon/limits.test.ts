@@ -138,12 +138,12 @@ describe('maxConnections (backend.ts, proxy.ts)', () => {
     expect(sockets.filter((s) => s.closed)).to.have.length(0); // every slow socket was held, none dropped
     times.sort((a, b) => a - b);
     const p99 = times[Math.ceil(times.length * 0.99) - 1];
-    const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+    const mb = (bytes: number): string => `${bytes < 0 ? '' : '+'}${(bytes / 1024 / 1024).toFixed(1)}`;
     // Measured, not asserted (speed is the benchmarks' business); both ends of every socket live in this process.
     console.log(
       `      ${SLOW} slowloris sockets, ${trickled * 200} bytes trickled: normal client p50 ${times[Math.floor(times.length / 2)].toFixed(1)} ms, ` +
         `p99 ${p99.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms; ` +
-        `rss +${mb(after.rss - before.rss)} MB, heapUsed +${mb(after.heapUsed - before.heapUsed)} MB`,
+        `rss ${mb(after.rss - before.rss)} MB, heapUsed ${mb(after.heapUsed - before.heapUsed)} MB`,
     );
     // Generous: a few KiB per socket at each end, far from what 1,000 buffered heads could cost if unbounded.
     expect(after.heapUsed - before.heapUsed).to.be.below(64 * 1024 * 1024);
