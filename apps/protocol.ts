@@ -37,12 +37,18 @@ export interface ConnectBody {
   name: string;
 }
 
-/** `POST /broadcast-peer/` and `POST /send-peer/` (peer → peer); `timestamp` is in seconds, as Python's `time.time()`. */
+/**
+ * `POST /broadcast-peer/` and `POST /send-peer/` (peer → peer); `timestamp` is in seconds, as Python's
+ * `time.time()`. `id`, `channel` and `clock` are new (docs/history.md); the document's payloads leave them out.
+ */
 export interface MessageBody {
   from: string;
   name: string;
   msg: string;
   timestamp: number;
+  id?: string;
+  channel?: string;
+  clock?: number;
 }
 
 /** True for a well-formed entry of the tracker's list; a peer skips any other. */
@@ -177,7 +183,7 @@ export function optionalName(body: JsonObject, field = 'name'): string | undefin
 
 const REGISTER_EXAMPLE = '{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}';
 const CONNECT_EXAMPLE = '{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002","name":"Bob"}';
-const MESSAGE_EXAMPLE = '{"from":"127.0.0.1:5002","name":"Bob","msg":"Hello","timestamp":1699680000}';
+export const MESSAGE_EXAMPLE = '{"from":"127.0.0.1:5002","name":"Bob","msg":"Hello","timestamp":1699680000}';
 
 /** The body of `POST /submit-info/`: where the peer is; the tracker makes the id from `ip` and `port`. */
 export function readRegisterBody(request: Request): { ip: string; port: number; name?: string } {

@@ -9,8 +9,11 @@
 import { HttpClient } from '../../daemon/client';
 import type { Backend } from '../../daemon/backend';
 import type { PeerEntry } from '../protocol';
+import { GENERAL_CHANNEL } from '../protocol';
 import { parseCommand, type Command } from './commands';
 import * as view from './console';
+import { History } from './history';
+import { directChannel } from './message';
 import { Mesh, reasonOf } from './mesh';
 import { createPeerServer } from './server';
 import { TrackerSession } from './session';
@@ -22,6 +25,8 @@ export interface PeerOptions {
   self: PeerInfo;
   trackerUrl: string;
   heartbeatMs: number;
+  /** The folder of this peer's history (`--data-dir`). */
+  dataDir: string;
   /** Where the server listens; the address others use is `self.ip`. */
   listenIp: string;
   /** How long one request to the tracker or another peer may take; 3 s unless a test wants it shorter. */
@@ -44,6 +49,10 @@ export class PeerApp {
   private readonly mesh: Mesh;
   private readonly session: TrackerSession;
   private backend: Backend | null = null;
+  private history: History | null = null;
+  /** Settles once the history is open; the server's message routes wait for it. */
+  private readonly historyReady: Promise<History>;
+  private openHistory!: (history: History) => void;
   /** Commands run one after another, in the order they were typed. */
   private queue: Promise<void> = Promise.resolve();
   private quitting = false;
@@ -55,6 +64,7 @@ export class PeerApp {
     this.client = new HttpClient({ timeoutMs });
     this.tracker = new TrackerClient(this.client, options.trackerUrl, options.self, timeoutMs);
     this.mesh = new Mesh(this.client, this.state, timeoutMs);
+    this.historyReady = new Promise((done) => (this.openHistory = done));
     this.session = new TrackerSession(this.tracker, {
       heartbeatMs: options.heartbeatMs,
       retryMs: REGISTER_RETRY_MS,
@@ -65,12 +75,25 @@ export class PeerApp {
 
   /** Listen, show the banner, register, connect to the peers, then open the console (document Test 2). */
   async start(): Promise<void> {
-    const server = createPeerServer(this.state, (line) => this.print(line));
+    const server = createPeerServer(this.state, this.historyReady, (line) => this.print(line));
     const backend = await server.prepareAddress(this.options.listenIp, this.options.self.port).run();
     this.backend = backend;
     // Ctrl+C or SIGTERM can come at any await of the start-up: then quit() is leaving, and the start stops.
     if (this.quitting) return backend.close();
     this.print(...view.peerBanner(this.options.self, this.options.trackerUrl));
+    // Opened after listening: a second process on a port in use never touches the first one's files.
+    try {
+      this.history = await History.open(this.options.dataDir, this.options.self, {
+        startedAt: Date.now(),
+        onProblem: (line) => this.print(view.historyProblemLine(line)),
+      });
+    } catch (error) {
+      this.print(view.historyProblemLine(`Cannot open the data folder ${this.options.dataDir}: ${reasonOf(error)}`));
+      await backend.close();
+      return this.options.exit(1);
+    }
+    this.openHistory(this.history);
+    if (this.quitting) return;
     if (await this.session.start()) {
       this.print('');
       await this.discover(true);
@@ -107,6 +130,8 @@ export class PeerApp {
         return this.broadcast(command.message);
       case 'direct':
         return this.direct(command.target, command.message, command.quoted);
+      case 'history':
+        return this.showHistory(command.target, command.count);
       case 'quit':
         return this.quit();
       case 'unknown':
@@ -116,8 +141,9 @@ export class PeerApp {
     }
   }
 
-  private async broadcast(message: string): Promise<void> {
-    const result = await this.mesh.broadcast(message, Date.now());
+  private async broadcast(text: string): Promise<void> {
+    const message = await this.history!.compose(GENERAL_CHANNEL, text, Date.now());
+    const result = await this.mesh.broadcast(message);
     this.print(...view.broadcastReport(result.sent, result.total, result.failures), ...result.dropped.map(view.droppedLine));
   }
 
@@ -126,11 +152,32 @@ export class PeerApp {
     if (found.kind === 'ambiguous') return this.print(view.unknownPeerLine(found.peers[0].name, found.peers));
     if (found.kind === 'none') return this.print(view.unknownPeerLine(target));
     try {
-      await this.mesh.direct(found.peer, message, Date.now());
+      const stored = await this.history!.compose(directChannel(found.peer.peer_id), message, Date.now());
+      await this.mesh.direct(found.peer, stored);
       this.print(view.directSentLine(found.peer));
     } catch (error) {
       this.print(view.directFailedLine({ peer: found.peer, reason: reasonOf(error) }));
     }
+  }
+
+  /** `/history [#channel|peer] [n]`: #general unless a channel or a peer (connected, or by its id) is named. */
+  private showHistory(target: string | undefined, count: number): void {
+    const history = this.history!;
+    let conversation = GENERAL_CHANNEL;
+    let title = `#${GENERAL_CHANNEL}`;
+    if (target?.startsWith('#')) {
+      conversation = target.slice(1).toLowerCase();
+      title = `#${conversation}`;
+    } else if (target !== undefined) {
+      const found = this.state.find(target);
+      if (found.kind === 'ambiguous') return this.print(view.unknownPeerLine(target, found.peers));
+      const peer = found.kind === 'found' ? found.peer : undefined;
+      conversation = directChannel(peer?.peer_id ?? target);
+      if (!peer && !history.conversations().includes(conversation)) return this.print(view.unknownConversationLine(target));
+      title = `the conversation with ${view.describePeer(peer ?? { name: target, peer_id: target })}`;
+    }
+    const { messages, total } = history.recent(conversation, count);
+    this.print(...view.historyLines(title, messages, total));
   }
 
   /** "Discovering peers...", the tracker's list, then a connection to every peer not connected yet. */
@@ -192,6 +239,7 @@ export class PeerApp {
     }
     this.client.close();
     await this.backend?.close();
+    await this.history?.close();
     this.print('Goodbye!');
     this.options.exit(0);
   }

@@ -16,11 +16,16 @@ export type Command =
   | { kind: 'broadcast'; message: string }
   /** `quoted`: the name was typed in double quotes, so it is taken exactly as typed. */
   | { kind: 'direct'; target: string; message: string; quoted?: true }
+  /** `/history [#channel|peer] [n]`: no target is #general. */
+  | { kind: 'history'; target?: string; count: number }
   | { kind: 'unknown'; command: string }
   | { kind: 'usage-error'; command: string; usage: string }
   | { kind: 'too-long'; length: number; limit: number };
 
 export const DIRECT_USAGE = '/direct <peer_id or name> <message>, e.g. /direct 127.0.0.1:5002 Hi Bob';
+export const HISTORY_USAGE = '/history [#channel|peer] [n], n from 1 to 1000 (20 unless given), e.g. /history, /history Bob 50';
+export const HISTORY_DEFAULT = 20;
+export const HISTORY_MAX = 1000;
 
 /** The commands that take no argument, by the word the user types. */
 const BARE: Record<string, Command> = {
@@ -42,6 +47,7 @@ export function parseCommand(line: string): Command {
   const word = (space === -1 ? text : text.slice(0, space)).toLowerCase();
   const rest = space === -1 ? '' : text.slice(space).trim();
   if (word === '/direct') return parseDirect(rest);
+  if (word === '/history') return parseHistory(rest);
   const bare = BARE[word];
   if (!bare) return { kind: 'unknown', command: word };
   if (rest !== '') return { kind: 'usage-error', command: word, usage: word };
@@ -65,6 +71,18 @@ function parseDirect(rest: string): Command {
   const space = rest.search(/\s/);
   if (rest === '' || space === -1) return usage;
   return message({ kind: 'direct', target: rest.slice(0, space), message: rest.slice(space).trim() });
+}
+
+/** `/history`, `/history 50`, `/history #general 5`, `/history Bob`, `/history Nguyễn Văn An 10`. */
+function parseHistory(rest: string): Command {
+  const words = rest.split(/\s+/).filter((word) => word !== '');
+  let count = HISTORY_DEFAULT;
+  if (words.length > 0 && /^\d+$/.test(words[words.length - 1])) {
+    count = Number(words.pop());
+    if (count < 1 || count > HISTORY_MAX) return { kind: 'usage-error', command: '/history', usage: HISTORY_USAGE };
+  }
+  const target = words.join(' ').replace(/^"(.*)"$/, '$1');
+  return target === '' ? { kind: 'history', count } : { kind: 'history', target, count };
 }
 
 /** A message the peers would refuse with 400 is stopped here, so the user hears it once, not once per peer. */

@@ -5,7 +5,8 @@
  * is the reference document's, line for line.
  */
 
-import { DIRECT_USAGE, type Command } from './commands';
+import { DIRECT_USAGE, HISTORY_USAGE, type Command } from './commands';
+import type { ChatMessage } from './message';
 import type { PeerInfo } from './state';
 
 const RULE = '='.repeat(60);
@@ -39,6 +40,7 @@ export function helpLines(): string[] {
     '  /help                        Show this list',
     '  /peers                       List the connected peers',
     '  /discover                    Ask the tracker for peers and connect to new ones',
+    '  /history [#channel|peer] [n] Show the last n messages (20 unless given) of #general, a channel or a peer',
     '  /direct <peer_id|name> <msg> Send a message to one peer, e.g. /direct 127.0.0.1:5002 Hi Bob',
     '  /quit                        Leave: tell the peers, unregister, exit (Ctrl+C and Ctrl+D too)',
     '  <text>                       Broadcast the text to every connected peer',
@@ -80,6 +82,35 @@ export function peersLines(peers: PeerInfo[]): string[] {
 /** A received message: `[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!` */
 export function messageLine(type: 'broadcast' | 'direct', name: string, from: string, msg: string): string {
   return `[${type === 'broadcast' ? 'BROADCAST' : 'DIRECT'}] ${clean(name)} (${clean(from)}): ${clean(msg)}`;
+}
+
+/**
+ * The answer to `/history`: a title, then one line per message with its local time,
+ * `[14:05] Alice (127.0.0.1:5001): Hi`, oldest first. `title` is `#general` or `the conversation with Bob (127.0.0.1:5002)`.
+ */
+export function historyLines(title: string, messages: ChatMessage[], total: number): string[] {
+  if (messages.length === 0) return [`No messages in ${title} yet`];
+  const shown = messages.length === total ? `${total}` : `last ${messages.length} of ${total}`;
+  return [
+    `History of ${title} (${shown}):`,
+    ...messages.map((m) => `  [${localTime(m.timestamp)}] ${describePeer({ name: m.name, peer_id: m.from })}: ${clean(m.msg)}`),
+  ];
+}
+
+/** `HH:MM` in the machine's time zone, from seconds since 1970. */
+export function localTime(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+}
+
+/** The sentence for `/history <peer>` when no connected peer and no conversation goes by that name. */
+export function unknownConversationLine(target: string): string {
+  return `No channel or peer called "${clean(target)}". Type /peers to see who is connected, or /history #general.`;
+}
+
+/** A problem found in the history file at start-up (a torn last line), or the folder cannot be opened. */
+export function historyProblemLine(problem: string): string {
+  return `[History] ${clean(problem)}`;
 }
 
 /** Seen by the peer that was asked to connect (document Test 3, Alice's side). */
@@ -143,6 +174,7 @@ export function commandErrorLine(command: Extract<Command, { kind: 'unknown' | '
     return `Unknown command "${clean(command.command)}". Type /help for the commands, or type text without a leading "/" to broadcast it.`;
   }
   if (command.command === '/direct') return `Usage: ${DIRECT_USAGE}`;
+  if (command.command === '/history') return `Usage: ${HISTORY_USAGE}`;
   return `${command.command} takes no arguments; type just ${command.command}`;
 }
 

@@ -7,7 +7,8 @@
  */
 
 import { ClientError, type HttpClient } from '../../daemon/client';
-import type { ConnectBody, MessageBody, PeerEntry } from '../protocol';
+import type { ConnectBody, PeerEntry } from '../protocol';
+import type { ChatMessage } from './message';
 import { expectOk } from './tracker-client';
 import type { ChatState, PeerInfo } from './state';
 import type { Failure } from './console';
@@ -55,11 +56,14 @@ export class Mesh {
     return { peer_id: target.peer_id, ip: target.ip, port: target.port, name: peerName };
   }
 
-  /** Sends `msg` to every connected peer at once; drops the peers that turn out to be gone. */
-  async broadcast(msg: string, now: number): Promise<BroadcastResult> {
+  /**
+   * Sends a stored message to every connected peer at once; drops the peers that turn out to be gone.
+   * The body is the message itself: the document's fields (`from`, `name`, `msg`, `timestamp`) and `id`,
+   * `channel`, `clock`.
+   */
+  async broadcast(message: ChatMessage): Promise<BroadcastResult> {
     const peers = this.state.peers();
-    const payload = this.messagePayload(msg, now);
-    const results = await Promise.allSettled(peers.map((peer) => this.post(peer, '/broadcast-peer/', payload).then(expectOk)));
+    const results = await Promise.allSettled(peers.map((peer) => this.post(peer, '/broadcast-peer/', message).then(expectOk)));
     const failures: Failure[] = [];
     const dropped: PeerInfo[] = [];
     results.forEach((result, i) => {
@@ -70,44 +74,22 @@ export class Mesh {
         dropped.push(peers[i]);
       }
     });
-    this.state.record({
-      type: 'broadcast',
-      direction: 'out',
-      from: this.state.self.peer_id,
-      name: this.state.self.name,
-      msg,
-      timestamp: now / 1000,
-    });
     return { sent: peers.length - failures.length, total: peers.length, failures, dropped };
   }
 
-  /** Sends `msg` to one peer with `POST /send-peer/`; rejects with a readable reason. */
-  async direct(peer: PeerInfo, msg: string, now: number): Promise<void> {
+  /** Sends a stored message to one peer with `POST /send-peer/`; rejects with a readable reason. */
+  async direct(peer: PeerInfo, message: ChatMessage): Promise<void> {
     try {
-      expectOk(await this.post(peer, '/send-peer/', this.messagePayload(msg, now)));
+      expectOk(await this.post(peer, '/send-peer/', message));
     } catch (error) {
       throw new Error(reasonOf(error));
     }
-    this.state.record({
-      type: 'direct',
-      direction: 'out',
-      from: this.state.self.peer_id,
-      name: this.state.self.name,
-      msg,
-      timestamp: now / 1000,
-      to: peer.peer_id,
-    });
   }
 
   /** Tells every connected peer that we leave (`POST /disconnect-peer/`), so their /peers drop us. */
   async leave(): Promise<void> {
     const payload = { peer_id: this.state.self.peer_id };
     await Promise.allSettled(this.state.peers().map((peer) => this.post(peer, '/disconnect-peer/', payload)));
-  }
-
-  /** The document's message body: `{"from":"127.0.0.1:5001","name":"Alice","msg":"...","timestamp":1699680000.0}` */
-  private messagePayload(msg: string, now: number): MessageBody {
-    return { from: this.state.self.peer_id, name: this.state.self.name, msg, timestamp: now / 1000 };
   }
 
   private post(peer: { ip: string; port: number }, path: string, json: unknown) {

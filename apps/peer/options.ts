@@ -1,6 +1,6 @@
 /**
  * The peer's command line: `--tracker http://127.0.0.1:8000 --port 5001 --name Alice [--ip 127.0.0.1]
- * [--heartbeat 30]`. Pure: it returns the options or a sentence saying what is wrong; `apps/peer.ts`
+ * [--heartbeat 30] [--data-dir data/Alice-5001]`. Pure: it returns the options or a sentence saying what is wrong; `apps/peer.ts`
  * prints and exits. Ports the argparse block of WeApRous `apps/peer.py`.
  */
 
@@ -13,10 +13,12 @@ export interface PeerArgs {
   port: number;
   name: string;
   heartbeatSeconds: number;
+  /** Where the history (and later the outbox) is kept; `data/<name>-<port>` unless given. */
+  dataDir: string;
 }
 
 export const PEER_USAGE =
-  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30]';
+  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001]';
 
 type Parsed = { ok: true; args: PeerArgs } | { ok: false; error: string } | { ok: 'help' };
 
@@ -32,6 +34,7 @@ export function parsePeerArgs(argv: string[]): Parsed {
         name: { type: 'string' },
         ip: { type: 'string', default: '127.0.0.1' },
         heartbeat: { type: 'string', default: '30' },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -59,7 +62,17 @@ export function parsePeerArgs(argv: string[]): Parsed {
     return { ok: false, error: `--heartbeat must be a number of seconds above 0, not "${raw.heartbeat}"` };
   const trackerUrl = trackerBase(raw.tracker);
   if (!trackerUrl) return { ok: false, error: `--tracker must be an http:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
-  return { ok: true, args: { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds } };
+  const dataDir = raw['data-dir'] ?? defaultDataDir(name, port);
+  if (dataDir.trim() === '') return { ok: false, error: '--data-dir must be a folder, such as data/Alice-5001' };
+  return { ok: true, args: { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds, dataDir } };
+}
+
+/**
+ * `data/Alice-5001`: one folder per name and port, so two peers on one machine never share a history. A
+ * character a file name cannot hold (`/`, `\`, `:` ...) becomes `_`.
+ */
+export function defaultDataDir(name: string, port: number): string {
+  return `data/${name.replace(/[/\\:*?"<>|]/g, '_').replace(/^\.+/, '_')}-${port}`;
 }
 
 /** `http://127.0.0.1:8000/` → `http://127.0.0.1:8000`; null when it is not an http:// URL. */

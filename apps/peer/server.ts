@@ -1,19 +1,26 @@
 /**
  * The peer's incoming side: a WeApRous app answering the other peers. `/connect-peer/` adds the caller to
- * the connected peers, `/broadcast-peer/` and `/send-peer/` show a message, `/disconnect-peer/` drops a
- * peer that leaves. What to print goes to `show`, so the app runs in a test with no terminal.
+ * the connected peers, `/broadcast-peer/` and `/send-peer/` store a message and show it once (the 2xx is the
+ * acknowledgement: it comes only after the message is on disk), `/disconnect-peer/` drops a peer that leaves.
+ * What to print goes to `show`, so the app runs in a test with no terminal.
  * Ports `setup_routes()` of WeApRous `apps/peer.py` (the `/disconnect-peer/` route is new).
  */
 
 import { WeApRous } from '../../daemon/weaprous';
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
-import { readConnectBody, readMessageBody, readPeerIdBody } from '../protocol';
+import { GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readJsonObject, readPeerIdBody } from '../protocol';
 import { messageLine, peerConnectedLine, peerLeftLine } from './console';
+import type { History } from './history';
+import { directChannel, readMessage } from './message';
 import type { ChatState, PeerInfo } from './state';
 
-/** `createPeerServer(state, (line) => terminal.print(line)).prepareAddress('0.0.0.0', 5001).run()` */
-export function createPeerServer(state: ChatState, show: (line: string) => void): WeApRous {
+/**
+ * `createPeerServer(state, history, (line) => terminal.print(line)).prepareAddress('0.0.0.0', 5001).run()`.
+ * `history` may still be opening (the peer listens first, so a second process on a port in use never touches
+ * the first one's files): messages wait for it.
+ */
+export function createPeerServer(state: ChatState, history: History | Promise<History>, show: (line: string) => void): WeApRous {
   const app = new WeApRous();
   const self = state.self;
 
@@ -36,13 +43,24 @@ export function createPeerServer(state: ChatState, show: (line: string) => void)
     return { status: 'ok', message: 'Disconnected' };
   });
 
-  /** Both message routes: check the body, keep the message, show it. */
-  function receive(request: Request, type: 'broadcast' | 'direct') {
-    const { from, msg, name: given, timestamp = Date.now() / 1000 } = readMessageBody(request);
-    // The name the sender gave, else the one it connected with, else its id.
-    const name = given ?? state.get(from)?.name ?? from;
-    state.record({ type, direction: 'in', from, name, msg, timestamp });
-    show(messageLine(type, name, from, msg));
+  /**
+   * Both message routes: check the body, store it, show it the first time. The document's payload (no id,
+   * channel or clock) belongs to #general for `/broadcast-peer/` and to this peer for `/send-peer/`.
+   */
+  async function receive(request: Request, type: 'broadcast' | 'direct') {
+    const body = readJsonObject(request, MESSAGE_EXAMPLE);
+    const channel = type === 'broadcast' ? GENERAL_CHANNEL : directChannel(self.peer_id);
+    const read = readMessage(body, { channel, now: Date.now() / 1000 });
+    if (!read.ok) throw new HttpError(400, read.error);
+    const incoming = read.value;
+    if (type === 'direct' && incoming.channel !== channel)
+      throw new HttpError(400, `"channel" of a direct message to this peer must be "${channel}" (or leave it out)`);
+    if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL)
+      throw new HttpError(403, `This peer is not in #${incoming.channel}; it takes broadcasts in #${GENERAL_CHANNEL} only`);
+    // No name sent: the one it connected with, else its id.
+    if (body.name === undefined || body.name === null) incoming.name = state.get(incoming.from)?.name ?? incoming.from;
+    const { status, message } = await (await history).accept(incoming);
+    if (status === 'added') show(messageLine(type, message.name, message.from, message.msg));
     return { status: 'received' };
   }
   return app;

@@ -1,7 +1,7 @@
 /**
- * What one peer knows: itself, the peers it is connected to, and the messages it sent and received.
- * Plain state with no sockets and no clock (timestamps come in with the messages), so it is easy to test.
- * Ports the `connected_peers` dict and `messages` list of `class PeerApp` in WeApRous `apps/peer.py`.
+ * What one peer knows of the others: itself and the peers it is connected to (its messages are in
+ * `history.ts`). Plain state with no sockets and no clock, so it is easy to test.
+ * Ports the `connected_peers` dict of `class PeerApp` in WeApRous `apps/peer.py`.
  */
 
 /** A peer as this peer knows it; `peer_id` is `ip:port`. */
@@ -12,28 +12,11 @@ export interface PeerInfo {
   name: string;
 }
 
-export interface ChatMessage {
-  type: 'broadcast' | 'direct';
-  direction: 'in' | 'out';
-  /** The sender's peer id (ours for outgoing messages). */
-  from: string;
-  name: string;
-  msg: string;
-  /** Seconds since the epoch, as the Python peers sent it. */
-  timestamp: number;
-  /** For outgoing direct messages: the peer it went to. */
-  to?: string;
-}
-
 /** How `find` answered: one peer, nobody, or several peers sharing the name asked for. */
 export type FindResult = { kind: 'found'; peer: PeerInfo } | { kind: 'none' } | { kind: 'ambiguous'; peers: PeerInfo[] };
 
-/** Old messages are dropped beyond this, so a long chat does not grow memory for ever. */
-const MAX_MESSAGES = 1000;
-
 export class ChatState {
   private readonly connected = new Map<string, PeerInfo>();
-  readonly messages: ChatMessage[] = [];
 
   constructor(readonly self: PeerInfo) {}
 
@@ -93,12 +76,6 @@ export class ChatState {
       }
     }
     return { found: this.find(target), message };
-  }
-
-  /** Keeps a message in the history (the document's `self.messages`). */
-  record(message: ChatMessage): void {
-    this.messages.push(message);
-    if (this.messages.length > MAX_MESSAGES) this.messages.splice(0, this.messages.length - MAX_MESSAGES);
   }
 }
 

@@ -7,10 +7,25 @@
  */
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
+
+/** Each peer a test starts keeps its history here, not in the repository's `data/`; removed when mocha exits. */
+let scratch: string | undefined;
+
+/** A fresh folder for one peer's `--data-dir`; pass the same one to a restarted peer to keep its history. */
+export function dataDir(label: string): string {
+  if (!scratch) {
+    const root = mkdtempSync(join(tmpdir(), 'weaprous-e2e-'));
+    process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+    scratch = root;
+  }
+  return mkdtempSync(join(scratch, `${label.replace(/[^A-Za-z0-9-]/g, '_')}-`));
+}
 
 /** How long a test waits for a process to print its first lines: ts-node start-up on a busy two-core machine. */
 export const STARTUP_MS = 20_000;
@@ -50,9 +65,13 @@ export class Child {
   private readonly waiters = new Set<Waiter>();
   private readonly exited: Promise<number | null>;
 
-  /** `Child.start('Alice', 'apps/peer.ts', ['--port', '5001', '--name', 'Alice'])` */
+  /**
+   * `Child.start('Alice', 'apps/peer.ts', ['--port', '5001', '--name', 'Alice'])`. A peer started without
+   * `--data-dir` gets a fresh one (`dataDir(label)`), so no test reads another run's history.
+   */
   static start(label: string, script: string, args: string[]): Child {
-    return new Child(label, script, args);
+    const peer = script === 'apps/peer.ts' && !args.includes('--data-dir') && !args.includes('--help') && !args.includes('-h');
+    return new Child(label, script, peer ? [...args, '--data-dir', dataDir(label)] : args);
   }
 
   private constructor(

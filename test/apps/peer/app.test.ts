@@ -6,7 +6,10 @@
  */
 
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PeerApp } from '../../../apps/peer/app';
 import { PeerRegistry } from '../../../apps/tracker/registry';
@@ -25,6 +28,18 @@ function whenShown(stream: PassThrough, read: () => string, text: string): Promi
     stream.on('data', check);
     check();
   });
+}
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+/** A fresh `--data-dir` for one PeerApp, removed after the test. */
+function dataDir(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'weaprous-app-'));
+  folders.push(folder);
+  return folder;
 }
 
 /** Resolves true when something accepts a connection on the port, false when it is refused. */
@@ -69,6 +84,7 @@ describe('PeerApp', () => {
       self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Early' },
       trackerUrl: `http://127.0.0.1:${(hung.address() as { port: number }).port}`,
       heartbeatMs: 60_000,
+      dataDir: dataDir(),
       requestTimeoutMs: 300,
       listenIp: '127.0.0.1',
       input,
@@ -126,6 +142,7 @@ describe('PeerApp and a tracker that stops and restarts (document Test 10)', fun
       trackerUrl: `http://127.0.0.1:${trackerPort}`,
       // One heartbeat a second: the first fails at 1 s, the next would register at 2 s; /discover comes first.
       heartbeatMs: 1_000,
+      dataDir: dataDir(),
       requestTimeoutMs: 500,
       listenIp: '127.0.0.1',
       input,

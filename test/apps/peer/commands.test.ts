@@ -37,6 +37,16 @@ describe('parseCommand()', () => {
     });
   });
 
+  it('reads /history [#channel|peer] [n]: #general and 20 unless given', () => {
+    expect(parseCommand('/history')).to.deep.equal({ kind: 'history', count: 20 });
+    expect(parseCommand('/history 50')).to.deep.equal({ kind: 'history', count: 50 });
+    expect(parseCommand('/history #general 5')).to.deep.equal({ kind: 'history', target: '#general', count: 5 });
+    expect(parseCommand('/history Bob')).to.deep.equal({ kind: 'history', target: 'Bob', count: 20 });
+    expect(parseCommand('/history Nguyễn Văn An 10')).to.deep.equal({ kind: 'history', target: 'Nguyễn Văn An', count: 10 });
+    expect(parseCommand('/history "Nguyễn Văn An"')).to.deep.equal({ kind: 'history', target: 'Nguyễn Văn An', count: 20 });
+    for (const line of ['/history 0', '/history Bob 1001']) expect(parseCommand(line).kind, line).to.equal('usage-error');
+  });
+
   it('reads /direct <name> <message>', () => {
     expect(parseCommand('/direct Bob  hi  there')).to.deep.equal({ kind: 'direct', target: 'Bob', message: 'hi  there' });
   });

@@ -106,7 +106,33 @@ describe('peer console rendering', () => {
 
   it('lists every command in /help', () => {
     const help = view.helpLines().join('\n');
-    for (const command of ['/help', '/peers', '/discover', '/direct', '/quit']) expect(help).to.include(command);
+    for (const command of ['/help', '/peers', '/discover', '/direct', '/history', '/quit']) expect(help).to.include(command);
+  });
+
+  it('prints /history with local times HH:MM, oldest first, and says how many are held', () => {
+    const at = new Date(2025, 10, 11, 9, 5).getTime() / 1000; // 09:05 in this machine's time zone
+    const message = (msg: string, timestamp: number) => ({
+      id: msg,
+      channel: 'general',
+      from: bob.peer_id,
+      name: 'Bob',
+      msg,
+      timestamp,
+      clock: 1,
+    });
+    expect(view.historyLines('#general', [message('Hi', at), message('Again\x1b[2J', at + 3600)], 5)).to.deep.equal([
+      'History of #general (last 2 of 5):',
+      '  [09:05] Bob (127.0.0.1:5002): Hi',
+      '  [10:05] Bob (127.0.0.1:5002): Again\\u001b[2J',
+    ]);
+    expect(view.historyLines('#general', [message('Hi', at)], 1)[0]).to.equal('History of #general (1):');
+    expect(view.historyLines('#general', [], 0)).to.deep.equal(['No messages in #general yet']);
+  });
+
+  it('answers a mistyped /history with its usage', () => {
+    expect(view.commandErrorLine({ kind: 'usage-error', command: '/history', usage: '' })).to.match(
+      /^Usage: \/history \[#channel\|peer\] \[n\]/,
+    );
   });
 
   describe('clean(): text from other peers', () => {

@@ -6,10 +6,15 @@
  */
 
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HttpClient } from '../../../daemon/client';
 import type { Backend } from '../../../daemon/backend';
+import { History } from '../../../apps/peer/history';
 import { Mesh, peerUrl } from '../../../apps/peer/mesh';
+import { directChannel, type ChatMessage } from '../../../apps/peer/message';
 import { createPeerServer } from '../../../apps/peer/server';
 import { ChatState, type PeerInfo } from '../../../apps/peer/state';
 import { freePort } from '../child';
@@ -19,7 +24,17 @@ interface Remote {
   state: ChatState;
   shown: string[];
   backend: Backend;
+  history: History;
   connections: number;
+}
+
+const folders: string[] = [];
+
+/** A history in a fresh folder of its own, removed after each test. */
+function openHistory(self: PeerInfo): Promise<History> {
+  const folder = mkdtempSync(join(tmpdir(), 'weaprous-mesh-'));
+  folders.push(folder);
+  return History.open(folder, self, { startedAt: Date.now() });
 }
 
 /** A real peer server; `onShow` hears each line it prints, so a test can wait for one. */
@@ -32,8 +47,9 @@ async function startRemote(name: string, onShow: (line: string) => void = () => 
     shown.push(line);
     onShow(line);
   };
-  const backend = await createPeerServer(state, show).prepareAddress('127.0.0.1', port).run();
-  const remote: Remote = { info, state, shown, backend, connections: 0 };
+  const history = await openHistory(info);
+  const backend = await createPeerServer(state, history, show).prepareAddress('127.0.0.1', port).run();
+  const remote: Remote = { info, state, shown, backend, history, connections: 0 };
   backend.server.on('connection', () => {
     remote.connections += 1;
   });
@@ -48,15 +64,25 @@ describe('Mesh', () => {
   let client: HttpClient;
   let state: ChatState;
   let mesh: Mesh;
+  let history: History;
+  /** Alice's message, made and stored as the console does: `say('Hi')`, `say('Hi', bob)` for a direct one. */
+  const say = (msg: string, to?: PeerInfo, now = Date.now()): Promise<ChatMessage> =>
+    history.compose(to ? directChannel(to.peer_id) : 'general', msg, now);
 
-  beforeEach(() => {
+  beforeEach(async () => {
     client = new HttpClient({ timeoutMs: 5_000 });
     state = new ChatState(alice);
     mesh = new Mesh(client, state, 500);
+    history = await openHistory(alice);
   });
   afterEach(async () => {
     client.close();
-    for (const remote of remotes) await remote.backend.close();
+    await history.close();
+    for (const remote of remotes) {
+      await remote.backend.close();
+      await remote.history.close();
+    }
+    for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
     remotes = [];
     for (const socket of hungSockets) socket.destroy();
     await new Promise<void>((done) => (hung ? hung.close(() => done()) : done()));
@@ -76,8 +102,8 @@ describe('Mesh', () => {
   it('broadcast() reaches every connected peer and reuses each connection', async () => {
     remotes.push(await startRemote('Bob'), await startRemote('Jack'));
     for (const remote of remotes) state.connect(remote.info);
-    const first = await mesh.broadcast('Hello everyone from Alice!', 1_699_680_000_000);
-    const second = await mesh.broadcast('again', 1_699_680_001_000);
+    const first = await mesh.broadcast(await say('Hello everyone from Alice!', undefined, 1_699_680_000_000));
+    const second = await mesh.broadcast(await say('again', undefined, 1_699_680_001_000));
     expect(first).to.deep.equal({ sent: 2, total: 2, failures: [], dropped: [] });
     expect(second.sent).to.equal(2);
     for (const remote of remotes) {
@@ -85,11 +111,13 @@ describe('Mesh', () => {
         '[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!',
         '[BROADCAST] Alice (127.0.0.1:5001): again',
       ]);
-      expect(remote.state.messages[0]).to.deep.include({
+      expect(remote.history.recent('general', 1).messages[0]).to.deep.include({
         from: '127.0.0.1:5001',
         name: 'Alice',
-        msg: 'Hello everyone from Alice!',
-        timestamp: 1_699_680_000,
+        msg: 'again',
+        timestamp: 1_699_680_001,
+        channel: 'general',
+        clock: 2,
       });
       expect(remote.connections).to.equal(1);
     }
@@ -110,7 +138,7 @@ describe('Mesh', () => {
     state.connect(slow);
     state.connect(bob.info);
 
-    const result = await mesh.broadcast('anyone?', Date.now());
+    const result = await mesh.broadcast(await say('anyone?'));
     expect(result.sent).to.equal(1);
     expect(result.total).to.equal(3);
     expect(result.failures.map((f) => f.peer.name)).to.deep.equal(['Dead', 'Hung']);
@@ -145,7 +173,7 @@ describe('Mesh', () => {
     // The hung request may wait a minute; had the peers been asked one after another, Bob would wait too.
     const patient = new Mesh(client, state, 60_000);
     let settled = false;
-    const sending = patient.broadcast('anyone?', Date.now()).finally(() => {
+    const sending = patient.broadcast(await say('anyone?')).finally(() => {
       settled = true;
     });
     await Promise.all([bobGotIt, hungGotIt]);
@@ -189,7 +217,7 @@ describe('Mesh', () => {
     remotes.push(bob, jack);
     state.connect(bob.info);
     state.connect(jack.info);
-    await mesh.direct(bob.info, 'Hi Bob, this is Alice speaking privately', Date.now());
+    await mesh.direct(bob.info, await say('Hi Bob, this is Alice speaking privately', bob.info));
     expect(bob.shown).to.deep.equal(['[DIRECT] Alice (127.0.0.1:5001): Hi Bob, this is Alice speaking privately']);
     expect(jack.shown).to.deep.equal([]);
   });
@@ -198,7 +226,7 @@ describe('Mesh', () => {
     const port = await freePort();
     const gone = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Gone' };
     let error: Error | null = null;
-    await mesh.direct(gone, 'hello?', Date.now()).catch((e: Error) => {
+    await mesh.direct(gone, await say('hello?', gone)).catch((e: Error) => {
       error = e;
     });
     expect(error).to.be.instanceOf(Error);

@@ -10,14 +10,28 @@ describe('parsePeerArgs()', () => {
   it('reads the command of the document', () => {
     expect(parsePeerArgs(['--tracker', 'http://127.0.0.1:8000', '--port', '5001', '--name', 'Alice'])).to.deep.equal({
       ok: true,
-      args: { trackerUrl: 'http://127.0.0.1:8000', ip: '127.0.0.1', port: 5001, name: 'Alice', heartbeatSeconds: 30 },
+      args: {
+        trackerUrl: 'http://127.0.0.1:8000',
+        ip: '127.0.0.1',
+        port: 5001,
+        name: 'Alice',
+        heartbeatSeconds: 30,
+        dataDir: 'data/Alice-5001',
+      },
     });
   });
 
   it('defaults to port 5001, a name from the port and the local tracker', () => {
     expect(parsePeerArgs([])).to.deep.equal({
       ok: true,
-      args: { trackerUrl: 'http://127.0.0.1:8000', ip: '127.0.0.1', port: 5001, name: 'Peer5001', heartbeatSeconds: 30 },
+      args: {
+        trackerUrl: 'http://127.0.0.1:8000',
+        ip: '127.0.0.1',
+        port: 5001,
+        name: 'Peer5001',
+        heartbeatSeconds: 30,
+        dataDir: 'data/Peer5001-5001',
+      },
     });
   });
 
@@ -25,8 +39,23 @@ describe('parsePeerArgs()', () => {
     const parsed = parsePeerArgs(['--ip', '192.168.1.20', '--heartbeat', '0.5', '--tracker', 'http://10.0.0.1:8000/']);
     expect(parsed).to.deep.equal({
       ok: true,
-      args: { trackerUrl: 'http://10.0.0.1:8000', ip: '192.168.1.20', port: 5001, name: 'Peer5001', heartbeatSeconds: 0.5 },
+      args: {
+        trackerUrl: 'http://10.0.0.1:8000',
+        ip: '192.168.1.20',
+        port: 5001,
+        name: 'Peer5001',
+        heartbeatSeconds: 0.5,
+        dataDir: 'data/Peer5001-5001',
+      },
     });
+  });
+
+  it('takes --data-dir, and by default keeps each name and port in a folder of its own', () => {
+    const given = parsePeerArgs(['--data-dir', '/tmp/alice']);
+    expect(given.ok === true && given.args.dataDir).to.equal('/tmp/alice');
+    const odd = parsePeerArgs(['--name', '../a/b:c', '--port', '5003']);
+    expect(odd.ok === true && odd.args.dataDir).to.equal('data/__a_b_c-5003');
+    expect(parsePeerArgs(['--data-dir', ' '])).to.deep.equal({ ok: false, error: '--data-dir must be a folder, such as data/Alice-5001' });
   });
 
   it('takes a Vietnamese name with diacritics', () => {

@@ -5,8 +5,13 @@
  */
 
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HttpClient } from '../../../daemon/client';
 import type { Backend } from '../../../daemon/backend';
+import { History } from '../../../apps/peer/history';
+import { derivedId } from '../../../apps/peer/message';
 import { createPeerServer } from '../../../apps/peer/server';
 import { ChatState } from '../../../apps/peer/state';
 import { freePort } from '../child';
@@ -16,13 +21,17 @@ describe('peer server routes', () => {
   let base: string;
   let state: ChatState;
   let shown: string[];
+  let folder: string;
+  let history: History;
   const client = new HttpClient({ timeoutMs: 5_000 });
 
   beforeEach(async () => {
     const port = await freePort();
     state = new ChatState({ peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' });
     shown = [];
-    backend = await createPeerServer(state, (line) => shown.push(line))
+    folder = mkdtempSync(join(tmpdir(), 'weaprous-server-'));
+    history = await History.open(folder, state.self, { startedAt: Date.now() });
+    backend = await createPeerServer(state, history, (line) => shown.push(line))
       .prepareAddress('127.0.0.1', port)
       .run();
     base = `http://127.0.0.1:${port}`;
@@ -30,6 +39,8 @@ describe('peer server routes', () => {
   afterEach(async () => {
     client.close();
     await backend.close();
+    await history.close();
+    rmSync(folder, { recursive: true, force: true });
   });
 
   const post = (path: string, body: string) =>
@@ -103,9 +114,39 @@ describe('peer server routes', () => {
       expect(res.status).to.equal(200);
       expect(res.text()).to.equal('{"status":"received"}');
       expect(shown).to.deep.equal(['[BROADCAST] TestPeer (127.0.0.1:9001): Hello via curl!']);
-      expect(state.messages).to.deep.equal([
-        { type: 'broadcast', direction: 'in', from: '127.0.0.1:9001', name: 'TestPeer', msg: 'Hello via curl!', timestamp: 1699680000 },
+      // The document's payload has no id: it is derived from what it says, so the same curl run twice is one message.
+      const id = derivedId('127.0.0.1:9001', 'general', 1699680000, 'Hello via curl!');
+      const stored = { id, channel: 'general', from: '127.0.0.1:9001', name: 'TestPeer', msg: 'Hello via curl!', timestamp: 1699680000 };
+      expect(history.recent('general', 20)).to.deep.equal({ messages: [{ ...stored, clock: 1 }], total: 1 });
+    });
+
+    it('answers a resend (the same payload, or the same id) with 200 and shows it once', async () => {
+      const curl = '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Hello via curl!","timestamp":1699680000}';
+      const full =
+        '{"id":"127.0.0.1:9001/x-1","channel":"general","from":"127.0.0.1:9001","name":"TestPeer","msg":"Hi","timestamp":1,"clock":7}';
+      for (const body of [curl, curl, full, full]) expect((await post('/broadcast-peer/', body)).text()).to.equal('{"status":"received"}');
+      expect(shown).to.deep.equal(['[BROADCAST] TestPeer (127.0.0.1:9001): Hello via curl!', '[BROADCAST] TestPeer (127.0.0.1:9001): Hi']);
+      expect(history.recent('general', 20).messages.map((m) => [m.msg, m.clock])).to.deep.equal([
+        ['Hello via curl!', 1],
+        ['Hi', 7],
       ]);
+    });
+
+    it('keeps a channel in Lamport order, whatever order the messages arrive in', async () => {
+      const at = (msg: string, clock: number) =>
+        JSON.stringify({ id: `127.0.0.1:9001/x-${clock}`, channel: 'general', from: '127.0.0.1:9001', msg, timestamp: 1, clock });
+      await post('/broadcast-peer/', at('second', 9));
+      await post('/broadcast-peer/', at('first', 4));
+      expect(history.recent('general', 20).messages.map((m) => m.msg)).to.deep.equal(['first', 'second']);
+    });
+
+    it('refuses a broadcast in a channel this peer is not in (403), and a direct message for another peer (400)', async () => {
+      const team = await post('/broadcast-peer/', '{"from":"127.0.0.1:9001","msg":"psst","channel":"team"}');
+      expect(team.status).to.equal(403);
+      expect(team.json<{ error: string }>().error).to.equal('This peer is not in #team; it takes broadcasts in #general only');
+      const other = await post('/send-peer/', '{"from":"127.0.0.1:9001","msg":"psst","channel":"@127.0.0.1:9999"}');
+      expect(other.status).to.equal(400);
+      expect(shown).to.deep.equal([]);
     });
 
     it('shows [DIRECT] for /send-peer/', async () => {
@@ -141,7 +182,7 @@ describe('peer server routes', () => {
     it('refuses a message longer than 10000 characters with 400 and shows nothing', async () => {
       const res = await post('/broadcast-peer/', JSON.stringify({ from: '127.0.0.1:9001', msg: 'ư'.repeat(10_001) }));
       expect(res.status).to.equal(400);
-      expect(res.json()).to.deep.equal({ status: 'error', error: '"msg" is longer than 10000 characters' });
+      expect(res.json()).to.deep.equal({ status: 'error', error: '"msg" is longer than 10000 characters; send it in shorter parts' });
       expect(shown).to.deep.equal([]);
     });
 

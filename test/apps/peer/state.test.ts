@@ -1,6 +1,6 @@
 /**
  * ChatState: the connected peers and the message history of one peer.
- * Tests for `apps/peer/state.ts` (`connected_peers` and `messages` of WeApRous `apps/peer.py`).
+ * Tests for `apps/peer/state.ts` (`connected_peers` of WeApRous `apps/peer.py`).
  */
 
 import { expect } from 'chai';
@@ -87,14 +87,5 @@ describe('ChatState', () => {
       expect(state.recipient('bob', 'hi there')).to.deep.equal({ found: { kind: 'found', peer: bob }, message: 'hi there' });
       expect(state.recipient('Zed', 'hi').found).to.deep.equal({ kind: 'none' });
     });
-  });
-
-  it('keeps the message history, dropping the oldest beyond 1000', () => {
-    const state = new ChatState(alice);
-    for (let i = 0; i < 1005; i++) {
-      state.record({ type: 'broadcast', direction: 'in', from: bob.peer_id, name: 'Bob', msg: `m${i}`, timestamp: i });
-    }
-    expect(state.messages).to.have.length(1000);
-    expect(state.messages[0].msg).to.equal('m5');
   });
 });

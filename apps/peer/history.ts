@@ -1,0 +1,62 @@
+/**
+ * History: the messages of one peer, wired together: the store on disk (`store.ts`), the Lamport clock and
+ * the ids of outgoing messages (`message.ts`). `compose` makes and stores what this peer sends; `accept`
+ * stores what another peer sent, once. No sockets. New; WeApRous `apps/peer.py` kept `self.messages` in
+ * memory. docs/history.md.
+ */
+
+import { type ChatMessage, type IncomingMessage, LamportClock, MessageMaker, receive } from './message';
+import { MessageStore } from './store';
+
+export interface HistoryOptions {
+  /** The process's start time (ms): part of each outgoing id, so a restarted peer never reuses one. */
+  startedAt: number;
+  /** Hears each problem found in the history file (a torn last line), one line each. */
+  onProblem?: (line: string) => void;
+}
+
+export class History {
+  private constructor(
+    private readonly store: MessageStore,
+    private readonly clock: LamportClock,
+    private readonly maker: MessageMaker,
+  ) {}
+
+  /** Opens `<dir>/history.jsonl`; the clock starts at the highest clock held, so new messages order after it. */
+  static async open(dir: string, self: { peer_id: string; name: string }, options: HistoryOptions): Promise<History> {
+    const store = await MessageStore.open(dir, { selfId: self.peer_id, onProblem: options.onProblem, now: options.startedAt });
+    const clock = new LamportClock(store.maxClock);
+    return new History(store, clock, new MessageMaker(self, clock, options.startedAt));
+  }
+
+  /** A message this peer sends: a fresh id and clock, stored before it leaves. `compose('general', 'Hi', Date.now())` */
+  async compose(channel: string, msg: string, now: number): Promise<ChatMessage> {
+    const message = this.maker.make(channel, msg, now);
+    await this.store.add(message);
+    return message;
+  }
+
+  /**
+   * A message from another peer: 'added' once it is on disk (answer 2xx only then), or 'duplicate' when its
+   * id is already held (a resend: answer 2xx, show nothing). A duplicate does not move the clock.
+   */
+  async accept(incoming: IncomingMessage): Promise<{ status: 'added' | 'duplicate'; message: ChatMessage }> {
+    const message = this.store.has(incoming.id) ? { ...incoming, clock: incoming.clock ?? this.clock.now } : receive(incoming, this.clock);
+    return { status: await this.store.add(message), message };
+  }
+
+  /** The last `count` messages of a channel (`general`) or conversation (`@127.0.0.1:5002`), oldest first, and how many it holds. */
+  recent(conversation: string, count: number): { messages: ChatMessage[]; total: number } {
+    const all = this.store.history(conversation, { limit: Number.MAX_SAFE_INTEGER }).messages;
+    return { messages: all.slice(-count), total: all.length };
+  }
+
+  /** The channels and conversations held. */
+  conversations(): string[] {
+    return this.store.conversations();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

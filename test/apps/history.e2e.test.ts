@@ -1,0 +1,58 @@
+/**
+ * History on disk, run for real as processes: Bob is killed with SIGKILL while Alice sends him a stream of
+ * messages, with the tracker stopped; restarted with the same `--data-dir`, he shows every message he
+ * acknowledged, once each and in the order sent. End-to-end tests for `apps/peer/history.ts` wired into
+ * `apps/peer.ts` (issue 7, items 4 and 6; docs/history.md).
+ */
+
+import { expect } from 'chai';
+import { Child, dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
+
+describe('history on disk (end to end)', function () {
+  this.timeout(60_000);
+  const processes = new Processes();
+  afterEach(() => processes.killAll());
+
+  async function startPeer(name: string, port: number, trackerUrl: string, folder: string): Promise<Child> {
+    const args = ['--tracker', trackerUrl, '--port', String(port), '--name', name, '--data-dir', folder];
+    const peer = processes.start(name, 'apps/peer.ts', args);
+    await peer.waitFor(exact(`[${name}] > `), STARTUP_MS);
+    return peer;
+  }
+
+  it('a peer killed with SIGKILL mid-stream keeps, after a restart, every message it acknowledged, once and in order', async () => {
+    const trackerPort = await freePort();
+    const trackerUrl = `http://127.0.0.1:${trackerPort}`;
+    const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
+    await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
+    const bobPort = await freePort();
+    const bobFolder = dataDir('Bob');
+    const bob = await startPeer('Bob', bobPort, trackerUrl, bobFolder);
+    const alice = await startPeer('Alice', await freePort(), trackerUrl, dataDir('Alice'));
+    await alice.waitForLines([exact(`[P2P] Connected to peer: Bob (127.0.0.1:${bobPort})`)]);
+    await tracker.kill(); // peer to peer from here on: the tracker stays down to the end
+
+    const total = 200;
+    const from = alice.lines.length;
+    for (let i = 1; i <= total; i++) alice.type(`m${i}`);
+    await bob.waitFor(/\): m20$/);
+    await bob.kill(); // SIGKILL, with Alice still sending
+    const report = /^\[P2P\] (Broadcast sent to \d\/\d peers|No connected peers to send to)/;
+    while (alice.since(from).filter((line) => report.test(line)).length < total) await alice.waitFor(report);
+    const acknowledged = alice.since(from).filter((line) => line === '[P2P] Broadcast sent to 1/1 peers').length;
+    expect(acknowledged).to.be.within(1, total - 1); // the kill came mid-stream
+
+    const again = await startPeer('Bob', bobPort, trackerUrl, bobFolder);
+    again.type('/history 1000');
+    const title = await again.waitFor(/^History of #general \(\d+\):$/);
+    const held = Number(/\((\d+)\)/.exec(title)![1]);
+    const at = again.lines.indexOf(title);
+    await again.indexOf(/\): m\d+$/, 10_000, at + held); // every line of the answer is out
+    const texts = again.lines.slice(at + 1, at + 1 + held).map((line) => /\): (m\d+)$/.exec(line)![1]);
+    // What Bob acknowledged is there; at most one more (stored, killed before answering); nothing twice.
+    expect(held).to.be.within(acknowledged, acknowledged + 1);
+    expect(texts).to.deep.equal(Array.from({ length: held }, (_, i) => `m${i + 1}`));
+    for (const line of again.lines.slice(at + 1, at + 1 + held))
+      expect(line).to.match(/^ {2}\[\d\d:\d\d\] Alice \(127\.0\.0\.1:\d+\): m\d+$/);
+  });
+});
