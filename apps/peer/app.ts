@@ -12,6 +12,7 @@ import type { PeerEntry } from '../protocol';
 import { GENERAL_CHANNEL } from '../protocol';
 import { parseCommand, type Command } from './commands';
 import * as view from './console';
+import { addressOf, Delivery } from './delivery';
 import { History } from './history';
 import { directChannel } from './message';
 import { Mesh, reasonOf } from './mesh';
@@ -50,6 +51,9 @@ export class PeerApp {
   private readonly session: TrackerSession;
   private backend: Backend | null = null;
   private history: History | null = null;
+  private delivery: Delivery | null = null;
+  /** Messages handed out and not yet reported on: the console does not wait for them, leaving does. */
+  private readonly sending = new Set<Promise<void>>();
   /** Settles once the history is open; the server's message routes wait for it. */
   private readonly historyReady: Promise<History>;
   private openHistory!: (history: History) => void;
@@ -63,7 +67,7 @@ export class PeerApp {
     const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.client = new HttpClient({ timeoutMs });
     this.tracker = new TrackerClient(this.client, options.trackerUrl, options.self, timeoutMs);
-    this.mesh = new Mesh(this.client, this.state, timeoutMs);
+    this.mesh = new Mesh(this.client, this.state, timeoutMs, (peer, message) => this.delivery!.deliver(peer, message));
     this.historyReady = new Promise((done) => (this.openHistory = done));
     this.session = new TrackerSession(this.tracker, {
       heartbeatMs: options.heartbeatMs,
@@ -75,7 +79,12 @@ export class PeerApp {
 
   /** Listen, show the banner, register, connect to the peers, then open the console (document Test 2). */
   async start(): Promise<void> {
-    const server = createPeerServer(this.state, this.historyReady, (line) => this.print(line));
+    const server = createPeerServer(
+      this.state,
+      this.historyReady,
+      (line) => this.print(line),
+      (peer) => this.delivery?.retryNow(peer.peer_id),
+    );
     const backend = await server.prepareAddress(this.options.listenIp, this.options.self.port).run();
     this.backend = backend;
     // Ctrl+C or SIGTERM can come at any await of the start-up: then quit() is leaving, and the start stops.
@@ -93,6 +102,12 @@ export class PeerApp {
       return this.options.exit(1);
     }
     this.openHistory(this.history);
+    this.delivery = new Delivery(this.options.dataDir, {
+      send: (peer, message) => this.mesh.send(peer, message),
+      say: (line) => this.print(line),
+      describe: (peerId) => view.describePeer(this.state.get(peerId) ?? { name: peerId, peer_id: peerId }),
+    });
+    await this.delivery.start(); // messages a run before left waiting go now
     if (this.quitting) return;
     if (await this.session.start()) {
       this.print('');
@@ -122,8 +137,10 @@ export class PeerApp {
         return;
       case 'help':
         return this.print(...view.helpLines());
-      case 'peers':
-        return this.print(...view.peersLines(this.state.peers()));
+      case 'peers': {
+        const waiting = new Map(this.delivery!.pending().map(({ peerId, waiting }) => [peerId, waiting]));
+        return this.print(...view.peersLines(this.state.peers(), waiting));
+      }
       case 'discover':
         return this.discover(false);
       case 'broadcast':
@@ -141,23 +158,39 @@ export class PeerApp {
     }
   }
 
+  /**
+   * Stores the message, hands it to every peer and returns at once: the report is printed when every peer
+   * has it or has it waiting in its outbox, so a hung peer delays no later command.
+   */
   private async broadcast(text: string): Promise<void> {
     const message = await this.history!.compose(GENERAL_CHANNEL, text, Date.now());
-    const result = await this.mesh.broadcast(message);
-    this.print(...view.broadcastReport(result.sent, result.total, result.failures), ...result.dropped.map(view.droppedLine));
+    const owed = this.delivery!.pending().map(({ peerId }) => ({ ...addressOf(peerId)!, name: peerId }));
+    this.inBackground(async () => {
+      const result = await this.mesh.broadcast(message, owed);
+      const queued = result.queued.map(({ peer, waiting }) => view.queuedLine(peer, waiting));
+      this.print(...view.broadcastReport(result.sent, result.total, result.failures), ...queued, ...result.dropped.map(view.droppedLine));
+    });
   }
 
+  /** Stores the message and hands it to the peer; like a broadcast, the console goes on at once. */
   private async direct(target: string, typed: string, quoted = false): Promise<void> {
     const { found, message } = this.state.recipient(target, typed, quoted);
     if (found.kind === 'ambiguous') return this.print(view.unknownPeerLine(found.peers[0].name, found.peers));
     if (found.kind === 'none') return this.print(view.unknownPeerLine(target));
-    try {
-      const stored = await this.history!.compose(directChannel(found.peer.peer_id), message, Date.now());
-      await this.mesh.direct(found.peer, stored);
-      this.print(view.directSentLine(found.peer));
-    } catch (error) {
-      this.print(view.directFailedLine({ peer: found.peer, reason: reasonOf(error) }));
-    }
+    const peer = found.peer;
+    const stored = await this.history!.compose(directChannel(peer.peer_id), message, Date.now());
+    this.inBackground(async () => {
+      const outcome = await this.mesh.direct(peer, stored);
+      if (outcome.kind === 'sent') return this.print(view.directSentLine(peer));
+      this.print(view.directFailedLine({ peer, reason: outcome.reason }));
+      if (outcome.kind === 'queued') this.print(view.queuedLine(peer, outcome.waiting));
+    });
+  }
+
+  private inBackground(task: () => Promise<void>): void {
+    const running = task().catch((error) => this.print(`Error: ${view.clean(reasonOf(error))}`));
+    this.sending.add(running);
+    void running.finally(() => this.sending.delete(running));
   }
 
   /** `/history [#channel|peer] [n]`: #general unless a channel or a peer (connected, or by its id) is named. */
@@ -205,6 +238,7 @@ export class PeerApp {
     if (mode !== 'quiet') this.print(view.trackerLines.found(entries.length));
     const fresh = entries.filter((entry) => entry.peer_id !== self && !this.state.isConnected(entry.peer_id));
     const results = await this.mesh.connectAll(fresh);
+    for (const result of results) if (result.status === 'fulfilled') this.delivery?.retryNow(result.value.peer_id);
     results.forEach((result, i) =>
       this.print(
         result.status === 'fulfilled'
@@ -230,6 +264,7 @@ export class PeerApp {
     this.quitting = true;
     this.session.stop();
     this.terminal.close();
+    await Promise.all(this.sending); // what was typed before leaving is delivered or queued first
     this.print(view.leavingLine(this.state.peers().length));
     await this.mesh.leave();
     try {
@@ -239,6 +274,7 @@ export class PeerApp {
     }
     this.client.close();
     await this.backend?.close();
+    await this.delivery?.close();
     await this.history?.close();
     this.print('Goodbye!');
     this.options.exit(0);

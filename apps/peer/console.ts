@@ -73,10 +73,26 @@ export function describePeer(peer: { name: string; peer_id: string }): string {
   return `${clean(peer.name)} (${clean(peer.peer_id)})`;
 }
 
-/** The answer to /peers (document Test 5), ending with a blank line as the document shows. */
-export function peersLines(peers: PeerInfo[]): string[] {
-  if (peers.length === 0) return ['Connected peers (0)', '  (none yet - type /discover to ask the tracker for peers)', ''];
-  return [`Connected peers (${peers.length})`, ...peers.map((peer) => `  - ${describePeer(peer)}`), ''];
+/**
+ * The answer to /peers (document Test 5), ending with a blank line as the document shows. `waiting` counts
+ * the messages in each peer's outbox; a peer not connected that messages wait for is listed after the others.
+ */
+export function peersLines(peers: PeerInfo[], waiting: Map<string, number> = new Map()): string[] {
+  const count = (id: string) => (waiting.get(id) ? ` - ${messages(waiting.get(id)!)} waiting` : '');
+  const owed = [...waiting].filter(([id, n]) => n > 0 && !peers.some((peer) => peer.peer_id === id));
+  const away = owed.map(([id]) => `  - ${clean(id)} (not connected)${count(id)}`);
+  if (peers.length === 0) return ['Connected peers (0)', '  (none yet - type /discover to ask the tracker for peers)', ...away, ''];
+  return [`Connected peers (${peers.length})`, ...peers.map((peer) => `  - ${describePeer(peer)}${count(peer.peer_id)}`), ...away, ''];
+}
+
+/** `1 message`, `3 messages` */
+function messages(n: number): string {
+  return `${n} message${n === 1 ? '' : 's'}`;
+}
+
+/** After a failed line: the message waits in that peer's outbox, sent again until the peer has it. */
+export function queuedLine(peer: { name: string; peer_id: string }, waiting: number): string {
+  return `[P2P]   queued for ${describePeer(peer)}: ${messages(waiting)} waiting, sent again until it is delivered`;
 }
 
 /** A received message: `[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!` */

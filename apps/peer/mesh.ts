@@ -8,6 +8,7 @@
 
 import { ClientError, type HttpClient } from '../../daemon/client';
 import type { ConnectBody, PeerEntry } from '../protocol';
+import { type Address, type Outcome, Refused } from './delivery';
 import type { ChatMessage } from './message';
 import { expectOk } from './tracker-client';
 import type { ChatState, PeerInfo } from './state';
@@ -19,7 +20,12 @@ export interface BroadcastResult {
   failures: Failure[];
   /** Peers that refused the connection: nothing listens there any more, so they were dropped. */
   dropped: PeerInfo[];
+  /** Peers the message waits for in their outbox, and how many wait for each. */
+  queued: Array<{ peer: PeerInfo; waiting: number }>;
 }
+
+/** Hands one message to one peer: at once, or through its outbox (`Delivery.deliver`). */
+export type Deliver = (peer: PeerInfo, message: ChatMessage) => Promise<Outcome>;
 
 /** A peer to connect to: an entry of the tracker's list. */
 type Target = PeerEntry;
@@ -29,7 +35,12 @@ export class Mesh {
     private readonly client: HttpClient,
     private readonly state: ChatState,
     private readonly timeoutMs = 3_000,
-  ) {}
+    deliver?: Deliver,
+  ) {
+    this.deliver = deliver ?? ((peer, message) => this.sendNow(peer, message));
+  }
+
+  private readonly deliver: Deliver;
 
   /** `POST /connect-peer/` with our address and name; the answer tells the other peer's name. */
   async connect(target: Target): Promise<PeerInfo> {
@@ -57,32 +68,49 @@ export class Mesh {
   }
 
   /**
-   * Sends a stored message to every connected peer at once; drops the peers that turn out to be gone.
-   * The body is the message itself: the document's fields (`from`, `name`, `msg`, `timestamp`) and `id`,
-   * `channel`, `clock`.
+   * Hands a stored message to every connected peer, and to `owed` (peers not connected that messages still
+   * wait for), all at once; drops the connected peers that turn out to be gone. The body is the message
+   * itself: the document's fields (`from`, `name`, `msg`, `timestamp`) and `id`, `channel`, `clock`.
    */
-  async broadcast(message: ChatMessage): Promise<BroadcastResult> {
-    const peers = this.state.peers();
-    const results = await Promise.allSettled(peers.map((peer) => this.post(peer, '/broadcast-peer/', message).then(expectOk)));
-    const failures: Failure[] = [];
-    const dropped: PeerInfo[] = [];
-    results.forEach((result, i) => {
-      if (result.status === 'fulfilled') return;
-      failures.push({ peer: peers[i], reason: reasonOf(result.reason) });
-      if (isRefused(result.reason)) {
-        this.state.disconnect(peers[i].peer_id);
-        dropped.push(peers[i]);
-      }
+  async broadcast(message: ChatMessage, owed: PeerInfo[] = []): Promise<BroadcastResult> {
+    const peers = [...this.state.peers(), ...owed.filter((peer) => !this.state.isConnected(peer.peer_id))];
+    const outcomes = await Promise.all(peers.map((peer) => this.deliver(peer, message)));
+    const result: BroadcastResult = { sent: 0, total: peers.length, failures: [], dropped: [], queued: [] };
+    outcomes.forEach((outcome, i) => {
+      if (outcome.kind === 'sent') return void (result.sent += 1);
+      result.failures.push({ peer: peers[i], reason: outcome.reason });
+      if (outcome.kind === 'queued') result.queued.push({ peer: peers[i], waiting: outcome.waiting });
+      if (isRefused(outcome.error) && this.state.disconnect(peers[i].peer_id)) result.dropped.push(peers[i]);
     });
-    return { sent: peers.length - failures.length, total: peers.length, failures, dropped };
+    return result;
   }
 
-  /** Sends a stored message to one peer with `POST /send-peer/`; rejects with a readable reason. */
-  async direct(peer: PeerInfo, message: ChatMessage): Promise<void> {
+  /** Hands a stored message to one peer (`POST /send-peer/`): sent, queued in its outbox, or failed. */
+  direct(peer: PeerInfo, message: ChatMessage): Promise<Outcome> {
+    return this.deliver(peer, message);
+  }
+
+  /**
+   * Posts a message now: `/send-peer/` for a direct one, `/broadcast-peer/` otherwise. Resolves on 2xx;
+   * rejects with `Refused` on 4xx (sending again cannot help), with the reason otherwise.
+   */
+  async send(peer: Address, message: ChatMessage): Promise<void> {
+    const response = await this.post(peer, message.channel.startsWith('@') ? '/send-peer/' : '/broadcast-peer/', message);
     try {
-      expectOk(await this.post(peer, '/send-peer/', message));
+      expectOk(response);
     } catch (error) {
-      throw new Error(reasonOf(error));
+      if (response.status >= 400 && response.status < 500) throw new Refused(reasonOf(error));
+      throw error;
+    }
+  }
+
+  /** Without an outbox: sent, or failed with the reason. */
+  private async sendNow(peer: PeerInfo, message: ChatMessage): Promise<Outcome> {
+    try {
+      await this.send(peer, message);
+      return { kind: 'sent' };
+    } catch (error) {
+      return { kind: 'failed', reason: reasonOf(error), error };
     }
   }
 

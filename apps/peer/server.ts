@@ -17,10 +17,15 @@ import type { ChatState, PeerInfo } from './state';
 
 /**
  * `createPeerServer(state, history, (line) => terminal.print(line)).prepareAddress('0.0.0.0', 5001).run()`.
- * `history` may still be opening (the peer listens first, so a second process on a port in use never touches
+ * `onConnect` hears each peer that connects. `history` may still be opening (the peer listens first, so a second process on a port in use never touches
  * the first one's files): messages wait for it.
  */
-export function createPeerServer(state: ChatState, history: History | Promise<History>, show: (line: string) => void): WeApRous {
+export function createPeerServer(
+  state: ChatState,
+  history: History | Promise<History>,
+  show: (line: string) => void,
+  onConnect: (peer: PeerInfo) => void = () => {},
+): WeApRous {
   const app = new WeApRous();
   const self = state.self;
 
@@ -30,6 +35,7 @@ export function createPeerServer(state: ChatState, history: History | Promise<Hi
       throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
     // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
     if (state.connect(peer) !== 'same') show(peerConnectedLine(peer));
+    onConnect(peer); // messages waiting for it go now
     return { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };
   });
 

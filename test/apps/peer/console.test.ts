@@ -52,6 +52,24 @@ describe('peer console rendering', () => {
     expect(view.peersLines([]).join('\n')).to.match(/^Connected peers \(0\)\n.*\/discover/);
   });
 
+  it('shows in /peers how many messages wait for each peer, connected or not', () => {
+    const waiting = new Map([
+      [bob.peer_id, 3],
+      [jack.peer_id, 0],
+      ['127.0.0.1:9001', 1],
+    ]);
+    expect(view.peersLines([bob, jack], waiting)).to.deep.equal([
+      'Connected peers (2)',
+      '  - Bob (127.0.0.1:5002) - 3 messages waiting',
+      '  - Jack (127.0.0.1:5003)',
+      '  - 127.0.0.1:9001 (not connected) - 1 message waiting',
+      '',
+    ]);
+    expect(view.queuedLine(bob, 1)).to.equal(
+      '[P2P]   queued for Bob (127.0.0.1:5002): 1 message waiting, sent again until it is delivered',
+    );
+  });
+
   it('prints received messages as in Tests 6 and 7', () => {
     expect(view.messageLine('broadcast', 'Alice', '127.0.0.1:5001', 'Hello everyone from Alice!')).to.equal(
       '[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!',

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpClient } from '../../../daemon/client';
 import type { Backend } from '../../../daemon/backend';
+import { Refused } from '../../../apps/peer/delivery';
 import { History } from '../../../apps/peer/history';
 import { Mesh, peerUrl } from '../../../apps/peer/mesh';
 import { directChannel, type ChatMessage } from '../../../apps/peer/message';
@@ -104,7 +105,7 @@ describe('Mesh', () => {
     for (const remote of remotes) state.connect(remote.info);
     const first = await mesh.broadcast(await say('Hello everyone from Alice!', undefined, 1_699_680_000_000));
     const second = await mesh.broadcast(await say('again', undefined, 1_699_680_001_000));
-    expect(first).to.deep.equal({ sent: 2, total: 2, failures: [], dropped: [] });
+    expect(first).to.deep.equal({ sent: 2, total: 2, failures: [], dropped: [], queued: [] });
     expect(second.sent).to.equal(2);
     for (const remote of remotes) {
       expect(remote.shown).to.deep.equal([
@@ -222,15 +223,20 @@ describe('Mesh', () => {
     expect(jack.shown).to.deep.equal([]);
   });
 
-  it('direct() to a peer that is gone rejects with the reason', async () => {
+  it('direct() to a peer that is gone fails with the reason (no outbox given)', async () => {
     const port = await freePort();
     const gone = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Gone' };
-    let error: Error | null = null;
-    await mesh.direct(gone, await say('hello?', gone)).catch((e: Error) => {
-      error = e;
-    });
-    expect(error).to.be.instanceOf(Error);
-    expect(error!.message).to.equal(`Connection refused by 127.0.0.1:${port}`);
+    const outcome = await mesh.direct(gone, await say('hello?', gone));
+    expect(outcome).to.deep.include({ kind: 'failed', reason: `Connection refused by 127.0.0.1:${port}` });
+  });
+
+  it('send() rejects a 4xx with Refused, since sending again cannot help', async () => {
+    const bob = await startRemote('Bob');
+    remotes.push(bob);
+    const wrong = { ...(await say('psst')), channel: 'team' };
+    const error = await mesh.send(bob.info, wrong).catch((e: Error) => e);
+    expect(error).to.be.instanceOf(Refused);
+    expect((error as Error).message).to.equal('Answer 403: This peer is not in #team; it takes broadcasts in #general only');
   });
 
   it('leave() tells every connected peer, so their lists drop us', async () => {

@@ -1,0 +1,195 @@
+/**
+ * Delivery: every message to every peer, sent at once when the way is clear, else kept in that peer's
+ * `Outbox` on disk and sent again on its schedule, in order, until the peer has it (issue 7, item 5). At most
+ * `maxConnections` requests are out at once, so a poisoned peer list cannot use up the descriptors. The
+ * network is the `send` function given; this file only decides what to send when. New; WeApRous
+ * `apps/peer.py` printed the error and forgot the message. docs/history.md.
+ */
+
+import type { ChatMessage } from './message';
+import { Outbox } from './outbox';
+
+/** Where a message goes: the peer's address is its id (`127.0.0.1:5002`, `::1:5002`). */
+export interface Address {
+  peer_id: string;
+  ip: string;
+  port: number;
+}
+
+/** Thrown by `send` for a 4xx: the peer read the message and will never take it; sending again is useless. */
+export class Refused extends Error {}
+
+export type Outcome =
+  | { kind: 'sent' }
+  /** Kept in the outbox: `reason` is why it did not go now, `waiting` how many wait for that peer. */
+  | { kind: 'queued'; reason: string; waiting: number; error?: unknown }
+  /** Not kept: the peer refused it (4xx), or its outbox is full. */
+  | { kind: 'failed'; reason: string; error?: unknown };
+
+export interface DeliveryOptions {
+  /** Posts the message to the peer; resolves on 2xx, rejects otherwise (`Refused` for a 4xx). */
+  send: (peer: Address, message: ChatMessage) => Promise<void>;
+  /** Hears what happens in the background: the waiting messages delivered, problems with an outbox file. */
+  say: (line: string) => void;
+  describe: (peerId: string) => string;
+  maxConnections?: number;
+  now?: () => number;
+}
+
+export const MAX_CONNECTIONS = 64;
+/** How often the outboxes are looked at for a message whose retry time has come. */
+const TICK_MS = 250;
+
+export class Delivery {
+  private readonly outboxes = new Map<string, Outbox>();
+  private readonly opening = new Map<string, Promise<Outbox>>();
+  private readonly draining = new Set<string>();
+  /** Per peer, the last message handed to it: the next one waits for it, so a peer gets them in order. */
+  private readonly lanes = new Map<string, Promise<unknown>>();
+  private readonly waiters: Array<() => void> = [];
+  private active = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: DeliveryOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Opens the outboxes a run before left with messages waiting, and starts retrying them. */
+  async start(): Promise<void> {
+    for (const peerId of await Outbox.pending(this.dir)) await this.outbox(peerId);
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+    this.tick();
+  }
+
+  /**
+   * One message to one peer, after the ones handed to that peer before it (a slow peer holds up only its
+   * own messages). Behind messages already waiting for it, it waits too; otherwise it is sent now, and kept
+   * in the outbox if the peer cannot be reached or answers 5xx.
+   */
+  deliver(peer: Address, message: ChatMessage): Promise<Outcome> {
+    const next = (this.lanes.get(peer.peer_id) ?? Promise.resolve()).then(() => this.deliverNow(peer, message));
+    const lane = next.catch(() => {});
+    this.lanes.set(peer.peer_id, lane);
+    void lane.then(() => this.lanes.get(peer.peer_id) === lane && this.lanes.delete(peer.peer_id));
+    return next;
+  }
+
+  private async deliverNow(peer: Address, message: ChatMessage): Promise<Outcome> {
+    const waiting = this.waiting(peer.peer_id);
+    if (waiting > 0) return this.queue(peer.peer_id, message, `${waiting} earlier message${waiting === 1 ? '' : 's'} still waiting`);
+    try {
+      await this.limited(() => this.options.send(peer, message));
+      return { kind: 'sent' };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof Refused) return { kind: 'failed', reason, error };
+      return { ...(await this.queue(peer.peer_id, message, reason)), error };
+    }
+  }
+
+  /** Messages waiting for a peer, for `/peers`. */
+  waiting(peerId: string): number {
+    return this.outboxes.get(peerId)?.size ?? 0;
+  }
+
+  /** The peers messages wait for, and how many. */
+  pending(): Array<{ peerId: string; waiting: number }> {
+    return [...this.outboxes.values()].filter((o) => o.size > 0).map((o) => ({ peerId: o.peerId, waiting: o.size }));
+  }
+
+  /** The peer is back (it connected to us, or we to it): try at once instead of at the next retry time. */
+  retryNow(peerId: string): void {
+    this.outboxes.get(peerId)?.retryNow(this.now());
+    this.tick();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.all([...this.outboxes.values()].map((outbox) => outbox.close()));
+  }
+
+  private async queue(peerId: string, message: ChatMessage, reason: string): Promise<Exclude<Outcome, { kind: 'sent' }>> {
+    const outbox = await this.outbox(peerId);
+    const result = await outbox.enqueue(message);
+    if (result === 'full') return { kind: 'failed', reason: `its outbox is full (${outbox.size} messages waiting); not kept` };
+    return { kind: 'queued', reason, waiting: outbox.size };
+  }
+
+  private outbox(peerId: string): Promise<Outbox> {
+    const open = this.outboxes.get(peerId);
+    if (open) return Promise.resolve(open);
+    let opening = this.opening.get(peerId);
+    if (!opening) {
+      opening = Outbox.open(this.dir, peerId, { onProblem: this.options.say }).then((outbox) => {
+        this.outboxes.set(peerId, outbox);
+        this.opening.delete(peerId);
+        return outbox;
+      });
+      this.opening.set(peerId, opening);
+    }
+    return opening;
+  }
+
+  private tick(): void {
+    const now = this.now();
+    for (const outbox of this.outboxes.values()) if (outbox.due(now) && !this.draining.has(outbox.peerId)) void this.drain(outbox);
+  }
+
+  /** Sends the waiting messages one after another, oldest first, until one fails or none is left. */
+  private async drain(outbox: Outbox): Promise<void> {
+    this.draining.add(outbox.peerId);
+    const address = addressOf(outbox.peerId);
+    let delivered = 0;
+    try {
+      while (address && outbox.due(this.now())) {
+        const message = outbox.start()!;
+        try {
+          await this.limited(() => this.options.send(address, message));
+        } catch (error) {
+          // A refusal (4xx) will not change by waiting: drop that message, go on with the next.
+          if (error instanceof Refused) {
+            await outbox.ack(message.id);
+            continue;
+          }
+          outbox.fail(this.now());
+          break;
+        }
+        await outbox.ack(message.id);
+        delivered += 1;
+      }
+    } finally {
+      this.draining.delete(outbox.peerId);
+    }
+    if (delivered > 0 && outbox.size === 0) {
+      this.options.say(
+        `[P2P] Delivered ${delivered} waiting message${delivered === 1 ? '' : 's'} to ${this.options.describe(outbox.peerId)}`,
+      );
+    }
+  }
+
+  /** Runs `task` once fewer than `maxConnections` requests are out. */
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= (this.options.maxConnections ?? MAX_CONNECTIONS)) await new Promise<void>((go) => this.waiters.push(go));
+    this.active += 1;
+    try {
+      return await task();
+    } finally {
+      this.active -= 1;
+      this.waiters.shift()?.();
+    }
+  }
+}
+
+/** `127.0.0.1:5002` → `{ip: '127.0.0.1', port: 5002}`; undefined when the id is not `ip:port`. */
+export function addressOf(peerId: string): Address | undefined {
+  const colon = peerId.lastIndexOf(':');
+  const port = Number(peerId.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { peer_id: peerId, ip: peerId.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+}

@@ -1,0 +1,129 @@
+/**
+ * Delivery: a message goes at once when nothing waits for that peer, else into its outbox on disk, sent
+ * again in order until delivered, also by a new Delivery on the same folder (a restarted sender). A fake
+ * `send` plays the network.
+ * Tests for `apps/peer/delivery.ts`.
+ */
+
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addressOf, Delivery, Refused, type Address } from '../../../apps/peer/delivery';
+import type { ChatMessage } from '../../../apps/peer/message';
+
+const BOB: Address = { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002 };
+
+function message(n: number): ChatMessage {
+  return { id: `127.0.0.1:5001/t-${n}`, channel: 'general', from: '127.0.0.1:5001', name: 'Alice', msg: `m${n}`, timestamp: n, clock: n };
+}
+
+/** Resolves once `check()` is true, looking every few ms. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((done) => setTimeout(done, 5));
+}
+
+describe('Delivery', () => {
+  let dir: string;
+  let said: string[];
+  let received: string[];
+  let up: boolean;
+  const open: Delivery[] = [];
+
+  /** A Delivery whose peer answers 2xx while `up`, and refuses the connection otherwise. */
+  async function start(send?: (peer: Address, m: ChatMessage) => Promise<void>): Promise<Delivery> {
+    const delivery = new Delivery(dir, {
+      send:
+        send ??
+        (async (_, m) => {
+          if (!up) throw new Error('Connection refused by 127.0.0.1:5002');
+          received.push(m.msg);
+        }),
+      say: (line) => said.push(line),
+      describe: (id) => `Bob (${id})`,
+    });
+    open.push(delivery);
+    await delivery.start();
+    return delivery;
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'weaprous-delivery-'));
+    said = [];
+    received = [];
+    up = true;
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((delivery) => delivery.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends at once when nothing waits for the peer', async () => {
+    const delivery = await start();
+    expect(await delivery.deliver(BOB, message(1))).to.deep.equal({ kind: 'sent' });
+    expect([received, delivery.waiting(BOB.peer_id)]).to.deep.equal([['m1'], 0]);
+  });
+
+  it('queues what cannot be sent, queues later messages behind it, and delivers them in order when the peer is back', async () => {
+    up = false;
+    const delivery = await start();
+    expect(await delivery.deliver(BOB, message(1))).to.deep.include({
+      kind: 'queued',
+      reason: 'Connection refused by 127.0.0.1:5002',
+      waiting: 1,
+    });
+    up = true; // back, but m1 waits: m2 must not overtake it
+    expect(await delivery.deliver(BOB, message(2))).to.deep.include({
+      kind: 'queued',
+      reason: '1 earlier message still waiting',
+      waiting: 2,
+    });
+    expect(delivery.pending()).to.deep.equal([{ peerId: BOB.peer_id, waiting: 2 }]);
+    delivery.retryNow(BOB.peer_id);
+    await until(() => delivery.waiting(BOB.peer_id) === 0 && said.length > 0);
+    expect(received).to.deep.equal(['m1', 'm2']);
+    expect(said).to.deep.equal(['[P2P] Delivered 2 waiting messages to Bob (127.0.0.1:5002)']);
+  });
+
+  it('does not keep a message the peer refused with 4xx', async () => {
+    const delivery = await start(async () => {
+      throw new Refused('Answer 403: This peer is not in #team');
+    });
+    expect(await delivery.deliver(BOB, message(1))).to.deep.include({ kind: 'failed', reason: 'Answer 403: This peer is not in #team' });
+    expect(delivery.waiting(BOB.peer_id)).to.equal(0);
+  });
+
+  it('survives a restart of the sender: a new Delivery on the same folder sends what waited, at once', async () => {
+    up = false;
+    const first = await start();
+    await first.deliver(BOB, message(1));
+    await first.deliver(BOB, message(2));
+    await first.close();
+    up = true;
+    const again = await start();
+    await until(() => received.length === 2);
+    expect(received).to.deep.equal(['m1', 'm2']);
+    expect(again.waiting(BOB.peer_id)).to.equal(0);
+  });
+
+  it('has at most 64 requests out at once; the others wait their turn', async () => {
+    let out = 0;
+    let most = 0;
+    const delivery = await start(async () => {
+      out += 1;
+      most = Math.max(most, out);
+      await new Promise((done) => setTimeout(done, 20));
+      out -= 1;
+    });
+    const peers = Array.from({ length: 200 }, (_, i) => ({ peer_id: `127.0.0.1:${6000 + i}`, ip: '127.0.0.1', port: 6000 + i }));
+    const outcomes = await Promise.all(peers.map((peer) => delivery.deliver(peer, message(1))));
+    expect(outcomes.every((o) => o.kind === 'sent')).to.equal(true);
+    expect(most).to.equal(64);
+  });
+
+  it('addressOf() reads the address back from a peer id', () => {
+    expect(addressOf('127.0.0.1:5002')).to.deep.equal(BOB);
+    expect(addressOf('::1:5002')).to.deep.equal({ peer_id: '::1:5002', ip: '::1', port: 5002 });
+    expect(addressOf('nonsense')).to.equal(undefined);
+  });
+});
