@@ -13,6 +13,7 @@ import { json, type Response } from '../../daemon/response';
 import {
   channelName,
   GENERAL_CHANNEL,
+  peerId,
   readChannelBody,
   readHeartbeatBody,
   readPeerIdBody,
@@ -23,6 +24,7 @@ import { PeerRegistry } from './registry';
 import { ChannelRegistry } from './channels';
 import { ChannelKeys } from './keys';
 import { joinChannel, type JoinOutcome } from './join';
+import { RateLimiter } from './ratelimit';
 
 export interface TrackerOptions {
   registry: PeerRegistry;
@@ -34,6 +36,8 @@ export interface TrackerOptions {
   channels?: ChannelRegistry;
   /** The scrypt work for private channel keys; by default Node's cost, two at a time. */
   keys?: ChannelKeys;
+  /** Writes per peer id; by default 10 at once, then 1 a second. */
+  limiter?: RateLimiter;
 }
 
 /** Builds the tracker app: `createTrackerApp({ registry, log: console.log, now: Date.now })`. */
@@ -75,13 +79,24 @@ class TrackerRoutes {
   private readonly now: () => number;
   private readonly channels: ChannelRegistry;
   private readonly keys: ChannelKeys;
+  private readonly limiter: RateLimiter;
 
-  constructor({ registry, log, now, channels, keys }: TrackerOptions) {
+  constructor({ registry, log, now, channels, keys, limiter }: TrackerOptions) {
     this.registry = registry;
     this.log = log;
     this.now = now;
     this.channels = channels ?? new ChannelRegistry(registry.ttlMs);
     this.keys = keys ?? new ChannelKeys();
+    this.limiter = limiter ?? new RateLimiter();
+  }
+
+  /** Every write names the peer it is about; one id may not be written to faster than the limiter allows. */
+  private limit(id: string): void {
+    const wait = this.limiter.take(id, this.now());
+    if (wait === 0) return;
+    const { burst, perSecond } = this.limiter;
+    const why = `Too many requests for ${id}: at most ${burst} at once, then ${perSecond} a second; try again in ${wait} s`;
+    throw new HttpError(429, why, { 'Retry-After': String(wait) });
   }
 
   /** Every request logs itself and first drops the peers whose TTL ran out, so no list is ever stale. */
@@ -113,7 +128,9 @@ class TrackerRoutes {
   }
 
   submitInfo(request: Request) {
-    const { entry } = this.registry.register(readRegisterBody(request), this.now());
+    const peer = readRegisterBody(request);
+    this.limit(peerId(peer.ip, peer.port));
+    const { entry } = this.registry.register(peer, this.now());
     this.log(`[Tracker] Registered: ${entry.peer_id} - Total: ${this.registry.size}`);
     return { status: 'ok', peer_id: entry.peer_id };
   }
@@ -144,6 +161,7 @@ class TrackerRoutes {
 
   async addList(request: Request) {
     const body = readChannelBody(request);
+    this.limit(body.peer_id);
     if (!this.registry.has(body.peer_id))
       throw new HttpError(404, `${body.peer_id} is not registered; register it first with POST /submit-info/`);
     if (body.leave) return this.leave(body);
@@ -176,6 +194,7 @@ class TrackerRoutes {
 
   remove(request: Request) {
     const id = readPeerIdBody(request);
+    this.limit(id);
     if (this.registry.unregister(id)) {
       this.log(`[Tracker] Unregistered: ${id} - Total: ${this.registry.size}`);
       this.leaveAll(id, this.now());
@@ -188,6 +207,7 @@ class TrackerRoutes {
 
   heartbeat(request: Request) {
     const { peer_id: id, channels } = readHeartbeatBody(request);
+    this.limit(id);
     if (this.registry.heartbeat(id, this.now())) {
       this.log(`[Tracker] Heartbeat: ${id}`);
       const answer = { status: 'ok', peer_id: id, ttl: this.registry.ttlMs / 1000 };

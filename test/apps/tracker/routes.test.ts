@@ -34,6 +34,25 @@ describe('tracker routes', () => {
   const register = (port: number, extra = '') =>
     post('/submit-info/', `{"ip":"127.0.0.1","port":${port},"peer_id":"127.0.0.1:${port}"${extra}}`);
 
+  describe('the per-peer write limit', () => {
+    it('answers 429 with Retry-After once one id writes more than 10 times at once; other ids go on', async () => {
+      await register(5001);
+      const beats = [];
+      for (let i = 0; i < 10; i++) beats.push((await post('/heartbeat/', '{"peer_id":"127.0.0.1:5001"}')).status);
+      expect(beats.slice(0, 9).every((status) => status === 200)).to.equal(true); // the registration took one
+      expect(beats[9]).to.equal(429);
+      const res = await post('/heartbeat/', '{"peer_id":"127.0.0.1:5001"}');
+      expect(res.status).to.equal(429);
+      expect(res.headers.get('retry-after')).to.equal('1');
+      expect(res.json<{ error: string }>().error).to.equal(
+        'Too many requests for 127.0.0.1:5001: at most 10 at once, then 1 a second; try again in 1 s',
+      );
+      expect((await register(5002)).status).to.equal(200);
+      now += 1_000;
+      expect((await post('/heartbeat/', '{"peer_id":"127.0.0.1:5001"}')).status).to.equal(200);
+    });
+  });
+
   describe('POST /submit-info/', () => {
     it('answers {"status":"ok","peer_id":"ip:port"} and logs as the document shows', async () => {
       const res = await register(5001);
