@@ -9,12 +9,13 @@
 import { HttpClient } from '../../daemon/client';
 import type { Backend } from '../../daemon/backend';
 import type { PeerEntry } from '../protocol';
-import { GENERAL_CHANNEL } from '../protocol';
+import { channelName, GENERAL_CHANNEL } from '../protocol';
+import { Channels } from './channels';
 import { parseCommand, type Command } from './commands';
 import * as view from './console';
 import { addressOf, Delivery } from './delivery';
 import { History } from './history';
-import { directChannel } from './message';
+import { type ChatMessage, directChannel } from './message';
 import { Mesh, reasonOf } from './mesh';
 import { createPeerServer } from './server';
 import { TrackerSession } from './session';
@@ -44,6 +45,7 @@ const REGISTER_RETRY_MS = 2_000;
 
 export class PeerApp {
   readonly state: ChatState;
+  readonly channels = new Channels();
   private readonly terminal: Terminal;
   private readonly client: HttpClient;
   private readonly tracker: TrackerClient;
@@ -67,6 +69,7 @@ export class PeerApp {
     const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.client = new HttpClient({ timeoutMs });
     this.tracker = new TrackerClient(this.client, options.trackerUrl, options.self, timeoutMs);
+    this.tracker.claims = () => this.channels.claims(); // the heartbeat claims them again after a tracker restart
     this.mesh = new Mesh(this.client, this.state, timeoutMs, (peer, message) => this.delivery!.deliver(peer, message));
     this.historyReady = new Promise((done) => (this.openHistory = done));
     this.session = new TrackerSession(this.tracker, {
@@ -79,12 +82,11 @@ export class PeerApp {
 
   /** Listen, show the banner, register, connect to the peers, then open the console (document Test 2). */
   async start(): Promise<void> {
-    const server = createPeerServer(
-      this.state,
-      this.historyReady,
-      (line) => this.print(line),
-      (peer) => this.delivery?.retryNow(peer.peer_id),
-    );
+    const server = createPeerServer(this.state, this.historyReady, (line) => this.print(line), {
+      onConnect: (peer) => this.delivery?.retryNow(peer.peer_id),
+      gate: { isMember: (channel) => this.channels.has(channel), admits: (channel, from) => this.admits(channel, from) },
+      onMessage: (type, message) => this.showMessage(type, message),
+    });
     const backend = await server.prepareAddress(this.options.listenIp, this.options.self.port).run();
     this.backend = backend;
     // Ctrl+C or SIGTERM can come at any await of the start-up: then quit() is leaving, and the start stops.
@@ -144,7 +146,17 @@ export class PeerApp {
       case 'discover':
         return this.discover(false);
       case 'broadcast':
-        return this.broadcast(command.message);
+        return this.channels.current === GENERAL_CHANNEL
+          ? this.broadcast(command.message)
+          : this.say(this.channels.current, command.message);
+      case 'channels':
+        return this.print(...view.channelsLines(this.channels.list()));
+      case 'join':
+        return this.join(command.channel, command.key);
+      case 'leave':
+        return this.leave(command.channel);
+      case 'switch':
+        return this.switchTo(command.channel);
       case 'direct':
         return this.direct(command.target, command.message, command.quoted);
       case 'history':
@@ -185,6 +197,97 @@ export class PeerApp {
       this.print(view.directFailedLine({ peer, reason: outcome.reason }));
       if (outcome.kind === 'queued') this.print(view.queuedLine(peer, outcome.waiting));
     });
+  }
+
+  /** Plain text in a channel: stored, then sent peer to peer to the members the tracker lists (or last listed). */
+  private async say(channel: string, text: string): Promise<void> {
+    const message = await this.history!.compose(channel, text, Date.now());
+    const members = (await this.refreshMembers(channel)).filter((id) => id !== this.options.self.peer_id);
+    const peers = members.map((id) => this.state.get(id) ?? { ...addressOf(id)!, name: id }).filter((peer) => peer.port !== undefined);
+    this.inBackground(async () => {
+      const result = await this.mesh.multicast(message, peers);
+      const queued = result.queued.map(({ peer, waiting }) => view.queuedLine(peer, waiting));
+      const failed = view.broadcastReport(result.sent, result.total, result.failures).slice(1);
+      this.print(view.channelLines.sent(channel, result.sent, result.total), ...failed, ...queued, ...result.dropped.map(view.droppedLine));
+    });
+  }
+
+  /** The members of a channel from the tracker, remembered; the last list when the tracker cannot answer. */
+  private async refreshMembers(channel: string): Promise<string[]> {
+    try {
+      this.channels.setMembers(
+        channel,
+        (await this.tracker.members(channel)).map((entry) => entry.peer_id),
+      );
+    } catch {
+      // the tracker is down: peer to peer goes on with the members last heard of
+    }
+    return this.channels.knownMembers(channel);
+  }
+
+  /** Whether `from` may post in `channel`: a known member, or one the tracker lists now. */
+  private async admits(channel: string, from: string): Promise<boolean> {
+    if (this.channels.isKnownMember(channel, from)) return true;
+    return (await this.refreshMembers(channel)).includes(from);
+  }
+
+  /** A received message: its line, an unread count and the bell for another channel, a highlight for a mention. */
+  private showMessage(type: 'broadcast' | 'direct', message: ChatMessage): void {
+    const { channel, name, from, msg } = message;
+    const plain = channel === GENERAL_CHANNEL || type === 'direct';
+    let line = plain ? view.messageLine(type, name, from, msg) : view.channelMessageLine(channel, name, from, msg);
+    if (view.mentions(msg, this.options.self.name)) line = view.highlight(line, Boolean(this.options.output.isTTY));
+    const unread = !plain && this.channels.arrived(channel);
+    this.print(line);
+    if (unread || (plain && this.channels.current !== GENERAL_CHANNEL && this.channels.arrived(GENERAL_CHANNEL))) {
+      this.terminal.bell();
+      this.updatePrompt();
+    }
+  }
+
+  private updatePrompt(): void {
+    this.terminal.setPrompt(view.prompt(this.options.self.name, this.channels.current, this.channels.unreadElsewhere));
+  }
+
+  /** `/join #team [KEY]`: the tracker first (it may refuse a wrong key), then the members, then switch to it. */
+  private async join(typed: string, key?: string): Promise<void> {
+    const channel = channelName(typed);
+    if (channel === null) return this.print(view.channelLines.badName(typed));
+    if (channel === GENERAL_CHANNEL) return this.print(view.channelLines.general());
+    let said: string;
+    try {
+      said = await this.tracker.channel(channel, { key });
+    } catch (error) {
+      return this.print(view.channelLines.joinFailed(channel, reasonOf(error)));
+    }
+    this.channels.join(channel, key);
+    const members = await this.refreshMembers(channel);
+    this.channels.switchTo(channel);
+    this.print(view.channelLines.joined(channel, said, members.length));
+    this.updatePrompt();
+  }
+
+  private async leave(typed: string): Promise<void> {
+    const channel = channelName(typed);
+    if (channel === null) return this.print(view.channelLines.badName(typed));
+    if (channel === GENERAL_CHANNEL) return this.print(view.channelLines.general());
+    if (!this.channels.has(channel)) return this.print(view.channelLines.notJoined(channel));
+    try {
+      await this.tracker.channel(channel, { leave: true });
+    } catch (error) {
+      return this.print(view.channelLines.leaveFailed(channel, reasonOf(error)));
+    }
+    this.channels.leave(channel);
+    this.print(view.channelLines.left(channel));
+    this.updatePrompt();
+  }
+
+  private switchTo(typed: string): void {
+    const channel = channelName(typed);
+    if (channel === null) return this.print(view.channelLines.badName(typed));
+    if (!this.channels.switchTo(channel)) return this.print(view.channelLines.notJoined(channel));
+    this.print(view.channelLines.switched(channel));
+    this.updatePrompt();
   }
 
   private inBackground(task: () => Promise<void>): void {

@@ -16,6 +16,11 @@ export type Command =
   | { kind: 'broadcast'; message: string }
   /** `quoted`: the name was typed in double quotes, so it is taken exactly as typed. */
   | { kind: 'direct'; target: string; message: string; quoted?: true }
+  | { kind: 'channels' }
+  /** `/join #team [KEY]`, `/leave #team`, `/switch #team`: `channel` as typed, checked by the app. */
+  | { kind: 'join'; channel: string; key?: string }
+  | { kind: 'leave'; channel: string }
+  | { kind: 'switch'; channel: string }
   /** `/history [#channel|peer] [n]`: no target is #general. */
   | { kind: 'history'; target?: string; count: number }
   | { kind: 'unknown'; command: string }
@@ -33,6 +38,13 @@ const BARE: Record<string, Command> = {
   '/peers': { kind: 'peers' },
   '/discover': { kind: 'discover' },
   '/quit': { kind: 'quit' },
+  '/channels': { kind: 'channels' },
+};
+
+export const CHANNEL_USAGE: Record<string, string> = {
+  '/join': '/join #name [KEY], e.g. /join #team, or /join #secret s3cret for a private channel',
+  '/leave': '/leave #name, e.g. /leave #team',
+  '/switch': '/switch #name, e.g. /switch #team (where plain text goes)',
 };
 
 /** `parseCommand('hello')` → broadcast; `parseCommand('/peers')` → peers; `parseCommand('/nope')` → unknown. */
@@ -48,6 +60,7 @@ export function parseCommand(line: string): Command {
   const rest = space === -1 ? '' : text.slice(space).trim();
   if (word === '/direct') return parseDirect(rest);
   if (word === '/history') return parseHistory(rest);
+  if (word in CHANNEL_USAGE) return parseChannel(word, rest);
   const bare = BARE[word];
   if (!bare) return { kind: 'unknown', command: word };
   if (rest !== '') return { kind: 'usage-error', command: word, usage: word };
@@ -71,6 +84,16 @@ function parseDirect(rest: string): Command {
   const space = rest.search(/\s/);
   if (rest === '' || space === -1) return usage;
   return message({ kind: 'direct', target: rest.slice(0, space), message: rest.slice(space).trim() });
+}
+
+/** `/join #team`, `/join #team KEY`, `/leave #team`, `/switch #team`: one channel word (a key only for /join). */
+function parseChannel(word: string, rest: string): Command {
+  const words = rest.split(/\s+/).filter((w) => w !== '');
+  const usage: Command = { kind: 'usage-error', command: word, usage: CHANNEL_USAGE[word] };
+  if (words.length === 0 || words.length > (word === '/join' ? 2 : 1)) return usage;
+  const channel = words[0];
+  if (word === '/join') return words[1] === undefined ? { kind: 'join', channel } : { kind: 'join', channel, key: words[1] };
+  return word === '/leave' ? { kind: 'leave', channel } : { kind: 'switch', channel };
 }
 
 /** `/history`, `/history 50`, `/history #general 5`, `/history Bob`, `/history Nguyễn Văn An 10`. */

@@ -5,7 +5,8 @@
  * is the reference document's, line for line.
  */
 
-import { DIRECT_USAGE, HISTORY_USAGE, type Command } from './commands';
+import type { ChannelView } from './channels';
+import { CHANNEL_USAGE, DIRECT_USAGE, HISTORY_USAGE, type Command } from './commands';
 import type { ChatMessage } from './message';
 import type { PeerInfo } from './state';
 
@@ -29,9 +30,10 @@ export function consoleHeader(): string[] {
   return ['', RULE, 'Peer Console - Type /help for commands', RULE];
 }
 
-/** `[Alice] > ` */
-export function prompt(name: string): string {
-  return `[${name}] > `;
+/** `[Alice] > ` in #general; `[Alice #team] > ` elsewhere; `[Alice #team, 3 unread] > ` with unread messages elsewhere. */
+export function prompt(name: string, channel = 'general', unread = 0): string {
+  const where = channel === 'general' ? '' : ` #${channel}`;
+  return `[${name}${where}${unread > 0 ? `, ${unread} unread` : ''}] > `;
 }
 
 export function helpLines(): string[] {
@@ -41,9 +43,14 @@ export function helpLines(): string[] {
     '  /peers                       List the connected peers',
     '  /discover                    Ask the tracker for peers and connect to new ones',
     '  /history [#channel|peer] [n] Show the last n messages (20 unless given) of #general, a channel or a peer',
+    '  /join #name [KEY]            Join a channel (created if new; with a KEY, a private one) and switch to it',
+    '  /leave #name                 Leave a channel (not #general)',
+    '  /channels                    List your channels: * marks the current one, with unread counts',
+    '  /switch #name                Send plain text to that channel from now on (the prompt shows it)',
     '  /direct <peer_id|name> <msg> Send a message to one peer, e.g. /direct 127.0.0.1:5002 Hi Bob',
     '  /quit                        Leave: tell the peers, unregister, exit (Ctrl+C and Ctrl+D too)',
-    '  <text>                       Broadcast the text to every connected peer',
+    '  <text>                       Send the text to the current channel (#general: every connected peer)',
+    '  @name in a message           Mentions that peer: highlighted on its screen',
     '  //<text>                     Broadcast text that starts with "/"',
     '',
   ];
@@ -129,6 +136,50 @@ export function historyProblemLine(problem: string): string {
   return `[History] ${clean(problem)}`;
 }
 
+/** A message in a channel other than #general: `[#team] Alice (127.0.0.1:5001): text` */
+export function channelMessageLine(channel: string, name: string, from: string, msg: string): string {
+  return `[#${channel}] ${clean(name)} (${clean(from)}): ${clean(msg)}`;
+}
+
+/** True when `msg` mentions `@name` (a whole word, any case; a name with spaces is matched whole too). */
+export function mentions(msg: string, name: string): boolean {
+  const at = msg.toLowerCase().indexOf(`@${name.toLowerCase()}`);
+  if (at === -1) return false;
+  const after = msg.charAt(at + 1 + name.length);
+  return after === '' || !/[\p{L}\p{N}_]/u.test(after);
+}
+
+/** A line that mentions this peer, made to stand out on a terminal (bold, reverse); elsewhere marked `>>`. */
+export function highlight(line: string, tty: boolean): string {
+  return tty ? `\x1b[1;7m${line}\x1b[0m` : `>> ${line}`;
+}
+
+/** The answer to /channels. */
+export function channelsLines(channels: ChannelView[]): string[] {
+  return [
+    `Channels (${channels.length}):`,
+    ...channels.map((c) => {
+      const notes = [c.private ? 'private' : '', c.unread > 0 ? `${c.unread} unread` : ''].filter((n) => n !== '');
+      return `  ${c.current ? '*' : ' '} #${c.name}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+    }),
+    '',
+  ];
+}
+
+export const channelLines = {
+  joined: (channel: string, said: string, members: number) =>
+    `[Channel] ${clean(said)}: you are in #${channel} (${members} member${members === 1 ? '' : 's'}); plain text goes there now`,
+  joinFailed: (channel: string, reason: string) => `[Channel] Could not join #${channel}: ${clean(reason)}`,
+  left: (channel: string) => `[Channel] Left #${channel}; plain text goes to #general`,
+  leaveFailed: (channel: string, reason: string) => `[Channel] Could not leave #${channel}: ${clean(reason)}`,
+  switched: (channel: string) => `[Channel] Plain text goes to #${channel} now`,
+  notJoined: (channel: string) => `[Channel] You are not in #${channel}; /join #${channel} first (/channels lists yours)`,
+  general: () => '[Channel] Every peer is always in #general; it cannot be joined or left',
+  badName: (typed: string) => `[Channel] "${clean(typed)}" is not a channel name: 1 to 32 letters, digits, "-" or "_", e.g. #team`,
+  sent: (channel: string, sent: number, total: number) =>
+    total === 0 ? `[P2P] Nobody else is in #${channel} yet` : `[P2P] Sent to ${sent}/${total} members of #${channel}`,
+};
+
 /** Seen by the peer that was asked to connect (document Test 3, Alice's side). */
 export function peerConnectedLine(peer: PeerInfo): string {
   return `[P2P] Peer connected: ${describePeer(peer)}`;
@@ -191,6 +242,7 @@ export function commandErrorLine(command: Extract<Command, { kind: 'unknown' | '
   }
   if (command.command === '/direct') return `Usage: ${DIRECT_USAGE}`;
   if (command.command === '/history') return `Usage: ${HISTORY_USAGE}`;
+  if (command.command in CHANNEL_USAGE) return `Usage: ${CHANNEL_USAGE[command.command]}`;
   return `${command.command} takes no arguments; type just ${command.command}`;
 }
 

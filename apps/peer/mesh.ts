@@ -73,7 +73,11 @@ export class Mesh {
    * itself: the document's fields (`from`, `name`, `msg`, `timestamp`) and `id`, `channel`, `clock`.
    */
   async broadcast(message: ChatMessage, owed: PeerInfo[] = []): Promise<BroadcastResult> {
-    const peers = [...this.state.peers(), ...owed.filter((peer) => !this.state.isConnected(peer.peer_id))];
+    return this.multicast(message, [...this.state.peers(), ...owed.filter((peer) => !this.state.isConnected(peer.peer_id))]);
+  }
+
+  /** Hands a stored message to each of `peers` at once (a channel's members); as `broadcast` reports. */
+  async multicast(message: ChatMessage, peers: PeerInfo[]): Promise<BroadcastResult> {
     const outcomes = await Promise.all(peers.map((peer) => this.deliver(peer, message)));
     const result: BroadcastResult = { sent: 0, total: peers.length, failures: [], dropped: [], queued: [] };
     outcomes.forEach((outcome, i) => {

@@ -12,19 +12,33 @@ import type { Request } from '../../daemon/request';
 import { GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readJsonObject, readPeerIdBody } from '../protocol';
 import { messageLine, peerConnectedLine, peerLeftLine } from './console';
 import type { History } from './history';
-import { directChannel, readMessage } from './message';
+import { type ChatMessage, directChannel, readMessage } from './message';
 import type { ChatState, PeerInfo } from './state';
+
+/** What the console adds to the server; each is optional, so the routes run alone in a test. */
+export interface ServerHooks {
+  /** Hears each peer that connects. */
+  onConnect?: (peer: PeerInfo) => void;
+  /** Channel membership: without it, only #general is taken. */
+  gate?: {
+    isMember(channel: string): boolean;
+    /** Whether `from` is in `channel`, as this peer knows (it may ask the tracker again). */
+    admits(channel: string, from: string): Promise<boolean>;
+  };
+  /** Shows a stored message instead of the plain `[BROADCAST]`/`[DIRECT]` line (channels, unread, mentions). */
+  onMessage?: (type: 'broadcast' | 'direct', message: ChatMessage) => void;
+}
 
 /**
  * `createPeerServer(state, history, (line) => terminal.print(line)).prepareAddress('0.0.0.0', 5001).run()`.
- * `onConnect` hears each peer that connects. `history` may still be opening (the peer listens first, so a second process on a port in use never touches
+ * `hooks` add what the console needs (see `ServerHooks`). `history` may still be opening (the peer listens first, so a second process on a port in use never touches
  * the first one's files): messages wait for it.
  */
 export function createPeerServer(
   state: ChatState,
   history: History | Promise<History>,
   show: (line: string) => void,
-  onConnect: (peer: PeerInfo) => void = () => {},
+  hooks: ServerHooks = {},
 ): WeApRous {
   const app = new WeApRous();
   const self = state.self;
@@ -35,7 +49,7 @@ export function createPeerServer(
       throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
     // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
     if (state.connect(peer) !== 'same') show(peerConnectedLine(peer));
-    onConnect(peer); // messages waiting for it go now
+    hooks.onConnect?.(peer); // messages waiting for it go now
     return { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };
   });
 
@@ -61,13 +75,22 @@ export function createPeerServer(
     const incoming = read.value;
     if (type === 'direct' && incoming.channel !== channel)
       throw new HttpError(400, `"channel" of a direct message to this peer must be "${channel}" (or leave it out)`);
-    if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL)
-      throw new HttpError(403, `This peer is not in #${incoming.channel}; it takes broadcasts in #${GENERAL_CHANNEL} only`);
+    if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL) await checkMembers(incoming.channel, incoming.from);
     // No name sent: the one it connected with, else its id.
     if (body.name === undefined || body.name === null) incoming.name = state.get(incoming.from)?.name ?? incoming.from;
     const { status, message } = await (await history).accept(incoming);
-    if (status === 'added') show(messageLine(type, message.name, message.from, message.msg));
+    if (status === 'added' && hooks.onMessage) hooks.onMessage(type, message);
+    else if (status === 'added') show(messageLine(type, message.name, message.from, message.msg));
     return { status: 'received' };
+  }
+
+  /** A channel message needs both ends in the channel, as far as this peer knows: else 403. */
+  async function checkMembers(channel: string, from: string): Promise<void> {
+    const gate = hooks.gate;
+    if (!gate?.isMember(channel))
+      throw new HttpError(403, `This peer is not in #${channel}; it takes broadcasts in #${GENERAL_CHANNEL} only`);
+    if (!(await gate.admits(channel, from)))
+      throw new HttpError(403, `${from} is not a member of #${channel}; join it first (POST /add-list/)`);
   }
   return app;
 }

@@ -90,6 +90,21 @@ export class Terminal {
     }
   }
 
+  /** Changes the prompt (`[Alice #team] > `); a pipe gets it on a line of its own, as at the start. */
+  setPrompt(promptText: string): void {
+    const rl = this.rl;
+    if (!rl || this.closing || this.lost) return;
+    if (promptText === rl.getPrompt()) return;
+    rl.setPrompt(promptText);
+    if (this.interactive) rl.prompt(true);
+    else this.output.write(promptText + '\n');
+  }
+
+  /** Rings the terminal bell; only on a terminal. */
+  bell(): void {
+    if (this.output.isTTY && !this.lost) this.output.write('\x07');
+  }
+
   /** Stops reading; later `print` calls write plain lines. */
   close(): void {
     this.closing = true;

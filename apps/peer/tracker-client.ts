@@ -7,10 +7,13 @@
  */
 
 import type { ClientResponse, HttpClient } from '../../daemon/client';
-import { isPeerEntry, type PeerEntry, type RegisterBody } from '../protocol';
+import { type ChannelBody, type ChannelClaim, isPeerEntry, type PeerEntry, type RegisterBody } from '../protocol';
 import type { PeerInfo } from './state';
 
 export class TrackerClient {
+  /** The channels the heartbeat claims (besides #general); none unless the peer has joined some. */
+  claims: () => ChannelClaim[] = () => [];
+
   constructor(
     private readonly client: HttpClient,
     readonly url: string,
@@ -40,10 +43,30 @@ export class TrackerClient {
 
   /** `POST /heartbeat/`: 'alive', or 'unknown' when the tracker has forgotten this peer (a 404). */
   async heartbeat(): Promise<'alive' | 'unknown'> {
-    const res = await this.post('/heartbeat/', { peer_id: this.self.peer_id });
+    const channels = this.claims();
+    // With no channel joined, the document's body exactly.
+    const body = channels.length === 0 ? { peer_id: this.self.peer_id } : { peer_id: this.self.peer_id, channels };
+    const res = await this.post('/heartbeat/', body);
     if (res.status === 404) return 'unknown';
     expectOk(res);
     return 'alive';
+  }
+
+  /** `POST /add-list/`: join `channel` (with `key` for a private one) or leave it; the tracker's sentence. */
+  async channel(channel: string, options: { key?: string; leave?: boolean } = {}): Promise<string> {
+    const body: ChannelBody = { peer_id: this.self.peer_id, channel, leave: options.leave === true };
+    if (options.key !== undefined) body.key = options.key;
+    const answer = expectOk(await this.post('/add-list/', body));
+    return typeof answer.message === 'string' ? answer.message : answer.status;
+  }
+
+  /** `GET /get-list/?channel=team`: the members; none when the tracker has no such channel (404). */
+  async members(channel: string): Promise<PeerEntry[]> {
+    const res = await this.client.request(`${this.url}/get-list/?channel=${encodeURIComponent(channel)}`, { timeoutMs: this.timeoutMs });
+    if (res.status === 404) return [];
+    const body = expectOk(res);
+    if (!Array.isArray(body.peers)) throw new Error('The tracker answered without a "peers" list');
+    return body.peers.filter(isPeerEntry);
   }
 
   /** `POST /remove/`; resolves with the tracker's status ("ok"). */

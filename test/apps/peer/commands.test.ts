@@ -47,6 +47,16 @@ describe('parseCommand()', () => {
     for (const line of ['/history 0', '/history Bob 1001']) expect(parseCommand(line).kind, line).to.equal('usage-error');
   });
 
+  it('reads /join #name [KEY], /leave #name, /switch #name and /channels', () => {
+    expect(parseCommand('/join #team')).to.deep.equal({ kind: 'join', channel: '#team' });
+    expect(parseCommand('/join #secret s3cret')).to.deep.equal({ kind: 'join', channel: '#secret', key: 's3cret' });
+    expect(parseCommand('/leave #team')).to.deep.equal({ kind: 'leave', channel: '#team' });
+    expect(parseCommand('/switch #team')).to.deep.equal({ kind: 'switch', channel: '#team' });
+    expect(parseCommand('/channels')).to.deep.equal({ kind: 'channels' });
+    for (const line of ['/join', '/join #a b c', '/leave', '/leave #a key', '/switch'])
+      expect(parseCommand(line).kind, line).to.equal('usage-error');
+  });
+
   it('reads /direct <name> <message>', () => {
     expect(parseCommand('/direct Bob  hi  there')).to.deep.equal({ kind: 'direct', target: 'Bob', message: 'hi  there' });
   });

@@ -124,7 +124,8 @@ describe('peer console rendering', () => {
 
   it('lists every command in /help', () => {
     const help = view.helpLines().join('\n');
-    for (const command of ['/help', '/peers', '/discover', '/direct', '/history', '/quit']) expect(help).to.include(command);
+    for (const command of ['/help', '/peers', '/discover', '/direct', '/history', '/join', '/leave', '/channels', '/switch', '/quit'])
+      expect(help).to.include(command);
   });
 
   it('prints /history with local times HH:MM, oldest first, and says how many are held', () => {
@@ -145,6 +146,28 @@ describe('peer console rendering', () => {
     ]);
     expect(view.historyLines('#general', [message('Hi', at)], 1)[0]).to.equal('History of #general (1):');
     expect(view.historyLines('#general', [], 0)).to.deep.equal(['No messages in #general yet']);
+  });
+
+  it('shows the current channel and the unread count in the prompt; #general keeps [Alice] >', () => {
+    expect(view.prompt('Alice')).to.equal('[Alice] > ');
+    expect(view.prompt('Alice', 'general')).to.equal('[Alice] > ');
+    expect(view.prompt('Alice', 'team')).to.equal('[Alice #team] > ');
+    expect(view.prompt('Alice', 'team', 3)).to.equal('[Alice #team, 3 unread] > ');
+  });
+
+  it('prints channel messages, /channels, and highlights a mention', () => {
+    expect(view.channelMessageLine('team', 'Alice', '127.0.0.1:5001', 'hi')).to.equal('[#team] Alice (127.0.0.1:5001): hi');
+    expect(
+      view.channelsLines([
+        { name: 'general', current: true, unread: 0, private: false },
+        { name: 'secret', current: false, unread: 2, private: true },
+      ]),
+    ).to.deep.equal(['Channels (2):', '  * #general', '    #secret (private, 2 unread)', '']);
+    expect(view.mentions('hi @bob!', 'Bob')).to.equal(true);
+    expect(view.mentions('hi @bobby', 'Bob')).to.equal(false);
+    expect(view.mentions('hi @Nguyễn Văn An', 'Nguyễn Văn An')).to.equal(true);
+    expect(view.highlight('line', false)).to.equal('>> line');
+    expect(view.highlight('line', true)).to.equal('\x1b[1;7mline\x1b[0m');
   });
 
   it('answers a mistyped /history with its usage', () => {

@@ -57,6 +57,31 @@ describe('TrackerClient', () => {
       expect(await tracker.heartbeat()).to.equal('alive');
     });
 
+    it('channel() joins and leaves; members() lists a channel, none for a channel nobody is in', async () => {
+      await tracker.register();
+      expect(await tracker.members('team')).to.deep.equal([]);
+      expect(await tracker.channel('team')).to.equal('Created #team');
+      expect(await tracker.members('team')).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001' }]);
+      await tracker.channel('team', { leave: true });
+      expect(await tracker.members('team')).to.deep.equal([]);
+    });
+
+    it("channel() rejects a wrong key with the tracker's sentence", async () => {
+      await tracker.register();
+      await tracker.channel('secret', { key: 's3cret' });
+      const bob = new TrackerClient(client, tracker.url, { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002, name: 'Bob' }, 2_000);
+      await bob.register();
+      const error = await bob.channel('secret', { key: 'guess' }).catch((e: Error) => e);
+      expect((error as Error).message).to.equal('Answer 403: Wrong key for #secret; send the key it was created with');
+    });
+
+    it('heartbeat() carries the joined channels, so a restarted tracker learns them again', async () => {
+      await tracker.register();
+      tracker.claims = () => [{ channel: 'team' }];
+      expect(await tracker.heartbeat()).to.equal('alive');
+      expect((await tracker.members('team')).map((entry) => entry.peer_id)).to.deep.equal(['127.0.0.1:5001']);
+    });
+
     it('remove() resolves with "ok", registered or not', async () => {
       await tracker.register();
       expect(await tracker.remove()).to.equal('ok');
