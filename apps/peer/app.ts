@@ -15,7 +15,7 @@ import { parseCommand, type Command } from './commands';
 import * as view from './console';
 import { addressOf, Delivery } from './delivery';
 import { History } from './history';
-import { type ChatMessage, directChannel } from './message';
+import { type ChatMessage, directChannel, readMessage } from './message';
 import { Mesh, reasonOf } from './mesh';
 import { createPeerServer } from './server';
 import { TrackerSession } from './session';
@@ -42,6 +42,13 @@ export interface PeerOptions {
 /** Each request to another peer or the tracker gives up after this long. */
 const REQUEST_TIMEOUT_MS = 3_000;
 const REGISTER_RETRY_MS = 2_000;
+/**
+ * Catch-up asks from this many clocks before the highest one held: a message sent while this peer was away
+ * may carry a lower clock than one it already has (its sender had not seen it). Duplicates cost nothing.
+ */
+const CATCH_UP_MARGIN = 100;
+/** At most this many pages from one peer for one channel at a time (100 messages each). */
+const CATCH_UP_PAGES = 100;
 
 export class PeerApp {
   readonly state: ChatState;
@@ -265,6 +272,10 @@ export class PeerApp {
     this.channels.switchTo(channel);
     this.print(view.channelLines.joined(channel, said, members.length));
     this.updatePrompt();
+    for (const id of members) {
+      const peer = this.state.get(id);
+      if (peer) this.inBackground(() => this.catchUp(peer, [channel])); // what #team said before we joined
+    }
   }
 
   private async leave(typed: string): Promise<void> {
@@ -288,6 +299,38 @@ export class PeerApp {
     if (!this.channels.switchTo(channel)) return this.print(view.channelLines.notJoined(channel));
     this.print(view.channelLines.switched(channel));
     this.updatePrompt();
+  }
+
+  /** Asks `peer` for what it has of the channels both are in (#general, and the ones it is listed in). */
+  private async catchUp(peer: PeerInfo, channels = this.channels.list().map((c) => c.name)): Promise<void> {
+    const shared = channels.filter((channel) => channel === GENERAL_CHANNEL || this.channels.isKnownMember(channel, peer.peer_id));
+    for (const channel of shared) {
+      let added = 0;
+      try {
+        added = await this.catchUpOn(peer, channel);
+      } catch {
+        continue; // it went away, or is older and has no /history/: what it queued for us still comes
+      }
+      if (added > 0) this.print(view.caughtUpLine(channel, peer, added));
+    }
+  }
+
+  /** Pages of one channel from one peer, each message checked and stored once; how many were new. */
+  private async catchUpOn(peer: PeerInfo, channel: string): Promise<number> {
+    let since = Math.max(-1, this.history!.highestClock(channel) - CATCH_UP_MARGIN);
+    let added = 0;
+    for (let page = 0; page < CATCH_UP_PAGES; page++) {
+      const { messages, more } = await this.mesh.historyPage(peer, channel, since);
+      for (const raw of messages) {
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
+        const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
+        if (!read.ok || read.value.channel !== channel || read.value.clock === undefined) continue;
+        if ((await this.history!.accept(read.value)).status === 'added') added += 1;
+        since = Math.max(since, read.value.clock);
+      }
+      if (!more || messages.length === 0) break;
+    }
+    return added;
   }
 
   private inBackground(task: () => Promise<void>): void {
@@ -341,7 +384,12 @@ export class PeerApp {
     if (mode !== 'quiet') this.print(view.trackerLines.found(entries.length));
     const fresh = entries.filter((entry) => entry.peer_id !== self && !this.state.isConnected(entry.peer_id));
     const results = await this.mesh.connectAll(fresh);
-    for (const result of results) if (result.status === 'fulfilled') this.delivery?.retryNow(result.value.peer_id);
+    for (const result of results) {
+      if (result.status !== 'fulfilled') continue;
+      this.delivery?.retryNow(result.value.peer_id);
+      const peer = result.value;
+      this.inBackground(() => this.catchUp(peer)); // what was said while this peer was away, or before it came
+    }
     results.forEach((result, i) =>
       this.print(
         result.status === 'fulfilled'

@@ -154,6 +154,11 @@ export function highlight(line: string, tty: boolean): string {
   return tty ? `\x1b[1;7m${line}\x1b[0m` : `>> ${line}`;
 }
 
+/** After catch-up: `[History] Caught up on #general from Bob (127.0.0.1:5002): 3 new messages (/history)` */
+export function caughtUpLine(channel: string, peer: { name: string; peer_id: string }, added: number): string {
+  return `[History] Caught up on #${channel} from ${describePeer(peer)}: ${added} new message${added === 1 ? '' : 's'} (/history #${channel})`;
+}
+
 /** The answer to /channels. */
 export function channelsLines(channels: ChannelView[]): string[] {
   return [

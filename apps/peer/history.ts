@@ -6,7 +6,7 @@
  */
 
 import { type ChatMessage, type IncomingMessage, LamportClock, MessageMaker, receive } from './message';
-import { MessageStore } from './store';
+import { type HistoryPage, MessageStore } from './store';
 
 export interface HistoryOptions {
   /** The process's start time (ms): part of each outgoing id, so a restarted peer never reuses one. */
@@ -49,6 +49,17 @@ export class History {
   recent(conversation: string, count: number): { messages: ChatMessage[]; total: number } {
     const all = this.store.history(conversation, { limit: Number.MAX_SAFE_INTEGER }).messages;
     return { messages: all.slice(-count), total: all.length };
+  }
+
+  /** A page for `GET /history/`: clocks after `since`, in order, about `limit`; `more` when more follow. */
+  page(conversation: string, since: number, limit: number): HistoryPage {
+    return this.store.history(conversation, { since, limit });
+  }
+
+  /** The highest clock held in a channel or conversation; -1 when it has none. */
+  highestClock(conversation: string): number {
+    const [last] = this.recent(conversation, 1).messages;
+    return last ? last.clock : -1;
   }
 
   /** The channels and conversations held. */

@@ -118,6 +118,13 @@ export class Mesh {
     }
   }
 
+  /** `GET /history/?channel=...&since=...&peer=<us>`: one page of a channel from another peer. */
+  async historyPage(peer: Address, channel: string, since: number): Promise<{ messages: unknown[]; more: boolean }> {
+    const query = `channel=${encodeURIComponent(channel)}&since=${since}&peer=${encodeURIComponent(this.state.self.peer_id)}`;
+    const body = expectOk(await this.client.request(`${peerUrl(peer)}/history/?${query}`, { timeoutMs: this.timeoutMs }));
+    return { messages: Array.isArray(body.messages) ? body.messages : [], more: body.more === true };
+  }
+
   /** Tells every connected peer that we leave (`POST /disconnect-peer/`), so their /peers drop us. */
   async leave(): Promise<void> {
     const payload = { peer_id: this.state.self.peer_id };

@@ -9,11 +9,23 @@
 import { WeApRous } from '../../daemon/weaprous';
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
-import { GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readJsonObject, readPeerIdBody } from '../protocol';
+import { channelName, GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readJsonObject, readPeerIdBody } from '../protocol';
 import { messageLine, peerConnectedLine, peerLeftLine } from './console';
 import type { History } from './history';
 import { type ChatMessage, directChannel, readMessage } from './message';
 import type { ChatState, PeerInfo } from './state';
+
+/** Messages in one `GET /history/` answer, unless the asker says `limit`; and the most it may ask. */
+export const HISTORY_PAGE = 100;
+export const MAX_HISTORY_PAGE = 500;
+
+/** A query value as a whole number in [min, max]; `fallback` when absent; else 400 with `rule`. */
+function wholeNumber(value: string | undefined, fallback: number, min: number, max: number, rule: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value) || n < min || n > max) throw new HttpError(400, rule);
+  return n;
+}
 
 /** What the console adds to the server; each is optional, so the routes run alone in a test. */
 export interface ServerHooks {
@@ -56,6 +68,8 @@ export function createPeerServer(
   app.addRoute('POST', '/broadcast-peer/', (request) => receive(request, 'broadcast'));
   app.addRoute('POST', '/send-peer/', (request) => receive(request, 'direct'));
 
+  app.addRoute('GET', '/history/', (request) => answerHistory(request));
+
   app.addRoute('POST', '/disconnect-peer/', (request) => {
     const peer = state.disconnect(readPeerIdBody(request));
     if (!peer) return { status: 'ok', message: 'Was not connected' };
@@ -82,6 +96,38 @@ export function createPeerServer(
     if (status === 'added' && hooks.onMessage) hooks.onMessage(type, message);
     else if (status === 'added') show(messageLine(type, message.name, message.from, message.msg));
     return { status: 'received' };
+  }
+
+  /**
+   * `GET /history/?channel=general&since=12&limit=100&peer=127.0.0.1:5002`: a page of a channel, for a peer
+   * catching up. #general is open to anyone (as its messages are); another channel only to a member.
+   */
+  async function answerHistory(request: Request) {
+    const { query } = request;
+    const channel = channelName(query.channel ?? '');
+    if (channel === null) throw new HttpError(400, '"channel" must be a channel name, e.g. /history/?channel=general&since=0');
+    const since = wholeNumber(
+      query.since,
+      -1,
+      -1,
+      Number.MAX_SAFE_INTEGER,
+      '"since" must be a clock (a whole number from -1), e.g. since=0',
+    );
+    const limit = wholeNumber(
+      query.limit,
+      HISTORY_PAGE,
+      1,
+      MAX_HISTORY_PAGE,
+      `"limit" must be a whole number from 1 to ${MAX_HISTORY_PAGE}`,
+    );
+    if (channel !== GENERAL_CHANNEL) {
+      const asker = query.peer;
+      if (!hooks.gate?.isMember(channel)) throw new HttpError(403, `This peer is not in #${channel}`);
+      if (!asker || !(await hooks.gate.admits(channel, asker)))
+        throw new HttpError(403, `Only members of #${channel} may read its history; say who asks with &peer=<your peer id>`);
+    }
+    const page = (await history).page(channel, since, limit);
+    return { status: 'ok', channel, count: page.messages.length, messages: page.messages, more: page.more };
   }
 
   /** A channel message needs both ends in the channel, as far as this peer knows: else 403. */

@@ -63,9 +63,17 @@ describe('channels on the console (end to end)', function () {
     const client = new HttpClient({ timeoutMs: 5_000 });
     const body = { from: id('Carol'), name: 'Carol', msg: 'let me in', channel: 'team' };
     const res = await client.request(`http://${id('Bob')}/broadcast-peer/`, { method: 'POST', json: body });
-    client.close();
     expect(res.status).to.equal(403);
     expect(res.json<{ error: string }>().error).to.equal(`${id('Carol')} is not a member of #team; join it first (POST /add-list/)`);
+    // Nor can it read #team's history from a member; #general's is open.
+    const read = await client.request(`http://${id('Bob')}/history/?channel=team&since=0&peer=${id('Carol')}`);
+    expect(read.status).to.equal(403);
+    expect(read.json<{ error: string }>().error).to.equal(
+      'Only members of #team may read its history; say who asks with &peer=<your peer id>',
+    );
+    const general = await client.request(`http://${id('Bob')}/history/?channel=general`);
+    expect(general.json<{ messages: Array<{ msg: string }> }>().messages.map((m) => m.msg)).to.deep.equal(['to everyone']);
+    client.close();
   });
 
   it('a message in another channel raises its unread count; a mention is highlighted; /channels shows both', async () => {

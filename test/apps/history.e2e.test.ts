@@ -55,4 +55,30 @@ describe('history on disk (end to end)', function () {
     expect(lines.map((line) => /\): (m\d+)$/.exec(line)![1])).to.deep.equal(Array.from({ length: total }, (_, i) => `m${i + 1}`));
     for (const line of lines) expect(line).to.match(/^ {2}\[\d\d:\d\d\] Alice \(127\.0\.0\.1:\d+\): m\d+$/);
   });
+
+  it('a peer that joins late catches up on #general from the peers it connects to', async () => {
+    const trackerPort = await freePort();
+    const trackerUrl = `http://127.0.0.1:${trackerPort}`;
+    const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
+    await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
+    const alicePort = await freePort();
+    const alice = await startPeer('Alice', alicePort, trackerUrl, dataDir('Alice'));
+    const bob = await startPeer('Bob', await freePort(), trackerUrl, dataDir('Bob'));
+    await alice.waitForLines([/^\[P2P\] Peer connected: Bob /]);
+    for (const line of ['first', 'second']) alice.type(line);
+    await bob.waitFor(/\): second$/);
+    bob.type('third');
+    await alice.waitFor(/\): third$/);
+
+    const started = Date.now();
+    const carol = await startPeer('Carol', await freePort(), trackerUrl, dataDir('Carol'));
+    await carol.waitForLines([
+      /^\[History\] Caught up on #general from (Alice|Bob) \(127\.0\.0\.1:\d+\): 3 new messages \(\/history #general\)$/,
+    ]);
+    const tookMs = Date.now() - started;
+    carol.type('/history');
+    await carol.waitFor(exact('History of #general (3):'));
+    await carol.waitForLines([/\): first$/, /\): second$/, /\): third$/], 10_000, carol.cursor);
+    expect(tookMs).to.be.below(STARTUP_MS);
+  });
 });

@@ -105,6 +105,35 @@ describe('peer server routes', () => {
     });
   });
 
+  describe('GET /history/', () => {
+    const get = (query: string) => client.request(`${base}/history/?${query}`);
+    const say = (msg: string, clock: number) =>
+      post('/broadcast-peer/', JSON.stringify({ id: `127.0.0.1:9001/x-${clock}`, from: '127.0.0.1:9001', msg, timestamp: 1, clock }));
+
+    it('answers a page of #general after a clock, in Lamport order, and says when more follow', async () => {
+      for (const [msg, clock] of [
+        ['a', 3],
+        ['b', 1],
+        ['c', 7],
+      ] as const)
+        await say(msg, clock);
+      const first = await get('channel=general&since=1&limit=1');
+      expect(first.status).to.equal(200);
+      const body = first.json<{ channel: string; count: number; more: boolean; messages: Array<{ msg: string; clock: number }> }>();
+      expect([body.channel, body.count, body.more, body.messages.map((m) => m.msg)]).to.deep.equal(['general', 1, true, ['a']]);
+      const rest = (await get('channel=%23General&since=3')).json<{ more: boolean; messages: Array<{ msg: string }> }>();
+      expect([rest.more, rest.messages.map((m) => m.msg)]).to.deep.equal([false, ['c']]);
+    });
+
+    it('refuses a bad channel, clock or limit with 400, and a channel this peer is not in with 403', async () => {
+      for (const query of ['channel=no%20such', 'channel=general&since=x', 'channel=general&limit=0', 'channel=general&limit=501']) {
+        expect((await get(query)).status, query).to.equal(400);
+      }
+      const team = await get('channel=team&peer=127.0.0.1:9001');
+      expect([team.status, team.json<{ error: string }>().error]).to.deep.equal([403, 'This peer is not in #team']);
+    });
+  });
+
   describe('POST /broadcast-peer/ and /send-peer/', () => {
     it('answers {"status":"received"} and shows [BROADCAST] as in the curl section', async () => {
       const res = await post(
