@@ -15,9 +15,12 @@ import { parseCommand, type Command } from './commands';
 import * as view from './console';
 import { addressOf, Delivery } from './delivery';
 import { History } from './history';
+import { loadOrCreateIdentity } from './identity';
+import { KNOWN_PEERS_FILE, openKnownPeers } from './known-peers';
+import { Trust } from './trust';
 import { type ChatMessage, directChannel, readMessage } from './message';
 import { Mesh, reasonOf } from './mesh';
-import { createPeerServer } from './server';
+import { createPeerServer, type ServerHooks } from './server';
 import { TrackerSession } from './session';
 import { ChatState, type PeerInfo } from './state';
 import { Terminal } from './terminal';
@@ -61,6 +64,7 @@ export class PeerApp {
   private backend: Backend | null = null;
   private history: History | null = null;
   private delivery: Delivery | null = null;
+  private trust: Trust | null = null;
   /** Messages handed out and not yet reported on: the console does not wait for them, leaving does. */
   private readonly sending = new Set<Promise<void>>();
   /** Settles once the history is open; the server's message routes wait for it. */
@@ -89,11 +93,12 @@ export class PeerApp {
 
   /** Listen, show the banner, register, connect to the peers, then open the console (document Test 2). */
   async start(): Promise<void> {
-    const server = createPeerServer(this.state, this.historyReady, (line) => this.print(line), {
+    const hooks: ServerHooks = {
       onConnect: (peer) => this.delivery?.retryNow(peer.peer_id),
       gate: { isMember: (channel) => this.channels.has(channel), admits: (channel, from) => this.admits(channel, from) },
       onMessage: (type, message) => this.showMessage(type, message),
-    });
+    };
+    const server = createPeerServer(this.state, this.historyReady, (line) => this.print(line), hooks);
     const backend = await server.prepareAddress(this.options.listenIp, this.options.self.port).run();
     this.backend = backend;
     // Ctrl+C or SIGTERM can come at any await of the start-up: then quit() is leaving, and the start stops.
@@ -107,6 +112,16 @@ export class PeerApp {
       });
     } catch (error) {
       this.print(view.historyProblemLine(`Cannot open the data folder ${this.options.dataDir}: ${reasonOf(error)}`));
+      await backend.close();
+      return this.options.exit(1);
+    }
+    try {
+      const dir = this.options.dataDir;
+      this.trust = new Trust(loadOrCreateIdentity(dir), openKnownPeers(dir), (line) => this.print(line), `${dir}/${KNOWN_PEERS_FILE}`);
+      this.mesh.trust = this.trust;
+      hooks.trust = this.trust; // set before openHistory() below lets the first message through
+    } catch (error) {
+      this.print(view.historyProblemLine(reasonOf(error)));
       await backend.close();
       return this.options.exit(1);
     }
@@ -325,7 +340,7 @@ export class PeerApp {
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
         const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
         if (!read.ok || read.value.channel !== channel || read.value.clock === undefined) continue;
-        if ((await this.history!.accept(read.value)).status === 'added') added += 1;
+        if ((await this.history!.acceptQuietly(read.value)) === 'added') added += 1;
         since = Math.max(since, read.value.clock);
       }
       if (!more || messages.length === 0) break;

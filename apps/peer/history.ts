@@ -15,7 +15,12 @@ export interface HistoryOptions {
   onProblem?: (line: string) => void;
 }
 
+/** Ids caught up on and not shown yet, remembered so a live copy still shows them; the oldest forgotten beyond. */
+const QUIET_LIMIT = 10_000;
+
 export class History {
+  private readonly quiet = new Set<string>();
+
   private constructor(
     private readonly store: MessageStore,
     private readonly clock: LamportClock,
@@ -42,7 +47,18 @@ export class History {
    */
   async accept(incoming: IncomingMessage): Promise<{ status: 'added' | 'duplicate'; message: ChatMessage }> {
     const message = this.store.has(incoming.id) ? { ...incoming, clock: incoming.clock ?? this.clock.now } : receive(incoming, this.clock);
-    return { status: await this.store.add(message), message };
+    const status = await this.store.add(message);
+    // Caught up on before its live copy came: stored already, but never shown, so show it now.
+    if (status === 'duplicate' && this.quiet.delete(message.id)) return { status: 'added', message };
+    return { status, message };
+  }
+
+  /** `accept` for catch-up, which shows nothing: a live copy arriving later is still shown once. */
+  async acceptQuietly(incoming: IncomingMessage): Promise<'added' | 'duplicate'> {
+    const { status, message } = await this.accept(incoming);
+    if (status === 'added') this.quiet.add(message.id);
+    if (this.quiet.size > QUIET_LIMIT) this.quiet.delete(this.quiet.values().next().value as string);
+    return status;
   }
 
   /** The last `count` messages of a channel (`general`) or conversation (`@127.0.0.1:5002`), oldest first, and how many it holds. */

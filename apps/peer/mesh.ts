@@ -10,6 +10,7 @@ import { ClientError, type HttpClient } from '../../daemon/client';
 import type { ConnectBody, PeerEntry } from '../protocol';
 import { type Address, type Outcome, Refused } from './delivery';
 import type { ChatMessage } from './message';
+import type { Trust } from './trust';
 import { expectOk } from './tracker-client';
 import type { ChatState, PeerInfo } from './state';
 import type { Failure } from './console';
@@ -41,6 +42,12 @@ export class Mesh {
   }
 
   private readonly deliver: Deliver;
+  /** Signs what this peer sends, once the peer has its identity; unsigned without. */
+  trust: Trust | null = null;
+
+  private signed<T extends object>(body: T): T {
+    return this.trust ? this.trust.sign(body) : body;
+  }
 
   /** `POST /connect-peer/` with our address and name; the answer tells the other peer's name. */
   async connect(target: Target): Promise<PeerInfo> {
@@ -61,8 +68,12 @@ export class Mesh {
 
   private async introduce(target: Target): Promise<PeerInfo> {
     const { ip, port, peer_id, name } = this.state.self;
-    const hello: ConnectBody = { ip, port, peer_id, name };
-    const body = expectOk(await this.post(target, '/connect-peer/', hello));
+    const hello: ConnectBody & { public_key?: string } = { ip, port, peer_id, name };
+    if (this.trust) hello.public_key = this.trust.identity.publicKey;
+    const body = expectOk(await this.post(target, '/connect-peer/', this.signed(hello)));
+    if (this.trust && !this.trust.answered(target.peer_id, body.public_key)) {
+      throw new Error(`${target.peer_id} answered with a different key from the one this peer remembers; not connected`);
+    }
     const peerName = typeof body.name === 'string' && body.name !== '' ? body.name : target.peer_id;
     return { peer_id: target.peer_id, ip: target.ip, port: target.port, name: peerName };
   }
@@ -99,7 +110,7 @@ export class Mesh {
    * rejects with `Refused` on 4xx (sending again cannot help), with the reason otherwise.
    */
   async send(peer: Address, message: ChatMessage): Promise<void> {
-    const response = await this.post(peer, message.channel.startsWith('@') ? '/send-peer/' : '/broadcast-peer/', message);
+    const response = await this.post(peer, message.channel.startsWith('@') ? '/send-peer/' : '/broadcast-peer/', this.signed(message));
     try {
       expectOk(response);
     } catch (error) {
@@ -120,14 +131,17 @@ export class Mesh {
 
   /** `GET /history/?channel=...&since=...&peer=<us>`: one page of a channel from another peer. */
   async historyPage(peer: Address, channel: string, since: number): Promise<{ messages: unknown[]; more: boolean }> {
-    const query = `channel=${encodeURIComponent(channel)}&since=${since}&peer=${encodeURIComponent(this.state.self.peer_id)}`;
+    const params: Record<string, string> = this.signed({ channel, since: String(since), peer: this.state.self.peer_id });
+    const query = Object.entries(params)
+      .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+      .join('&');
     const body = expectOk(await this.client.request(`${peerUrl(peer)}/history/?${query}`, { timeoutMs: this.timeoutMs }));
     return { messages: Array.isArray(body.messages) ? body.messages : [], more: body.more === true };
   }
 
   /** Tells every connected peer that we leave (`POST /disconnect-peer/`), so their /peers drop us. */
   async leave(): Promise<void> {
-    const payload = { peer_id: this.state.self.peer_id };
+    const payload = this.signed({ peer_id: this.state.self.peer_id });
     await Promise.allSettled(this.state.peers().map((peer) => this.post(peer, '/disconnect-peer/', payload)));
   }
 

@@ -12,6 +12,7 @@ import type { Request } from '../../daemon/request';
 import { channelName, GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readJsonObject, readPeerIdBody } from '../protocol';
 import { messageLine, peerConnectedLine, peerLeftLine } from './console';
 import type { History } from './history';
+import type { Trust } from './trust';
 import { type ChatMessage, directChannel, readMessage } from './message';
 import type { ChatState, PeerInfo } from './state';
 
@@ -29,6 +30,8 @@ function wholeNumber(value: string | undefined, fallback: number, min: number, m
 
 /** What the console adds to the server; each is optional, so the routes run alone in a test. */
 export interface ServerHooks {
+  /** Signatures and known keys: without it, every `from` is taken at its word. */
+  trust?: Trust;
   /** Hears each peer that connects. */
   onConnect?: (peer: PeerInfo) => void;
   /** Channel membership: without it, only #general is taken. */
@@ -59,10 +62,14 @@ export function createPeerServer(
     const peer: PeerInfo = readConnectBody(request);
     if (peer.peer_id === self.peer_id)
       throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
+    const body = readJsonObject(request, '{}');
+    hooks.trust?.introduce(peer.peer_id, peer.name, body);
     // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
     if (state.connect(peer) !== 'same') show(peerConnectedLine(peer));
     hooks.onConnect?.(peer); // messages waiting for it go now
-    return { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };
+    const answer = { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };
+    // A caller that sent its key gets ours; the document's curl request gets the document's answer.
+    return hooks.trust && body.public_key !== undefined ? { ...answer, public_key: hooks.trust.identity.publicKey } : answer;
   });
 
   app.addRoute('POST', '/broadcast-peer/', (request) => receive(request, 'broadcast'));
@@ -71,7 +78,9 @@ export function createPeerServer(
   app.addRoute('GET', '/history/', (request) => answerHistory(request));
 
   app.addRoute('POST', '/disconnect-peer/', (request) => {
-    const peer = state.disconnect(readPeerIdBody(request));
+    const peerId = readPeerIdBody(request);
+    hooks.trust?.check(peerId, readJsonObject(request, '{}'));
+    const peer = state.disconnect(peerId);
     if (!peer) return { status: 'ok', message: 'Was not connected' };
     show(peerLeftLine(peer));
     return { status: 'ok', message: 'Disconnected' };
@@ -87,6 +96,7 @@ export function createPeerServer(
     const read = readMessage(body, { channel, now: Date.now() / 1000 });
     if (!read.ok) throw new HttpError(400, read.error);
     const incoming = read.value;
+    hooks.trust?.check(incoming.from, body);
     if (type === 'direct' && incoming.channel !== channel)
       throw new HttpError(400, `"channel" of a direct message to this peer must be "${channel}" (or leave it out)`);
     if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL) await checkMembers(incoming.channel, incoming.from);
@@ -120,6 +130,7 @@ export function createPeerServer(
       MAX_HISTORY_PAGE,
       `"limit" must be a whole number from 1 to ${MAX_HISTORY_PAGE}`,
     );
+    if (query.peer !== undefined) hooks.trust?.check(query.peer, { ...query });
     if (channel !== GENERAL_CHANNEL) {
       const asker = query.peer;
       if (!hooks.gate?.isMember(channel)) throw new HttpError(403, `This peer is not in #${channel}`);

@@ -61,12 +61,13 @@ describe('channels on the console (end to end)', function () {
 
   it('a member answers 403 to a channel message from a peer that is not in the channel', async () => {
     const client = new HttpClient({ timeoutMs: 5_000 });
-    const body = { from: id('Carol'), name: 'Carol', msg: 'let me in', channel: 'team' };
+    const mallory = '127.0.0.1:9001'; // no key known for it: only membership decides (Carol's id would get 401 unsigned)
+    const body = { from: mallory, name: 'Mallory', msg: 'let me in', channel: 'team' };
     const res = await client.request(`http://${id('Bob')}/broadcast-peer/`, { method: 'POST', json: body });
     expect(res.status).to.equal(403);
-    expect(res.json<{ error: string }>().error).to.equal(`${id('Carol')} is not a member of #team; join it first (POST /add-list/)`);
+    expect(res.json<{ error: string }>().error).to.equal(`${mallory} is not a member of #team; join it first (POST /add-list/)`);
     // Nor can it read #team's history from a member; #general's is open.
-    const read = await client.request(`http://${id('Bob')}/history/?channel=team&since=0&peer=${id('Carol')}`);
+    const read = await client.request(`http://${id('Bob')}/history/?channel=team&since=0&peer=${mallory}`);
     expect(read.status).to.equal(403);
     expect(read.json<{ error: string }>().error).to.equal(
       'Only members of #team may read its history; say who asks with &peer=<your peer id>',
@@ -88,6 +89,25 @@ describe('channels on the console (end to end)', function () {
     await bob.waitForLines([exact('Channels (2):'), exact('  * #general'), exact('    #team (1 unread)')], 10_000, bob.cursor);
     bob.type('/history #team');
     await bob.waitFor(/^ {2}\[\d\d:\d\d\] Alice \(127\.0\.0\.1:\d+\): are you there @Bob\?$/);
+  });
+
+  it('a message or history request that claims a known peer without its signature is refused with 401', async () => {
+    const client = new HttpClient({ timeoutMs: 5_000 });
+    const spoof = { from: id('Alice'), name: 'Alice', msg: 'send me your password' };
+    const res = await client.request(`http://${id('Bob')}/send-peer/`, { method: 'POST', json: spoof });
+    expect(res.status).to.equal(401);
+    expect(res.json<{ error: string }>().error).to.equal(`${id('Alice')} is known by its key and this request is not signed; refused`);
+    const forged = await client.request(`http://${id('Bob')}/send-peer/`, {
+      method: 'POST',
+      json: { ...spoof, signature: 'A'.repeat(86) + '==' },
+    });
+    expect(forged.status).to.equal(401);
+    const read = await client.request(`http://${id('Bob')}/history/?channel=team&peer=${id('Alice')}`);
+    expect(read.status).to.equal(401);
+    client.close();
+    bob.type('/history Alice');
+    await bob.waitFor(/^(History of|No messages in) the conversation with Alice/);
+    expect(bob.lines.some((line) => line.includes('send me your password'))).to.equal(false);
   });
 
   it('a private channel refuses an outsider at the tracker', async () => {

@@ -1,0 +1,66 @@
+/**
+ * Trust: who a request claims to come from, checked against the key this peer remembers for that peer id
+ * (docs/identity.md). A peer first met with a key is remembered (trust on first use); from then on its
+ * `/connect-peer/`, messages, `/disconnect-peer/` and history requests must be signed by that key, else 401.
+ * A peer with no key (the document's curl examples) is taken as before. No sockets. New; WeApRous
+ * `apps/peer.py` trusted every `from`.
+ */
+
+import { HttpError } from '../../daemon/status';
+import type { JsonObject } from '../protocol';
+import { type Identity, isPublicKeyText, verify } from './identity';
+import type { KnownPeers } from './known-peers';
+
+export class Trust {
+  constructor(
+    readonly identity: Identity,
+    private readonly known: KnownPeers,
+    /** Hears the `[SECURITY]` line when a known peer id comes with another key. */
+    private readonly warn: (line: string) => void,
+    private readonly knownPeersFile: string,
+  ) {}
+
+  /**
+   * `/connect-peer/`: a known peer must sign with its key and may not offer another; a new one offering a
+   * key must have signed with it, and is remembered. Throws 401 otherwise.
+   */
+  introduce(peerId: string, name: string, body: JsonObject): void {
+    const offered = body.public_key;
+    if (offered !== undefined && !isPublicKeyText(offered))
+      throw new HttpError(400, '"public_key" must be the base64 of a raw Ed25519 public key (44 characters ending in "=")');
+    const remembered = this.known.keyOf(peerId);
+    if (remembered !== undefined && offered !== undefined && offered !== remembered) {
+      this.warn(
+        `[SECURITY] ${peerId} (${name}) offered a different key from the one this peer remembers; refused. ` +
+          `If it really started over with a new identity, delete its line from ${this.knownPeersFile} and connect again.`,
+      );
+      throw new HttpError(401, `This peer knows another key for ${peerId}; a peer keeps its key (its data folder) to keep its id`);
+    }
+    const key = remembered ?? offered;
+    if (key === undefined) return; // no key: a peer of the document's kind
+    if (!verify(body, body.signature, key)) throw new HttpError(401, unsigned(peerId, body.signature));
+    if (remembered === undefined) this.known.remember(peerId, key);
+  }
+
+  /** A body that claims to come from `peerId`: signed by its key when one is known, else 401. */
+  check(peerId: string, body: Record<string, unknown>): void {
+    const key = this.known.keyOf(peerId);
+    if (key !== undefined && !verify(body, body.signature, key)) throw new HttpError(401, unsigned(peerId, body.signature));
+  }
+
+  /** The key another peer answered `/connect-peer/` with: remembered the first time; false when it differs. */
+  answered(peerId: string, key: unknown): boolean {
+    if (!isPublicKeyText(key)) return true;
+    return this.known.remember(peerId, key) !== 'different';
+  }
+
+  /** `body` with its `signature`. */
+  sign<T extends object>(body: T): T & { signature: string } {
+    return { ...body, signature: this.identity.sign(body) };
+  }
+}
+
+function unsigned(peerId: string, signature: unknown): string {
+  const what = signature === undefined ? 'is not signed' : 'is not signed by it';
+  return `${peerId} is known by its key and this request ${what}; refused`;
+}

@@ -1,0 +1,77 @@
+/**
+ * Trust: a peer met with a key is remembered, and from then on what claims to come from it must be signed
+ * by that key (401 otherwise); a peer with no key is taken as the document's peers are.
+ * Tests for `apps/peer/trust.ts`.
+ */
+
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HttpError } from '../../../daemon/status';
+import { loadOrCreateIdentity } from '../../../apps/peer/identity';
+import { KnownPeers } from '../../../apps/peer/known-peers';
+import { Trust } from '../../../apps/peer/trust';
+
+describe('Trust', () => {
+  const folders = [
+    mkdtempSync(join(tmpdir(), 'trust-a-')),
+    mkdtempSync(join(tmpdir(), 'trust-b-')),
+    mkdtempSync(join(tmpdir(), 'trust-c-')),
+  ];
+  after(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+  const [alice, bob, mallory] = folders.map((folder) => loadOrCreateIdentity(folder));
+  const BOB = '127.0.0.1:5002';
+
+  /** The HTTP status `run` throws, or 200. */
+  function statusOf(run: () => void): number {
+    try {
+      run();
+      return 200;
+    } catch (error) {
+      return (error as HttpError).status;
+    }
+  }
+
+  it('remembers a key offered with a good signature, then wants that key and its signature', () => {
+    const warnings: string[] = [];
+    const known = new KnownPeers();
+    const trust = new Trust(alice, known, (line) => warnings.push(line), 'data/Alice-5001/known-peers.json');
+    const hello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: bob.publicKey };
+    expect(statusOf(() => trust.introduce(BOB, 'Bob', { ...hello, signature: mallory.sign(hello) }))).to.equal(401);
+    expect(known.keyOf(BOB)).to.equal(undefined);
+    expect(statusOf(() => trust.introduce(BOB, 'Bob', { ...hello, signature: bob.sign(hello) }))).to.equal(200);
+    expect(known.keyOf(BOB)).to.equal(bob.publicKey);
+
+    const impostor = { ...hello, public_key: mallory.publicKey };
+    expect(statusOf(() => trust.introduce(BOB, 'Bob', { ...impostor, signature: mallory.sign(impostor) }))).to.equal(401);
+    expect(warnings[0]).to.match(/^\[SECURITY\] 127\.0\.0\.1:5002 \(Bob\) offered a different key .* data\/Alice-5001\/known-peers\.json/);
+    const unsignedHello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob' };
+    expect(statusOf(() => trust.introduce(BOB, 'Bob', unsignedHello))).to.equal(401);
+  });
+
+  it('checks messages from a known peer, and takes any from a peer with no key', () => {
+    const known = new KnownPeers({ [BOB]: bob.publicKey });
+    const trust = new Trust(alice, known, () => {}, 'known-peers.json');
+    const message = { from: BOB, msg: 'hi', id: 'x', clock: 1 };
+    expect(statusOf(() => trust.check(BOB, message))).to.equal(401);
+    expect(statusOf(() => trust.check(BOB, { ...message, signature: mallory.sign(message) }))).to.equal(401);
+    expect(statusOf(() => trust.check(BOB, { ...message, msg: 'changed', signature: bob.sign(message) }))).to.equal(401);
+    expect(statusOf(() => trust.check(BOB, { ...message, signature: bob.sign(message) }))).to.equal(200);
+    expect(statusOf(() => trust.check('127.0.0.1:9001', { from: '127.0.0.1:9001', msg: 'curl' }))).to.equal(200);
+  });
+
+  it('signs with its own identity, and checks the key another peer answered with', () => {
+    const known = new KnownPeers({ [BOB]: bob.publicKey });
+    const trust = new Trust(alice, known, () => {}, 'known-peers.json');
+    const signed = trust.sign({ peer_id: '127.0.0.1:5001' });
+    expect(
+      statusOf(() => new Trust(bob, new KnownPeers({ '127.0.0.1:5001': alice.publicKey }), () => {}, '').check('127.0.0.1:5001', signed)),
+    ).to.equal(200);
+    expect([trust.answered(BOB, bob.publicKey), trust.answered(BOB, mallory.publicKey), trust.answered(BOB, undefined)]).to.deep.equal([
+      true,
+      false,
+      true,
+    ]);
+  });
+});
