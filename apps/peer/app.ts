@@ -163,7 +163,7 @@ export class PeerApp {
         return this.print(...view.helpLines());
       case 'peers': {
         const waiting = new Map(this.delivery!.pending().map(({ peerId, waiting }) => [peerId, waiting]));
-        return this.print(...view.peersLines(this.state.peers(), waiting));
+        return this.print(...view.peersLines(this.state.peers(), waiting, (id) => this.trust?.knows(id) ?? true));
       }
       case 'discover':
         return this.discover(false);

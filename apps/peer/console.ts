@@ -83,13 +83,24 @@ export function describePeer(peer: { name: string; peer_id: string }): string {
 /**
  * The answer to /peers (document Test 5), ending with a blank line as the document shows. `waiting` counts
  * the messages in each peer's outbox; a peer not connected that messages wait for is listed after the others.
+ * `verified` says whether a peer's key is known; one whose key is not (a curl "peer") is marked `[unverified]`.
  */
-export function peersLines(peers: PeerInfo[], waiting: Map<string, number> = new Map()): string[] {
+export function peersLines(
+  peers: PeerInfo[],
+  waiting: Map<string, number> = new Map(),
+  verified: (peerId: string) => boolean = () => true,
+): string[] {
   const count = (id: string) => (waiting.get(id) ? ` - ${messages(waiting.get(id)!)} waiting` : '');
   const owed = [...waiting].filter(([id, n]) => n > 0 && !peers.some((peer) => peer.peer_id === id));
   const away = owed.map(([id]) => `  - ${clean(id)} (not connected)${count(id)}`);
   if (peers.length === 0) return ['Connected peers (0)', '  (none yet - type /discover to ask the tracker for peers)', ...away, ''];
-  return [`Connected peers (${peers.length})`, ...peers.map((peer) => `  - ${describePeer(peer)}${count(peer.peer_id)}`), ...away, ''];
+  const mark = (id: string) => (verified(id) ? '' : ' [unverified]');
+  return [
+    `Connected peers (${peers.length})`,
+    ...peers.map((peer) => `  - ${describePeer(peer)}${mark(peer.peer_id)}${count(peer.peer_id)}`),
+    ...away,
+    '',
+  ];
 }
 
 /** `1 message`, `3 messages` */

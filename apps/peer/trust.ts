@@ -54,6 +54,11 @@ export class Trust {
     return this.known.remember(peerId, key) !== 'different';
   }
 
+  /** Whether this peer knows `peerId`'s key, so what comes from it is checked; `/peers` marks the others. */
+  knows(peerId: string): boolean {
+    return this.known.keyOf(peerId) !== undefined;
+  }
+
   /** `body` with its `signature`. */
   sign<T extends object>(body: T): T & { signature: string } {
     return { ...body, signature: this.identity.sign(body) };

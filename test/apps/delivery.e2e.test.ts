@@ -84,7 +84,7 @@ describe('delivery through the outbox (end to end)', function () {
       await alice.waitFor(exact('[P2P] Broadcast sent to 1/2 peers'), 10_000);
       await alice.waitFor(`[P2P]   queued for Hung (127.0.0.1:${hungPort}): `);
       alice.type('/peers');
-      await alice.waitFor(new RegExp(`^ {2}- Hung \\(127\\.0\\.0\\.1:${hungPort}\\) - \\d messages? waiting$`));
+      await alice.waitFor(new RegExp(`^ {2}- Hung \\(127\\.0\\.0\\.1:${hungPort}\\) \\[unverified\\] - \\d messages? waiting$`)); // it sent no key
     });
   });
 });

@@ -65,6 +65,12 @@ describe('peer console rendering', () => {
       '  - 127.0.0.1:9001 (not connected) - 1 message waiting',
       '',
     ]);
+    expect(view.peersLines([bob, jack], new Map(), (id) => id === bob.peer_id)).to.deep.equal([
+      'Connected peers (2)',
+      '  - Bob (127.0.0.1:5002)',
+      '  - Jack (127.0.0.1:5003) [unverified]',
+      '',
+    ]);
     expect(view.queuedLine(bob, 1)).to.equal(
       '[P2P]   queued for Bob (127.0.0.1:5002): 1 message waiting, sent again until it is delivered',
     );
