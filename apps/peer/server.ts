@@ -14,7 +14,7 @@ import { messageLine, peerConnectedLine, peerLeftLine } from './console';
 import type { History } from './history';
 import type { Trust } from './trust';
 import { type ChatMessage, directChannel, readMessage } from './message';
-import type { ChatState, PeerInfo } from './state';
+import { type ChatState, MAX_CONNECTED, type PeerInfo } from './state';
 
 /** Messages in one `GET /history/` answer, unless the asker says `limit`; and the most it may ask. */
 export const HISTORY_PAGE = 100;
@@ -65,7 +65,9 @@ export function createPeerServer(
     const body = readJsonObject(request, '{}');
     hooks.trust?.introduce(peer.peer_id, peer.name, body);
     // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
-    if (state.connect(peer) !== 'same') show(peerConnectedLine(peer));
+    const added = state.connect(peer);
+    if (added === 'full') throw new HttpError(503, `This peer has as many connected peers as it keeps (${MAX_CONNECTED}); try again later`);
+    if (added !== 'same') show(peerConnectedLine(peer));
     hooks.onConnect?.(peer); // messages waiting for it go now
     const answer = { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };
     // A caller that sent its key gets ours; the document's curl request gets the document's answer.

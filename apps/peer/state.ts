@@ -15,14 +15,21 @@ export interface PeerInfo {
 /** How `find` answered: one peer, nobody, or several peers sharing the name asked for. */
 export type FindResult = { kind: 'found'; peer: PeerInfo } | { kind: 'none' } | { kind: 'ambiguous'; peers: PeerInfo[] };
 
+/** The most peers one peer keeps connected: a flood of fake `/connect-peer/` requests stops here. */
+export const MAX_CONNECTED = 1_000;
+
 export class ChatState {
   private readonly connected = new Map<string, PeerInfo>();
 
-  constructor(readonly self: PeerInfo) {}
+  constructor(
+    readonly self: PeerInfo,
+    private readonly limit = MAX_CONNECTED,
+  ) {}
 
-  /** Adds or updates a connected peer: 'new', 'updated' (its name or address changed) or 'same'. */
-  connect(peer: PeerInfo): 'new' | 'updated' | 'same' {
+  /** Adds or updates a connected peer: 'new', 'updated' (its name or address changed), 'same', or 'full'. */
+  connect(peer: PeerInfo): 'new' | 'updated' | 'same' | 'full' {
     const known = this.connected.get(peer.peer_id);
+    if (!known && this.connected.size >= this.limit) return 'full';
     this.connected.set(peer.peer_id, { ...peer });
     if (!known) return 'new';
     const same = known.name === peer.name && known.ip === peer.ip && known.port === peer.port;

@@ -62,6 +62,15 @@ describe('peer server routes', () => {
       expect(shown).to.have.length(1);
     });
 
+    it('answers 503 once it keeps as many connected peers as it may (a flood of fake peers stops there)', async () => {
+      for (let i = 0; i < 1_000; i++)
+        state.connect({ peer_id: `10.0.${i >> 8}.${i & 255}:1`, ip: `10.0.${i >> 8}.${i & 255}`, port: 1, name: 'fake' });
+      const res = await post('/connect-peer/', CONNECT);
+      expect(res.status).to.equal(503);
+      expect(res.json<{ error: string }>().error).to.equal('Service Unavailable'); // a 5xx keeps its reason to itself
+      expect(state.isConnected('127.0.0.1:9001')).to.equal(false);
+    });
+
     it('refuses a peer that claims our own id', async () => {
       const { port } = state.self;
       const res = await post('/connect-peer/', `{"ip":"127.0.0.1","port":${port},"peer_id":"127.0.0.1:${port}","name":"Mallory"}`);

@@ -88,4 +88,12 @@ describe('ChatState', () => {
       expect(state.recipient('Zed', 'hi').found).to.deep.equal({ kind: 'none' });
     });
   });
+
+  it('keeps at most its limit of connected peers; one already connected may still update', () => {
+    const state = new ChatState(alice, 2);
+    const peer = (port: number) => ({ peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: `P${port}` });
+    expect([state.connect(peer(1)), state.connect(peer(2)), state.connect(peer(3))]).to.deep.equal(['new', 'new', 'full']);
+    expect(state.connect({ ...peer(2), name: 'Renamed' })).to.equal('updated');
+    expect(state.peers().map((p) => p.port)).to.deep.equal([1, 2]);
+  });
 });
