@@ -7,7 +7,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isPublicKeyText, parsePublicKey, writeFileDurably } from './identity';
+import { isPublicKeyText, parsePublicKey } from '../signature';
+import { writeFileDurably } from './identity';
 
 /** `{ "127.0.0.1:5002": "<public key>" }`, one peer a line, sorted, so a person can read and edit it. */
 export const KNOWN_PEERS_FILE = 'known-peers.json';

@@ -8,7 +8,8 @@
 
 import { HttpError } from '../../daemon/status';
 import type { JsonObject } from '../protocol';
-import { type Identity, isPublicKeyText, verify } from './identity';
+import { isPublicKeyText, verify } from '../signature';
+import type { Identity } from './identity';
 import type { KnownPeers } from './known-peers';
 
 export class Trust {
