@@ -119,6 +119,7 @@ export class PeerApp {
       const dir = this.options.dataDir;
       this.trust = new Trust(loadOrCreateIdentity(dir), openKnownPeers(dir), (line) => this.print(line), `${dir}/${KNOWN_PEERS_FILE}`);
       this.mesh.trust = this.trust;
+      this.tracker.signer = this.trust.identity; // only this peer can now remove, heartbeat or rename its registration
       hooks.trust = this.trust; // set before openHistory() below lets the first message through
     } catch (error) {
       this.print(view.historyProblemLine(reasonOf(error)));

@@ -1,18 +1,23 @@
 /**
  * The peer's side of the tracker API (`docs/protocol.md`): register, list, heartbeat, unregister, each one
  * HTTP request through the shared keep-alive `HttpClient`. Failures reject with an `Error` whose message
- * is a sentence fit for the console ("Connection refused by 127.0.0.1:8000").
+ * is a sentence fit for the console ("Connection refused by 127.0.0.1:8000"). With a `signer` (the peer's
+ * identity), registration carries the public key and every write is signed, so only this peer can change its
+ * registration (docs/identity.md).
  * Ports `register_with_tracker`, `get_peer_list`, `send_heartbeat` and `unregister_from_tracker` of
  * WeApRous `apps/peer.py`, which used `urllib2`.
  */
 
 import type { ClientResponse, HttpClient } from '../../daemon/client';
 import { type ChannelBody, type ChannelClaim, isPeerEntry, type PeerEntry, type RegisterBody } from '../protocol';
+import type { Identity } from './identity';
 import type { PeerInfo } from './state';
 
 export class TrackerClient {
   /** The channels the heartbeat claims (besides #general); none unless the peer has joined some. */
   claims: () => ChannelClaim[] = () => [];
+  /** Signs what this peer writes at the tracker; without one, the document's bodies exactly. */
+  signer: Identity | null = null;
 
   constructor(
     private readonly client: HttpClient,
@@ -23,13 +28,14 @@ export class TrackerClient {
 
   /**
    * `POST /submit-info/` with the document's body, `{"ip":...,"port":...,"peer_id":...}`, so the tracker's log
-   * and `/get-list/` read as the document shows (names travel peer to peer, in `/connect-peer/`).
-   * Resolves with the tracker's status ("ok").
+   * and `/get-list/` read as the document shows (names travel peer to peer, in `/connect-peer/`); with a
+   * signer, also `public_key`, `time` and `signature`. Resolves with the tracker's status ("ok").
    */
   async register(): Promise<string> {
     const { ip, port, peer_id } = this.self;
     const body: RegisterBody = { ip, port, peer_id };
-    const res = await this.post('/submit-info/', body);
+    const offer = this.signer === null ? body : { ...body, public_key: this.signer.publicKey };
+    const res = await this.post('/submit-info/', offer);
     return expectOk(res).status;
   }
 
@@ -44,7 +50,7 @@ export class TrackerClient {
   /** `POST /heartbeat/`: 'alive', or 'unknown' when the tracker has forgotten this peer (a 404). */
   async heartbeat(): Promise<'alive' | 'unknown'> {
     const channels = this.claims();
-    // With no channel joined, the document's body exactly.
+    // With no channel joined and no signer, the document's body exactly.
     const body = channels.length === 0 ? { peer_id: this.self.peer_id } : { peer_id: this.self.peer_id, channels };
     const res = await this.post('/heartbeat/', body);
     if (res.status === 404) return 'unknown';
@@ -75,7 +81,13 @@ export class TrackerClient {
     return expectOk(res).status;
   }
 
-  private post(path: string, json: unknown): Promise<ClientResponse> {
+  /** Every POST goes to the tracker signed when there is a signer: `time` (ms since the epoch) and `signature`. */
+  private post(path: string, body: object): Promise<ClientResponse> {
+    let json = body;
+    if (this.signer !== null) {
+      const timed = { ...body, time: Date.now() };
+      json = { ...timed, signature: this.signer.sign(timed) };
+    }
     return this.client.request(this.url + path, { method: 'POST', json, timeoutMs: this.timeoutMs });
   }
 }

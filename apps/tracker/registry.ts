@@ -10,6 +10,8 @@ import { peerId, type PeerEntry } from '../protocol';
 interface PeerRecord extends PeerEntry {
   /** When the peer last registered or sent a heartbeat (ms since the epoch). */
   lastSeen: number;
+  /** The key this id is bound to (docs/identity.md); it goes when the peer unregisters or expires. */
+  publicKey?: string;
 }
 
 export class PeerRegistry {
@@ -23,12 +25,15 @@ export class PeerRegistry {
     return this.peers.size;
   }
 
-  /** Adds a peer, or refreshes it when it registers again; says which. */
-  register(peer: { ip: string; port: number; name?: string }, now: number): { entry: PeerEntry; isNew: boolean } {
+  /** Adds a peer, or refreshes it when it registers again; says which. A bound key stays bound. */
+  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string): { entry: PeerEntry; isNew: boolean } {
     const id = peerId(peer.ip, peer.port);
-    const isNew = !this.peers.has(id);
+    const previous = this.peers.get(id);
+    const isNew = previous === undefined;
     const record: PeerRecord = { ip: peer.ip, port: peer.port, peer_id: id, lastSeen: now };
     if (peer.name !== undefined) record.name = peer.name;
+    const key = previous?.publicKey ?? publicKey;
+    if (key !== undefined) record.publicKey = key;
     this.peers.set(id, record);
     return { entry: toEntry(record), isNew };
   }
@@ -44,6 +49,11 @@ export class PeerRegistry {
     if (!record) return false;
     record.lastSeen = now;
     return true;
+  }
+
+  /** The key `id` is bound to; undefined when it has none or is not registered. */
+  keyOf(id: string): string | undefined {
+    return this.peers.get(id)?.publicKey;
   }
 
   has(id: string): boolean {

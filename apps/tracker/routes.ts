@@ -16,6 +16,7 @@ import {
   peerId,
   readChannelBody,
   readHeartbeatBody,
+  readJsonObject,
   readPeerIdBody,
   readRegisterBody,
   type ChannelBody,
@@ -25,6 +26,7 @@ import { ChannelRegistry } from './channels';
 import { ChannelKeys } from './keys';
 import { joinChannel, type JoinOutcome } from './join';
 import { RateLimiter } from './ratelimit';
+import { registrationKey, requireSigned } from './binding';
 
 export interface TrackerOptions {
   registry: PeerRegistry;
@@ -99,11 +101,17 @@ class TrackerRoutes {
     throw new HttpError(429, why, { 'Retry-After': String(wait) });
   }
 
+  /** A write for an id bound to a key must be signed by that key (`binding.ts`); else 401. */
+  private requireOwner(id: string, request: Request): void {
+    const key = this.registry.keyOf(id);
+    if (key !== undefined) requireSigned(id, readJsonObject(request, '{}'), key, this.now());
+  }
+
   /** Every request logs itself and first drops the peers whose TTL ran out, so no list is ever stale. */
   logged(request: Request, handler: Handler) {
     const target = Object.keys(request.query).length > 0 ? printable(request.target) : request.path;
     this.log(`[Tracker] ${request.method} ${target}`);
-    if (request.body.length > 0) this.log(`[Tracker] Body: ${printable(hideKeys(request.body.toString('utf8')))}`);
+    if (request.body.length > 0) this.log(`[Tracker] Body: ${printable(hideSigning(hideKeys(request.body.toString('utf8'))))}`);
     const now = this.now();
     for (const gone of this.registry.expire(now)) {
       this.log(`[Tracker] Expired: ${gone.peer_id} (not seen for ${this.registry.ttlMs / 1000} s) - Total: ${this.registry.size}`);
@@ -129,8 +137,12 @@ class TrackerRoutes {
 
   submitInfo(request: Request) {
     const peer = readRegisterBody(request);
-    this.limit(peerId(peer.ip, peer.port));
-    const { entry } = this.registry.register(peer, this.now());
+    const id = peerId(peer.ip, peer.port);
+    this.limit(id);
+    const bound = this.registry.keyOf(id);
+    const key = registrationKey(id, readJsonObject(request, '{}'), bound, this.now());
+    const { entry } = this.registry.register(peer, this.now(), key);
+    if (key !== undefined && bound === undefined) this.log(`[Tracker] Key bound: ${id} (${key})`);
     this.log(`[Tracker] Registered: ${entry.peer_id} - Total: ${this.registry.size}`);
     return { status: 'ok', peer_id: entry.peer_id };
   }
@@ -162,6 +174,7 @@ class TrackerRoutes {
   async addList(request: Request) {
     const body = readChannelBody(request);
     this.limit(body.peer_id);
+    this.requireOwner(body.peer_id, request);
     if (!this.registry.has(body.peer_id))
       throw new HttpError(404, `${body.peer_id} is not registered; register it first with POST /submit-info/`);
     if (body.leave) return this.leave(body);
@@ -195,6 +208,7 @@ class TrackerRoutes {
   remove(request: Request) {
     const id = readPeerIdBody(request);
     this.limit(id);
+    this.requireOwner(id, request);
     if (this.registry.unregister(id)) {
       this.log(`[Tracker] Unregistered: ${id} - Total: ${this.registry.size}`);
       this.leaveAll(id, this.now());
@@ -208,6 +222,7 @@ class TrackerRoutes {
   heartbeat(request: Request) {
     const { peer_id: id, channels } = readHeartbeatBody(request);
     this.limit(id);
+    this.requireOwner(id, request);
     if (this.registry.heartbeat(id, this.now())) {
       this.log(`[Tracker] Heartbeat: ${id}`);
       const answer = { status: 'ok', peer_id: id, ttl: this.registry.ttlMs / 1000 };
@@ -295,6 +310,14 @@ type JoinResultName = Extract<JoinOutcome, { ok: true }>['result'];
 /** `{"peer_id":"...","key":"s3cret"}` → `{"peer_id":"...","key":"***"}`: the tracker keeps no key, not even in its log. */
 function hideKeys(text: string): string {
   return text.replace(/("key"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]]*)/g, '$1"***"');
+}
+
+/**
+ * The body without the signing fields our peers append (`public_key`, `time`, `signature`), so the log reads
+ * as the document shows; the key is logged once, when it is bound.
+ */
+function hideSigning(text: string): string {
+  return text.replace(/\s*,\s*"(?:public_key|time|signature)"\s*:\s*(?:"[^"\\]*"|-?[\d.eE+-]+)/g, '');
 }
 
 /** A request body fit for one log line: control characters escaped, long bodies cut. */
