@@ -7,6 +7,9 @@
  */
 
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { HttpClient } from '../../../daemon/client';
 import { WeApRous } from '../../../daemon/weaprous';
 import { text } from '../../../daemon/response';
@@ -14,6 +17,7 @@ import type { Backend } from '../../../daemon/backend';
 import { PeerRegistry } from '../../../apps/tracker/registry';
 import { createTrackerApp } from '../../../apps/tracker/routes';
 import { TrackerClient } from '../../../apps/peer/tracker-client';
+import { loadOrCreateIdentity } from '../../../apps/peer/identity';
 import { freePort } from '../child';
 
 const SELF = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
@@ -87,6 +91,26 @@ describe('TrackerClient', () => {
       expect(await tracker.remove()).to.equal('ok');
       expect(await tracker.remove()).to.equal('ok');
       expect(log).to.include('[Tracker] Unregistered: 127.0.0.1:5001 - Total: 0');
+    });
+  });
+
+  describe("with a signer (the peer's identity) and the real tracker on the real clock", () => {
+    it('registers with its public key and signs every write, so the tracker binds the id and takes them all', async () => {
+      const log: string[] = [];
+      const tracker = await clientFor(
+        createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: Date.now }),
+      );
+      const identity = loadOrCreateIdentity(fs.mkdtempSync(path.join(os.tmpdir(), 'tracker-client-')));
+      tracker.signer = identity;
+      expect(await tracker.register()).to.equal('ok');
+      expect(log).to.include(`[Tracker] Key bound: 127.0.0.1:5001 (${identity.publicKey})`);
+      expect(log).to.include('[Tracker] Body: {"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}');
+      expect(await tracker.heartbeat()).to.equal('alive');
+      expect(await tracker.channel('team')).to.equal('Created #team');
+      expect(await tracker.register()).to.equal('ok');
+      expect(await tracker.remove()).to.equal('ok');
+      expect(log).to.include('[Tracker] Unregistered: 127.0.0.1:5001 - Total: 0');
+      expect(log.filter((line) => line.startsWith('[Tracker] Rejected'))).to.deep.equal([]);
     });
   });
 

@@ -1,0 +1,57 @@
+/**
+ * A peer's registration at the tracker belongs to its key, run for real as processes: a running peer
+ * registers with its public key; a third party's unsigned `/remove/` and `/heartbeat/`, and a `/submit-info/`
+ * that tries to rename it or bind another key, all get 401, and the peer stays listed.
+ * End-to-end test for `apps/tracker/binding.ts` and `apps/peer/tracker-client.ts` (issue 7, item 7).
+ */
+
+import { expect } from 'chai';
+import { HttpClient } from '../../daemon/client';
+import { loadOrCreateIdentity } from '../../apps/peer/identity';
+import { Child, dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
+
+describe('a registration belongs to its key (end to end)', function () {
+  this.timeout(60_000);
+  const processes = new Processes();
+  const client = new HttpClient({ timeoutMs: 5_000 });
+  let trackerUrl = '';
+  let tracker: Child;
+  let alicePort = 0;
+  after(async () => {
+    client.close();
+    await processes.killAll();
+  });
+
+  const post = (path: string, json: object) => client.request(trackerUrl + path, { method: 'POST', json });
+  const listed = async () => (await client.request(trackerUrl + '/get-list/')).json<{ peers: Array<Record<string, unknown>> }>().peers;
+
+  it('a running peer registers with its key', async () => {
+    const trackerPort = await freePort();
+    trackerUrl = `http://127.0.0.1:${trackerPort}`;
+    tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
+    await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
+    alicePort = await freePort();
+    const alice = processes.start('Alice', 'apps/peer.ts', ['--tracker', trackerUrl, '--port', String(alicePort), '--name', 'Alice']);
+    await alice.waitFor(exact('[Alice] > '), STARTUP_MS);
+    await tracker.waitFor(new RegExp(`^\\[Tracker\\] Key bound: 127\\.0\\.0\\.1:${alicePort} \\(.{43}=\\)$`));
+  });
+
+  it("a third party cannot remove, heartbeat or rename another peer's registration", async () => {
+    const id = `127.0.0.1:${alicePort}`;
+    const register = { ip: '127.0.0.1', port: alicePort, peer_id: id };
+    const mallory = loadOrCreateIdentity(dataDir('Mallory'));
+    const rebind = { ...register, name: 'Mallory', public_key: mallory.publicKey, time: Date.now() };
+    const attempts: Array<[string, object]> = [
+      ['/remove/', { peer_id: id }],
+      ['/heartbeat/', { peer_id: id }],
+      ['/submit-info/', { ...register, name: 'Mallory' }],
+      ['/submit-info/', { ...rebind, signature: mallory.sign(rebind) }],
+    ];
+    for (const [path, body] of attempts) {
+      const res = await post(path, body);
+      expect(res.status, path).to.equal(401);
+      expect(res.json<{ error: string }>().error).to.match(new RegExp(`^127\\.0\\.0\\.1:${alicePort} is registered with `));
+    }
+    expect(await listed()).to.deep.equal([register]);
+  });
+});
