@@ -1,8 +1,8 @@
 /**
  * The tracker's HTTP API on a WeApRous app: register (`/submit-info/`), list (`/get-list/`, `?channel=`),
  * unregister (`/remove/`), stay alive (`/heartbeat/`) and join or leave a channel (`/add-list/`), each
- * answering JSON and logging what it did. The state lives in `registry.ts` and `channels.ts`; the clock and
- * the log are passed in, so tests control both.
+ * answering JSON and logging what it did. The state lives in `registry.ts` and `channels.ts`; an id bound to
+ * a key is written only with its signature (`binding.ts`). The clock and the log are passed in, so tests control both.
  * Ports the Task 2 routes of WeApRous `apps/sampleApp.py`, which built raw HTTP strings by hand.
  */
 

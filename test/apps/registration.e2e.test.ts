@@ -17,6 +17,7 @@ describe('a registration belongs to its key (end to end)', function () {
   let trackerUrl = '';
   let tracker: Child;
   let alicePort = 0;
+  let alice: Child;
   after(async () => {
     client.close();
     await processes.killAll();
@@ -31,7 +32,7 @@ describe('a registration belongs to its key (end to end)', function () {
     tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
     await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
     alicePort = await freePort();
-    const alice = processes.start('Alice', 'apps/peer.ts', ['--tracker', trackerUrl, '--port', String(alicePort), '--name', 'Alice']);
+    alice = processes.start('Alice', 'apps/peer.ts', ['--tracker', trackerUrl, '--port', String(alicePort), '--name', 'Alice']);
     await alice.waitFor(exact('[Alice] > '), STARTUP_MS);
     await tracker.waitFor(new RegExp(`^\\[Tracker\\] Key bound: 127\\.0\\.0\\.1:${alicePort} \\(.{43}=\\)$`));
   });
@@ -53,5 +54,11 @@ describe('a registration belongs to its key (end to end)', function () {
       expect(res.json<{ error: string }>().error).to.match(new RegExp(`^127\\.0\\.0\\.1:${alicePort} is registered with `));
     }
     expect(await listed()).to.deep.equal([register]);
+  });
+
+  it('the peer itself still writes its registration: its signed /add-list/ is taken', async () => {
+    alice.type('/join #team');
+    await alice.waitFor(exact('[Channel] Created #team: you are in #team (1 member); plain text goes there now'));
+    await tracker.waitFor(exact(`[Tracker] Created #team: 127.0.0.1:${alicePort} - Members: 1`));
   });
 });
