@@ -10,9 +10,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { publicKeyText, signedBytes } from '../signature';
 
-// How a signature is checked is one rule the tracker shares (`apps/signature.ts`); kept importable from here.
-export { canonicalJson, isPublicKeyText, parsePublicKey, publicKeyText, SIGNATURE_FIELD, signedBytes, verify } from '../signature';
-
 /** The private key, PKCS8 PEM, readable by its owner only. */
 export const IDENTITY_FILE = 'identity.pem';
 

@@ -1,6 +1,7 @@
 /**
- * A peer's identity: the key pair kept in its data folder, signatures over canonical JSON, and the text
- * form of a public key. Each test works in a fresh folder of its own.
+ * A peer's identity: the key pair kept in its data folder and its signatures, checked with the shared
+ * `verify` (canonical JSON and the key's text form have their own tests, `test/apps/signature.test.ts`).
+ * Each test works in a fresh folder of its own.
  * Tests for `apps/peer/identity.ts` (new; WeApRous `apps/peer.py` has no identity).
  */
 
@@ -9,16 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  IDENTITY_FILE,
-  canonicalJson,
-  isPublicKeyText,
-  loadOrCreateIdentity,
-  parsePublicKey,
-  publicKeyText,
-  signedBytes,
-  verify,
-} from '../../../apps/peer/identity';
+import { IDENTITY_FILE, loadOrCreateIdentity } from '../../../apps/peer/identity';
+import { signedBytes, verify } from '../../../apps/signature';
 
 /** RFC 8032 §7.1 TEST 1's private key, and what it signs: the example of docs/identity.md. */
 const RFC8032_TEST1_PEM =
@@ -138,55 +131,6 @@ describe('identity', () => {
       });
       const received = JSON.parse(wire) as Record<string, unknown>;
       expect(verify(received, received.signature, alice.publicKey)).to.equal(true);
-    });
-  });
-
-  describe('canonicalJson()', () => {
-    it('sorts keys at every depth and writes no whitespace', () => {
-      expect(canonicalJson({ b: 1, a: { d: [true, null, 'x'], c: 'é' } })).to.equal('{"a":{"c":"é","d":[true,null,"x"]},"b":1}');
-    });
-
-    it('does not depend on the order the keys were given in', () => {
-      const shuffled = { timestamp: message.timestamp, msg: message.msg, from: message.from, name: message.name };
-      expect(canonicalJson(shuffled)).to.equal(canonicalJson(message));
-      expect(canonicalJson(message)).to.equal(
-        '{"from":"127.0.0.1:5001","msg":"Hello everyone from Alice!","name":"Alice","timestamp":1699680000.25}',
-      );
-    });
-
-    it('writes strings and numbers as JSON.stringify does, and leaves out undefined fields as the wire would', () => {
-      expect(canonicalJson({ s: 'a"\\\n\u0001\u202e😀', n: [1e21, 0.1, -0, 5] })).to.equal(
-        '{"n":[1e+21,0.1,0,5],"s":"a\\"\\\\\\n\\u0001\u202e😀"}',
-      );
-      expect(canonicalJson({ a: 1, b: undefined })).to.equal('{"a":1}');
-    });
-
-    it('refuses values JSON cannot carry', () => {
-      expect(() => canonicalJson({ n: Number.NaN })).to.throw(TypeError);
-      expect(() => canonicalJson({ n: 1n })).to.throw(TypeError);
-    });
-
-    it('covers every field but "signature", as the UTF-8 bytes of the canonical JSON', () => {
-      expect(signedBytes({ signature: 'x', msg: 'chào', from: 'a' }).toString('utf8')).to.equal('{"from":"a","msg":"chào"}');
-    });
-  });
-
-  describe('public key text', () => {
-    it('is the base64 of the raw 32 bytes, and reads back as the same key', () => {
-      const { publicKey } = generateKeyPairSync('ed25519');
-      const text = publicKeyText(publicKey);
-      const spki = publicKey.export({ type: 'spki', format: 'der' });
-      expect(Buffer.from(text, 'base64').equals(spki.subarray(-32))).to.equal(true);
-      expect(parsePublicKey(text).equals(publicKey)).to.equal(true);
-    });
-
-    it('accepts only the one exact spelling of 32 bytes', () => {
-      const text = loadOrCreateIdentity(folder).publicKey;
-      expect(isPublicKeyText(text)).to.equal(true);
-      for (const bad of [text.slice(0, 43), text + '=', Buffer.alloc(33).toString('base64'), ` ${text}`, 7]) {
-        expect(isPublicKeyText(bad), String(bad)).to.equal(false);
-      }
-      expect(() => parsePublicKey('abc')).to.throw(/"abc" is not an Ed25519 public key: expected the base64 of 32 bytes/);
     });
   });
 });

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { publicKeyText } from '../../../apps/peer/identity';
+import { publicKeyText } from '../../../apps/signature';
 import { KNOWN_PEERS_FILE, KnownPeers, openKnownPeers } from '../../../apps/peer/known-peers';
 
 const newKey = () => publicKeyText(generateKeyPairSync('ed25519').publicKey);
