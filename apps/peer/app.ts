@@ -130,7 +130,11 @@ export class PeerApp {
     this.delivery = new Delivery(this.options.dataDir, {
       send: (peer, message) => this.mesh.send(peer, message),
       say: (line) => this.print(line),
-      describe: (peerId) => view.describePeer(this.state.get(peerId) ?? { name: peerId, peer_id: peerId }),
+      // Just after a restart the outbox may deliver before the tracker has named the peer: then its id alone.
+      describe: (peerId) => {
+        const known = this.state.get(peerId);
+        return known ? view.describePeer(known) : peerId;
+      },
     });
     await this.delivery.start(); // messages a run before left waiting go now
     if (this.quitting) return;
