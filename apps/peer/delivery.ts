@@ -138,7 +138,13 @@ export class Delivery {
 
   private tick(): void {
     const now = this.now();
-    for (const outbox of this.outboxes.values()) if (outbox.due(now) && !this.draining.has(outbox.peerId)) void this.drain(outbox);
+    for (const outbox of this.outboxes.values())
+      if (outbox.due(now) && !this.draining.has(outbox.peerId))
+        void this.drain(outbox).catch((error) =>
+          this.options.say(
+            `[P2P] Could not deliver waiting messages to ${this.options.describe(outbox.peerId)}: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
   }
 
   /** Sends the waiting messages one after another, oldest first, until one fails or none is left. */

@@ -30,6 +30,9 @@ export const MAX_ID_CHARS = 200;
 const MAX_PEER_ID_CHARS = 300;
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
+/** The largest clock a message may carry: 2^40, a million messages a second for 35 years, and far from 2^53. */
+export const MAX_CLOCK = 2 ** 40;
+
 /** Lamport's logical clock: `tick()` before sending, `witness(remote)` on receiving. */
 export class LamportClock {
   constructor(private time = 0) {}
@@ -163,8 +166,9 @@ export function readMessage(body: JsonObject, defaults: { channel: string; now: 
   const channel = body.channel === undefined ? defaults.channel : readChannel(body.channel);
   if (channel === undefined) return refuse('"channel" must be 1 to 32 letters, digits, "_" or "-" (e.g. "general"), or "@" and a peer id');
   const clock = body.clock;
-  if (clock !== undefined && !(Number.isSafeInteger(clock) && (clock as number) >= 0)) {
-    return refuse('"clock" must be a whole number from 0, e.g. "clock":42');
+  // Bounded far below 2^53: a clock of 2^53 sent by a stranger would stop every later clock from counting up.
+  if (clock !== undefined && !(Number.isSafeInteger(clock) && (clock as number) >= 0 && (clock as number) <= MAX_CLOCK)) {
+    return refuse(`"clock" must be a whole number from 0 to ${MAX_CLOCK}, e.g. "clock":42`);
   }
   const id = body.id === undefined ? derivedId(from, channel, timestamp, msg) : text(body, 'id', MAX_ID_CHARS, '"127.0.0.1:5002/lq2x8k-1"');
   if (typeof id !== 'string') return id;

@@ -98,6 +98,9 @@ export function createPeerServer(
     const read = readMessage(body, { channel, now: Date.now() / 1000 });
     if (!read.ok) throw new HttpError(400, read.error);
     const incoming = read.value;
+    // An id is its sender's: else anyone could take another peer's next ids, and its real messages would be dropped as copies.
+    if (!incoming.id.startsWith(`${incoming.from}/`))
+      throw new HttpError(400, `"id" must start with the sender's id and "/", here "${incoming.from}/"`);
     hooks.trust?.check(incoming.from, body);
     if (type === 'direct' && incoming.channel !== channel)
       throw new HttpError(400, `"channel" of a direct message to this peer must be "${channel}" (or leave it out)`);
@@ -138,6 +141,12 @@ export function createPeerServer(
       if (!hooks.gate?.isMember(channel)) throw new HttpError(403, `This peer is not in #${channel}`);
       if (!asker || !(await hooks.gate.admits(channel, asker)))
         throw new HttpError(403, `Only members of #${channel} may read its history; say who asks with &peer=<your peer id>`);
+      // A member's id alone proves nothing (curl can name anyone): the query must be signed by a key this peer knows.
+      if (hooks.trust && !hooks.trust.knows(asker))
+        throw new HttpError(
+          401,
+          `History of #${channel} is given to a member this peer knows the key of; connect first (POST /connect-peer/)`,
+        );
     }
     const page = (await history).page(channel, since, limit);
     return { status: 'ok', channel, count: page.messages.length, messages: page.messages, more: page.more };

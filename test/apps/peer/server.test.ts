@@ -187,6 +187,23 @@ describe('peer server routes', () => {
       expect(shown).to.deep.equal([]);
     });
 
+    it('refuses a clock near 2^53 (it would stop every later clock), and keeps counting after it', async () => {
+      const res = await post('/broadcast-peer/', '{"from":"10.0.0.66:5000","msg":"tick","clock":9007199254740991}');
+      expect(res.status).to.equal(400);
+      expect(res.json<{ error: string }>().error).to.match(/^"clock" must be a whole number from 0 to 1099511627776/);
+      expect(shown).to.deep.equal([]);
+    });
+
+    it("refuses an id that names another sender (taking a peer's next ids would drop its real messages)", async () => {
+      const squat = '{"from":"10.0.0.66:5000","msg":"squatted","id":"10.0.0.8:5000/abc-1","clock":3}';
+      const res = await post('/broadcast-peer/', squat);
+      expect(res.status).to.equal(400);
+      expect(res.json<{ error: string }>().error).to.equal('"id" must start with the sender\'s id and "/", here "10.0.0.66:5000/"');
+      const real = await post('/broadcast-peer/', '{"from":"10.0.0.8:5000","msg":"REAL message","id":"10.0.0.8:5000/abc-1","clock":4}');
+      expect(real.status).to.equal(200);
+      expect(shown).to.deep.equal(['[BROADCAST] 10.0.0.8:5000 (10.0.0.8:5000): REAL message']);
+    });
+
     it('shows [DIRECT] for /send-peer/', async () => {
       const res = await post('/send-peer/', '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Direct via curl!","timestamp":1699680000}');
       expect(res.text()).to.equal('{"status":"received"}');
