@@ -98,6 +98,7 @@ export function createPeerServer(
     const read = readMessage(body, { channel, now: Date.now() / 1000 });
     if (!read.ok) throw new HttpError(400, read.error);
     const incoming = read.value;
+    if (incoming.from === self.peer_id) throw new HttpError(400, `"from" is this peer's own id; a peer does not send to itself`);
     // An id is its sender's: else anyone could take another peer's next ids, and its real messages would be dropped as copies.
     if (!incoming.id.startsWith(`${incoming.from}/`))
       throw new HttpError(400, `"id" must start with the sender's id and "/", here "${incoming.from}/"`);

@@ -14,6 +14,9 @@ import { History } from '../../../apps/peer/history';
 import { derivedId } from '../../../apps/peer/message';
 import { createPeerServer } from '../../../apps/peer/server';
 import { ChatState } from '../../../apps/peer/state';
+import { Trust } from '../../../apps/peer/trust';
+import { KnownPeers } from '../../../apps/peer/known-peers';
+import { loadOrCreateIdentity } from '../../../apps/peer/identity';
 import { freePort } from '../child';
 
 describe('peer server routes', () => {
@@ -204,6 +207,12 @@ describe('peer server routes', () => {
       expect(shown).to.deep.equal(['[BROADCAST] 10.0.0.8:5000 (10.0.0.8:5000): REAL message']);
     });
 
+    it('refuses a message that claims to come from this peer itself', async () => {
+      const res = await post('/send-peer/', `{"from":"${state.self.peer_id}","name":"X","msg":"it was me"}`);
+      expect(res.status).to.equal(400);
+      expect(shown).to.deep.equal([]);
+    });
+
     it('shows [DIRECT] for /send-peer/', async () => {
       const res = await post('/send-peer/', '{"from":"127.0.0.1:9001","name":"TestPeer","msg":"Direct via curl!","timestamp":1699680000}');
       expect(res.text()).to.equal('{"status":"received"}');
@@ -268,6 +277,34 @@ describe('peer server routes', () => {
       expect(state.peers()).to.deep.equal([]);
       const again = await post('/disconnect-peer/', '{"peer_id":"127.0.0.1:9001"}');
       expect(again.json()).to.deep.equal({ status: 'ok', message: 'Was not connected' });
+    });
+  });
+
+  describe("a private channel's history, asked with curl", () => {
+    let privateBackend: Backend;
+    let privateBase: string;
+    let keyFolder: string;
+
+    beforeEach(async () => {
+      keyFolder = mkdtempSync(join(tmpdir(), 'weaprous-server-keys-'));
+      const trust = new Trust(loadOrCreateIdentity(keyFolder), new KnownPeers(), () => {}, 'known-peers.json');
+      // This peer is in #team, and the tracker says 10.0.0.8:5000 is a member; this peer has never met its key.
+      const gate = { isMember: () => true, admits: async () => true };
+      const port = await freePort();
+      privateBackend = await createPeerServer(state, history, () => {}, { trust, gate })
+        .prepareAddress('127.0.0.1', port)
+        .run();
+      privateBase = `http://127.0.0.1:${port}`;
+    });
+    afterEach(async () => {
+      await privateBackend.close();
+      rmSync(keyFolder, { recursive: true, force: true });
+    });
+
+    it('is refused (401) to a caller that names a member whose key this peer does not know', async () => {
+      const res = await client.request(`${privateBase}/history/?channel=team&since=-1&peer=10.0.0.8:5000`);
+      expect(res.status).to.equal(401);
+      expect(res.json<{ error: string }>().error).to.match(/^History of #team is given to a member this peer knows the key of/);
     });
   });
 });
