@@ -81,14 +81,24 @@ export class Delivery {
 
   private async deliverNow(peer: Address, message: ChatMessage): Promise<Outcome> {
     const waiting = this.waiting(peer.peer_id);
-    if (waiting > 0) return this.queue(peer.peer_id, message, `${waiting} earlier message${waiting === 1 ? '' : 's'} still waiting`);
+    if (waiting > 0) return this.keep(peer.peer_id, message, `${waiting} earlier message${waiting === 1 ? '' : 's'} still waiting`);
     try {
       await this.limited(() => this.options.send(peer, message));
       return { kind: 'sent' };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof Refused) return { kind: 'failed', reason, error };
-      return { ...(await this.queue(peer.peer_id, message, reason)), error };
+      return { ...(await this.keep(peer.peer_id, message, reason)), error };
+    }
+  }
+
+  /** `queue`, or a failed outcome saying why the message could not be kept (a disk error, a file name too long). */
+  private async keep(peerId: string, message: ChatMessage, reason: string): Promise<Exclude<Outcome, { kind: 'sent' }>> {
+    try {
+      return await this.queue(peerId, message, reason);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return { kind: 'failed', reason: `${reason}, and it could not be kept for later (${why})`, error };
     }
   }
 
@@ -126,11 +136,17 @@ export class Delivery {
     if (open) return Promise.resolve(open);
     let opening = this.opening.get(peerId);
     if (!opening) {
-      opening = Outbox.open(this.dir, peerId, { onProblem: this.options.say }).then((outbox) => {
-        this.outboxes.set(peerId, outbox);
-        this.opening.delete(peerId);
-        return outbox;
-      });
+      opening = Outbox.open(this.dir, peerId, { onProblem: this.options.say }).then(
+        (outbox) => {
+          this.outboxes.set(peerId, outbox);
+          this.opening.delete(peerId);
+          return outbox;
+        },
+        (error) => {
+          this.opening.delete(peerId); // not kept failed: the next message tries again
+          throw error;
+        },
+      );
       this.opening.set(peerId, opening);
     }
     return opening;

@@ -85,6 +85,20 @@ describe('Delivery', () => {
     expect(said).to.deep.equal(['[P2P] Delivered 2 waiting messages to Bob (127.0.0.1:5002)']);
   });
 
+  it('says a message could not be kept when its outbox cannot be opened (a made-up host name too long for a file name)', async () => {
+    const delivery = await start(async () => {
+      throw new Error('connection refused');
+    });
+    const host = `${'h'.repeat(63)}.${'h'.repeat(63)}.${'h'.repeat(63)}.${'h'.repeat(58)}`; // 250 characters, a legal host name
+    const far: Address = { peer_id: `${host}:5000`, ip: host, port: 5000 };
+    for (let i = 1; i <= 2; i++) {
+      const outcome = await delivery.deliver(far, message(i));
+      expect(outcome.kind).to.equal('failed');
+      if (outcome.kind === 'failed') expect(outcome.reason).to.match(/^connection refused, and it could not be kept for later \(/);
+    }
+    expect((await delivery.deliver(BOB, message(3))).kind).to.equal('queued'); // other peers are not affected
+  });
+
   it('does not keep a message the peer refused with 4xx', async () => {
     const delivery = await start(async () => {
       throw new Refused('Answer 403: This peer is not in #team');
