@@ -88,7 +88,9 @@ export class HttpAdapter extends Connection {
         if (this.chargeBody()) this.endIfStranded();
         return;
       }
-      if (!this.chargeWholeBody(body.body.length)) return;
+      // Whole: it stays charged until its answer is written (the handler, and the queue of pipelined requests,
+      // hold it that long); a body that came in one packet is charged here first.
+      if (!this.charge(body.body.length)) return;
       const request = toRequest(this.head!, body.body, this.remoteAddress);
       this.input.consume(body.end);
       if (this.input.length > 0) this.corkUntilNextTurn();
@@ -101,18 +103,15 @@ export class HttpAdapter extends Connection {
     }
   }
 
-  /**
-   * The body is whole: it stays charged to the budget until its answer is written, since the handler (and the
-   * queue of pipelined requests) holds it that long. A body that came in one packet is charged here first.
-   */
-  private chargeWholeBody(length: number): boolean {
-    if (length <= this.charged) return true;
-    if (this.budget.take(length - this.charged)) {
-      this.charged = length;
-      return true;
+  /** Raises this request's charge to `bytes` (never lowers it); over the server's budget, 503 and false. */
+  private charge(bytes: number): boolean {
+    if (bytes <= this.charged) return true;
+    if (!this.budget.take(bytes - this.charged)) {
+      this.refuse(503, 'BUSY', BUSY_REASON);
+      return false;
     }
-    this.refuse(503, 'BUSY', BUSY_REASON);
-    return false;
+    this.charged = bytes;
+    return true;
   }
 
   /** Parses the head at the start of the unread bytes; false means "wait for more bytes" or "refused". */
@@ -140,14 +139,9 @@ export class HttpAdapter extends Connection {
    */
   private chargeBody(): boolean {
     const framing = this.head!.framing;
-    const want = framing.kind === 'length' ? framing.length : this.input.length - this.headLength;
-    if (want <= this.charged) return true;
-    if (!this.budget.take(want - this.charged)) {
-      this.refuse(503, 'BUSY', BUSY_REASON);
-      return false;
-    }
-    if (framing.kind === 'length' && this.charged === 0) this.input.reserve(this.headLength + framing.length);
-    this.charged = want;
+    const first = this.charged === 0;
+    if (!this.charge(framing.kind === 'length' ? framing.length : this.input.length - this.headLength)) return false;
+    if (framing.kind === 'length' && first) this.input.reserve(this.headLength + framing.length);
     this.sendOwedContinue();
     return true;
   }

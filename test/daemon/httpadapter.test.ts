@@ -370,6 +370,14 @@ describe('HttpAdapter over a socket', () => {
       expect(res.body.toString()).to.equal('PUT /file data');
     });
 
+    it('sends "100 Continue" to a chunked upload too, before any of its body has come', async () => {
+      const connection = await open(await start(echo));
+      await connection.write('PUT /file HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n');
+      expect((await connection.readOne()).status).to.equal(100);
+      await connection.write('4\r\ndata\r\n0\r\n\r\n');
+      expect((await connection.readOne()).body.toString()).to.equal('PUT /file data');
+    });
+
     it('sends "100 Continue" once the answers to earlier pipelined requests are out', async () => {
       const slow = deferred();
       const port = await start(async (r) => (r.path === '/slow' && (await slow.promise), echo(r)));
