@@ -18,6 +18,7 @@ import { History } from './history';
 import { loadOrCreateIdentity } from './identity';
 import { KNOWN_PEERS_FILE, openKnownPeers } from './known-peers';
 import { Trust } from './trust';
+import { KeyOwners } from '../owner';
 import { type ChatMessage, directChannel, readMessage } from './message';
 import { Mesh, reasonOf } from './mesh';
 import { createPeerServer, type ServerHooks } from './server';
@@ -117,7 +118,14 @@ export class PeerApp {
     }
     try {
       const dir = this.options.dataDir;
-      this.trust = new Trust(loadOrCreateIdentity(dir), openKnownPeers(dir), (line) => this.print(line), `${dir}/${KNOWN_PEERS_FILE}`);
+      const owners = new KeyOwners(this.client, this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
+      this.trust = new Trust(
+        loadOrCreateIdentity(dir),
+        openKnownPeers(dir),
+        (line) => this.print(line),
+        `${dir}/${KNOWN_PEERS_FILE}`,
+        (address) => owners.keyAt(address),
+      );
       this.mesh.trust = this.trust;
       this.tracker.signer = this.trust.identity; // only this peer can now remove, heartbeat or rename its registration
       hooks.trust = this.trust; // set before openHistory() below lets the first message through

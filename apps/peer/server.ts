@@ -58,12 +58,12 @@ export function createPeerServer(
   const app = new WeApRous();
   const self = state.self;
 
-  app.addRoute('POST', '/connect-peer/', (request) => {
+  app.addRoute('POST', '/connect-peer/', async (request) => {
     const peer: PeerInfo = readConnectBody(request);
     if (peer.peer_id === self.peer_id)
       throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
     const body = readJsonObject(request, '{}');
-    hooks.trust?.introduce(peer.peer_id, peer.name, body);
+    await hooks.trust?.introduce(peer, body);
     // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
     const added = state.connect(peer);
     if (added === 'full') throw new HttpError(503, `This peer has as many connected peers as it keeps (${MAX_CONNECTED}); try again later`);
@@ -78,6 +78,12 @@ export function createPeerServer(
   app.addRoute('POST', '/send-peer/', (request) => receive(request, 'direct'));
 
   app.addRoute('GET', '/history/', (request) => answerHistory(request));
+
+  // Who listens here: asked before another peer or the tracker binds this address to a key (`owner.ts`).
+  app.addRoute('GET', '/identity/', () => {
+    const answer = { status: 'ok', peer_id: self.peer_id, name: self.name };
+    return hooks.trust ? { ...answer, public_key: hooks.trust.identity.publicKey } : answer;
+  });
 
   app.addRoute('POST', '/disconnect-peer/', (request) => {
     const peerId = readPeerIdBody(request);

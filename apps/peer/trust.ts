@@ -1,6 +1,7 @@
 /**
  * Trust: who a request claims to come from, checked against the key this peer remembers for that peer id
- * (docs/identity.md). A peer first met with a key is remembered (trust on first use); from then on its
+ * (docs/identity.md). A peer first met with a key is remembered (trust on first use) once the peer listening
+ * at that id's address confirms the key (`owner.ts`: a stranger cannot bind a classmate's id); from then on its
  * `/connect-peer/`, messages, `/disconnect-peer/` and history requests must be signed by that key, else 401.
  * A peer with no key (the document's curl examples) is taken as before. No sockets. New; WeApRous
  * `apps/peer.py` trusted every `from`.
@@ -9,6 +10,7 @@
 import { HttpError } from '../../daemon/status';
 import type { JsonObject } from '../protocol';
 import { isPublicKeyText, verify } from '../signature';
+import { type AskKey, keyMismatch } from '../owner';
 import type { Identity } from './identity';
 import type { KnownPeers } from './known-peers';
 
@@ -19,13 +21,16 @@ export class Trust {
     /** Hears the `[SECURITY]` line when a known peer id comes with another key. */
     private readonly warn: (line: string) => void,
     private readonly knownPeersFile: string,
+    /** Asks an id's own address for its key before a first key is remembered (`KeyOwners.keyAt`). */
+    private readonly askKey: AskKey,
   ) {}
 
   /**
    * `/connect-peer/`: a known peer must sign with its key and may not offer another; a new one offering a
-   * key must have signed with it, and is remembered. Throws 401 otherwise.
+   * key must have signed with it, and the peer at its address must hold it; then it is remembered. Throws 401 otherwise.
    */
-  introduce(peerId: string, name: string, body: JsonObject): void {
+  async introduce(peer: { peer_id: string; name: string; ip: string; port: number }, body: JsonObject): Promise<void> {
+    const { peer_id: peerId, name } = peer;
     const offered = body.public_key;
     if (offered !== undefined && !isPublicKeyText(offered))
       throw new HttpError(400, '"public_key" must be the base64 of a raw Ed25519 public key (44 characters ending in "=")');
@@ -40,7 +45,11 @@ export class Trust {
     const key = remembered ?? offered;
     if (key === undefined) return; // no key: a peer of the document's kind
     if (!verify(body, body.signature, key)) throw new HttpError(401, unsigned(peerId, body.signature));
-    if (remembered === undefined) this.known.remember(peerId, key);
+    if (remembered !== undefined) return;
+    const mismatch = keyMismatch(peerId, key, await this.askKey(peer));
+    if (mismatch !== null) throw new HttpError(401, mismatch);
+    // Asked again while the answer came: a key remembered meanwhile wins, and another one is refused.
+    if (this.known.remember(peerId, key) === 'different') throw new HttpError(401, `This peer knows another key for ${peerId}`);
   }
 
   /** A body that claims to come from `peerId`: signed by its key when one is known, else 401. */

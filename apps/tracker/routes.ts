@@ -27,6 +27,9 @@ import { ChannelKeys } from './keys';
 import { joinChannel, type JoinOutcome } from './join';
 import { RateLimiter } from './ratelimit';
 import { registrationKey, requireSigned } from './binding';
+import { statusRoutes } from './status';
+import { type AskKey, KeyOwners, keyMismatch } from '../owner';
+import { HttpClient } from '../../daemon/client';
 
 export interface TrackerOptions {
   registry: PeerRegistry;
@@ -40,13 +43,20 @@ export interface TrackerOptions {
   keys?: ChannelKeys;
   /** Writes per peer id; by default 10 at once, then 1 a second. */
   limiter?: RateLimiter;
+  /** Asks an address for its peer's key before the first binding (`owner.ts`); by default `GET /identity/` there. */
+  askKey?: AskKey;
 }
+
+/** How long the tracker waits for a peer's `GET /identity/` answer. */
+const ASK_KEY_TIMEOUT_MS = 3_000;
 
 /** Builds the tracker app: `createTrackerApp({ registry, log: console.log, now: Date.now })`. */
 export function createTrackerApp(options: TrackerOptions): WeApRous {
-  const routes = new TrackerRoutes(options);
+  // One channel registry, shared by the routes and the status page (`GET /`, `status.ts`).
+  const channels = options.channels ?? new ChannelRegistry(options.registry.ttlMs);
+  const routes = new TrackerRoutes({ ...options, channels });
   const logged = (handler: Handler) => (request: Request) => routes.logged(request, handler);
-  return new WeApRous()
+  const app = new WeApRous()
     .addRoute(
       'POST',
       '/submit-info/',
@@ -72,6 +82,7 @@ export function createTrackerApp(options: TrackerOptions): WeApRous {
       '/heartbeat/',
       logged((request) => routes.heartbeat(request)),
     );
+  return statusRoutes(app, { registry: options.registry, channels, now: options.now });
 }
 
 /** One method per route, sharing the registry, the log and the clock. */
@@ -82,14 +93,20 @@ class TrackerRoutes {
   private readonly channels: ChannelRegistry;
   private readonly keys: ChannelKeys;
   private readonly limiter: RateLimiter;
+  private readonly askKey: AskKey;
 
-  constructor({ registry, log, now, channels, keys, limiter }: TrackerOptions) {
+  constructor({ registry, log, now, channels, keys, limiter, askKey }: TrackerOptions) {
     this.registry = registry;
     this.log = log;
     this.now = now;
     this.channels = channels ?? new ChannelRegistry(registry.ttlMs);
     this.keys = keys ?? new ChannelKeys();
     this.limiter = limiter ?? new RateLimiter();
+    if (askKey) this.askKey = askKey;
+    else {
+      const owners = new KeyOwners(new HttpClient({ timeoutMs: ASK_KEY_TIMEOUT_MS }), ASK_KEY_TIMEOUT_MS);
+      this.askKey = (address) => owners.keyAt(address);
+    }
   }
 
   /** Every write names the peer it is about; one id may not be written to faster than the limiter allows. */
@@ -135,12 +152,19 @@ class TrackerRoutes {
     if (error instanceof HttpError) this.log(`[Tracker] Rejected (${error.status}): ${error.message}`);
   }
 
-  submitInfo(request: Request) {
+  async submitInfo(request: Request) {
     const peer = readRegisterBody(request);
     const id = peerId(peer.ip, peer.port);
     this.limit(id);
     const bound = this.registry.keyOf(id);
     const key = registrationKey(id, readJsonObject(request, '{}'), bound, this.now());
+    if (key !== undefined && bound === undefined) {
+      // A first key is bound only if the peer at that address holds it: else a stranger could take a classmate's id.
+      const mismatch = keyMismatch(id, key, await this.askKey(peer));
+      if (mismatch !== null) throw new HttpError(401, mismatch);
+      const boundMeanwhile = this.registry.keyOf(id);
+      if (boundMeanwhile !== undefined && boundMeanwhile !== key) throw new HttpError(401, `${id} was bound to another key meanwhile`);
+    }
     const { entry } = this.registry.register(peer, this.now(), key);
     if (key !== undefined && bound === undefined) this.log(`[Tracker] Key bound: ${id} (${key})`);
     this.log(`[Tracker] Registered: ${entry.peer_id} - Total: ${this.registry.size}`);

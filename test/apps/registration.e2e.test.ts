@@ -62,3 +62,46 @@ describe('a registration belongs to its key (end to end)', function () {
     await tracker.waitFor(exact(`[Tracker] Created #team: 127.0.0.1:${alicePort} - Members: 1`));
   });
 });
+
+describe("a stranger cannot bind another peer's id to its own key (end to end)", function () {
+  this.timeout(60_000);
+  const processes = new Processes();
+  const client = new HttpClient({ timeoutMs: 5_000 });
+  after(async () => {
+    client.close();
+    await processes.killAll();
+  });
+
+  it('at the tracker and at a peer before that peer starts; the real peer then registers and chats', async () => {
+    const trackerPort = await freePort();
+    const trackerUrl = `http://127.0.0.1:${trackerPort}`;
+    const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
+    await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
+    const alicePort = await freePort();
+    const alice = processes.start('Alice', 'apps/peer.ts', ['--tracker', trackerUrl, '--port', String(alicePort), '--name', 'Alice']);
+    await alice.waitFor(exact('[Alice] > '), STARTUP_MS);
+
+    // Mallory names Bob's future address with her own key, signed by it, at the tracker and at Alice.
+    const bobPort = await freePort();
+    const bobId = `127.0.0.1:${bobPort}`;
+    const mallory = loadOrCreateIdentity(dataDir('Mallory'));
+    const claim = { ip: '127.0.0.1', port: bobPort, peer_id: bobId, name: 'Bob', public_key: mallory.publicKey, time: Date.now() };
+    const signed = { ...claim, signature: mallory.sign(claim) };
+    const atTracker = await client.request(`${trackerUrl}/submit-info/`, { method: 'POST', json: signed });
+    expect(atTracker.status).to.equal(401);
+    expect(atTracker.json<{ error: string }>().error).to.match(/^The key offered for 127\.0\.0\.1:\d+ cannot be confirmed at that address/);
+    const atAlice = await client.request(`http://127.0.0.1:${alicePort}/connect-peer/`, { method: 'POST', json: signed });
+    expect(atAlice.status).to.equal(401);
+
+    const bob = processes.start('Bob', 'apps/peer.ts', ['--tracker', trackerUrl, '--port', String(bobPort), '--name', 'Bob']);
+    await tracker.waitFor(new RegExp(`^\\[Tracker\\] Key bound: 127\\.0\\.0\\.1:${bobPort} \\(.{43}=\\)$`), STARTUP_MS);
+    await alice.waitFor(exact(`[P2P] Peer connected: Bob (${bobId})`));
+    await bob.waitFor(exact('[Bob] > '));
+    bob.type('hello from the real Bob');
+    await alice.waitFor(exact(`[BROADCAST] Bob (${bobId}): hello from the real Bob`));
+    // Once Alice knows Bob's key, Mallory's claim is refused as a different key.
+    const again = await client.request(`http://127.0.0.1:${alicePort}/connect-peer/`, { method: 'POST', json: signed });
+    expect(again.status).to.equal(401);
+    expect(again.json<{ error: string }>().error).to.match(/^This peer knows another key for 127\.0\.0\.1:\d+/);
+  });
+});

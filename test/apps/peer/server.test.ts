@@ -287,7 +287,16 @@ describe('peer server routes', () => {
 
     beforeEach(async () => {
       keyFolder = mkdtempSync(join(tmpdir(), 'weaprous-server-keys-'));
-      const trust = new Trust(loadOrCreateIdentity(keyFolder), new KnownPeers(), () => {}, 'known-peers.json');
+      const trust = new Trust(
+        loadOrCreateIdentity(keyFolder),
+        new KnownPeers(),
+        () => {},
+        'known-peers.json',
+        async () => ({
+          ok: false,
+          reason: 'not asked in this test',
+        }),
+      );
       // This peer is in #team, and the tracker says 10.0.0.8:5000 is a member; this peer has never met its key.
       const gate = { isMember: () => true, admits: async () => true };
       const port = await freePort();

@@ -97,10 +97,12 @@ describe('TrackerClient', () => {
   describe("with a signer (the peer's identity) and the real tracker on the real clock", () => {
     it('registers with its public key and signs every write, so the tracker binds the id and takes them all', async () => {
       const log: string[] = [];
-      const tracker = await clientFor(
-        createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: Date.now }),
-      );
       const identity = loadOrCreateIdentity(fs.mkdtempSync(path.join(os.tmpdir(), 'tracker-client-')));
+      // The tracker asks 127.0.0.1:5001 for its key before binding it; this stands in for the peer there.
+      const askKey = async () => ({ ok: true as const, key: identity.publicKey });
+      const tracker = await clientFor(
+        createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: Date.now, askKey }),
+      );
       tracker.signer = identity;
       expect(await tracker.register()).to.equal('ok');
       expect(log).to.include(`[Tracker] Key bound: 127.0.0.1:5001 (${identity.publicKey})`);

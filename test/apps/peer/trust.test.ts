@@ -12,6 +12,7 @@ import { HttpError } from '../../../daemon/status';
 import { loadOrCreateIdentity } from '../../../apps/peer/identity';
 import { KnownPeers } from '../../../apps/peer/known-peers';
 import { Trust } from '../../../apps/peer/trust';
+import type { AskKey } from '../../../apps/owner';
 
 describe('Trust', () => {
   const folders = [
@@ -33,26 +34,60 @@ describe('Trust', () => {
     }
   }
 
-  it('remembers a key offered with a good signature, then wants that key and its signature', () => {
+  /** The HTTP status `introduce` rejects with, or 200. */
+  async function introduced(run: () => Promise<void>): Promise<number> {
+    try {
+      await run();
+      return 200;
+    } catch (error) {
+      return (error as HttpError).status;
+    }
+  }
+
+  /** A stand-in for `GET /identity/` at Bob's address: Bob's key, and a log of who was asked. */
+  const asked: string[] = [];
+  const bobAnswers: AskKey = async (address) => {
+    asked.push(`${address.ip}:${address.port}`);
+    return { ok: true, key: bob.publicKey };
+  };
+  const BOB_AT = { peer_id: BOB, name: 'Bob', ip: '127.0.0.1', port: 5002 };
+
+  it('remembers a key offered with a good signature and confirmed at its address, then wants that key and its signature', async () => {
     const warnings: string[] = [];
     const known = new KnownPeers();
-    const trust = new Trust(alice, known, (line) => warnings.push(line), 'data/Alice-5001/known-peers.json');
+    const trust = new Trust(alice, known, (line) => warnings.push(line), 'data/Alice-5001/known-peers.json', bobAnswers);
     const hello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: bob.publicKey };
-    expect(statusOf(() => trust.introduce(BOB, 'Bob', { ...hello, signature: mallory.sign(hello) }))).to.equal(401);
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: mallory.sign(hello) }))).to.equal(401);
     expect(known.keyOf(BOB)).to.equal(undefined);
-    expect(statusOf(() => trust.introduce(BOB, 'Bob', { ...hello, signature: bob.sign(hello) }))).to.equal(200);
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }))).to.equal(200);
     expect(known.keyOf(BOB)).to.equal(bob.publicKey);
+    expect(asked).to.include('127.0.0.1:5002');
 
     const impostor = { ...hello, public_key: mallory.publicKey };
-    expect(statusOf(() => trust.introduce(BOB, 'Bob', { ...impostor, signature: mallory.sign(impostor) }))).to.equal(401);
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...impostor, signature: mallory.sign(impostor) }))).to.equal(401);
     expect(warnings[0]).to.match(/^\[SECURITY\] 127\.0\.0\.1:5002 \(Bob\) offered a different key .* data\/Alice-5001\/known-peers\.json/);
     const unsignedHello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob' };
-    expect(statusOf(() => trust.introduce(BOB, 'Bob', unsignedHello))).to.equal(401);
+    expect(await introduced(() => trust.introduce(BOB_AT, unsignedHello))).to.equal(401);
+  });
+
+  it('does not remember a first key that the peer at that address does not hold (a stranger squatting an id)', async () => {
+    const known = new KnownPeers();
+    const trust = new Trust(alice, known, () => {}, 'known-peers.json', bobAnswers);
+    const squat = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: mallory.publicKey };
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...squat, signature: mallory.sign(squat) }))).to.equal(401);
+    expect(known.keyOf(BOB)).to.equal(undefined);
+    const nobodyThere: AskKey = async () => ({ ok: false, reason: 'connection refused' });
+    const offline = new Trust(alice, known, () => {}, 'known-peers.json', nobodyThere);
+    expect(await introduced(() => offline.introduce(BOB_AT, { ...squat, signature: mallory.sign(squat) }))).to.equal(401);
+    expect(known.keyOf(BOB)).to.equal(undefined);
+    // The real Bob still gets in afterwards.
+    const hello = { ...squat, public_key: bob.publicKey };
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }))).to.equal(200);
   });
 
   it('checks messages from a known peer, and takes any from a peer with no key', () => {
     const known = new KnownPeers({ [BOB]: bob.publicKey });
-    const trust = new Trust(alice, known, () => {}, 'known-peers.json');
+    const trust = new Trust(alice, known, () => {}, 'known-peers.json', bobAnswers);
     const message = { from: BOB, msg: 'hi', id: 'x', clock: 1 };
     expect(statusOf(() => trust.check(BOB, message))).to.equal(401);
     expect(statusOf(() => trust.check(BOB, { ...message, signature: mallory.sign(message) }))).to.equal(401);
@@ -63,10 +98,12 @@ describe('Trust', () => {
 
   it('signs with its own identity, and checks the key another peer answered with', () => {
     const known = new KnownPeers({ [BOB]: bob.publicKey });
-    const trust = new Trust(alice, known, () => {}, 'known-peers.json');
+    const trust = new Trust(alice, known, () => {}, 'known-peers.json', bobAnswers);
     const signed = trust.sign({ peer_id: '127.0.0.1:5001' });
     expect(
-      statusOf(() => new Trust(bob, new KnownPeers({ '127.0.0.1:5001': alice.publicKey }), () => {}, '').check('127.0.0.1:5001', signed)),
+      statusOf(() =>
+        new Trust(bob, new KnownPeers({ '127.0.0.1:5001': alice.publicKey }), () => {}, '', bobAnswers).check('127.0.0.1:5001', signed),
+      ),
     ).to.equal(200);
     expect([trust.answered(BOB, bob.publicKey), trust.answered(BOB, mallory.publicKey), trust.answered(BOB, undefined)]).to.deep.equal([
       true,

@@ -12,6 +12,7 @@ import type { Backend } from '../../../daemon/backend';
 import { PeerRegistry } from '../../../apps/tracker/registry';
 import { createTrackerApp } from '../../../apps/tracker/routes';
 import { publicKeyText, signedBytes } from '../../../apps/signature';
+import type { AskKey } from '../../../apps/owner';
 
 /** A key pair that signs bodies as a peer's identity does. */
 function keyPair() {
@@ -27,6 +28,8 @@ describe('the tracker binds a registered id to its key', () => {
   let base: string;
   let now = 0;
   let log: string[] = [];
+  /** The key of the peer listening at 127.0.0.1:5001, as `GET /identity/` there would answer. */
+  let holder: string | undefined;
   const client = new HttpClient({ timeoutMs: 5_000 });
   const alice = keyPair();
   const mallory = keyPair();
@@ -36,7 +39,9 @@ describe('the tracker binds a registered id to its key', () => {
   beforeEach(async () => {
     now = 1_700_000_000_000;
     log = [];
-    const app = createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: () => now });
+    holder = alice.publicKey;
+    const askKey: AskKey = async () => ({ ok: true, key: holder });
+    const app = createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: () => now, askKey });
     backend = await app.prepareAddress('127.0.0.1', 0).run();
     base = `http://127.0.0.1:${backend.address().port}`;
   });
@@ -134,6 +139,19 @@ describe('the tracker binds a registered id to its key', () => {
     expect((await post('/remove/', { peer_id: ID })).json()).to.deep.equal({ status: 'ok', message: 'Peer unregistered' });
   });
 
+  it("refuses a first key that the peer at the id's address does not hold (a stranger squatting an id): 401", async () => {
+    const squat = await post('/submit-info/', mallory.signed({ ...REGISTER, public_key: mallory.publicKey, time: now }));
+    expect(squat.status).to.equal(401);
+    expect(error(squat)).to.equal(
+      'The peer listening at 127.0.0.1:5001 holds another key; a key is bound to an id only by the peer at that address',
+    );
+    expect(await listed()).to.deep.equal([]);
+    holder = undefined;
+    expect((await post('/submit-info/', mallory.signed({ ...REGISTER, public_key: mallory.publicKey, time: now }))).status).to.equal(401);
+    holder = alice.publicKey;
+    expect((await bind()).status).to.equal(200); // the real Alice still registers
+  });
+
   it('lets an unbound id be bound later by a signed registration', async () => {
     await post('/submit-info/', REGISTER);
     expect((await bind()).status).to.equal(200);
@@ -143,8 +161,10 @@ describe('the tracker binds a registered id to its key', () => {
   it('drops the binding with the registration: after /remove/ or the TTL, first use binds again', async () => {
     await bind();
     await post('/remove/', alice.signed({ peer_id: ID, time: now }));
+    holder = mallory.publicKey; // another peer, with its own key, now listens at that address
     expect((await post('/submit-info/', mallory.signed({ ...REGISTER, public_key: mallory.publicKey, time: now }))).status).to.equal(200);
     now += 300_001;
+    holder = alice.publicKey;
     expect((await bind()).status).to.equal(200);
     expect(log).to.include(`[Tracker] Expired: ${ID} (not seen for 300 s) - Total: 0`);
   });

@@ -1,0 +1,73 @@
+/**
+ * Proof of address for a key (docs/identity.md). A peer id is an address, `ip:port`, so the key that may
+ * speak for it is the key of the peer listening there: before an id is bound to a key for the first time,
+ * whoever binds it (another peer on `/connect-peer/`, the tracker on `/submit-info/`) asks that address
+ * `GET /identity/` and binds the key only if the answer holds the same one. Without this, a stranger could
+ * send the first request for a classmate's id with the stranger's own key, and the classmate would be
+ * refused as an impostor from then on. Used by `peer/trust.ts` and `tracker/routes.ts`. New; WeApRous
+ * trusted every address it was told.
+ */
+
+import type { HttpClient } from '../daemon/client';
+
+/** What `GET /identity/` at a peer's address said: its key, or why it could not be asked. */
+export type KeyAnswer = { ok: true; key: string | undefined } | { ok: false; reason: string };
+
+/** At most this many addresses are asked at once; a stranger naming a thousand ids waits, not us. */
+export const MAX_PENDING_CHECKS = 16;
+
+/** Where to ask: an id's address. */
+export interface PeerAddress {
+  ip: string;
+  port: number;
+}
+
+/** Asks an address for the key of the peer listening there (`KeyOwners.keyAt`, or a stand-in in a test). */
+export type AskKey = (address: PeerAddress) => Promise<KeyAnswer>;
+
+/**
+ * Asks the peer at an address for its key. One question per address at a time: a second caller shares the
+ * first one's answer. `new KeyOwners(client, 3000).keyAt({ ip: '127.0.0.1', port: 5002 })`.
+ */
+export class KeyOwners {
+  private readonly pending = new Map<string, Promise<KeyAnswer>>();
+
+  constructor(
+    private readonly client: HttpClient,
+    private readonly timeoutMs: number,
+  ) {}
+
+  keyAt(address: PeerAddress): Promise<KeyAnswer> {
+    const host = address.ip.includes(':') ? `[${address.ip}]` : address.ip; // an IPv6 address goes in brackets
+    const url = `http://${host}:${address.port}/identity/`;
+    const asked = this.pending.get(url);
+    if (asked) return asked;
+    if (this.pending.size >= MAX_PENDING_CHECKS) {
+      return Promise.resolve({ ok: false, reason: `${MAX_PENDING_CHECKS} new keys are being checked already; try again in a moment` });
+    }
+    const answer = this.ask(url).finally(() => this.pending.delete(url));
+    this.pending.set(url, answer);
+    return answer;
+  }
+
+  private async ask(url: string): Promise<KeyAnswer> {
+    try {
+      const response = await this.client.request(url, { timeoutMs: this.timeoutMs });
+      if (response.status !== 200) return { ok: false, reason: `${url} answered ${response.status}` };
+      const body = response.json<Record<string, unknown>>();
+      const key = body !== null && typeof body === 'object' ? body.public_key : undefined;
+      return { ok: true, key: typeof key === 'string' ? key : undefined };
+    } catch (error) {
+      return { ok: false, reason: `${url} could not be asked: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+}
+
+/** Null when `answer` confirms that `peerId`'s address holds `key`; else the sentence for the refusal. */
+export function keyMismatch(peerId: string, key: string, answer: KeyAnswer): string | null {
+  if (!answer.ok)
+    return `The key offered for ${peerId} cannot be confirmed at that address (${answer.reason}); a key is bound only when the peer listening there holds it`;
+  if (answer.key !== key)
+    return `The peer listening at ${peerId} holds ${answer.key === undefined ? 'no key' : 'another key'}; a key is bound to an id only by the peer at that address`;
+  return null;
+}
