@@ -143,6 +143,11 @@ export class ChannelRegistry {
     return channel ? [...channel.members] : undefined;
   }
 
+  /** Every channel besides #general, in the order it was created; an empty private one too, until `expire` forgets it. */
+  names(): string[] {
+    return [...this.channels.keys()];
+  }
+
   isPrivate(name: string): boolean {
     const id = channelName(name);
     return id !== null && this.channels.get(id)?.secret !== undefined;

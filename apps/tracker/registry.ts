@@ -56,6 +56,11 @@ export class PeerRegistry {
     return this.peers.get(id)?.publicKey;
   }
 
+  /** When `id` last registered or sent a heartbeat (ms since the epoch); undefined when it is not registered. */
+  lastSeen(id: string): number | undefined {
+    return this.peers.get(id)?.lastSeen;
+  }
+
   has(id: string): boolean {
     return this.peers.has(id);
   }

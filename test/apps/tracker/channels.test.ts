@@ -152,6 +152,21 @@ describe('ChannelRegistry', () => {
     });
   });
 
+  describe('names()', () => {
+    it('lists every channel but #general in creation order, an empty private one until it is forgotten', () => {
+      const channels = new ChannelRegistry(HOLD);
+      channels.join(A, 'team');
+      channels.join(A, 'secret', secret('s'));
+      channels.join(B, 'dev');
+      channels.join(A, 'general');
+      channels.leave(B, 'dev', 0);
+      channels.leave(A, 'secret', 0);
+      expect(channels.names()).to.deep.equal(['team', 'secret']);
+      channels.expire(HOLD + 1);
+      expect(channels.names()).to.deep.equal(['team']);
+    });
+  });
+
   describe('limits', () => {
     it(`refuses a peer's channel beyond ${MAX_CHANNELS_PER_PEER} (409)`, () => {
       const channels = new ChannelRegistry(HOLD);

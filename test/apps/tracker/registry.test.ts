@@ -62,6 +62,14 @@ describe('PeerRegistry', () => {
     expect(registry.expire(2 * TTL)).to.have.length(1);
   });
 
+  it('says when a peer was last seen (for the status page), and undefined for an unknown one', () => {
+    const registry = new PeerRegistry(TTL);
+    registry.register({ ip: '127.0.0.1', port: 5001 }, 1_000);
+    registry.heartbeat('127.0.0.1:5001', 4_000);
+    expect(registry.lastSeen('127.0.0.1:5001')).to.equal(4_000);
+    expect(registry.lastSeen('127.0.0.1:5009')).to.equal(undefined);
+  });
+
   it('a heartbeat from an unknown peer answers false and registers nothing', () => {
     const registry = new PeerRegistry(TTL);
     expect(registry.heartbeat('127.0.0.1:5009', 0)).to.equal(false);
