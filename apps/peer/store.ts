@@ -28,8 +28,11 @@ const MAX_LINE_BYTES = 1024 * 1024;
 
 /**
  * Reads a JSON Lines file a chunk at a time, giving each parsed line to `accept` (false = not a record).
- * A missing newline at the end after a complete record is only noted; the last non-blank line when it is not
- * a record is `torn` (a crash while writing it), every other such line is `bad`. Changes nothing on disk.
+ * A crash while appending tears the last line: it is then not JSON (a prefix of a line), with or without its
+ * newline. So the last non-blank line is `torn` when it is not JSON, or not a record and missing its newline;
+ * every other line that is not a record is `bad` and stays in the file, the last one too when it is whole JSON
+ * with its newline (a line another version wrote is not thrown away). A record missing only its newline is
+ * noted. Changes nothing on disk.
  */
 export async function scanJournal(path: string, accept: (value: unknown) => boolean): Promise<JournalScan> {
   const scan: JournalScan = { size: 0, accepted: 0, bad: 0, badLines: [], torn: 0, unterminated: false };
@@ -42,14 +45,22 @@ export async function scanJournal(path: string, accept: (value: unknown) => bool
   let offset = 0; // of `rest` in the file
   let overlong: number | undefined; // where a line too long to be a record starts; skipped to its newline
   let line = 0;
-  let lastBad: { line: number; start: number } | undefined;
+  // The last non-blank line when it is not JSON: torn if nothing but blanks follows it, else bad.
+  let lastGarbage: { line: number; start: number } | undefined;
+  const bad = (number: number) => {
+    if (++scan.bad <= 5) scan.badLines.push(number);
+  };
+  /** One line ended by a newline (`bytes` undefined: too long to be a record). */
   const take = (bytes: Buffer | undefined, start: number) => {
     line += 1;
     const text = bytes?.toString('utf8').trim();
     if (text === '') return;
-    if (lastBad && ++scan.bad <= 5) scan.badLines.push(lastBad.line);
-    lastBad = text !== undefined && parses(text, accept) ? undefined : { line, start };
-    if (!lastBad) scan.accepted += 1;
+    if (lastGarbage) bad(lastGarbage.line);
+    lastGarbage = undefined;
+    const kind = text === undefined ? 'garbage' : classify(text, accept);
+    if (kind === 'record') scan.accepted += 1;
+    else if (kind === 'garbage') lastGarbage = { line, start };
+    else bad(line);
   };
   try {
     const chunk = Buffer.alloc(64 * 1024);
@@ -72,23 +83,34 @@ export async function scanJournal(path: string, accept: (value: unknown) => bool
         rest = Buffer.alloc(0);
       }
     }
-    if (rest.length > 0 || overlong !== undefined) take(overlong === undefined ? rest : undefined, overlong ?? offset);
   } finally {
     await file.close();
   }
   scan.size = offset + rest.length;
-  scan.unterminated = rest.length > 0 && lastBad === undefined;
-  if (lastBad) scan.torn = scan.size - lastBad.start;
+  // The part after the last newline: nothing, a record missing its newline, or a torn line.
+  const tail = overlong === undefined ? rest.toString('utf8').trim() : undefined;
+  if (tail === undefined || tail !== '') {
+    if (lastGarbage) bad(lastGarbage.line);
+    lastGarbage = undefined;
+    if (tail !== undefined && classify(tail, accept) === 'record') {
+      scan.accepted += 1;
+      scan.unterminated = true;
+    } else lastGarbage = { line: line + 1, start: overlong ?? offset };
+  }
+  if (lastGarbage) scan.torn = scan.size - lastGarbage.start;
   scan.size -= scan.torn;
   return scan;
 }
 
-function parses(text: string, accept: (value: unknown) => boolean): boolean {
+/** A line of a journal: a record, JSON that is not one (kept in the file), or not JSON at all. */
+function classify(text: string, accept: (value: unknown) => boolean): 'record' | 'other' | 'garbage' {
+  let value: unknown;
   try {
-    return accept(JSON.parse(text));
+    value = JSON.parse(text);
   } catch {
-    return false;
+    return 'garbage';
   }
+  return accept(value) ? 'record' : 'other';
 }
 
 /**
@@ -202,7 +224,7 @@ export class MessageStore {
       report(`${HISTORY_FILE}: not one line is a message; set the file aside as ${aside} and started a new history`);
       scan.size = 0;
     } else {
-      if (scan.bad > 0) report(`${HISTORY_FILE}: ${describeBad(scan)} not messages; skipped, and left in the file`);
+      if (scan.bad > 0) report(`${HISTORY_FILE}: ${describeBad(scan)}; skipped, and left in the file`);
       if (scan.torn > 0) report(`${HISTORY_FILE}: cut off a torn last line (${scan.torn} bytes); the ${scan.accepted} before it are kept`);
     }
     store.file = await AppendOnlyFile.open(path, scan.size, options.durable);
@@ -290,8 +312,8 @@ export class MessageStore {
   }
 }
 
-/** `line 4 is` / `3 lines (4, 9, 12) are`, at most five numbers. */
+/** `line 4 is not a message` / `3 lines (4, 9, 12) are not messages`, at most five numbers. */
 function describeBad({ bad, badLines }: JournalScan): string {
-  if (bad === 1) return `line ${badLines[0]} is`;
-  return `${bad} lines (${badLines.join(', ')}${bad > badLines.length ? ', ...' : ''}) are`;
+  if (bad === 1) return `line ${badLines[0]} is not a message`;
+  return `${bad} lines (${badLines.join(', ')}${bad > badLines.length ? ', ...' : ''}) are not messages`;
 }

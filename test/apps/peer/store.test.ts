@@ -72,6 +72,16 @@ describe('MessageStore', () => {
       await store.close();
     });
 
+    it('keeps a whole last line of JSON that is not a message (another version wrote it): skipped, left in the file', async () => {
+      const newer = `${JSON.stringify({ ...message('b', 2), clock: -1 })}\n`;
+      writeFileSync(file(), line(message('a', 1)) + newer);
+      const store = await open();
+      expect(problems).to.deep.equal([`${HISTORY_FILE}: line 2 is not a message; skipped, and left in the file`]);
+      await store.add(message('c', 3));
+      expect(readFileSync(file(), 'utf8')).to.equal(line(message('a', 1)) + newer + line(message('c', 3)));
+      await store.close();
+    });
+
     it('keeps a whole last message that lacks only its newline, and writes the newline', async () => {
       writeFileSync(file(), JSON.stringify(message('a', 1)));
       const store = await open();
