@@ -6,6 +6,7 @@
 
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
+import { MAX_HOST_NAME_CHARS } from '../protocol';
 
 export interface PeerArgs {
   trackerUrl: string;
@@ -55,7 +56,7 @@ export function parsePeerArgs(argv: string[]): Parsed {
       error: `--name must be 1 to 64 characters, spaces allowed (quote them: --name "Nguyễn Văn An"), with no control characters; not "${name}"`,
     };
   }
-  if (isIP(raw.ip) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(raw.ip))
+  if (isIP(raw.ip) === 0 && !(raw.ip.length <= MAX_HOST_NAME_CHARS && /^[A-Za-z0-9.-]+$/.test(raw.ip)))
     return { ok: false, error: `--ip must be the address other peers reach this peer at, such as 127.0.0.1, not "${raw.ip}"` };
   const heartbeatSeconds = Number(raw.heartbeat);
   if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds <= 0)

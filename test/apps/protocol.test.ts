@@ -90,6 +90,13 @@ describe('apps/protocol.ts', () => {
       expect(refusal(() => requireIp({ ip: 'not an ip!' }))).to.match(/must be an IP address or host name/);
     });
 
+    it('requireIp() refuses a host name over 100 characters: a peer id names its outbox file', () => {
+      const long = `${'a'.repeat(60)}.${'b'.repeat(60)}.example`;
+      expect(refusal(() => requireIp({ ip: long }))).to.equal(`"ip" is longer than 100 characters; use the peer's IP address instead`);
+      const fits = `${'a'.repeat(60)}.${'b'.repeat(39)}`;
+      expect(requireIp({ ip: fits })).to.equal(fits);
+    });
+
     it('requireReachableIp() keeps loopback, private ranges and host names', () => {
       for (const ip of ['127.0.0.1', '10.0.0.7', '192.168.1.20', '172.16.0.1', '::1', 'fd00::1', '8.8.8.8', 'my-laptop.local', 'localhost'])
         expect(requireReachableIp({ ip })).to.equal(ip);
