@@ -49,6 +49,23 @@ export function canonicalJson(value: unknown): string {
   throw new TypeError(`a ${typeof value} has no JSON form, so it cannot be signed`);
 }
 
+/** How far a signed request's `time` may be from the receiver's clock, either way: 5 minutes. */
+export const SIGNED_TIME_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Why a signed request's `time` (ms since the epoch, a number or a string of digits in a query) does not
+ * show it was signed just now, or null when it does: a captured request cannot be replayed later.
+ * `whose` names the clock in the sentence: "the tracker's".
+ */
+export function staleTime(time: unknown, now: number, whose: string): string | null {
+  const value = typeof time === 'string' && /^\d{1,15}$/.test(time) ? Number(time) : time;
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return 'A signed request must carry "time", the milliseconds since the epoch when it was signed';
+  if (Math.abs(value - now) <= SIGNED_TIME_WINDOW_MS) return null;
+  const skew = Math.round(Math.abs(value - now) / 1000);
+  return `"time" is ${skew} s away from ${whose} clock (at most ${SIGNED_TIME_WINDOW_MS / 1000} s): a request replayed later, or a clock that is wrong`;
+}
+
 /** The bytes a signature covers: the UTF-8 of the body's canonical JSON without its `signature` field. */
 export function signedBytes(body: object): Buffer {
   const { [SIGNATURE_FIELD]: _signature, ...covered } = body as Record<string, unknown>;

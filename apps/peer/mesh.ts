@@ -131,7 +131,9 @@ export class Mesh {
 
   /** `GET /history/?channel=...&since=...&peer=<us>`: one page of a channel from another peer. */
   async historyPage(peer: Address, channel: string, since: number): Promise<{ messages: unknown[]; more: boolean }> {
-    const params: Record<string, string> = this.signed({ channel, since: String(since), peer: this.state.self.peer_id });
+    // `time` makes a captured query useless a few minutes later (`staleTime` in signature.ts).
+    const asked = { channel, since: String(since), peer: this.state.self.peer_id, time: String(Date.now()) };
+    const params: Record<string, string> = this.signed(asked);
     const query = Object.entries(params)
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
       .join('&');

@@ -13,6 +13,7 @@ import { channelName, GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readJso
 import { messageLine, peerConnectedLine, peerLeftLine } from './console';
 import type { History } from './history';
 import type { Trust } from './trust';
+import { staleTime } from '../signature';
 import { type ChatMessage, directChannel, readMessage } from './message';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from './state';
 
@@ -142,7 +143,12 @@ export function createPeerServer(
       MAX_HISTORY_PAGE,
       `"limit" must be a whole number from 1 to ${MAX_HISTORY_PAGE}`,
     );
-    if (query.peer !== undefined) hooks.trust?.check(query.peer, { ...query });
+    if (query.peer !== undefined && hooks.trust) {
+      hooks.trust.check(query.peer, { ...query });
+      // Signed by a known peer: it must also be fresh, so a query copied off the network cannot be sent again later.
+      const stale = hooks.trust.knows(query.peer) ? staleTime(query.time, Date.now(), "this peer's") : null;
+      if (stale !== null) throw new HttpError(401, stale);
+    }
     if (channel !== GENERAL_CHANNEL) {
       const asker = query.peer;
       if (!hooks.gate?.isMember(channel)) throw new HttpError(403, `This peer is not in #${channel}`);

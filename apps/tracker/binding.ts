@@ -7,10 +7,7 @@
 
 import { HttpError } from '../../daemon/status';
 import type { JsonObject } from '../protocol';
-import { isPublicKeyText, verify } from '../signature';
-
-/** How far a signed body's `time` may be from the tracker's clock, either way: 5 minutes. */
-export const SIGNED_TIME_WINDOW_MS = 5 * 60_000;
+import { isPublicKeyText, staleTime, verify } from '../signature';
 
 /**
  * `/submit-info/`: the key `id` is to be bound to (undefined: none, a registration of the document's kind).
@@ -36,14 +33,6 @@ export function requireSigned(id: string, body: JsonObject, key: string, now: nu
   if (body.signature === undefined)
     throw new HttpError(401, `${id} is registered with a key and this request is not signed; only that peer can change its registration`);
   if (!verify(body, body.signature, key)) throw new HttpError(401, `${id} is registered with a key and this request is not signed by it`);
-  const time = body.time;
-  if (typeof time !== 'number' || !Number.isFinite(time))
-    throw new HttpError(401, 'A signed request must carry "time", the milliseconds since the epoch when it was signed');
-  const skew = Math.round(Math.abs(time - now) / 1000);
-  if (Math.abs(time - now) > SIGNED_TIME_WINDOW_MS) {
-    throw new HttpError(
-      401,
-      `"time" is ${skew} s away from the tracker's clock (at most ${SIGNED_TIME_WINDOW_MS / 1000} s): a request replayed later, or a clock that is wrong`,
-    );
-  }
+  const stale = staleTime(typeof body.time === 'number' ? body.time : undefined, now, "the tracker's");
+  if (stale !== null) throw new HttpError(401, stale);
 }

@@ -284,12 +284,17 @@ describe('peer server routes', () => {
     let privateBackend: Backend;
     let privateBase: string;
     let keyFolder: string;
+    let memberFolder: string;
+    let member: ReturnType<typeof loadOrCreateIdentity>;
+    const MEMBER = '10.0.0.9:5000';
 
     beforeEach(async () => {
       keyFolder = mkdtempSync(join(tmpdir(), 'weaprous-server-keys-'));
+      memberFolder = mkdtempSync(join(tmpdir(), 'weaprous-server-member-'));
+      member = loadOrCreateIdentity(memberFolder);
       const trust = new Trust(
         loadOrCreateIdentity(keyFolder),
-        new KnownPeers(),
+        new KnownPeers({ [MEMBER]: member.publicKey }),
         () => {},
         'known-peers.json',
         async () => ({
@@ -308,6 +313,28 @@ describe('peer server routes', () => {
     afterEach(async () => {
       await privateBackend.close();
       rmSync(keyFolder, { recursive: true, force: true });
+      rmSync(memberFolder, { recursive: true, force: true });
+    });
+
+    /** A history query signed by the member whose key this peer knows. */
+    const signedQuery = (fields: Record<string, string>) => {
+      const query = { channel: 'team', since: '-1', peer: MEMBER, ...fields };
+      return Object.entries({ ...query, signature: member.sign(query) })
+        .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+        .join('&');
+    };
+
+    it('gives a known member its page only for a fresh signed query: no "time" or an old one is a replay (401)', async () => {
+      const fresh = await client.request(`${privateBase}/history/?${signedQuery({ time: String(Date.now()) })}`);
+      expect(fresh.status).to.equal(200);
+      const untimed = await client.request(`${privateBase}/history/?${signedQuery({})}`);
+      expect([untimed.status, untimed.json<{ error: string }>().error]).to.deep.equal([
+        401,
+        'A signed request must carry "time", the milliseconds since the epoch when it was signed',
+      ]);
+      const replayed = await client.request(`${privateBase}/history/?${signedQuery({ time: String(Date.now() - 10 * 60_000) })}`);
+      expect(replayed.status).to.equal(401);
+      expect(replayed.json<{ error: string }>().error).to.match(/^"time" is 600 s away from this peer's clock/);
     });
 
     it('is refused (401) to a caller that names a member whose key this peer does not know', async () => {
