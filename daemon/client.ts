@@ -30,6 +30,8 @@ export interface RequestOptions {
   /** Sent as JSON with `Content-Type: application/json`. */
   json?: unknown;
   timeoutMs?: number;
+  /** Largest response body accepted for this request (the client's `maxBodyBytes` if not given). */
+  maxBodyBytes?: number;
 }
 
 export interface ClientOptions {
@@ -79,10 +81,11 @@ export class HttpClient {
     const method = (options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET')).toUpperCase();
     const payload = encodeRequest(target, method, options);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const maxBodyBytes = options.maxBodyBytes ?? this.maxBodyBytes;
     const pooled = this.pool.take(target);
     if (pooled) {
       try {
-        return await this.exchange(pooled, target, method, payload, timeoutMs, true);
+        return await this.exchange(pooled, target, method, payload, { timeoutMs, maxBodyBytes }, true);
       } catch (error) {
         if (!(error instanceof ClientError) || error.code !== 'STALE') throw error;
         // The server closed the kept-alive connection just as we reused it, before answering. RFC 9110 §9.2.2:
@@ -95,7 +98,7 @@ export class HttpClient {
     }
     const socket = connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
-    return this.exchange(socket, target, method, payload, timeoutMs, false);
+    return this.exchange(socket, target, method, payload, { timeoutMs, maxBodyBytes }, false);
   }
 
   /** Closes every pooled connection. */
@@ -109,12 +112,12 @@ export class HttpClient {
     target: Target,
     method: string,
     payload: Buffer,
-    timeoutMs: number,
+    { timeoutMs, maxBodyBytes }: { timeoutMs: number; maxBodyBytes: number },
     reused: boolean,
   ): Promise<ClientResponse> {
     const key = target.key;
     return new Promise((resolve, reject) => {
-      const reader = new ResponseReader(method, this.maxBodyBytes);
+      const reader = new ResponseReader(method, maxBodyBytes);
       let settled = false;
       const finish = (error: ClientError | null, response?: ClientResponse, keep = false) => {
         if (settled) return;

@@ -129,6 +129,7 @@ export class PeerApp {
       this.mesh.trust = this.trust;
       this.tracker.signer = this.trust.identity; // only this peer can now remove, heartbeat or rename its registration
       hooks.trust = this.trust; // set before openHistory() below lets the first message through
+      this.history.signer = this.trust.identity; // what this peer writes is stored signed, for catch-up elsewhere
     } catch (error) {
       this.print(view.historyProblemLine(reasonOf(error)));
       await backend.close();
@@ -333,32 +334,42 @@ export class PeerApp {
   private async catchUp(peer: PeerInfo, channels = this.channels.list().map((c) => c.name)): Promise<void> {
     const shared = channels.filter((channel) => channel === GENERAL_CHANNEL || this.channels.isKnownMember(channel, peer.peer_id));
     for (const channel of shared) {
-      let added = 0;
+      let result = { added: 0, forged: 0 };
       try {
-        added = await this.catchUpOn(peer, channel);
+        result = await this.catchUpOn(peer, channel);
       } catch {
         continue; // it went away, or is older and has no /history/: what it queued for us still comes
       }
-      if (added > 0) this.print(view.caughtUpLine(channel, peer, added));
+      if (result.added > 0 || result.forged > 0) this.print(view.caughtUpLine(channel, peer, result.added, result.forged));
     }
   }
 
-  /** Pages of one channel from one peer, each message checked and stored once; how many were new. */
-  private async catchUpOn(peer: PeerInfo, channel: string): Promise<number> {
+  /**
+   * Pages of one channel from one peer, each message checked and stored once: how many were new, and how
+   * many were refused because they claim a sender whose key this peer knows without its signature (the
+   * answering peer made them up, or changed them).
+   */
+  private async catchUpOn(peer: PeerInfo, channel: string): Promise<{ added: number; forged: number }> {
     let since = Math.max(-1, this.history!.highestClock(channel) - CATCH_UP_MARGIN);
     let added = 0;
+    let forged = 0;
     for (let page = 0; page < CATCH_UP_PAGES; page++) {
       const { messages, more } = await this.mesh.historyPage(peer, channel, since);
       for (const raw of messages) {
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
         const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
         if (!read.ok || read.value.channel !== channel || read.value.clock === undefined) continue;
-        if ((await this.history!.acceptQuietly(read.value)) === 'added') added += 1;
-        since = Math.max(since, read.value.clock);
+        const message = { ...read.value, clock: read.value.clock };
+        since = Math.max(since, message.clock);
+        if (this.trust?.authorship(message, this.state.self.peer_id) === 'forged') {
+          forged += 1;
+          continue;
+        }
+        if ((await this.history!.acceptQuietly(message)) === 'added') added += 1;
       }
       if (!more || messages.length === 0) break;
     }
-    return added;
+    return { added, forged };
   }
 
   private inBackground(task: () => Promise<void>): void {

@@ -166,8 +166,9 @@ export function highlight(line: string, tty: boolean): string {
 }
 
 /** After catch-up: `[History] Caught up on #general from Bob (127.0.0.1:5002): 3 new messages (/history)` */
-export function caughtUpLine(channel: string, peer: { name: string; peer_id: string }, added: number): string {
-  return `[History] Caught up on #${channel} from ${describePeer(peer)}: ${added} new message${added === 1 ? '' : 's'} (/history #${channel})`;
+export function caughtUpLine(channel: string, peer: { name: string; peer_id: string }, added: number, forged = 0): string {
+  const refused = forged === 0 ? '' : `; refused ${forged} not signed by the sender they name`;
+  return `[History] Caught up on #${channel} from ${describePeer(peer)}: ${added} new message${added === 1 ? '' : 's'}${refused} (/history #${channel})`;
 }
 
 /** The answer to /channels. */

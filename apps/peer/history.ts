@@ -20,6 +20,8 @@ const QUIET_LIMIT = 10_000;
 
 export class History {
   private readonly quiet = new Set<string>();
+  /** Signs what this peer writes, once it has its identity: the signature is stored with the message. */
+  signer: { sign(body: object): string } | null = null;
 
   private constructor(
     private readonly store: MessageStore,
@@ -36,7 +38,8 @@ export class History {
 
   /** A message this peer sends: a fresh id and clock, stored before it leaves. `compose('general', 'Hi', Date.now())` */
   async compose(channel: string, msg: string, now: number): Promise<ChatMessage> {
-    const message = this.maker.make(channel, msg, now);
+    const made = this.maker.make(channel, msg, now);
+    const message = this.signer ? { ...made, signature: this.signer.sign(made) } : made;
     await this.store.add(message);
     return message;
   }

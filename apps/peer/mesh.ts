@@ -137,7 +137,8 @@ export class Mesh {
     const query = Object.entries(params)
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
       .join('&');
-    const body = expectOk(await this.client.request(`${peerUrl(peer)}/history/?${query}`, { timeoutMs: this.timeoutMs }));
+    const url = `${peerUrl(peer)}/history/?${query}`;
+    const body = expectOk(await this.client.request(url, { timeoutMs: this.timeoutMs, maxBodyBytes: MAX_PAGE_BYTES }));
     return { messages: Array.isArray(body.messages) ? body.messages : [], more: body.more === true };
   }
 
@@ -151,6 +152,12 @@ export class Mesh {
     return this.client.request(peerUrl(peer) + path, { method: 'POST', json, timeoutMs: this.timeoutMs });
   }
 }
+
+/**
+ * The largest history page taken from another peer: a page of 100 messages of 10,000 characters is about
+ * 1 MB (3 MB with every character outside ASCII). A bigger answer is refused, not held.
+ */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 /** `http://127.0.0.1:5002`, with brackets around an IPv6 address. */
 export function peerUrl(peer: { ip: string; port: number }): string {

@@ -21,6 +21,11 @@ export interface ChatMessage {
   timestamp: number;
   /** The Lamport clock the message was sent (or, for a document-style payload, received) at. */
   clock: number;
+  /**
+   * The sender's Ed25519 signature of the other fields (docs/identity.md), kept with the message so a peer
+   * catching up from a third peer can check who wrote it. Absent for a peer without a key (the document's).
+   */
+  signature?: string;
 }
 
 /** The channel the document's payloads (no `channel` field) belong to. */
@@ -28,6 +33,7 @@ export const DEFAULT_CHANNEL = GENERAL_CHANNEL;
 export const MAX_NAME_CHARS = 64;
 export const MAX_ID_CHARS = 200;
 const MAX_PEER_ID_CHARS = 300;
+const MAX_SIGNATURE_CHARS = 100;
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The largest clock a message may carry: 2^40, a million messages a second for 35 years, and far from 2^53. */
@@ -174,6 +180,8 @@ export function readMessage(body: JsonObject, defaults: { channel: string; now: 
   if (typeof id !== 'string') return id;
   const value: IncomingMessage = { id, channel, from, name, msg, timestamp };
   if (clock !== undefined) value.clock = clock as number;
+  // Kept as it came (whether it is good is the trust's question); 88 characters for an Ed25519 signature.
+  if (typeof body.signature === 'string' && body.signature.length <= MAX_SIGNATURE_CHARS) value.signature = body.signature;
   return { ok: true, value };
 }
 

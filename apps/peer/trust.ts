@@ -13,6 +13,7 @@ import { isPublicKeyText, verify } from '../signature';
 import { type AskKey, keyMismatch } from '../owner';
 import type { Identity } from './identity';
 import type { KnownPeers } from './known-peers';
+import type { ChatMessage } from './message';
 
 export class Trust {
   constructor(
@@ -62,6 +63,17 @@ export class Trust {
   answered(peerId: string, key: unknown): boolean {
     if (!isPublicKeyText(key)) return true;
     return this.known.remember(peerId, key) !== 'different';
+  }
+
+  /**
+   * Who wrote a stored message, as far as this peer can tell: `verified` (signed by the key known for its
+   * sender, this peer's own included), `unverified` (no key known for the sender: the document's peers, or
+   * one never met), `forged` (a known sender, and no good signature by it). `/history` and the web UI mark it.
+   */
+  authorship(message: ChatMessage, selfId: string): 'verified' | 'unverified' | 'forged' {
+    const key = message.from === selfId ? this.identity.publicKey : this.known.keyOf(message.from);
+    if (key === undefined) return 'unverified';
+    return verify(message, message.signature, key) ? 'verified' : 'forged';
   }
 
   /** Whether this peer knows `peerId`'s key, so what comes from it is checked; `/peers` marks the others. */

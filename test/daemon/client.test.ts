@@ -227,6 +227,15 @@ describe('HttpClient', () => {
       expect((await rejection(small.request(`http://127.0.0.1:${raw.port}/`))).code).to.equal('BAD_RESPONSE');
     });
 
+    it('BAD_RESPONSE when the body is larger than the maxBodyBytes of that one request', async () => {
+      const raw = await rawServer(replyWith('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n'));
+      cleanups.push(raw.stop);
+      const client = new HttpClient();
+      cleanups.push(() => client.close());
+      const error = await rejection(client.request(`http://127.0.0.1:${raw.port}/`, { maxBodyBytes: 10 }));
+      expect([error.code, error.message]).to.deep.equal(['BAD_RESPONSE', 'Response body too large']);
+    });
+
     it('ECONNRESET when the connection closes in the middle of the body', async () => {
       const raw = await rawServer((socket) => socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc')));
       cleanups.push(raw.stop);

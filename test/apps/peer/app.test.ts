@@ -6,7 +6,7 @@
  */
 
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,9 @@ import { PeerApp } from '../../../apps/peer/app';
 import { PeerRegistry } from '../../../apps/tracker/registry';
 import { createTrackerApp } from '../../../apps/tracker/routes';
 import type { Backend } from '../../../daemon/backend';
+import { HttpClient } from '../../../daemon/client';
+import { WeApRous } from '../../../daemon/weaprous';
+import { loadOrCreateIdentity } from '../../../apps/peer/identity';
 import { freePort } from '../child';
 
 /** Resolves once `read()` includes `text`, checking each time the stream writes. */
@@ -164,6 +167,97 @@ describe('PeerApp and a tracker that stops and restarts (document Test 10)', fun
       '[P2P] No new peers to connect to',
       '',
     ]);
+    input.write('/quit\n');
+    await gone;
+  });
+});
+
+describe('PeerApp catching up from a peer that forges messages', function () {
+  this.timeout(10_000);
+  const backends: Backend[] = [];
+  afterEach(async () => {
+    await Promise.all(backends.splice(0).map((backend) => backend.close()));
+  });
+
+  it("stores what is signed by its sender or from a sender it has no key for, refuses what names a known sender without that sender's signature", async () => {
+    const trackerPort = await freePort();
+    const tracker = await createTrackerApp({ registry: new PeerRegistry(300_000), log: () => {}, now: Date.now })
+      .prepareAddress('127.0.0.1', trackerPort)
+      .run();
+    backends.push(tracker);
+    const alice = loadOrCreateIdentity(dataDir());
+    const mallory = loadOrCreateIdentity(dataDir());
+    const ALICE = '127.0.0.1:5901';
+    const malloryPort = await freePort();
+    const MALLORY = `127.0.0.1:${malloryPort}`;
+    const message = (id: string, from: string, clock: number, msg: string) => ({
+      id: `${from}/${id}`,
+      channel: 'general',
+      from,
+      name: from === ALICE ? 'Alice' : 'Someone',
+      msg,
+      timestamp: 1_700_000_000,
+      clock,
+    });
+    const signedBy = (identity: typeof alice, body: object) => ({ ...body, signature: identity.sign(body) });
+    // Mallory answers catch-up with Alice's real message, one she made up in Alice's name, her own, and one of a stranger.
+    const page = [
+      signedBy(alice, message('a-1', ALICE, 1, 'really from Alice')),
+      signedBy(mallory, message('a-2', ALICE, 2, 'Alice never wrote this')),
+      { ...message('a-3', ALICE, 3, 'nor this, unsigned') },
+      signedBy(mallory, message('m-1', MALLORY, 4, 'from Mallory herself')),
+      message('s-1', '127.0.0.1:5999', 5, 'from a peer without a key'),
+    ];
+    const fake = new WeApRous()
+      .addRoute('POST', '/connect-peer/', () => ({
+        status: 'ok',
+        message: 'Connected',
+        peer_id: MALLORY,
+        name: 'Mallory',
+        public_key: mallory.publicKey,
+      }))
+      .addRoute('GET', '/identity/', () => ({ status: 'ok', peer_id: MALLORY, name: 'Mallory', public_key: mallory.publicKey }))
+      .addRoute('GET', '/history/', () => ({ status: 'ok', channel: 'general', count: page.length, messages: page, more: false }));
+    backends.push(await fake.prepareAddress('127.0.0.1', malloryPort).run());
+    const client = new HttpClient();
+    const registered = await client.request(`http://127.0.0.1:${trackerPort}/submit-info/`, {
+      json: { ip: '127.0.0.1', port: malloryPort },
+    });
+    client.close();
+    expect(registered.status).to.equal(200);
+
+    // Carol has met Alice before: her known-peers.json holds Alice's key.
+    const carolDir = dataDir();
+    writeFileSync(join(carolDir, 'known-peers.json'), JSON.stringify({ [ALICE]: alice.publicKey }));
+    const port = await freePort();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    let exited!: () => void;
+    const gone = new Promise<void>((done) => (exited = done));
+    const carol = new PeerApp({
+      self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Carol' },
+      trackerUrl: `http://127.0.0.1:${trackerPort}`,
+      heartbeatMs: 60_000,
+      dataDir: carolDir,
+      requestTimeoutMs: 2_000,
+      listenIp: '127.0.0.1',
+      input,
+      output,
+      exit: () => exited(),
+    });
+    await carol.start();
+    const line = `[History] Caught up on #general from Mallory (${MALLORY}): 3 new messages; refused 2 not signed by the sender they name (/history #general)`;
+    await whenShown(output, () => text, line);
+    const mark = text.length;
+    input.write('/history\n');
+    await whenShown(output, () => text.slice(mark), 'from a peer without a key');
+    const shown = text.slice(mark);
+    expect(shown).to.include('really from Alice');
+    expect(shown).to.include('from Mallory herself');
+    expect(shown).not.to.include('Alice never wrote this');
+    expect(shown).not.to.include('nor this, unsigned');
     input.write('/quit\n');
     await gone;
   });

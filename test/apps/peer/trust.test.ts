@@ -111,4 +111,19 @@ describe('Trust', () => {
       true,
     ]);
   });
+
+  it('tells who wrote a stored message: verified, unverified (no key known) or forged', () => {
+    const trust = new Trust(alice, new KnownPeers({ [BOB]: bob.publicKey }), () => {}, 'known-peers.json', bobAnswers);
+    const fromBob = { id: `${BOB}/x-1`, channel: 'general', from: BOB, name: 'Bob', msg: 'hi', timestamp: 1, clock: 1 };
+    const ALICE = '127.0.0.1:5001';
+    const fromAlice = { ...fromBob, id: `${ALICE}/x-1`, from: ALICE, name: 'Alice' };
+    expect(trust.authorship({ ...fromBob, signature: bob.sign(fromBob) }, ALICE)).to.equal('verified');
+    expect(trust.authorship({ ...fromBob, signature: mallory.sign(fromBob) }, ALICE)).to.equal('forged');
+    expect(trust.authorship(fromBob, ALICE)).to.equal('forged');
+    expect(trust.authorship({ ...fromBob, msg: 'changed', signature: bob.sign(fromBob) }, ALICE)).to.equal('forged');
+    expect(trust.authorship({ ...fromAlice, signature: alice.sign(fromAlice) }, ALICE)).to.equal('verified');
+    expect(trust.authorship(fromAlice, ALICE)).to.equal('forged'); // its own key is always known
+    const stranger = { ...fromBob, id: '127.0.0.1:5999/x-1', from: '127.0.0.1:5999' };
+    expect(trust.authorship(stranger, ALICE)).to.equal('unverified');
+  });
 });
