@@ -7,7 +7,7 @@
  */
 
 import type { ChatMessage } from './message';
-import { Outbox } from './outbox';
+import { Outbox, OUTBOX_LIMIT } from './outbox';
 
 /** Where a message goes: the peer's address is its id (`127.0.0.1:5002`, `::1:5002`). */
 export interface Address {
@@ -34,9 +34,20 @@ export interface DeliveryOptions {
   describe: (peerId: string) => string;
   maxConnections?: number;
   now?: () => number;
+  /** Limits, for a test that wants them small: see `MAX_OUTBOXES`, `OUTBOX_BUDGET_BYTES` and `OUTBOX_LIMIT`. */
+  maxOutboxes?: number;
+  budgetBytes?: number;
+  outboxLimit?: number;
 }
 
 export const MAX_CONNECTIONS = 64;
+/**
+ * At most this many peers have an outbox open (each holds a file): 1,000 made-up peers injected with
+ * `/connect-peer/` cannot make this peer hold 1,000 files. A message for one more peer fails with the reason.
+ */
+export const MAX_OUTBOXES = 256;
+/** Bytes all outboxes may hold together: a peer owing messages to many unreachable peers stops at this. */
+export const OUTBOX_BUDGET_BYTES = 128 * 1024 * 1024;
 /** How often the outboxes are looked at for a message whose retry time has come. */
 const TICK_MS = 250;
 
@@ -50,17 +61,24 @@ export class Delivery {
   private active = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
+  /** Bytes waiting in every outbox together, against `OUTBOX_BUDGET_BYTES`. */
+  private readonly budget: { used: number; limit: number };
 
   constructor(
     private readonly dir: string,
     private readonly options: DeliveryOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.budget = { used: 0, limit: options.budgetBytes ?? OUTBOX_BUDGET_BYTES };
   }
 
   /** Opens the outboxes a run before left with messages waiting, and starts retrying them. */
   async start(): Promise<void> {
-    for (const peerId of await Outbox.pending(this.dir)) await this.outbox(peerId);
+    for (const peerId of await Outbox.pending(this.dir)) {
+      await this.outbox(peerId).catch((error: Error) =>
+        this.options.say(`[P2P] The outbox for ${peerId} was not opened: ${error.message}`),
+      );
+    }
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
     this.tick();
@@ -127,7 +145,13 @@ export class Delivery {
   private async queue(peerId: string, message: ChatMessage, reason: string): Promise<Exclude<Outcome, { kind: 'sent' }>> {
     const outbox = await this.outbox(peerId);
     const result = await outbox.enqueue(message);
-    if (result === 'full') return { kind: 'failed', reason: `its outbox is full (${outbox.size} messages waiting); not kept` };
+    if (result === 'full') {
+      const why =
+        outbox.size >= (this.options.outboxLimit ?? OUTBOX_LIMIT)
+          ? `${outbox.size} messages waiting`
+          : 'the outboxes hold all they may on disk';
+      return { kind: 'failed', reason: `its outbox is full (${why}); not kept` };
+    }
     return { kind: 'queued', reason, waiting: outbox.size };
   }
 
@@ -136,7 +160,11 @@ export class Delivery {
     if (open) return Promise.resolve(open);
     let opening = this.opening.get(peerId);
     if (!opening) {
-      opening = Outbox.open(this.dir, peerId, { onProblem: this.options.say }).then(
+      const max = this.options.maxOutboxes ?? MAX_OUTBOXES;
+      if (this.outboxes.size + this.opening.size >= max)
+        return Promise.reject(new Error(`messages already wait for ${max} peers, as many as this peer keeps outboxes for`));
+      const options = { onProblem: this.options.say, budget: this.budget, limit: this.options.outboxLimit };
+      opening = Outbox.open(this.dir, peerId, options).then(
         (outbox) => {
           this.outboxes.set(peerId, outbox);
           this.opening.delete(peerId);

@@ -13,6 +13,8 @@ export interface HistoryOptions {
   startedAt: number;
   /** Hears each problem found in the history file (a torn last line), one line each. */
   onProblem?: (line: string) => void;
+  /** The history file's largest size in bytes (`FILE_LIMIT` unless a test wants it small). */
+  fileLimit?: number;
 }
 
 /** Ids caught up on and not shown yet, remembered so a live copy still shows them; the oldest forgotten beyond. */
@@ -31,7 +33,8 @@ export class History {
 
   /** Opens `<dir>/history.jsonl`; the clock starts at the highest clock held, so new messages order after it. */
   static async open(dir: string, self: { peer_id: string; name: string }, options: HistoryOptions): Promise<History> {
-    const store = await MessageStore.open(dir, { selfId: self.peer_id, onProblem: options.onProblem, now: options.startedAt });
+    const { onProblem, startedAt: now, fileLimit } = options;
+    const store = await MessageStore.open(dir, { selfId: self.peer_id, onProblem, now, fileLimit });
     const clock = new LamportClock(store.maxClock);
     return new History(store, clock, new MessageMaker(self, clock, options.startedAt));
   }

@@ -22,6 +22,11 @@ export function nextDelay(attempt: number, random: number): number {
   return Math.round(base * (1 - JITTER + 2 * JITTER * random));
 }
 
+/** What one waiting message takes on disk: its line in the outbox file. */
+function lineBytes(message: ChatMessage): number {
+  return Buffer.byteLength(JSON.stringify({ add: message })) + 1;
+}
+
 /** `127.0.0.1:5002` → `127.0.0.1_3A5002`: a file name on any system, and back again with `peerOfFile`. */
 export function outboxFileName(peerId: string): string {
   const escaped = encodeURIComponent(peerId).replace(/[!'()*_~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -32,8 +37,16 @@ export function peerOfFile(name: string): string {
   return decodeURIComponent(name.replace(/_/g, '%'));
 }
 
+/** Bytes all of a peer's outboxes may hold together, shared by them (`Delivery` makes one). */
+export interface OutboxBudget {
+  used: number;
+  readonly limit: number;
+}
+
 export interface OutboxOptions {
   limit?: number;
+  /** Shared by every outbox of a peer: a message that would take `used` past `limit` is refused ('full'). */
+  budget?: OutboxBudget;
   /** fsync each line; see `AppendOnlyFile`. */
   durable?: boolean;
   onProblem?: (line: string) => void;
@@ -50,17 +63,20 @@ export class Outbox {
   private sending = false;
   private lines = 0;
   private file!: AppendOnlyFile;
+  /** What each waiting message counts against the budget, by id. */
+  private readonly sizes = new Map<string, number>();
   /** Messages refused because the outbox was full, since it was opened. */
   dropped = 0;
 
   private constructor(
     readonly peerId: string,
     private readonly limit: number,
+    private readonly budget: OutboxBudget,
   ) {}
 
   /** Opens (or starts) `<dir>/outbox/<peer>.jsonl` and replays it: what was queued and not acknowledged. */
   static async open(dir: string, peerId: string, options: OutboxOptions = {}): Promise<Outbox> {
-    const outbox = new Outbox(peerId, options.limit ?? OUTBOX_LIMIT);
+    const outbox = new Outbox(peerId, options.limit ?? OUTBOX_LIMIT, options.budget ?? { used: 0, limit: Infinity });
     const folder = join(dir, 'outbox');
     await mkdir(folder, { recursive: true });
     const path = join(folder, `${outboxFileName(peerId)}.jsonl`);
@@ -100,7 +116,7 @@ export class Outbox {
    */
   async enqueue(message: ChatMessage): Promise<'queued' | 'duplicate' | 'full'> {
     if (this.ids.has(message.id)) return 'duplicate';
-    if (this.queue.length >= this.limit) {
+    if (this.queue.length >= this.limit || this.budget.used + lineBytes(message) > this.budget.limit) {
       this.dropped += 1;
       return 'full';
     }
@@ -158,7 +174,10 @@ export class Outbox {
     return this.nextTry;
   }
 
+  /** Closes the file; what waits stops counting against the shared budget. */
   close(): Promise<void> {
+    for (const bytes of this.sizes.values()) this.budget.used -= bytes;
+    this.sizes.clear();
     return this.file.close();
   }
 
@@ -177,11 +196,16 @@ export class Outbox {
   private keep(message: ChatMessage): void {
     this.queue.push(message);
     this.ids.add(message.id);
+    const bytes = lineBytes(message);
+    this.sizes.set(message.id, bytes);
+    this.budget.used += bytes;
   }
 
   private remove(id: string): boolean {
     const at = this.queue.findIndex((m) => m.id === id);
     if (at !== -1) this.queue.splice(at, 1);
+    this.budget.used -= this.sizes.get(id) ?? 0;
+    this.sizes.delete(id);
     return this.ids.delete(id);
   }
 

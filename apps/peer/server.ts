@@ -12,6 +12,8 @@ import type { Request } from '../../daemon/request';
 import { channelName, GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readJsonObject, readPeerIdBody } from '../protocol';
 import { messageLine, peerConnectedLine, peerLeftLine } from './console';
 import type { History } from './history';
+import { HistoryFull } from './store';
+import { json } from '../../daemon/response';
 import type { Trust } from './trust';
 import { staleTime } from '../signature';
 import { type ChatMessage, directChannel, readMessage } from './message';
@@ -58,6 +60,7 @@ export function createPeerServer(
 ): WeApRous {
   const app = new WeApRous();
   const self = state.self;
+  let saidFull = false;
 
   app.addRoute('POST', '/connect-peer/', async (request) => {
     const peer: PeerInfo = readConnectBody(request);
@@ -115,7 +118,17 @@ export function createPeerServer(
     if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL) await checkMembers(incoming.channel, incoming.from);
     // No name sent: the one it connected with, else its id.
     if (body.name === undefined || body.name === null) incoming.name = state.get(incoming.from)?.name ?? incoming.from;
-    const { status, message } = await (await history).accept(incoming);
+    let accepted;
+    try {
+      accepted = await (await history).accept(incoming);
+    } catch (error) {
+      if (!(error instanceof HistoryFull)) throw error;
+      // Not stored, so not acknowledged: the sender keeps it in its outbox. Said once here, every time to the sender.
+      if (!saidFull) show(`[History] ${error.message}. Messages from other peers are refused (507) until then.`);
+      saidFull = true;
+      return json({ status: 'error', error: error.message }, 507);
+    }
+    const { status, message } = accepted;
     if (status === 'added' && hooks.onMessage) hooks.onMessage(type, message);
     else if (status === 'added') show(messageLine(type, message.name, message.from, message.msg));
     return { status: 'received' };

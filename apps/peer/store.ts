@@ -136,6 +136,11 @@ export class AppendOnlyFile {
     return new AppendOnlyFile(path, handle, size, durable);
   }
 
+  /** Bytes in the file, the lines being written included once they are. */
+  get bytes(): number {
+    return this.size;
+  }
+
   append(text: string): Promise<void> {
     return this.serially(async () => {
       const bytes = Buffer.from(text);
@@ -188,12 +193,23 @@ export interface StoreOptions {
   durable?: boolean;
   /** Messages kept in memory, the latest to arrive; older ones stay on disk only. */
   memoryLimit?: number;
+  /** Bytes of messages kept in memory (about: two per character), by the same rule. */
+  memoryBytesLimit?: number;
+  /** The history file's largest size: a message that would pass it is refused (`HistoryFull`). */
+  fileLimit?: number;
   /** Names the set-aside copy of a garbage file; ms since 1970. */
   now?: number;
 }
 
 export const HISTORY_FILE = 'history.jsonl';
 export const MEMORY_LIMIT = 100_000;
+/** 64 MiB of messages in memory: 100,000 messages of 300 characters, or 3,000 of the longest. */
+export const MEMORY_BYTES_LIMIT = 64 * 1024 * 1024;
+/** 256 MiB on disk: a million ordinary messages; what a flood of strangers' messages can take, and no more. */
+export const FILE_LIMIT = 256 * 1024 * 1024;
+
+/** The history file is full: nothing more is stored, so nothing more is acknowledged (senders keep it queued). */
+export class HistoryFull extends Error {}
 
 /** A page of history: messages in Lamport order, and whether more follow (ask again from the last clock). */
 export interface HistoryPage {
@@ -208,6 +224,9 @@ export class MessageStore {
   private readonly writing = new Map<string, Promise<unknown>>();
   private file!: AppendOnlyFile;
   private highest = 0;
+  private memoryBytes = 0;
+  /** Bytes of lines being written now, so two at once cannot both pass the file's limit. */
+  private reserved = 0;
 
   private constructor(private readonly options: StoreOptions) {}
 
@@ -240,12 +259,22 @@ export class MessageStore {
       return this.add(message);
     }
     if (this.ids.has(message.id)) return 'duplicate';
-    const written = this.file.append(`${JSON.stringify(message)}\n`);
+    const line = `${JSON.stringify(message)}\n`;
+    const bytes = Buffer.byteLength(line);
+    const limit = this.options.fileLimit ?? FILE_LIMIT;
+    if (this.file.bytes + this.reserved + bytes > limit) {
+      throw new HistoryFull(
+        `This peer's ${HISTORY_FILE} is full (${Math.round(limit / 1024 / 1024)} MB), so it stores no more messages; its owner can stop it, move the file away and start it again`,
+      );
+    }
+    const written = this.file.append(line);
     this.writing.set(message.id, written);
+    this.reserved += bytes;
     try {
       await written;
     } finally {
       this.writing.delete(message.id);
+      this.reserved -= bytes;
     }
     this.keep(message);
     return 'added';
@@ -299,8 +328,11 @@ export class MessageStore {
     insertInOrder(list, message);
     this.ids.add(message.id);
     this.arrival.push(message);
+    this.memoryBytes += memorySize(message);
     this.highest = Math.max(this.highest, message.clock);
-    if (this.arrival.length > (this.options.memoryLimit ?? MEMORY_LIMIT)) this.forget(this.arrival.shift()!);
+    const count = this.options.memoryLimit ?? MEMORY_LIMIT;
+    const bytes = this.options.memoryBytesLimit ?? MEMORY_BYTES_LIMIT;
+    while (this.arrival.length > 1 && (this.arrival.length > count || this.memoryBytes > bytes)) this.forget(this.arrival.shift()!);
   }
 
   private forget(message: ChatMessage): void {
@@ -309,7 +341,14 @@ export class MessageStore {
     removeInOrder(list, message);
     if (list.length === 0) this.byConversation.delete(key);
     this.ids.delete(message.id);
+    this.memoryBytes -= memorySize(message);
   }
+}
+
+/** About the bytes a message holds in memory: two per character of its strings, and the object around them. */
+function memorySize(message: ChatMessage): number {
+  const { id, channel, from, name, msg, signature } = message;
+  return 2 * (id.length + channel.length + from.length + name.length + msg.length + (signature?.length ?? 0)) + 200;
 }
 
 /** `line 4 is not a message` / `3 lines (4, 9, 12) are not messages`, at most five numbers. */

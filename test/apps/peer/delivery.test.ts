@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addressOf, Delivery, Refused, type Address } from '../../../apps/peer/delivery';
+import { addressOf, Delivery, type DeliveryOptions, Refused, type Address } from '../../../apps/peer/delivery';
 import type { ChatMessage } from '../../../apps/peer/message';
 
 const BOB: Address = { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002 };
@@ -31,8 +31,9 @@ describe('Delivery', () => {
   const open: Delivery[] = [];
 
   /** A Delivery whose peer answers 2xx while `up`, and refuses the connection otherwise. */
-  async function start(send?: (peer: Address, m: ChatMessage) => Promise<void>): Promise<Delivery> {
+  async function start(send?: (peer: Address, m: ChatMessage) => Promise<void>, limits: Partial<DeliveryOptions> = {}): Promise<Delivery> {
     const delivery = new Delivery(dir, {
+      ...limits,
       send:
         send ??
         (async (_, m) => {
@@ -97,6 +98,25 @@ describe('Delivery', () => {
       if (outcome.kind === 'failed') expect(outcome.reason).to.match(/^connection refused, and it could not be kept for later \(/);
     }
     expect((await delivery.deliver(BOB, message(3))).kind).to.equal('queued'); // other peers are not affected
+  });
+
+  it('keeps outboxes for at most maxOutboxes peers, and at most budgetBytes in all; beyond, it says why it did not keep', async () => {
+    up = false;
+    const delivery = await start(undefined, { maxOutboxes: 2, budgetBytes: 1_000 });
+    const peer = (n: number): Address => ({ peer_id: `10.9.9.${n}:5000`, ip: `10.9.9.${n}`, port: 5000 });
+    expect((await delivery.deliver(peer(1), message(1))).kind).to.equal('queued');
+    expect((await delivery.deliver(peer(2), message(2))).kind).to.equal('queued');
+    const third = await delivery.deliver(peer(3), message(3));
+    expect(third.kind).to.equal('failed');
+    expect(third.kind === 'failed' && third.reason).to.match(/messages already wait for 2 peers, as many as this peer keeps outboxes for/);
+    // Each line is about 200 bytes: the shared 1,000 bytes fill up after a few more, whichever peer they are for.
+    const outcomes = [];
+    for (let n = 4; n <= 10; n++) outcomes.push(await delivery.deliver(peer(1 + (n % 2)), message(n)));
+    const full = outcomes.filter((outcome) => outcome.kind === 'failed');
+    expect(full.length).to.be.greaterThan(0);
+    expect(full[0].reason).to.match(/its outbox is full \(the outboxes hold all they may on disk\); not kept/);
+    const queued = outcomes.filter((outcome) => outcome.kind === 'queued').length;
+    expect(delivery.pending().reduce((sum, { waiting }) => sum + waiting, 0)).to.equal(2 + queued);
   });
 
   it('does not keep a message the peer refused with 4xx', async () => {

@@ -280,6 +280,35 @@ describe('peer server routes', () => {
     });
   });
 
+  describe('a flood that fills the history file', () => {
+    it('is refused with 507 and a reason once the file is full, said once on the console; nothing is acknowledged unstored', async () => {
+      const port = await freePort();
+      const small = await History.open(mkdtempSync(join(tmpdir(), 'weaprous-server-full-')), state.self, {
+        startedAt: Date.now(),
+        fileLimit: 4_000,
+      });
+      const lines: string[] = [];
+      const full = await createPeerServer(state, small, (line) => lines.push(line))
+        .prepareAddress('127.0.0.1', port)
+        .run();
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const body = JSON.stringify({ from: '10.6.6.6:6666', name: 'Flood', msg: 'x'.repeat(1_000), timestamp: i });
+          const res = await client.request(`http://127.0.0.1:${port}/broadcast-peer/`, { method: 'POST', body });
+          statuses.push(res.status);
+          if (res.status === 507) expect(res.json<{ error: string }>().error).to.match(/^This peer's history\.jsonl is full \(0 MB\)/);
+        }
+        expect(statuses).to.deep.equal([200, 200, 200, 507, 507]);
+        expect(small.recent('general', 10).total).to.equal(3);
+        expect(lines.filter((line) => line.startsWith('[History]'))).to.have.length(1);
+      } finally {
+        await full.close();
+        await small.close();
+      }
+    });
+  });
+
   describe("a private channel's history, asked with curl", () => {
     let privateBackend: Backend;
     let privateBase: string;

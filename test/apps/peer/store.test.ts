@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ChatMessage, LamportClock, readMessage, receive } from '../../../apps/peer/message';
-import { HISTORY_FILE, MessageStore, scanJournal, type StoreOptions } from '../../../apps/peer/store';
+import { HISTORY_FILE, HistoryFull, MessageStore, scanJournal, type StoreOptions } from '../../../apps/peer/store';
 
 const ALICE = '127.0.0.1:5001';
 const BOB = '127.0.0.1:5002';
@@ -127,6 +127,26 @@ describe('MessageStore', () => {
       const store = await open();
       expect(problems[0]).to.match(/not one line is a message/);
       expect(store.size).to.equal(0);
+      await store.close();
+    });
+  });
+
+  describe('limits', () => {
+    it('refuses a message that would take the file past fileLimit (HistoryFull), and keeps what it has', async () => {
+      const store = await open({ fileLimit: 3 * line(message('a', 1)).length + 10 });
+      for (const id of ['a', 'b', 'c']) expect(await store.add(message(id, 1))).to.equal('added');
+      const refused = await store.add(message('d', 4)).catch((error: unknown) => error);
+      expect(refused).to.be.instanceOf(HistoryFull);
+      expect([store.size, store.has('d')]).to.deep.equal([3, false]);
+      await store.close();
+    });
+
+    it('keeps in memory only as many bytes of messages as memoryBytesLimit allows; the file keeps all', async () => {
+      const store = await open({ memoryBytesLimit: 30_000 });
+      for (let i = 1; i <= 10; i++) await store.add(message(`m${i}`, i, { msg: 'x'.repeat(5_000) }));
+      expect(store.size).to.be.within(1, 3);
+      expect(store.has('m10')).to.equal(true);
+      expect(readFileSync(file(), 'utf8').trim().split('\n')).to.have.length(10);
       await store.close();
     });
   });
