@@ -314,7 +314,7 @@ export function trackerBanner(ip: string, port: number, ttlSeconds: number): str
     'Task 2: Tracker Server (WeApRous)',
     rule,
     'Peers register here and fetch the list of peers;',
-    'every route answers JSON. Chat messages never pass',
+    'its API answers JSON. Chat messages never pass',
     'through the tracker: peers send them to each other.',
     rule,
     `IP: ${ip}`,
@@ -325,6 +325,9 @@ export function trackerBanner(ip: string, port: number, ttlSeconds: number): str
     '  - GET  /get-list/     : List the registered peers',
     '  - POST /remove/       : Unregister a peer',
     "  - POST /heartbeat/    : Refresh a peer's last_seen",
+    '  - POST /add-list/     : Join or leave a channel',
+    '  - GET  /get-list/?channel=team : List the members of a channel',
+    '  - GET  /              : Status page (peers and channels, for a browser)',
     rule,
   ];
 }

@@ -204,8 +204,17 @@ describe('tracker routes', () => {
   it('the banner names the routes and says the tracker answers JSON', () => {
     const banner = trackerBanner('0.0.0.0', 8000, 300).join('\n');
     expect(banner).to.include('Task 2: Tracker Server (WeApRous)');
-    expect(banner).to.include('every route answers JSON');
+    expect(banner).to.include('its API answers JSON');
     expect(banner).to.include('IP: 0.0.0.0\nPort: 8000');
-    for (const route of ['POST /submit-info/', 'GET  /get-list/', 'POST /remove/', 'POST /heartbeat/']) expect(banner).to.include(route);
+    const routes = [
+      'POST /submit-info/',
+      'GET  /get-list/',
+      'POST /remove/',
+      'POST /heartbeat/',
+      'POST /add-list/',
+      'GET  /get-list/?channel=',
+      'GET  / ',
+    ];
+    for (const route of routes) expect(banner).to.include(route);
   });
 });
