@@ -162,6 +162,9 @@ export function requirePort(body: JsonObject, field = 'port'): number {
   return port;
 }
 
+/** Messages in one `POST /messages/` request at most (a peer's delivery cuts a burst into such batches). */
+export const MAX_BATCH_MESSAGES = 100;
+
 /** The longest chat message a peer accepts, in UTF-16 code units (JavaScript's `length`); the console checks it too. */
 export const MAX_MESSAGE_CHARS = 10_000;
 

@@ -7,6 +7,7 @@
  */
 
 import type { ChatMessage } from './message';
+import { MAX_BATCH_MESSAGES } from '../protocol';
 import { Outbox, OUTBOX_LIMIT } from './outbox';
 
 /** Where a message goes: the peer's address is its id (`127.0.0.1:5002`, `::1:5002`). */
@@ -29,6 +30,11 @@ export type Outcome =
 export interface DeliveryOptions {
   /** Posts the message to the peer; resolves on 2xx, rejects otherwise (`Refused` for a 4xx). */
   send: (peer: Address, message: ChatMessage) => Promise<void>;
+  /**
+   * Posts several messages in one request (`Mesh.sendBatch`): each one's refusal reason, or null when the
+   * peer has it; rejects when none may have been stored. Without it, `send` one by one.
+   */
+  sendBatch?: (peer: Address, messages: ChatMessage[]) => Promise<Array<string | null>>;
   /** Hears what happens in the background: the waiting messages delivered, problems with an outbox file. */
   say: (line: string) => void;
   describe: (peerId: string) => string;
@@ -55,8 +61,11 @@ export class Delivery {
   private readonly outboxes = new Map<string, Outbox>();
   private readonly opening = new Map<string, Promise<Outbox>>();
   private readonly draining = new Set<string>();
-  /** Per peer, the last message handed to it: the next one waits for it, so a peer gets them in order. */
-  private readonly lanes = new Map<string, Promise<unknown>>();
+  /**
+   * Per peer, the messages handed to it and not sent yet. One request per peer is out at a time, so a peer
+   * gets them in order; what comes meanwhile goes in the next request, together (`sendBatch`).
+   */
+  private readonly lanes = new Map<string, Array<{ peer: Address; message: ChatMessage; done: (outcome: Outcome) => void }>>();
   private readonly waiters: Array<() => void> = [];
   private active = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -87,27 +96,72 @@ export class Delivery {
   /**
    * One message to one peer, after the ones handed to that peer before it (a slow peer holds up only its
    * own messages). Behind messages already waiting for it, it waits too; otherwise it is sent now, and kept
-   * in the outbox if the peer cannot be reached or answers 5xx.
+   * in the outbox if the peer cannot be reached or answers 5xx. Messages handed over while the previous
+   * request to that peer is out go together in the next one (at most `MAX_BATCH_MESSAGES`).
    */
   deliver(peer: Address, message: ChatMessage): Promise<Outcome> {
-    const next = (this.lanes.get(peer.peer_id) ?? Promise.resolve()).then(() => this.deliverNow(peer, message));
-    const lane = next.catch(() => {});
-    this.lanes.set(peer.peer_id, lane);
-    void lane.then(() => this.lanes.get(peer.peer_id) === lane && this.lanes.delete(peer.peer_id));
-    return next;
+    return new Promise((done) => {
+      const lane = this.lanes.get(peer.peer_id);
+      if (lane) return void lane.push({ peer, message, done });
+      this.lanes.set(peer.peer_id, [{ peer, message, done }]);
+      void this.runLane(peer.peer_id);
+    });
   }
 
-  private async deliverNow(peer: Address, message: ChatMessage): Promise<Outcome> {
+  /** Sends what waits in a peer's lane, a batch at a time, until the lane is empty. */
+  private async runLane(peerId: string): Promise<void> {
+    const lane = this.lanes.get(peerId)!;
+    while (lane.length > 0) {
+      const batch = lane.splice(0, batchLength(lane.map((item) => item.message)));
+      const outcomes = await this.deliverNow(
+        batch[0].peer,
+        batch.map((item) => item.message),
+      ).catch((error: unknown) => batch.map((): Outcome => ({ kind: 'failed', reason: String(error), error })));
+      batch.forEach((item, i) => item.done(outcomes[i]));
+    }
+    this.lanes.delete(peerId);
+  }
+
+  private async deliverNow(peer: Address, messages: ChatMessage[]): Promise<Outcome[]> {
     const waiting = this.waiting(peer.peer_id);
-    if (waiting > 0) return this.keep(peer.peer_id, message, `${waiting} earlier message${waiting === 1 ? '' : 's'} still waiting`);
+    if (waiting > 0) {
+      const why = `${waiting} earlier message${waiting === 1 ? '' : 's'} still waiting`;
+      return this.keepAll(peer.peer_id, messages, why);
+    }
+    let refusals: Array<string | null>;
     try {
-      await this.limited(() => this.options.send(peer, message));
-      return { kind: 'sent' };
+      refusals = await this.limited(() => this.sendBatch(peer, messages));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      if (error instanceof Refused) return { kind: 'failed', reason, error };
-      return { ...(await this.keep(peer.peer_id, message, reason)), error };
+      if (error instanceof Refused) return messages.map(() => ({ kind: 'failed', reason, error }));
+      return (await this.keepAll(peer.peer_id, messages, reason)).map((outcome) => ({ ...outcome, error }));
     }
+    return refusals.map((refusal): Outcome =>
+      refusal === null ? { kind: 'sent' } : { kind: 'failed', reason: refusal, error: new Refused(refusal) },
+    );
+  }
+
+  /** `sendBatch` if given, else `send` one by one (a refusal is that message's outcome). */
+  private async sendBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
+    if (this.options.sendBatch) return this.options.sendBatch(peer, messages);
+    const refusals: Array<string | null> = [];
+    for (const message of messages) {
+      try {
+        await this.options.send(peer, message);
+        refusals.push(null);
+      } catch (error) {
+        if (!(error instanceof Refused)) throw error;
+        refusals.push(error.message);
+      }
+    }
+    return refusals;
+  }
+
+  /** Each message into the peer's outbox, in order. */
+  private async keepAll(peerId: string, messages: ChatMessage[], reason: string): Promise<Array<Exclude<Outcome, { kind: 'sent' }>>> {
+    const outcomes: Array<Exclude<Outcome, { kind: 'sent' }>> = [];
+    for (const message of messages) outcomes.push(await this.keep(peerId, message, reason));
+    return outcomes;
   }
 
   /** `queue`, or a failed outcome saying why the message could not be kept (a disk error, a file name too long). */
@@ -234,6 +288,24 @@ export class Delivery {
       this.waiters.shift()?.();
     }
   }
+}
+
+/**
+ * Bytes of messages in one batch at most (one message always goes, whatever its size): far below the 1 MiB
+ * a WeApRous server takes in one request body, which a batch of 100 long messages would pass.
+ */
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+/** How many of `messages`, from the first, go in the next request: at most `MAX_BATCH_MESSAGES` and `MAX_BATCH_BYTES`. */
+export function batchLength(messages: ChatMessage[]): number {
+  let bytes = 0;
+  let count = 0;
+  for (const message of messages.slice(0, MAX_BATCH_MESSAGES)) {
+    bytes += Buffer.byteLength(JSON.stringify(message));
+    if (count > 0 && bytes > MAX_BATCH_BYTES) break;
+    count += 1;
+  }
+  return count;
 }
 
 /** `127.0.0.1:5002` → `{ip: '127.0.0.1', port: 5002}`; undefined when the id is not `ip:port`. */

@@ -42,6 +42,8 @@ export class Mesh {
   }
 
   private readonly deliver: Deliver;
+  /** Peers that answered `/messages/` with 404 or 405: they take one message per request. */
+  private readonly singleOnly = new Set<string>();
   /** Signs what this peer sends, once the peer has its identity; unsigned without. */
   trust: Trust | null = null;
 
@@ -110,13 +112,63 @@ export class Mesh {
    * rejects with `Refused` on 4xx (sending again cannot help), with the reason otherwise.
    */
   async send(peer: Address, message: ChatMessage): Promise<void> {
-    const response = await this.post(peer, message.channel.startsWith('@') ? '/send-peer/' : '/broadcast-peer/', this.signed(message));
+    const response = await this.post(
+      peer,
+      message.channel.startsWith('@') ? '/send-peer/' : '/broadcast-peer/',
+      this.signedMessage(message),
+    );
     try {
       expectOk(response);
     } catch (error) {
       if (response.status >= 400 && response.status < 500) throw new Refused(reasonOf(error));
       throw error;
     }
+  }
+
+  /**
+   * Posts several messages to one peer in one request (`POST /messages/`); resolves with each one's
+   * outcome: null when the peer has it, else the reason it refused it (4xx: sending again cannot help). Rejects
+   * when none may have been stored (no answer, 5xx). A peer without `/messages/` (404, 405: the document's
+   * kind) gets them one by one, in order, and is remembered as such.
+   */
+  async sendBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
+    if (messages.length === 1 || this.singleOnly.has(peer.peer_id)) return this.sendEach(peer, messages);
+    const response = await this.post(peer, '/messages/', { messages: messages.map((message) => this.signedMessage(message)) });
+    if (response.status === 404 || response.status === 405) {
+      this.singleOnly.add(peer.peer_id);
+      return this.sendEach(peer, messages);
+    }
+    const body = expectOk(response);
+    const results = Array.isArray(body.results) ? body.results : [];
+    if (results.length !== messages.length)
+      throw new Error(`${peer.peer_id} answered ${results.length} results for ${messages.length} messages`);
+    return results.map((result: unknown) => {
+      const r = (typeof result === 'object' && result !== null ? result : {}) as { status?: unknown; code?: unknown; error?: unknown };
+      if (r.status === 'received') return null;
+      const code = typeof r.code === 'number' ? r.code : 500;
+      if (code >= 500) throw new Error(`${peer.peer_id} could not store a message: ${String(r.error)}`);
+      return typeof r.error === 'string' ? r.error : `refused (${code})`;
+    });
+  }
+
+  /** One request per message, in order: a refusal is that message's outcome, anything else stops the rest. */
+  private async sendEach(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
+    const outcomes: Array<string | null> = [];
+    for (const message of messages) {
+      try {
+        await this.send(peer, message);
+        outcomes.push(null);
+      } catch (error) {
+        if (!(error instanceof Refused)) throw error;
+        outcomes.push(error.message);
+      }
+    }
+    return outcomes;
+  }
+
+  /** A message as sent: with the signature it was stored with, or signed now. */
+  private signedMessage(message: ChatMessage): ChatMessage {
+    return message.signature !== undefined ? message : this.signed(message);
   }
 
   /** Without an outbox: sent, or failed with the reason. */

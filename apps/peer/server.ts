@@ -1,22 +1,23 @@
 /**
  * The peer's incoming side: a WeApRous app answering the other peers. `/connect-peer/` adds the caller to
  * the connected peers, `/broadcast-peer/` and `/send-peer/` store a message and show it once (the 2xx is the
- * acknowledgement: it comes only after the message is on disk), `/disconnect-peer/` drops a peer that leaves.
+ * acknowledgement: it comes only after the message is on disk), `/messages/` does so for several at once
+ * (`inbox.ts` checks and stores them all), `/disconnect-peer/` drops a peer that leaves.
  * What to print goes to `show`, so the app runs in a test with no terminal.
- * Ports `setup_routes()` of WeApRous `apps/peer.py` (the `/disconnect-peer/` route is new).
+ * Ports `setup_routes()` of WeApRous `apps/peer.py` (`/disconnect-peer/`, `/messages/`, `/history/` and `/identity/` are new).
  */
 
 import { WeApRous } from '../../daemon/weaprous';
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
 import { channelName, GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readJsonObject, readPeerIdBody } from '../protocol';
-import { messageLine, peerConnectedLine, peerLeftLine } from './console';
+import { peerConnectedLine, peerLeftLine } from './console';
 import type { History } from './history';
-import { HistoryFull } from './store';
+import { type BatchResult, Inbox } from './inbox';
 import { json } from '../../daemon/response';
 import type { Trust } from './trust';
 import { staleTime } from '../signature';
-import { type ChatMessage, directChannel, readMessage } from './message';
+import type { ChatMessage } from './message';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from './state';
 
 /** Messages in one `GET /history/` answer, unless the asker says `limit`; and the most it may ask. */
@@ -60,7 +61,6 @@ export function createPeerServer(
 ): WeApRous {
   const app = new WeApRous();
   const self = state.self;
-  let saidFull = false;
 
   app.addRoute('POST', '/connect-peer/', async (request) => {
     const peer: PeerInfo = readConnectBody(request);
@@ -78,8 +78,19 @@ export function createPeerServer(
     return hooks.trust && body.public_key !== undefined ? { ...answer, public_key: hooks.trust.identity.publicKey } : answer;
   });
 
-  app.addRoute('POST', '/broadcast-peer/', (request) => receive(request, 'broadcast'));
-  app.addRoute('POST', '/send-peer/', (request) => receive(request, 'direct'));
+  const inbox = new Inbox(state, history, show, hooks);
+  const answer = (result: BatchResult) => (result.status === 'received' ? result : json(result, result.code));
+  app.addRoute('POST', '/broadcast-peer/', async (request) =>
+    answer(await inbox.receiveOne(readJsonObject(request, MESSAGE_EXAMPLE), 'broadcast')),
+  );
+  app.addRoute('POST', '/send-peer/', async (request) =>
+    answer(await inbox.receiveOne(readJsonObject(request, MESSAGE_EXAMPLE), 'direct')),
+  );
+  // Several messages in one request, each answered on its own: what this peer's delivery sends in a burst.
+  app.addRoute('POST', '/messages/', async (request) => {
+    const results = await inbox.receiveBatch(readJsonObject(request, '{"messages":[{"id":"127.0.0.1:5002/lq2x8k-1",...}]}'));
+    return { status: 'received', results };
+  });
 
   app.addRoute('GET', '/history/', (request) => answerHistory(request));
 
@@ -97,42 +108,6 @@ export function createPeerServer(
     show(peerLeftLine(peer));
     return { status: 'ok', message: 'Disconnected' };
   });
-
-  /**
-   * Both message routes: check the body, store it, show it the first time. The document's payload (no id,
-   * channel or clock) belongs to #general for `/broadcast-peer/` and to this peer for `/send-peer/`.
-   */
-  async function receive(request: Request, type: 'broadcast' | 'direct') {
-    const body = readJsonObject(request, MESSAGE_EXAMPLE);
-    const channel = type === 'broadcast' ? GENERAL_CHANNEL : directChannel(self.peer_id);
-    const read = readMessage(body, { channel, now: Date.now() / 1000 });
-    if (!read.ok) throw new HttpError(400, read.error);
-    const incoming = read.value;
-    if (incoming.from === self.peer_id) throw new HttpError(400, `"from" is this peer's own id; a peer does not send to itself`);
-    // An id is its sender's: else anyone could take another peer's next ids, and its real messages would be dropped as copies.
-    if (!incoming.id.startsWith(`${incoming.from}/`))
-      throw new HttpError(400, `"id" must start with the sender's id and "/", here "${incoming.from}/"`);
-    hooks.trust?.check(incoming.from, body);
-    if (type === 'direct' && incoming.channel !== channel)
-      throw new HttpError(400, `"channel" of a direct message to this peer must be "${channel}" (or leave it out)`);
-    if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL) await checkMembers(incoming.channel, incoming.from);
-    // No name sent: the one it connected with, else its id.
-    if (body.name === undefined || body.name === null) incoming.name = state.get(incoming.from)?.name ?? incoming.from;
-    let accepted;
-    try {
-      accepted = await (await history).accept(incoming);
-    } catch (error) {
-      if (!(error instanceof HistoryFull)) throw error;
-      // Not stored, so not acknowledged: the sender keeps it in its outbox. Said once here, every time to the sender.
-      if (!saidFull) show(`[History] ${error.message}. Messages from other peers are refused (507) until then.`);
-      saidFull = true;
-      return json({ status: 'error', error: error.message }, 507);
-    }
-    const { status, message } = accepted;
-    if (status === 'added' && hooks.onMessage) hooks.onMessage(type, message);
-    else if (status === 'added') show(messageLine(type, message.name, message.from, message.msg));
-    return { status: 'received' };
-  }
 
   /**
    * `GET /history/?channel=general&since=12&limit=100&peer=127.0.0.1:5002`: a page of a channel, for a peer
@@ -178,13 +153,5 @@ export function createPeerServer(
     return { status: 'ok', channel, count: page.messages.length, messages: page.messages, more: page.more };
   }
 
-  /** A channel message needs both ends in the channel, as far as this peer knows: else 403. */
-  async function checkMembers(channel: string, from: string): Promise<void> {
-    const gate = hooks.gate;
-    if (!gate?.isMember(channel))
-      throw new HttpError(403, `This peer is not in #${channel}; it takes broadcasts in #${GENERAL_CHANNEL} only`);
-    if (!(await gate.admits(channel, from)))
-      throw new HttpError(403, `${from} is not a member of #${channel}; join it first (POST /add-list/)`);
-  }
   return app;
 }

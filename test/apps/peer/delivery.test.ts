@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addressOf, Delivery, type DeliveryOptions, Refused, type Address } from '../../../apps/peer/delivery';
+import { addressOf, batchLength, Delivery, type DeliveryOptions, Refused, type Address } from '../../../apps/peer/delivery';
 import type { ChatMessage } from '../../../apps/peer/message';
 
 const BOB: Address = { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002 };
@@ -63,6 +63,49 @@ describe('Delivery', () => {
     const delivery = await start();
     expect(await delivery.deliver(BOB, message(1))).to.deep.equal({ kind: 'sent' });
     expect([received, delivery.waiting(BOB.peer_id)]).to.deep.equal([['m1'], 0]);
+  });
+
+  it('sends what is handed over while a request to that peer is out together, in order, in the next request', async () => {
+    const batches: string[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((done) => (release = done));
+    const delivery = await start(undefined, {
+      sendBatch: async (_, messages) => {
+        batches.push(messages.map((m) => m.msg));
+        if (batches.length === 1) await held; // the first request is out while 150 more are handed over
+        return messages.map(() => null);
+      },
+    });
+    const outcomes = [delivery.deliver(BOB, message(0))];
+    for (let n = 1; n <= 150; n++) outcomes.push(delivery.deliver(BOB, message(n)));
+    release();
+    expect((await Promise.all(outcomes)).every((outcome) => outcome.kind === 'sent')).to.equal(true);
+    // One alone, then at most MAX_BATCH_MESSAGES (100) a request, nothing lost or reordered.
+    expect(batches.map((batch) => batch.length)).to.deep.equal([1, 100, 50]);
+    expect(batches.flat()).to.deep.equal(Array.from({ length: 151 }, (_, n) => `m${n}`));
+  });
+
+  it('gives each message of a batch its own outcome: refused ones fail, and a batch that fails goes to the outbox in order', async () => {
+    let refuseOdd = true;
+    const delivery = await start(undefined, {
+      sendBatch: async (_, messages) => {
+        if (!refuseOdd) throw new Error('Connection refused by 127.0.0.1:5002');
+        return messages.map((m) => (m.clock % 2 === 1 ? 'not a member of #team' : null));
+      },
+    });
+    const first = await Promise.all([1, 2].map((n) => delivery.deliver(BOB, message(n))));
+    expect(first.map((outcome) => outcome.kind)).to.deep.equal(['failed', 'sent']);
+    refuseOdd = false;
+    const second = await Promise.all([3, 4].map((n) => delivery.deliver(BOB, message(n))));
+    expect(second.map((outcome) => outcome.kind)).to.deep.equal(['queued', 'queued']);
+    expect(delivery.waiting(BOB.peer_id)).to.equal(2);
+  });
+
+  it('batchLength() cuts a batch at 100 messages or 256 KiB, and always takes one', () => {
+    const long = (n: number) => ({ ...message(n), msg: 'x'.repeat(10_000) });
+    expect(batchLength(Array.from({ length: 150 }, (_, n) => message(n)))).to.equal(100);
+    expect(batchLength(Array.from({ length: 50 }, (_, n) => long(n)))).to.equal(25); // 25 of about 10.1 KB fit in 256 KiB
+    expect(batchLength([{ ...message(1), msg: '\u0001'.repeat(10_000) }])).to.equal(1);
   });
 
   it('queues what cannot be sent, queues later messages behind it, and delivers them in order when the peer is back', async () => {

@@ -19,6 +19,7 @@ import { directChannel, type ChatMessage } from '../../../apps/peer/message';
 import { createPeerServer } from '../../../apps/peer/server';
 import { ChatState, type PeerInfo } from '../../../apps/peer/state';
 import { freePort } from '../child';
+import { WeApRous } from '../../../daemon/weaprous';
 
 interface Remote {
   info: PeerInfo;
@@ -228,6 +229,31 @@ describe('Mesh', () => {
     const gone = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Gone' };
     const outcome = await mesh.direct(gone, await say('hello?', gone));
     expect(outcome).to.deep.include({ kind: 'failed', reason: `Connection refused by 127.0.0.1:${port}` });
+  });
+
+  it('sendBatch() posts several messages in one request, and one by one to a peer without /messages/', async () => {
+    const bob = await startRemote('Bob');
+    remotes.push(bob);
+    const messages = [await say('one'), await say('two'), await say('three')];
+    expect(await mesh.sendBatch(bob.info, messages)).to.deep.equal([null, null, null]);
+    expect(bob.shown).to.deep.equal(['one', 'two', 'three'].map((msg) => `[BROADCAST] Alice (127.0.0.1:5001): ${msg}`));
+
+    // A peer of the document's kind: only /broadcast-peer/, so /messages/ is a 404.
+    const port = await freePort();
+    const got: string[] = [];
+    const old = new WeApRous().addRoute('POST', '/broadcast-peer/', (request) => {
+      got.push(String((JSON.parse(request.body.toString('utf8')) as { msg: string }).msg));
+      return { status: 'received' };
+    });
+    const backend = await old.prepareAddress('127.0.0.1', port).run();
+    try {
+      const address = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port };
+      expect(await mesh.sendBatch(address, messages)).to.deep.equal([null, null, null]);
+      expect(await mesh.sendBatch(address, messages.slice(0, 2))).to.deep.equal([null, null]);
+      expect(got).to.deep.equal(['one', 'two', 'three', 'one', 'two']);
+    } finally {
+      await backend.close();
+    }
   });
 
   it('send() rejects a 4xx with Refused, since sending again cannot help', async () => {

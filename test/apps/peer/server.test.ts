@@ -146,6 +146,40 @@ describe('peer server routes', () => {
     });
   });
 
+  describe('POST /messages/ (several messages in one request)', () => {
+    const from = '127.0.0.1:9001';
+    const one = (n: number, fields: object = {}) => ({
+      id: `${from}/b-${n}`,
+      from,
+      name: 'TestPeer',
+      msg: `batch ${n}`,
+      timestamp: n,
+      clock: n,
+      ...fields,
+    });
+
+    it('checks each message alone, stores and shows the good ones in order, and answers each one', async () => {
+      const body = JSON.stringify({ messages: [one(1), one(2, { msg: '' }), one(3, { channel: `@${state.self.peer_id}` }), one(1)] });
+      const res = await post('/messages/', body);
+      expect(res.status).to.equal(200);
+      const { results } = res.json<{ results: Array<Record<string, unknown>> }>();
+      expect(results.map((r) => r.status)).to.deep.equal(['received', 'error', 'received', 'received']);
+      expect(results[1]).to.deep.include({ code: 400, error: '"msg" must be a non-empty string, e.g. "msg":"Hello"' });
+      expect(shown).to.deep.equal(['[BROADCAST] TestPeer (127.0.0.1:9001): batch 1', '[DIRECT] TestPeer (127.0.0.1:9001): batch 3']);
+      expect(history.recent('general', 10).total).to.equal(1); // the copy of 1 is one message
+    });
+
+    it('refuses a body without a list of 1 to 100 messages (400)', async () => {
+      for (const messages of [undefined, [], 'x', Array.from({ length: 101 }, (_, n) => one(n))]) {
+        const res = await post('/messages/', JSON.stringify({ messages }));
+        expect(res.status).to.equal(400);
+        expect(res.json<{ error: string }>().error).to.equal(
+          '"messages" must be a list of 1 to 100 messages, each as /broadcast-peer/ takes one',
+        );
+      }
+    });
+  });
+
   describe('POST /broadcast-peer/ and /send-peer/', () => {
     it('answers {"status":"received"} and shows [BROADCAST] as in the curl section', async () => {
       const res = await post(

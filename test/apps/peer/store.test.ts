@@ -131,6 +131,18 @@ describe('MessageStore', () => {
     });
   });
 
+  describe('group commit', () => {
+    it('writes lines added while a write is out together, in the order they were added, and loses none', async () => {
+      const store = await open();
+      const ids = Array.from({ length: 200 }, (_, n) => `g${n}`);
+      const results = await Promise.all(ids.map((id, n) => store.add(message(id, n + 1))));
+      expect(results.every((result) => result === 'added')).to.equal(true);
+      const lines = readFileSync(file(), 'utf8').trim().split('\n');
+      expect(lines.map((text) => (JSON.parse(text) as ChatMessage).id)).to.deep.equal(ids);
+      await store.close();
+    });
+  });
+
   describe('limits', () => {
     it('refuses a message that would take the file past fileLimit (HistoryFull), and keeps what it has', async () => {
       const store = await open({ fileLimit: 3 * line(message('a', 1)).length + 10 });
