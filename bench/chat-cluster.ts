@@ -1,0 +1,218 @@
+/**
+ * A chat at class size for the chat benchmark: one tracker and N real peer processes, each an esbuild
+ * bundle run by plain `node` (as `bench/bundle.ts` does for the HTTP servers), on loopback ports, each with
+ * its own data folder. Every line a peer prints is handed to `onLine`, stamped with the time it arrived,
+ * so the benchmark sees a message the moment the receiving peer shows it. New: no WeApRous twin.
+ */
+
+import { build } from 'esbuild';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BUNDLE_DIR } from './bundle';
+
+const START_TIMEOUT_MS = 60_000;
+/** Peers started at once: each start connects to every peer before it, so a few at a time is quicker than all. */
+const STARTING_AT_ONCE = 4;
+
+/** Bundles the tracker and the peer into `BUNDLE_DIR/chat-tracker.js` and `chat-peer.js`. */
+export async function bundleChat(): Promise<{ tracker: string; peer: string }> {
+  const root = join(__dirname, '..');
+  await build({
+    entryPoints: { 'chat-tracker': join(root, 'apps', 'tracker.ts'), 'chat-peer': join(root, 'apps', 'peer.ts') },
+    outdir: BUNDLE_DIR,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
+  return { tracker: join(BUNDLE_DIR, 'chat-tracker.js'), peer: join(BUNDLE_DIR, 'chat-peer.js') };
+}
+
+/** One process of the cluster: its lines, as they come. */
+export class ClusterProcess {
+  private partial = '';
+  private readonly waiters: Array<{ test: (line: string) => boolean; done: () => void }> = [];
+  readonly exited: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly proc: ChildProcessWithoutNullStreams,
+    private readonly onLine: (process: ClusterProcess, line: string, at: number) => void,
+  ) {
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (text: string) => this.onText(text));
+    proc.stderr.on('data', () => {});
+    proc.stdin.on('error', () => {});
+    this.exited = new Promise((done) => proc.once('exit', () => done()));
+  }
+
+  get id(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Types a line, as a person at this peer's console would. */
+  type(line: string): void {
+    this.proc.stdin.write(`${line}\n`);
+  }
+
+  /** Resolves at the first line, from now on, that passes `test`; rejects after `timeoutMs`. */
+  waitFor(test: (line: string) => boolean, timeoutMs = START_TIMEOUT_MS, what = 'a line'): Promise<void> {
+    return new Promise((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`${this.name}: no ${what} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({ test, done: () => (clearTimeout(timer), done()) });
+    });
+  }
+
+  /** Resident memory (VmRSS) in bytes, from /proc; NaN where there is none. */
+  rssBytes(): number {
+    try {
+      const status = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
+      const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+      return kib ? Number(kib[1]) * 1024 : NaN;
+    } catch {
+      return NaN;
+    }
+  }
+
+  /** Kills the process; with `gently`, asks it to leave first (SIGTERM) and waits up to 5 s. */
+  async stop(gently = false): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    if (gently) {
+      this.proc.kill('SIGTERM');
+      const gone = await Promise.race([this.exited.then(() => true), new Promise((done) => setTimeout(() => done(false), 5_000))]);
+      if (gone) return;
+    }
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+
+  private onText(text: string): void {
+    const at = performance.now();
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop()!;
+    for (const line of parts) {
+      this.onLine(this, line, at);
+      for (let i = this.waiters.length - 1; i >= 0; i--) {
+        if (!this.waiters[i].test(line)) continue;
+        this.waiters[i].done();
+        this.waiters.splice(i, 1);
+      }
+    }
+  }
+}
+
+/** A tracker, `size - 1` receivers and one sender (started last, so it connects to all of them). */
+export class ChatCluster {
+  readonly receivers: ClusterProcess[] = [];
+  sender!: ClusterProcess;
+  private tracker!: ClusterProcess;
+  private readonly dataRoot = mkdtempSync(join(tmpdir(), 'weaprous-bench-chat-'));
+
+  private constructor(
+    private readonly bundles: { tracker: string; peer: string },
+    private readonly onLine: (process: ClusterProcess, line: string, at: number) => void,
+  ) {}
+
+  static async start(
+    size: number,
+    bundles: { tracker: string; peer: string },
+    onLine: (process: ClusterProcess, line: string, at: number) => void,
+  ): Promise<ChatCluster> {
+    const cluster = new ChatCluster(bundles, onLine);
+    try {
+      await cluster.startAll(size);
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  private async startAll(size: number): Promise<void> {
+    const trackerPort = await freePort();
+    const tracker = this.spawn('tracker', this.bundles.tracker, trackerPort, [
+      '--server-ip',
+      '127.0.0.1',
+      '--server-port',
+      String(trackerPort),
+    ]);
+    this.tracker = tracker;
+    await tracker.waitFor((line) => line.startsWith('[Backend] Listening on'), START_TIMEOUT_MS, 'listening line');
+    const trackerUrl = `http://127.0.0.1:${trackerPort}`;
+    const names = Array.from({ length: size - 1 }, (_, i) => `R${i + 1}`);
+    for (let i = 0; i < names.length; i += STARTING_AT_ONCE) {
+      await Promise.all(
+        names.slice(i, i + STARTING_AT_ONCE).map(async (name) => this.receivers.push(await this.startPeer(name, trackerUrl))),
+      );
+    }
+    const connected = new Set<string>();
+    const sender = this.startPeer('Sender', trackerUrl, (line) => {
+      const hit = /^\[P2P\] Connected to peer: (R\d+) /.exec(line);
+      if (hit) connected.add(hit[1]);
+    });
+    this.sender = await sender;
+    if (connected.size !== size - 1) throw new Error(`The sender connected to ${connected.size} of ${size - 1} peers at start-up`);
+  }
+
+  private async startPeer(name: string, trackerUrl: string, watch?: (line: string) => void): Promise<ClusterProcess> {
+    const port = await freePort();
+    const args = [
+      '--tracker',
+      trackerUrl,
+      '--port',
+      String(port),
+      '--name',
+      name,
+      '--ip',
+      '127.0.0.1',
+      '--data-dir',
+      join(this.dataRoot, name),
+    ];
+    const peer = this.spawn(name, this.bundles.peer, port, args, watch);
+    await peer.waitFor((line) => line.includes(`[${name}] >`) || line.includes('Peer Console'), START_TIMEOUT_MS, 'console');
+    return peer;
+  }
+
+  private spawn(name: string, bundle: string, port: number, args: string[], watch?: (line: string) => void): ClusterProcess {
+    // Plain node, no ts-node hooks; NODE_OPTIONS emptied so none reaches the measured processes.
+    // BENCH_CHAT_PROFILE=<dir> writes a CPU profile of the sender and of R1 there (they are stopped gently then).
+    const profile =
+      process.env.BENCH_CHAT_PROFILE && (name === 'Sender' || name === 'R1')
+        ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CHAT_PROFILE}`]
+        : [];
+    const proc = spawn(process.execPath, [...profile, bundle, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
+    return new ClusterProcess(name, port, proc, (process, line, at) => {
+      watch?.(line);
+      this.onLine(process, line, at);
+    });
+  }
+
+  /** Resident memory of each peer process, in bytes. */
+  peerRss(): number[] {
+    return [...this.receivers, this.sender].filter(Boolean).map((peer) => peer.rssBytes());
+  }
+
+  async stop(): Promise<void> {
+    const gently = Boolean(process.env.BENCH_CHAT_PROFILE);
+    await Promise.all([...this.receivers, this.sender, this.tracker].filter(Boolean).map((peer) => peer.stop(gently)));
+    rmSync(this.dataRoot, { recursive: true, force: true });
+  }
+}
+
+/** A port nothing listens on now, from the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}

@@ -1,0 +1,165 @@
+/**
+ * One measured run of the chat benchmark: M messages from one sender to every other peer of a cluster,
+ * at a steady rate or all at once, sent either by the sender peer itself (typed at its console, as a person
+ * would) or the reference document's way (one `POST /broadcast-peer/` after another, a new TCP connection
+ * each, as WeApRous `apps/peer.py` sent them). A delivery is a receiving peer printing the message; its
+ * latency runs from the moment the message was typed (or was due) to that line. New: no WeApRous twin.
+ */
+
+import { request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { ChatCluster, ClusterProcess } from './chat-cluster';
+
+export type SendMode = 'peer' | 'document';
+
+export interface RunSpec {
+  mode: SendMode;
+  /** Messages per second, or 0 for a burst (all typed at once). */
+  rate: number;
+  messages: number;
+}
+
+export interface RunResult {
+  spec: RunSpec;
+  size: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  /** Per-delivery latency in milliseconds, sorted. */
+  latencies: number[];
+  /** Deliveries per second, from the first message typed to the last delivery. */
+  perSecond: number;
+}
+
+/** After the last message is sent, a run waits this long for a delivery that has not come before calling it lost. */
+const QUIET_MS = 10_000;
+
+/** What the cluster's lines are checked against during a run: `[BROADCAST] ... : bench-<tag>-<n>`. */
+export class RunWatch {
+  readonly sentAt: Float64Array;
+  private readonly seen = new Map<string, Uint8Array>();
+  readonly latencies: number[] = [];
+  duplicates = 0;
+  lastAt = 0;
+  private readonly pattern: RegExp;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    readonly tag: string,
+    readonly messages: number,
+  ) {
+    this.sentAt = new Float64Array(messages).fill(NaN);
+    this.pattern = new RegExp(`^\\[BROADCAST\\] .*: bench-${tag}-(\\d+)$`);
+  }
+
+  text(n: number): string {
+    return `bench-${this.tag}-${n}`;
+  }
+
+  /** One line from a peer of the cluster. */
+  onLine(peer: ClusterProcess, line: string, at: number): void {
+    const hit = this.pattern.exec(line.replace(/^\[[^\]]*\] > /, ''));
+    if (!hit) return;
+    const n = Number(hit[1]);
+    let seen = this.seen.get(peer.name);
+    if (!seen) this.seen.set(peer.name, (seen = new Uint8Array(this.messages)));
+    if (seen[n]) {
+      this.duplicates += 1;
+      return;
+    }
+    seen[n] = 1;
+    this.latencies.push(at - this.sentAt[n]);
+    this.lastAt = Math.max(this.lastAt, at);
+    this.wake?.();
+  }
+
+  /** Resolves once `expected` deliveries came, or when none came for `QUIET_MS`. */
+  async settle(expected: number): Promise<void> {
+    while (this.latencies.length < expected) {
+      const before = this.latencies.length;
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, QUIET_MS);
+        this.wake = () => {
+          if (this.latencies.length >= expected) (clearTimeout(timer), done());
+        };
+      });
+      this.wake = null;
+      if (this.latencies.length === before) return;
+    }
+  }
+}
+
+/** Runs one spec on a started cluster; `watch` must already receive the cluster's lines. */
+export async function runOnce(cluster: ChatCluster, spec: RunSpec, watch: RunWatch): Promise<RunResult> {
+  const receivers = cluster.receivers;
+  const expected = spec.messages * receivers.length;
+  const firstAt = performance.now();
+  if (spec.mode === 'peer') await typeAll(cluster.sender, spec, watch, firstAt);
+  else await postAll(receivers, spec, watch, firstAt);
+  await watch.settle(expected);
+  const latencies = [...watch.latencies].sort((a, b) => a - b);
+  const seconds = (watch.lastAt - firstAt) / 1000;
+  return {
+    spec,
+    size: receivers.length + 1,
+    expected,
+    delivered: latencies.length,
+    lost: expected - latencies.length,
+    duplicates: watch.duplicates,
+    latencies,
+    perSecond: seconds > 0 ? latencies.length / seconds : NaN,
+  };
+}
+
+/** The time message `n` is due: all at once for a burst, else one every 1/rate s. */
+function dueAt(spec: RunSpec, firstAt: number, n: number): number {
+  return spec.rate === 0 ? firstAt : firstAt + (n * 1000) / spec.rate;
+}
+
+async function until(time: number): Promise<void> {
+  const wait = time - performance.now();
+  if (wait > 0) await new Promise((done) => setTimeout(done, wait));
+}
+
+/** Our way: each message typed at the sender's console when due; the peer stores it and sends it to all. */
+async function typeAll(sender: ClusterProcess, spec: RunSpec, watch: RunWatch, firstAt: number): Promise<void> {
+  for (let n = 0; n < spec.messages; n++) {
+    await until(dueAt(spec, firstAt, n));
+    watch.sentAt[n] = performance.now();
+    sender.type(watch.text(n));
+  }
+}
+
+/** The document's way: for each message, one POST per peer, one after another, a new connection each. */
+async function postAll(receivers: ClusterProcess[], spec: RunSpec, watch: RunWatch, firstAt: number): Promise<void> {
+  for (let n = 0; n < spec.messages; n++) {
+    const due = dueAt(spec, firstAt, n);
+    await until(due);
+    watch.sentAt[n] = due; // typed then: a message waiting behind the previous one's loop waits in its latency
+    const body = JSON.stringify({ from: '127.0.0.1:9', name: 'Doc', msg: watch.text(n), timestamp: Date.now() / 1000 });
+    for (const peer of receivers) await postOnce(peer.port, body);
+  }
+}
+
+/** `POST /broadcast-peer/` with `Connection: close` on a connection of its own; resolves when it is answered. */
+function postOnce(port: number, body: string): Promise<void> {
+  return new Promise((done) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/broadcast-peer/',
+        agent: false,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => done());
+      },
+    );
+    req.on('error', () => done()); // counted as lost if it never shows
+    req.end(body);
+  });
+}
