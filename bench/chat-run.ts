@@ -81,7 +81,9 @@ export class RunWatch {
       await new Promise<void>((done) => {
         const timer = setTimeout(done, QUIET_MS);
         this.wake = () => {
-          if (this.latencies.length >= expected) (clearTimeout(timer), done());
+          if (this.latencies.length < expected) return;
+          clearTimeout(timer);
+          done();
         };
       });
       this.wake = null;
