@@ -24,7 +24,7 @@ export function verify(body: object, signature: unknown, publicKey: string): boo
   } catch {
     return false; // nested deeper than the stack (a stranger's extra field), or not JSON at all
   }
-  return verifyBytes(null, signed, parsePublicKey(publicKey), bytes);
+  return verifyBytes(null, signed, keyObject(publicKey), bytes);
 }
 
 /**
@@ -83,6 +83,22 @@ export function isPublicKeyText(text: unknown): text is string {
   if (typeof text !== 'string') return false;
   const raw = Buffer.from(text, 'base64');
   return raw.length === 32 && raw.toString('base64') === text;
+}
+
+/**
+ * Public keys checked lately, by their text form: making a KeyObject from JWK costs about a third of a
+ * verification, and a peer checks the same few keys again and again. Bounded: the oldest goes first.
+ */
+const recentKeys = new Map<string, KeyObject>();
+const RECENT_KEYS = 1_000;
+
+function keyObject(text: string): KeyObject {
+  let key = recentKeys.get(text);
+  if (key) return key;
+  key = parsePublicKey(text);
+  if (recentKeys.size >= RECENT_KEYS) recentKeys.delete(recentKeys.keys().next().value as string);
+  recentKeys.set(text, key);
+  return key;
 }
 
 /** A public key from its text form; throws a sentence for anything else. */
