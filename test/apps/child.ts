@@ -47,6 +47,11 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** How a child is started: `under` runs node inside another command, `['ip', 'netns', 'exec', 'wr-alice']`. */
+export interface StartOptions {
+  under?: string[];
+}
+
 interface Waiter {
   pattern: string | RegExp;
   from: number;
@@ -69,17 +74,20 @@ export class Child {
    * `Child.start('Alice', 'apps/peer.ts', ['--port', '5001', '--name', 'Alice'])`. A peer started without
    * `--data-dir` gets a fresh one (`dataDir(label)`), so no test reads another run's history.
    */
-  static start(label: string, script: string, args: string[]): Child {
+  static start(label: string, script: string, args: string[], options: StartOptions = {}): Child {
     const peer = script === 'apps/peer.ts' && !args.includes('--data-dir') && !args.includes('--help') && !args.includes('-h');
-    return new Child(label, script, peer ? [...args, '--data-dir', dataDir(label)] : args);
+    return new Child(label, script, peer ? [...args, '--data-dir', dataDir(label)] : args, options);
   }
 
   private constructor(
     readonly label: string,
     script: string,
     args: string[],
+    options: StartOptions,
   ) {
-    this.proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], {
+    // `ip netns exec` replaces itself with node (execvp), so the process killed below is node itself.
+    const [command, ...before] = [...(options.under ?? []), process.execPath];
+    this.proc = spawn(command, [...before, '-r', 'ts-node/register/transpile-only', script, ...args], {
       cwd: ROOT,
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     });
@@ -202,8 +210,8 @@ export class Child {
 export class Processes {
   private readonly started: Child[] = [];
 
-  start(label: string, script: string, args: string[]): Child {
-    const child = Child.start(label, script, args);
+  start(label: string, script: string, args: string[], options: StartOptions = {}): Child {
+    const child = Child.start(label, script, args, options);
     this.started.push(child);
     return child;
   }
