@@ -1,10 +1,15 @@
 /**
  * The tracker of the hybrid chat: `ts-node apps/tracker.ts --server-port 8000`. This file only wires:
- * command line (`tracker/options.ts`) → registry (`tracker/registry.ts`) → routes (`tracker/routes.ts`) → socket.
+ * command line (`tracker/options.ts`) → registry (`tracker/registry.ts` in memory, or `tracker/redis-*.ts` with
+ * `--registry redis://host:port`, shared by several trackers) → routes (`tracker/routes.ts`) → socket.
  * Ports the Task 2 tracker of WeApRous `apps/sampleApp.py`.
  */
 
-import { PeerRegistry } from './tracker/registry';
+import { PeerRegistry, type Registry } from './tracker/registry';
+import type { Channels } from './tracker/channels';
+import { connectRedis } from './tracker/redis';
+import { RedisRegistry } from './tracker/redis-registry';
+import { RedisChannels } from './tracker/redis-channels';
 import { createTrackerApp, trackerBanner } from './tracker/routes';
 import { parseTrackerArgs, TRACKER_USAGE } from './tracker/options';
 
@@ -19,10 +24,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const { ip, port, ttlSeconds } = parsed.args;
-  const registry = new PeerRegistry(ttlSeconds * 1000);
-  const app = createTrackerApp({ registry, log: (line) => console.log(line), now: Date.now });
+  const log = (line: string) => console.log(line);
+  const { registry, channels } = await openRegistry(parsed.args.registry, ttlSeconds * 1000, log);
+  const app = createTrackerApp({ registry, channels, log, now: Date.now });
 
   for (const line of trackerBanner(ip, port, ttlSeconds)) console.log(line);
+  console.log(`Registry: ${parsed.args.registry === 'memory' ? 'in memory (this process only)' : parsed.args.registry}`);
   let backend;
   try {
     backend = await app.prepareAddress(ip, port).run();
@@ -43,10 +50,29 @@ async function main(): Promise<void> {
     if (stopping) process.exit(0);
     stopping = true;
     console.log('[Tracker] Shutting down');
-    backend.close().then(() => process.exit(0));
+    backend
+      .close()
+      .then(() => registry.close?.())
+      .finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** The in-memory registry, or one in Redis that several trackers share; exits with a sentence when Redis is not there. */
+async function openRegistry(
+  choice: string,
+  ttlMs: number,
+  log: (line: string) => void,
+): Promise<{ registry: Registry; channels?: Channels }> {
+  if (choice === 'memory') return { registry: new PeerRegistry(ttlMs) };
+  try {
+    const link = await connectRedis(choice, 'weaprous:tracker:', log);
+    return { registry: new RedisRegistry(link, ttlMs), channels: new RedisChannels(link, ttlMs) };
+  } catch (error) {
+    console.error(`[Tracker] ${(error as Error).message}`);
+    process.exit(1);
+  }
 }
 
 main();

@@ -1,20 +1,14 @@
 /**
- * The tracker's channels: who is in which channel, and the salted key hash of each private one. Pure state
- * with no sockets, no clock and no crypto: `now` is passed in, and the key work is done by `keys.ts` between
- * `plan` (what a join needs) and `join` (do it). New: WeApRous's tracker had no channels (issue 7).
+ * The tracker's channels: who is in which channel, and the salted key hash of each private one. `Channels` is
+ * what the routes need (`redis-channels.ts` keeps it in Redis); `ChannelRegistry` is the embedded default, pure
+ * state with no sockets, no clock and no crypto: `now` is passed in, and the key work is done by `keys.ts`
+ * between `plan` (what a join needs) and `join` (do it). New: WeApRous's tracker had no channels (issue 7).
  */
 
 import { channelName, GENERAL_CHANNEL, MAX_CHANNELS_PER_PEER } from '../protocol';
 import type { KeySecret } from './keys';
-
-interface Channel {
-  /** Peer ids in the order they joined. */
-  members: Set<string>;
-  /** Set for a private channel: the salted scrypt hash of its key, never the key. */
-  secret?: KeySecret;
-  /** When a private channel lost its last member; it is forgotten `keyHoldMs` later. */
-  emptySince?: number;
-}
+import type { Awaitable } from './registry';
+import { SortedStrings } from './sorted';
 
 /** What joining needs, from `plan`: nothing more, a key hashed (to create), a key checked, or a refusal. */
 export type JoinPlan =
@@ -26,9 +20,110 @@ export type JoinPlan =
 /** What `join` did; `changed` means the channel changed since `plan` (plan again). */
 export type JoinResult = 'member' | 'general' | 'joined' | 'created' | 'changed';
 
-export class ChannelRegistry {
+/** One page of a channel's members in peer-id order; `next` when more follow. */
+export interface MemberPage {
+  ids: string[];
+  next?: string;
+}
+
+/** The channel state the routes use, in memory or in Redis. The contract: test/apps/tracker/store-contract.ts. */
+export interface Channels {
+  /** How long an empty private channel keeps its key (the peer TTL). */
+  readonly keyHoldMs: number;
+  /** What `peerId` joining `name` needs, given whether it sent a key. */
+  plan(peerId: string, name: string, hasKey: boolean): Awaitable<JoinPlan>;
+  /**
+   * Puts `peerId` in `name`. Without `secret` the channel must be public (or new, and then public); with it,
+   * new (and then private with that secret) or private with that very secret (the one `plan` gave and the
+   * caller checked the key against). Anything else since `plan` → `changed`.
+   */
+  join(peerId: string, name: string, secret?: KeySecret): Awaitable<JoinResult>;
+  /** Takes `peerId` out of `name`; false when it was not in it. An empty public channel disappears. */
+  leave(peerId: string, name: string, now: number): Awaitable<boolean>;
+  /** Takes `peerId` out of every channel (it unregistered or expired); returns the channels it was in. */
+  leaveAll(peerId: string, now: number): Awaitable<string[]>;
+  /** The channels `peerId` is in, besides #general, in the order it joined them. */
+  channelsOf(peerId: string): Awaitable<string[]>;
+  /** The members of `name` in the order they joined, or undefined when there is no such channel. */
+  members(name: string): Awaitable<string[] | undefined>;
+  /** At most `limit` members whose id sorts after `after`, in id order; undefined when there is no such channel. */
+  page(name: string, after: string | undefined, limit: number): Awaitable<MemberPage | undefined>;
+  /** How many peers are in `name` (0 when there is no such channel). */
+  memberCount(name: string): Awaitable<number>;
+  /** Every channel besides #general, in the order it was created; an empty private one too, until `expire` forgets it. */
+  names(): Awaitable<string[]>;
+  isPrivate(name: string): Awaitable<boolean>;
+  /** Forgets the private channels empty for longer than `keyHoldMs`; returns their names. */
+  expire(now: number): Awaitable<string[]>;
+}
+
+/** What `planJoin` needs to know about a channel and a peer, read from memory or from Redis. */
+export interface JoinFacts {
+  /** The channel exists (a private one with no member, its key still held, counts). */
+  exists: boolean;
+  isMember: boolean;
+  /** Channels the peer is in besides #general. */
+  peerChannels: number;
+  /** Channels the tracker holds. */
+  channelCount: number;
+  secret?: KeySecret;
+}
+
+/**
+ * The first rule of joining, read from the name alone: a bad name or #general gets its plan at once;
+ * any other name gets its canonical form, for `planJoin`. `planByName('#Team', false)` → `'team'`.
+ */
+export function planByName(name: string, hasKey: boolean): JoinPlan | string {
+  const id = channelName(name);
+  if (id === null) return { kind: 'refused', status: 400, error: `"${name}" is not a channel name (1 to 32 letters, digits, "-" or "_")` };
+  if (id !== GENERAL_CHANNEL) return id;
+  return hasKey
+    ? { kind: 'refused', status: 409, error: '#general is public (every peer is in it); join it without a key' }
+    : { kind: 'general' };
+}
+
+/** The rest of the rules, the same for every store: what `peerId` joining channel `id` needs, given the facts. */
+export function planJoin(peerId: string, id: string, hasKey: boolean, channel: JoinFacts, maxChannels: number): JoinPlan {
+  if (channel.isMember) return { kind: 'member' };
+  if (channel.peerChannels >= MAX_CHANNELS_PER_PEER)
+    return {
+      kind: 'refused',
+      status: 409,
+      error: `${peerId} is in ${MAX_CHANNELS_PER_PEER} channels, the most a peer can be in; leave one first`,
+    };
+  if (!channel.exists) {
+    if (channel.channelCount >= maxChannels)
+      return {
+        kind: 'refused',
+        status: 503,
+        error: `The tracker holds ${maxChannels} channels, its limit; join an existing one or try later`,
+      };
+    return { kind: hasKey ? 'create-private' : 'create' };
+  }
+  if (channel.secret) {
+    return hasKey
+      ? { kind: 'check-key', secret: channel.secret }
+      : { kind: 'refused', status: 403, error: `#${id} is private; send its key, e.g. "key":"s3cret"` };
+  }
+  return hasKey
+    ? { kind: 'refused', status: 409, error: `#${id} is a public channel; join it without a key, or pick another name for a private one` }
+    : { kind: 'join' };
+}
+
+interface Channel {
+  /** Peer ids in the order they joined. */
+  members: Set<string>;
+  /** The same ids sorted, for paged lists. */
+  sorted: SortedStrings;
+  /** Set for a private channel: the salted scrypt hash of its key, never the key. */
+  secret?: KeySecret;
+}
+
+export class ChannelRegistry implements Channels {
   private readonly channels = new Map<string, Channel>();
   private readonly byPeer = new Map<string, Set<string>>();
+  // Empty private channels and since when, oldest first, so `expire` (run at every request) stops at the first young one.
+  private readonly emptySince = new Map<string, number>();
 
   /**
    * @param keyHoldMs how long an empty private channel keeps its key (the peer TTL), so that its members can
@@ -44,48 +139,20 @@ export class ChannelRegistry {
     return this.channels.size;
   }
 
-  /** What `peerId` joining `name` needs, given whether it sent a key. Names are read as `channelName` reads them. */
   plan(peerId: string, name: string, hasKey: boolean): JoinPlan {
-    const id = channelName(name);
-    if (id === null)
-      return { kind: 'refused', status: 400, error: `"${name}" is not a channel name (1 to 32 letters, digits, "-" or "_")` };
-    if (id === GENERAL_CHANNEL) {
-      return hasKey
-        ? { kind: 'refused', status: 409, error: '#general is public (every peer is in it); join it without a key' }
-        : { kind: 'general' };
-    }
+    const id = planByName(name, hasKey);
+    if (typeof id !== 'string') return id;
     const channel = this.channels.get(id);
-    if (channel?.members.has(peerId)) return { kind: 'member' };
-    if ((this.byPeer.get(peerId)?.size ?? 0) >= MAX_CHANNELS_PER_PEER)
-      return {
-        kind: 'refused',
-        status: 409,
-        error: `${peerId} is in ${MAX_CHANNELS_PER_PEER} channels, the most a peer can be in; leave one first`,
-      };
-    if (!channel) {
-      if (this.channels.size >= this.maxChannels)
-        return {
-          kind: 'refused',
-          status: 503,
-          error: `The tracker holds ${this.maxChannels} channels, its limit; join an existing one or try later`,
-        };
-      return { kind: hasKey ? 'create-private' : 'create' };
-    }
-    if (channel.secret) {
-      return hasKey
-        ? { kind: 'check-key', secret: channel.secret }
-        : { kind: 'refused', status: 403, error: `#${id} is private; send its key, e.g. "key":"s3cret"` };
-    }
-    return hasKey
-      ? { kind: 'refused', status: 409, error: `#${id} is a public channel; join it without a key, or pick another name for a private one` }
-      : { kind: 'join' };
+    const facts: JoinFacts = {
+      exists: channel !== undefined,
+      isMember: channel?.members.has(peerId) ?? false,
+      peerChannels: this.byPeer.get(peerId)?.size ?? 0,
+      channelCount: this.channels.size,
+      ...(channel?.secret ? { secret: channel.secret } : {}),
+    };
+    return planJoin(peerId, id, hasKey, facts, this.maxChannels);
   }
 
-  /**
-   * Puts `peerId` in `name`. Without `secret` the channel must be public (or new, and then public); with it,
-   * new (and then private with that secret) or private with that very secret (the one `plan` gave and the
-   * caller checked the key against). Anything else since `plan` → `changed`.
-   */
   join(peerId: string, name: string, secret?: KeySecret): JoinResult {
     const id = channelName(name);
     if (id === null) return 'changed';
@@ -96,72 +163,82 @@ export class ChannelRegistry {
     let created = false;
     if (!channel) {
       if (this.channels.size >= this.maxChannels) return 'changed';
-      channel = secret ? { members: new Set(), secret } : { members: new Set() };
+      channel = { members: new Set(), sorted: new SortedStrings(), ...(secret ? { secret } : {}) };
       this.channels.set(id, channel);
       created = true;
     } else if (channel.secret !== secret) {
       return 'changed';
     }
     channel.members.add(peerId);
-    delete channel.emptySince;
+    channel.sorted.add(peerId);
+    this.emptySince.delete(id);
     if (!this.byPeer.has(peerId)) this.byPeer.set(peerId, new Set());
     this.byPeer.get(peerId)!.add(id);
     return created ? 'created' : 'joined';
   }
 
-  /** Takes `peerId` out of `name`; false when it was not in it. An empty public channel disappears. */
   leave(peerId: string, name: string, now: number): boolean {
     const id = channelName(name);
     const channel = id === null ? undefined : this.channels.get(id);
     if (!channel || !channel.members.delete(peerId)) return false;
+    channel.sorted.delete(peerId);
     const mine = this.byPeer.get(peerId)!;
     mine.delete(id!);
     if (mine.size === 0) this.byPeer.delete(peerId);
     if (channel.members.size === 0) {
-      if (channel.secret) channel.emptySince = now;
+      if (channel.secret) this.emptySince.set(id!, now);
       else this.channels.delete(id!);
     }
     return true;
   }
 
-  /** Takes `peerId` out of every channel (it unregistered or expired); returns the channels it was in. */
   leaveAll(peerId: string, now: number): string[] {
     const names = this.channelsOf(peerId);
     for (const name of names) this.leave(peerId, name, now);
     return names;
   }
 
-  /** The channels `peerId` is in, besides #general, in the order it joined them. */
   channelsOf(peerId: string): string[] {
     return [...(this.byPeer.get(peerId) ?? [])];
   }
 
-  /** The members of `name` in the order they joined, or undefined when there is no such channel. */
   members(name: string): string[] | undefined {
-    const id = channelName(name);
-    const channel = id === null ? undefined : this.channels.get(id);
+    const channel = this.find(name);
     return channel ? [...channel.members] : undefined;
   }
 
-  /** Every channel besides #general, in the order it was created; an empty private one too, until `expire` forgets it. */
+  page(name: string, after: string | undefined, limit: number): MemberPage | undefined {
+    const channel = this.find(name);
+    if (!channel) return undefined;
+    const ids = channel.sorted.after(after, limit + 1);
+    return ids.length > limit ? { ids: ids.slice(0, limit), next: ids[limit - 1] } : { ids };
+  }
+
+  memberCount(name: string): number {
+    return this.find(name)?.members.size ?? 0;
+  }
+
   names(): string[] {
     return [...this.channels.keys()];
   }
 
   isPrivate(name: string): boolean {
-    const id = channelName(name);
-    return id !== null && this.channels.get(id)?.secret !== undefined;
+    return this.find(name)?.secret !== undefined;
   }
 
-  /** Forgets the private channels empty for longer than `keyHoldMs`; returns their names. */
   expire(now: number): string[] {
     const forgotten: string[] = [];
-    for (const [id, channel] of this.channels) {
-      if (channel.emptySince !== undefined && now - channel.emptySince > this.keyHoldMs) {
-        this.channels.delete(id);
-        forgotten.push(id);
-      }
+    for (const [id, since] of this.emptySince) {
+      if (now - since <= this.keyHoldMs) break;
+      this.emptySince.delete(id);
+      this.channels.delete(id);
+      forgotten.push(id);
     }
     return forgotten;
+  }
+
+  private find(name: string): Channel | undefined {
+    const id = channelName(name);
+    return id === null ? undefined : this.channels.get(id);
   }
 }

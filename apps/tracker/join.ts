@@ -5,7 +5,7 @@
  * New: WeApRous's tracker had no channels (issue 7).
  */
 
-import type { ChannelRegistry } from './channels';
+import type { Channels } from './channels';
 import { KeysBusy, type ChannelKeys } from './keys';
 
 export type JoinOutcome =
@@ -15,14 +15,14 @@ const ATTEMPTS = 3;
 
 /** `await joinChannel(channels, keys, '127.0.0.1:5001', 'team', 's3cret')` → `{ ok: true, result: 'created' }` */
 export async function joinChannel(
-  channels: ChannelRegistry,
+  channels: Channels,
   keys: ChannelKeys,
   peerId: string,
   name: string,
   key: string | undefined,
 ): Promise<JoinOutcome> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const plan = channels.plan(peerId, name, key !== undefined);
+    const plan = await channels.plan(peerId, name, key !== undefined);
     if (plan.kind === 'refused') return { ok: false, status: plan.status, error: plan.error };
     let secret;
     try {
@@ -36,7 +36,7 @@ export async function joinChannel(
       if (error instanceof KeysBusy) return busy(error);
       throw error;
     }
-    const result = channels.join(peerId, name, secret);
+    const result = await channels.join(peerId, name, secret);
     if (result !== 'changed') return { ok: true, result };
   }
   return { ok: false, status: 409, error: `#${name} kept changing while its key was checked; try again` };

@@ -1,5 +1,5 @@
 /**
- * The tracker's command line: `--server-ip 0.0.0.0 --server-port 8000 --ttl 300`.
+ * The tracker's command line: `--server-ip 0.0.0.0 --server-port 8000 --ttl 300 --registry memory`.
  * Pure: it returns the options or a sentence saying what is wrong; `apps/tracker.ts` prints and exits.
  * Ports the argparse block of WeApRous `apps/sampleApp.py`.
  */
@@ -11,11 +11,14 @@ export interface TrackerArgs {
   ip: string;
   port: number;
   ttlSeconds: number;
+  /** `memory` (the default: the peers live and die with this process) or a Redis URL `redis://host:port`. */
+  registry: string;
 }
 
-export const TRACKER_USAGE = 'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300]';
+export const TRACKER_USAGE =
+  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379]';
 
-/** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300 } }` */
+/** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory' } }` */
 export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs } | { ok: false; error: string } | { ok: 'help' } {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -25,6 +28,7 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
         'server-ip': { type: 'string', default: '0.0.0.0' },
         'server-port': { type: 'string', default: '8000' },
         ttl: { type: 'string', default: '300' },
+        registry: { type: 'string', default: 'memory' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -41,5 +45,23 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
     return { ok: false, error: `--server-port must be a port number from 0 to 65535, not "${values['server-port']}"` };
   if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0)
     return { ok: false, error: `--ttl must be a number of seconds above 0, not "${values.ttl}"` };
-  return { ok: true, args: { ip, port, ttlSeconds } };
+  const registry = String(values.registry);
+  const wrong = registry === 'memory' ? null : redisUrlProblem(registry);
+  if (wrong !== null)
+    return { ok: false, error: `--registry must be "memory" or a Redis URL such as redis://127.0.0.1:6379${wrong}, not "${registry}"` };
+  return { ok: true, args: { ip, port, ttlSeconds, registry } };
+}
+
+/** Why `text` is not a `redis://host:port[/db]` URL ('' when it is no URL at all), or null when it is one. */
+function redisUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return '';
+  }
+  if (url.protocol !== 'redis:' || url.hostname === '' || url.search !== '' || !/^(\/\d{1,2})?\/?$/.test(url.pathname)) return '';
+  // A command line is visible to every user of the machine (ps): a password has no place in it.
+  if (url.username !== '' || url.password !== '') return ' without a user or password (a command line is visible to anyone on the machine)';
+  return null;
 }

@@ -1,11 +1,65 @@
 /**
- * The tracker's peer registry: who registered, at which address, and when it was last heard from.
- * Pure state with no sockets and no clock: every method that needs the time takes `now` (milliseconds),
- * so a test can expire peers without waiting. Ports the `peers = {}` dict and `cleanup_expired_peers()`
- * of the Task 2 tracker in WeApRous `apps/sampleApp.py`.
+ * The tracker's peer registry: who registered, at which address, and when it was last heard from. `Registry`
+ * is what the routes need (`redis-registry.ts` keeps it in Redis, for several trackers); `PeerRegistry` is the
+ * embedded default, pure state with no sockets and no clock: every method that needs the time takes `now`
+ * (milliseconds), so a test can expire peers without waiting. Ports the `peers = {}` dict and
+ * `cleanup_expired_peers()` of the Task 2 tracker in WeApRous `apps/sampleApp.py`.
  */
 
 import { peerId, type PeerEntry } from '../protocol';
+import { SortedStrings } from './sorted';
+
+/** A value, or a promise of it: the in-memory registry answers at once, the Redis one after a round trip. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** What `register` did; `boundTo` when the id is bound to another key than the one given (nothing changed). */
+export type Registered = { entry: PeerEntry; isNew: boolean } | { boundTo: string };
+
+/** One page of the list in peer-id order; `next` (the last id of the page) when more follow. */
+export interface PeerPage {
+  peers: PeerEntry[];
+  next?: string;
+}
+
+/** The registry the routes use, in memory or in Redis. The contract: test/apps/tracker/store-contract.ts. */
+export interface Registry {
+  /** A peer not seen for this long is dropped by `expire` (the document's TTL, 300 s). */
+  readonly ttlMs: number;
+  /** Registered peers. */
+  count(): Awaitable<number>;
+  /**
+   * Adds a peer, or refreshes it (name, last seen) when it registers again, and binds `publicKey` to a new id.
+   * An id bound to a key is refreshed only with that very key: anything else answers `boundTo`.
+   */
+  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string): Awaitable<Registered>;
+  /** Removes a peer; false when it was not registered (already removed or expired). */
+  unregister(id: string): Awaitable<boolean>;
+  /** Marks a peer as alive; false when the tracker does not know it (it must register again). */
+  heartbeat(id: string, now: number): Awaitable<boolean>;
+  /** The key `id` is bound to; undefined when it has none or is not registered. */
+  keyOf(id: string): Awaitable<string | undefined>;
+  /** When `id` last registered or sent a heartbeat (ms since the epoch); undefined when it is not registered. */
+  lastSeen(id: string): Awaitable<number | undefined>;
+  has(id: string): Awaitable<boolean>;
+  /** The registered peers among `ids`, in that order, as `list` shows them (a channel's members). */
+  entries(ids: string[]): Awaitable<PeerEntry[]>;
+  /** Every registered peer, in registration order (the document's answer). */
+  list(): Awaitable<PeerEntry[]>;
+  /** At most `limit` peers whose id sorts after `after` (from the first when undefined), in id order. */
+  page(after: string | undefined, limit: number): Awaitable<PeerPage>;
+  /** Drops the peers not seen for the TTL and returns their ids. A peer seen exactly `ttlMs` ago stays. */
+  expire(now: number): Awaitable<string[]>;
+  /** Lets go of any connection; nothing for the in-memory one. */
+  close?(): Promise<void>;
+}
+
+/** Thrown by a registry whose store cannot be reached (Redis down): the routes answer 503, not 500. */
+export class RegistryUnavailable extends Error {
+  constructor(readonly why: string) {
+    super(`The tracker's registry cannot be reached (${why})`);
+    this.name = 'RegistryUnavailable';
+  }
+}
 
 interface PeerRecord extends PeerEntry {
   /** When the peer last registered or sent a heartbeat (ms since the epoch). */
@@ -14,9 +68,14 @@ interface PeerRecord extends PeerEntry {
   publicKey?: string;
 }
 
-export class PeerRegistry {
+export class PeerRegistry implements Registry {
   // A Map keeps registration order, so the list reads in the order peers arrived (as in the document).
   private readonly peers = new Map<string, PeerRecord>();
+  // The same ids sorted, so a page costs O(log N + limit) rather than a sort of every id.
+  private readonly sorted = new SortedStrings();
+  // The same records, least recently seen first (a heartbeat moves its peer to the end), so `expire` stops at
+  // the first live peer instead of reading all of them at every request. A clock stepped back only delays expiry.
+  private readonly bySeen = new Map<string, PeerRecord>();
 
   /** @param ttlMs a peer not seen for this long is dropped by `expire` (the document's TTL, 300 s). */
   constructor(readonly ttlMs: number) {}
@@ -25,38 +84,47 @@ export class PeerRegistry {
     return this.peers.size;
   }
 
-  /** Adds a peer, or refreshes it when it registers again; says which. A bound key stays bound. */
-  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string): { entry: PeerEntry; isNew: boolean } {
-    const id = peerId(peer.ip, peer.port);
-    const previous = this.peers.get(id);
-    const isNew = previous === undefined;
-    const record: PeerRecord = { ip: peer.ip, port: peer.port, peer_id: id, lastSeen: now };
-    if (peer.name !== undefined) record.name = peer.name;
-    const key = previous?.publicKey ?? publicKey;
-    if (key !== undefined) record.publicKey = key;
-    this.peers.set(id, record);
-    return { entry: toEntry(record), isNew };
+  count(): number {
+    return this.peers.size;
   }
 
-  /** Removes a peer; false when it was not registered (already removed or expired). */
+  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string): Registered {
+    const id = peerId(peer.ip, peer.port);
+    const previous = this.peers.get(id);
+    if (previous?.publicKey !== undefined && previous.publicKey !== publicKey) return { boundTo: previous.publicKey };
+    const record: PeerRecord = { ip: peer.ip, port: peer.port, peer_id: id, lastSeen: now };
+    if (peer.name !== undefined) record.name = peer.name;
+    if (publicKey !== undefined) record.publicKey = publicKey;
+    this.peers.set(id, record);
+    this.seen(record);
+    if (previous === undefined) this.sorted.add(id);
+    return { entry: toEntry(record), isNew: previous === undefined };
+  }
+
   unregister(id: string): boolean {
+    this.sorted.delete(id);
+    this.bySeen.delete(id);
     return this.peers.delete(id);
   }
 
-  /** Marks a peer as alive; false when the tracker does not know it (it must register again). */
   heartbeat(id: string, now: number): boolean {
     const record = this.peers.get(id);
     if (!record) return false;
     record.lastSeen = now;
+    this.seen(record);
     return true;
   }
 
-  /** The key `id` is bound to; undefined when it has none or is not registered. */
+  /** Moves `record` to the end of `bySeen`: a Map keeps insertion order, and re-inserting is O(1). */
+  private seen(record: PeerRecord): void {
+    this.bySeen.delete(record.peer_id);
+    this.bySeen.set(record.peer_id, record);
+  }
+
   keyOf(id: string): string | undefined {
     return this.peers.get(id)?.publicKey;
   }
 
-  /** When `id` last registered or sent a heartbeat (ms since the epoch); undefined when it is not registered. */
   lastSeen(id: string): number | undefined {
     return this.peers.get(id)?.lastSeen;
   }
@@ -71,19 +139,27 @@ export class PeerRegistry {
     return record ? toEntry(record) : undefined;
   }
 
-  /** Every registered peer, in registration order. */
+  entries(ids: string[]): PeerEntry[] {
+    return ids.flatMap((id) => this.get(id) ?? []);
+  }
+
   list(): PeerEntry[] {
     return [...this.peers.values()].map(toEntry);
   }
 
-  /** Drops the peers not seen for the TTL and returns them. A peer seen exactly `ttlMs` ago stays. */
-  expire(now: number): PeerEntry[] {
-    const expired: PeerEntry[] = [];
-    for (const [id, record] of this.peers) {
-      if (now - record.lastSeen > this.ttlMs) {
-        this.peers.delete(id);
-        expired.push(toEntry(record));
-      }
+  page(after: string | undefined, limit: number): PeerPage {
+    // One more than asked tells whether another page follows, without counting the rest.
+    const ids = this.sorted.after(after, limit + 1);
+    const peers = this.entries(ids.slice(0, limit));
+    return ids.length > limit ? { peers, next: ids[limit - 1] } : { peers };
+  }
+
+  expire(now: number): string[] {
+    const expired: string[] = [];
+    for (const [id, record] of this.bySeen) {
+      if (now - record.lastSeen <= this.ttlMs) break;
+      this.unregister(id);
+      expired.push(id);
     }
     return expired;
   }

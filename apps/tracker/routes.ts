@@ -1,8 +1,9 @@
 /**
  * The tracker's HTTP API on a WeApRous app: register (`/submit-info/`), list (`/get-list/`, `?channel=`),
  * unregister (`/remove/`), stay alive (`/heartbeat/`) and join or leave a channel (`/add-list/`), each
- * answering JSON and logging what it did. The state lives in `registry.ts` and `channels.ts`; an id bound to
- * a key is written only with its signature (`binding.ts`). The clock and the log are passed in, so tests control both.
+ * answering JSON and logging what it did. The state lives behind `Registry` and `Channels` (in memory, or in
+ * Redis for several trackers), so every route awaits it; an id bound to a key is written only with its
+ * signature (`binding.ts`). The clock and the log are passed in, so tests control both.
  * Ports the Task 2 routes of WeApRous `apps/sampleApp.py`, which built raw HTTP strings by hand.
  */
 
@@ -21,24 +22,26 @@ import {
   readRegisterBody,
   type ChannelBody,
 } from '../protocol';
-import { PeerRegistry } from './registry';
-import { ChannelRegistry } from './channels';
+import { RegistryUnavailable, type PeerPage, type Registry } from './registry';
+import { ChannelRegistry, type Channels } from './channels';
 import { ChannelKeys } from './keys';
 import { joinChannel, type JoinOutcome } from './join';
 import { RateLimiter } from './ratelimit';
 import { registrationKey, requireSigned } from './binding';
 import { statusRoutes } from './status';
+import { readPageQuery, type PageQuery } from './paging';
 import { type AskKey, KeyOwners, keyMismatch } from '../owner';
 import { HttpClient } from '../../daemon/client';
 
 export interface TrackerOptions {
-  registry: PeerRegistry;
+  /** The peers: a `PeerRegistry` (in memory) or a `RedisRegistry` shared by several trackers. */
+  registry: Registry;
   /** Prints one log line; `console.log` in the real tracker. */
   log: (line: string) => void;
   /** Milliseconds since the epoch; `Date.now` in the real tracker. */
   now: () => number;
-  /** Channel membership; by default a new one whose empty private channels keep their key for the peer TTL. */
-  channels?: ChannelRegistry;
+  /** Channel membership; by default a new in-memory one whose empty private channels keep their key for the peer TTL. */
+  channels?: Channels;
   /** The scrypt work for private channel keys; by default Node's cost, two at a time. */
   keys?: ChannelKeys;
   /** Writes per peer id; by default 10 at once, then 1 a second. */
@@ -87,10 +90,10 @@ export function createTrackerApp(options: TrackerOptions): WeApRous {
 
 /** One method per route, sharing the registry, the log and the clock. */
 class TrackerRoutes {
-  private readonly registry: PeerRegistry;
+  private readonly registry: Registry;
   private readonly log: (line: string) => void;
   private readonly now: () => number;
-  private readonly channels: ChannelRegistry;
+  private readonly channels: Channels;
   private readonly keys: ChannelKeys;
   private readonly limiter: RateLimiter;
   private readonly askKey: AskKey;
@@ -119,63 +122,72 @@ class TrackerRoutes {
   }
 
   /** A write for an id bound to a key must be signed by that key (`binding.ts`); else 401. */
-  private requireOwner(id: string, request: Request): void {
-    const key = this.registry.keyOf(id);
+  private async requireOwner(id: string, request: Request): Promise<void> {
+    const key = await this.registry.keyOf(id);
     if (key !== undefined) requireSigned(id, readJsonObject(request, '{}'), key, this.now());
   }
 
   /** Every request logs itself and first drops the peers whose TTL ran out, so no list is ever stale. */
-  logged(request: Request, handler: Handler) {
+  async logged(request: Request, handler: Handler) {
     const target = Object.keys(request.query).length > 0 ? printable(request.target) : request.path;
     this.log(`[Tracker] ${request.method} ${target}`);
     if (request.body.length > 0) this.log(`[Tracker] Body: ${printable(hideSigning(hideKeys(request.body.toString('utf8'))))}`);
-    const now = this.now();
-    for (const gone of this.registry.expire(now)) {
-      this.log(`[Tracker] Expired: ${gone.peer_id} (not seen for ${this.registry.ttlMs / 1000} s) - Total: ${this.registry.size}`);
-      this.leaveAll(gone.peer_id, now);
-    }
-    this.channels.expire(now);
     try {
-      const result = handler(request);
-      if (!(result instanceof Promise)) return result;
-      return result.catch((error) => {
-        this.logRejection(error);
-        throw error;
-      });
+      await this.expire(this.now());
+      return await handler(request);
     } catch (error) {
-      this.logRejection(error);
-      throw error;
+      if (error instanceof HttpError) this.log(`[Tracker] Rejected (${error.status}): ${error.message}`);
+      if (!(error instanceof RegistryUnavailable)) throw error;
+      // Redis down or restarting: the peer's next heartbeat tries again, so say so instead of a bare 500.
+      this.log(`[Tracker] ${error.message}`);
+      const res = json({ status: 'error', error: `${error.message}; try again in a few seconds` }, 503);
+      res.headers.set('Retry-After', '5');
+      return res;
     }
   }
 
-  private logRejection(error: unknown): void {
-    if (error instanceof HttpError) this.log(`[Tracker] Rejected (${error.status}): ${error.message}`);
+  private async expire(now: number): Promise<void> {
+    const gone = await this.registry.expire(now);
+    if (gone.length > 0) {
+      const total = await this.registry.count();
+      for (const id of gone) {
+        this.log(`[Tracker] Expired: ${id} (not seen for ${this.registry.ttlMs / 1000} s) - Total: ${total}`);
+        await this.leaveAll(id, now);
+      }
+    }
+    await this.channels.expire(now);
   }
 
   async submitInfo(request: Request) {
     const peer = readRegisterBody(request);
     const id = peerId(peer.ip, peer.port);
     this.limit(id);
-    const bound = this.registry.keyOf(id);
+    const bound = await this.registry.keyOf(id);
     const key = registrationKey(id, readJsonObject(request, '{}'), bound, this.now());
     if (key !== undefined && bound === undefined) {
       // A first key is bound only if the peer at that address holds it: else a stranger could take a classmate's id.
       const mismatch = keyMismatch(id, key, await this.askKey(peer));
       if (mismatch !== null) throw new HttpError(401, mismatch);
-      const boundMeanwhile = this.registry.keyOf(id);
-      if (boundMeanwhile !== undefined && boundMeanwhile !== key) throw new HttpError(401, `${id} was bound to another key meanwhile`);
     }
-    const { entry } = this.registry.register(peer, this.now(), key);
+    // The registry refuses, in the same step as it writes, an id another tracker or request bound meanwhile.
+    const registered = await this.registry.register(peer, this.now(), key);
+    if ('boundTo' in registered) throw new HttpError(401, `${id} was bound to another key meanwhile; only its holder can register it`);
     if (key !== undefined && bound === undefined) this.log(`[Tracker] Key bound: ${id} (${key})`);
-    this.log(`[Tracker] Registered: ${entry.peer_id} - Total: ${this.registry.size}`);
-    return { status: 'ok', peer_id: entry.peer_id };
+    this.log(`[Tracker] Registered: ${id} - Total: ${await this.registry.count()}`);
+    return { status: 'ok', peer_id: registered.entry.peer_id };
   }
 
-  getList(request: Request) {
+  async getList(request: Request) {
+    const page = readPageQuery(request.query);
     if (request.query.channel === undefined) {
-      const peers = this.registry.list();
-      this.log(`[Tracker] Returning ${peers.length} peers`);
-      return { status: 'ok', count: peers.length, peers };
+      if (page === undefined) {
+        const peers = await this.registry.list();
+        this.log(`[Tracker] Returning ${peers.length} peers`);
+        return { status: 'ok', count: peers.length, peers };
+      }
+      const { peers, next } = await this.registry.page(page.after, page.limit);
+      this.log(`[Tracker] Returning ${peers.length} peers${pageNote(next)}`);
+      return { status: 'ok', count: peers.length, ...(next === undefined ? {} : { next }), peers };
     }
     const name = channelName(request.query.channel);
     if (name === null) {
@@ -184,58 +196,71 @@ class TrackerRoutes {
         '"channel" must be a channel name of 1 to 32 letters, digits, "-" or "_", e.g. /get-list/?channel=team (a "#" is written %23 or left out)',
       );
     }
-    const ids = name === GENERAL_CHANNEL ? this.registry.list().map((p) => p.peer_id) : this.channels.members(name);
-    if (ids === undefined)
+    const found = await this.channelList(name, page);
+    if (found === undefined)
       throw new HttpError(
         404,
         `No channel #${name}: nobody is in it; join it with POST /add-list/ {"peer_id":"127.0.0.1:5001","channel":"${name}"}`,
       );
-    const peers = ids.flatMap((id) => this.registry.get(id) ?? []);
-    this.log(`[Tracker] Returning ${peers.length} peers in #${name}`);
-    return { status: 'ok', channel: name, count: peers.length, peers };
+    const { peers, next } = found;
+    this.log(`[Tracker] Returning ${peers.length} peers in #${name}${pageNote(next)}`);
+    return { status: 'ok', channel: name, count: peers.length, ...(next === undefined ? {} : { next }), peers };
+  }
+
+  /** The members of `name` (join order), or one page of them (id order); undefined when there is no such channel. */
+  private async channelList(name: string, page: PageQuery | undefined): Promise<PeerPage | undefined> {
+    if (name === GENERAL_CHANNEL) return page ? this.registry.page(page.after, page.limit) : { peers: await this.registry.list() };
+    if (page === undefined) {
+      const ids = await this.channels.members(name);
+      return ids && { peers: await this.registry.entries(ids) };
+    }
+    const members = await this.channels.page(name, page.after, page.limit);
+    if (members === undefined) return undefined;
+    const peers = await this.registry.entries(members.ids);
+    return members.next === undefined ? { peers } : { peers, next: members.next };
   }
 
   async addList(request: Request) {
     const body = readChannelBody(request);
     this.limit(body.peer_id);
-    this.requireOwner(body.peer_id, request);
-    if (!this.registry.has(body.peer_id))
+    await this.requireOwner(body.peer_id, request);
+    if (!(await this.registry.has(body.peer_id)))
       throw new HttpError(404, `${body.peer_id} is not registered; register it first with POST /submit-info/`);
     if (body.leave) return this.leave(body);
     const outcome = await joinChannel(this.channels, this.keys, body.peer_id, body.channel, body.key);
     if (!outcome.ok) return this.refuse(outcome);
-    this.dropIfGone(body.peer_id);
-    if (!this.registry.has(body.peer_id)) throw new HttpError(404, `${body.peer_id} unregistered while joining #${body.channel}`);
-    this.logJoin(outcome.result, body.peer_id, body.channel);
+    if (await this.dropIfGone(body.peer_id)) throw new HttpError(404, `${body.peer_id} unregistered while joining #${body.channel}`);
+    await this.logJoin(outcome.result, body.peer_id, body.channel);
     if (outcome.result === 'member') this.log(`[Tracker] Already in #${body.channel}: ${body.peer_id}`);
     const messages = { general: 'Every peer is always in #general', member: 'Already in', joined: 'Joined', created: 'Created' };
     const message = outcome.result === 'general' ? messages.general : `${messages[outcome.result]} #${body.channel}`;
     return {
       status: 'ok',
       channel: body.channel,
-      private: this.channels.isPrivate(body.channel),
+      private: await this.channels.isPrivate(body.channel),
       message,
-      count: this.countIn(body.channel),
+      count: await this.countIn(body.channel),
     };
   }
 
-  private leave(body: ChannelBody) {
+  private async leave(body: ChannelBody) {
     if (body.channel === GENERAL_CHANNEL) throw new HttpError(400, 'Every peer is in #general; it cannot be left');
-    if (!this.channels.leave(body.peer_id, body.channel, this.now())) {
+    if (!(await this.channels.leave(body.peer_id, body.channel, this.now()))) {
       this.log(`[Tracker] Not in #${body.channel}: ${body.peer_id}`);
-      return { status: 'ok', channel: body.channel, message: `Was not in #${body.channel}`, count: this.countIn(body.channel) };
+      return { status: 'ok', channel: body.channel, message: `Was not in #${body.channel}`, count: await this.countIn(body.channel) };
     }
-    this.log(`[Tracker] Left #${body.channel}: ${body.peer_id} - Members: ${this.countIn(body.channel)}`);
-    return { status: 'ok', channel: body.channel, message: `Left #${body.channel}`, count: this.countIn(body.channel) };
+    const count = await this.countIn(body.channel);
+    this.log(`[Tracker] Left #${body.channel}: ${body.peer_id} - Members: ${count}`);
+    return { status: 'ok', channel: body.channel, message: `Left #${body.channel}`, count };
   }
 
-  remove(request: Request) {
+  async remove(request: Request) {
     const id = readPeerIdBody(request);
     this.limit(id);
-    this.requireOwner(id, request);
-    if (this.registry.unregister(id)) {
-      this.log(`[Tracker] Unregistered: ${id} - Total: ${this.registry.size}`);
-      this.leaveAll(id, this.now());
+    await this.requireOwner(id, request);
+    if (await this.registry.unregister(id)) {
+      this.log(`[Tracker] Unregistered: ${id} - Total: ${await this.registry.count()}`);
+      await this.leaveAll(id, this.now());
       return { status: 'ok', message: 'Peer unregistered' };
     }
     // Removing twice is not an error: a peer quitting after its TTL ran out must still exit cleanly.
@@ -243,14 +268,14 @@ class TrackerRoutes {
     return { status: 'ok', message: 'Peer was not registered (already removed or expired)' };
   }
 
-  heartbeat(request: Request) {
+  async heartbeat(request: Request) {
     const { peer_id: id, channels } = readHeartbeatBody(request);
     this.limit(id);
-    this.requireOwner(id, request);
-    if (this.registry.heartbeat(id, this.now())) {
+    await this.requireOwner(id, request);
+    if (await this.registry.heartbeat(id, this.now())) {
       this.log(`[Tracker] Heartbeat: ${id}`);
       const answer = { status: 'ok', peer_id: id, ttl: this.registry.ttlMs / 1000 };
-      return channels === undefined ? answer : this.rejoin(id, channels).then((more) => ({ ...answer, ...more }));
+      return channels === undefined ? answer : { ...answer, ...(await this.rejoin(id, channels)) };
     }
     // 404 tells the peer the tracker forgot it (restart or TTL): it answers by registering again.
     this.log(`[Tracker] Heartbeat from unknown peer ${id} - asked it to register again`);
@@ -265,21 +290,22 @@ class TrackerRoutes {
     const refused: Array<{ channel: string; status: number; error: string }> = [];
     for (const { channel, key } of claims) {
       const outcome = await joinChannel(this.channels, this.keys, id, channel, key);
-      if (outcome.ok) this.logJoin(outcome.result, id, channel);
+      if (outcome.ok) await this.logJoin(outcome.result, id, channel);
       else {
         this.log(`[Tracker] Refused #${channel} for ${id} (${outcome.status}): ${outcome.error}`);
         refused.push({ channel, status: outcome.status, error: outcome.error });
       }
     }
-    this.dropIfGone(id);
-    return { channels: this.channels.channelsOf(id), refused };
+    await this.dropIfGone(id);
+    return { channels: await this.channels.channelsOf(id), refused };
   }
 
   /** Logs a join that changed something; a heartbeat that only confirms its channels logs nothing more. */
-  private logJoin(result: JoinResultName, id: string, channel: string): void {
-    const members = `- Members: ${this.countIn(channel)}`;
+  private async logJoin(result: JoinResultName, id: string, channel: string): Promise<void> {
+    if (result !== 'created' && result !== 'joined') return;
+    const members = `- Members: ${await this.countIn(channel)}`;
     if (result === 'created')
-      this.log(`[Tracker] Created #${channel}${this.channels.isPrivate(channel) ? ' (private)' : ''}: ${id} ${members}`);
+      this.log(`[Tracker] Created #${channel}${(await this.channels.isPrivate(channel)) ? ' (private)' : ''}: ${id} ${members}`);
     if (result === 'joined') this.log(`[Tracker] Joined #${channel}: ${id} ${members}`);
   }
 
@@ -291,19 +317,26 @@ class TrackerRoutes {
     return res;
   }
 
-  private countIn(channel: string): number {
-    return channel === GENERAL_CHANNEL ? this.registry.size : (this.channels.members(channel)?.length ?? 0);
+  private async countIn(channel: string): Promise<number> {
+    return channel === GENERAL_CHANNEL ? this.registry.count() : this.channels.memberCount(channel);
   }
 
-  private leaveAll(id: string, now: number): void {
-    const left = this.channels.leaveAll(id, now);
+  private async leaveAll(id: string, now: number): Promise<void> {
+    const left = await this.channels.leaveAll(id, now);
     if (left.length > 0) this.log(`[Tracker] ${id} left ${left.map((name) => `#${name}`).join(', ')}`);
   }
 
-  /** A peer removed while its key was checked must not stay in the channel it just joined. */
-  private dropIfGone(id: string): void {
-    if (!this.registry.has(id)) this.channels.leaveAll(id, this.now());
+  /** A peer removed while its key was checked must not stay in the channel it just joined; true when it was. */
+  private async dropIfGone(id: string): Promise<boolean> {
+    if (await this.registry.has(id)) return false;
+    await this.channels.leaveAll(id, this.now());
+    return true;
   }
+}
+
+/** How a paged answer's log line ends: ` (page; next 127.0.0.1:5100)` when more follow; nothing otherwise. */
+function pageNote(next: string | undefined): string {
+  return next === undefined ? '' : ` (page; next ${next})`;
 }
 
 /** The banner printed before the tracker starts listening (the document's Test 1, now that routes answer JSON). */

@@ -11,8 +11,8 @@ import type { Request } from '../../daemon/request';
 import { json, type Response } from '../../daemon/response';
 import { serveFile } from '../../daemon/static';
 import { GENERAL_CHANNEL } from '../protocol';
-import type { PeerRegistry } from './registry';
-import type { ChannelRegistry } from './channels';
+import type { Registry } from './registry';
+import type { Channels } from './channels';
 
 /** One peer as the page shows it; `last_seen` is in milliseconds since the epoch, as `now` is. */
 export interface StatusPeer {
@@ -44,8 +44,8 @@ export interface TrackerStatus {
 }
 
 export interface StatusSource {
-  registry: PeerRegistry;
-  channels: ChannelRegistry;
+  registry: Registry;
+  channels: Channels;
   now: () => number;
 }
 
@@ -75,8 +75,8 @@ export function statusRoutes(app: WeApRous, source: StatusSource, files: StatusF
   const www = files.wwwRoot ?? join(REPOSITORY, 'www');
   const assets = files.staticRoot ?? join(REPOSITORY, 'static');
   app.addRoute('GET', '/', async (request) => withPolicy(await serveFile(www, 'tracker.html', request)));
-  app.addRoute('GET', '/status/', () => {
-    const res = withPolicy(json(trackerStatus(source)));
+  app.addRoute('GET', '/status/', async () => {
+    const res = withPolicy(json(await trackerStatus(source)));
     res.headers.set('Cache-Control', 'no-store');
     return res;
   });
@@ -90,30 +90,35 @@ export function statusRoutes(app: WeApRous, source: StatusSource, files: StatusF
  * What the tracker holds right now. A peer past its TTL is left out even before the next write request
  * expires it (`routes.ts` does that, and logs it), so the page never lists a peer `/get-list/` would not.
  */
-export function trackerStatus({ registry, channels, now }: StatusSource): TrackerStatus {
+export async function trackerStatus({ registry, channels, now }: StatusSource): Promise<TrackerStatus> {
   const at = now();
+  const listed = await registry.list();
+  // One question per peer, all sent at once: the Redis registry pipelines them into one round trip.
+  const seen = await Promise.all(listed.map((peer) => registry.lastSeen(peer.peer_id)));
+  const lastSeen = new Map(listed.map((peer, i) => [peer.peer_id, seen[i]]));
   const alive = (id: string) => {
-    const seen = registry.lastSeen(id);
-    return seen !== undefined && at - seen <= registry.ttlMs;
+    const when = lastSeen.get(id);
+    return when !== undefined && at - when <= registry.ttlMs;
   };
-  const peers = registry
-    .list()
-    .filter((peer) => alive(peer.peer_id))
-    .map(({ peer_id, ip, port, name }) => ({
-      // Field by field, so that nothing added to the registry's entries (a key) reaches the page unseen.
-      peer_id,
-      ip,
-      port,
-      ...(name === undefined ? {} : { name }),
-      last_seen: registry.lastSeen(peer_id)!,
-      channels: [GENERAL_CHANNEL, ...channels.channelsOf(peer_id)],
-    }));
-  const general = { name: GENERAL_CHANNEL, private: false, members: peers.map((peer) => peer.peer_id) };
-  const others = channels.names().map((name) => ({
-    name,
-    private: channels.isPrivate(name),
-    members: (channels.members(name) ?? []).filter(alive),
+  const live = listed.filter((peer) => alive(peer.peer_id));
+  const joined = await Promise.all(live.map((peer) => channels.channelsOf(peer.peer_id)));
+  const peers = live.map(({ peer_id, ip, port, name }, i) => ({
+    // Field by field, so that nothing added to the registry's entries (a key) reaches the page unseen.
+    peer_id,
+    ip,
+    port,
+    ...(name === undefined ? {} : { name }),
+    last_seen: lastSeen.get(peer_id)!,
+    channels: [GENERAL_CHANNEL, ...joined[i]],
   }));
+  const general = { name: GENERAL_CHANNEL, private: false, members: peers.map((peer) => peer.peer_id) };
+  const others = await Promise.all(
+    (await channels.names()).map(async (name) => ({
+      name,
+      private: await channels.isPrivate(name),
+      members: ((await channels.members(name)) ?? []).filter(alive),
+    })),
+  );
   return { status: 'ok', now: at, ttl: registry.ttlMs / 1000, peers, channels: [general, ...others] };
 }
 

@@ -8,13 +8,14 @@ import { parseTrackerArgs } from '../../../apps/tracker/options';
 
 describe('parseTrackerArgs()', () => {
   it('defaults to 0.0.0.0:8000 and a TTL of 300 s', () => {
-    expect(parseTrackerArgs([])).to.deep.equal({ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300 } });
+    expect(parseTrackerArgs([])).to.deep.equal({ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory' } });
   });
 
-  it('reads --server-ip, --server-port and --ttl', () => {
-    expect(parseTrackerArgs(['--server-ip', '127.0.0.1', '--server-port', '9000', '--ttl', '60'])).to.deep.equal({
+  it('reads --server-ip, --server-port, --ttl and --registry', () => {
+    const argv = ['--server-ip', '127.0.0.1', '--server-port', '9000', '--ttl', '60', '--registry', 'redis://127.0.0.1:6379'];
+    expect(parseTrackerArgs(argv)).to.deep.equal({
       ok: true,
-      args: { ip: '127.0.0.1', port: 9000, ttlSeconds: 60 },
+      args: { ip: '127.0.0.1', port: 9000, ttlSeconds: 60, registry: 'redis://127.0.0.1:6379' },
     });
   });
 
@@ -24,6 +25,9 @@ describe('parseTrackerArgs()', () => {
     [['--server-ip', 'nowhere'], /--server-ip must be an IP address/],
     [['--ttl', '0'], /--ttl must be a number of seconds above 0/],
     [['--port', '8000'], /Unknown option '--port'/],
+    [['--registry', 'redis'], /--registry must be "memory" or a Redis URL such as redis:\/\/127.0.0.1:6379, not "redis"/],
+    [['--registry', 'http://127.0.0.1:6379'], /--registry must be "memory" or a Redis URL/],
+    [['--registry', 'redis://:secret@127.0.0.1:6379'], /--registry must be "memory" or a Redis URL/],
   ];
   for (const [argv, reason] of bad) {
     it(`refuses ${argv.join(' ')} with a sentence`, () => {

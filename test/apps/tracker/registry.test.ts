@@ -1,78 +1,104 @@
 /**
- * PeerRegistry, the tracker's list of peers, with time passed in so expiry needs no waiting.
- * Tests for `apps/tracker/registry.ts` (the `peers` dict of WeApRous `apps/sampleApp.py`).
+ * The tracker's state, one contract (`contract.ts`) run against both stores: the in-memory `PeerRegistry` and
+ * `ChannelRegistry` (the default), and `RedisRegistry` and `RedisChannels` on a real redis-server started on a
+ * free loopback port for this file and stopped after it. Tests for `apps/tracker/registry.ts`, `channels.ts`,
+ * `redis-registry.ts` and `redis-channels.ts` (the `peers` dict of WeApRous `apps/sampleApp.py`).
  */
 
 import { expect } from 'chai';
-import { PeerRegistry } from '../../../apps/tracker/registry';
+import { PeerRegistry, RegistryUnavailable } from '../../../apps/tracker/registry';
+import { ChannelRegistry } from '../../../apps/tracker/channels';
+import { connectRedis, type RedisLink } from '../../../apps/tracker/redis';
+import { RedisRegistry } from '../../../apps/tracker/redis-registry';
+import { RedisChannels } from '../../../apps/tracker/redis-channels';
+import { channelsContract, registryContract, TTL, type MakeStore } from './contract';
+import { startRedis, type RedisServer } from './redis-server';
 
-const TTL = 300_000;
+const inMemory: MakeStore = async (ttlMs, maxChannels) => ({
+  registry: new PeerRegistry(ttlMs),
+  channels: new ChannelRegistry(ttlMs, maxChannels),
+});
 
-describe('PeerRegistry', () => {
-  it('registers a peer under "ip:port" and lists it with the documented fields', () => {
-    const registry = new PeerRegistry(TTL);
-    const { entry, isNew } = registry.register({ ip: '127.0.0.1', port: 5001 }, 0);
-    expect(isNew).to.equal(true);
-    expect(entry).to.deep.equal({ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001' });
-    expect(registry.list()).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001' }]);
-    expect(Object.keys(registry.list()[0])).to.deep.equal(['ip', 'port', 'peer_id']);
+describe('the tracker state, in memory (PeerRegistry, ChannelRegistry)', () => {
+  describe('Registry', () => registryContract(inMemory));
+  describe('Channels', () => channelsContract(inMemory));
+});
+
+describe('the tracker state, in Redis (RedisRegistry, RedisChannels)', () => {
+  let server: RedisServer;
+  let link: RedisLink;
+  let store = 0;
+
+  before(async function () {
+    this.timeout(15_000);
+    server = await startRedis();
+    link = await connectRedis(server.url, 'contract:');
+  });
+  after(async () => {
+    await link?.close();
+    await server?.stop();
   });
 
-  it('keeps a display name after the documented fields', () => {
-    const registry = new PeerRegistry(TTL);
-    registry.register({ ip: '127.0.0.1', port: 5002, name: 'Bob' }, 0);
-    expect(registry.list()).to.deep.equal([{ ip: '127.0.0.1', port: 5002, peer_id: '127.0.0.1:5002', name: 'Bob' }]);
-    expect(Object.keys(registry.list()[0])).to.deep.equal(['ip', 'port', 'peer_id', 'name']);
+  // Every store gets a prefix of its own on the one server, so no test sees another's keys.
+  const inRedis: MakeStore = async (ttlMs, maxChannels) => {
+    const prefixed = Object.assign(Object.create(Object.getPrototypeOf(link)) as RedisLink, link, { prefix: `t${++store}:` });
+    return { registry: new RedisRegistry(prefixed, ttlMs), channels: new RedisChannels(prefixed, ttlMs, maxChannels) };
+  };
+
+  describe('Registry', () => registryContract(inRedis));
+  describe('Channels', () => channelsContract(inRedis));
+
+  it('keeps each peer in a hash whose Redis expiry is the TTL, set again by every heartbeat', async () => {
+    const { registry } = await inRedis(TTL);
+    await registry.register({ ip: '127.0.0.1', port: 5001 }, Date.now());
+    const key = `t${store}:peer:127.0.0.1:5001`;
+    const ttl = await link.client.pttl(key);
+    expect(ttl).to.be.within(TTL - 5_000, TTL);
+    await link.client.pexpire(key, 1_000);
+    await registry.heartbeat('127.0.0.1:5001', Date.now());
+    expect(await link.client.pttl(key)).to.be.within(TTL - 5_000, TTL);
   });
 
-  it('lists peers in registration order, and a re-registration keeps its place', () => {
-    const registry = new PeerRegistry(TTL);
-    registry.register({ ip: '127.0.0.1', port: 5001 }, 0);
-    registry.register({ ip: '127.0.0.1', port: 5002 }, 0);
-    const again = registry.register({ ip: '127.0.0.1', port: 5001, name: 'Alice' }, 10);
-    expect(again.isNew).to.equal(false);
-    expect(registry.size).to.equal(2);
-    expect(registry.list().map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5001', '127.0.0.1:5002']);
-    expect(registry.list()[0].name).to.equal('Alice');
+  it('leaves out of every list a peer whose hash Redis expired before a tracker swept it, and sweeps it on re-registration', async () => {
+    const { registry, channels } = await inRedis(TTL);
+    await registry.register({ ip: '127.0.0.1', port: 5001 }, 0);
+    await registry.register({ ip: '127.0.0.1', port: 5002 }, 0);
+    await channels.join('127.0.0.1:5001', 'team');
+    await link.client.del(`t${store}:peer:127.0.0.1:5001`);
+    expect((await registry.list()).map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002']);
+    expect((await registry.page(undefined, 10)).peers.map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002']);
+    const again = await registry.register({ ip: '127.0.0.1', port: 5001 }, 10);
+    expect(again).to.deep.include({ isNew: true });
+    expect(await channels.channelsOf('127.0.0.1:5001')).to.deep.equal([]);
+    expect((await registry.list()).map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002', '127.0.0.1:5001']);
   });
 
-  it('unregisters a peer, and says false the second time', () => {
-    const registry = new PeerRegistry(TTL);
-    registry.register({ ip: '127.0.0.1', port: 5001 }, 0);
-    expect(registry.unregister('127.0.0.1:5001')).to.equal(true);
-    expect(registry.unregister('127.0.0.1:5001')).to.equal(false);
-    expect(registry.list()).to.deep.equal([]);
+  it('fails with RegistryUnavailable, not a hang, when Redis goes away', async () => {
+    const own = await startRedis();
+    const ownLink = await connectRedis(own.url, 'gone:');
+    try {
+      const registry = new RedisRegistry(ownLink, TTL);
+      await registry.register({ ip: '127.0.0.1', port: 5001 }, 0);
+      await own.stop();
+      const error = await registry.list().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(RegistryUnavailable);
+      expect((error as Error).message).to.match(/registry cannot be reached \(Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    } finally {
+      await ownLink.close();
+      await own.stop();
+    }
   });
 
-  it('expires a peer not seen for longer than the TTL, and keeps one seen exactly TTL ago', () => {
-    const registry = new PeerRegistry(TTL);
-    registry.register({ ip: '127.0.0.1', port: 5001 }, 1_000);
-    registry.register({ ip: '127.0.0.1', port: 5002 }, 2_000);
-    expect(registry.expire(1_000 + TTL)).to.deep.equal([]);
-    const gone = registry.expire(1_000 + TTL + 1);
-    expect(gone.map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5001']);
-    expect(registry.list().map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002']);
-  });
-
-  it('a heartbeat moves last_seen forward, so the peer outlives its first TTL', () => {
-    const registry = new PeerRegistry(TTL);
-    registry.register({ ip: '127.0.0.1', port: 5001 }, 0);
-    expect(registry.heartbeat('127.0.0.1:5001', TTL - 1)).to.equal(true);
-    expect(registry.expire(TTL + 10)).to.deep.equal([]);
-    expect(registry.expire(2 * TTL)).to.have.length(1);
-  });
-
-  it('says when a peer was last seen (for the status page), and undefined for an unknown one', () => {
-    const registry = new PeerRegistry(TTL);
-    registry.register({ ip: '127.0.0.1', port: 5001 }, 1_000);
-    registry.heartbeat('127.0.0.1:5001', 4_000);
-    expect(registry.lastSeen('127.0.0.1:5001')).to.equal(4_000);
-    expect(registry.lastSeen('127.0.0.1:5009')).to.equal(undefined);
-  });
-
-  it('a heartbeat from an unknown peer answers false and registers nothing', () => {
-    const registry = new PeerRegistry(TTL);
-    expect(registry.heartbeat('127.0.0.1:5009', 0)).to.equal(false);
-    expect(registry.size).to.equal(0);
+  it('refuses to start when nothing listens at the URL, with a sentence', async () => {
+    const nobody = await startRedis();
+    await nobody.stop();
+    const error = await connectRedis(nobody.url, 'x:').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).to.match(/^Cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(.*\); start redis-server or fix --registry$/);
   });
 });

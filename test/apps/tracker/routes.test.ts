@@ -150,6 +150,63 @@ describe('tracker routes', () => {
     });
   });
 
+  describe('GET /get-list/?limit=&after= (pages)', () => {
+    const get = (target: string) => client.request(base + target);
+
+    it('answers a page in peer-id order with "next", then the rest without it; the whole list is unchanged', async () => {
+      for (const port of [5003, 5001, 5002]) await register(port);
+      const whole = (await get('/get-list/')).text();
+      log = [];
+      const first = await get('/get-list/?limit=2');
+      expect(first.status).to.equal(200);
+      expect(first.text()).to.equal(
+        '{"status":"ok","count":2,"next":"127.0.0.1:5002","peers":[{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"},' +
+          '{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002"}]}',
+      );
+      const rest = await get('/get-list/?limit=2&after=127.0.0.1:5002');
+      expect(rest.text()).to.equal('{"status":"ok","count":1,"peers":[{"ip":"127.0.0.1","port":5003,"peer_id":"127.0.0.1:5003"}]}');
+      expect(log).to.deep.equal([
+        '[Tracker] GET /get-list/?limit=2',
+        '[Tracker] Returning 2 peers (page; next 127.0.0.1:5002)',
+        '[Tracker] GET /get-list/?limit=2&after=127.0.0.1:5002',
+        '[Tracker] Returning 1 peers',
+      ]);
+      expect((await get('/get-list/')).text()).to.equal(whole);
+      expect(whole).to.match(/^\{"status":"ok","count":3,"peers":\[\{"ip":"127.0.0.1","port":5003,/);
+    });
+
+    it('pages a channel, #general included, the same way', async () => {
+      for (const port of [5001, 5002, 5003]) await register(port);
+      for (const port of [5003, 5001]) await post('/add-list/', `{"peer_id":"127.0.0.1:${port}","channel":"team"}`);
+      const team = (await get('/get-list/?channel=team&limit=1')).json<{ channel: string; next: string; peers: unknown[] }>();
+      expect(team).to.deep.include({ channel: 'team', count: 1, next: '127.0.0.1:5001' });
+      const after = (await get(`/get-list/?channel=team&limit=1&after=${team.next}`)).text();
+      expect(after).to.equal(
+        '{"status":"ok","channel":"team","count":1,"peers":[{"ip":"127.0.0.1","port":5003,"peer_id":"127.0.0.1:5003"}]}',
+      );
+      const general = (await get('/get-list/?channel=general&after=127.0.0.1:5001')).json<{ peers: Array<{ peer_id: string }> }>();
+      expect(general.peers.map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002', '127.0.0.1:5003']);
+      expect((await get('/get-list/?channel=nobody&limit=5')).status).to.equal(404);
+    });
+
+    for (const [query, reason] of [
+      ['limit=0', '"limit" must be a whole number from 1 to 1000, e.g. /get-list/?limit=100'],
+      ['limit=5000', '"limit" must be a whole number from 1 to 1000, e.g. /get-list/?limit=100'],
+      ['limit=ten', '"limit" must be a whole number from 1 to 1000, e.g. /get-list/?limit=100'],
+      [
+        'after=',
+        '"after" must be the "next" of the previous page, a peer id such as 127.0.0.1:5001, e.g. /get-list/?limit=100&after=127.0.0.1:5001',
+      ],
+      ['channel=team&limit=-1', '"limit" must be a whole number from 1 to 1000, e.g. /get-list/?limit=100'],
+    ]) {
+      it(`refuses ?${query} with 400 and a JSON reason`, async () => {
+        const res = await get(`/get-list/?${query}`);
+        expect(res.status).to.equal(400);
+        expect(res.json()).to.deep.equal({ status: 'error', error: reason });
+      });
+    }
+  });
+
   describe('POST /remove/', () => {
     it('answers {"status":"ok","message":"Peer unregistered"}, and 200 again when already gone', async () => {
       await register(9001);

@@ -1,0 +1,179 @@
+/**
+ * The peer registry kept in Redis (`--registry redis://host:port`), so that several trackers serve one list.
+ * A peer is a hash `peer:<id>` (its list entry as JSON, its bound key, when it was last seen) whose Redis
+ * expiry is the TTL: register and heartbeat set it, so Redis itself forgets a silent peer. Three sorted sets
+ * index the ids: by registration (the document's order), by id (pages) and by last seen (`expire`). Each
+ * write is one Lua script, so two trackers never interleave half a registration. New: no WeApRous twin.
+ */
+
+import type { PeerEntry } from '../protocol';
+import { peerId } from '../protocol';
+import type { PeerPage, Registered, Registry } from './registry';
+import { LEAVE_LUA, Script, type RedisLink } from './redis';
+
+/** How many expired peers one request sweeps at most; Redis's own expiry hides the rest from every list meanwhile. */
+const SWEEP_BATCH = 1000;
+
+// ARGV: prefix, id, entry JSON, now, ttl, key ('' for none). Returns {'new'|'again'} or {'bound', key}.
+const REGISTER = new Script(`${LEAVE_LUA}
+local id, entry, now, ttl, key = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local pk = P .. 'peer:' .. id
+local exists = redis.call('EXISTS', pk) == 1
+if not exists and redis.call('ZSCORE', P .. 'peers:seen', id) then
+  -- Redis expired the entry before a tracker swept it: sweep it now, as expire would have.
+  leaveAll(id, now, ttl)
+  redis.call('ZREM', P .. 'peers:order', id)
+  redis.call('ZREM', P .. 'peers:ids', id)
+  redis.call('ZREM', P .. 'peers:seen', id)
+end
+local bound = redis.call('HGET', pk, 'key')
+if bound and bound ~= key then return {'bound', bound} end
+if not exists then
+  redis.call('ZADD', P .. 'peers:order', redis.call('INCR', P .. 'seq'), id)
+  redis.call('ZADD', P .. 'peers:ids', 0, id)
+end
+redis.call('HSET', pk, 'entry', entry, 'seen', now)
+if key ~= '' then redis.call('HSET', pk, 'key', key) end
+redis.call('PEXPIRE', pk, ttl)
+redis.call('ZADD', P .. 'peers:seen', now, id)
+if exists then return {'again'} end
+return {'new'}
+`);
+
+// ARGV: prefix, id, now, ttl. Returns 1, or 0 for an unknown peer.
+const HEARTBEAT = new Script(`
+local P, id, now, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local pk = P .. 'peer:' .. id
+if redis.call('EXISTS', pk) == 0 then return 0 end
+redis.call('HSET', pk, 'seen', now)
+redis.call('PEXPIRE', pk, ttl)
+redis.call('ZADD', P .. 'peers:seen', now, id)
+return 1
+`);
+
+// ARGV: prefix, id. Returns 1 when the peer was registered (its entry, or its index entry if Redis expired the entry).
+const UNREGISTER = new Script(`
+local P, id = ARGV[1], ARGV[2]
+local existed = redis.call('DEL', P .. 'peer:' .. id) + redis.call('ZREM', P .. 'peers:seen', id)
+redis.call('ZREM', P .. 'peers:order', id)
+redis.call('ZREM', P .. 'peers:ids', id)
+if existed > 0 then return 1 end
+return 0
+`);
+
+// ARGV: prefix, cutoff (a peer seen before it is gone), batch. Returns the ids it removed.
+const EXPIRE = new Script(`
+local P, cutoff, batch = ARGV[1], ARGV[2], ARGV[3]
+local ids = redis.call('ZRANGEBYSCORE', P .. 'peers:seen', '-inf', '(' .. cutoff, 'LIMIT', 0, batch)
+for _, id in ipairs(ids) do
+  redis.call('DEL', P .. 'peer:' .. id)
+  redis.call('ZREM', P .. 'peers:order', id)
+  redis.call('ZREM', P .. 'peers:ids', id)
+  redis.call('ZREM', P .. 'peers:seen', id)
+end
+return ids
+`);
+
+// ARGV: prefix, then ids. Returns each one's entry JSON, '' for one not registered.
+const ENTRIES = new Script(`
+local P = ARGV[1]
+local out = {}
+for i = 2, #ARGV do out[i - 1] = redis.call('HGET', P .. 'peer:' .. ARGV[i], 'entry') or '' end
+return out
+`);
+
+// ARGV: prefix. Returns the entries in registration order (those Redis already expired left out).
+const LIST = new Script(`
+local P = ARGV[1]
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', P .. 'peers:order', 0, -1)) do
+  local entry = redis.call('HGET', P .. 'peer:' .. id, 'entry')
+  if entry then out[#out + 1] = entry end
+end
+return out
+`);
+
+// ARGV: prefix, lower bound ('-' or '(' .. cursor), count. Returns id, entry, id, entry, ... ('' for an expired entry).
+const PAGE = new Script(`
+local P, min, count = ARGV[1], ARGV[2], ARGV[3]
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYLEX', P .. 'peers:ids', min, '+', 'LIMIT', 0, count)) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', P .. 'peer:' .. id, 'entry') or ''
+end
+return out
+`);
+
+export class RedisRegistry implements Registry {
+  constructor(
+    private readonly link: RedisLink,
+    readonly ttlMs: number,
+  ) {}
+
+  count(): Promise<number> {
+    return this.link.call((redis) => redis.zcard(`${this.link.prefix}peers:ids`));
+  }
+
+  async register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string): Promise<Registered> {
+    const id = peerId(peer.ip, peer.port);
+    const entry: PeerEntry = { ip: peer.ip, port: peer.port, peer_id: id };
+    if (peer.name !== undefined) entry.name = peer.name;
+    const [outcome, bound] = await this.link.run<string[]>(REGISTER, id, JSON.stringify(entry), now, this.ttlMs, publicKey ?? '');
+    return outcome === 'bound' ? { boundTo: bound } : { entry, isNew: outcome === 'new' };
+  }
+
+  async unregister(id: string): Promise<boolean> {
+    return (await this.link.run<number>(UNREGISTER, id)) === 1;
+  }
+
+  async heartbeat(id: string, now: number): Promise<boolean> {
+    return (await this.link.run<number>(HEARTBEAT, id, now, this.ttlMs)) === 1;
+  }
+
+  async keyOf(id: string): Promise<string | undefined> {
+    return (await this.link.call((redis) => redis.hget(this.key(id), 'key'))) ?? undefined;
+  }
+
+  async lastSeen(id: string): Promise<number | undefined> {
+    const seen = await this.link.call((redis) => redis.hget(this.key(id), 'seen'));
+    return seen === null ? undefined : Number(seen);
+  }
+
+  async has(id: string): Promise<boolean> {
+    return (await this.link.call((redis) => redis.exists(this.key(id)))) === 1;
+  }
+
+  async entries(ids: string[]): Promise<PeerEntry[]> {
+    if (ids.length === 0) return [];
+    return parseEntries(await this.link.run<string[]>(ENTRIES, ...ids));
+  }
+
+  async list(): Promise<PeerEntry[]> {
+    return parseEntries(await this.link.run<string[]>(LIST));
+  }
+
+  async page(after: string | undefined, limit: number): Promise<PeerPage> {
+    // One more than asked tells whether another page follows; '(' makes the bound exclusive (ZRANGEBYLEX).
+    const flat = await this.link.run<string[]>(PAGE, after === undefined ? '-' : `(${after}`, limit + 1);
+    const ids = flat.filter((_, i) => i % 2 === 0);
+    const peers = parseEntries(flat.filter((_, i) => i % 2 === 1).slice(0, limit));
+    return ids.length > limit ? { peers, next: ids[limit - 1] } : { peers };
+  }
+
+  expire(now: number): Promise<string[]> {
+    return this.link.run<string[]>(EXPIRE, now - this.ttlMs, SWEEP_BATCH);
+  }
+
+  close(): Promise<void> {
+    return this.link.close();
+  }
+
+  private key(id: string): string {
+    return `${this.link.prefix}peer:${id}`;
+  }
+}
+
+/** The stored JSON entries as one array, in one `JSON.parse`; '' (a peer gone meanwhile) is left out. */
+function parseEntries(entries: string[]): PeerEntry[] {
+  return JSON.parse(`[${entries.filter((entry) => entry !== '').join(',')}]`) as PeerEntry[];
+}
