@@ -18,12 +18,13 @@ async function main(): Promise<void> {
     console.error(`${parsed.error}\n${PEER_USAGE}`);
     process.exit(2);
   }
-  const { trackerUrl, ip, port, name, heartbeatSeconds, dataDir } = parsed.args;
+  const { trackerUrl, ip, port, name, heartbeatSeconds, dataDir, password } = parsed.args;
   const app = new PeerApp({
     self: { peer_id: peerId(ip, port), ip, port, name },
     trackerUrl,
     heartbeatMs: heartbeatSeconds * 1000,
     dataDir,
+    password, // the browser chat's (apps/peer/web/); without one the console prints a login link
     listenIp: '0.0.0.0', // as the Python peer did, so peers on other machines can reach it at --ip
     input: process.stdin,
     output: process.stdout,

@@ -1,8 +1,9 @@
 /**
- * One chat peer, wired together: its server (`server.ts`), its client side towards the tracker
- * (`tracker-client.ts`, `session.ts`) and towards the other peers (`mesh.ts`), its state (`state.ts`) and
- * its console (`commands.ts`, `console.ts`, `terminal.ts`). This file decides what happens when; every
- * piece it calls does one thing. Ports `class PeerApp` (`run`, `run_console`,
+ * One chat peer, wired together: its server (`server.ts`) with the browser chat on the same port (`web/`), its
+ * client side towards the tracker (`tracker-client.ts`, `session.ts`) and the other peers (`mesh.ts`), the
+ * chat's operations (`chat.ts`), and its console (`commands.ts`, `console.ts`, `terminal.ts`). The console and
+ * the browsers are two screens of one chat: both call `Chat`, and both follow the event log, which the console
+ * prints from here. This file decides what happens when. Ports `class PeerApp` (`run`, `run_console`,
  * `discover_and_connect_peers`) of WeApRous `apps/peer.py`.
  */
 
@@ -10,22 +11,28 @@ import { HttpClient } from '../../daemon/client';
 import type { Backend } from '../../daemon/backend';
 import type { PeerEntry } from '../protocol';
 import { channelName, GENERAL_CHANNEL } from '../protocol';
+import { CatchUp } from './catch-up';
 import { Channels } from './channels';
+import { type ChannelEvent, Chat, type MessageEvent } from './chat';
 import { parseCommand, type Command } from './commands';
 import * as view from './console';
-import { addressOf, Delivery } from './delivery';
+import { Delivery } from './delivery';
 import { History } from './history';
 import { loadOrCreateIdentity } from './identity';
 import { KNOWN_PEERS_FILE, openKnownPeers } from './known-peers';
 import { Trust } from './trust';
 import { KeyOwners } from '../owner';
-import { type ChatMessage, directChannel, readMessage } from './message';
+import { directChannel } from './message';
 import { Mesh, reasonOf } from './mesh';
 import { createPeerServer, type ServerHooks } from './server';
 import { TrackerSession } from './session';
-import { ChatState, type PeerInfo } from './state';
+import type { PeerInfo } from './state';
 import { Terminal } from './terminal';
 import { TrackerClient } from './tracker-client';
+import { type ChatEvent, EventLog } from './web/events';
+import { ObservedState, PeerList } from './web/peers';
+import { WebUi } from './web/ui';
+import type { MessageView } from './web/views';
 
 export interface PeerOptions {
   self: PeerInfo;
@@ -35,6 +42,8 @@ export interface PeerOptions {
   dataDir: string;
   /** Where the server listens; the address others use is `self.ip`. */
   listenIp: string;
+  /** The web UI's password (`--password`); without one, only login links from the console let a browser in. */
+  password?: string;
   /** How long one request to the tracker or another peer may take; 3 s unless a test wants it shorter. */
   requestTimeoutMs?: number;
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -46,17 +55,15 @@ export interface PeerOptions {
 /** Each request to another peer or the tracker gives up after this long. */
 const REQUEST_TIMEOUT_MS = 3_000;
 const REGISTER_RETRY_MS = 2_000;
-/**
- * Catch-up asks from this many clocks before the highest one held: a message sent while this peer was away
- * may carry a lower clock than one it already has (its sender had not seen it). Duplicates cost nothing.
- */
-const CATCH_UP_MARGIN = 100;
-/** At most this many pages from one peer for one channel at a time (100 messages each). */
-const CATCH_UP_PAGES = 100;
 
 export class PeerApp {
-  readonly state: ChatState;
+  readonly state: ObservedState;
   readonly channels = new Channels();
+  readonly events = new EventLog();
+  readonly chat: Chat;
+  readonly web: WebUi;
+  private readonly peerList: PeerList;
+  private readonly catchUp: CatchUp;
   private readonly terminal: Terminal;
   private readonly client: HttpClient;
   private readonly tracker: TrackerClient;
@@ -76,14 +83,53 @@ export class PeerApp {
   private quitting = false;
 
   constructor(private readonly options: PeerOptions) {
-    this.state = new ChatState(options.self);
+    const { self } = options;
+    this.state = new ObservedState(self);
     this.terminal = new Terminal(options.input, options.output);
     const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.client = new HttpClient({ timeoutMs });
-    this.tracker = new TrackerClient(this.client, options.trackerUrl, options.self, timeoutMs);
+    this.tracker = new TrackerClient(this.client, options.trackerUrl, self, timeoutMs);
     this.tracker.claims = () => this.channels.claims(); // the heartbeat claims them again after a tracker restart
     this.mesh = new Mesh(this.client, this.state, timeoutMs, (peer, message) => this.delivery!.deliver(peer, message));
     this.historyReady = new Promise((done) => (this.openHistory = done));
+    this.peerList = new PeerList(
+      { state: this.state, pending: () => this.delivery?.pending() ?? [], knows: (id) => this.trust?.knows(id) ?? false },
+      this.events,
+    );
+    this.state.onChange = () => this.peerList.changed();
+    this.catchUp = new CatchUp({
+      selfId: self.peer_id,
+      mesh: this.mesh,
+      channels: this.channels,
+      history: () => this.history!,
+      trust: () => this.trust,
+      events: this.events,
+      say: (line) => this.print(line),
+    });
+    this.chat = new Chat({
+      self,
+      state: this.state,
+      channels: this.channels,
+      mesh: this.mesh,
+      tracker: this.tracker,
+      events: this.events,
+      say: (...lines) => this.print(...lines),
+      background: (task) => this.inBackground(task),
+      peersChanged: () => this.peerList.changed(),
+      catchUp: (peer, channels) => this.catchUp.run(peer, channels),
+    });
+    this.web = new WebUi({
+      self,
+      dataDir: options.dataDir,
+      password: options.password,
+      chat: this.chat,
+      channels: this.channels,
+      state: this.state,
+      events: this.events,
+      peers: this.peerList,
+      say: (line) => this.print(line),
+    });
+    this.events.on((event) => this.showEvent(event));
     this.session = new TrackerSession(this.tracker, {
       heartbeatMs: options.heartbeatMs,
       retryMs: REGISTER_RETRY_MS,
@@ -96,15 +142,16 @@ export class PeerApp {
   async start(): Promise<void> {
     const hooks: ServerHooks = {
       onConnect: (peer) => this.delivery?.retryNow(peer.peer_id),
-      gate: { isMember: (channel) => this.channels.has(channel), admits: (channel, from) => this.admits(channel, from) },
-      onMessage: (type, message) => this.showMessage(type, message),
+      gate: { isMember: (channel) => this.channels.has(channel), admits: (channel, from) => this.chat.admits(channel, from) },
+      onMessage: (_type, message) => this.chat.received(message),
     };
     const server = createPeerServer(this.state, this.historyReady, (line) => this.print(line), hooks);
+    this.web.routes(server); // the browser chat, on the same port as the P2P endpoints
     const backend = await server.prepareAddress(this.options.listenIp, this.options.self.port).run();
     this.backend = backend;
     // Ctrl+C or SIGTERM can come at any await of the start-up: then quit() is leaving, and the start stops.
     if (this.quitting) return backend.close();
-    this.print(...view.peerBanner(this.options.self, this.options.trackerUrl));
+    this.print(...view.peerBanner(this.options.self, this.options.trackerUrl, this.web.url));
     // Opened after listening: a second process on a port in use never touches the first one's files.
     try {
       this.history = await History.open(this.options.dataDir, this.options.self, {
@@ -135,16 +182,22 @@ export class PeerApp {
       await backend.close();
       return this.options.exit(1);
     }
-    this.openHistory(this.history);
     this.delivery = new Delivery(this.options.dataDir, {
-      send: (peer, message) => this.mesh.send(peer, message),
-      say: (line) => this.print(line),
+      send: (peer, message) => this.chat.post(peer, message), // a 2xx is the acknowledgement the page shows
+      say: (line) => {
+        this.print(line);
+        this.peerList.changed();
+      },
       // Just after a restart the outbox may deliver before the tracker has named the peer: then its id alone.
       describe: (peerId) => {
         const known = this.state.get(peerId);
         return known ? view.describePeer(known) : peerId;
       },
     });
+    this.chat.attach(this.history, this.delivery, this.trust);
+    this.openHistory(this.history);
+    await this.web.open(); // sessions saved by the run before: open pages stay logged in
+    this.print(...this.web.loginLines());
     await this.delivery.start(); // messages a run before left waiting go now
     if (this.quitting) return;
     if (await this.session.start()) {
@@ -168,7 +221,7 @@ export class PeerApp {
     this.queue = this.queue.then(task).catch((error) => this.print(`Error: ${view.clean(reasonOf(error))}`)); // may quote another peer
   }
 
-  /** What each console command does. */
+  /** What each console command does; the chat's own operations are `Chat`'s, shared with the browser. */
   private async run(command: Command): Promise<void> {
     switch (command.kind) {
       case 'empty':
@@ -181,22 +234,27 @@ export class PeerApp {
       }
       case 'discover':
         return this.discover(false);
-      case 'broadcast':
-        return this.channels.current === GENERAL_CHANNEL
-          ? this.broadcast(command.message)
-          : this.say(this.channels.current, command.message);
+      case 'broadcast': {
+        const sent = await this.chat.send(this.channels.current, command.message, 'console');
+        return sent.ok ? undefined : this.print(sent.line);
+      }
       case 'channels':
         return this.print(...view.channelsLines(this.channels.list()));
       case 'join':
         return this.join(command.channel, command.key);
-      case 'leave':
-        return this.leave(command.channel);
+      case 'leave': {
+        const left = await this.chat.leave(command.channel, 'console');
+        this.print(left.ok ? left.value.line : left.line);
+        return this.updatePrompt();
+      }
       case 'switch':
         return this.switchTo(command.channel);
       case 'direct':
         return this.direct(command.target, command.message, command.quoted);
       case 'history':
         return this.showHistory(command.target, command.count);
+      case 'web':
+        return this.print(this.web.linkLine());
       case 'quit':
         return this.quit();
       case 'unknown':
@@ -206,74 +264,64 @@ export class PeerApp {
     }
   }
 
-  /**
-   * Stores the message, hands it to every peer and returns at once: the report is printed when every peer
-   * has it or has it waiting in its outbox, so a hung peer delays no later command.
-   */
-  private async broadcast(text: string): Promise<void> {
-    const message = await this.history!.compose(GENERAL_CHANNEL, text, Date.now());
-    const owed = this.delivery!.pending().map(({ peerId }) => ({ ...addressOf(peerId)!, name: peerId }));
-    this.inBackground(async () => {
-      const result = await this.mesh.broadcast(message, owed);
-      const queued = result.queued.map(({ peer, waiting }) => view.queuedLine(peer, waiting));
-      this.print(...view.broadcastReport(result.sent, result.total, result.failures), ...queued, ...result.dropped.map(view.droppedLine));
-    });
-  }
-
-  /** Stores the message and hands it to the peer; like a broadcast, the console goes on at once. */
+  /** `/direct <peer> <text>`: the peer by id or name among the connected ones, then as the browser sends. */
   private async direct(target: string, typed: string, quoted = false): Promise<void> {
     const { found, message } = this.state.recipient(target, typed, quoted);
     if (found.kind === 'ambiguous') return this.print(view.unknownPeerLine(found.peers[0].name, found.peers));
     if (found.kind === 'none') return this.print(view.unknownPeerLine(target));
-    const peer = found.peer;
-    const stored = await this.history!.compose(directChannel(peer.peer_id), message, Date.now());
-    this.inBackground(async () => {
-      const outcome = await this.mesh.direct(peer, stored);
-      if (outcome.kind === 'sent') return this.print(view.directSentLine(peer));
-      this.print(view.directFailedLine({ peer, reason: outcome.reason }));
-      if (outcome.kind === 'queued') this.print(view.queuedLine(peer, outcome.waiting));
-    });
+    await this.chat.sendTo(found.peer, message, 'console');
   }
 
-  /** Plain text in a channel: stored, then sent peer to peer to the members the tracker lists (or last listed). */
-  private async say(channel: string, text: string): Promise<void> {
-    const message = await this.history!.compose(channel, text, Date.now());
-    const members = (await this.refreshMembers(channel)).filter((id) => id !== this.options.self.peer_id);
-    const peers = members.map((id) => this.state.get(id) ?? { ...addressOf(id)!, name: id }).filter((peer) => peer.port !== undefined);
-    this.inBackground(async () => {
-      const result = await this.mesh.multicast(message, peers);
-      const queued = result.queued.map(({ peer, waiting }) => view.queuedLine(peer, waiting));
-      const failed = view.broadcastReport(result.sent, result.total, result.failures).slice(1);
-      this.print(view.channelLines.sent(channel, result.sent, result.total), ...failed, ...queued, ...result.dropped.map(view.droppedLine));
-    });
+  /** `/join #team [KEY]`: joined as the browser joins, then, for the console only, where plain text goes. */
+  private async join(typed: string, key?: string): Promise<void> {
+    const joined = await this.chat.join(typed, key, 'console');
+    if (!joined.ok) return this.print(joined.line);
+    this.channels.switchTo(joined.value.channel);
+    this.print(joined.value.line);
+    this.updatePrompt();
   }
 
-  /** The members of a channel from the tracker, remembered; the last list when the tracker cannot answer. */
-  private async refreshMembers(channel: string): Promise<string[]> {
-    try {
-      this.channels.setMembers(
-        channel,
-        (await this.tracker.members(channel)).map((entry) => entry.peer_id),
-      );
-    } catch {
-      // the tracker is down: peer to peer goes on with the members last heard of
+  private switchTo(typed: string): void {
+    const channel = channelName(typed);
+    if (channel === null) return this.print(view.channelLines.badName(typed));
+    if (!this.channels.switchTo(channel)) return this.print(view.channelLines.notJoined(channel));
+    this.chat.markRead(channel, 'console');
+    this.print(view.channelLines.switched(channel));
+    this.updatePrompt();
+  }
+
+  /** The console's half of the event log: messages from other peers and what the browser did. */
+  private showEvent(event: ChatEvent): void {
+    if (event.type === 'message') {
+      const { message, origin } = event.data as MessageEvent;
+      if (origin === 'peer') return this.showMessage(message);
+      if (origin === 'web') return this.print(view.webLines.message(this.options.self, this.whereTo(message), message.text));
     }
-    return this.channels.knownMembers(channel);
+    if (event.type === 'channel') {
+      const { change, conversation, origin } = event.data as ChannelEvent;
+      if (origin === 'web' && change === 'joined') this.print(view.webLines.joined(conversation));
+      if (origin === 'web' && change === 'left') this.print(view.webLines.left(conversation));
+      this.updatePrompt();
+    }
   }
 
-  /** Whether `from` may post in `channel`: a known member, or one the tracker lists now. */
-  private async admits(channel: string, from: string): Promise<boolean> {
-    if (this.channels.isKnownMember(channel, from)) return true;
-    return (await this.refreshMembers(channel)).includes(from);
+  /** `in #general`, or `to Bob (127.0.0.1:5002)` for a direct message. */
+  private whereTo(message: MessageView): string {
+    if (!message.conversation.startsWith('@')) return `in #${message.conversation}`;
+    const id = message.conversation.slice(1);
+    return `to ${view.describePeer(this.state.get(id) ?? { name: id, peer_id: id })}`;
   }
 
   /** A received message: its line, an unread count and the bell for another channel, a highlight for a mention. */
-  private showMessage(type: 'broadcast' | 'direct', message: ChatMessage): void {
-    const { channel, name, from, msg } = message;
-    const plain = channel === GENERAL_CHANNEL || type === 'direct';
-    let line = plain ? view.messageLine(type, name, from, msg) : view.channelMessageLine(channel, name, from, msg);
-    if (view.mentions(msg, this.options.self.name)) line = view.highlight(line, Boolean(this.options.output.isTTY));
-    const unread = !plain && this.channels.arrived(channel);
+  private showMessage(message: MessageView): void {
+    const { conversation, name, from, text } = message;
+    const direct = conversation.startsWith('@');
+    const plain = conversation === GENERAL_CHANNEL || direct;
+    let line = plain
+      ? view.messageLine(direct ? 'direct' : 'broadcast', name, from, text)
+      : view.channelMessageLine(conversation, name, from, text);
+    if (message.mention) line = view.highlight(line, Boolean(this.options.output.isTTY));
+    const unread = !plain && this.channels.arrived(conversation);
     this.print(line);
     if (unread || (plain && this.channels.current !== GENERAL_CHANNEL && this.channels.arrived(GENERAL_CHANNEL))) {
       this.terminal.bell();
@@ -283,93 +331,6 @@ export class PeerApp {
 
   private updatePrompt(): void {
     this.terminal.setPrompt(view.prompt(this.options.self.name, this.channels.current, this.channels.unreadElsewhere));
-  }
-
-  /** `/join #team [KEY]`: the tracker first (it may refuse a wrong key), then the members, then switch to it. */
-  private async join(typed: string, key?: string): Promise<void> {
-    const channel = channelName(typed);
-    if (channel === null) return this.print(view.channelLines.badName(typed));
-    if (channel === GENERAL_CHANNEL) return this.print(view.channelLines.general());
-    let said: string;
-    try {
-      said = await this.tracker.channel(channel, { key });
-    } catch (error) {
-      return this.print(view.channelLines.joinFailed(channel, reasonOf(error)));
-    }
-    this.channels.join(channel, key);
-    const members = await this.refreshMembers(channel);
-    this.channels.switchTo(channel);
-    this.print(view.channelLines.joined(channel, said, members.length));
-    this.updatePrompt();
-    for (const id of members) {
-      const peer = this.state.get(id);
-      if (peer) this.inBackground(() => this.catchUp(peer, [channel])); // what #team said before we joined
-    }
-  }
-
-  private async leave(typed: string): Promise<void> {
-    const channel = channelName(typed);
-    if (channel === null) return this.print(view.channelLines.badName(typed));
-    if (channel === GENERAL_CHANNEL) return this.print(view.channelLines.general());
-    if (!this.channels.has(channel)) return this.print(view.channelLines.notJoined(channel));
-    try {
-      await this.tracker.channel(channel, { leave: true });
-    } catch (error) {
-      return this.print(view.channelLines.leaveFailed(channel, reasonOf(error)));
-    }
-    this.channels.leave(channel);
-    this.print(view.channelLines.left(channel));
-    this.updatePrompt();
-  }
-
-  private switchTo(typed: string): void {
-    const channel = channelName(typed);
-    if (channel === null) return this.print(view.channelLines.badName(typed));
-    if (!this.channels.switchTo(channel)) return this.print(view.channelLines.notJoined(channel));
-    this.print(view.channelLines.switched(channel));
-    this.updatePrompt();
-  }
-
-  /** Asks `peer` for what it has of the channels both are in (#general, and the ones it is listed in). */
-  private async catchUp(peer: PeerInfo, channels = this.channels.list().map((c) => c.name)): Promise<void> {
-    const shared = channels.filter((channel) => channel === GENERAL_CHANNEL || this.channels.isKnownMember(channel, peer.peer_id));
-    for (const channel of shared) {
-      let result = { added: 0, forged: 0 };
-      try {
-        result = await this.catchUpOn(peer, channel);
-      } catch {
-        continue; // it went away, or is older and has no /history/: what it queued for us still comes
-      }
-      if (result.added > 0 || result.forged > 0) this.print(view.caughtUpLine(channel, peer, result.added, result.forged));
-    }
-  }
-
-  /**
-   * Pages of one channel from one peer, each message checked and stored once: how many were new, and how
-   * many were refused because they claim a sender whose key this peer knows without its signature (the
-   * answering peer made them up, or changed them).
-   */
-  private async catchUpOn(peer: PeerInfo, channel: string): Promise<{ added: number; forged: number }> {
-    let since = Math.max(-1, this.history!.highestClock(channel) - CATCH_UP_MARGIN);
-    let added = 0;
-    let forged = 0;
-    for (let page = 0; page < CATCH_UP_PAGES; page++) {
-      const { messages, more } = await this.mesh.historyPage(peer, channel, since);
-      for (const raw of messages) {
-        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
-        const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
-        if (!read.ok || read.value.channel !== channel || read.value.clock === undefined) continue;
-        const message = { ...read.value, clock: read.value.clock };
-        since = Math.max(since, message.clock);
-        if (this.trust?.authorship(message, this.state.self.peer_id) === 'forged') {
-          forged += 1;
-          continue;
-        }
-        if ((await this.history!.acceptQuietly(message)) === 'added') added += 1;
-      }
-      if (!more || messages.length === 0) break;
-    }
-    return { added, forged };
   }
 
   private inBackground(task: () => Promise<void>): void {
@@ -427,7 +388,7 @@ export class PeerApp {
       if (result.status !== 'fulfilled') continue;
       this.delivery?.retryNow(result.value.peer_id);
       const peer = result.value;
-      this.inBackground(() => this.catchUp(peer)); // what was said while this peer was away, or before it came
+      this.inBackground(() => this.catchUp.run(peer)); // what was said while this peer was away, or before it came
     }
     results.forEach((result, i) =>
       this.print(
@@ -463,6 +424,8 @@ export class PeerApp {
       this.print(view.trackerLines.unregisterFailed(reasonOf(error)));
     }
     this.client.close();
+    await this.web.close(); // open pages' streams end, so closing the server does not wait for them
+    this.peerList.close();
     await this.backend?.close();
     await this.delivery?.close();
     await this.history?.close();

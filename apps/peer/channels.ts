@@ -49,6 +49,11 @@ export class Channels {
     return true;
   }
 
+  /** The user has seen `channel` elsewhere (the web UI): its unread count goes, the current channel stays. */
+  markRead(channel: string): void {
+    this.unread.delete(channel);
+  }
+
   /** A message arrived in `channel`: true when it counts as unread (not the current channel). */
   arrived(channel: string): boolean {
     if (channel === this.currentName || !this.joined.has(channel)) return false;

@@ -13,6 +13,8 @@ export type Command =
   | { kind: 'peers' }
   | { kind: 'discover' }
   | { kind: 'quit' }
+  /** `/web`: a fresh login link for the browser chat. */
+  | { kind: 'web' }
   | { kind: 'broadcast'; message: string }
   /** `quoted`: the name was typed in double quotes, so it is taken exactly as typed. */
   | { kind: 'direct'; target: string; message: string; quoted?: true }
@@ -39,6 +41,7 @@ const BARE: Record<string, Command> = {
   '/discover': { kind: 'discover' },
   '/quit': { kind: 'quit' },
   '/channels': { kind: 'channels' },
+  '/web': { kind: 'web' },
 };
 
 export const CHANNEL_USAGE: Record<string, string> = {

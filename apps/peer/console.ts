@@ -12,8 +12,8 @@ import type { PeerInfo } from './state';
 
 const RULE = '='.repeat(60);
 
-/** The start-up banner of the document's Test 2. */
-export function peerBanner(self: PeerInfo, trackerUrl: string): string[] {
+/** The start-up banner of the document's Test 2; `webUrl` adds where the browser chat is (issue 8). */
+export function peerBanner(self: PeerInfo, trackerUrl: string, webUrl?: string): string[] {
   return [
     RULE,
     'Task 2: Peer Application Starting...',
@@ -21,9 +21,23 @@ export function peerBanner(self: PeerInfo, trackerUrl: string): string[] {
     `Peer ID: ${self.peer_id}`,
     `Listening on: ${self.ip}:${self.port}`,
     `Tracker: ${trackerUrl}`,
+    ...(webUrl === undefined ? [] : [`Web UI: ${webUrl}`]),
     RULE,
   ];
 }
+
+/**
+ * Lines about the browser chat (docs/web-ui.md). A login link works once, within `minutes`; `/web` prints a
+ * fresh one. `password` says whether the login page takes the `--password` too.
+ */
+export const webLines = {
+  link: (url: string, minutes: number) => `[Web] Log in: ${url} (works once, within ${minutes} minutes; /web prints a fresh link)`,
+  passwordHint: () => '[Web] Log in with the --password this peer was started with, or with a link from /web',
+  /** A message typed in the browser: `[Web] Alice (127.0.0.1:5001) in #general: hi`, `... to Bob (127.0.0.1:5002): hi`. */
+  message: (from: { name: string; peer_id: string }, where: string, text: string) => `[Web] ${describePeer(from)} ${where}: ${clean(text)}`,
+  joined: (channel: string) => `[Web] Joined #${channel} (the console still sends to where it was)`,
+  left: (channel: string) => `[Web] Left #${channel}`,
+};
 
 /** Printed once start-up is over, right before the first prompt. */
 export function consoleHeader(): string[] {
@@ -48,6 +62,7 @@ export function helpLines(): string[] {
     '  /channels                    List your channels: * marks the current one, with unread counts',
     '  /switch #name                Send plain text to that channel from now on (the prompt shows it)',
     '  /direct <peer_id|name> <msg> Send a message to one peer, e.g. /direct 127.0.0.1:5002 Hi Bob',
+    '  /web                         Print a login link for the browser chat (works once)',
     '  /quit                        Leave: tell the peers, unregister, exit (Ctrl+C and Ctrl+D too)',
     '  <text>                       Send the text to the current channel (#general: every connected peer)',
     '  @name in a message           Mentions that peer: highlighted on its screen',

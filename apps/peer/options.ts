@@ -1,6 +1,6 @@
 /**
  * The peer's command line: `--tracker http://127.0.0.1:8000 --port 5001 --name Alice [--ip 127.0.0.1]
- * [--heartbeat 30] [--data-dir data/Alice-5001]`. Pure: it returns the options or a sentence saying what is wrong; `apps/peer.ts`
+ * [--heartbeat 30] [--data-dir data/Alice-5001] [--password s3cret]`. Pure: it returns the options or a sentence saying what is wrong; `apps/peer.ts`
  * prints and exits. Ports the argparse block of WeApRous `apps/peer.py`.
  */
 
@@ -16,10 +16,13 @@ export interface PeerArgs {
   heartbeatSeconds: number;
   /** Where the history (and later the outbox) is kept; `data/<name>-<port>` unless given. */
   dataDir: string;
+  /** The browser chat's password; without it, only the login links the console prints let a browser in. */
+  password?: string;
 }
 
 export const PEER_USAGE =
-  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001]';
+  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001] [--password s3cret]\n' +
+  '  --password: what the browser chat at http://<ip>:<port>/ asks for; without it the console prints a one-time login link (/web)';
 
 type Parsed = { ok: true; args: PeerArgs } | { ok: false; error: string } | { ok: 'help' };
 
@@ -36,6 +39,7 @@ export function parsePeerArgs(argv: string[]): Parsed {
         ip: { type: 'string', default: '127.0.0.1' },
         heartbeat: { type: 'string', default: '30' },
         'data-dir': { type: 'string' },
+        password: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -65,7 +69,11 @@ export function parsePeerArgs(argv: string[]): Parsed {
   if (!trackerUrl) return { ok: false, error: `--tracker must be an http:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
   const dataDir = raw['data-dir'] ?? defaultDataDir(name, port);
   if (dataDir.trim() === '') return { ok: false, error: '--data-dir must be a folder, such as data/Alice-5001' };
-  return { ok: true, args: { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds, dataDir } };
+  const password = raw.password;
+  if (password !== undefined && (password === '' || password.length > 1024 || /[\x00-\x1f\x7f]/.test(password)))
+    return { ok: false, error: '--password must be 1 to 1024 characters without control characters (quote it for the shell)' };
+  const args: PeerArgs = { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds, dataDir };
+  return { ok: true, args: password === undefined ? args : { ...args, password } };
 }
 
 /**

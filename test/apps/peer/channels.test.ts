@@ -44,6 +44,15 @@ describe('Channels', () => {
     expect(channels.list().find((c) => c.name === 'team')?.unread).to.equal(0);
   });
 
+  it('marks a channel read without switching to it (the browser read it)', () => {
+    const channels = new Channels();
+    channels.join('team');
+    channels.arrived('team');
+    channels.markRead('team');
+    expect(channels.current).to.equal('general');
+    expect(channels.unreadElsewhere).to.equal(0);
+  });
+
   it('remembers the members the tracker listed', () => {
     const channels = new Channels();
     channels.setMembers('team', ['127.0.0.1:5001', '127.0.0.1:5002']);

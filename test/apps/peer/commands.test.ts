@@ -13,6 +13,7 @@ describe('parseCommand()', () => {
     expect(parseCommand('/peers')).to.deep.equal({ kind: 'peers' });
     expect(parseCommand('/discover')).to.deep.equal({ kind: 'discover' });
     expect(parseCommand('/quit')).to.deep.equal({ kind: 'quit' });
+    expect(parseCommand('/web')).to.deep.equal({ kind: 'web' });
   });
 
   it('ignores surrounding spaces and the case of the command word', () => {

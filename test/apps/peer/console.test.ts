@@ -26,6 +26,16 @@ describe('peer console rendering', () => {
     ]);
   });
 
+  it('adds the browser chat to the banner, and says how to log in', () => {
+    const banner = view.peerBanner(alice, 'http://127.0.0.1:8000', 'http://127.0.0.1:5001/');
+    expect(banner.slice(5, 8)).to.deep.equal(['Tracker: http://127.0.0.1:8000', 'Web UI: http://127.0.0.1:5001/', RULE]);
+    expect(view.webLines.link('http://127.0.0.1:5001/login/?token=abc', 10)).to.equal(
+      '[Web] Log in: http://127.0.0.1:5001/login/?token=abc (works once, within 10 minutes; /web prints a fresh link)',
+    );
+    expect(view.webLines.message(alice, 'in #general', 'hi\nthere')).to.equal('[Web] Alice (127.0.0.1:5001) in #general: hi there');
+    expect(view.helpLines().join('\n')).to.include('/web');
+  });
+
   it('prints the console header and the prompt of Test 2', () => {
     expect(view.consoleHeader()).to.deep.equal(['', RULE, 'Peer Console - Type /help for commands', RULE]);
     expect(view.prompt('Alice')).to.equal('[Alice] > ');

@@ -90,6 +90,17 @@ describe('parsePeerArgs()', () => {
     });
   }
 
+  it("takes the browser chat's --password, and has none unless given", () => {
+    const parsed = parsePeerArgs(['--password', 'correct horse']);
+    expect(parsed.ok === true && parsed.args.password).to.equal('correct horse');
+    const without = parsePeerArgs([]);
+    expect(without.ok === true && 'password' in without.args).to.equal(false);
+    for (const bad of ['', 'a\tb', 'x'.repeat(1025)]) {
+      const refused = parsePeerArgs(['--password', bad]);
+      expect((refused as { error: string }).error).to.match(/^--password must be 1 to 1024 characters/);
+    }
+  });
+
   it('answers --help', () => {
     expect(parsePeerArgs(['--help'])).to.deep.equal({ ok: 'help' });
   });

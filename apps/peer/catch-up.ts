@@ -1,0 +1,83 @@
+/**
+ * Catch-up: asking a peer for what it holds of the channels both are in (`GET /history/`, page after page), so a
+ * peer that was away, or joins late, ends up with the same history as the others. Each message is checked as
+ * `/broadcast-peer/` checks it, refused when it names a sender whose key this peer knows without that sender's
+ * signature (the answering peer made it up or changed it), and stored once. What was added is told in one
+ * console line and one `history` event (the page then reloads that conversation), not message by message.
+ * New; WeApRous `apps/peer.py` kept no history to catch up on. docs/protocol.md, "Catch-up".
+ */
+
+import { GENERAL_CHANNEL } from '../protocol';
+import type { Channels } from './channels';
+import { caughtUpLine } from './console';
+import type { History } from './history';
+import { readMessage } from './message';
+import type { Mesh } from './mesh';
+import type { PeerInfo } from './state';
+import type { Trust } from './trust';
+import type { EventLog } from './web/events';
+
+/**
+ * Catch-up asks from this many clocks before the highest one held: a message sent while this peer was away
+ * may carry a lower clock than one it already has (its sender had not seen it). Duplicates cost nothing.
+ */
+const CATCH_UP_MARGIN = 100;
+/** At most this many pages from one peer for one channel at a time (100 messages each). */
+const CATCH_UP_PAGES = 100;
+
+export interface CatchUpParts {
+  selfId: string;
+  mesh: Mesh;
+  channels: Channels;
+  history: () => History;
+  trust: () => Trust | null;
+  events: EventLog;
+  say: (line: string) => void;
+}
+
+export class CatchUp {
+  constructor(private readonly parts: CatchUpParts) {}
+
+  /** Asks `peer` for what it has of the channels both are in (#general, and the ones it is listed in). */
+  async run(peer: PeerInfo, channels = this.parts.channels.list().map((c) => c.name)): Promise<void> {
+    const shared = channels.filter((channel) => channel === GENERAL_CHANNEL || this.parts.channels.isKnownMember(channel, peer.peer_id));
+    for (const channel of shared) {
+      let result = { added: 0, forged: 0 };
+      try {
+        result = await this.channel(peer, channel);
+      } catch {
+        continue; // it went away, or is older and has no /history/: what it queued for us still comes
+      }
+      if (result.added > 0) this.parts.events.emit('history', { conversation: channel, added: result.added });
+      if (result.added > 0 || result.forged > 0) this.parts.say(caughtUpLine(channel, peer, result.added, result.forged));
+    }
+  }
+
+  /**
+   * Pages of one channel from one peer, each message checked and stored once: how many were new, and how
+   * many were refused because they claim a sender whose key this peer knows without its signature.
+   */
+  private async channel(peer: PeerInfo, channel: string): Promise<{ added: number; forged: number }> {
+    const history = this.parts.history();
+    let since = Math.max(-1, history.highestClock(channel) - CATCH_UP_MARGIN);
+    let added = 0;
+    let forged = 0;
+    for (let page = 0; page < CATCH_UP_PAGES; page++) {
+      const { messages, more } = await this.parts.mesh.historyPage(peer, channel, since);
+      for (const raw of messages) {
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
+        const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
+        if (!read.ok || read.value.channel !== channel || read.value.clock === undefined) continue;
+        const message = { ...read.value, clock: read.value.clock };
+        since = Math.max(since, message.clock);
+        if (this.parts.trust()?.authorship(message, this.parts.selfId) === 'forged') {
+          forged += 1;
+          continue;
+        }
+        if ((await history.acceptQuietly(message)) === 'added') added += 1;
+      }
+      if (!more || messages.length === 0) break;
+    }
+    return { added, forged };
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * What every page and API answer of the browser chat shares: the security headers (a Content-Security-Policy
+ * that lets only this peer's own scripts and styles run, no framing, no caching), the session cookie's name and
+ * attributes, the `Origin` check that stops another site from posting to this peer through the user's browser,
+ * and `secured()`, which puts the headers on whatever a handler answers, errors included. New, not in WeApRous.
+ */
+
+import type { Handler } from '../../../daemon/weaprous';
+import { errorResponse, toResponse, type CookieOptions, type Response } from '../../../daemon/response';
+import type { Request } from '../../../daemon/request';
+import { HttpError } from '../../../daemon/status';
+
+/**
+ * Only this peer's files: no inline script or style (so a message that slipped into the HTML as markup would
+ * still run nothing), no other origin, no plugins, no `<base>`, forms only to this peer, and no page may frame
+ * this one (clickjacking).
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; " +
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** `weaprous_chat_5001`: browsers do not keep cookies apart by port, so two peers on 127.0.0.1 need two names. */
+export function cookieName(port: number): string {
+  return `weaprous_chat_${port}`;
+}
+
+/**
+ * HttpOnly: no script (an injected one included) can read it. SameSite=Strict: no other site's link, form or
+ * fetch makes the browser send it. Path=/: every page and API of this peer. No Max-Age: the browser forgets it
+ * when it closes. Not Secure: the peer speaks plain HTTP (docs/web-ui.md says what that costs).
+ */
+export const COOKIE: CookieOptions = { path: '/', httpOnly: true, sameSite: 'Strict' };
+
+/** Adds the security headers; pages and API answers are never cached (they depend on the session). */
+export function secure(res: Response, cacheControl = 'no-store'): Response {
+  res.headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.headers.set('X-Content-Type-Options', 'nosniff');
+  res.headers.set('X-Frame-Options', 'DENY');
+  // Not `no-referrer`: with it a browser sends `Origin: null` on a form POST, and the Origin check could not pass.
+  res.headers.set('Referrer-Policy', 'same-origin');
+  if (!res.headers.has('Cache-Control')) res.headers.set('Cache-Control', cacheControl);
+  return res;
+}
+
+/**
+ * Why a state-changing request is refused, or null when its `Origin` is this page's own (`http://` and the
+ * `Host` it was sent to). Browsers always send `Origin` with a POST and never let a page forge it, so another
+ * site's form or script is refused even though SameSite already keeps the cookie from it.
+ */
+export function originProblem(request: Request): string | null {
+  const origin = request.headers.get('origin');
+  const own = `http://${request.headers.get('host') ?? ''}`;
+  if (origin === undefined)
+    return `A POST needs an Origin header naming this page (${own}); a browser sends it, curl needs -H 'Origin: ${own}'`;
+  if (origin !== own) return `Origin ${origin} is not this page's origin (${own}); only this peer's own pages may change its state`;
+  return null;
+}
+
+/**
+ * Wraps a handler so its answer, or its 4xx error, carries the security headers (the router's 404/405 do not: no
+ * page). `ready` holds requests back while the peer starts (its sessions are not read yet, its history not open).
+ */
+export function secured(handler: Handler, ready: Promise<void> = Promise.resolve()): Handler {
+  return async (request) => {
+    try {
+      await ready;
+      return secure(toResponse(await handler(request)));
+    } catch (error) {
+      if (!(error instanceof HttpError) || !error.expose) throw error;
+      const res = secure(errorResponse(error.status, error.message));
+      for (const [name, value] of Object.entries(error.headers)) res.headers.set(name, value);
+      return res;
+    }
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The peer list as the browser shows it (name, reachable, verified, messages waiting), and the `peers` event
+ * that carries it. Whatever may change it (a peer connecting or leaving, a message delivered or queued) calls
+ * `changed()`; a moment later the list is built again and emitted only if it differs, so a burst of changes
+ * is one event. `ObservedState` is the chat state that says when a peer connects or leaves, whoever caused
+ * it (the server's routes or the mesh). New, not in WeApRous.
+ */
+
+import { ChatState, type PeerInfo } from '../state';
+import type { EventLog } from './events';
+import type { PeerView } from './views';
+
+/** ChatState that calls `onChange` when the connected peers change. */
+export class ObservedState extends ChatState {
+  onChange: () => void = () => {};
+
+  override connect(peer: PeerInfo): 'new' | 'updated' | 'same' | 'full' {
+    const result = super.connect(peer);
+    if (result === 'new' || result === 'updated') this.onChange();
+    return result;
+  }
+
+  override disconnect(peerId: string): PeerInfo | undefined {
+    const gone = super.disconnect(peerId);
+    if (gone) this.onChange();
+    return gone;
+  }
+}
+
+export interface PeerSource {
+  state: ChatState;
+  /** Peers with messages in their outbox, and how many. */
+  pending: () => Array<{ peerId: string; waiting: number }>;
+  knows: (peerId: string) => boolean;
+}
+
+/** How long after a change the list is built again: enough for an outbox to write what it was just handed. */
+const SETTLE_MS = 100;
+
+export class PeerList {
+  private last = '';
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly source: PeerSource,
+    private readonly events: EventLog,
+  ) {}
+
+  /** The connected peers in the order they connected, then the peers only messages wait for. */
+  snapshot(): PeerView[] {
+    const { state } = this.source;
+    const waiting = new Map(this.source.pending().map(({ peerId, waiting }) => [peerId, waiting]));
+    const view = (peer_id: string, name: string, connected: boolean): PeerView => ({
+      peer_id,
+      name,
+      reachable: connected && !waiting.has(peer_id),
+      verified: this.source.knows(peer_id),
+      waiting: waiting.get(peer_id) ?? 0,
+    });
+    const connected = state.peers().map((peer) => view(peer.peer_id, peer.name, true));
+    const away = [...waiting.keys()].filter((id) => !state.isConnected(id)).map((id) => view(id, id, false));
+    return [...connected, ...away];
+  }
+
+  /** Something may have changed: emit `peers` shortly, once, if the list is not what was last sent. */
+  changed(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const peers = this.snapshot();
+      const text = JSON.stringify(peers);
+      if (text === this.last) return;
+      this.last = text;
+      this.events.emit('peers', { peers });
+    }, SETTLE_MS);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
