@@ -98,7 +98,9 @@ window.ChatView = (function chatView() {
     item.className = 'peer' + (view.reachable ? ' reachable' : ' unreachable');
     const notes = [view.reachable ? 'reachable' : 'not reachable', view.verified ? 'verified' : 'unverified'];
     if (view.waiting > 0) notes.push(view.waiting + ' waiting');
-    item.append(text('strong', view.name), ' ', text('span', view.peer_id, 'address'), text('span', notes.join(' · '), 'notes'));
+    item.append(text('strong', view.name));
+    if (view.name !== view.peer_id) item.append(' ', text('span', view.peer_id, 'address'));
+    item.append(text('span', notes.join(' · '), 'notes'));
     if (view.reachable || view.waiting === 0) {
       const button = text('button', 'Message ' + view.name);
       button.type = 'button';

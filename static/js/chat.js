@@ -114,12 +114,16 @@
     return element.scrollHeight - element.scrollTop - element.clientHeight < 24;
   }
 
-  /** Puts messages into a log in order, each once; a copy of one already there only updates its pending mark. */
+  /**
+   * Puts messages into a log in order, each once. A copy of one already there can only clear its pending mark:
+   * the answer to a send may arrive after the event saying the message was delivered.
+   */
   function place(log, views) {
     for (const view of views) {
       const known = log.messages.get(view.id);
       if (known) {
-        View.setPending(log.element.querySelector('[data-id="' + CSS.escape(view.id) + '"]'), view.pending);
+        known.pending = known.pending && view.pending;
+        View.setPending(log.element.querySelector('[data-id="' + CSS.escape(view.id) + '"]'), known.pending);
         continue;
       }
       log.messages.set(view.id, view);

@@ -37,8 +37,12 @@ export interface PeerSource {
 /** How long after a change the list is built again: enough for an outbox to write what it was just handed. */
 const SETTLE_MS = 100;
 
+/** Names of peers met, so a peer that left is still named while messages wait for it; the oldest forgotten beyond. */
+const NAMES_KEPT = 1_000;
+
 export class PeerList {
   private last = '';
+  private readonly names = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -57,8 +61,9 @@ export class PeerList {
       verified: this.source.knows(peer_id),
       waiting: waiting.get(peer_id) ?? 0,
     });
+    for (const peer of state.peers()) this.remember(peer.peer_id, peer.name);
     const connected = state.peers().map((peer) => view(peer.peer_id, peer.name, true));
-    const away = [...waiting.keys()].filter((id) => !state.isConnected(id)).map((id) => view(id, id, false));
+    const away = [...waiting.keys()].filter((id) => !state.isConnected(id)).map((id) => view(id, this.names.get(id) ?? id, false));
     return [...connected, ...away];
   }
 
@@ -74,6 +79,12 @@ export class PeerList {
       this.events.emit('peers', { peers });
     }, SETTLE_MS);
     this.timer.unref();
+  }
+
+  private remember(peerId: string, name: string): void {
+    this.names.delete(peerId);
+    this.names.set(peerId, name);
+    if (this.names.size > NAMES_KEPT) this.names.delete(this.names.keys().next().value as string);
   }
 
   close(): void {
