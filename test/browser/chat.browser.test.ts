@@ -186,10 +186,10 @@ describe('the browser chat of two peers in Chromium', function () {
     expect(new URL(pageB.url()).pathname, 'still logged in').to.equal('/');
     const shown = await log(pageB, '#general')
       .locator('article')
-      .evaluateAll((articles) => articles.map((a) => (a as HTMLElement).dataset.id));
+      .evaluateAll((articles) => articles.map((article) => article.getAttribute('data-id')));
     const held = await pageB.evaluate(async () => {
-      const page = await (await fetch('/api/messages/?conversation=general&limit=200')).json();
-      return page.messages.map((m: { id: string }) => m.id);
+      const page = (await (await fetch('/api/messages/?conversation=general&limit=200')).json()) as { messages: Array<{ id: string }> };
+      return page.messages.map((message) => message.id);
     });
     expect(shown, "each message once, in the peer's order").to.deep.equal(held);
     expect(held.length).to.equal(6);
