@@ -32,6 +32,8 @@ export interface ApiParts {
   cookie: string;
   /** Settles once the peer has started: requests wait for it. */
   ready: Promise<void>;
+  /** Host names the pages may be opened by, besides IP addresses and localhost (the peer's --ip). */
+  hosts: string[];
   now?: () => number;
 }
 
@@ -44,7 +46,7 @@ export const MAX_CONVERSATIONS = 100;
 export function apiRoutes(app: WeApRous, parts: ApiParts): void {
   const now = parts.now ?? Date.now;
   const { chat } = parts;
-  const route = (method: string, path: string, handler: Handler) => app.addRoute(method, path, secured(handler, parts.ready));
+  const route = (method: string, path: string, handler: Handler) => app.addRoute(method, path, secured(handler, parts.ready, parts.hosts));
 
   /** The session the request's cookie names, else 401. */
   const session = (request: Request): SessionRecord => {

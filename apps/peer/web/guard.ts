@@ -5,6 +5,7 @@
  * and `secured()`, which puts the headers on whatever a handler answers, errors included. New, not in WeApRous.
  */
 
+import { isIP } from 'node:net';
 import type { Handler } from '../../../daemon/weaprous';
 import { errorResponse, toResponse, type CookieOptions, type Response } from '../../../daemon/response';
 import type { Request } from '../../../daemon/request';
@@ -57,13 +58,29 @@ export function originProblem(request: Request): string | null {
 }
 
 /**
- * Wraps a handler so its answer, or its 4xx error, carries the security headers (the router's 404/405 do not: no
- * page). `ready` holds requests back while the peer starts (its sessions are not read yet, its history not open).
+ * Why a request is refused because of the host it was sent to, or null when that is an IP address, `localhost`,
+ * or one of `names` (the peer's --ip). Against DNS rebinding: a site whose name an attacker points at this
+ * machine is its own origin, so its script would pass the Origin check; its name in `Host` gives it away.
  */
-export function secured(handler: Handler, ready: Promise<void> = Promise.resolve()): Handler {
+export function hostProblem(request: Request, names: string[]): string | null {
+  const host = request.headers.get('host') ?? '';
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  const literal = isIP(name) !== 0 || (name.startsWith('[') && name.endsWith(']') && isIP(name.slice(1, -1)) === 6);
+  if (literal || name === 'localhost' || names.some((allowed) => allowed.toLowerCase() === name)) return null;
+  return `Host ${host} is not an address of this peer; open it by its IP address (or localhost)`;
+}
+
+/**
+ * Wraps a handler so its answer, or its 4xx error, carries the security headers (the router's 404/405 do not: no
+ * page). `ready` holds requests back while the peer starts (its sessions are not read yet, its history not open);
+ * `hosts` are the host names, besides IP addresses and localhost, the request may be sent to (`hostProblem`).
+ */
+export function secured(handler: Handler, ready: Promise<void> = Promise.resolve(), hosts: string[] = []): Handler {
   return async (request) => {
     try {
       await ready;
+      const misdirected = hostProblem(request, hosts);
+      if (misdirected) throw new HttpError(403, misdirected);
       return secure(toResponse(await handler(request)));
     } catch (error) {
       if (!(error instanceof HttpError) || !error.expose) throw error;

@@ -24,6 +24,8 @@ export interface PageParts {
   assets: string;
   /** Settles once the peer has started: requests wait for it. */
   ready: Promise<void>;
+  /** Host names the pages may be opened by, besides IP addresses and localhost (the peer's --ip). */
+  hosts: string[];
   /** Ends the event streams of a session that logs out. */
   endStreams: (sessionId: string) => void;
   /** How long a wrong password waits before its answer. */
@@ -56,7 +58,7 @@ export function pageRoutes(app: WeApRous, parts: PageParts): void {
   const now = parts.now ?? Date.now;
   const session = (request: Request) => parts.sessions.find(request.cookies[parts.cookie], now());
   let attempts = 0;
-  const route = (method: string, path: string, handler: Handler) => app.addRoute(method, path, secured(handler, parts.ready));
+  const route = (method: string, path: string, handler: Handler) => app.addRoute(method, path, secured(handler, parts.ready, parts.hosts));
 
   /** The login page with a sentence in its message slot, escaped (a refused Origin is quoted in it). */
   const loginPage = async (status: number, message?: string): Promise<Response> => {

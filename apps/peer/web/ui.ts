@@ -68,8 +68,9 @@ export class WebUi {
     const assets = this.parts.assets ?? join(REPOSITORY, 'static');
     const { sessions, streams } = this;
     const ready = this.ready;
-    pageRoutes(app, { sessions, cookie, www, assets, ready, endStreams: (id) => streams.closeOwner(id) });
-    apiRoutes(app, { ...this.parts, streams, sessions, cookie, ready });
+    const hosts = [this.parts.self.ip];
+    pageRoutes(app, { sessions, cookie, www, assets, ready, hosts, endStreams: (id) => streams.closeOwner(id) });
+    apiRoutes(app, { ...this.parts, streams, sessions, cookie, ready, hosts });
   }
 
   /** Takes back the sessions the run before saved (the data folder exists by now). */

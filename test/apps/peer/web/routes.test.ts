@@ -225,6 +225,36 @@ describe('the browser chat on a peer (routes)', function () {
     expect(app.web.streams.count).to.be.at.most(1);
   });
 
+  it('joins a private channel with its key and leaves it, through the tracker, as /join and /leave do', async () => {
+    const joined = await post('/api/join/', { channel: '#Secret', key: 's3cret' }, withCookie(origin()));
+    expect(joined.json()).to.deep.equal({
+      status: 'ok',
+      channel: 'secret',
+      message: 'Created #secret: you are in #secret (1 member); plain text goes there now',
+    });
+    const state = (await client.request(`${base}/api/state/`, { headers: withCookie() })).json<{ channels: unknown[] }>();
+    expect(state.channels).to.deep.include({ name: 'secret', private: true, unread: 0 });
+    expect(app.channels.current).to.equal('general'); // the console still sends where it did
+    const general = await post('/api/join/', { channel: 'general' }, withCookie(origin()));
+    expect(general.status).to.equal(400);
+    expect((await post('/api/leave/', { channel: 'secret' }, withCookie(origin()))).json()).to.deep.include({
+      status: 'ok',
+      channel: 'secret',
+    });
+    expect((await post('/api/leave/', { channel: 'secret' }, withCookie(origin()))).status).to.equal(404);
+  });
+
+  it('refuses a page asked for by a host name other than its own (DNS rebinding), and takes localhost', async () => {
+    const rebound = await client.request(`${base}/login/`, { headers: { Host: `attacker.example:${port}` } });
+    expect(rebound.status).to.equal(403);
+    expect(rebound.json<{ error: string }>().error).to.equal(
+      `Host attacker.example:${port} is not an address of this peer; open it by its IP address (or localhost)`,
+    );
+    expect((await client.request(`${base}/login/`, { headers: { Host: `localhost:${port}` } })).status).to.equal(200);
+    const p2p = await client.request(`${base}/identity/`, { headers: { Host: `attacker.example:${port}` } });
+    expect(p2p.status).to.equal(200); // the P2P endpoints are as they were
+  });
+
   it('ends the session at logout: its streams are told, its cookie is cleared and no longer works', async () => {
     const res = await openEvents(withCookie());
     const events = reader(res);
