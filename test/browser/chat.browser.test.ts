@@ -15,6 +15,12 @@ import { Child, dataDir, exact, freePort, Processes, STARTUP_MS } from '../apps/
 import { useChromium } from './browser';
 
 const XSS = '<img src=x onerror=alert(1)>';
+/** Stands in for the Notification API in Bob's page, with permission granted, and records what it was asked to show. */
+const FAKE_NOTIFICATIONS = `
+  window.notified = [];
+  window.Notification = function (title, options) { window.notified.push(title + ': ' + options.body); };
+  window.Notification.permission = 'granted';
+  window.Notification.requestPermission = () => Promise.resolve('granted');`;
 const SHOTS = process.env.SCREENSHOTS_DIR ?? tmpdir();
 
 describe('the browser chat of two peers in Chromium', function () {
@@ -91,6 +97,7 @@ describe('the browser chat of two peers in Chromium', function () {
     const line = await bob.waitFor(/^\[Web\] Log in: http:\/\/\S+/, 1_000, 0);
     const link = line.split(' ')[3];
     pageB = await newPage();
+    await pageB.addInitScript(FAKE_NOTIFICATIONS);
     await pageB.goto(link);
     await log(pageB, '#general').waitFor();
     expect(new URL(pageB.url()).pathname).to.equal('/');
@@ -127,6 +134,8 @@ describe('the browser chat of two peers in Chromium', function () {
     await send(pageA, 'Only for #team');
     await team.locator('.badge', { hasText: '1' }).waitFor();
     expect(await pageB.title()).to.equal('(1) #general - Bob - WeApRous chat');
+    // A notification for the message elsewhere; none for the one in the conversation Bob was looking at.
+    expect(await pageB.evaluate('window.notified')).to.deep.equal(['Alice in #team: Only for #team']);
     await team.click();
     await log(pageB, '#team').getByText('Only for #team').waitFor();
     await team.locator('.badge').waitFor({ state: 'hidden' });
@@ -193,6 +202,45 @@ describe('the browser chat of two peers in Chromium', function () {
     });
     expect(shown, "each message once, in the peer's order").to.deep.equal(held);
     expect(held.length).to.equal(6);
+  });
+
+  it("keeps the reader's place: older pages come on scroll-up where they were; new messages are followed only at the bottom", async () => {
+    await pageA.evaluate(async () => {
+      for (let i = 1; i <= 60; i++) {
+        const body = JSON.stringify({ conversation: 'general', text: `filler ${i}` });
+        await fetch('/api/send/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      }
+    });
+    const logB = log(pageB, '#general');
+    await logB.getByText('filler 60', { exact: true }).waitFor();
+    await pageB.reload();
+    await logB.getByText('filler 60', { exact: true }).waitFor();
+    expect(await logB.locator('article').count()).to.equal(50); // the newest page
+    await logB.getByRole('button', { name: 'Load older messages' }).waitFor();
+
+    // Scrolled to the top: the page before comes, and the message that was at the top stays where it was.
+    const topBefore = await logB.evaluate((element) => {
+      element.scrollTop = 0;
+      return element.querySelector('article')!.getBoundingClientRect().top;
+    });
+    const first = await logB.locator('article').first().getAttribute('data-id');
+    await logB.locator('article').nth(65).waitFor(); // 6 + 60: all of #general
+    const topAfter = await logB.locator(`article[data-id="${first}"]`).evaluate((element) => element.getBoundingClientRect().top);
+    expect(Math.abs(topAfter - topBefore)).to.be.below(2);
+    await logB.getByRole('button', { name: 'Load older messages' }).waitFor({ state: 'hidden' });
+
+    // Not at the bottom: a new message does not move what Bob reads; a button offers to jump.
+    const scrolled = await logB.evaluate((element) => element.scrollTop);
+    await send(pageA, 'while Bob reads older ones');
+    await pageB.getByRole('button', { name: 'New messages below' }).waitFor();
+    expect(await logB.evaluate((element) => element.scrollTop)).to.equal(scrolled);
+    await pageB.getByRole('button', { name: 'New messages below' }).click();
+    const fromBottom = () => logB.evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight);
+    expect(await fromBottom()).to.be.below(24);
+    // At the bottom: the next one is followed.
+    await send(pageA, 'followed');
+    await logB.getByText('followed', { exact: true }).waitFor();
+    expect(await fromBottom()).to.be.below(24);
   });
 
   it('logs out: the page goes back to the login page, and the cookie no longer opens the chat', async () => {
