@@ -1,19 +1,19 @@
 /**
  * One chat peer, wired together: its server (`server.ts`) with the browser chat on the same port (`web/`), its
  * client side towards the tracker (`tracker-client.ts`, `session.ts`) and the other peers (`mesh.ts`), the
- * chat's operations (`chat.ts`), and its console (`commands.ts`, `console.ts`, `terminal.ts`). The console and
- * the browsers are two screens of one chat: both call `Chat`, and both follow the event log, which the console
- * prints from here. This file decides what happens when. Ports `class PeerApp` (`run`, `run_console`,
+ * chat's operations (`chat.ts`), and its console (`commands.ts`, `console.ts`, `screen.ts`, `terminal.ts`). The
+ * console and the browsers are two screens of one chat: both call `Chat`, and both follow its event log. This
+ * file decides what happens when. Ports `class PeerApp` (`run`, `run_console`,
  * `discover_and_connect_peers`) of WeApRous `apps/peer.py`.
  */
 
 import { HttpClient } from '../../daemon/client';
 import type { Backend } from '../../daemon/backend';
 import type { PeerEntry } from '../protocol';
-import { channelName, GENERAL_CHANNEL } from '../protocol';
+import { channelName } from '../protocol';
 import { CatchUp } from './catch-up';
 import { Channels } from './channels';
-import { type ChannelEvent, Chat, type MessageEvent } from './chat';
+import { Chat } from './chat';
 import { parseCommand, type Command } from './commands';
 import * as view from './console';
 import { Delivery } from './delivery';
@@ -22,17 +22,16 @@ import { loadOrCreateIdentity } from './identity';
 import { KNOWN_PEERS_FILE, openKnownPeers } from './known-peers';
 import { Trust } from './trust';
 import { KeyOwners } from '../owner';
-import { directChannel } from './message';
 import { Mesh, reasonOf } from './mesh';
 import { createPeerServer, type ServerHooks } from './server';
 import { TrackerSession } from './session';
 import type { PeerInfo } from './state';
+import { ConsoleScreen } from './screen';
 import { Terminal } from './terminal';
 import { TrackerClient } from './tracker-client';
-import { type ChatEvent, EventLog } from './web/events';
+import { EventLog } from './web/events';
 import { ObservedState, PeerList } from './web/peers';
 import { WebUi } from './web/ui';
-import type { MessageView } from './web/views';
 
 export interface PeerOptions {
   self: PeerInfo;
@@ -65,6 +64,7 @@ export class PeerApp {
   private readonly peerList: PeerList;
   private readonly catchUp: CatchUp;
   private readonly terminal: Terminal;
+  private readonly screen: ConsoleScreen;
   private readonly client: HttpClient;
   private readonly tracker: TrackerClient;
   private readonly mesh: Mesh;
@@ -129,7 +129,15 @@ export class PeerApp {
       peers: this.peerList,
       say: (line) => this.print(line),
     });
-    this.events.on((event) => this.showEvent(event));
+    this.screen = new ConsoleScreen({
+      self,
+      state: this.state,
+      channels: this.channels,
+      terminal: this.terminal,
+      tty: Boolean(options.output.isTTY),
+      history: () => this.history!,
+    });
+    this.events.on((event) => this.screen.show(event)); // the browsers follow the same log (web/sse.ts)
     this.session = new TrackerSession(this.tracker, {
       heartbeatMs: options.heartbeatMs,
       retryMs: REGISTER_RETRY_MS,
@@ -245,14 +253,14 @@ export class PeerApp {
       case 'leave': {
         const left = await this.chat.leave(command.channel, 'console');
         this.print(left.ok ? left.value.line : left.line);
-        return this.updatePrompt();
+        return this.screen.updatePrompt();
       }
       case 'switch':
         return this.switchTo(command.channel);
       case 'direct':
         return this.direct(command.target, command.message, command.quoted);
       case 'history':
-        return this.showHistory(command.target, command.count);
+        return this.print(...this.screen.history(command.target, command.count));
       case 'web':
         return this.print(this.web.linkLine());
       case 'quit':
@@ -278,7 +286,7 @@ export class PeerApp {
     if (!joined.ok) return this.print(joined.line);
     this.channels.switchTo(joined.value.channel);
     this.print(joined.value.line);
-    this.updatePrompt();
+    this.screen.updatePrompt();
   }
 
   private switchTo(typed: string): void {
@@ -287,76 +295,13 @@ export class PeerApp {
     if (!this.channels.switchTo(channel)) return this.print(view.channelLines.notJoined(channel));
     this.chat.markRead(channel, 'console');
     this.print(view.channelLines.switched(channel));
-    this.updatePrompt();
-  }
-
-  /** The console's half of the event log: messages from other peers and what the browser did. */
-  private showEvent(event: ChatEvent): void {
-    if (event.type === 'message') {
-      const { message, origin } = event.data as MessageEvent;
-      if (origin === 'peer') return this.showMessage(message);
-      if (origin === 'web') return this.print(view.webLines.message(this.options.self, this.whereTo(message), message.text));
-    }
-    if (event.type === 'channel') {
-      const { change, conversation, origin } = event.data as ChannelEvent;
-      if (origin === 'web' && change === 'joined') this.print(view.webLines.joined(conversation));
-      if (origin === 'web' && change === 'left') this.print(view.webLines.left(conversation));
-      this.updatePrompt();
-    }
-  }
-
-  /** `in #general`, or `to Bob (127.0.0.1:5002)` for a direct message. */
-  private whereTo(message: MessageView): string {
-    if (!message.conversation.startsWith('@')) return `in #${message.conversation}`;
-    const id = message.conversation.slice(1);
-    return `to ${view.describePeer(this.state.get(id) ?? { name: id, peer_id: id })}`;
-  }
-
-  /** A received message: its line, an unread count and the bell for another channel, a highlight for a mention. */
-  private showMessage(message: MessageView): void {
-    const { conversation, name, from, text } = message;
-    const direct = conversation.startsWith('@');
-    const plain = conversation === GENERAL_CHANNEL || direct;
-    let line = plain
-      ? view.messageLine(direct ? 'direct' : 'broadcast', name, from, text)
-      : view.channelMessageLine(conversation, name, from, text);
-    if (message.mention) line = view.highlight(line, Boolean(this.options.output.isTTY));
-    const unread = !plain && this.channels.arrived(conversation);
-    this.print(line);
-    if (unread || (plain && this.channels.current !== GENERAL_CHANNEL && this.channels.arrived(GENERAL_CHANNEL))) {
-      this.terminal.bell();
-      this.updatePrompt();
-    }
-  }
-
-  private updatePrompt(): void {
-    this.terminal.setPrompt(view.prompt(this.options.self.name, this.channels.current, this.channels.unreadElsewhere));
+    this.screen.updatePrompt();
   }
 
   private inBackground(task: () => Promise<void>): void {
     const running = task().catch((error) => this.print(`Error: ${view.clean(reasonOf(error))}`));
     this.sending.add(running);
     void running.finally(() => this.sending.delete(running));
-  }
-
-  /** `/history [#channel|peer] [n]`: #general unless a channel or a peer (connected, or by its id) is named. */
-  private showHistory(target: string | undefined, count: number): void {
-    const history = this.history!;
-    let conversation = GENERAL_CHANNEL;
-    let title = `#${GENERAL_CHANNEL}`;
-    if (target?.startsWith('#')) {
-      conversation = target.slice(1).toLowerCase();
-      title = `#${conversation}`;
-    } else if (target !== undefined) {
-      const found = this.state.find(target);
-      if (found.kind === 'ambiguous') return this.print(view.unknownPeerLine(target, found.peers));
-      const peer = found.kind === 'found' ? found.peer : undefined;
-      conversation = directChannel(peer?.peer_id ?? target);
-      if (!peer && !history.conversations().includes(conversation)) return this.print(view.unknownConversationLine(target));
-      title = `the conversation with ${view.describePeer(peer ?? { name: target, peer_id: target })}`;
-    }
-    const { messages, total } = history.recent(conversation, count);
-    this.print(...view.historyLines(title, messages, total));
   }
 
   /** "Discovering peers...", the tracker's list, then a connection to every peer not connected yet. */
