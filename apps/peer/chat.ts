@@ -207,7 +207,11 @@ export class Chat {
   }
 
   /** Joins a channel at the tracker (which may refuse a wrong key), then asks its members what it said. */
-  async join(typed: string, key: string | undefined, origin: Origin): Promise<Result<{ channel: string; line: string }>> {
+  async join(
+    typed: string,
+    key: string | undefined,
+    origin: Origin,
+  ): Promise<Result<{ channel: string; line: string; said: string; members: number }>> {
     const channel = channelName(typed);
     if (channel === null) return fail(400, view.channelLines.badName(typed));
     if (channel === GENERAL_CHANNEL) return fail(400, view.channelLines.general());
@@ -224,7 +228,7 @@ export class Chat {
       const peer = this.parts.state.get(id);
       if (peer) this.parts.background(() => this.parts.catchUp(peer, [channel])); // what #team said before we joined
     }
-    return ok({ channel, line: view.channelLines.joined(channel, said, members.length) });
+    return ok({ channel, line: view.channelLines.joined(channel, said, members.length), said, members: members.length });
   }
 
   async leave(typed: string, origin: Origin): Promise<Result<{ channel: string; line: string }>> {

@@ -118,12 +118,17 @@ export function apiRoutes(app: WeApRous, parts: ApiParts): void {
     const body = change(request);
     const key = body.key === undefined || body.key === '' ? undefined : field(body, 'key', 's3cret');
     const joined = await chat.join(field(body, 'channel', 'team'), key, 'web');
-    return answer(joined, ({ channel, line }) => ({ status: 'ok', channel, message: untagged(line) }));
+    // Not the console's line: it goes on "plain text goes there now", which is true of the console only.
+    return answer(joined, ({ channel, said, members }) => ({
+      status: 'ok',
+      channel,
+      message: `${said}: you are in #${channel} (${members} member${members === 1 ? '' : 's'})`,
+    }));
   });
 
   route('POST', '/api/leave/', async (request) => {
     const left = await chat.leave(field(change(request), 'channel', 'team'), 'web');
-    return answer(left, ({ channel, line }) => ({ status: 'ok', channel, message: untagged(line) }));
+    return answer(left, ({ channel }) => ({ status: 'ok', channel, message: `Left #${channel}` }));
   });
 
   route('POST', '/api/read/', (request) => {
