@@ -8,7 +8,7 @@
 
 import type { PeerEntry } from '../protocol';
 import { peerId } from '../protocol';
-import type { PeerPage, Registered, Registry } from './registry';
+import type { EntryJson, PeerPage, Registered, Registry } from './registry';
 import { LEAVE_LUA, Script, type RedisLink } from './redis';
 
 /** How many expired peers one request sweeps at most; Redis's own expiry hides the rest from every list meanwhile. */
@@ -143,21 +143,21 @@ export class RedisRegistry implements Registry {
     return (await this.link.call((redis) => redis.exists(this.key(id)))) === 1;
   }
 
-  async entries(ids: string[]): Promise<PeerEntry[]> {
+  async entries(ids: string[]): Promise<EntryJson[]> {
     if (ids.length === 0) return [];
-    return parseEntries(await this.link.run<string[]>(ENTRIES, ...ids));
+    return (await this.link.run<string[]>(ENTRIES, ...ids)).filter((entry) => entry !== '');
   }
 
-  async list(): Promise<PeerEntry[]> {
-    return parseEntries(await this.link.run<string[]>(LIST));
+  list(): Promise<EntryJson[]> {
+    return this.link.run<string[]>(LIST);
   }
 
   async page(after: string | undefined, limit: number): Promise<PeerPage> {
     // One more than asked tells whether another page follows; '(' makes the bound exclusive (ZRANGEBYLEX).
     const flat = await this.link.run<string[]>(PAGE, after === undefined ? '-' : `(${after}`, limit + 1);
     const ids = flat.filter((_, i) => i % 2 === 0);
-    const peers = parseEntries(flat.filter((_, i) => i % 2 === 1).slice(0, limit));
-    return ids.length > limit ? { peers, next: ids[limit - 1] } : { peers };
+    const entries = flat.filter((entry, i) => i % 2 === 1 && i < 2 * limit && entry !== '');
+    return ids.length > limit ? { entries, next: ids[limit - 1] } : { entries };
   }
 
   expire(now: number): Promise<string[]> {
@@ -171,9 +171,4 @@ export class RedisRegistry implements Registry {
   private key(id: string): string {
     return `${this.link.prefix}peer:${id}`;
   }
-}
-
-/** The stored JSON entries as one array, in one `JSON.parse`; '' (a peer gone meanwhile) is left out. */
-function parseEntries(entries: string[]): PeerEntry[] {
-  return JSON.parse(`[${entries.filter((entry) => entry !== '').join(',')}]`) as PeerEntry[];
 }

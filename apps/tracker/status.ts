@@ -11,7 +11,7 @@ import type { Request } from '../../daemon/request';
 import { json, type Response } from '../../daemon/response';
 import { serveFile } from '../../daemon/static';
 import { GENERAL_CHANNEL } from '../protocol';
-import type { Registry } from './registry';
+import { parseEntries, type Registry } from './registry';
 import type { Channels } from './channels';
 
 /** One peer as the page shows it; `last_seen` is in milliseconds since the epoch, as `now` is. */
@@ -92,7 +92,7 @@ export function statusRoutes(app: WeApRous, source: StatusSource, files: StatusF
  */
 export async function trackerStatus({ registry, channels, now }: StatusSource): Promise<TrackerStatus> {
   const at = now();
-  const listed = await registry.list();
+  const listed = parseEntries(await registry.list());
   // One question per peer, all sent at once: the Redis registry pipelines them into one round trip.
   const seen = await Promise.all(listed.map((peer) => registry.lastSeen(peer.peer_id)));
   const lastSeen = new Map(listed.map((peer, i) => [peer.peer_id, seen[i]]));

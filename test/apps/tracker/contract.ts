@@ -7,7 +7,7 @@
  */
 
 import { expect } from 'chai';
-import type { Registered, Registry } from '../../../apps/tracker/registry';
+import { parseEntries, type Registered, type Registry } from '../../../apps/tracker/registry';
 import type { Channels } from '../../../apps/tracker/channels';
 import type { KeySecret } from '../../../apps/tracker/keys';
 import type { PeerEntry } from '../../../apps/protocol';
@@ -38,14 +38,14 @@ export function registryContract(make: MakeStore): void {
     const { entry, isNew } = registered(await registry.register({ ip: '127.0.0.1', port: 5001 }, 0));
     expect(isNew).to.equal(true);
     expect(entry).to.deep.equal({ ip: '127.0.0.1', port: 5001, peer_id: A });
-    const list = await registry.list();
+    const list = parseEntries(await registry.list());
     expect(list).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: A }]);
     expect(Object.keys(list[0])).to.deep.equal(['ip', 'port', 'peer_id']);
   });
 
   it('keeps a display name after the documented fields', async () => {
     await registry.register({ ip: '127.0.0.1', port: 5002, name: 'Bob' }, 0);
-    const list = await registry.list();
+    const list = parseEntries(await registry.list());
     expect(list).to.deep.equal([{ ip: '127.0.0.1', port: 5002, peer_id: B, name: 'Bob' }]);
     expect(Object.keys(list[0])).to.deep.equal(['ip', 'port', 'peer_id', 'name']);
   });
@@ -56,15 +56,15 @@ export function registryContract(make: MakeStore): void {
     const again = registered(await registry.register({ ip: '127.0.0.1', port: 5002, name: 'Bob' }, 10));
     expect(again.isNew).to.equal(false);
     expect(await registry.count()).to.equal(2);
-    expect(ids(await registry.list())).to.deep.equal([B, A]);
-    expect((await registry.list())[0].name).to.equal('Bob');
+    expect(ids(parseEntries(await registry.list()))).to.deep.equal([B, A]);
+    expect(parseEntries(await registry.list())[0].name).to.equal('Bob');
   });
 
   it('unregisters a peer, and says false the second time', async () => {
     await registry.register({ ip: '127.0.0.1', port: 5001 }, 0);
     expect(await registry.unregister(A)).to.equal(true);
     expect(await registry.unregister(A)).to.equal(false);
-    expect(await registry.list()).to.deep.equal([]);
+    expect(parseEntries(await registry.list())).to.deep.equal([]);
     expect(await registry.has(A)).to.equal(false);
   });
 
@@ -73,7 +73,7 @@ export function registryContract(make: MakeStore): void {
     await registry.register({ ip: '127.0.0.1', port: 5002 }, 2_000);
     expect(await registry.expire(1_000 + TTL)).to.deep.equal([]);
     expect(await registry.expire(1_000 + TTL + 1)).to.deep.equal([A]);
-    expect(ids(await registry.list())).to.deep.equal([B]);
+    expect(ids(parseEntries(await registry.list()))).to.deep.equal([B]);
     expect(await registry.count()).to.equal(1);
   });
 
@@ -100,7 +100,7 @@ export function registryContract(make: MakeStore): void {
   it('entries() gives the registered ones among ids, in the order asked', async () => {
     await registry.register({ ip: '127.0.0.1', port: 5001 }, 0);
     await registry.register({ ip: '127.0.0.1', port: 5002, name: 'Bob' }, 0);
-    expect(ids(await registry.entries([B, '127.0.0.1:5009', A]))).to.deep.equal([B, A]);
+    expect(ids(parseEntries(await registry.entries([B, '127.0.0.1:5009', A])))).to.deep.equal([B, A]);
     expect(await registry.entries([])).to.deep.equal([]);
   });
 
@@ -118,7 +118,7 @@ export function registryContract(make: MakeStore): void {
       await registry.register({ ip: '127.0.0.1', port: 5001 }, 0, 'KEY-A');
       expect(await registry.register({ ip: '127.0.0.1', port: 5001, name: 'Mallory' }, 5, 'KEY-M')).to.deep.equal({ boundTo: 'KEY-A' });
       expect(await registry.register({ ip: '127.0.0.1', port: 5001, name: 'Mallory' }, 5)).to.deep.equal({ boundTo: 'KEY-A' });
-      expect(await registry.list()).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: A }]);
+      expect(parseEntries(await registry.list())).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: A }]);
       expect(await registry.lastSeen(A)).to.equal(0);
     });
 
@@ -137,26 +137,26 @@ export function registryContract(make: MakeStore): void {
     it('walks every peer once, in id order, `limit` at a time, with `next` until the last page', async () => {
       await register([5003, 5001, 5005, 5002, 5004]);
       const first = await registry.page(undefined, 2);
-      expect(ids(first.peers)).to.deep.equal(['10.0.0.1:5001', '10.0.0.1:5002']);
+      expect(ids(parseEntries(first.entries))).to.deep.equal(['10.0.0.1:5001', '10.0.0.1:5002']);
       expect(first.next).to.equal('10.0.0.1:5002');
       const second = await registry.page(first.next, 2);
-      expect(ids(second.peers)).to.deep.equal(['10.0.0.1:5003', '10.0.0.1:5004']);
+      expect(ids(parseEntries(second.entries))).to.deep.equal(['10.0.0.1:5003', '10.0.0.1:5004']);
       const last = await registry.page(second.next, 2);
-      expect(last).to.deep.equal({ peers: [{ ip: '10.0.0.1', port: 5005, peer_id: '10.0.0.1:5005' }] });
+      expect(last).to.deep.equal({ entries: ['{"ip":"10.0.0.1","port":5005,"peer_id":"10.0.0.1:5005"}'] });
     });
 
     it('gives no `next` when the page ends exactly at the last peer, and an empty page after it', async () => {
       await register([5001, 5002]);
       expect((await registry.page(undefined, 2)).next).to.equal(undefined);
-      expect(await registry.page('10.0.0.1:5002', 2)).to.deep.equal({ peers: [] });
+      expect(await registry.page('10.0.0.1:5002', 2)).to.deep.equal({ entries: [] });
     });
 
     it('resumes after a cursor that is no longer registered, or was never a peer', async () => {
       await register([5001, 5002, 5003]);
       await registry.unregister('10.0.0.1:5002');
-      expect(ids((await registry.page('10.0.0.1:5002', 10)).peers)).to.deep.equal(['10.0.0.1:5003']);
-      expect(ids((await registry.page('10.0.0.1:5001x', 10)).peers)).to.deep.equal(['10.0.0.1:5003']);
-      expect(ids((await registry.page('0', 1)).peers)).to.deep.equal(['10.0.0.1:5001']);
+      expect(ids(parseEntries((await registry.page('10.0.0.1:5002', 10)).entries))).to.deep.equal(['10.0.0.1:5003']);
+      expect(ids(parseEntries((await registry.page('10.0.0.1:5001x', 10)).entries))).to.deep.equal(['10.0.0.1:5003']);
+      expect(ids(parseEntries((await registry.page('0', 1)).entries))).to.deep.equal(['10.0.0.1:5001']);
     });
 
     it('leaves out expired and unregistered peers, and holds 1,000 peers in order', async () => {
@@ -166,7 +166,7 @@ export function registryContract(make: MakeStore): void {
       const seen: string[] = [];
       do {
         const page = await registry.page(cursor, 128);
-        seen.push(...ids(page.peers));
+        seen.push(...ids(parseEntries(page.entries)));
         cursor = page.next;
       } while (cursor !== undefined);
       expect(seen).to.have.length(900);

@@ -6,7 +6,7 @@
  */
 
 import { expect } from 'chai';
-import { PeerRegistry, RegistryUnavailable } from '../../../apps/tracker/registry';
+import { parseEntries, PeerRegistry, RegistryUnavailable } from '../../../apps/tracker/registry';
 import { ChannelRegistry } from '../../../apps/tracker/channels';
 import { connectRedis, type RedisLink } from '../../../apps/tracker/redis';
 import { RedisRegistry } from '../../../apps/tracker/redis-registry';
@@ -65,12 +65,12 @@ describe('the tracker state, in Redis (RedisRegistry, RedisChannels)', () => {
     await registry.register({ ip: '127.0.0.1', port: 5002 }, 0);
     await channels.join('127.0.0.1:5001', 'team');
     await link.client.del(`t${store}:peer:127.0.0.1:5001`);
-    expect((await registry.list()).map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002']);
-    expect((await registry.page(undefined, 10)).peers.map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002']);
+    expect(parseEntries(await registry.list()).map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002']);
+    expect(parseEntries((await registry.page(undefined, 10)).entries).map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002']);
     const again = await registry.register({ ip: '127.0.0.1', port: 5001 }, 10);
     expect(again).to.deep.include({ isNew: true });
     expect(await channels.channelsOf('127.0.0.1:5001')).to.deep.equal([]);
-    expect((await registry.list()).map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002', '127.0.0.1:5001']);
+    expect(parseEntries(await registry.list()).map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002', '127.0.0.1:5001']);
   });
 
   it('fails with RegistryUnavailable, not a hang, when Redis goes away', async () => {
