@@ -2,14 +2,14 @@
 // then follows its event stream (GET /events/), which the browser reconnects by itself, sending Last-Event-ID,
 // after a network blip or a restart of the peer. Messages are kept per conversation by id, in the order every
 // peer shows them, so an event that arrives twice, or a page loaded again, shows nothing twice. New, not in
-// WeApRous. Rendering (all of it as text) is chat-view.js's.
-/* global CSS, EventSource, Notification */
+// WeApRous. Each conversation's window is chat-log.js's; rendering (all of it as text) is chat-view.js's.
+/* global EventSource, Notification */
 'use strict';
 
 (function chat() {
   const View = window.ChatView;
   const $ = (id) => document.getElementById(id);
-  const logs = new Map(); // conversation → { element, messages: Map(id → view), older, loaded, loading }
+  const logs = new Map(); // conversation → its log (chat-log.js)
   const unread = new Map(); // conversation → count
   const names = new Map(); // direct conversation → the peer's name
   let self = { peer_id: '', name: '' };
@@ -85,84 +85,15 @@
     $('message').focus();
   }
 
-  // ---- one log per conversation: it keeps its own scroll position, and follows new messages only at the bottom ----
+  // ---- one log per conversation (chat-log.js): each keeps its own scroll position ----
 
   function logOf(conversation) {
-    let log = logs.get(conversation);
-    if (log) return log;
-    const element = document.createElement('div');
-    element.className = 'log';
-    element.setAttribute('role', 'log');
-    element.setAttribute('aria-label', View.label(conversation, names.get(conversation)) + ' conversation');
-    element.tabIndex = 0;
-    const older = View.text('button', 'Load older messages', 'older');
-    older.type = 'button';
-    older.hidden = true;
-    older.addEventListener('click', () => loadOlder(log));
-    element.append(older);
-    element.addEventListener('scroll', () => {
-      if (element.scrollTop < 40) loadOlder(log);
-      if (atBottom(element) && log.conversation === open) $('jump').hidden = true;
-    });
-    log = { conversation, element, older, messages: new Map(), cursor: null, loaded: false, loading: false };
-    logs.set(conversation, log);
-    $('logs').append(element);
-    return log;
-  }
-
-  function atBottom(element) {
-    return element.scrollHeight - element.scrollTop - element.clientHeight < 24;
-  }
-
-  /**
-   * Puts messages into a log in order, each once. A copy of one already there can only clear its pending mark:
-   * the answer to a send may arrive after the event saying the message was delivered.
-   */
-  function place(log, views) {
-    for (const view of views) {
-      const known = log.messages.get(view.id);
-      if (known) {
-        known.pending = known.pending && view.pending;
-        View.setPending(log.element.querySelector('[data-id="' + CSS.escape(view.id) + '"]'), known.pending);
-        continue;
-      }
-      log.messages.set(view.id, view);
-      const element = View.message(view);
-      let after = log.element.lastElementChild;
-      while (after && after.dataset.id && View.compare(log.messages.get(after.dataset.id), view) > 0) after = after.previousElementSibling;
-      after.after(element);
+    if (!logs.has(conversation)) {
+      const label = View.label(conversation, names.get(conversation));
+      const onBottom = (log) => log.conversation === open && ($('jump').hidden = true);
+      logs.set(conversation, window.ChatLog.create(conversation, label, $('logs'), api, onBottom, alertText));
     }
-  }
-
-  async function loadLatest(log) {
-    const page = await api('/api/messages/?conversation=' + encodeURIComponent(log.conversation));
-    const follow = !log.loaded || atBottom(log.element);
-    place(log, page.messages);
-    if (!log.loaded) setOlder(log, page.older);
-    log.loaded = true;
-    if (follow) log.element.scrollTop = log.element.scrollHeight;
-  }
-
-  async function loadOlder(log) {
-    if (log.loading || !log.cursor) return;
-    log.loading = true;
-    try {
-      const query = '?conversation=' + encodeURIComponent(log.conversation) + '&before=' + encodeURIComponent(log.cursor);
-      const page = await api('/api/messages/' + query);
-      const fromBottom = log.element.scrollHeight - log.element.scrollTop;
-      place(log, page.messages);
-      log.element.scrollTop = log.element.scrollHeight - fromBottom; // the message being read stays where it was
-      setOlder(log, page.older);
-    } catch (error) {
-      alertText('Could not load older messages: ' + error.message);
-    } finally {
-      log.loading = false;
-    }
-  }
-
-  function setOlder(log, cursor) {
-    log.cursor = cursor;
-    log.older.hidden = !cursor;
+    return logs.get(conversation);
   }
 
   /** Shows one conversation (the others stay as they were, scrolled where they were), loading it the first time. */
@@ -175,7 +106,7 @@
     $('leave').textContent = 'Leave ' + View.label(conversation);
     $('jump').hidden = true;
     alertText('');
-    if (!log.loaded) loadLatest(log).catch((error) => alertText('Could not load the messages: ' + error.message));
+    if (!log.loaded) log.loadLatest().catch((error) => alertText('Could not load the messages: ' + error.message));
     markRead();
     renderNav();
   }
@@ -214,7 +145,7 @@
     source.addEventListener('channel', track(onChannel));
     source.addEventListener(
       'history',
-      track((data) => logs.has(data.conversation) && loadLatest(logs.get(data.conversation))),
+      track((data) => logs.has(data.conversation) && logs.get(data.conversation).loadLatest()),
     );
     source.addEventListener('reload', track(reload));
     source.addEventListener('logout', () => location.assign('/login/'));
@@ -225,12 +156,7 @@
     if (conversation.charAt(0) === '@' && !names.has(conversation))
       names.set(conversation, message.mine ? conversation.slice(1) : message.name);
     const log = logs.get(conversation);
-    if (log && log.loaded) {
-      const follow = atBottom(log.element);
-      place(log, [message]);
-      if (follow) log.element.scrollTop = log.element.scrollHeight;
-      else if (conversation === open && !message.mine) $('jump').hidden = false;
-    }
+    if (log && log.loaded && !log.add(message) && conversation === open && !message.mine) $('jump').hidden = false;
     if (!message.mine) {
       unread.set(conversation, (unread.get(conversation) || 0) + 1);
       if (conversation === open) markRead();
@@ -240,12 +166,7 @@
   }
 
   function onDelivered({ id }) {
-    for (const log of logs.values()) {
-      const view = log.messages.get(id);
-      if (!view) continue;
-      view.pending = false;
-      View.setPending(log.element.querySelector('[data-id="' + CSS.escape(id) + '"]'), false);
-    }
+    for (const log of logs.values()) log.setPending(id, false);
   }
 
   function onChannel(data) {
@@ -264,7 +185,7 @@
   async function reload() {
     await loadState();
     for (const log of logs.values()) {
-      if (log.conversation === open) await loadLatest(log);
+      if (log.conversation === open) await log.loadLatest();
       else log.loaded = false; // loaded again when opened
     }
   }
@@ -287,8 +208,8 @@
       input.value = '';
       alertText('');
       const log = logOf(message.conversation);
-      if (log.loaded) place(log, [message]);
-      log.element.scrollTop = log.element.scrollHeight; // one's own message: always follow
+      if (log.loaded) log.place([message]);
+      log.toBottom(); // one's own message: always follow
     } catch (error) {
       alertText(error.message);
     }
@@ -320,8 +241,7 @@
   });
 
   $('jump').addEventListener('click', () => {
-    const log = logs.get(open);
-    log.element.scrollTop = log.element.scrollHeight;
+    logs.get(open).toBottom();
     $('jump').hidden = true;
     $('message').focus();
   });

@@ -41,6 +41,7 @@ export const FAIL_DELAY_MS = 1_000;
 const ASSETS: Record<string, string> = {
   '/static/css/chat.css': 'css/chat.css',
   '/static/js/chat-view.js': 'js/chat-view.js',
+  '/static/js/chat-log.js': 'js/chat-log.js',
   '/static/js/chat.js': 'js/chat.js',
   '/static/images/logo.svg': 'images/logo.svg',
 };
