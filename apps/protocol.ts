@@ -93,11 +93,30 @@ export const MAX_HOST_NAME_CHARS = 100;
 // A host name made of RFC 1123 labels (letters, digits, hyphens), for `--ip my-laptop.local`.
 const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
+/**
+ * Whether `id` is a peer id, `ip:port` as `peerId` writes it, with `ip` as `requireIp` takes it: plain ASCII,
+ * so a look-alike (`127.0.0.1：5002` with a fullwidth colon) is not an id and cannot pass for one.
+ */
+export function isPeerId(id: string): boolean {
+  const colon = id.lastIndexOf(':');
+  const port = id.slice(colon + 1);
+  if (colon <= 0 || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) return false;
+  try {
+    requireIp({ ip: id.slice(0, colon) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** `"ip": "127.0.0.1"`: an IPv4 or IPv6 address or a host name. */
 export function requireIp(body: JsonObject, field = 'ip'): string {
   const value = body[field];
   if (value === undefined || value === null || value === '')
     throw new HttpError(400, `Missing "${field}": send the peer's address, e.g. "${field}":"127.0.0.1"`);
+  // An IPv6 zone ("fe80::1%eth0") names an interface of the sender's own machine: no address for others.
+  if (typeof value === 'string' && value.includes('%'))
+    throw new HttpError(400, `"${field}" must be an IP address or host name without a "%" zone, e.g. "${field}":"127.0.0.1"`);
   if (typeof value === 'string' && value.length > MAX_HOST_NAME_CHARS)
     throw new HttpError(400, `"${field}" is longer than ${MAX_HOST_NAME_CHARS} characters; use the peer's IP address instead`);
   if (typeof value !== 'string' || (isIP(value) === 0 && !HOST_NAME.test(value))) {

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { channelName, GENERAL_CHANNEL, MAX_MESSAGE_CHARS, type JsonObject } from '../protocol';
+import { channelName, GENERAL_CHANNEL, isPeerId, MAX_MESSAGE_CHARS, type JsonObject } from '../protocol';
 
 /** One message as peers send it and as the store keeps it, one JSON line each. */
 export interface ChatMessage {
@@ -38,6 +38,12 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The largest clock a message may carry: 2^40, a million messages a second for 35 years, and far from 2^53. */
 export const MAX_CLOCK = 2 ** 40;
+/**
+ * How far one received message may move this peer's clock (`LamportClock.witness`): a peer that missed
+ * 10,000 messages still orders what it sends after what it sees. Reaching `MAX_CLOCK` that way would take
+ * 10^8 stored messages, far more than a history file holds (`FILE_LIMIT`).
+ */
+export const MAX_CLOCK_STEP = 10_000;
 
 /** Lamport's logical clock: `tick()` before sending, `witness(remote)` on receiving. */
 export class LamportClock {
@@ -53,9 +59,14 @@ export class LamportClock {
     return this.time;
   }
 
-  /** A received clock: `max(local, remote) + 1`, so whatever is sent next orders after what was seen. */
+  /**
+   * A received clock: `max(local, remote) + 1`, so whatever is sent next orders after what was seen; but
+   * never more than `MAX_CLOCK_STEP` past the local clock in one step. Without that bound one message with
+   * a clock near `MAX_CLOCK` (any stranger can send one) would carry this peer's clock past what the others
+   * accept, and every message it sends after would be refused.
+   */
   witness(remote: number): number {
-    this.time = Math.max(this.time, remote) + 1;
+    this.time = Math.max(this.time, Math.min(remote, this.time + MAX_CLOCK_STEP)) + 1;
     return this.time;
   }
 }
@@ -160,6 +171,7 @@ export type ReadResult<T> = { ok: true; value: T } | { ok: false; error: string 
 export function readMessage(body: JsonObject, defaults: { channel: string; now: number }): ReadResult<IncomingMessage> {
   const from = text(body, 'from', MAX_PEER_ID_CHARS, '"127.0.0.1:5002"');
   if (typeof from !== 'string') return from;
+  if (!isPeerId(from)) return refuse('"from" must be the sender\'s peer id, its address and port, e.g. "from":"127.0.0.1:5002"');
   const msg = body.msg;
   if (typeof msg !== 'string' || msg === '') return refuse('"msg" must be a non-empty string, e.g. "msg":"Hello"');
   if (msg.length > MAX_MESSAGE_CHARS) return refuse(`"msg" is longer than ${MAX_MESSAGE_CHARS} characters; send it in shorter parts`);
@@ -209,7 +221,7 @@ export function readChannel(value: unknown): string | undefined {
   const name = channelName(value);
   if (name !== null) return name;
   const peer = value.slice(1);
-  const isPeer = value.startsWith('@') && peer !== '' && peer.length <= MAX_PEER_ID_CHARS && !/[\s@]/.test(peer) && !CONTROL.test(peer);
+  const isPeer = value.startsWith('@') && peer.length <= MAX_PEER_ID_CHARS && isPeerId(peer);
   return isPeer ? value : undefined;
 }
 

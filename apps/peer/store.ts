@@ -7,7 +7,15 @@
 
 import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ChatMessage, conversationOf, firstAfterClock, insertInOrder, readStoredMessage, removeInOrder } from './message';
+import {
+  type ChatMessage,
+  conversationOf,
+  MAX_CLOCK_STEP,
+  firstAfterClock,
+  insertInOrder,
+  readStoredMessage,
+  removeInOrder,
+} from './message';
 
 /** What reading a journal found: where its good part ends, and the lines it could not use. */
 export interface JournalScan {
@@ -343,7 +351,9 @@ export class MessageStore {
     this.ids.add(message.id);
     this.arrival.push(message);
     this.memoryBytes += memorySize(message);
-    this.highest = Math.max(this.highest, message.clock);
+    // As `LamportClock.witness` moves: a stranger's clock far ahead moves a restarted peer's clock only so far.
+    const step = message.from === this.options.selfId ? message.clock : Math.min(message.clock, this.highest + MAX_CLOCK_STEP);
+    this.highest = Math.max(this.highest, step);
     const count = this.options.memoryLimit ?? MEMORY_LIMIT;
     const bytes = this.options.memoryBytesLimit ?? MEMORY_BYTES_LIMIT;
     while (this.arrival.length > 1 && (this.arrival.length > count || this.memoryBytes > bytes)) this.forget(this.arrival.shift()!);

@@ -90,6 +90,11 @@ describe('apps/protocol.ts', () => {
       expect(refusal(() => requireIp({ ip: 'not an ip!' }))).to.match(/must be an IP address or host name/);
     });
 
+    it('requireIp() refuses an IPv6 zone ("%eth0"): it names an interface of the sender\'s machine', () => {
+      expect(refusal(() => requireIp({ ip: 'fe80::1%eth0' }))).to.match(/without a "%" zone/);
+      expect(refusal(() => requireIp({ ip: `::1%${':'.repeat(90)}` }))).to.match(/without a "%" zone/);
+    });
+
     it('requireIp() refuses a host name over 100 characters: a peer id names its outbox file', () => {
       const long = `${'a'.repeat(60)}.${'b'.repeat(60)}.example`;
       expect(refusal(() => requireIp({ ip: long }))).to.equal(`"ip" is longer than 100 characters; use the peer's IP address instead`);
@@ -110,7 +115,6 @@ describe('apps/protocol.ts', () => {
         ['::ffff:0.0.0.0', /"any address"/],
         ['169.254.10.1', /link-local/],
         ['fe80::1', /link-local/],
-        ['fe80::1%eth0', /link-local/],
         ['FEBF::1', /link-local/],
         ['224.0.0.1', /multicast/],
         ['239.255.255.250', /multicast/],

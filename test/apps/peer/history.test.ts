@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { History } from '../../../apps/peer/history';
+import { MAX_CLOCK, MAX_CLOCK_STEP, readMessage } from '../../../apps/peer/message';
 
 const ALICE = { peer_id: '127.0.0.1:5001', name: 'Alice' };
 const BOB = '127.0.0.1:5002';
@@ -27,6 +28,19 @@ describe('History', () => {
     dir = mkdtempSync(join(tmpdir(), 'weaprous-history-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("is not muted by a stranger's clock near MAX_CLOCK: its own clock moves at most MAX_CLOCK_STEP, after a restart too", async () => {
+    const history = await History.open(dir, ALICE, { startedAt: 1 });
+    expect((await history.accept(fromBob('from far ahead', MAX_CLOCK))).status).to.equal('added');
+    const next = await history.compose('general', 'still heard', 2_000);
+    expect(next.clock).to.equal(MAX_CLOCK_STEP + 2);
+    // What this peer sends next is still a message every other peer takes.
+    expect(readMessage({ ...next }, { channel: 'general', now: 0 }).ok).to.equal(true);
+    await history.close();
+    const again = await History.open(dir, ALICE, { startedAt: 2 });
+    expect((await again.compose('general', 'after a restart', 3_000)).clock).to.equal(MAX_CLOCK_STEP + 3);
+    await again.close();
+  });
 
   it('stores what it sends and receives once, orders by clock, and moves its clock past what it saw', async () => {
     const history = await History.open(dir, ALICE, { startedAt: 1 });

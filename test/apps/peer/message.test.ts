@@ -13,6 +13,8 @@ import {
   firstAfterClock,
   insertInOrder,
   LamportClock,
+  MAX_CLOCK,
+  MAX_CLOCK_STEP,
   MessageMaker,
   readChannel,
   readMessage,
@@ -39,6 +41,7 @@ describe('LamportClock', () => {
     expect(clock.witness(9)).to.equal(10);
     expect(clock.witness(3)).to.equal(11);
     expect(clock.tick()).to.equal(12);
+    expect(clock.witness(MAX_CLOCK)).to.equal(12 + MAX_CLOCK_STEP + 1); // a stranger's clock moves it only so far
   });
 });
 
@@ -154,19 +157,26 @@ describe('readMessage()', () => {
 
   const refusals: [string, Record<string, unknown>, RegExp][] = [
     ['no from', { msg: 'Hi' }, /"from" must be a string/],
-    ['an empty msg', { from: 'a', msg: '' }, /"msg" must be a non-empty string/],
-    ['a msg that is not a string', { from: 'a', msg: 42 }, /"msg" must be a non-empty string/],
-    ['a msg over 10,000 characters', { from: 'a', msg: 'x'.repeat(10_001) }, /longer than 10000 characters/],
-    ['a name over 64 characters', { from: 'a', msg: 'Hi', name: 'n'.repeat(65) }, /"name" must be a display name of 1 to 64/],
-    ['a name with an escape sequence', { from: 'a', msg: 'Hi', name: 'Bob\x1b[2J' }, /"name" must be/],
-    ['a timestamp as text', { from: 'a', msg: 'Hi', timestamp: 'yesterday' }, /"timestamp" must be seconds/],
-    ['a channel with a space', { from: 'a', msg: 'Hi', channel: 'my room' }, /"channel" must be 1 to 32/],
-    ['a channel of 33 characters', { from: 'a', msg: 'Hi', channel: 'c'.repeat(33) }, /"channel" must be/],
-    ['a bare @ channel', { from: 'a', msg: 'Hi', channel: '@' }, /"channel" must be/],
-    ['a negative clock', { from: 'a', msg: 'Hi', clock: -1 }, /"clock" must be a whole number/],
-    ['a fractional clock', { from: 'a', msg: 'Hi', clock: 1.5 }, /"clock" must be a whole number/],
-    ['an empty id', { from: 'a', msg: 'Hi', id: '' }, /"id" must be a string of 1 to 200/],
-    ['an id over 200 characters', { from: 'a', msg: 'Hi', id: 'i'.repeat(201) }, /"id" must be/],
+    [
+      'a from that only looks like a peer id (a fullwidth colon)',
+      { from: '127.0.0.1：9001', msg: 'Hi' },
+      /"from" must be the sender's peer id/,
+    ],
+    ['a from with an invisible character after it', { from: '127.0.0.1:9001\u00a0', msg: 'Hi' }, /"from" must be the sender's peer id/],
+    ['a from without a port', { from: '127.0.0.1', msg: 'Hi' }, /"from" must be the sender's peer id/],
+    ['an empty msg', { from: '127.0.0.1:9001', msg: '' }, /"msg" must be a non-empty string/],
+    ['a msg that is not a string', { from: '127.0.0.1:9001', msg: 42 }, /"msg" must be a non-empty string/],
+    ['a msg over 10,000 characters', { from: '127.0.0.1:9001', msg: 'x'.repeat(10_001) }, /longer than 10000 characters/],
+    ['a name over 64 characters', { from: '127.0.0.1:9001', msg: 'Hi', name: 'n'.repeat(65) }, /"name" must be a display name of 1 to 64/],
+    ['a name with an escape sequence', { from: '127.0.0.1:9001', msg: 'Hi', name: 'Bob\x1b[2J' }, /"name" must be/],
+    ['a timestamp as text', { from: '127.0.0.1:9001', msg: 'Hi', timestamp: 'yesterday' }, /"timestamp" must be seconds/],
+    ['a channel with a space', { from: '127.0.0.1:9001', msg: 'Hi', channel: 'my room' }, /"channel" must be 1 to 32/],
+    ['a channel of 33 characters', { from: '127.0.0.1:9001', msg: 'Hi', channel: 'c'.repeat(33) }, /"channel" must be/],
+    ['a bare @ channel', { from: '127.0.0.1:9001', msg: 'Hi', channel: '@' }, /"channel" must be/],
+    ['a negative clock', { from: '127.0.0.1:9001', msg: 'Hi', clock: -1 }, /"clock" must be a whole number/],
+    ['a fractional clock', { from: '127.0.0.1:9001', msg: 'Hi', clock: 1.5 }, /"clock" must be a whole number/],
+    ['an empty id', { from: '127.0.0.1:9001', msg: 'Hi', id: '' }, /"id" must be a string of 1 to 200/],
+    ['an id over 200 characters', { from: '127.0.0.1:9001', msg: 'Hi', id: 'i'.repeat(201) }, /"id" must be/],
   ];
   for (const [what, body, error] of refusals) {
     it(`refuses ${what} with a sentence`, () => {
@@ -189,7 +199,7 @@ describe('readChannel()', () => {
 
 describe('readStoredMessage()', () => {
   it('wants the id, channel and clock a stored line always has', () => {
-    expect(readStoredMessage({ from: 'a', msg: 'Hi' }).ok).to.equal(false);
+    expect(readStoredMessage({ from: '127.0.0.1:9001', msg: 'Hi' }).ok).to.equal(false);
     expect(readStoredMessage({ ...message({}) })).to.deep.equal({ ok: true, value: message({}) });
   });
 });

@@ -194,7 +194,7 @@ describe('MessageStore', () => {
         (async () => {
           const store = await MessageStore.open(process.argv[1], { selfId: 'a' });
           for (let i = 1; ; i += 1) {
-            const m = { id: 'm' + i, channel: 'general', from: 'b', name: 'B', msg: 'x'.repeat(3000), timestamp: 0, clock: i };
+            const m = { id: 'm' + i, channel: 'general', from: '127.0.0.1:5002', name: 'B', msg: 'x'.repeat(3000), timestamp: 0, clock: i };
             await store.add(m);
             process.stdout.write(m.id + '\\n');
           }
