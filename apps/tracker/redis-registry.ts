@@ -28,6 +28,7 @@ if not exists and redis.call('ZSCORE', P .. 'peers:seen', id) then
 end
 local bound = redis.call('HGET', pk, 'key')
 if bound and bound ~= key then return {'bound', bound} end
+if redis.call('HGET', pk, 'entry') ~= entry then redis.call('INCR', P .. 'peers:version') end
 if not exists then
   redis.call('ZADD', P .. 'peers:order', redis.call('INCR', P .. 'seq'), id)
   redis.call('ZADD', P .. 'peers:ids', 0, id)
@@ -57,8 +58,9 @@ local P, id = ARGV[1], ARGV[2]
 local existed = redis.call('DEL', P .. 'peer:' .. id) + redis.call('ZREM', P .. 'peers:seen', id)
 redis.call('ZREM', P .. 'peers:order', id)
 redis.call('ZREM', P .. 'peers:ids', id)
-if existed > 0 then return 1 end
-return 0
+if existed == 0 then return 0 end
+redis.call('INCR', P .. 'peers:version')
+return 1
 `);
 
 // ARGV: prefix, cutoff (a peer seen before it is gone), batch. Returns the ids it removed.
@@ -71,6 +73,7 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', P .. 'peers:ids', id)
   redis.call('ZREM', P .. 'peers:seen', id)
 end
+if #ids > 0 then redis.call('INCR', P .. 'peers:version') end
 return ids
 `);
 
@@ -150,6 +153,10 @@ export class RedisRegistry implements Registry {
 
   list(): Promise<EntryJson[]> {
     return this.link.run<string[]>(LIST);
+  }
+
+  async version(): Promise<number> {
+    return Number((await this.link.call((redis) => redis.get(`${this.link.prefix}peers:version`))) ?? 0);
   }
 
   async page(after: string | undefined, limit: number): Promise<PeerPage> {

@@ -57,6 +57,8 @@ export interface Registry {
   entries(ids: string[]): Awaitable<EntryJson[]>;
   /** Every registered peer, in registration order (the document's answer). */
   list(): Awaitable<EntryJson[]>;
+  /** A number that changes whenever `list` would answer differently (a heartbeat does not change it). */
+  version(): Awaitable<number>;
   /** At most `limit` peers whose id sorts after `after` (from the first when undefined), in id order. */
   page(after: string | undefined, limit: number): Awaitable<PeerPage>;
   /** Drops the peers not seen for the TTL and returns their ids. A peer seen exactly `ttlMs` ago stays. */
@@ -90,6 +92,7 @@ export class PeerRegistry implements Registry {
   // The same records, least recently seen first (a heartbeat moves its peer to the end), so `expire` stops at
   // the first live peer instead of reading all of them at every request. A clock stepped back only delays expiry.
   private readonly bySeen = new Map<string, PeerRecord>();
+  private changes = 0;
 
   /** @param ttlMs a peer not seen for this long is dropped by `expire` (the document's TTL, 300 s). */
   constructor(readonly ttlMs: number) {}
@@ -113,13 +116,16 @@ export class PeerRegistry implements Registry {
     this.peers.set(id, record);
     this.seen(record);
     if (previous === undefined) this.sorted.add(id);
+    if (previous?.json !== record.json) this.changes++;
     return { entry, isNew: previous === undefined };
   }
 
   unregister(id: string): boolean {
     this.sorted.delete(id);
     this.bySeen.delete(id);
-    return this.peers.delete(id);
+    if (!this.peers.delete(id)) return false;
+    this.changes++;
+    return true;
   }
 
   heartbeat(id: string, now: number): boolean {
@@ -154,6 +160,10 @@ export class PeerRegistry implements Registry {
 
   list(): EntryJson[] {
     return Array.from(this.peers.values(), (record) => record.json);
+  }
+
+  version(): number {
+    return this.changes;
   }
 
   page(after: string | undefined, limit: number): PeerPage {

@@ -104,6 +104,28 @@ export function registryContract(make: MakeStore): void {
     expect(await registry.entries([])).to.deep.equal([]);
   });
 
+  it('version() moves with every change list() would show, and not with a heartbeat or the same registration', async () => {
+    const versions = [await registry.version()];
+    const moved = async () => {
+      versions.push(await registry.version());
+      return versions[versions.length - 1] !== versions[versions.length - 2];
+    };
+    await registry.register({ ip: '127.0.0.1', port: 5001 }, 0);
+    expect(await moved(), 'a new peer').to.equal(true);
+    await registry.heartbeat(A, 10);
+    await registry.register({ ip: '127.0.0.1', port: 5001 }, 20);
+    expect(await moved(), 'a heartbeat, the same registration').to.equal(false);
+    await registry.register({ ip: '127.0.0.1', port: 5001, name: 'Al' }, 30);
+    expect(await moved(), 'a new name').to.equal(true);
+    await registry.unregister('127.0.0.1:5009');
+    expect(await moved(), 'removing nobody').to.equal(false);
+    await registry.register({ ip: '127.0.0.1', port: 5002 }, 40);
+    await registry.unregister(B);
+    expect(await moved(), 'register and remove').to.equal(true);
+    await registry.expire(30 + TTL + 1);
+    expect(await moved(), 'an expiry').to.equal(true);
+  });
+
   describe('key bindings', () => {
     it('binds a key with the registration, keeps it on a refresh with that key, and drops it with the peer', async () => {
       await registry.register({ ip: '127.0.0.1', port: 5001 }, 0, 'KEY-A');
