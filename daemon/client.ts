@@ -7,6 +7,7 @@
 
 import { connect, type Socket } from 'node:net';
 import { ConnectionPool, discard, isIdempotent } from './pool';
+import { GrowableBuffer } from './buffer';
 import type { CaseInsensitiveDict } from './dictionary';
 import { newChunkedState, readChunkedBody, type ChunkedState } from './chunked';
 import { MAX_INTERIM_RESPONSES, newHeadScan, parseResponseHead, type ResponseHeadResult } from './parser';
@@ -163,9 +164,14 @@ export class HttpClient {
 
 const MAX_RESPONSE_HEAD = 64 * 1024;
 
-/** Accumulates response bytes until one whole response is there. */
-class ResponseReader {
-  private buffer: Buffer = Buffer.alloc(0);
+/**
+ * Reads one response from a connection's bytes, however they are split. The bytes collect in a
+ * `GrowableBuffer` (buffer.ts, the server's own): a packet is copied into spare room that doubles when full,
+ * so a 16 MiB answer read in 1 KiB packets costs a few copies of 16 MiB, not one copy of all it has so far per
+ * packet (8,000 times 16 MiB). Exported for its tests.
+ */
+export class ResponseReader {
+  private readonly input = new GrowableBuffer();
   private head: Extract<ResponseHeadResult, { kind: 'head' }> | null = null;
   private framing: ResponseFraming | null = null;
   private chunked: ChunkedState | null = null;
@@ -178,14 +184,16 @@ class ResponseReader {
     private readonly maxBodyBytes: number,
   ) {}
 
+  /** Nothing of a response has arrived (a pooled connection closed under us had not answered). */
   get empty(): boolean {
-    return this.buffer.length === 0 && this.head === null;
+    return this.input.length === 0 && this.head === null;
   }
 
+  /** Adds a packet; returns the response once it is whole, an error, or null to wait for more. */
   push(chunk: Buffer): { response: ClientResponse; keepAlive: boolean } | ClientError | null {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.input.append(chunk);
     while (this.head === null) {
-      const head = parseResponseHead(this.buffer, 0, MAX_RESPONSE_HEAD, this.headScan);
+      const head = parseResponseHead(this.input.bytes, 0, MAX_RESPONSE_HEAD, this.headScan);
       if (head.kind === 'incomplete') return null;
       this.headScan = newHeadScan();
       if (head.kind === 'error') return new ClientError('BAD_RESPONSE', `Invalid response: ${head.reason}`);
@@ -193,12 +201,13 @@ class ResponseReader {
         this.head = head;
         this.framing = responseFraming(this.method, head.status, head.headers);
         if (!this.framing) return new ClientError('BAD_RESPONSE', 'Invalid Content-Length in response');
+        if (this.framing.kind === 'length' && this.framing.length > this.maxBodyBytes) return tooLarge();
         break;
       }
       // A 1xx interim response: the real one follows. A server that sends them without end is broken or hostile.
       if (++this.interim > MAX_INTERIM_RESPONSES)
         return new ClientError('BAD_RESPONSE', `More than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`);
-      this.buffer = this.buffer.subarray(head.headLength);
+      this.input.consume(head.headLength);
     }
     return this.readBody();
   }
@@ -207,19 +216,17 @@ class ResponseReader {
     const head = this.head!;
     const start = head.headLength;
     const framing = this.framing!;
-    if (framing.kind === 'close') {
-      return this.buffer.length - start > this.maxBodyBytes ? new ClientError('BAD_RESPONSE', 'Response body too large') : null;
-    }
+    const bytes = this.input.bytes;
+    if (framing.kind === 'close') return bytes.length - start > this.maxBodyBytes ? tooLarge() : null;
     let body: Buffer;
     let end = start;
     if (framing.kind === 'length') {
-      if (framing.length > this.maxBodyBytes) return new ClientError('BAD_RESPONSE', 'Response body too large');
       end = start + framing.length;
-      if (this.buffer.length < end) return null;
-      body = this.buffer.subarray(start, end);
+      if (bytes.length < end) return null;
+      body = bytes.subarray(start, end);
     } else if (framing.kind === 'chunked') {
       this.chunked ??= newChunkedState(start);
-      const result = readChunkedBody(this.buffer, this.chunked, this.maxBodyBytes);
+      const result = readChunkedBody(bytes, this.chunked, this.maxBodyBytes);
       if (result.kind === 'incomplete') return null;
       if (result.kind === 'error') return new ClientError('BAD_RESPONSE', `Invalid chunked response: ${result.error.reason}`);
       body = result.body;
@@ -228,15 +235,27 @@ class ResponseReader {
       body = Buffer.alloc(0);
     }
     // Bytes after the response answer nothing we asked: the connection is out of step, so it is not reused.
-    const keepAlive = wantsKeepAlive(head.headers.get('connection'), head.version) && this.buffer.length === end;
-    return { response: makeResponse(head.status, head.headers, Buffer.from(body)), keepAlive };
+    const keepAlive = wantsKeepAlive(head.headers.get('connection'), head.version) && bytes.length === end;
+    return { response: makeResponse(head.status, head.headers, ownBytes(body)), keepAlive };
   }
 
   /** A close-delimited body ends when the connection does. */
   finishOnClose(): ClientResponse | null {
     if (this.head === null || this.framing?.kind !== 'close') return null;
-    return makeResponse(this.head.status, this.head.headers, this.buffer.subarray(this.head.headLength));
+    return makeResponse(this.head.status, this.head.headers, ownBytes(this.input.bytes.subarray(this.head.headLength)));
   }
+}
+
+function tooLarge(): ClientError {
+  return new ClientError('BAD_RESPONSE', 'Response body too large');
+}
+
+/** The body in an allocation of its own size: a view into the reader's larger buffer would keep all of it alive. */
+function ownBytes(body: Buffer): Buffer {
+  if (body.byteLength === body.buffer.byteLength) return body;
+  const own = Buffer.allocUnsafeSlow(body.length);
+  body.copy(own);
+  return own;
 }
 
 interface Target {

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import type { Socket } from 'node:net';
 import { rawServer } from '../helpers/raw';
-import { ClientError, HttpClient } from '../../daemon/client';
+import { ClientError, HttpClient, ResponseReader } from '../../daemon/client';
 import { WeApRous } from '../../daemon/weaprous';
 import { response } from '../../daemon/response';
 import type { Backend } from '../../daemon/backend';
@@ -249,6 +249,91 @@ describe('HttpClient', () => {
       expect((await rejection(client.request('https://127.0.0.1/'))).code).to.equal('BAD_URL');
       const injected = client.request('http://127.0.0.1:1/', { headers: { 'X-Evil': 'a\r\nHost: other' } });
       expect((await rejection(injected)).code).to.equal('BAD_HEADER');
+    });
+  });
+
+  describe('ResponseReader: a large answer in small packets', () => {
+    const BODY = Buffer.alloc(16 * 1024 * 1024);
+    for (let i = 0; i < BODY.length; i++) BODY[i] = (i * 31 + (i >> 12)) & 0xff; // no run repeats: a misplaced byte shows
+
+    /** Bytes copied by `Buffer.concat` and `Buffer#copy` while `run` runs: how the old reader grew (O(n²)), and how buffer.ts grows. */
+    function bytesCopied<T>(run: () => T): { result: T; copied: number } {
+      const { concat } = Buffer;
+      const { copy } = Buffer.prototype;
+      let copied = 0;
+      Buffer.concat = (list: readonly Uint8Array[], totalLength?: number) => {
+        const joined = concat(list, totalLength);
+        copied += joined.length;
+        return joined;
+      };
+      Buffer.prototype.copy = function (this: Buffer, ...args: Parameters<Buffer['copy']>) {
+        const count = copy.apply(this, args);
+        copied += count;
+        return count;
+      };
+      try {
+        return { result: run(), copied };
+      } finally {
+        Buffer.concat = concat;
+        Buffer.prototype.copy = copy;
+      }
+    }
+
+    /** Feeds `wire` to a new reader in `size`-byte packets; returns what the last one gave. */
+    function feed(wire: Buffer, size: number): ReturnType<ResponseReader['push']> {
+      const reader = new ResponseReader('GET', 32 * 1024 * 1024);
+      let result: ReturnType<ResponseReader['push']> = null;
+      for (let at = 0; at < wire.length; at += size) {
+        expect(result).to.equal(null); // nothing before the last byte
+        result = reader.push(Buffer.from(wire.subarray(at, at + size)));
+      }
+      return result;
+    }
+
+    it('reads a 16 MiB Content-Length body sent in 1 KiB packets, byte for byte, copying it a few times, not 8,000', () => {
+      const wire = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\n\r\n`, 'latin1'), BODY]);
+      const { result, copied } = bytesCopied(() => feed(wire, 1024));
+      if (result === null || result instanceof ClientError) throw new Error(`no response: ${String(result)}`);
+      expect(result.keepAlive).to.equal(true);
+      expect(result.response.body.equals(BODY)).to.equal(true);
+      // Each packet once, the doublings of buffer.ts (under 2x), the body into its own allocation once.
+      expect(copied).to.be.below(5 * BODY.length);
+    });
+
+    it('reads a 16 MiB chunked body sent in 1 KiB packets (4 KiB chunks), byte for byte', () => {
+      const parts: Buffer[] = [Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', 'latin1')];
+      for (let at = 0; at < BODY.length; at += 4096)
+        parts.push(Buffer.from('1000\r\n', 'latin1'), BODY.subarray(at, at + 4096), Buffer.from('\r\n'));
+      parts.push(Buffer.from('0\r\n\r\n', 'latin1'));
+      const { result, copied } = bytesCopied(() => feed(Buffer.concat(parts), 1024));
+      if (result === null || result instanceof ClientError) throw new Error(`no response: ${String(result)}`);
+      expect(result.response.body.equals(BODY)).to.equal(true);
+      expect(copied).to.be.below(5 * BODY.length);
+    });
+
+    it('reads a 16 MiB body that ends with the connection, sent in 1 KiB packets, byte for byte', () => {
+      const reader = new ResponseReader('GET', 32 * 1024 * 1024);
+      const wire = Buffer.concat([Buffer.from('HTTP/1.0 200 OK\r\n\r\n', 'latin1'), BODY]);
+      const { result, copied } = bytesCopied(() => {
+        for (let at = 0; at < wire.length; at += 1024) expect(reader.push(Buffer.from(wire.subarray(at, at + 1024)))).to.equal(null);
+        return reader.finishOnClose();
+      });
+      expect(result?.body.equals(BODY)).to.equal(true);
+      expect(copied).to.be.below(5 * BODY.length);
+    });
+
+    it('reads the answer the same way however its bytes are split, with bytes after it telling it not to reuse the connection', () => {
+      const wire = Buffer.from(
+        'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n',
+        'latin1',
+      );
+      for (let size = 1; size <= wire.length; size++) {
+        const result = feed(wire, size);
+        if (result === null || result instanceof ClientError) throw new Error(`split ${size}: ${String(result)}`);
+        expect([result.response.text(), result.keepAlive]).to.deep.equal(['abcde', true]);
+      }
+      const extra = feed(Buffer.concat([wire, Buffer.from('X')]), wire.length + 1);
+      expect(extra !== null && !(extra instanceof ClientError) && extra.keepAlive).to.equal(false);
     });
   });
 });
