@@ -190,9 +190,15 @@
     }
   }
 
+  /** At most one notification every few seconds: anyone may send direct messages, under ever new addresses. */
+  const NOTIFY_EVERY_MS = 3000;
+  let notifiedAt = 0;
+
   function notify(message) {
     if (!('Notification' in window) || Notification.permission !== 'granted') return;
     if (!document.hidden && message.conversation === open) return;
+    if (Date.now() - notifiedAt < NOTIFY_EVERY_MS) return;
+    notifiedAt = Date.now();
     const where = View.label(message.conversation, message.name);
     new Notification(message.name + (where.charAt(0) === '#' ? ' in ' + where : ''), { body: message.text, tag: message.conversation });
   }
