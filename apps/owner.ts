@@ -13,8 +13,17 @@ import type { HttpClient } from '../daemon/client';
 /** What `GET /identity/` at a peer's address said: its key, or why it could not be asked. */
 export type KeyAnswer = { ok: true; key: string | undefined } | { ok: false; reason: string };
 
-/** At most this many addresses are asked at once; a stranger naming a thousand ids waits, not us. */
-export const MAX_PENDING_CHECKS = 16;
+/**
+ * At most this many addresses are asked at once for the requests of one source address, and this many in
+ * all: a stranger naming a thousand ids (or a thousand that never answer) is told to wait, and the
+ * classmates on other addresses are not. All of a demo's peers share 127.0.0.1, hence room for a class.
+ */
+export const MAX_PENDING_PER_SOURCE = 8;
+export const MAX_PENDING_CHECKS = 64;
+/** An `/identity/` answer needs no work: a peer that takes longer than this does not count as answering. */
+export const ASK_KEY_TIMEOUT_MS = 1_000;
+/** The largest `/identity/` answer read: a peer id, a name and a key fit in far less. */
+const MAX_ANSWER_BYTES = 16 * 1024;
 
 /** Where to ask: an id's address. */
 export interface PeerAddress {
@@ -22,8 +31,11 @@ export interface PeerAddress {
   port: number;
 }
 
-/** Asks an address for the key of the peer listening there (`KeyOwners.keyAt`, or a stand-in in a test). */
-export type AskKey = (address: PeerAddress) => Promise<KeyAnswer>;
+/**
+ * Asks an address for the key of the peer listening there (`KeyOwners.keyAt`, or a stand-in in a test);
+ * `source` is the address of the request that made us ask, which the limits count against.
+ */
+export type AskKey = (address: PeerAddress, source?: string) => Promise<KeyAnswer>;
 
 /**
  * Asks the peer at an address for its key. One question per address at a time: a second caller shares the
@@ -31,28 +43,37 @@ export type AskKey = (address: PeerAddress) => Promise<KeyAnswer>;
  */
 export class KeyOwners {
   private readonly pending = new Map<string, Promise<KeyAnswer>>();
+  /** Questions out per source address. */
+  private readonly bySource = new Map<string, number>();
 
   constructor(
     private readonly client: HttpClient,
-    private readonly timeoutMs: number,
+    private readonly timeoutMs = ASK_KEY_TIMEOUT_MS,
   ) {}
 
-  keyAt(address: PeerAddress): Promise<KeyAnswer> {
+  keyAt(address: PeerAddress, source = ''): Promise<KeyAnswer> {
     const host = address.ip.includes(':') ? `[${address.ip}]` : address.ip; // an IPv6 address goes in brackets
     const url = `http://${host}:${address.port}/identity/`;
     const asked = this.pending.get(url);
     if (asked) return asked;
-    if (this.pending.size >= MAX_PENDING_CHECKS) {
-      return Promise.resolve({ ok: false, reason: `${MAX_PENDING_CHECKS} new keys are being checked already; try again in a moment` });
+    const fromSource = this.bySource.get(source) ?? 0;
+    if (fromSource >= MAX_PENDING_PER_SOURCE || this.pending.size >= MAX_PENDING_CHECKS) {
+      return Promise.resolve({ ok: false, reason: 'too many new keys are being checked at once; try again in a moment' });
     }
-    const answer = this.ask(url).finally(() => this.pending.delete(url));
+    this.bySource.set(source, fromSource + 1);
+    const answer = this.ask(url).finally(() => {
+      this.pending.delete(url);
+      const left = (this.bySource.get(source) ?? 1) - 1;
+      if (left > 0) this.bySource.set(source, left);
+      else this.bySource.delete(source);
+    });
     this.pending.set(url, answer);
     return answer;
   }
 
   private async ask(url: string): Promise<KeyAnswer> {
     try {
-      const response = await this.client.request(url, { timeoutMs: this.timeoutMs });
+      const response = await this.client.request(url, { timeoutMs: this.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES });
       if (response.status !== 200) return { ok: false, reason: `${url} answered ${response.status}` };
       const body = response.json<Record<string, unknown>>();
       const key = body !== null && typeof body === 'object' ? body.public_key : undefined;
@@ -63,10 +84,15 @@ export class KeyOwners {
   }
 }
 
-/** Null when `answer` confirms that `peerId`'s address holds `key`; else the sentence for the refusal. */
+/**
+ * Null when `answer` confirms that `peerId`'s address holds `key`; else the sentence for the refusal. Why an
+ * address could not be asked (refused, timed out, answered 404) is not told: that would make this check a
+ * port scanner for anyone who sends a key.
+ */
 export function keyMismatch(peerId: string, key: string, answer: KeyAnswer): string | null {
+  if (!answer.ok && answer.reason.startsWith('too many')) return `The key offered for ${peerId} cannot be checked now: ${answer.reason}`;
   if (!answer.ok)
-    return `The key offered for ${peerId} cannot be confirmed at that address (${answer.reason}); a key is bound only when the peer listening there holds it`;
+    return `The key offered for ${peerId} cannot be confirmed: the peer listening at that address must answer GET /identity/ with it; a key is bound only when it does`;
   if (answer.key !== key)
     return `The peer listening at ${peerId} holds ${answer.key === undefined ? 'no key' : 'another key'}; a key is bound to an id only by the peer at that address`;
   return null;

@@ -173,13 +173,13 @@ export class PeerApp {
     }
     try {
       const dir = this.options.dataDir;
-      const owners = new KeyOwners(this.client, this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
+      const owners = new KeyOwners(this.client);
       this.trust = new Trust(
         loadOrCreateIdentity(dir),
         openKnownPeers(dir),
         (line) => this.print(line),
         `${dir}/${KNOWN_PEERS_FILE}`,
-        (address) => owners.keyAt(address),
+        (address, source) => owners.keyAt(address, source),
       );
       this.mesh.trust = this.trust;
       this.tracker.signer = this.trust.identity; // only this peer can now remove, heartbeat or rename its registration

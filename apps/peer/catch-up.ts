@@ -11,7 +11,7 @@ import { GENERAL_CHANNEL } from '../protocol';
 import type { Channels } from './channels';
 import { caughtUpLine } from './console';
 import type { History } from './history';
-import { readMessage } from './message';
+import { type ChatMessage, derivedId, readMessage } from './message';
 import type { Mesh } from './mesh';
 import type { PeerInfo } from './state';
 import type { Trust } from './trust';
@@ -45,8 +45,12 @@ export class CatchUp {
       let result = { added: 0, forged: 0 };
       try {
         result = await this.channel(peer, channel);
-      } catch {
-        continue; // it went away, or is older and has no /history/: what it queued for us still comes
+      } catch (error) {
+        // It went away, or is older and has no /history/ (404): what it queued for us still comes. Else say so.
+        const why = error instanceof Error ? error.message : String(error);
+        if (!/^Answer 404\b/.test(why))
+          this.parts.say(`[History] Could not catch up on #${channel} from ${peer.name} (${peer.peer_id}): ${why}`);
+        continue;
       }
       if (result.added > 0) this.parts.events.emit('history', { conversation: channel, added: result.added });
       if (result.added > 0 || result.forged > 0) this.parts.say(caughtUpLine(channel, peer, result.added, result.forged));
@@ -60,24 +64,42 @@ export class CatchUp {
   private async channel(peer: PeerInfo, channel: string): Promise<{ added: number; forged: number }> {
     const history = this.parts.history();
     let since = Math.max(-1, history.highestClock(channel) - CATCH_UP_MARGIN);
+    let after = '';
     let added = 0;
     let forged = 0;
     for (let page = 0; page < CATCH_UP_PAGES; page++) {
-      const { messages, more } = await this.parts.mesh.historyPage(peer, channel, since);
+      const { messages, more } = await this.parts.mesh.historyPage(peer, channel, since, after);
       for (const raw of messages) {
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
         const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
         if (!read.ok || read.value.channel !== channel || read.value.clock === undefined) continue;
         const message = { ...read.value, clock: read.value.clock };
-        since = Math.max(since, message.clock);
-        if (this.parts.trust()?.authorship(message, this.parts.selfId) === 'forged') {
-          forged += 1;
-          continue;
-        }
-        if ((await history.acceptQuietly(message)) === 'added') added += 1;
+        // The page's cursor moves on with what the peer sent, kept or not.
+        [since, after] = [message.clock, message.id];
+        const verdict = await this.judge(message);
+        if (verdict === 'forged') forged += 1;
+        else if ((await history.acceptQuietly(verdict)) === 'added') added += 1;
       }
       if (!more || messages.length === 0) break;
     }
     return { added, forged };
+  }
+
+  /**
+   * A message the answering peer passes on, written by someone else: refused ('forged') when it names a
+   * sender whose key is known without that sender's signature. A signed one from a sender not met yet makes
+   * this peer ask the sender's address for its key first (`Trust.learn`). A sender still without a key cannot
+   * prove an id is its own: the message is kept under the id made from what it says, unsigned, so a page cannot
+   * take a real peer's ids ahead of its real messages (as `Inbox` does for what comes in directly).
+   */
+  private async judge(message: ChatMessage): Promise<ChatMessage | 'forged'> {
+    const trust = this.parts.trust();
+    if (!trust) return message;
+    if (message.signature !== undefined && message.from !== this.parts.selfId) await trust.learn(message.from);
+    const verdict = trust.authorship(message, this.parts.selfId);
+    if (verdict === 'forged') return 'forged';
+    if (verdict === 'verified') return message;
+    const { signature: _dropped, ...unsigned } = message;
+    return { ...unsigned, id: derivedId(message.from, message.channel, message.timestamp, message.msg) };
   }
 }

@@ -73,9 +73,9 @@ export class History {
     return { messages: all.slice(-count), total: all.length };
   }
 
-  /** A page for `GET /history/`: clocks after `since`, in order, about `limit`; `more` when more follow. */
-  page(conversation: string, since: number, limit: number): HistoryPage {
-    return this.store.history(conversation, { since, limit });
+  /** A page for `GET /history/`: from just after `(since, after)`, in order, about `limit`; `more` when more follow. */
+  page(conversation: string, since: number, limit: number, after = ''): HistoryPage {
+    return this.store.history(conversation, { since, limit, after });
   }
 
   /** The highest clock held in a channel or conversation; -1 when it has none. */

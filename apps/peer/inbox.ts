@@ -12,7 +12,8 @@ import { HttpError } from '../../daemon/status';
 import { GENERAL_CHANNEL, type JsonObject, MAX_BATCH_MESSAGES } from '../protocol';
 import { messageLine } from './console';
 import type { History } from './history';
-import { type ChatMessage, directChannel, type IncomingMessage, readMessage } from './message';
+import { type ChatMessage, derivedId, directChannel, type IncomingMessage, readMessage } from './message';
+import { RateLimiter } from '../tracker/ratelimit';
 import type { ServerHooks } from './server';
 import type { ChatState } from './state';
 import { HistoryFull } from './store';
@@ -22,8 +23,23 @@ export type MessageType = 'broadcast' | 'direct';
 /** One message's outcome in a batch: stored (or held already), or refused with a status and a reason. */
 export type BatchResult = { status: 'received' } | { status: 'error'; code: number; error: string };
 
+/**
+ * Messages from senders this peer has no key for, per source address: 200 at once, then 10 a second. Any
+ * number of made-up senders fit behind one address, and each message is stored; this is what keeps a
+ * flood from one machine from filling the history file in seconds. Known senders are not limited.
+ */
+export const UNVERIFIED_BURST = 200;
+export const UNVERIFIED_PER_SECOND = 10;
+
+/** What one request's checks share: its source address, and the membership answers already had. */
+interface Checking {
+  source: string;
+  members: Map<string, Promise<void>>;
+}
+
 export class Inbox {
   private saidFull = false;
+  private readonly strangers = new RateLimiter(UNVERIFIED_BURST, UNVERIFIED_PER_SECOND, 10_000);
 
   constructor(
     private readonly state: ChatState,
@@ -33,25 +49,26 @@ export class Inbox {
   ) {}
 
   /** `/broadcast-peer/` or `/send-peer/`: stored, or 507 when the history is full; throws `HttpError` 4xx. */
-  async receiveOne(body: JsonObject, type: MessageType): Promise<BatchResult> {
-    const incoming = await this.check(body, type);
+  async receiveOne(body: JsonObject, type: MessageType, source = ''): Promise<BatchResult> {
+    const incoming = await this.check(body, type, { source, members: new Map() });
     const [result] = await this.store([{ incoming, type }]);
     return result;
   }
 
   /** `/messages/`: `{"messages":[...]}`, each message as `/broadcast-peer/` (a channel) or `/send-peer/` (`@...`) takes it. */
-  async receiveBatch(body: JsonObject): Promise<BatchResult[]> {
+  async receiveBatch(body: JsonObject, source = ''): Promise<BatchResult[]> {
     const list = body.messages;
     if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH_MESSAGES)
       throw new HttpError(400, `"messages" must be a list of 1 to ${MAX_BATCH_MESSAGES} messages, each as /broadcast-peer/ takes one`);
     const results: BatchResult[] = [];
+    const checking: Checking = { source, members: new Map() };
     const good: Array<{ incoming: IncomingMessage; type: MessageType; at: number }> = [];
     for (const item of list) {
       try {
         if (typeof item !== 'object' || item === null || Array.isArray(item))
           throw new HttpError(400, 'Each message must be a JSON object');
         const type = typeof item.channel === 'string' && item.channel.startsWith('@') ? 'direct' : 'broadcast';
-        good.push({ incoming: await this.check(item as JsonObject, type), type, at: results.length });
+        good.push({ incoming: await this.check(item as JsonObject, type, checking), type, at: results.length });
         results.push({ status: 'received' });
       } catch (error) {
         if (!(error instanceof HttpError) || error.status >= 500) throw error;
@@ -67,7 +84,7 @@ export class Inbox {
    * One message body, as the document's routes take it: the document's payload (no id, channel or clock)
    * belongs to #general for a broadcast and to this peer for a direct message. Throws `HttpError` 4xx.
    */
-  private async check(body: JsonObject, type: MessageType): Promise<IncomingMessage> {
+  private async check(body: JsonObject, type: MessageType, checking: Checking): Promise<IncomingMessage> {
     const self = this.state.self;
     const channel = type === 'broadcast' ? GENERAL_CHANNEL : directChannel(self.peer_id);
     const read = readMessage(body, { channel, now: Date.now() / 1000 });
@@ -77,13 +94,44 @@ export class Inbox {
     // An id is its sender's: else anyone could take another peer's next ids, and its real messages would be dropped as copies.
     if (!incoming.id.startsWith(`${incoming.from}/`))
       throw new HttpError(400, `"id" must start with the sender's id and "/", here "${incoming.from}/"`);
-    this.hooks.trust?.check(incoming.from, body);
     if (type === 'direct' && incoming.channel !== channel)
       throw new HttpError(400, `"channel" of a direct message to this peer must be "${channel}" (or leave it out)`);
-    if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL) await this.checkMembers(incoming.channel, incoming.from);
+    await this.checkSender(incoming, body, checking.source);
+    if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL) {
+      // One question per channel and sender per request: a batch of 100 need not ask the tracker 100 times.
+      const key = `${incoming.channel} ${incoming.from}`;
+      const known = checking.members.get(key) ?? this.checkMembers(incoming.channel, incoming.from);
+      checking.members.set(key, known);
+      await known;
+    }
     // No name sent: the one it connected with, else its id.
     if (body.name === undefined || body.name === null) incoming.name = this.state.get(incoming.from)?.name ?? incoming.from;
     return incoming;
+  }
+
+  /**
+   * Who sent it. A signed message from a sender not met yet makes this peer ask the sender's own address for
+   * its key (`Trust.learn`); a known sender must have signed it (401). A sender still without a key cannot
+   * prove an id is its own, so the message gets the id made from what it says (`derivedId`, as the document's
+   * payloads do) and loses its signature: a stranger cannot take a real peer's next ids and make its real
+   * messages be dropped as copies. Such messages are rate-limited per source address (429).
+   */
+  private async checkSender(incoming: IncomingMessage, body: JsonObject, source: string): Promise<void> {
+    const trust = this.hooks.trust;
+    if (!trust) return;
+    if (!trust.knows(incoming.from) && typeof body.signature === 'string') await trust.learn(incoming.from, source);
+    trust.check(incoming.from, body);
+    if (trust.knows(incoming.from)) return;
+    const wait = this.strangers.take(source, Date.now());
+    if (wait > 0) {
+      const why = `Too many messages from senders this peer has no key for, from ${source || 'your address'}; try again in ${wait} s`;
+      throw new HttpError(429, why, { 'Retry-After': String(wait) });
+    }
+    const id = derivedId(incoming.from, incoming.channel, incoming.timestamp, incoming.msg);
+    if (incoming.id !== id) {
+      incoming.id = id;
+      delete incoming.signature;
+    }
   }
 
   /** A channel message needs both ends in the channel, as far as this peer knows: else 403. */

@@ -63,7 +63,19 @@ export class Mesh {
    * not in the order their answers happen to arrive, so `/peers` lists them as the start-up lines did.
    */
   async connectAll(targets: Target[]): Promise<PromiseSettledResult<PeerInfo>[]> {
-    const results = await Promise.allSettled(targets.map((target) => this.introduce(target)));
+    // At most MAX_CONNECTING at once: a tracker list poisoned with 1,000 ports that never answer must not use
+    // up this peer's descriptors (its own server would then reset the connections coming in).
+    const results: PromiseSettledResult<PeerInfo>[] = new Array(targets.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < targets.length; i = next++) {
+        results[i] = await this.introduce(targets[i]).then(
+          (value): PromiseSettledResult<PeerInfo> => ({ status: 'fulfilled', value }),
+          (reason: unknown): PromiseSettledResult<PeerInfo> => ({ status: 'rejected', reason }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_CONNECTING, targets.length) }, worker));
     for (const result of results) if (result.status === 'fulfilled') this.state.connect(result.value);
     return results;
   }
@@ -120,7 +132,8 @@ export class Mesh {
     try {
       expectOk(response);
     } catch (error) {
-      if (response.status >= 400 && response.status < 500) throw new Refused(reasonOf(error));
+      // 429 (too many at once) is "later", not "never": the message stays in the outbox and goes again.
+      if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new Refused(reasonOf(error));
       throw error;
     }
   }
@@ -146,7 +159,7 @@ export class Mesh {
       const r = (typeof result === 'object' && result !== null ? result : {}) as { status?: unknown; code?: unknown; error?: unknown };
       if (r.status === 'received') return null;
       const code = typeof r.code === 'number' ? r.code : 500;
-      if (code >= 500) throw new Error(`${peer.peer_id} could not store a message: ${String(r.error)}`);
+      if (code >= 500 || code === 429) throw new Error(`${peer.peer_id} did not take a message now: ${String(r.error)}`);
       return typeof r.error === 'string' ? r.error : `refused (${code})`;
     });
   }
@@ -181,10 +194,14 @@ export class Mesh {
     }
   }
 
-  /** `GET /history/?channel=...&since=...&peer=<us>`: one page of a channel from another peer. */
-  async historyPage(peer: Address, channel: string, since: number): Promise<{ messages: unknown[]; more: boolean }> {
+  /**
+   * `GET /history/?channel=...&since=...&after=...&peer=<us>`: one page of a channel from another peer,
+   * from just after the message `(since, after)` (a clock and an id; `after` empty: from the clock on).
+   */
+  async historyPage(peer: Address, channel: string, since: number, after = ''): Promise<{ messages: unknown[]; more: boolean }> {
     // `time` makes a captured query useless a few minutes later (`staleTime` in signature.ts).
-    const asked = { channel, since: String(since), peer: this.state.self.peer_id, time: String(Date.now()) };
+    const asked: Record<string, string> = { channel, since: String(since), peer: this.state.self.peer_id, time: String(Date.now()) };
+    if (after !== '') asked.after = after;
     const params: Record<string, string> = this.signed(asked);
     const query = Object.entries(params)
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
@@ -194,20 +211,34 @@ export class Mesh {
     return { messages: Array.isArray(body.messages) ? body.messages : [], more: body.more === true };
   }
 
-  /** Tells every connected peer that we leave (`POST /disconnect-peer/`), so their /peers drop us. */
+  /**
+   * Tells every connected peer that we leave (`POST /disconnect-peer/`), so their /peers drop us. Each is
+   * signed for its receiver (`to`) and now (`time`): a copy cannot be replayed to another peer, or later.
+   */
   async leave(): Promise<void> {
-    const payload = this.signed({ peer_id: this.state.self.peer_id });
-    await Promise.allSettled(this.state.peers().map((peer) => this.post(peer, '/disconnect-peer/', payload)));
+    const self = this.state.self.peer_id;
+    await Promise.allSettled(
+      this.state
+        .peers()
+        .map((peer) => this.post(peer, '/disconnect-peer/', this.signed({ peer_id: self, to: peer.peer_id, time: Date.now() }))),
+    );
   }
 
+  /** A POST whose answer is small (`{"status":"ok",...}`): a peer answering megabytes is cut off. */
   private post(peer: { ip: string; port: number }, path: string, json: unknown) {
-    return this.client.request(peerUrl(peer) + path, { method: 'POST', json, timeoutMs: this.timeoutMs });
+    return this.client.request(peerUrl(peer) + path, { method: 'POST', json, timeoutMs: this.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES });
   }
 }
 
+/** Requests to connect to other peers out at once (`connectAll`). */
+export const MAX_CONNECTING = 64;
+
+/** The largest answer to a POST to another peer: results of a batch of 100, or a connect answer, need far less. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
 /**
- * The largest history page taken from another peer: a page of 100 messages of 10,000 characters is about
- * 1 MB (3 MB with every character outside ASCII). A bigger answer is refused, not held.
+ * The largest history page taken from another peer. A peer answers at most about 1 MB of messages a page
+ * (`MAX_PAGE_ANSWER_BYTES` of server.ts), and one message can be 60 KB; a bigger answer is refused, not held.
  */
 export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 

@@ -96,6 +96,18 @@ export function firstAfterClock(list: ChatMessage[], since: number): number {
   return lowerBound(list, (m) => m.clock > since);
 }
 
+/**
+ * The index of the first message of an ordered list after the message `(since, afterId)`: with an id, just
+ * after that message in `compareMessages` order (an id starts with its sender, so the id gives the sender);
+ * without one, the first with a clock after `since`. A history page's cursor.
+ */
+export function firstAfter(list: ChatMessage[], since: number, afterId = ''): number {
+  if (afterId === '') return firstAfterClock(list, since);
+  const slash = afterId.indexOf('/');
+  const mark = { clock: since, from: slash === -1 ? afterId : afterId.slice(0, slash), id: afterId } as ChatMessage;
+  return lowerBound(list, (m) => compareMessages(m, mark) > 0);
+}
+
 /** The first index whose item passes `after`, in a list where every item that fails it comes first. */
 function lowerBound<T>(items: T[], after: (item: T) => boolean): number {
   let low = 0;

@@ -67,7 +67,7 @@ export function createPeerServer(
     if (peer.peer_id === self.peer_id)
       throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
     const body = readJsonObject(request, '{}');
-    await hooks.trust?.introduce(peer, body);
+    await hooks.trust?.introduce(peer, body, request.remoteAddress);
     // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
     const added = state.connect(peer);
     if (added === 'full') throw new HttpError(503, `This peer has as many connected peers as it keeps (${MAX_CONNECTED}); try again later`);
@@ -81,14 +81,15 @@ export function createPeerServer(
   const inbox = new Inbox(state, history, show, hooks);
   const answer = (result: BatchResult) => (result.status === 'received' ? result : json(result, result.code));
   app.addRoute('POST', '/broadcast-peer/', async (request) =>
-    answer(await inbox.receiveOne(readJsonObject(request, MESSAGE_EXAMPLE), 'broadcast')),
+    answer(await inbox.receiveOne(readJsonObject(request, MESSAGE_EXAMPLE), 'broadcast', request.remoteAddress)),
   );
   app.addRoute('POST', '/send-peer/', async (request) =>
-    answer(await inbox.receiveOne(readJsonObject(request, MESSAGE_EXAMPLE), 'direct')),
+    answer(await inbox.receiveOne(readJsonObject(request, MESSAGE_EXAMPLE), 'direct', request.remoteAddress)),
   );
   // Several messages in one request, each answered on its own: what this peer's delivery sends in a burst.
   app.addRoute('POST', '/messages/', async (request) => {
-    const results = await inbox.receiveBatch(readJsonObject(request, '{"messages":[{"id":"127.0.0.1:5002/lq2x8k-1",...}]}'));
+    const body = readJsonObject(request, '{"messages":[{"id":"127.0.0.1:5002/lq2x8k-1",...}]}');
+    const results = await inbox.receiveBatch(body, request.remoteAddress);
     return { status: 'received', results };
   });
 
@@ -102,7 +103,15 @@ export function createPeerServer(
 
   app.addRoute('POST', '/disconnect-peer/', (request) => {
     const peerId = readPeerIdBody(request);
-    hooks.trust?.check(peerId, readJsonObject(request, '{}'));
+    const body = readJsonObject(request, '{}');
+    hooks.trust?.check(peerId, body);
+    // Signed by a known peer: it must be for this peer and fresh, else a copy of a goodbye could be replayed
+    // to anyone, at any time, and cut that peer out of their broadcasts.
+    if (hooks.trust?.knows(peerId)) {
+      if (body.to !== self.peer_id) throw new HttpError(401, `This goodbye is not for this peer ("to" must be "${self.peer_id}")`);
+      const stale = staleTime(body.time, Date.now(), "this peer's");
+      if (stale !== null) throw new HttpError(401, stale);
+    }
     const peer = state.disconnect(peerId);
     if (!peer) return { status: 'ok', message: 'Was not connected' };
     show(peerLeftLine(peer));
@@ -110,7 +119,7 @@ export function createPeerServer(
   });
 
   /**
-   * `GET /history/?channel=general&since=12&limit=100&peer=127.0.0.1:5002`: a page of a channel, for a peer
+   * `GET /history/?channel=general&since=12&after=<id>&limit=100&peer=127.0.0.1:5002`: a page of a channel, for a peer
    * catching up. #general is open to anyone (as its messages are); another channel only to a member.
    */
   async function answerHistory(request: Request) {
@@ -149,7 +158,9 @@ export function createPeerServer(
           `History of #${channel} is given to a member this peer knows the key of; connect first (POST /connect-peer/)`,
         );
     }
-    const page = (await history).page(channel, since, limit);
+    const after = query.after ?? '';
+    if (after.length > 300) throw new HttpError(400, '"after" must be the id of the last message of the page before');
+    const page = (await history).page(channel, since, limit, after);
     return { status: 'ok', channel, count: page.messages.length, messages: page.messages, more: page.more };
   }
 

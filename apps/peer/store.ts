@@ -7,15 +7,7 @@
 
 import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  type ChatMessage,
-  conversationOf,
-  MAX_CLOCK_STEP,
-  firstAfterClock,
-  insertInOrder,
-  readStoredMessage,
-  removeInOrder,
-} from './message';
+import { type ChatMessage, conversationOf, MAX_CLOCK_STEP, firstAfter, insertInOrder, readStoredMessage, removeInOrder } from './message';
 
 /** What reading a journal found: where its good part ends, and the lines it could not use. */
 export interface JournalScan {
@@ -306,13 +298,21 @@ export class MessageStore {
     return this.ids.has(id);
   }
 
-  /** A channel (`general`) or a conversation (`@127.0.0.1:5002`), clocks after `since`, at most about `limit`. */
-  history(conversation: string, { since = -1, limit = 100 }: { since?: number; limit?: number } = {}): HistoryPage {
+  /**
+   * A channel (`general`) or a conversation (`@127.0.0.1:5002`) from just after the message `(since, after)`
+   * (`firstAfter`), at most `limit` messages and about `maxBytes` of JSON (one message at least).
+   * Without `after`, a page does not end inside a run of equal clocks, so an asker that goes on from the last
+   * clock alone loses none, unless the run is over `maxBytes` (any sender picks its clock; a run can be long).
+   */
+  history(conversation: string, options: { since?: number; after?: string; limit?: number; maxBytes?: number } = {}): HistoryPage {
+    const { since = -1, after = '', limit = 100, maxBytes = PAGE_BYTES } = options;
     const all = this.byConversation.get(conversation) ?? [];
-    const first = firstAfterClock(all, since);
-    let end = Math.min(all.length, first + Math.max(1, limit));
-    // A page ends between two clocks, so asking again from the last clock loses no message of a tie.
-    while (end < all.length && all[end].clock === all[end - 1].clock) end += 1;
+    const first = firstAfter(all, since, after);
+    let end = first;
+    let bytes = 0;
+    const room = (i: number) => end === first || bytes + jsonBytes(all[i]) <= maxBytes;
+    while (end < all.length && end - first < Math.max(1, limit) && room(end)) bytes += jsonBytes(all[end++]);
+    if (after === '') while (end < all.length && all[end].clock === all[end - 1].clock && room(end)) bytes += jsonBytes(all[end++]);
     return { messages: all.slice(first, end), more: end < all.length };
   }
 
@@ -367,6 +367,14 @@ export class MessageStore {
     this.ids.delete(message.id);
     this.memoryBytes -= memorySize(message);
   }
+}
+
+/** About 1 MiB of messages in a history page: another peer takes up to 4 MiB (`MAX_PAGE_BYTES` of mesh.ts). */
+export const PAGE_BYTES = 1024 * 1024;
+
+/** A message's size as JSON in a page (UTF-16 length: close enough, and cheap). */
+function jsonBytes(message: ChatMessage): number {
+  return JSON.stringify(message).length;
 }
 
 /** About the bytes a message holds in memory: two per character of its strings, and the object around them. */

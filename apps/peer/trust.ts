@@ -16,6 +16,9 @@ import type { KnownPeers } from './known-peers';
 import type { ChatMessage } from './message';
 
 export class Trust {
+  /** Peers `learn` asked in vain, and until when it does not ask them again (a page naming 100 absent peers). */
+  private readonly unanswered = new Map<string, number>();
+
   constructor(
     readonly identity: Identity,
     private readonly known: KnownPeers,
@@ -30,7 +33,7 @@ export class Trust {
    * `/connect-peer/`: a known peer must sign with its key and may not offer another; a new one offering a
    * key must have signed with it, and the peer at its address must hold it; then it is remembered. Throws 401 otherwise.
    */
-  async introduce(peer: { peer_id: string; name: string; ip: string; port: number }, body: JsonObject): Promise<void> {
+  async introduce(peer: { peer_id: string; name: string; ip: string; port: number }, body: JsonObject, source?: string): Promise<void> {
     const { peer_id: peerId, name } = peer;
     const offered = body.public_key;
     if (offered !== undefined && !isPublicKeyText(offered))
@@ -47,10 +50,30 @@ export class Trust {
     if (key === undefined) return; // no key: a peer of the document's kind
     if (!verify(body, body.signature, key)) throw new HttpError(401, unsigned(peerId, body.signature));
     if (remembered !== undefined) return;
-    const mismatch = keyMismatch(peerId, key, await this.askKey(peer));
+    const mismatch = keyMismatch(peerId, key, await this.askKey(peer, source));
     if (mismatch !== null) throw new HttpError(401, mismatch);
     // Asked again while the answer came: a key remembered meanwhile wins, and another one is refused.
     if (this.known.remember(peerId, key) === 'different') throw new HttpError(401, `This peer knows another key for ${peerId}`);
+  }
+
+  /**
+   * A signed message from a sender whose key this peer does not know yet (it never connected; it is in a
+   * channel, or named in a page of catch-up): asks the sender's own address for its key, and remembers the key
+   * if one is there, as `introduce` does. Afterwards `check` and `authorship` judge the signature.
+   */
+  async learn(peerId: string, source?: string): Promise<void> {
+    if (this.known.keyOf(peerId) !== undefined) return;
+    const now = Date.now();
+    if ((this.unanswered.get(peerId) ?? 0) > now) return; // asked a moment ago, in vain: not again yet
+    const colon = peerId.lastIndexOf(':');
+    const address = { ip: peerId.slice(0, colon), port: Number(peerId.slice(colon + 1)) };
+    const answer = await this.askKey(address, source);
+    if (answer.ok && isPublicKeyText(answer.key)) {
+      this.known.remember(peerId, answer.key);
+      return;
+    }
+    if (this.unanswered.size >= 1_000) this.unanswered.delete(this.unanswered.keys().next().value as string);
+    this.unanswered.set(peerId, now + 60_000);
   }
 
   /** A body that claims to come from `peerId`: signed by its key when one is known, else 401. */

@@ -89,7 +89,9 @@ describe("a stranger cannot bind another peer's id to its own key (end to end)",
     const signed = { ...claim, signature: mallory.sign(claim) };
     const atTracker = await client.request(`${trackerUrl}/submit-info/`, { method: 'POST', json: signed });
     expect(atTracker.status).to.equal(401);
-    expect(atTracker.json<{ error: string }>().error).to.match(/^The key offered for 127\.0\.0\.1:\d+ cannot be confirmed at that address/);
+    expect(atTracker.json<{ error: string }>().error).to.match(
+      /^The key offered for 127\.0\.0\.1:\d+ cannot be confirmed: the peer listening at that address must answer GET \/identity\/ with it/,
+    );
     const atAlice = await client.request(`http://127.0.0.1:${alicePort}/connect-peer/`, { method: 'POST', json: signed });
     expect(atAlice.status).to.equal(401);
 

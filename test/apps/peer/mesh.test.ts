@@ -14,7 +14,7 @@ import { HttpClient } from '../../../daemon/client';
 import type { Backend } from '../../../daemon/backend';
 import { Refused } from '../../../apps/peer/delivery';
 import { History } from '../../../apps/peer/history';
-import { Mesh, peerUrl } from '../../../apps/peer/mesh';
+import { MAX_CONNECTING, Mesh, peerUrl } from '../../../apps/peer/mesh';
 import { directChannel, type ChatMessage } from '../../../apps/peer/message';
 import { createPeerServer } from '../../../apps/peer/server';
 import { ChatState, type PeerInfo } from '../../../apps/peer/state';
@@ -211,6 +211,36 @@ describe('Mesh', () => {
     const results = await mesh.connectAll([bob, jack.info]);
     expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled']);
     expect(state.peers().map((p) => p.name)).to.deep.equal(['Bob', 'Jack']);
+  });
+
+  it('connectAll() has at most 64 requests out at once, whatever the list (1,000 ports that never answer)', async () => {
+    // A client that never answers until told to: the number out at once is then exact, with no clock involved.
+    let out = 0;
+    let most = 0;
+    const pending: Array<() => void> = [];
+    const stuck = {
+      request: () => {
+        out += 1;
+        most = Math.max(most, out);
+        return new Promise((_, fail) =>
+          pending.push(() => {
+            out -= 1;
+            fail(new Error('No response within 3000 ms'));
+          }),
+        );
+      },
+    } as unknown as HttpClient;
+    const targets = Array.from({ length: 150 }, (_, n) => ({ ip: '10.9.9.9', port: 20_000 + n, peer_id: `10.9.9.9:${20_000 + n}` }));
+    let finished = false;
+    const connecting = new Mesh(stuck, state, 500).connectAll(targets).finally(() => (finished = true));
+    // Let everything out give up, again and again, until connectAll is done.
+    while (!finished) {
+      await new Promise((done) => setImmediate(done));
+      pending.splice(0).forEach((giveUp) => giveUp());
+    }
+    const results = await connecting;
+    expect(results.filter((r) => r.status === 'rejected')).to.have.length(150);
+    expect(most).to.equal(MAX_CONNECTING);
   });
 
   it('direct() reaches one peer only', async () => {

@@ -407,3 +407,124 @@ describe('peer server routes', () => {
     });
   });
 });
+
+describe('peer server routes against a hostile classmate', () => {
+  const client = new HttpClient({ timeoutMs: 5_000 });
+  const folders: string[] = [];
+  const backends: Backend[] = [];
+  let state: ChatState;
+  let history: History;
+  let known: KnownPeers;
+  let base: string;
+  let admitsAsked = 0;
+  const folder = (label: string) => {
+    const made = mkdtempSync(join(tmpdir(), `weaprous-hostile-${label}-`));
+    folders.push(made);
+    return made;
+  };
+  const bob = loadOrCreateIdentity(folder('bob'));
+  const BOB = '127.0.0.1:5002';
+
+  beforeEach(async () => {
+    const port = await freePort();
+    state = new ChatState({ peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' });
+    history = await History.open(folder('alice'), state.self, { startedAt: Date.now() });
+    known = new KnownPeers();
+    // Nobody answers GET /identity/ here: a sender's key is known only when a test puts it in `known`.
+    const trust = new Trust(
+      loadOrCreateIdentity(folder('alice-keys')),
+      known,
+      () => {},
+      'known-peers.json',
+      async () => ({
+        ok: false,
+        reason: 'nobody there',
+      }),
+    );
+    admitsAsked = 0;
+    const gate = {
+      isMember: () => true,
+      admits: async () => {
+        admitsAsked += 1;
+        return false;
+      },
+    };
+    backends.push(
+      await createPeerServer(state, history, () => {}, { trust, gate })
+        .prepareAddress('127.0.0.1', port)
+        .run(),
+    );
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterEach(async () => {
+    await Promise.all(backends.splice(0).map((backend) => backend.close()));
+    await history.close();
+  });
+  after(() => {
+    client.close();
+    for (const made of folders) rmSync(made, { recursive: true, force: true });
+  });
+
+  const post = (path: string, json: object) => client.request(base + path, { method: 'POST', json });
+
+  it("cannot take Bob's next ids before Alice knows his key: a stranger's copy is kept under the id its text makes", async () => {
+    const real = {
+      id: `${BOB}/lq2x8k-1`,
+      channel: 'general',
+      from: BOB,
+      name: 'Bob',
+      msg: 'the exam room moved to B4',
+      timestamp: 2,
+      clock: 2,
+    };
+    const planted = { ...real, msg: 'homework is cancelled', timestamp: 1, clock: 1 };
+    expect((await post('/broadcast-peer/', planted)).status).to.equal(200);
+    known.remember(BOB, bob.publicKey); // Bob connects; his real message comes, signed
+    expect((await post('/broadcast-peer/', { ...real, signature: bob.sign(real) })).status).to.equal(200);
+    const held = history.recent('general', 10).messages;
+    expect(held.map((m) => m.msg)).to.deep.equal(['homework is cancelled', 'the exam room moved to B4']);
+    expect(held[0].id).to.match(/^127\.0\.0\.1:5002\/h-[0-9a-f]{20}$/);
+    expect(held[1].id).to.equal(real.id);
+  });
+
+  it('refuses a replayed goodbye: for a known peer, /disconnect-peer/ must be signed for this peer and now', async () => {
+    known.remember(BOB, bob.publicKey);
+    state.connect({ peer_id: BOB, ip: '127.0.0.1', port: 5002, name: 'Bob' });
+    const old = { peer_id: BOB };
+    const forCarol = { peer_id: BOB, to: '127.0.0.1:5003', time: Date.now() };
+    const stale = { peer_id: BOB, to: state.self.peer_id, time: Date.now() - 10 * 60_000 };
+    for (const body of [old, forCarol, stale]) {
+      const res = await post('/disconnect-peer/', { ...body, signature: bob.sign(body) });
+      expect(res.status).to.equal(401);
+    }
+    expect(state.isConnected(BOB)).to.equal(true);
+    const fresh = { peer_id: BOB, to: state.self.peer_id, time: Date.now() };
+    expect((await post('/disconnect-peer/', { ...fresh, signature: bob.sign(fresh) })).json()).to.deep.equal({
+      status: 'ok',
+      message: 'Disconnected',
+    });
+  });
+
+  it('asks about a sender in a channel once per request, not once per message of a batch', async () => {
+    const messages = Array.from({ length: 100 }, (_, n) => ({ from: '10.6.6.6:6666', msg: `spam ${n}`, channel: 'team', timestamp: n }));
+    const res = await post('/messages/', { messages });
+    expect(res.json<{ results: Array<{ code?: number }> }>().results.every((r) => r.code === 403)).to.equal(true);
+    expect(admitsAsked).to.equal(1);
+  });
+
+  it('takes 200 messages at once from senders it has no key for, from one address, then answers 429 with Retry-After', async () => {
+    const flood = (n: number) => ({ from: `10.6.${n >> 8}.${n & 255}:6666`, msg: `flood ${n}`, timestamp: n });
+    for (let n = 0; n < 2; n++) {
+      const res = await post('/messages/', { messages: Array.from({ length: 100 }, (_, i) => flood(n * 100 + i)) });
+      expect(res.json<{ results: Array<{ status: string }> }>().results.every((r) => r.status === 'received')).to.equal(true);
+    }
+    const refused = await post('/broadcast-peer/', flood(200));
+    expect(refused.status).to.equal(429);
+    expect(refused.headers.get('retry-after')).to.match(/^\d+$/);
+    expect(refused.json<{ error: string }>().error).to.match(/^Too many messages from senders this peer has no key for/);
+    // A sender whose key it knows is not held back.
+    known.remember(BOB, bob.publicKey);
+    const signed = { id: `${BOB}/x-1`, channel: 'general', from: BOB, name: 'Bob', msg: 'still heard', timestamp: 1, clock: 1 };
+    expect((await post('/broadcast-peer/', { ...signed, signature: bob.sign(signed) })).status).to.equal(200);
+  });
+});

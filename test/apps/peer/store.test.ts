@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ChatMessage, LamportClock, readMessage, receive } from '../../../apps/peer/message';
-import { HISTORY_FILE, HistoryFull, MessageStore, scanJournal, type StoreOptions } from '../../../apps/peer/store';
+import { HISTORY_FILE, HistoryFull, MessageStore, PAGE_BYTES, scanJournal, type StoreOptions } from '../../../apps/peer/store';
 
 const ALICE = '127.0.0.1:5001';
 const BOB = '127.0.0.1:5002';
@@ -139,6 +139,31 @@ describe('MessageStore', () => {
       expect(results.every((result) => result === 'added')).to.equal(true);
       const lines = readFileSync(file(), 'utf8').trim().split('\n');
       expect(lines.map((text) => (JSON.parse(text) as ChatMessage).id)).to.deep.equal(ids);
+      await store.close();
+    });
+  });
+
+  describe('pages', () => {
+    it('cuts a page at about 1 MiB even inside a run of equal clocks, and the (clock, id) cursor walks them all once', async () => {
+      const store = await open();
+      // 450 long messages, all at clock 0: any sender picks its clock, so a run of equal clocks can be this long.
+      const from = '127.0.0.1:6000';
+      for (let n = 0; n < 450; n++)
+        await store.add(message(`${from}/t-${String(n).padStart(3, '0')}`, 0, { from, msg: 'x'.repeat(10_000) }));
+      const first = store.history('general', { since: -1 });
+      expect(first.more).to.equal(true);
+      expect(JSON.stringify(first.messages).length).to.be.at.most(PAGE_BYTES + 11_000);
+      const seen: string[] = [];
+      let cursor = { since: -1, after: '' };
+      for (let pages = 0; pages < 100; pages++) {
+        const page = store.history('general', { ...cursor, limit: 100 });
+        seen.push(...page.messages.map((m) => m.id));
+        const last = page.messages.at(-1)!;
+        cursor = { since: last.clock, after: last.id };
+        if (!page.more) break;
+      }
+      expect(seen).to.have.length(450);
+      expect(new Set(seen).size).to.equal(450);
       await store.close();
     });
   });
