@@ -192,6 +192,7 @@ export class PeerApp {
     }
     this.delivery = new Delivery(this.options.dataDir, {
       send: (peer, message) => this.chat.post(peer, message), // a 2xx is the acknowledgement the page shows
+      sendBatch: (peer, messages) => this.chat.postBatch(peer, messages), // a burst: several in one request
       say: (line) => {
         this.print(line);
         this.peerList.changed();

@@ -199,6 +199,20 @@ export class Chat {
     this.receipts.settle(message.id, peer.peer_id);
   }
 
+  /**
+   * `post` for several messages in one request (`Mesh.sendBatch`): each taken (null) or refused for good is
+   * no longer waited for; when the request fails as a whole, every one still is (it goes to the outbox).
+   */
+  async postBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
+    try {
+      const refusals = await this.parts.mesh.sendBatch(peer, messages);
+      for (const message of messages) this.receipts.settle(message.id, peer.peer_id);
+      return refusals;
+    } finally {
+      this.parts.peersChanged();
+    }
+  }
+
   /** A message another peer sent, stored just now: counted unread for the page, and emitted. */
   received(message: ChatMessage): void {
     const shown = this.view(message);
