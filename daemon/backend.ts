@@ -1,32 +1,34 @@
 /**
  * The backend server: a TCP listener that gives every accepted socket its own `HttpAdapter`.
  * Node's event loop replaces the thread-per-connection of the Python original; one timer per server
- * enforces every connection's timeouts, one budget bounds the request bodies all of them hold, and a cap
- * bounds how many there are.
+ * enforces every connection's timeouts, one budget bounds the request bodies all of them hold, and caps
+ * bound how many there are, in all and from one address (admission.ts).
  * Ports WeApRous `daemon/backend.py` (`create_backend(ip, port, routes)`).
  */
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { DEFAULT_ADAPTER_OPTIONS, HttpAdapter, type AdapterOptions, type RequestHandler } from './httpadapter';
 import { DEFAULT_MAX_CONNECTIONS, MemoryBudget, turnAway, watchTimeouts, type Connection } from './connection';
+import { Admission, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_UNCAPPED_ADDRESSES, type AdmissionOptions } from './admission';
 
-export type BackendOptions = AdapterOptions & {
-  /** How long `close()` waits for in-flight requests before cutting connections. */
-  closeGraceMs: number;
-  /**
-   * Request bodies in progress, across all connections, at most this many bytes (never less than
-   * `maxBodyBytes`); a new body beyond it gets 503.
-   */
-  bodyBudgetBytes: number;
-  /** Open connections at most; one more is answered 503 with `Retry-After` and closed, unread. */
-  maxConnections: number;
-};
+export type BackendOptions = AdapterOptions &
+  AdmissionOptions & {
+    /** How long `close()` waits for in-flight requests before cutting connections. */
+    closeGraceMs: number;
+    /**
+     * Request bodies in progress, across all connections, at most this many bytes (never less than
+     * `maxBodyBytes`); a new body beyond it gets 503.
+     */
+    bodyBudgetBytes: number;
+  };
 
 export const DEFAULT_BACKEND_OPTIONS: BackendOptions = {
   ...DEFAULT_ADAPTER_OPTIONS,
   closeGraceMs: 5_000,
   bodyBudgetBytes: 64 * 1024 * 1024,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
+  maxConnectionsPerAddress: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  uncappedAddresses: DEFAULT_UNCAPPED_ADDRESSES,
 };
 
 export interface Backend {
@@ -42,12 +44,18 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
   const settings: BackendOptions = { ...DEFAULT_BACKEND_OPTIONS, ...options };
   const budget = new MemoryBudget(Math.max(settings.bodyBudgetBytes, settings.maxBodyBytes));
   const connections = new Set<Connection>();
+  const admission = new Admission(settings);
   const server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
-    // `connections` holds live ones only: each adapter leaves it when its socket closes.
-    if (connections.size >= settings.maxConnections) return turnAway(socket);
-    connections.add(new HttpAdapter(socket, handler, settings, budget, (adapter) => connections.delete(adapter)));
+    // Live connections only: each adapter leaves `connections` and `admission` when its socket closes.
+    const admitted = admission.admit(socket.remoteAddress);
+    if (admitted.kind !== 'admitted') return turnAway(socket, admitted.kind);
+    const left = (adapter: HttpAdapter): void => {
+      connections.delete(adapter);
+      admission.leave(admitted.key);
+    };
+    connections.add(new HttpAdapter(socket, handler, settings, budget, left));
   });
-  const timer = watchTimeouts(connections, settings);
+  const timer = watchTimeouts(connections, settings, () => admission.crowded());
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {

@@ -12,6 +12,11 @@ import { GrowableBuffer } from './buffer';
 export interface ConnectionOptions {
   /** The request line and headers must arrive within this long of their first byte (408). */
   headersTimeoutMs: number;
+  /**
+   * The same, while the server is crowded (three quarters of its connections open, admission.ts): slow heads
+   * holding the last slots are let go after this long, so strangers' trickling heads cannot keep others out.
+   */
+  crowdedHeadersTimeoutMs: number;
   /** The whole request, body included, must arrive within this long of its first byte (408). */
   requestTimeoutMs: number;
   /** A body must bring at least this many bytes in every `bodyRateWindowMs`: less is a stall (408). */
@@ -32,6 +37,7 @@ export interface ConnectionOptions {
 
 export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   headersTimeoutMs: 30_000,
+  crowdedHeadersTimeoutMs: 5_000, // an honest client's head takes milliseconds, a slow link's well under a second
   requestTimeoutMs: 300_000, // Node's default: an upload of 1 MB at 4 KB/s still fits
   minBodyBytes: 64, // per 5 s, about 13 bytes/s: a stalled upload, not a slow one
   bodyRateWindowMs: 5_000,
@@ -87,23 +93,35 @@ const OVER_CAPACITY_BODY = JSON.stringify({
   status: 'error',
   error: 'The server has too many open connections; try again in a few seconds.',
 });
-const OVER_CAPACITY = Buffer.from(
-  'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Type: application/json\r\n' +
-    `Content-Length: ${Buffer.byteLength(OVER_CAPACITY_BODY)}\r\n\r\n${OVER_CAPACITY_BODY}`,
-  'latin1',
+const OVER_CAPACITY = turnAwayAnswer(OVER_CAPACITY_BODY);
+/** The same for one address over its own cap (admission.ts): it says whose connections to close. */
+const OVER_ADDRESS_CAP = turnAwayAnswer(
+  JSON.stringify({
+    status: 'error',
+    error: 'Too many connections are open from your address; close some, or try again in a few seconds.',
+  }),
 );
+
+function turnAwayAnswer(body: string): Buffer {
+  return Buffer.from(
+    'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    'latin1',
+  );
+}
 
 /** How long a turned-away client has to read the 503 and close before its socket is destroyed. */
 const TURN_AWAY_MS = 2_000;
 
 /**
- * A connection beyond the server's cap: 503 with `Retry-After` at once, then our FIN. Nothing it sends is parsed;
- * its bytes are read and dropped, because closing with unread input would send a reset that can destroy the answer.
+ * A connection beyond the server's cap (or, with 'address-full', beyond its address's): 503 with `Retry-After` at
+ * once, then our FIN. Nothing it sends is parsed; its bytes are read and dropped, because closing with unread
+ * input would send a reset that can destroy the answer.
  */
-export function turnAway(socket: Socket): void {
+export function turnAway(socket: Socket, why: 'server-full' | 'address-full' = 'server-full'): void {
   socket.on('error', () => socket.destroy());
   socket.resume();
-  socket.end(OVER_CAPACITY);
+  socket.end(why === 'address-full' ? OVER_ADDRESS_CAP : OVER_CAPACITY);
   const cut = setTimeout(() => socket.destroy(), TURN_AWAY_MS);
   cut.unref();
   socket.once('close', () => clearTimeout(cut));
@@ -313,8 +331,11 @@ export abstract class Connection {
     this.socket.resume();
   }
 
-  /** Called about once a second by the server (`watchTimeouts`): enforces every timer of this connection. */
-  checkTimeouts(now: number): void {
+  /**
+   * Called about once a second by the server (`watchTimeouts`): enforces every timer of this connection. While
+   * the server is `crowded`, a head has `crowdedHeadersTimeoutMs` to arrive instead of `headersTimeoutMs`.
+   */
+  checkTimeouts(now: number, crowded = false): void {
     if (this.socket.destroyed) return;
     if (this.writeStalled(now)) return this.onWriteTimeout();
     const { options } = this;
@@ -326,12 +347,10 @@ export abstract class Connection {
       const quiet = !this.isBusy() && this.input.length === 0 && this.socket.writableLength === 0;
       if (quiet && now - this.phaseSince > options.keepAliveTimeoutMs) this.closeAfterWrite();
     } else if (this.phase === 'head' && this.reading) {
-      if (now - this.requestStartedAt > options.headersTimeoutMs) {
-        this.refuse(
-          408,
-          'HEADERS_TIMEOUT',
-          `The request line and headers took longer than ${seconds(options.headersTimeoutMs)} to arrive.`,
-        );
+      const limit = crowded ? Math.min(options.headersTimeoutMs, options.crowdedHeadersTimeoutMs) : options.headersTimeoutMs;
+      if (now - this.requestStartedAt > limit) {
+        const busy = crowded && limit < options.headersTimeoutMs ? ' (the server is busy)' : '';
+        this.refuse(408, 'HEADERS_TIMEOUT', `The request line and headers took longer than ${seconds(limit)} to arrive${busy}.`);
       }
     } else if (this.phase === 'body') {
       this.checkBody(now);
@@ -384,19 +403,23 @@ export abstract class Connection {
 /**
  * One timer per server checks every connection's timeouts, instead of a timer per connection: cheaper
  * with thousands of connections, and precise enough (a tick is a quarter of the shortest timeout, at most 1 s).
+ * `crowded` is asked once a tick (backend.ts: `Admission.crowded`).
  */
-export function watchTimeouts(connections: Set<Connection>, options: ConnectionOptions): NodeJS.Timeout {
+export function watchTimeouts(connections: Set<Connection>, options: ConnectionOptions, crowded = (): boolean => false): NodeJS.Timeout {
   const shortest = Math.min(
     options.headersTimeoutMs,
+    options.crowdedHeadersTimeoutMs,
     options.keepAliveTimeoutMs,
     options.lingerMs,
     options.bodyRateWindowMs,
     options.writeTimeoutMs,
   );
+  tickNow = Date.now(); // a server's first connections must not start their clocks at a time long gone
   const timer = setInterval(
     () => {
       const now = (tickNow = Date.now());
-      for (const connection of connections) connection.checkTimeouts(now);
+      const busy = crowded();
+      for (const connection of connections) connection.checkTimeouts(now, busy);
     },
     Math.max(10, Math.min(1000, shortest / 4)),
   );

@@ -1,11 +1,13 @@
 /**
  * How many connections a server keeps: one past `maxConnections` is answered 503 with `Retry-After` and closed,
- * unread; a slot freed is a slot to reuse; and a thousand slowloris sockets trickling their heads leave a normal
- * client answered and the memory bounded. Real sockets on port 0. Tests for `createBackend`'s and `createProxy`'s
- * cap (`daemon/backend.ts`, `daemon/proxy.ts`, `turnAway` in `daemon/connection.ts`); new, WeApRous had no cap.
+ * unread; a slot freed is a slot to reuse; a thousand slowloris sockets trickling their heads leave a normal
+ * client answered and the memory bounded; a thousand slow heads from one address fill only that address's
+ * share; and a crowded server lets slow heads go sooner. Real sockets on port 0; a second loopback address
+ * (127.0.0.2) plays the stranger. Tests for `createBackend`'s and `createProxy`'s caps (`daemon/backend.ts`,
+ * `daemon/admission.ts`, `daemon/proxy.ts`, `turnAway` in `daemon/connection.ts`); new, WeApRous had no cap.
  */
 
-import type { Server } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { createBackend, type Backend } from '../../daemon/backend';
 import { createProxy, type Proxy } from '../../daemon/proxy';
@@ -102,9 +104,10 @@ describe('maxConnections (backend.ts, proxy.ts)', () => {
     this.timeout(60_000);
     const SLOW = 1_000;
     const REQUESTS = 100;
-    // Room for the slow sockets and the normal client: with exactly 1,000 (the default cap) the slowloris would
-    // fill every slot and the normal client would get the 503, until headersTimeoutMs (30 s) frees them.
-    backend = await createBackend('127.0.0.1', 0, () => json({ ok: true }), { maxConnections: SLOW + 50, closeGraceMs: 100 });
+    // What a held slow head costs, so room for twice as many: below three quarters of the cap the server is not
+    // crowded and lets each head take its 30 s. (From 127.0.0.1, which has no cap of its own; the tests below
+    // send the same flood from another address, and fill the server.)
+    backend = await createBackend('127.0.0.1', 0, () => json({ ok: true }), { maxConnections: 2 * SLOW, closeGraceMs: 100 });
     const port = backend.address().port;
     global.gc?.();
     const before = process.memoryUsage();
@@ -148,5 +151,166 @@ describe('maxConnections (backend.ts, proxy.ts)', () => {
     // Generous: a few KiB per socket at each end, far from what 1,000 buffered heads could cost if unbounded.
     expect(after.heapUsed - before.heapUsed).to.be.below(64 * 1024 * 1024);
     expect(after.rss - before.rss).to.be.below(256 * 1024 * 1024);
+  });
+});
+
+/** A client connected from `localAddress` (a second loopback address is a second machine to the server). */
+class Stranger {
+  text = '';
+  closed = false;
+  private readonly closing: Promise<void>;
+
+  private constructor(readonly socket: Socket) {
+    socket.setEncoding('latin1');
+    socket.on('data', (text: string) => (this.text += text));
+    socket.on('error', () => {});
+    this.closing = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.closed = true;
+        resolve();
+      }),
+    );
+  }
+
+  static open(port: number, localAddress: string): Promise<Stranger> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port, host: '127.0.0.1', localAddress });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new Stranger(socket));
+      });
+    });
+  }
+
+  /** Resolves once the server has closed the connection; rejects after `timeoutMs`. */
+  closedWithin(timeoutMs: number): Promise<void> {
+    let timer!: NodeJS.Timeout;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still open after ${timeoutMs} ms; got ${JSON.stringify(this.text)}`)), timeoutMs);
+    });
+    return Promise.race([this.closing, late]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** Resolves as soon as `count` of `strangers` have been closed by the server; rejects after `timeoutMs`. */
+function someClosed(strangers: Stranger[], count: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let closed = 0;
+    const timer = setTimeout(() => reject(new Error(`${closed} of ${count} closed within ${timeoutMs} ms`)), timeoutMs);
+    const one = (): void => {
+      if (++closed !== count) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    for (const stranger of strangers) void stranger.closedWithin(timeoutMs + 1_000).then(one, () => {}); // also those closed already
+  });
+}
+
+/** `count` strangers from `localAddress`, `batch` at a time, each sending the first line of a head and no more. */
+async function slowHeads(port: number, localAddress: string, count: number, batch = 100): Promise<Stranger[]> {
+  const all: Stranger[] = [];
+  while (all.length < count) {
+    const size = Math.min(batch, count - all.length);
+    all.push(...(await Promise.all(Array.from({ length: size }, () => Stranger.open(port, localAddress)))));
+  }
+  for (const stranger of all) stranger.socket.write('GET / HTTP/1.1\r\nHost: a\r\n');
+  return all;
+}
+
+/** A normal client's request from 127.0.0.1, on a connection of its own. */
+async function normalGet(port: number): Promise<number> {
+  const client = await RawConnection.open(port);
+  try {
+    await client.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    return (await client.readOne({ timeoutMs: 3_000 })).status;
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('maxConnectionsPerAddress and crowded heads (backend.ts, admission.ts)', () => {
+  let backend: Backend | undefined;
+  let strangers: Stranger[] = [];
+
+  afterEach(async () => {
+    for (const stranger of strangers) stranger.socket.destroy();
+    strangers = [];
+    await backend?.close();
+    backend = undefined;
+  });
+
+  it('the slow-header flood (1,000 connections from one address, a header line now and then) holds 64 slots, and others are answered', async function () {
+    this.timeout(30_000);
+    backend = await createBackend('127.0.0.1', 0, () => json({ ok: true }), { closeGraceMs: 100 }); // the defaults: 1,000 and 64
+    const port = backend.address().port;
+    strangers = await slowHeads(port, '127.0.0.2', 1_000);
+    await someClosed(strangers, 1_000 - 64, 5_000);
+    await connectionsReach(backend.server, (open) => open === 64);
+
+    const turnedAway = strangers.filter((s) => s.closed);
+    expect(turnedAway).to.have.length(1_000 - 64);
+    for (const stranger of turnedAway) {
+      expect(stranger.text).to.match(/^HTTP\/1\.1 503 Service Unavailable\r\nRetry-After: 5\r\n/);
+      expect(stranger.text).to.include('Too many connections are open from your address');
+    }
+    for (const stranger of strangers.filter((s) => !s.closed)) stranger.socket.write('X-Slow: 1\r\n'); // the next line of each held head
+    for (let i = 0; i < 20; i++) expect(await normalGet(port)).to.equal(200);
+    // Another stranger's machine has a share of its own.
+    const other = await Stranger.open(port, '127.0.0.3');
+    strangers.push(other);
+    other.socket.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    await other.closedWithin(3_000);
+    expect(other.text).to.match(/^HTTP\/1\.1 200 OK/);
+  });
+
+  it('gives an address its slots back as its connections close', async () => {
+    backend = await createBackend('127.0.0.1', 0, () => json({ ok: true }), { maxConnectionsPerAddress: 3, closeGraceMs: 100 });
+    const port = backend.address().port;
+    strangers = await slowHeads(port, '127.0.0.2', 4, 1); // one at a time: the fourth is the one over
+    await strangers[3].closedWithin(3_000);
+    expect(strangers[3].text).to.include('Too many connections are open from your address');
+    strangers[0].socket.destroy();
+    // The server hears that close a moment later: ask until a connection from the address is let in again.
+    const deadline = Date.now() + 3_000;
+    for (;;) {
+      const again = await Stranger.open(port, '127.0.0.2');
+      strangers.push(again);
+      again.socket.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      await again.closedWithin(3_000);
+      if (again.text.startsWith('HTTP/1.1 200 OK')) break;
+      expect(Date.now()).to.be.below(deadline, 'the address never got its slot back');
+    }
+  });
+
+  it('lets slow heads go after crowdedHeadersTimeoutMs once the server is three quarters full, and the others get in', async () => {
+    backend = await createBackend('127.0.0.1', 0, () => json({ ok: true }), {
+      maxConnections: 40,
+      crowdedHeadersTimeoutMs: 300,
+      closeGraceMs: 100,
+    });
+    const port = backend.address().port;
+    // 40 slow heads from four addresses (10 each, under any per-address cap): the server is full.
+    for (const address of ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']) strangers.push(...(await slowHeads(port, address, 10)));
+    expect(await normalGet(port)).to.equal(503);
+    await Promise.all(strangers.map((s) => s.closedWithin(3_000))); // not the 30 s of headersTimeoutMs
+    await connectionsReach(backend.server, (open) => open === 0);
+    for (const stranger of strangers) {
+      expect(stranger.text).to.match(/^HTTP\/1\.1 408 /);
+      expect(stranger.text).to.include('took longer than 300 ms to arrive (the server is busy)');
+    }
+    expect(await normalGet(port)).to.equal(200);
+  });
+
+  it('lets a slow head take the whole headersTimeoutMs while the server is not crowded', async () => {
+    backend = await createBackend('127.0.0.1', 0, () => json({ ok: true }), {
+      maxConnections: 40,
+      crowdedHeadersTimeoutMs: 100,
+      closeGraceMs: 100,
+    });
+    strangers = await slowHeads(backend.address().port, '127.0.0.2', 29); // 29 of 40: below three quarters
+    // Nothing to await for a timeout that must not fire: wait well past it (ticks every 25 ms) and look.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(strangers.filter((s) => s.closed)).to.have.length(0);
   });
 });
