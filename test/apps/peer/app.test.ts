@@ -262,3 +262,90 @@ describe('PeerApp catching up from a peer that forges messages', function () {
     await gone;
   });
 });
+
+describe('PeerApp sending a burst', function () {
+  this.timeout(10_000);
+  const backends: Backend[] = [];
+  afterEach(async () => {
+    await Promise.all(backends.splice(0).map((backend) => backend.close()));
+  });
+
+  it('sends 30 lines typed at once to a peer in a few requests (POST /messages/), all of them, in order', async () => {
+    const trackerPort = await freePort();
+    backends.push(
+      await createTrackerApp({ registry: new PeerRegistry(300_000), log: () => {}, now: Date.now })
+        .prepareAddress('127.0.0.1', trackerPort)
+        .run(),
+    );
+    // Bob: a peer that holds its first answer a moment, so the lines typed meanwhile pile up for the next request.
+    const bobPort = await freePort();
+    const bob = loadOrCreateIdentity(dataDir());
+    const got: string[] = [];
+    const requests: string[] = [];
+    let allThere!: () => void;
+    const thirty = new Promise<void>((done) => (allThere = done));
+    const arrived = (msgs: string[]) => {
+      got.push(...msgs);
+      if (got.length >= 30) allThere();
+    };
+    let held = false;
+    const hold = () => (held ? Promise.resolve() : ((held = true), new Promise((done) => setTimeout(done, 200))));
+    const fake = new WeApRous()
+      .addRoute('POST', '/connect-peer/', () => ({
+        status: 'ok',
+        message: 'Connected',
+        peer_id: `127.0.0.1:${bobPort}`,
+        name: 'Bob',
+        public_key: bob.publicKey,
+      }))
+      .addRoute('GET', '/identity/', () => ({ status: 'ok', public_key: bob.publicKey }))
+      .addRoute('GET', '/history/', () => ({ status: 'ok', channel: 'general', count: 0, messages: [], more: false }))
+      .addRoute('POST', '/broadcast-peer/', async (request) => {
+        requests.push('/broadcast-peer/');
+        arrived([(JSON.parse(request.body.toString('utf8')) as { msg: string }).msg]);
+        await hold();
+        return { status: 'received' };
+      })
+      .addRoute('POST', '/messages/', async (request) => {
+        requests.push('/messages/');
+        const { messages } = JSON.parse(request.body.toString('utf8')) as { messages: Array<{ msg: string }> };
+        arrived(messages.map((m) => m.msg));
+        await hold();
+        return { status: 'received', results: messages.map(() => ({ status: 'received' })) };
+      });
+    backends.push(await fake.prepareAddress('127.0.0.1', bobPort).run());
+    const client = new HttpClient();
+    await client.request(`http://127.0.0.1:${trackerPort}/submit-info/`, { json: { ip: '127.0.0.1', port: bobPort } });
+    client.close();
+
+    const port = await freePort();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    let exited!: () => void;
+    const gone = new Promise<void>((done) => (exited = done));
+    const alice = new PeerApp({
+      self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' },
+      trackerUrl: `http://127.0.0.1:${trackerPort}`,
+      heartbeatMs: 60_000,
+      dataDir: dataDir(),
+      requestTimeoutMs: 2_000,
+      listenIp: '127.0.0.1',
+      input,
+      output,
+      exit: () => exited(),
+    });
+    await alice.start();
+    await whenShown(output, () => text, '[P2P] Connected to peer: Bob');
+    const lines = Array.from({ length: 30 }, (_, n) => `line ${n + 1}`);
+    input.write(lines.map((line) => `${line}\n`).join(''));
+    await thirty;
+    expect(got).to.deep.equal(lines);
+    expect(requests[0]).to.equal('/broadcast-peer/'); // a lone message goes the document's way
+    expect(requests).to.include('/messages/');
+    expect(requests.length).to.be.below(10);
+    input.write('/quit\n');
+    await gone;
+  });
+});
