@@ -82,6 +82,9 @@ interface PeerRecord extends PeerEntry {
   lastSeen: number;
   /** The key this id is bound to (docs/identity.md); it goes when the peer unregisters or expires. */
   publicKey?: string;
+  /** The neighbours in the order of `lastSeen` (a doubly linked list, oldest first): see `bySeen`. */
+  older?: PeerRecord;
+  newer?: PeerRecord;
 }
 
 export class PeerRegistry implements Registry {
@@ -89,9 +92,11 @@ export class PeerRegistry implements Registry {
   private readonly peers = new Map<string, PeerRecord>();
   // The same ids sorted, so a page costs O(log N + limit) rather than a sort of every id.
   private readonly sorted = new SortedStrings();
-  // The same records, least recently seen first (a heartbeat moves its peer to the end), so `expire` stops at
-  // the first live peer instead of reading all of them at every request. A clock stepped back only delays expiry.
-  private readonly bySeen = new Map<string, PeerRecord>();
+  // The same records linked from the least recently seen to the most (a heartbeat moves its peer to the end, as an
+  // LRU cache does), so `expire`, run at every request, looks at the oldest only: O(1), not O(N). (A Map re-inserted
+  // at every heartbeat did the same on paper, but iterating it skips the holes deletions leave: tens of µs at
+  // 100,000 peers.) A clock stepped back only delays expiry.
+  private readonly bySeen: { oldest?: PeerRecord; newest?: PeerRecord } = {};
   private changes = 0;
 
   /** @param ttlMs a peer not seen for this long is dropped by `expire` (the document's TTL, 300 s). */
@@ -113,17 +118,20 @@ export class PeerRegistry implements Registry {
     if (peer.name !== undefined) entry.name = peer.name;
     const record: PeerRecord = { ...entry, json: JSON.stringify(entry), lastSeen: now };
     if (publicKey !== undefined) record.publicKey = publicKey;
+    if (previous) this.unlink(previous);
     this.peers.set(id, record);
-    this.seen(record);
+    this.append(record);
     if (previous === undefined) this.sorted.add(id);
     if (previous?.json !== record.json) this.changes++;
     return { entry, isNew: previous === undefined };
   }
 
   unregister(id: string): boolean {
+    const record = this.peers.get(id);
+    if (!record) return false;
+    this.peers.delete(id);
     this.sorted.delete(id);
-    this.bySeen.delete(id);
-    if (!this.peers.delete(id)) return false;
+    this.unlink(record);
     this.changes++;
     return true;
   }
@@ -132,14 +140,27 @@ export class PeerRegistry implements Registry {
     const record = this.peers.get(id);
     if (!record) return false;
     record.lastSeen = now;
-    this.seen(record);
+    this.unlink(record);
+    this.append(record);
     return true;
   }
 
-  /** Moves `record` to the end of `bySeen`: a Map keeps insertion order, and re-inserting is O(1). */
-  private seen(record: PeerRecord): void {
-    this.bySeen.delete(record.peer_id);
-    this.bySeen.set(record.peer_id, record);
+  /** Puts `record` at the newest end of `bySeen`. */
+  private append(record: PeerRecord): void {
+    record.older = this.bySeen.newest;
+    record.newer = undefined;
+    if (this.bySeen.newest) this.bySeen.newest.newer = record;
+    else this.bySeen.oldest = record;
+    this.bySeen.newest = record;
+  }
+
+  /** Takes `record` out of `bySeen`, joining its neighbours. */
+  private unlink(record: PeerRecord): void {
+    if (record.older) record.older.newer = record.newer;
+    else this.bySeen.oldest = record.newer;
+    if (record.newer) record.newer.older = record.older;
+    else this.bySeen.newest = record.older;
+    record.older = record.newer = undefined;
   }
 
   keyOf(id: string): string | undefined {
@@ -175,10 +196,9 @@ export class PeerRegistry implements Registry {
 
   expire(now: number): string[] {
     const expired: string[] = [];
-    for (const [id, record] of this.bySeen) {
-      if (now - record.lastSeen <= this.ttlMs) break;
-      this.unregister(id);
-      expired.push(id);
+    for (let oldest = this.bySeen.oldest; oldest && now - oldest.lastSeen > this.ttlMs; oldest = this.bySeen.oldest) {
+      this.unregister(oldest.peer_id);
+      expired.push(oldest.peer_id);
     }
     return expired;
   }
