@@ -13,12 +13,14 @@ export interface TrackerArgs {
   ttlSeconds: number;
   /** `memory` (the default: the peers live and die with this process) or a Redis URL `redis://host:port`. */
   registry: string;
+  /** Log only changes, not every request (`--quiet`). */
+  quiet: boolean;
 }
 
 export const TRACKER_USAGE =
-  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379]';
+  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--quiet]';
 
-/** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory' } }` */
+/** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory', quiet: false } }` */
 export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs } | { ok: false; error: string } | { ok: 'help' } {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -29,6 +31,7 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
         'server-port': { type: 'string', default: '8000' },
         ttl: { type: 'string', default: '300' },
         registry: { type: 'string', default: 'memory' },
+        quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -49,7 +52,7 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
   const wrong = registry === 'memory' ? null : redisUrlProblem(registry);
   if (wrong !== null)
     return { ok: false, error: `--registry must be "memory" or a Redis URL such as redis://127.0.0.1:6379${wrong}, not "${registry}"` };
-  return { ok: true, args: { ip, port, ttlSeconds, registry } };
+  return { ok: true, args: { ip, port, ttlSeconds, registry, quiet: values.quiet === true } };
 }
 
 /** Why `text` is not a `redis://host:port[/db]` URL ('' when it is no URL at all), or null when it is one. */

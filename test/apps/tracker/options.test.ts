@@ -8,14 +8,17 @@ import { parseTrackerArgs } from '../../../apps/tracker/options';
 
 describe('parseTrackerArgs()', () => {
   it('defaults to 0.0.0.0:8000 and a TTL of 300 s', () => {
-    expect(parseTrackerArgs([])).to.deep.equal({ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory' } });
+    expect(parseTrackerArgs([])).to.deep.equal({
+      ok: true,
+      args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory', quiet: false },
+    });
   });
 
-  it('reads --server-ip, --server-port, --ttl and --registry', () => {
-    const argv = ['--server-ip', '127.0.0.1', '--server-port', '9000', '--ttl', '60', '--registry', 'redis://127.0.0.1:6379'];
+  it('reads --server-ip, --server-port, --ttl, --registry and --quiet', () => {
+    const argv = ['--server-ip', '127.0.0.1', '--server-port', '9000', '--ttl', '60', '--registry', 'redis://127.0.0.1:6379', '--quiet'];
     expect(parseTrackerArgs(argv)).to.deep.equal({
       ok: true,
-      args: { ip: '127.0.0.1', port: 9000, ttlSeconds: 60, registry: 'redis://127.0.0.1:6379' },
+      args: { ip: '127.0.0.1', port: 9000, ttlSeconds: 60, registry: 'redis://127.0.0.1:6379', quiet: true },
     });
   });
 

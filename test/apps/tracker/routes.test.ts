@@ -150,6 +150,32 @@ describe('tracker routes', () => {
     });
   });
 
+  describe('--quiet', () => {
+    it('logs what changes (registrations, expiry, refusals), not every request, body, heartbeat or list', async () => {
+      const quiet: string[] = [];
+      const app = createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => quiet.push(line), now: () => now, quiet: true });
+      const server = await app.prepareAddress('127.0.0.1', 0).run();
+      const url = `http://127.0.0.1:${server.address().port}`;
+      try {
+        const send = (path: string, body?: string) =>
+          client.request(url + path, body === undefined ? {} : { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+        await send('/submit-info/', '{"ip":"127.0.0.1","port":5001}');
+        await send('/heartbeat/', '{"peer_id":"127.0.0.1:5001"}');
+        await send('/get-list/');
+        await send('/submit-info/', '{"ip":"127.0.0.1"}');
+        now += 300_001;
+        await send('/get-list/?limit=5');
+      } finally {
+        await server.close();
+      }
+      expect(quiet).to.deep.equal([
+        '[Tracker] Registered: 127.0.0.1:5001 - Total: 1',
+        `[Tracker] Rejected (400): Missing "port": send the peer's port, e.g. "port":5001`,
+        '[Tracker] Expired: 127.0.0.1:5001 (not seen for 300 s) - Total: 0',
+      ]);
+    });
+  });
+
   describe('GET /get-list/?limit=&after= (pages)', () => {
     const get = (target: string) => client.request(base + target);
 
