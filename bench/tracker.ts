@@ -28,21 +28,26 @@ interface Settings {
   connections: number;
   channels: number;
   registry: string;
+  /** Start the tracker with `--quiet` (it logs changes only, not three lines per heartbeat). */
+  quiet: boolean;
 }
 
 const USAGE =
   'Usage: npm run bench:tracker -- [--peers 10000,100000] [--period 30] [--seconds 10] [--clients 2] [--connections 16]\n' +
-  '       [--channels 10] [--registry memory|redis://127.0.0.1:6390]   (with Redis: the keys under weaprous:tracker: are deleted first)';
+  '       [--channels 10] [--registry memory|redis://127.0.0.1:6390] [--quiet]\n' +
+  '--quiet starts the tracker with --quiet (changes logged, not every request); with Redis, the keys under weaprous:tracker: are deleted first.';
 
 function readSettings(argv: string[]): Settings {
   const texts: Record<string, string> = { period: '30', seconds: '10', clients: '2', connections: '16', channels: '10' };
   let peers = '10000,100000';
   let registry = 'memory';
+  let quiet = false;
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
     if (name === 'help') exit(0, USAGE);
     else if (name === 'peers') peers = argv[++i] ?? '';
     else if (name === 'registry') registry = argv[++i] ?? '';
+    else if (name === 'quiet') quiet = true;
     else if (name in texts) texts[name] = argv[++i] ?? '';
     else exit(2, `Unknown option "${argv[i]}".\n${USAGE}`);
   }
@@ -56,7 +61,7 @@ function readSettings(argv: string[]): Settings {
     exit(2, `--peers must be sizes from --channels (${numbers.channels}) to 1000000 separated by commas, not "${peers}".`);
   if (registry !== 'memory' && !/^redis:\/\/[^/@]+:\d+$/.test(registry))
     exit(2, `--registry must be memory or redis://host:port, not "${registry}".`);
-  return { ...(numbers as Omit<Settings, 'peers' | 'registry'>), peers: sizes, registry };
+  return { ...(numbers as Omit<Settings, 'peers' | 'registry' | 'quiet'>), peers: sizes, registry, quiet };
 }
 
 function exit(code: number, message: string): never {
@@ -67,7 +72,7 @@ function exit(code: number, message: string): never {
 function commandLine(s: Settings): string {
   return (
     `npm run bench:tracker -- --peers ${s.peers.join(',')} --period ${s.period} --seconds ${s.seconds} --clients ${s.clients}` +
-    ` --connections ${s.connections} --channels ${s.channels} --registry ${s.registry}`
+    ` --connections ${s.connections} --channels ${s.channels} --registry ${s.registry}${s.quiet ? ' --quiet' : ''}`
   );
 }
 
@@ -241,7 +246,8 @@ interface SizeResult {
 
 async function runSize(bundle: string, size: number, settings: Settings): Promise<SizeResult> {
   if (settings.registry !== 'memory') await cleanRedis(settings.registry);
-  const tracker = await TrackerProcess.start(bundle, settings.registry === 'memory' ? [] : ['--registry', settings.registry]);
+  const flags = [...(settings.registry === 'memory' ? [] : ['--registry', settings.registry]), ...(settings.quiet ? ['--quiet'] : [])];
+  const tracker = await TrackerProcess.start(bundle, flags);
   const pool = await Pool.open(tracker.port, settings.connections);
   try {
     const registerSeconds = await burst(pool, size, (i) => ['/submit-info/', peer(i).register], 'registering');
@@ -366,7 +372,9 @@ async function main(): Promise<void> {
     `Node ${process.version}; load average ${load.join(', ')} at the start (2 cores: the tracker on one, this generator on the other)`,
   );
   const bundle = await bundleTracker();
-  console.log(`Tracker bundled into ${bundle}; it runs as: node ${bundle} --server-ip 127.0.0.1 --server-port 0, its log to a file`);
+  console.log(
+    `Tracker bundled into ${bundle}; it runs as: node ${bundle} --server-ip 127.0.0.1 --server-port 0${settings.quiet ? ' --quiet' : ''}, its log to a file`,
+  );
   console.log('Fake peers register without a key (the document way): the tracker does not call them back.\n');
   const results: SizeResult[] = [];
   for (const size of settings.peers) {
