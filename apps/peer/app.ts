@@ -142,7 +142,9 @@ export class PeerApp {
       heartbeatMs: options.heartbeatMs,
       retryMs: REGISTER_RETRY_MS,
       say: (...lines) => this.print(...lines),
-      onRegistered: (kind) => (kind === 'late' ? this.discover(false) : this.connectNew('quiet')),
+      // Back after losing the tracker: this peer's own link may have been down too, so it says hello again to
+      // every peer listed (their outboxes for it go at once), sends what waits for them and catches up.
+      onRegistered: (kind) => (kind === 'late' ? this.discover(false) : this.connectNew('again')),
     });
   }
 
@@ -313,9 +315,10 @@ export class PeerApp {
 
   /**
    * Fetches the list and connects to the new peers, all at once, reporting in the tracker's order.
-   * 'quiet' (after re-registering) only reports the peers it connects to.
+   * 'again' (after re-registering) connects to every listed peer, the ones still counted as connected too,
+   * and reports only the peers that were not.
    */
-  private async connectNew(mode: 'start' | 'command' | 'quiet'): Promise<void> {
+  private async connectNew(mode: 'start' | 'command' | 'again'): Promise<void> {
     const self = this.options.self.peer_id;
     let entries: PeerEntry[];
     try {
@@ -324,11 +327,12 @@ export class PeerApp {
       const missing = !entries.some((entry) => entry.peer_id === self);
       if (mode === 'command' && missing && (await this.session.rejoin())) entries = await this.tracker.list();
     } catch (error) {
-      if (mode !== 'quiet') this.print(view.trackerLines.discoveryFailed(reasonOf(error)));
+      if (mode !== 'again') this.print(view.trackerLines.discoveryFailed(reasonOf(error)));
       return;
     }
-    if (mode !== 'quiet') this.print(view.trackerLines.found(entries.length));
-    const fresh = entries.filter((entry) => entry.peer_id !== self && !this.state.isConnected(entry.peer_id));
+    if (mode !== 'again') this.print(view.trackerLines.found(entries.length));
+    const known = new Set(this.state.peers().map((peer) => peer.peer_id));
+    const fresh = entries.filter((entry) => entry.peer_id !== self && (mode === 'again' || !known.has(entry.peer_id)));
     const results = await this.mesh.connectAll(fresh);
     for (const result of results) {
       if (result.status !== 'fulfilled') continue;
@@ -336,13 +340,14 @@ export class PeerApp {
       const peer = result.value;
       this.inBackground(() => this.catchUp.run(peer)); // what was said while this peer was away, or before it came
     }
-    results.forEach((result, i) =>
+    results.forEach((result, i) => {
+      if (known.has(fresh[i].peer_id)) return; // connected before: nothing new to tell
       this.print(
         result.status === 'fulfilled'
           ? view.connectedToPeerLine(result.value)
           : view.connectFailedLine(fresh[i].peer_id, reasonOf(result.reason)),
-      ),
-    );
+      );
+    });
     if (mode === 'command' && fresh.length === 0) this.print(view.noNewPeersLine());
   }
 

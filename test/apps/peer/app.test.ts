@@ -34,7 +34,10 @@ function whenShown(stream: PassThrough, read: () => string, text: string): Promi
 }
 
 const folders: string[] = [];
-afterEach(() => {
+/** Every PeerApp a test starts: one a failed test left running is made to leave, so mocha can end. */
+const running: PeerApp[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((app) => app.quit().catch(() => {})));
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
@@ -247,6 +250,7 @@ describe('PeerApp catching up from a peer that forges messages', function () {
       output,
       exit: () => exited(),
     });
+    running.push(carol);
     await carol.start();
     const line = `[History] Caught up on #general from Mallory (${MALLORY}): 3 new messages; refused 2 not signed by the sender they name (/history #general)`;
     await whenShown(output, () => text, line);
@@ -336,6 +340,7 @@ describe('PeerApp sending a burst', function () {
       output,
       exit: () => exited(),
     });
+    running.push(alice);
     await alice.start();
     await whenShown(output, () => text, '[P2P] Connected to peer: Bob');
     const lines = Array.from({ length: 30 }, (_, n) => `line ${n + 1}`);
@@ -345,6 +350,82 @@ describe('PeerApp sending a burst', function () {
     expect(requests[0]).to.equal('/broadcast-peer/'); // a lone message goes the document's way
     expect(requests).to.include('/messages/');
     expect(requests.length).to.be.below(10);
+    input.write('/quit\n');
+    await gone;
+  });
+});
+
+describe('PeerApp back after losing the tracker (its own link may have been down)', function () {
+  this.timeout(15_000);
+  const backends: Backend[] = [];
+  afterEach(async () => {
+    await Promise.all(backends.splice(0).map((backend) => backend.close()));
+  });
+
+  it('says hello again to every listed peer, the ones still counted as connected too, and catches up from them', async () => {
+    const trackerPort = await freePort();
+    const startTracker = async () => {
+      const backend = await createTrackerApp({ registry: new PeerRegistry(300_000), log: () => {}, now: Date.now })
+        .prepareAddress('127.0.0.1', trackerPort)
+        .run();
+      backends.push(backend);
+      const client = new HttpClient();
+      await client.request(`http://127.0.0.1:${trackerPort}/submit-info/`, { json: { ip: '127.0.0.1', port: bobPort } });
+      client.close();
+      return backend;
+    };
+    // Bob: a peer that counts the hellos and the history questions it gets.
+    const bobPort = await freePort();
+    const bob = loadOrCreateIdentity(dataDir());
+    let hellos = 0;
+    let questions = 0;
+    let secondRound!: () => void;
+    const bothAgain = new Promise<void>((done) => (secondRound = done));
+    const counted = () => hellos >= 2 && questions >= 2 && secondRound();
+    const fake = new WeApRous()
+      .addRoute('POST', '/connect-peer/', () => {
+        hellos += 1;
+        counted();
+        return { status: 'ok', message: 'Connected', peer_id: `127.0.0.1:${bobPort}`, name: 'Bob', public_key: bob.publicKey };
+      })
+      .addRoute('GET', '/identity/', () => ({ status: 'ok', public_key: bob.publicKey }))
+      .addRoute('GET', '/history/', () => {
+        questions += 1;
+        counted();
+        return { status: 'ok', channel: 'general', count: 0, messages: [], more: false };
+      });
+    backends.push(await fake.prepareAddress('127.0.0.1', bobPort).run());
+    const tracker = await startTracker();
+
+    const port = await freePort();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    let exited!: () => void;
+    const gone = new Promise<void>((done) => (exited = done));
+    const alice = new PeerApp({
+      self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' },
+      trackerUrl: `http://127.0.0.1:${trackerPort}`,
+      heartbeatMs: 500,
+      dataDir: dataDir(),
+      requestTimeoutMs: 500,
+      listenIp: '127.0.0.1',
+      input,
+      output,
+      exit: () => exited(),
+    });
+    running.push(alice);
+    await alice.start();
+    await whenShown(output, () => text, '[P2P] Connected to peer: Bob');
+    expect(hellos).to.equal(1);
+    await tracker.close();
+    backends.splice(backends.indexOf(tracker), 1);
+    await whenShown(output, () => text, '[Tracker] Heartbeat failed: ');
+    await startTracker();
+    await whenShown(output, () => text, '[Tracker] Re-registered with the tracker');
+    await bothAgain; // Bob, still counted as connected, was greeted and asked again
+    expect(alice.state.isConnected(`127.0.0.1:${bobPort}`)).to.equal(true);
     input.write('/quit\n');
     await gone;
   });
