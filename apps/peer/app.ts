@@ -266,6 +266,8 @@ export class PeerApp {
         return this.print(...this.screen.history(command.target, command.count));
       case 'web':
         return this.print(this.web.linkLine());
+      case 'forget':
+        return this.print(view.forgotLine(command.peerId, this.trust?.forget(command.peerId) ?? false));
       case 'quit':
         return this.quit();
       case 'unknown':

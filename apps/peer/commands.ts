@@ -25,6 +25,7 @@ export type Command =
   | { kind: 'switch'; channel: string }
   /** `/history [#channel|peer] [n]`: no target is #general. */
   | { kind: 'history'; target?: string; count: number }
+  | { kind: 'forget'; peerId: string }
   | { kind: 'unknown'; command: string }
   | { kind: 'usage-error'; command: string; usage: string }
   | { kind: 'too-long'; length: number; limit: number };
@@ -63,6 +64,10 @@ export function parseCommand(line: string): Command {
   const rest = space === -1 ? '' : text.slice(space).trim();
   if (word === '/direct') return parseDirect(rest);
   if (word === '/history') return parseHistory(rest);
+  if (word === '/forget') {
+    const usage = '/forget <peer_id>, e.g. /forget 127.0.0.1:5003 (after that peer really started over with a new key)';
+    return rest === '' || /\s/.test(rest) ? { kind: 'usage-error', command: '/forget', usage } : { kind: 'forget', peerId: rest };
+  }
   if (word in CHANNEL_USAGE) return parseChannel(word, rest);
   const bare = BARE[word];
   if (!bare) return { kind: 'unknown', command: word };

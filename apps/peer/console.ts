@@ -63,12 +63,19 @@ export function helpLines(): string[] {
     '  /switch #name                Send plain text to that channel from now on (the prompt shows it)',
     '  /direct <peer_id|name> <msg> Send a message to one peer, e.g. /direct 127.0.0.1:5002 Hi Bob',
     '  /web                         Print a login link for the browser chat (works once)',
+    "  /forget <peer_id>            Forget a peer's key, when it really started over with a new one",
     '  /quit                        Leave: tell the peers, unregister, exit (Ctrl+C and Ctrl+D too)',
     '  <text>                       Send the text to the current channel (#general: every connected peer)',
     '  @name in a message           Mentions that peer: highlighted on its screen',
     '  //<text>                     Broadcast text that starts with "/"',
     '',
   ];
+}
+
+/** After `/forget`: what changed, and what happens next. */
+export function forgotLine(peerId: string, forgotten: boolean): string {
+  if (!forgotten) return `[SECURITY] No key is remembered for ${clean(peerId)}; nothing to forget (/peers lists the peers)`;
+  return `[SECURITY] Forgot the key of ${clean(peerId)}; the next key it connects with is remembered, once its address confirms it`;
 }
 
 /**

@@ -42,7 +42,7 @@ export class Trust {
     if (remembered !== undefined && offered !== undefined && offered !== remembered) {
       this.warn(
         `[SECURITY] ${peerId} (${name}) offered a different key from the one this peer remembers; refused. ` +
-          `If it really started over with a new identity, delete its line from ${this.knownPeersFile} and connect again.`,
+          `If it really started over with a new identity, type /forget ${peerId} (or delete its line from ${this.knownPeersFile}) and let it connect again.`,
       );
       throw new HttpError(401, `This peer knows another key for ${peerId}; a peer keeps its key (its data folder) to keep its id`);
     }
@@ -97,6 +97,12 @@ export class Trust {
     const key = message.from === selfId ? this.identity.publicKey : this.known.keyOf(message.from);
     if (key === undefined) return 'unverified';
     return verify(message, message.signature, key) ? 'verified' : 'forged';
+  }
+
+  /** `/forget`: the user decided that `peerId`'s new key is really its own. False when none was known. */
+  forget(peerId: string): boolean {
+    this.unanswered.delete(peerId);
+    return this.known.forget(peerId);
   }
 
   /** Whether this peer knows `peerId`'s key, so what comes from it is checked; `/peers` marks the others. */

@@ -16,6 +16,11 @@ describe('parseCommand()', () => {
     expect(parseCommand('/web')).to.deep.equal({ kind: 'web' });
   });
 
+  it('reads /forget <peer_id>, and says how to use it otherwise', () => {
+    expect(parseCommand('/forget 127.0.0.1:5003')).to.deep.equal({ kind: 'forget', peerId: '127.0.0.1:5003' });
+    for (const line of ['/forget', '/forget a b']) expect(parseCommand(line)).to.deep.include({ kind: 'usage-error', command: '/forget' });
+  });
+
   it('ignores surrounding spaces and the case of the command word', () => {
     expect(parseCommand('  /PEERS  ')).to.deep.equal({ kind: 'peers' });
     expect(parseCommand('/Quit\r')).to.deep.equal({ kind: 'quit' });

@@ -126,4 +126,14 @@ describe('Trust', () => {
     const stranger = { ...fromBob, id: '127.0.0.1:5999/x-1', from: '127.0.0.1:5999' };
     expect(trust.authorship(stranger, ALICE)).to.equal('unverified');
   });
+
+  it("forget() drops a known key (the user's /forget), so the peer's new key can be remembered", async () => {
+    const known = new KnownPeers({ [BOB]: mallory.publicKey });
+    const trust = new Trust(alice, known, () => {}, 'known-peers.json', bobAnswers);
+    const hello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: bob.publicKey };
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }))).to.equal(401);
+    expect([trust.forget(BOB), trust.forget(BOB)]).to.deep.equal([true, false]);
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }))).to.equal(200);
+    expect(known.keyOf(BOB)).to.equal(bob.publicKey);
+  });
 });
