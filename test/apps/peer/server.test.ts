@@ -5,6 +5,7 @@
  */
 
 import { expect } from 'chai';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -512,19 +513,45 @@ describe('peer server routes against a hostile classmate', () => {
     expect(admitsAsked).to.equal(1);
   });
 
-  it('takes 200 messages at once from senders it has no key for, from one address, then answers 429 with Retry-After', async () => {
+  it('takes 200 messages at once from senders it has no key for, from another machine, then answers 429 with Retry-After', async () => {
+    // Another machine: the request comes from 127.0.0.2 (this machine's own 127.0.0.1 is not held back).
+    const postFrom = (path: string, json: object) =>
+      new Promise<{ status: number; retryAfter?: string; body: Record<string, unknown> }>((done, fail) => {
+        const body = JSON.stringify(json);
+        const url = new URL(base + path);
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path,
+            method: 'POST',
+            localAddress: '127.0.0.2',
+            headers: { 'Content-Type': 'application/json' },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+            res.on('end', () =>
+              done({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, body: JSON.parse(text) }),
+            );
+          },
+        );
+        req.on('error', fail);
+        req.end(body);
+      });
     const flood = (n: number) => ({ from: `10.6.${n >> 8}.${n & 255}:6666`, msg: `flood ${n}`, timestamp: n });
     for (let n = 0; n < 2; n++) {
-      const res = await post('/messages/', { messages: Array.from({ length: 100 }, (_, i) => flood(n * 100 + i)) });
-      expect(res.json<{ results: Array<{ status: string }> }>().results.every((r) => r.status === 'received')).to.equal(true);
+      const res = await postFrom('/messages/', { messages: Array.from({ length: 100 }, (_, i) => flood(n * 100 + i)) });
+      expect((res.body.results as Array<{ status: string }>).every((r) => r.status === 'received')).to.equal(true);
     }
-    const refused = await post('/broadcast-peer/', flood(200));
+    const refused = await postFrom('/broadcast-peer/', flood(200));
     expect(refused.status).to.equal(429);
-    expect(refused.headers.get('retry-after')).to.match(/^\d+$/);
-    expect(refused.json<{ error: string }>().error).to.match(/^Too many messages from senders this peer has no key for/);
-    // A sender whose key it knows is not held back.
+    expect(refused.retryAfter).to.match(/^\d+$/);
+    expect(refused.body.error).to.match(/^Too many messages from senders this peer has no key for, from 127\.0\.0\.2/);
+    // This machine itself is not held back, nor a sender whose key is known.
+    expect((await post('/broadcast-peer/', flood(201))).status).to.equal(200);
     known.remember(BOB, bob.publicKey);
     const signed = { id: `${BOB}/x-1`, channel: 'general', from: BOB, name: 'Bob', msg: 'still heard', timestamp: 1, clock: 1 };
-    expect((await post('/broadcast-peer/', { ...signed, signature: bob.sign(signed) })).status).to.equal(200);
+    expect((await postFrom('/broadcast-peer/', { ...signed, signature: bob.sign(signed) })).status).to.equal(200);
   });
 });
