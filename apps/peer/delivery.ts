@@ -1,14 +1,19 @@
 /**
  * Delivery: every message to every peer, sent at once when the way is clear, else kept in that peer's
- * `Outbox` on disk and sent again on its schedule, in order, until the peer has it (issue 7, item 5). At most
- * `maxConnections` requests are out at once, so a poisoned peer list cannot use up the descriptors. The
+ * `Outbox` on disk and sent again on its schedule, in order, until the peer has it (issue 7, item 5). Requests
+ * take a slot (slots.ts): 64 at once, of which 8 to peers that did not answer last time and retries, so hung
+ * peers cannot hold up the ones that answer; outboxes open and close as messages wait (outboxes.ts). The
  * network is the `send` function given; this file only decides what to send when. New; WeApRous
  * `apps/peer.py` printed the error and forgot the message. docs/history.md.
  */
 
 import type { ChatMessage } from './message';
 import { MAX_BATCH_MESSAGES } from '../protocol';
-import { Outbox, OUTBOX_LIMIT } from './outbox';
+import { OUTBOX_LIMIT, type Outbox } from './outbox';
+import { Outboxes } from './outboxes';
+import { MAX_DOUBTFUL_REQUESTS, MAX_REQUESTS, Slots, type SlotKind } from './slots';
+
+export { MAX_OUTBOXES } from './outboxes';
 
 /** Where a message goes: the peer's address is its id (`127.0.0.1:5002`, `::1:5002`). */
 export interface Address {
@@ -38,7 +43,14 @@ export interface DeliveryOptions {
   /** Hears what happens in the background: the waiting messages delivered, problems with an outbox file. */
   say: (line: string) => void;
   describe: (peerId: string) => string;
+  /**
+   * Whether the peer's key is known (it signs what it sends). When all `MAX_OUTBOXES` are taken, such a peer's
+   * outbox may take the place of one whose peer's key is not: made-up peers cannot keep real ones out.
+   */
+  isKnown?: (peerId: string) => boolean;
+  /** Requests out at once at most (`MAX_REQUESTS`), and of them to doubtful peers (`MAX_DOUBTFUL_REQUESTS`). */
   maxConnections?: number;
+  maxDoubtful?: number;
   now?: () => number;
   /** Limits, for a test that wants them small: see `MAX_OUTBOXES`, `OUTBOX_BUDGET_BYTES` and `OUTBOX_LIMIT`. */
   maxOutboxes?: number;
@@ -46,48 +58,46 @@ export interface DeliveryOptions {
   outboxLimit?: number;
 }
 
-export const MAX_CONNECTIONS = 64;
-/**
- * At most this many peers have an outbox open (each holds a file): 1,000 made-up peers injected with
- * `/connect-peer/` cannot make this peer hold 1,000 files. A message for one more peer fails with the reason.
- */
-export const MAX_OUTBOXES = 256;
 /** Bytes all outboxes may hold together: a peer owing messages to many unreachable peers stops at this. */
 export const OUTBOX_BUDGET_BYTES = 128 * 1024 * 1024;
 /** How often the outboxes are looked at for a message whose retry time has come. */
 const TICK_MS = 250;
+/** Peers whose last answer is remembered (the rest count as doubtful): bounded, as injected peers are many. */
+const REMEMBERED_PEERS = 4_096;
 
 export class Delivery {
-  private readonly outboxes = new Map<string, Outbox>();
-  private readonly opening = new Map<string, Promise<Outbox>>();
-  private readonly draining = new Set<string>();
+  private readonly outboxes: Outboxes;
   /**
    * Per peer, the messages handed to it and not sent yet. One request per peer is out at a time, so a peer
    * gets them in order; what comes meanwhile goes in the next request, together (`sendBatch`).
    */
   private readonly lanes = new Map<string, Array<{ peer: Address; message: ChatMessage; done: (outcome: Outcome) => void }>>();
-  private readonly waiters: Array<() => void> = [];
-  private active = 0;
+  private readonly slots: Slots;
+  /** Peers whose last request was answered (2xx or 4xx), oldest first: their requests take 'answered' slots. */
+  private readonly answered = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
-  /** Bytes waiting in every outbox together, against `OUTBOX_BUDGET_BYTES`. */
-  private readonly budget: { used: number; limit: number };
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly options: DeliveryOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.budget = { used: 0, limit: options.budgetBytes ?? OUTBOX_BUDGET_BYTES };
+    this.slots = new Slots(options.maxConnections ?? MAX_REQUESTS, options.maxDoubtful ?? MAX_DOUBTFUL_REQUESTS);
+    this.outboxes = new Outboxes({
+      dir,
+      say: options.say,
+      describe: options.describe,
+      isKnown: options.isKnown,
+      maxOutboxes: options.maxOutboxes,
+      budget: { used: 0, limit: options.budgetBytes ?? OUTBOX_BUDGET_BYTES },
+      limit: options.outboxLimit,
+    });
   }
 
   /** Opens the outboxes a run before left with messages waiting, and starts retrying them. */
   async start(): Promise<void> {
-    for (const peerId of await Outbox.pending(this.dir)) {
-      await this.outbox(peerId).catch((error: Error) =>
-        this.options.say(`[P2P] The outbox for ${peerId} was not opened: ${error.message}`),
-      );
-    }
+    await this.outboxes.reopen();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
     this.tick();
@@ -130,9 +140,11 @@ export class Delivery {
     }
     let refusals: Array<string | null>;
     try {
-      refusals = await this.limited(() => this.sendBatch(peer, messages));
+      refusals = await this.slots.run(this.kindOf(peer.peer_id), () => this.sendBatch(peer, messages));
+      this.heard(peer.peer_id, true);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      this.heard(peer.peer_id, error instanceof Refused);
       if (error instanceof Refused) return messages.map(() => ({ kind: 'failed', reason, error }));
       return (await this.keepAll(peer.peer_id, messages, reason)).map((outcome) => ({ ...outcome, error }));
     }
@@ -155,6 +167,19 @@ export class Delivery {
       }
     }
     return refusals;
+  }
+
+  /** Which slots a request to the peer waits for: 'answered' only if it answered its last one. */
+  private kindOf(peerId: string): SlotKind {
+    return this.answered.has(peerId) ? 'answered' : 'doubtful';
+  }
+
+  /** Remembers whether the peer answered its latest request (a 4xx is an answer; no answer or a 5xx is not). */
+  private heard(peerId: string, answered: boolean): void {
+    this.answered.delete(peerId);
+    if (!answered) return;
+    this.answered.add(peerId);
+    if (this.answered.size > REMEMBERED_PEERS) this.answered.delete(this.answered.values().next().value!);
   }
 
   /** Each message into the peer's outbox, in order. */
@@ -184,60 +209,40 @@ export class Delivery {
     return [...this.outboxes.values()].filter((o) => o.size > 0).map((o) => ({ peerId: o.peerId, waiting: o.size }));
   }
 
-  /** The peer is back (it connected to us, or we to it): try at once instead of at the next retry time. */
+  /**
+   * The peer may be back (it connected to us, or we to it): try at once instead of at the next retry time. Anyone
+   * can make this happen (`/connect-peer/`), so an outbox heeds it once in `RETRY_NOW_INTERVAL_MS`, and a failure
+   * then waits as long as the one before (outbox.ts).
+   */
   retryNow(peerId: string): void {
-    this.outboxes.get(peerId)?.retryNow(this.now());
-    this.tick();
+    if (this.outboxes.get(peerId)?.retryNow(this.now())) this.tick();
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await Promise.all([...this.outboxes.values()].map((outbox) => outbox.close()));
+    await this.outboxes.close();
   }
 
   private async queue(peerId: string, message: ChatMessage, reason: string): Promise<Exclude<Outcome, { kind: 'sent' }>> {
-    const outbox = await this.outbox(peerId);
-    const result = await outbox.enqueue(message);
-    if (result === 'full') {
-      const why =
-        outbox.size >= (this.options.outboxLimit ?? OUTBOX_LIMIT)
-          ? `${outbox.size} messages waiting`
-          : 'the outboxes hold all they may on disk';
-      return { kind: 'failed', reason: `its outbox is full (${why}); not kept` };
-    }
-    return { kind: 'queued', reason, waiting: outbox.size };
-  }
-
-  private outbox(peerId: string): Promise<Outbox> {
-    const open = this.outboxes.get(peerId);
-    if (open) return Promise.resolve(open);
-    let opening = this.opening.get(peerId);
-    if (!opening) {
-      const max = this.options.maxOutboxes ?? MAX_OUTBOXES;
-      if (this.outboxes.size + this.opening.size >= max)
-        return Promise.reject(new Error(`messages already wait for ${max} peers, as many as this peer keeps outboxes for`));
-      const options = { onProblem: this.options.say, budget: this.budget, limit: this.options.outboxLimit };
-      opening = Outbox.open(this.dir, peerId, options).then(
-        (outbox) => {
-          this.outboxes.set(peerId, outbox);
-          this.opening.delete(peerId);
-          return outbox;
-        },
-        (error) => {
-          this.opening.delete(peerId); // not kept failed: the next message tries again
-          throw error;
-        },
-      );
-      this.opening.set(peerId, opening);
-    }
-    return opening;
+    return this.outboxes.write(peerId, async (outbox) => {
+      const result = await outbox.enqueue(message);
+      if (result === 'full') {
+        const why =
+          outbox.size >= (this.options.outboxLimit ?? OUTBOX_LIMIT)
+            ? `${outbox.size} messages waiting`
+            : 'the outboxes hold all they may on disk';
+        return { kind: 'failed', reason: `its outbox is full (${why}); not kept` };
+      }
+      return { kind: 'queued', reason, waiting: outbox.size };
+    });
   }
 
   private tick(): void {
+    this.outboxes.openWaiting();
     const now = this.now();
     for (const outbox of this.outboxes.values())
-      if (outbox.due(now) && !this.draining.has(outbox.peerId))
+      if (outbox.due(now) && !this.outboxes.draining.has(outbox))
         void this.drain(outbox).catch((error) =>
           this.options.say(
             `[P2P] Could not deliver waiting messages to ${this.options.describe(outbox.peerId)}: ${error instanceof Error ? error.message : String(error)}`,
@@ -245,47 +250,46 @@ export class Delivery {
         );
   }
 
-  /** Sends the waiting messages one after another, oldest first, until one fails or none is left. */
+  /**
+   * Sends the waiting messages one after another, oldest first, until one fails or none is left; then closes the
+   * outbox if it is empty. Each takes a doubtful slot: a retry goes after requests to peers that answer.
+   */
   private async drain(outbox: Outbox): Promise<void> {
-    this.draining.add(outbox.peerId);
+    this.outboxes.draining.add(outbox);
     const address = addressOf(outbox.peerId);
     let delivered = 0;
+    let emptied = false;
     try {
       while (address && outbox.due(this.now())) {
-        const message = outbox.start()!;
-        try {
-          await this.limited(() => this.options.send(address, message));
-        } catch (error) {
-          // A refusal (4xx) will not change by waiting: drop that message, go on with the next.
-          if (error instanceof Refused) {
-            await outbox.ack(message.id);
-            continue;
-          }
+        const release = await this.slots.acquire('doubtful');
+        const message = outbox.due(this.now()) ? outbox.start() : undefined; // it may have been dropped meanwhile
+        if (!message) {
+          release();
+          break;
+        }
+        const result = await this.options.send(address, message).then(
+          () => 'sent' as const,
+          // A refusal (4xx) will not change by waiting: that message is dropped, and the next one goes.
+          (error: unknown) => (error instanceof Refused ? ('refused' as const) : ('failed' as const)),
+        );
+        release();
+        this.heard(outbox.peerId, result !== 'failed');
+        if (result === 'failed') {
           outbox.fail(this.now());
           break;
         }
         await outbox.ack(message.id);
-        delivered += 1;
+        if (result === 'sent') delivered += 1;
       }
+      emptied = outbox.size === 0 && this.outboxes.get(outbox.peerId) === outbox; // not dropped (outboxes.ts)
     } finally {
-      this.draining.delete(outbox.peerId);
+      this.outboxes.draining.delete(outbox);
+      this.outboxes.closeIfDone(outbox);
     }
-    if (delivered > 0 && outbox.size === 0) {
+    if (delivered > 0 && emptied) {
       this.options.say(
         `[P2P] Delivered ${delivered} waiting message${delivered === 1 ? '' : 's'} to ${this.options.describe(outbox.peerId)}`,
       );
-    }
-  }
-
-  /** Runs `task` once fewer than `maxConnections` requests are out. */
-  private async limited<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= (this.options.maxConnections ?? MAX_CONNECTIONS)) await new Promise<void>((go) => this.waiters.push(go));
-    this.active += 1;
-    try {
-      return await task();
-    } finally {
-      this.active -= 1;
-      this.waiters.shift()?.();
     }
   }
 }

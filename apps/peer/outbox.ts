@@ -5,7 +5,7 @@
  * New; WeApRous `apps/peer.py` printed the error and forgot the message. docs/history.md.
  */
 
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ChatMessage, readStoredMessage } from './message';
 import { AppendOnlyFile, scanJournal } from './store';
@@ -15,6 +15,11 @@ export const RETRY_DELAYS = [1_000, 5_000, 15_000, 60_000];
 /** Each wait is stretched or shrunk by up to this share, so peers that failed together do not retry together. */
 export const JITTER = 0.2;
 export const OUTBOX_LIMIT = 10_000;
+/**
+ * `retryNow` is heeded at most once in this long per outbox: anyone can make this peer call it (a
+ * `/connect-peer/` naming the peer), and a stranger calling it in a loop must not turn the schedule into a flood.
+ */
+export const RETRY_NOW_INTERVAL_MS = 5_000;
 
 /** `nextDelay(0, 0.5)` → 1000 ms: the wait after `attempt + 1` failures, `random` in [0, 1) placing it in ±20%. */
 export function nextDelay(attempt: number, random: number): number {
@@ -61,8 +66,11 @@ export class Outbox {
   private failures = 0;
   private nextTry = 0;
   private sending = false;
+  /** When `retryNow` was last heeded (ms), or -Infinity. */
+  private retriedAt = -Infinity;
   private lines = 0;
   private file!: AppendOnlyFile;
+  private path = '';
   /** What each waiting message counts against the budget, by id. */
   private readonly sizes = new Map<string, number>();
   /** Messages refused because the outbox was full, since it was opened. */
@@ -80,6 +88,7 @@ export class Outbox {
     const folder = join(dir, 'outbox');
     await mkdir(folder, { recursive: true });
     const path = join(folder, `${outboxFileName(peerId)}.jsonl`);
+    outbox.path = path;
     const scan = await scanJournal(path, (value) => outbox.replay(value as Entry));
     const report = options.onProblem ?? (() => {});
     const name = `outbox for ${peerId}`;
@@ -130,6 +139,11 @@ export class Outbox {
     return 'queued';
   }
 
+  /** A message has been handed out by `start`, and its `fail` has not come, or its `ack` is not on disk yet. */
+  get inFlight(): boolean {
+    return this.sending;
+  }
+
   /** True when a message is waiting, none is in flight, and its retry time has come. */
   due(now: number): boolean {
     return this.queue.length > 0 && !this.sending && now >= this.nextTry;
@@ -142,15 +156,21 @@ export class Outbox {
     return this.queue[0];
   }
 
-  /** The peer has the head: forget it, on disk too; the next one is due at once. False for another id. */
+  /**
+   * The peer has the head: forget it, on disk too; the next one is due at once. False for another id. The
+   * outbox counts as in flight until the file has it, so it is not closed or dropped in the middle.
+   */
   async ack(id: string): Promise<boolean> {
     if (this.queue[0]?.id !== id) return false;
     this.remove(id);
-    this.sending = false;
     this.failures = 0;
     this.nextTry = 0;
-    await this.write({ ack: id });
-    if (this.queue.length === 0 || this.lines > 2 * this.queue.length + 100) await this.compact();
+    try {
+      await this.write({ ack: id });
+      if (this.queue.length === 0 || this.lines > 2 * this.queue.length + 100) await this.compact();
+    } finally {
+      this.sending = false;
+    }
     return true;
   }
 
@@ -163,10 +183,16 @@ export class Outbox {
     return delay;
   }
 
-  /** The peer is back (it connected, or the tracker lists it again): try now instead of at the next retry. */
-  retryNow(now: number): void {
-    this.failures = 0;
+  /**
+   * The peer may be back (it connected, or the tracker lists it again): try now instead of at the next retry.
+   * The failures are still counted (a success resets them), so if it was not back the next wait is as long as
+   * before; and within `RETRY_NOW_INTERVAL_MS` of the last heeded call this does nothing. True when heeded.
+   */
+  retryNow(now: number): boolean {
+    if (now - this.retriedAt < RETRY_NOW_INTERVAL_MS || this.nextTry <= now) return false;
+    this.retriedAt = now;
     this.nextTry = now;
+    return true;
   }
 
   /** When the next try may happen (ms since 1970; 0 = at once). */
@@ -179,6 +205,23 @@ export class Outbox {
     for (const bytes of this.sizes.values()) this.budget.used -= bytes;
     this.sizes.clear();
     return this.file.close();
+  }
+
+  /**
+   * Closes the file and deletes it, and forgets what waits (its bytes leave the shared budget). For an empty
+   * outbox nothing is lost; otherwise the caller says so. Returns how many messages were dropped.
+   */
+  async discard(): Promise<number> {
+    const dropped = this.queue.length;
+    for (const bytes of this.sizes.values()) this.budget.used -= bytes;
+    this.sizes.clear();
+    this.ids.clear();
+    this.queue.length = 0;
+    await this.file.close();
+    await unlink(this.path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    return dropped;
   }
 
   private replay(entry: Entry): boolean {

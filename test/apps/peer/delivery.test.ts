@@ -1,16 +1,18 @@
 /**
  * Delivery: a message goes at once when nothing waits for that peer, else into its outbox on disk, sent
- * again in order until delivered, also by a new Delivery on the same folder (a restarted sender). A fake
- * `send` plays the network.
- * Tests for `apps/peer/delivery.ts`.
+ * again in order until delivered, also by a new Delivery on the same folder (a restarted sender); hung peers
+ * hold 8 requests and delay nobody who answers; outboxes close when empty, and a known peer's takes the place
+ * of an unknown one's when all are taken. A fake `send` plays the network.
+ * Tests for `apps/peer/delivery.ts` (with `slots.ts` and `outboxes.ts` at work).
  */
 
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressOf, batchLength, Delivery, type DeliveryOptions, Refused, type Address } from '../../../apps/peer/delivery';
 import type { ChatMessage } from '../../../apps/peer/message';
+import { Outbox, outboxFileName } from '../../../apps/peer/outbox';
 
 const BOB: Address = { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002 };
 
@@ -18,9 +20,13 @@ function message(n: number): ChatMessage {
   return { id: `127.0.0.1:5001/t-${n}`, channel: 'general', from: '127.0.0.1:5001', name: 'Alice', msg: `m${n}`, timestamp: n, clock: n };
 }
 
-/** Resolves once `check()` is true, looking every few ms. */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((done) => setTimeout(done, 5));
+/** Resolves once `check()` is true, looking every few ms; rejects after `timeoutMs` instead of hanging. */
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`still not true after ${timeoutMs} ms: ${check.toString()}`);
+    await new Promise((done) => setTimeout(done, 5));
+  }
 }
 
 describe('Delivery', () => {
@@ -183,7 +189,7 @@ describe('Delivery', () => {
     expect(again.waiting(BOB.peer_id)).to.equal(0);
   });
 
-  it('has at most 64 requests out at once; the others wait their turn', async () => {
+  it('has at most 64 requests out at once, and at most 8 to peers not heard from yet; the others wait their turn', async () => {
     let out = 0;
     let most = 0;
     const delivery = await start(async () => {
@@ -193,9 +199,138 @@ describe('Delivery', () => {
       out -= 1;
     });
     const peers = Array.from({ length: 200 }, (_, i) => ({ peer_id: `127.0.0.1:${6000 + i}`, ip: '127.0.0.1', port: 6000 + i }));
-    const outcomes = await Promise.all(peers.map((peer) => delivery.deliver(peer, message(1))));
-    expect(outcomes.every((o) => o.kind === 'sent')).to.equal(true);
-    expect(most).to.equal(64);
+    const first = await Promise.all(peers.map((peer) => delivery.deliver(peer, message(1))));
+    expect([first.every((o) => o.kind === 'sent'), most]).to.deep.equal([true, 8]); // never asked: doubtful
+    most = 0;
+    const second = await Promise.all(peers.map((peer) => delivery.deliver(peer, message(2))));
+    expect([second.every((o) => o.kind === 'sent'), most]).to.deep.equal([true, 64]); // all answered last time
+  });
+
+  describe('against made-up peers (/connect-peer/ injections)', () => {
+    const fake = (i: number): Address => ({ peer_id: `10.66.${i >> 8}.${i & 255}:5000`, ip: `10.66.${i >> 8}.${i & 255}`, port: 5000 });
+
+    it('the hung-peer flood: 300 peers that never answer hold 8 requests, and a peer that answers gets every message at once', async () => {
+      let clock = 1_000_000;
+      const timeouts: Array<() => void> = []; // each ends one hung request as its 3 s timeout would
+      let hungOut = 0;
+      let mostHung = 0;
+      const delivery = await start(
+        async (peer, m) => {
+          if (peer.peer_id === BOB.peer_id) return void received.push(m.msg);
+          mostHung = Math.max(mostHung, ++hungOut);
+          try {
+            await new Promise<void>((_, fail) => timeouts.push(() => fail(new Error('No response from the peer within 3000 ms'))));
+          } finally {
+            hungOut -= 1;
+          }
+        },
+        { now: () => clock, maxOutboxes: 400 },
+      );
+      expect(await delivery.deliver(BOB, message(0))).to.deep.equal({ kind: 'sent' }); // Bob has answered once
+      const fakes = Array.from({ length: 300 }, (_, i) => fake(i));
+      // A message every 4 s, to every peer, Bob last; the attacker sends each fake's /connect-peer/ again meanwhile.
+      for (let round = 1; round <= 6; round++) {
+        for (const peer of fakes) void delivery.deliver(peer, message(round));
+        for (const peer of fakes) delivery.retryNow(peer.peer_id);
+        expect(await delivery.deliver(BOB, message(round))).to.deep.equal({ kind: 'sent' }); // while every hung request is out
+        if (round % 2 === 0) timeouts.splice(0).forEach((timeout) => timeout()); // they go to their outboxes; the next ones hang
+        clock += 4_000;
+      }
+      expect(received).to.deep.equal(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+      expect([mostHung, hungOut]).to.deep.equal([8, 8]);
+      await until(() => delivery.pending().length > 0); // what the fakes did not take waits for them
+    });
+
+    it("heeds a peer's retryNow once in 5 s, and a retry that fails counts: the next wait is the schedule's next step", async () => {
+      let clock = 1_000_000;
+      let tries = 0;
+      const delivery = await start(
+        async () => {
+          tries += 1;
+          throw new Error('Connection refused by 127.0.0.1:5002');
+        },
+        { now: () => clock },
+      );
+      await delivery.deliver(BOB, message(1)); // tried, kept; the outbox tries once more at once, then waits 1 s
+      await until(() => tries === 2);
+      clock += 2_000;
+      await until(() => tries === 3); // 1 s passed: the retry; now it waits about 5 s
+      for (let i = 0; i < 100; i++) delivery.retryNow(BOB.peer_id);
+      await until(() => tries === 4); // one of the hundred heeded
+      await new Promise((done) => setImmediate(done)); // and its failure counted
+      clock += 1_000; // not 5 s since: the next hundred are not
+      for (let i = 0; i < 100; i++) delivery.retryNow(BOB.peer_id);
+      // Nothing to await for a retry that must not happen: let the 250 ms retry tick run a few times, and count.
+      await new Promise((done) => setTimeout(done, 600));
+      expect(tries).to.equal(4);
+      clock += 20_000; // past the 15 s (±20%) that a 3rd failure waits: the retryNow did not start the schedule again
+      await until(() => tries === 5);
+    });
+
+    it('closes an outbox once it is empty and deletes its file, so peers that came back leave room for others', async () => {
+      up = false;
+      const delivery = await start(undefined, { maxOutboxes: 2 });
+      for (const i of [1, 2]) expect((await delivery.deliver(fake(i), message(i))).kind).to.equal('queued');
+      expect((await delivery.deliver(fake(3), message(3))).kind).to.equal('failed'); // 2 outboxes open: no room
+      up = true;
+      for (const i of [1, 2]) delivery.retryNow(fake(i).peer_id);
+      await until(() => said.length === 2 && readdirSync(join(dir, 'outbox')).length === 0);
+      expect(received).to.have.members(['m1', 'm2']);
+      up = false;
+      expect((await delivery.deliver(fake(3), message(3))).kind).to.equal('queued');
+      expect(existsSync(join(dir, 'outbox', `${outboxFileName(fake(3).peer_id)}.jsonl`))).to.equal(true);
+    });
+
+    it('the outbox flood: 256 made-up peers, kept across a restart, do not keep out a peer whose key is known; the one dropped is told', async () => {
+      let tries = 0;
+      const isKnown = (id: string) => id === BOB.peer_id;
+      const failing = async () => {
+        tries += 1;
+        throw new Error('Connection refused');
+      };
+      const first = await start(failing, { isKnown, now: () => 1_000_000 });
+      for (let i = 0; i < 256; i++) {
+        await first.deliver(fake(i), message(i));
+        if (i !== 17) await first.deliver(fake(i), message(1000 + i)); // fake 17 alone has one message waiting
+      }
+      expect(first.pending()).to.have.length(256);
+      await first.close();
+
+      const before = tries;
+      const second = await start(failing, { isKnown, now: () => 2_000_000 });
+      expect(second.pending()).to.have.length(256); // reopened after the restart, all due at once
+      await until(() => tries === before + 256); // each tried once, failed, and waits: none in flight now
+      const outcome = await second.deliver(BOB, message(999));
+      expect(outcome).to.deep.include({ kind: 'queued', waiting: 1 });
+      expect(said).to.include(
+        `[P2P] Dropped 1 message waiting for Bob (${fake(17).peer_id}), whose key is not known, to keep messages for ` +
+          `Bob (${BOB.peer_id}) (at most 256 peers have an outbox). It is still in this peer's history.`,
+      );
+      expect(second.pending()).to.have.length(256);
+      expect(second.waiting(fake(17).peer_id)).to.equal(0);
+      expect(await Outbox.pending(dir)).to.not.include(fake(17).peer_id); // its file is gone: not reopened next time
+      // A made-up peer does not make room: its message is refused, with the reason.
+      const stranger = await second.deliver(fake(300), message(300));
+      expect(stranger.kind === 'failed' && stranger.reason).to.match(/messages already wait for 256 peers/);
+    });
+
+    it('after a restart with more outboxes on disk than it keeps open, opens the known peers first and the rest as room comes', async () => {
+      up = false;
+      const first = await start(undefined, { maxOutboxes: 3 });
+      for (const i of [1, 2]) await first.deliver(fake(i), message(i));
+      await first.deliver(BOB, message(3));
+      await first.close();
+      const second = await start(undefined, { maxOutboxes: 2, isKnown: (id) => id === BOB.peer_id });
+      expect(second.waiting(BOB.peer_id)).to.equal(1);
+      expect(second.pending()).to.have.length(2);
+      expect(said).to.include(
+        '[P2P] Messages wait on disk for 1 more peers than the 2 this peer keeps outboxes open for; they are sent as outboxes empty',
+      );
+      up = true;
+      for (const peer of [BOB, fake(1), fake(2)]) second.retryNow(peer.peer_id);
+      await until(() => received.length === 3);
+      expect(received).to.have.members(['m1', 'm2', 'm3']);
+    });
   });
 
   it('addressOf() reads the address back from a peer id', () => {

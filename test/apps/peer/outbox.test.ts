@@ -5,11 +5,11 @@
  */
 
 import { expect } from 'chai';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatMessage } from '../../../apps/peer/message';
-import { JITTER, nextDelay, Outbox, outboxFileName, peerOfFile, RETRY_DELAYS } from '../../../apps/peer/outbox';
+import { JITTER, nextDelay, Outbox, outboxFileName, peerOfFile, RETRY_DELAYS, RETRY_NOW_INTERVAL_MS } from '../../../apps/peer/outbox';
 
 const BOB = '127.0.0.1:5002';
 
@@ -84,7 +84,7 @@ describe('Outbox', () => {
     await outbox.close();
   });
 
-  it('starts the schedule again after a success, and at once when the peer is back', async () => {
+  it('starts the schedule again after a success; retryNow makes it due at once but keeps counting the failures', async () => {
     const outbox = await Outbox.open(dir, BOB);
     await outbox.enqueue(message('a'));
     await outbox.enqueue(message('b'));
@@ -92,13 +92,47 @@ describe('Outbox', () => {
     outbox.fail(0, 0.5);
     outbox.start();
     expect(outbox.fail(1000, 0.5)).to.equal(5000);
-    outbox.retryNow(2000);
+    expect(outbox.retryNow(2000)).to.equal(true);
     expect(outbox.due(2000)).to.equal(true);
+    outbox.start();
+    expect(outbox.fail(2000, 0.5)).to.equal(15000); // the 3rd failure in a row, retryNow or not
+    outbox.retryNow(10_000); // 8 s later: heeded
     outbox.start();
     await outbox.ack('a');
     outbox.start();
-    expect(outbox.fail(3000, 0.5)).to.equal(1000);
+    expect(outbox.fail(11_000, 0.5)).to.equal(1000); // a success started the schedule again
     await outbox.close();
+  });
+
+  it('heeds retryNow once in RETRY_NOW_INTERVAL_MS, and not when the outbox is due anyway', async () => {
+    const outbox = await Outbox.open(dir, BOB);
+    await outbox.enqueue(message('a'));
+    expect(outbox.retryNow(0)).to.equal(false); // due already: nothing to do, and the interval does not start
+    outbox.start();
+    outbox.fail(0, 0.5);
+    expect(outbox.retryNow(100)).to.equal(true);
+    outbox.start();
+    outbox.fail(150, 0.5); // due again at 5,150
+    const calls = Array.from({ length: 100 }, (_, i) => outbox.retryNow(200 + i * 10)); // a stranger's /connect-peer/ in a loop
+    expect(calls.filter(Boolean)).to.have.length(0);
+    expect(outbox.due(RETRY_NOW_INTERVAL_MS)).to.equal(false);
+    expect(outbox.retryNow(100 + RETRY_NOW_INTERVAL_MS)).to.equal(true);
+    await outbox.close();
+  });
+
+  it('counts as in flight until an ack is on disk, and discard() deletes the file and says how many it dropped', async () => {
+    const outbox = await Outbox.open(dir, BOB);
+    for (const id of ['a', 'b', 'c']) await outbox.enqueue(message(id));
+    outbox.start();
+    const acking = outbox.ack('a');
+    expect(outbox.inFlight).to.equal(true);
+    await acking;
+    expect(outbox.inFlight).to.equal(false);
+    const file = join(dir, 'outbox', `${outboxFileName(BOB)}.jsonl`);
+    expect(existsSync(file)).to.equal(true);
+    expect(await outbox.discard()).to.equal(2);
+    expect([existsSync(file), outbox.size, outbox.due(0)]).to.deep.equal([false, 0, false]);
+    expect(await Outbox.pending(dir)).to.deep.equal([]);
   });
 
   it('refuses a message beyond its cap, keeps the oldest, and counts what it dropped', async () => {

@@ -1,0 +1,191 @@
+/**
+ * Outboxes: which peers' outboxes are open. An outbox opens when a message for its peer must wait, closes
+ * (and its file goes) once it is empty and nothing is in flight, and at most `maxOutboxes` are open, since each
+ * holds a file. When all are taken, a peer whose key is known may take the place of one whose key is not (the
+ * one with the fewest messages), and the messages dropped are told. `delivery.ts` decides what to send; this
+ * file only keeps the outboxes. New; WeApRous `apps/peer.py` kept no outbox. docs/history.md, "The outbox".
+ */
+
+import { Outbox, type OutboxBudget } from './outbox';
+
+/** At most this many peers have an outbox open (each holds a file): 1,000 made-up peers cannot make this peer hold 1,000. */
+export const MAX_OUTBOXES = 256;
+
+export interface OutboxesOptions {
+  dir: string;
+  say: (line: string) => void;
+  describe: (peerId: string) => string;
+  /** Whether the peer's key is known: see `DeliveryOptions.isKnown`. Without it, no outbox makes room for another. */
+  isKnown?: (peerId: string) => boolean;
+  maxOutboxes?: number;
+  budget: OutboxBudget;
+  limit?: number;
+}
+
+export class Outboxes {
+  private readonly open = new Map<string, Outbox>();
+  private readonly opening = new Map<string, Promise<Outbox>>();
+  /** Outboxes being closed (or dropped), by peer: a new one for that peer opens only after, on the same file. */
+  private readonly closing = new Map<string, Promise<void>>();
+  /** Messages being put into a peer's outbox: it is neither closed nor dropped meanwhile. */
+  private readonly writers = new Map<string, number>();
+  /** Outboxes whose messages are being sent: not closed under the sender (one dropped is emptied, and it stops). */
+  readonly draining = new Set<Outbox>();
+  /** Peers with messages on disk whose outbox found no room at start; opened as room comes (`openWaiting`). */
+  private readonly onDisk: string[] = [];
+  private readonly max: number;
+  private closed = false;
+
+  constructor(private readonly options: OutboxesOptions) {
+    this.max = options.maxOutboxes ?? MAX_OUTBOXES;
+  }
+
+  get(peerId: string): Outbox | undefined {
+    return this.open.get(peerId);
+  }
+
+  values(): IterableIterator<Outbox> {
+    return this.open.values();
+  }
+
+  /** Opens the outboxes a run before left with messages waiting: those of peers whose key is known first. */
+  async reopen(): Promise<void> {
+    const pending = await Outbox.pending(this.options.dir);
+    const known = this.options.isKnown;
+    const ordered = known ? [...pending.filter((id) => known(id)), ...pending.filter((id) => !known(id))] : pending;
+    for (const peerId of ordered) {
+      if (!this.hasRoom()) this.onDisk.push(peerId);
+      else await this.openQuietly(peerId);
+    }
+    if (this.onDisk.length > 0) {
+      this.options.say(
+        `[P2P] Messages wait on disk for ${this.onDisk.length} more peers than the ${this.max} this peer keeps outboxes open for; they are sent as outboxes empty`,
+      );
+    }
+  }
+
+  /** Opens outboxes left on disk at start, while there is room (called on each retry tick). */
+  openWaiting(): void {
+    while (this.onDisk.length > 0 && this.hasRoom()) {
+      const peerId = this.onDisk.shift()!;
+      if (!this.open.has(peerId) && !this.opening.has(peerId)) void this.openQuietly(peerId);
+    }
+  }
+
+  /**
+   * Runs `write` on the peer's outbox, opened (or made room for) if need be; it stays open while `write` runs,
+   * and closes after if it is then empty. Rejects with a sentence when it cannot be opened.
+   */
+  async write<T>(peerId: string, write: (outbox: Outbox) => Promise<T>): Promise<T> {
+    this.writers.set(peerId, (this.writers.get(peerId) ?? 0) + 1);
+    try {
+      return await write(await this.outbox(peerId));
+    } finally {
+      const left = this.writers.get(peerId)! - 1;
+      if (left > 0) this.writers.set(peerId, left);
+      else this.writers.delete(peerId);
+      const outbox = this.open.get(peerId);
+      if (outbox) this.closeIfDone(outbox);
+    }
+  }
+
+  /** Closes `outbox` and deletes its file if it is empty and nobody is writing to it or sending from it. */
+  closeIfDone(outbox: Outbox): void {
+    const peerId = outbox.peerId;
+    if (this.open.get(peerId) !== outbox || outbox.size > 0 || outbox.inFlight) return;
+    if (this.draining.has(outbox) || this.writers.has(peerId)) return;
+    this.forget(outbox);
+  }
+
+  /** Closes every outbox, keeping their files (a restart opens them again). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.opening.values()]);
+    await Promise.allSettled([...this.open.values()].map((outbox) => outbox.close()));
+    await Promise.allSettled([...this.closing.values()]);
+    this.open.clear();
+  }
+
+  private hasRoom(): boolean {
+    return this.open.size + this.opening.size < this.max;
+  }
+
+  private async openQuietly(peerId: string): Promise<void> {
+    try {
+      const outbox = await this.outbox(peerId);
+      this.closeIfDone(outbox); // every message in it had been delivered (the file was not yet compacted)
+    } catch (error) {
+      this.options.say(`[P2P] The outbox for ${peerId} was not opened: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private outbox(peerId: string): Promise<Outbox> {
+    const open = this.open.get(peerId);
+    if (open) return Promise.resolve(open);
+    let opening = this.opening.get(peerId);
+    if (!opening) {
+      if (this.closed) return Promise.reject(new Error('this peer is shutting down'));
+      if (!this.hasRoom() && !this.makeRoomFor(peerId))
+        return Promise.reject(new Error(`messages already wait for ${this.max} peers, as many as this peer keeps outboxes for`));
+      const closed = this.closing.get(peerId) ?? Promise.resolve();
+      const options = { onProblem: this.options.say, budget: this.options.budget, limit: this.options.limit };
+      opening = closed
+        .then(() => Outbox.open(this.options.dir, peerId, options))
+        .then(
+          (outbox) => {
+            this.open.set(peerId, outbox);
+            this.opening.delete(peerId);
+            return outbox;
+          },
+          (error) => {
+            this.opening.delete(peerId); // not kept failed: the next message tries again
+            throw error;
+          },
+        );
+      this.opening.set(peerId, opening);
+    }
+    return opening;
+  }
+
+  /**
+   * All outboxes are taken: if `peerId`'s key is known, drop the outbox of a peer whose key is not (the one with
+   * the fewest messages; of those, the first opened), when nothing is in flight or being written there. A peer
+   * that cannot prove who it is, which anyone can make up with `/connect-peer/`, does not keep a known one out.
+   */
+  private makeRoomFor(peerId: string): boolean {
+    const known = this.options.isKnown;
+    if (!known?.(peerId)) return false;
+    let victim: Outbox | undefined;
+    for (const outbox of this.open.values()) {
+      if (outbox.inFlight || this.writers.has(outbox.peerId) || known(outbox.peerId)) continue;
+      if (!victim || outbox.size < victim.size) victim = outbox;
+    }
+    if (!victim) return false;
+    const dropped = victim.size;
+    this.forget(victim);
+    if (dropped > 0) {
+      const they = dropped === 1 ? 'It is' : 'They are';
+      this.options.say(
+        `[P2P] Dropped ${dropped} message${dropped === 1 ? '' : 's'} waiting for ${this.options.describe(victim.peerId)}, whose key is not known, ` +
+          `to keep messages for ${this.options.describe(peerId)} (at most ${this.max} peers have an outbox). ${they} still in this peer's history.`,
+      );
+    }
+    return true;
+  }
+
+  /** Takes `outbox` out of the open ones at once and deletes it with its file; its peer's next outbox waits for that. */
+  private forget(outbox: Outbox): void {
+    const peerId = outbox.peerId;
+    this.open.delete(peerId);
+    const done: Promise<void> = outbox
+      .discard()
+      .then(
+        () => undefined,
+        (error: Error) => this.options.say(`[P2P] The outbox file for ${peerId} was not deleted: ${error.message}`),
+      )
+      .finally(() => {
+        if (this.closing.get(peerId) === done) this.closing.delete(peerId);
+      });
+    this.closing.set(peerId, done);
+  }
+}
