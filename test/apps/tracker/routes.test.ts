@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { HttpClient } from '../../../daemon/client';
 import type { Backend } from '../../../daemon/backend';
-import { PeerRegistry } from '../../../apps/tracker/registry';
+import { PeerRegistry, RegistryUnavailable } from '../../../apps/tracker/registry';
 import { createTrackerApp, trackerBanner } from '../../../apps/tracker/routes';
 
 describe('tracker routes', () => {
@@ -147,6 +147,33 @@ describe('tracker routes', () => {
       const res = await client.request(base + '/get-list/');
       expect(res.json<{ peers: Array<{ peer_id: string }> }>().peers.map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002']);
       expect(log).to.include('[Tracker] Expired: 127.0.0.1:5001 (not seen for 300 s) - Total: 1');
+    });
+  });
+
+  describe('a registry that cannot be reached (Redis down)', () => {
+    it('answers 503 with Retry-After and a sentence, not 500, and logs it', async () => {
+      const registry = new PeerRegistry(300_000);
+      const down = () => {
+        throw new RegistryUnavailable('Redis at redis://127.0.0.1:6379: Connection is closed.');
+      };
+      const log: string[] = [];
+      const app = createTrackerApp({ registry: Object.assign(registry, { expire: down }), log: (line) => log.push(line), now: () => now });
+      const server = await app.prepareAddress('127.0.0.1', 0).run();
+      try {
+        const res = await client.request(`http://127.0.0.1:${server.address().port}/get-list/`);
+        expect(res.status).to.equal(503);
+        expect(res.headers.get('retry-after')).to.equal('5');
+        expect(res.json()).to.deep.equal({
+          status: 'error',
+          error:
+            "The tracker's registry cannot be reached (Redis at redis://127.0.0.1:6379: Connection is closed.); try again in a few seconds",
+        });
+        expect(log).to.include(
+          "[Tracker] The tracker's registry cannot be reached (Redis at redis://127.0.0.1:6379: Connection is closed.)",
+        );
+      } finally {
+        await server.close();
+      }
     });
   });
 
