@@ -195,6 +195,7 @@ export class PeerApp {
     this.delivery = new Delivery(this.options.dataDir, {
       send: (peer, message) => this.chat.post(peer, message), // a 2xx is the acknowledgement the page shows
       sendBatch: (peer, messages) => this.chat.postBatch(peer, messages), // a burst: several in one request
+      isKnown: (peerId) => this.trust?.knows(peerId) ?? false, // at the outbox cap, a known peer makes room
       say: (line) => {
         this.print(line);
         this.peerList.changed();
