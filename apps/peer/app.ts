@@ -339,6 +339,7 @@ export class PeerApp {
     const results = await this.mesh.connectAll(fresh);
     for (const result of results) {
       if (result.status !== 'fulfilled') continue;
+      this.delivery?.reached(result.value.peer_id);
       this.delivery?.retryNow(result.value.peer_id);
       const peer = result.value;
       this.inBackground(() => this.catchUp.run(peer)); // what was said while this peer was away, or before it came

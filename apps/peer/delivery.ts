@@ -218,6 +218,15 @@ export class Delivery {
     if (this.outboxes.get(peerId)?.retryNow(this.now())) this.tick();
   }
 
+  /**
+   * This peer just reached `peerId` itself (it answered our `/connect-peer/`): its requests take 'answered'
+   * slots from the start, so a newly met peer's first message does not queue behind hung ones. (An incoming
+   * `/connect-peer/` proves nothing: anyone can send one naming any address.)
+   */
+  reached(peerId: string): void {
+    this.heard(peerId, true);
+  }
+
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

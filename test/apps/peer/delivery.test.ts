@@ -339,3 +339,33 @@ describe('Delivery', () => {
     expect(addressOf('nonsense')).to.equal(undefined);
   });
 });
+
+describe('Delivery.reached()', () => {
+  it("lets a peer this one just reached take an 'answered' slot at once, even with every doubtful slot held", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weaprous-delivery-reached-'));
+    const sent: string[] = [];
+    let releaseHung!: () => void;
+    const hungUntil = new Promise<void>((done) => (releaseHung = done));
+    const delivery = new Delivery(dir, {
+      maxDoubtful: 1,
+      send: async (peer, m) => {
+        if (peer.peer_id === '10.9.9.9:5000') await hungUntil; // a peer that never answers, holding the one doubtful slot
+        sent.push(`${peer.peer_id} ${m.msg}`);
+      },
+      say: () => {},
+      describe: (id) => id,
+    });
+    try {
+      await delivery.start();
+      const hung = delivery.deliver({ peer_id: '10.9.9.9:5000', ip: '10.9.9.9', port: 5000 }, message(1));
+      delivery.reached(BOB.peer_id);
+      expect(await delivery.deliver(BOB, message(2))).to.deep.equal({ kind: 'sent' });
+      expect(sent).to.deep.equal([`${BOB.peer_id} m2`]);
+      releaseHung();
+      await hung;
+    } finally {
+      await delivery.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
