@@ -92,6 +92,11 @@ describe('two trackers sharing one Redis behind the proxy (end to end)', functio
     expect(await list()).to.deep.equal(ids);
     expect(await list('?channel=team')).to.deep.equal([ids[0]]);
     expect(await list('?limit=2')).to.deep.equal([...ids].sort().slice(0, 2));
+    // The status page reads the same registry: every peer, and Alice in #team.
+    const status = (await client.request(`${proxyUrl}/status/`)).json<{ peers: Array<{ peer_id: string; channels: string[] }> }>();
+    expect(status.peers.map((p) => [p.peer_id, p.channels])).to.deep.equal(
+      ids.map((id, i) => [id, i === 0 ? ['general', 'team'] : ['general']]),
+    );
     // The survivor never saw a heartbeat it did not know (404) nor a registration again: nothing was lost.
     const since = survivor.since(from);
     expect(since.filter((line) => /unknown peer|Registered:|Expired:/.test(line))).to.deep.equal([]);
