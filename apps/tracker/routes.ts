@@ -30,7 +30,7 @@ import { RateLimiter } from './ratelimit';
 import { registrationKey, requireSigned } from './binding';
 import { statusRoutes } from './status';
 import { readPageQuery, type PageQuery } from './paging';
-import { type AskKey, KeyOwners, keyMismatch } from '../owner';
+import { ASK_KEY_TIMEOUT_MS, type AskKey, KeyOwners, keyMismatch } from '../owner';
 import { HttpClient } from '../../daemon/client';
 
 export interface TrackerOptions {
@@ -54,9 +54,6 @@ export interface TrackerOptions {
    */
   quiet?: boolean;
 }
-
-/** How long the tracker waits for a peer's `GET /identity/` answer. */
-const ASK_KEY_TIMEOUT_MS = 3_000;
 
 /** Builds the tracker app: `createTrackerApp({ registry, log: console.log, now: Date.now })`. */
 export function createTrackerApp(options: TrackerOptions): WeApRous {
@@ -117,8 +114,10 @@ class TrackerRoutes {
     this.limiter = limiter ?? new RateLimiter();
     if (askKey) this.askKey = askKey;
     else {
+      // 1 s (ASK_KEY_TIMEOUT_MS of owner.ts), well inside the peer's own 3 s: a wrong --ip is then told to the
+      // peer as the 401 it is, not hidden behind a timeout of its registration.
       const owners = new KeyOwners(new HttpClient({ timeoutMs: ASK_KEY_TIMEOUT_MS }), ASK_KEY_TIMEOUT_MS);
-      this.askKey = (address) => owners.keyAt(address);
+      this.askKey = (address, source) => owners.keyAt(address, source);
     }
   }
 
@@ -176,7 +175,7 @@ class TrackerRoutes {
     const key = registrationKey(id, readJsonObject(request, '{}'), bound, this.now());
     if (key !== undefined && bound === undefined) {
       // A first key is bound only if the peer at that address holds it: else a stranger could take a classmate's id.
-      const mismatch = keyMismatch(id, key, await this.askKey(peer));
+      const mismatch = keyMismatch(id, key, await this.askKey(peer, request.remoteAddress));
       if (mismatch !== null) throw new HttpError(401, mismatch);
     }
     // The registry refuses, in the same step as it writes, an id another tracker or request bound meanwhile.
