@@ -1,8 +1,10 @@
 /**
- * A chat at class size for the chat benchmark: one tracker and N real peer processes, each an esbuild
- * bundle run by plain `node` (as `bench/bundle.ts` does for the HTTP servers), on loopback ports, each with
- * its own data folder. Every line a peer prints is handed to `onLine`, stamped with the time it arrived,
- * so the benchmark sees a message the moment the receiving peer shows it. New: no WeApRous twin.
+ * A chat at class size for the chat benchmark: one tracker and N real peers, on loopback ports, each with its
+ * own data folder: one process per peer, or (`hosted`) the sender in its own process and every receiver a
+ * `PeerApp` in one host process (`chat-host.ts`). Each is an esbuild bundle run by plain `node` (as
+ * `bench/bundle.ts` does for the HTTP servers). Every line a peer prints is handed to `onLine` with the peer's
+ * name, stamped with the time it arrived, so the benchmark sees a message the moment the receiving peer shows
+ * it. New: no WeApRous twin.
  */
 
 import { build } from 'esbuild';
@@ -18,11 +20,24 @@ const START_TIMEOUT_MS = 60_000;
 /** Peers started at once: each start connects to every peer before it, so a few at a time is quicker than all. */
 const STARTING_AT_ONCE = 4;
 
-/** Bundles the tracker and the peer into `BUNDLE_DIR/chat-tracker.js` and `chat-peer.js`. */
-export async function bundleChat(): Promise<{ tracker: string; peer: string }> {
+export interface ChatBundles {
+  tracker: string;
+  peer: string;
+  host: string;
+}
+
+/** A line a peer printed, with the peer's name and when it arrived (`performance.now()`). */
+export type LineHandler = (name: string, line: string, at: number) => void;
+
+/** Bundles the tracker, the peer and the host into `BUNDLE_DIR/chat-tracker.js`, `chat-peer.js`, `chat-host.js`. */
+export async function bundleChat(): Promise<ChatBundles> {
   const root = join(__dirname, '..');
   await build({
-    entryPoints: { 'chat-tracker': join(root, 'apps', 'tracker.ts'), 'chat-peer': join(root, 'apps', 'peer.ts') },
+    entryPoints: {
+      'chat-tracker': join(root, 'apps', 'tracker.ts'),
+      'chat-peer': join(root, 'apps', 'peer.ts'),
+      'chat-host': join(root, 'bench', 'chat-host.ts'),
+    },
     outdir: BUNDLE_DIR,
     bundle: true,
     platform: 'node',
@@ -30,10 +45,10 @@ export async function bundleChat(): Promise<{ tracker: string; peer: string }> {
     format: 'cjs',
     logLevel: 'warning',
   });
-  return { tracker: join(BUNDLE_DIR, 'chat-tracker.js'), peer: join(BUNDLE_DIR, 'chat-peer.js') };
+  return { tracker: join(BUNDLE_DIR, 'chat-tracker.js'), peer: join(BUNDLE_DIR, 'chat-peer.js'), host: join(BUNDLE_DIR, 'chat-host.js') };
 }
 
-/** One process of the cluster: its lines, as they come. */
+/** One process of the cluster: its lines, as they come (a host's as `<name>|<line>`, handed on per peer). */
 export class ClusterProcess {
   private partial = '';
   private readonly waiters: Array<{ test: (line: string) => boolean; done: () => void }> = [];
@@ -43,7 +58,8 @@ export class ClusterProcess {
     readonly name: string,
     readonly port: number,
     private readonly proc: ChildProcessWithoutNullStreams,
-    private readonly onLine: (process: ClusterProcess, line: string, at: number) => void,
+    private readonly onLine: LineHandler,
+    private readonly hosted = false,
   ) {
     proc.stdout.setEncoding('utf8');
     proc.stdout.on('data', (text: string) => this.onText(text));
@@ -96,10 +112,12 @@ export class ClusterProcess {
     const at = performance.now();
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop()!;
-    for (const line of parts) {
-      this.onLine(this, line, at);
+    for (const raw of parts) {
+      const bar = this.hosted ? raw.indexOf('|') : -1;
+      const [name, line] = bar === -1 ? [this.name, raw] : [raw.slice(0, bar), raw.slice(bar + 1)];
+      this.onLine(name, line, at);
       for (let i = this.waiters.length - 1; i >= 0; i--) {
-        if (!this.waiters[i].test(line)) continue;
+        if (!this.waiters[i].test(raw)) continue;
         this.waiters[i].done();
         this.waiters.splice(i, 1);
       }
@@ -109,22 +127,22 @@ export class ClusterProcess {
 
 /** A tracker, `size - 1` receivers and one sender (started last, so it connects to all of them). */
 export class ChatCluster {
-  readonly receivers: ClusterProcess[] = [];
+  /** The receiving peers, by name and port (a process each, or all in `host`). */
+  readonly receivers: Array<{ name: string; port: number }> = [];
   sender!: ClusterProcess;
   private tracker!: ClusterProcess;
+  private readonly processes: ClusterProcess[] = [];
+  private host: ClusterProcess | null = null;
   private readonly dataRoot = mkdtempSync(join(tmpdir(), 'weaprous-bench-chat-'));
 
   private constructor(
-    private readonly bundles: { tracker: string; peer: string },
-    private readonly onLine: (process: ClusterProcess, line: string, at: number) => void,
+    private readonly bundles: ChatBundles,
+    private readonly onLine: LineHandler,
+    readonly hosted: boolean,
   ) {}
 
-  static async start(
-    size: number,
-    bundles: { tracker: string; peer: string },
-    onLine: (process: ClusterProcess, line: string, at: number) => void,
-  ): Promise<ChatCluster> {
-    const cluster = new ChatCluster(bundles, onLine);
+  static async start(size: number, bundles: ChatBundles, onLine: LineHandler, hosted = false): Promise<ChatCluster> {
+    const cluster = new ChatCluster(bundles, onLine, hosted);
     try {
       await cluster.startAll(size);
     } catch (error) {
@@ -146,10 +164,17 @@ export class ChatCluster {
     await tracker.waitFor((line) => line.startsWith('[Backend] Listening on'), START_TIMEOUT_MS, 'listening line');
     const trackerUrl = `http://127.0.0.1:${trackerPort}`;
     const names = Array.from({ length: size - 1 }, (_, i) => `R${i + 1}`);
-    for (let i = 0; i < names.length; i += STARTING_AT_ONCE) {
-      await Promise.all(
-        names.slice(i, i + STARTING_AT_ONCE).map(async (name) => this.receivers.push(await this.startPeer(name, trackerUrl))),
-      );
+    if (this.hosted) await this.startHost(names, trackerUrl);
+    else {
+      for (let i = 0; i < names.length; i += STARTING_AT_ONCE) {
+        await Promise.all(
+          names.slice(i, i + STARTING_AT_ONCE).map(async (name) => {
+            const peer = await this.startPeer(name, trackerUrl);
+            this.processes.push(peer);
+            this.receivers.push({ name, port: peer.port });
+          }),
+        );
+      }
     }
     const connected = new Set<string>();
     const sender = this.startPeer('Sender', trackerUrl, (line) => {
@@ -158,6 +183,34 @@ export class ChatCluster {
     });
     this.sender = await sender;
     if (connected.size !== size - 1) throw new Error(`The sender connected to ${connected.size} of ${size - 1} peers at start-up`);
+  }
+
+  /** Every receiver in one host process; resolves once each has opened its console. */
+  private async startHost(names: string[], trackerUrl: string): Promise<void> {
+    const peers: string[] = [];
+    for (const name of names) {
+      const port = await freePort();
+      this.receivers.push({ name, port });
+      peers.push('--peer', `${name}:${port}`);
+    }
+    const ready = new Set<string>();
+    let allReady!: () => void;
+    const started = new Promise<void>((done) => (allReady = done));
+    const host = this.spawn(
+      'host',
+      this.bundles.host,
+      0,
+      ['--tracker', trackerUrl, '--data-root', this.dataRoot, ...peers],
+      (raw) => {
+        const hit = /^(R\d+)\|(\[R\d+\] >|=+$)/.exec(raw);
+        if (hit && raw.includes(`[${hit[1]}] >`)) ready.add(hit[1]);
+        if (ready.size === names.length) allReady();
+      },
+      true,
+    );
+    this.host = host;
+    this.processes.push(host);
+    await Promise.race([started, host.exited.then(() => Promise.reject(new Error('The host process exited while starting')))]);
   }
 
   private async startPeer(name: string, trackerUrl: string, watch?: (line: string) => void): Promise<ClusterProcess> {
@@ -179,7 +232,14 @@ export class ChatCluster {
     return peer;
   }
 
-  private spawn(name: string, bundle: string, port: number, args: string[], watch?: (line: string) => void): ClusterProcess {
+  private spawn(
+    name: string,
+    bundle: string,
+    port: number,
+    args: string[],
+    watch?: (line: string) => void,
+    hosted = false,
+  ): ClusterProcess {
     // Plain node, no ts-node hooks; NODE_OPTIONS emptied so none reaches the measured processes.
     // BENCH_CHAT_PROFILE=<dir> writes a CPU profile of the sender and of R1 there (they are stopped gently then).
     const profile =
@@ -187,20 +247,29 @@ export class ChatCluster {
         ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CHAT_PROFILE}`]
         : [];
     const proc = spawn(process.execPath, [...profile, bundle, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
-    return new ClusterProcess(name, port, proc, (process, line, at) => {
-      watch?.(line);
-      this.onLine(process, line, at);
-    });
+    const peer = new ClusterProcess(
+      name,
+      port,
+      proc,
+      (who, line, at) => {
+        watch?.(hosted ? `${who}|${line}` : line);
+        this.onLine(who, line, at);
+      },
+      hosted,
+    );
+    return peer;
   }
 
-  /** Resident memory of each peer process, in bytes. */
+  /** Resident memory per peer, in bytes: each process's own, or the host's shared by its peers. */
   peerRss(): number[] {
-    return [...this.receivers, this.sender].filter(Boolean).map((peer) => peer.rssBytes());
+    const sender = this.sender ? [this.sender.rssBytes()] : [];
+    if (this.host) return [...sender, ...this.receivers.map(() => this.host!.rssBytes() / this.receivers.length)];
+    return [...sender, ...this.processes.map((peer) => peer.rssBytes())];
   }
 
   async stop(): Promise<void> {
     const gently = Boolean(process.env.BENCH_CHAT_PROFILE);
-    await Promise.all([...this.receivers, this.sender, this.tracker].filter(Boolean).map((peer) => peer.stop(gently)));
+    await Promise.all([...this.processes, this.sender, this.tracker].filter(Boolean).map((peer) => peer.stop(gently)));
     rmSync(this.dataRoot, { recursive: true, force: true });
   }
 }

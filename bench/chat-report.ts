@@ -67,7 +67,7 @@ const SERIES = [
 ] as const;
 
 /** Per-delivery latency (log scale) against N, for the steady-rate runs of both ways of sending. */
-export function latencyChart(results: RunResult[]): string {
+export function latencyChart(results: RunResult[], setting = ''): string {
   const sizes = [...new Set(results.map((r) => r.size))].sort((a, b) => a - b);
   const values = results.flatMap((r) => [percentile(r.latencies, 50), percentile(r.latencies, 99)]).filter((v) => v > 0);
   const low = 10 ** Math.floor(Math.log10(Math.min(...values, 1)));
@@ -103,7 +103,7 @@ export function latencyChart(results: RunResult[]): string {
     parts.push(`<text x="${lx + 30}" y="${ly + 4}">${series.label}</text>`);
   });
   const rate = results[0]?.spec.rate ?? 0;
-  const title = `Chat: per-delivery latency against N (one sender, ${rate} messages/s)`;
+  const title = `Chat: per-delivery latency against N (one sender, ${rate} messages/s${setting ? `, ${setting}` : ''})`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<title>${title}</title>`,

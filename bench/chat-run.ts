@@ -57,13 +57,13 @@ export class RunWatch {
     return `bench-${this.tag}-${n}`;
   }
 
-  /** One line from a peer of the cluster. */
-  onLine(peer: ClusterProcess, line: string, at: number): void {
+  /** One line from a peer of the cluster (`name` is the peer's). */
+  onLine(name: string, line: string, at: number): void {
     const hit = this.pattern.exec(line.replace(/^\[[^\]]*\] > /, ''));
     if (!hit) return;
     const n = Number(hit[1]);
-    let seen = this.seen.get(peer.name);
-    if (!seen) this.seen.set(peer.name, (seen = new Uint8Array(this.messages)));
+    let seen = this.seen.get(name);
+    if (!seen) this.seen.set(name, (seen = new Uint8Array(this.messages)));
     if (seen[n]) {
       this.duplicates += 1;
       return;
@@ -134,7 +134,7 @@ async function typeAll(sender: ClusterProcess, spec: RunSpec, watch: RunWatch, f
 }
 
 /** The document's way: for each message, one POST per peer, one after another, a new connection each. */
-async function postAll(receivers: ClusterProcess[], spec: RunSpec, watch: RunWatch, firstAt: number): Promise<void> {
+async function postAll(receivers: Array<{ port: number }>, spec: RunSpec, watch: RunWatch, firstAt: number): Promise<void> {
   for (let n = 0; n < spec.messages; n++) {
     const due = dueAt(spec, firstAt, n);
     await until(due);

@@ -11,7 +11,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { bundleChat, ChatCluster, type ClusterProcess } from './chat-cluster';
+import { bundleChat, ChatCluster } from './chat-cluster';
 import { type RunResult, type RunSpec, RunWatch, runOnce } from './chat-run';
 import { latencyChart, resultLine, resultTable, rssLine } from './chat-report';
 
@@ -21,15 +21,21 @@ interface Options {
   messages: number;
   burst: number;
   svg?: string;
+  hosted: boolean;
 }
 
 const USAGE =
-  'Usage: npm run bench:chat -- [--peers 10,50,100] [--rate 10] [--messages 100] [--burst 1000] [--svg docs/images/chat-latency.svg]';
+  'Usage: npm run bench:chat -- [--peers 10,50,100] [--rate 10] [--messages 100] [--burst 1000] [--hosted] [--svg docs/images/chat-latency.svg]';
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { peers: [10, 50, 100], rate: 10, messages: 100, burst: 1000 };
+  const options: Options = { peers: [10, 50, 100], rate: 10, messages: 100, burst: 1000, hosted: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === '--hosted') {
+      options.hosted = true;
+      i -= 1; // a flag without a value
+      continue;
+    }
     const whole = (text: string | undefined) => {
       if (!text || !/^\d+$/.test(text) || Number(text) < 1) throw new Error(`${flag} needs a whole number of at least 1\n${USAGE}`);
       return Number(text);
@@ -47,8 +53,12 @@ function parseOptions(argv: string[]): Options {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const command = `npm run bench:chat -- --peers ${options.peers.join(',')} --rate ${options.rate} --messages ${options.messages} --burst ${options.burst}`;
-  console.log(`Chat benchmark: real peer processes (esbuild bundles under plain node ${process.version}), one per peer, on loopback.`);
+  const hosted = options.hosted ? ' --hosted' : '';
+  const command = `npm run bench:chat -- --peers ${options.peers.join(',')} --rate ${options.rate} --messages ${options.messages} --burst ${options.burst}${hosted}`;
+  const how = options.hosted
+    ? 'the sender a peer process of its own, every receiver a real PeerApp in one host process (bench/chat-host.ts): on two cores, 100 processes would measure the scheduler'
+    : 'real peer processes, one per peer';
+  console.log(`Chat benchmark: ${how}; esbuild bundles under plain node ${process.version}, on loopback.`);
   console.log(
     `Load average before: ${loadavg()
       .map((load) => load.toFixed(2))
@@ -58,12 +68,12 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const rss: Array<{ size: number; bytes: number[] }> = [];
   let watch: RunWatch | null = null;
-  const onLine = (peer: ClusterProcess, line: string, at: number) => watch?.onLine(peer, line, at);
+  const onLine = (name: string, line: string, at: number) => watch?.onLine(name, line, at);
   let runs = 0;
   for (const size of options.peers) {
     console.log(`\nN = ${size}: starting a tracker and ${size} peers...`);
     const started = Date.now();
-    const cluster = await ChatCluster.start(size, bundles, onLine);
+    const cluster = await ChatCluster.start(size, bundles, onLine, options.hosted);
     console.log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     try {
       const specs: RunSpec[] = [
@@ -97,7 +107,13 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   if (options.svg) {
-    writeFileSync(options.svg, latencyChart(results.filter((r) => r.spec.rate > 0)));
+    writeFileSync(
+      options.svg,
+      latencyChart(
+        results.filter((r) => r.spec.rate > 0),
+        options.hosted ? 'receivers in one process' : 'a process per peer',
+      ),
+    );
     console.log(`Chart: ${options.svg}`);
   }
   console.log(`Reproduce: ${command}${options.svg ? ` --svg ${options.svg}` : ''}`);
