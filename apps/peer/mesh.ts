@@ -146,7 +146,8 @@ export class Mesh {
    */
   async sendBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
     if (messages.length === 1 || this.singleOnly.has(peer.peer_id)) return this.sendEach(peer, messages);
-    const response = await this.post(peer, '/messages/', { messages: messages.map((message) => this.signedMessage(message)) });
+    // Signed as a whole too: the receiver checks one signature for the batch, not one per message.
+    const response = await this.post(peer, '/messages/', this.signed({ messages: messages.map((message) => this.signedMessage(message)) }));
     if (response.status === 404 || response.status === 405) {
       this.singleOnly.add(peer.peer_id);
       return this.sendEach(peer, messages);

@@ -488,6 +488,29 @@ describe('peer server routes against a hostile classmate', () => {
     expect(held[1].id).to.equal(real.id);
   });
 
+  it("takes a known sender's batch on one signature over the whole batch, and refuses a batch signed by anyone else", async () => {
+    known.remember(BOB, bob.publicKey);
+    const one = (n: number) => ({
+      id: `${BOB}/b-${n}`,
+      channel: 'general',
+      from: BOB,
+      name: 'Bob',
+      msg: `batched ${n}`,
+      timestamp: n,
+      clock: n,
+    });
+    const batch = { messages: [one(1), one(2)] };
+    const taken = await post('/messages/', { ...batch, signature: bob.sign(batch) });
+    expect(taken.json<{ results: Array<{ status: string }> }>().results.map((r) => r.status)).to.deep.equal(['received', 'received']);
+    const other = { messages: [one(3)] };
+    const mallory = loadOrCreateIdentity(folder('mallory'));
+    expect((await post('/messages/', { ...other, signature: mallory.sign(other) })).status).to.equal(401);
+    // Not signed as a whole: each message on its own, and these are not signed by Bob.
+    const loose = await post('/messages/', other);
+    expect(loose.json<{ results: Array<{ code?: number }> }>().results.map((r) => r.code)).to.deep.equal([401]);
+    expect(history.recent('general', 10).messages.map((m) => m.msg)).to.deep.equal(['batched 1', 'batched 2']);
+  });
+
   it('refuses a replayed goodbye: for a known peer, /disconnect-peer/ must be signed for this peer and now', async () => {
     known.remember(BOB, bob.publicKey);
     state.connect({ peer_id: BOB, ip: '127.0.0.1', port: 5002, name: 'Bob' });
