@@ -47,6 +47,8 @@ interface Checking {
 export class Inbox {
   private saidFull = false;
   private readonly strangers = new RateLimiter(UNVERIFIED_BURST, UNVERIFIED_PER_SECOND, 10_000);
+  /** Messages checked against their sender's known key on the way in, until they are stored and shown. */
+  private readonly signedByKey = new WeakSet<IncomingMessage>();
 
   constructor(
     private readonly state: ChatState,
@@ -126,10 +128,17 @@ export class Inbox {
   private async checkSender(incoming: IncomingMessage, body: JsonObject, source: string, vouchedFor?: string): Promise<void> {
     const trust = this.hooks.trust;
     if (!trust) return;
-    if (vouchedFor !== undefined && incoming.from === vouchedFor) return; // the batch's signature covers this message
+    if (vouchedFor !== undefined && incoming.from === vouchedFor) {
+      this.signedByKey.add(incoming); // the batch's signature covers this message
+      return;
+    }
     if (!trust.knows(incoming.from) && typeof body.signature === 'string') await trust.learn(incoming.from, source);
+    const known = trust.knows(incoming.from);
     trust.check(incoming.from, body);
-    if (trust.knows(incoming.from)) return;
+    if (known) {
+      this.signedByKey.add(incoming);
+      return;
+    }
     const wait = LOCAL.has(normalAddress(source)) ? 0 : this.strangers.take(source, Date.now());
     if (wait > 0) {
       const why = `Too many messages from senders this peer has no key for, from ${source || 'your address'}; try again in ${wait} s`;
@@ -176,6 +185,8 @@ export class Inbox {
     return outcomes.map((outcome, i): BatchResult => {
       if (outcome.status === 'rejected') return this.refusal(outcome.reason);
       const { status, message } = outcome.value;
+      // `checkSender` checked it against its sender's key (or the batch's signature did): no second check.
+      if (status === 'added' && this.signedByKey.has(items[i].incoming)) this.hooks.trust?.vouch(message);
       if (status === 'added') this.display(items[i].type, message);
       return { status: 'received' };
     });

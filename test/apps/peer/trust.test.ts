@@ -136,4 +136,12 @@ describe('Trust', () => {
     expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }))).to.equal(200);
     expect(known.keyOf(BOB)).to.equal(bob.publicKey);
   });
+
+  it('vouch() marks one stored message object verified; a copy of it (passed on by another peer) is checked afresh', () => {
+    const trust = new Trust(alice, new KnownPeers({ [BOB]: bob.publicKey }), () => {}, 'known-peers.json', bobAnswers);
+    const inBatch = { id: `${BOB}/x-1`, channel: 'general', from: BOB, name: 'Bob', msg: 'came in a signed batch', timestamp: 1, clock: 1 };
+    trust.vouch(inBatch);
+    expect(trust.authorship(inBatch, '127.0.0.1:5001')).to.equal('verified');
+    expect(trust.authorship({ ...inBatch }, '127.0.0.1:5001')).to.equal('forged');
+  });
 });
