@@ -51,6 +51,8 @@ export async function bundleChat(): Promise<ChatBundles> {
 /** One process of the cluster: its lines, as they come (a host's as `<name>|<line>`, handed on per peer). */
 export class ClusterProcess {
   private partial = '';
+  /** The end of what the process wrote to its standard error, to say why it exited. */
+  errors = '';
   private readonly waiters: Array<{ test: (line: string) => boolean; done: () => void }> = [];
   readonly exited: Promise<void>;
 
@@ -63,7 +65,8 @@ export class ClusterProcess {
   ) {
     proc.stdout.setEncoding('utf8');
     proc.stdout.on('data', (text: string) => this.onText(text));
-    proc.stderr.on('data', () => {});
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (text: string) => (this.errors = (this.errors + text).slice(-2_000)));
     proc.stdin.on('error', () => {});
     this.exited = new Promise((done) => proc.once('exit', () => done()));
   }
@@ -210,7 +213,8 @@ export class ChatCluster {
     );
     this.host = host;
     this.processes.push(host);
-    await Promise.race([started, host.exited.then(() => Promise.reject(new Error('The host process exited while starting')))]);
+    const exited = host.exited.then(() => Promise.reject(new Error(`The host process exited while starting: ${host.errors.trim()}`)));
+    await Promise.race([started, exited]);
   }
 
   private async startPeer(name: string, trackerUrl: string, watch?: (line: string) => void): Promise<ClusterProcess> {
@@ -246,7 +250,12 @@ export class ChatCluster {
       process.env.BENCH_CHAT_PROFILE && (name === 'Sender' || name === 'R1')
         ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CHAT_PROFILE}`]
         : [];
-    const proc = spawn(process.execPath, [...profile, bundle, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
+    // A host of 99 peers holds a socket per pair of peers, each end: about 20,000 descriptors. Where this
+    // process may raise its limit (root), the host gets 65,536; elsewhere it keeps what it has.
+    const command = hosted
+      ? ['/bin/sh', ['-c', 'ulimit -n 65536 2>/dev/null; exec "$0" "$@"', process.execPath, ...profile, bundle, ...args]]
+      : [process.execPath, [...profile, bundle, ...args]];
+    const proc = spawn(command[0] as string, command[1] as string[], { env: { ...process.env, NODE_OPTIONS: '' } });
     const peer = new ClusterProcess(
       name,
       port,
