@@ -283,14 +283,21 @@ export class ChatCluster {
   }
 }
 
-/** A port nothing listens on now, from the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
+/**
+ * A port nothing listens on now, from 20000-31999: below the kernel's range for outgoing connections
+ * (32768 and up), so the thousands of connections a cluster opens cannot take it before its peer listens.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await bindable(port)) return port;
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
 }

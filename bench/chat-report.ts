@@ -56,9 +56,9 @@ export function rssLine(size: number, bytes: number[]): string {
   return `N=${size}: RSS per peer median ${Math.round(median)} MB, max ${Math.round(sorted.at(-1) ?? NaN)} MB`;
 }
 
-const WIDTH = 640;
+const WIDTH = 680;
 const HEIGHT = 360;
-const MARGIN = { left: 70, right: 170, top: 40, bottom: 50 };
+const MARGIN = { left: 70, right: 210, top: 40, bottom: 50 };
 const SERIES = [
   { mode: 'peer', percent: 50, colour: '#1f77b4', dash: '', label: 'our peer, p50' },
   { mode: 'peer', percent: 99, colour: '#1f77b4', dash: '6 4', label: 'our peer, p99' },
