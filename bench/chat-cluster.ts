@@ -290,9 +290,14 @@ export class ChatCluster {
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await bindable(port)) return port;
+    // Never the same port twice: a port handed out is free until its peer listens, which may be later.
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
   }
 }
+
+const handedOut = new Set<number>();
 
 function bindable(port: number): Promise<boolean> {
   return new Promise((done) => {
