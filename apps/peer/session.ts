@@ -85,7 +85,9 @@ export class TrackerSession {
   private async beat(): Promise<void> {
     let answer: 'alive' | 'unknown';
     try {
-      answer = await this.tracker.heartbeat();
+      // Once more at once before calling the tracker lost: behind a proxy with several trackers, a heartbeat
+      // caught by one tracker's death (a 502) reaches another on the second try, and nobody notices.
+      answer = await this.tracker.heartbeat().catch(() => this.tracker.heartbeat());
     } catch (error) {
       if (this.phase === 'stopped') return;
       this.phase = 'lost';

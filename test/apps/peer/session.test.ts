@@ -124,18 +124,29 @@ describe('TrackerSession', () => {
   });
 
   it('after a failed heartbeat, registers again once the tracker answers', async () => {
-    const tracker = new FakeTracker(['ok', refused(), 'ok'], [refused()]);
+    const tracker = new FakeTracker(['ok', refused(), 'ok'], [refused(), refused()]);
     const { session, said, registered, clock } = setUp(tracker);
     await session.start();
-    await clock.step(); // heartbeat fails: the tracker is down
+    await clock.step(); // heartbeat fails, and once more at once: the tracker is down
     expect(said.at(-1)).to.match(/^\[Tracker\] Heartbeat failed: Connection refused by 127.0.0.1:8000 - the chat goes on peer-to-peer/);
     await clock.step(); // still down: nothing more is said
     expect(said).to.have.length(2);
     await clock.step(); // back
     expect(said.at(-1)).to.equal('[Tracker] Re-registered with the tracker');
     expect(registered).to.deep.equal(['again']);
-    expect(tracker.calls).to.deep.equal(['register', 'heartbeat', 'register', 'register']);
+    expect(tracker.calls).to.deep.equal(['register', 'heartbeat', 'heartbeat', 'register', 'register']);
     expect(clock.delays).to.deep.equal([30_000, 30_000, 30_000, 30_000]);
+  });
+
+  it('a heartbeat that fails once and then gets through (another tracker behind a proxy) is not a lost tracker', async () => {
+    const tracker = new FakeTracker(['ok'], [refused(), 'alive']);
+    const { session, said, registered, clock } = setUp(tracker);
+    await session.start();
+    const before = said.length;
+    await clock.step();
+    expect(said.slice(before)).to.deep.equal([]);
+    expect(registered).to.deep.equal([]);
+    expect(tracker.calls).to.deep.equal(['register', 'heartbeat', 'heartbeat']);
   });
 
   it('rejoin() registers again at once, for a /discover that finds the tracker without this peer', async () => {
