@@ -11,16 +11,14 @@ import type { VirtualHost } from './proxyconf';
 import { Balancer } from './balancer';
 import { ConnectionPool } from './pool';
 import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_MAX_CONNECTIONS, turnAway, watchTimeouts, type Connection } from './connection';
+import { Admission, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_UNCAPPED_ADDRESSES, type AdmissionOptions } from './admission';
 import { ProxyAdapter, type ProxyContext, type ProxyOptions } from './proxyadapter';
 
 // Declared beside the adapter that reads them, so that the adapter does not import this file back.
 export type { ProxyContext, ProxyOptions };
 
-/** The adapter's options, and the one only the listener reads. */
-export type ProxyServerOptions = ProxyOptions & {
-  /** Open client connections at most; one more is answered 503 with `Retry-After` and closed, unread. */
-  maxConnections: number;
-};
+/** The adapter's options, and the ones only the listener reads: how many connections, in all and per address. */
+export type ProxyServerOptions = ProxyOptions & AdmissionOptions;
 
 export const DEFAULT_PROXY_OPTIONS: ProxyServerOptions = {
   ...DEFAULT_LIMITS,
@@ -35,6 +33,8 @@ export const DEFAULT_PROXY_OPTIONS: ProxyServerOptions = {
   onLog: null,
   closeGraceMs: 5_000,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
+  maxConnectionsPerAddress: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  uncappedAddresses: DEFAULT_UNCAPPED_ADDRESSES,
 };
 
 export interface Proxy {
@@ -60,12 +60,19 @@ export function createProxy(
   );
   const context: ProxyContext = { hosts, balancers, pool: new ConnectionPool(settings.upstreamIdleMs), options: settings };
   const connections = new Set<Connection>();
+  // As the backend does (backend.ts): a cap in all and per remote address, and a short head time when crowded.
+  const admission = new Admission(settings);
   const server = createServer({ allowHalfOpen: true }, (socket) => {
-    if (connections.size >= settings.maxConnections) return turnAway(socket); // live ones only: each leaves the set when it closes
-    connections.add(new ProxyAdapter(socket, context, (connection) => connections.delete(connection)));
+    const admitted = admission.admit(socket.remoteAddress);
+    if (admitted.kind !== 'admitted') return turnAway(socket, admitted.kind);
+    const left = (connection: Connection): void => {
+      connections.delete(connection);
+      admission.leave(admitted.key);
+    };
+    connections.add(new ProxyAdapter(socket, context, left));
   });
 
-  const timer = watchTimeouts(connections, settings);
+  const timer = watchTimeouts(connections, settings, () => admission.crowded());
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {

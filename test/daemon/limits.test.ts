@@ -314,3 +314,32 @@ describe('maxConnectionsPerAddress and crowded heads (backend.ts, admission.ts)'
     expect(strangers.filter((s) => s.closed)).to.have.length(0);
   });
 });
+
+describe('maxConnectionsPerAddress at the reverse proxy (proxy.ts, admission.ts)', () => {
+  let proxy: Proxy | undefined;
+  let strangers: Stranger[] = [];
+
+  afterEach(async () => {
+    for (const stranger of strangers) stranger.socket.destroy();
+    strangers = [];
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  it('turns away one address over its cap with its own 503, and keeps serving the others', async () => {
+    // The backend behind it is never reached: the slow heads never finish, and the turned-away ones are not read.
+    const config = parseProxyConfig('host "app.test" { proxy_pass http://127.0.0.1:9; }');
+    if (config.kind === 'error') throw new Error(config.message);
+    proxy = await createProxy('127.0.0.1', 0, config.hosts, { maxConnectionsPerAddress: 3, closeGraceMs: 100 });
+    const port = proxy.address().port;
+    strangers = await slowHeads(port, '127.0.0.2', 4, 1); // one at a time: the fourth is the one over
+    await strangers[3].closedWithin(3_000);
+    expect(strangers[3].text).to.match(/^HTTP\/1\.1 503 Service Unavailable\r\nRetry-After: 5\r\n/);
+    expect(strangers[3].text).to.include('Too many connections are open from your address');
+    const other = await Stranger.open(port, '127.0.0.3');
+    strangers.push(other);
+    other.socket.write('GET / HTTP/1.1\r\nHost: nowhere.test\r\nConnection: close\r\n\r\n');
+    await other.closedWithin(3_000);
+    expect(other.text).to.match(/^HTTP\/1\.1 404 /); // answered by the proxy itself: no such virtual host
+  });
+});
