@@ -93,10 +93,11 @@ window.ChatLog = (function chatLog() {
       log.loading = true;
       try {
         const page = await api(query('&before=' + encodeURIComponent(log.cursor)));
+        // Every change above the reader first (the messages, the button that may go), then one correction.
         const fromBottom = element.scrollHeight - element.scrollTop;
         log.place(page.messages);
-        element.scrollTop = element.scrollHeight - fromBottom;
         setOlder(page.older);
+        element.scrollTop = element.scrollHeight - fromBottom;
       } catch (error) {
         onError('Could not load older messages: ' + error.message);
       } finally {
