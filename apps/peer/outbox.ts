@@ -8,7 +8,7 @@
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ChatMessage, readStoredMessage } from './message';
-import { AppendOnlyFile, scanJournal } from './store';
+import { AppendOnlyFile, scanJournal } from './journal';
 
 /** Waits before the 1st, 2nd, 3rd retry, and every one after: about 1 s, 5 s, 15 s, then each minute. */
 export const RETRY_DELAYS = [1_000, 5_000, 15_000, 60_000];

@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ChatMessage, LamportClock, readMessage, receive } from '../../../apps/peer/message';
-import { HISTORY_FILE, HistoryFull, MessageStore, PAGE_BYTES, scanJournal, type StoreOptions } from '../../../apps/peer/store';
+import { HISTORY_FILE, HistoryFull, MessageStore, PAGE_BYTES, type StoreOptions } from '../../../apps/peer/store';
+import { scanJournal } from '../../../apps/peer/journal';
 
 const ALICE = '127.0.0.1:5001';
 const BOB = '127.0.0.1:5002';
