@@ -69,8 +69,7 @@ export class History {
 
   /** The last `count` messages of a channel (`general`) or conversation (`@127.0.0.1:5002`), oldest first, and how many it holds. */
   recent(conversation: string, count: number): { messages: ChatMessage[]; total: number } {
-    const all = this.store.history(conversation, { limit: Number.MAX_SAFE_INTEGER }).messages;
-    return { messages: all.slice(-count), total: all.length };
+    return this.store.latest(conversation, count);
   }
 
   /** A page for `GET /history/`: from just after `(since, after)`, in order, about `limit`; `more` when more follow. */

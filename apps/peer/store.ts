@@ -127,6 +127,12 @@ export class MessageStore {
     return { messages: all.slice(first, end), more: end < all.length };
   }
 
+  /** The last `count` messages of a channel or conversation, oldest first, and how many it holds: no copy of the rest. */
+  latest(conversation: string, count: number): { messages: ChatMessage[]; total: number } {
+    const all = this.byConversation.get(conversation) ?? [];
+    return { messages: count > 0 ? all.slice(-count) : [], total: all.length };
+  }
+
   /** The channels and conversations held, in no particular order. */
   conversations(): string[] {
     return [...this.byConversation.keys()];

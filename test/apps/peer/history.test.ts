@@ -42,6 +42,16 @@ describe('History', () => {
     await again.close();
   });
 
+  it('recent() and highestClock() see the newest messages of a channel larger than one history page (1 MiB)', async () => {
+    const history = await History.open(dir, ALICE, { startedAt: 1 });
+    for (let clock = 1; clock <= 150; clock++)
+      await history.accept({ ...fromBob('x'.repeat(10_000), clock), msg: `${clock} ${'x'.repeat(10_000)}` });
+    const { messages, total } = history.recent('general', 2);
+    expect([total, messages.map((m) => m.clock)]).to.deep.equal([150, [149, 150]]);
+    expect(history.highestClock('general')).to.equal(150);
+    await history.close();
+  });
+
   it('stores what it sends and receives once, orders by clock, and moves its clock past what it saw', async () => {
     const history = await History.open(dir, ALICE, { startedAt: 1 });
     const mine = await history.compose('general', 'hi', 1_000);
