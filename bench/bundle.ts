@@ -13,11 +13,13 @@ export type ServerKind = 'raw' | 'node' | 'daemon';
 /** Where the bundles go; kept after the run so a `--profile`'s line numbers can be looked up in them. */
 export const BUNDLE_DIR = join(tmpdir(), 'weaprous-bench');
 
-/** Builds one `<kind>.js` per server into `BUNDLE_DIR` and returns their paths. */
-export async function bundleServers(kinds: ServerKind[]): Promise<Record<ServerKind, string>> {
-  const entryPoints = Object.fromEntries(kinds.map((kind) => [kind, join(__dirname, 'servers', `${kind}.ts`)]));
+/**
+ * Bundles each entry (`{ name: path of a .ts file }`) into `BUNDLE_DIR/<name>.js`, for plain `node`, and
+ * returns the paths by name. The one esbuild setting every benchmark uses: servers, tracker, chat peers.
+ */
+export async function bundle<Name extends string>(entries: Record<Name, string>): Promise<Record<Name, string>> {
   await build({
-    entryPoints,
+    entryPoints: entries,
     outdir: BUNDLE_DIR,
     bundle: true,
     platform: 'node',
@@ -27,6 +29,12 @@ export async function bundleServers(kinds: ServerKind[]): Promise<Record<ServerK
     minify: false,
     logLevel: 'warning',
   });
-  const paths = Object.fromEntries(kinds.map((kind) => [kind, join(BUNDLE_DIR, `${kind}.js`)]));
-  return paths as Record<ServerKind, string>;
+  const names = Object.keys(entries) as Name[];
+  return Object.fromEntries(names.map((name) => [name, join(BUNDLE_DIR, `${name}.js`)])) as Record<Name, string>;
+}
+
+/** Builds one `<kind>.js` per server into `BUNDLE_DIR` and returns their paths. */
+export function bundleServers(kinds: ServerKind[]): Promise<Record<ServerKind, string>> {
+  const entries = Object.fromEntries(kinds.map((kind) => [kind, join(__dirname, 'servers', `${kind}.ts`)]));
+  return bundle(entries as Record<ServerKind, string>);
 }

@@ -7,14 +7,13 @@
  * it. New: no WeApRous twin.
  */
 
-import { build } from 'esbuild';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BUNDLE_DIR } from './bundle';
+import { bundle } from './bundle';
 
 const START_TIMEOUT_MS = 60_000;
 /** Peers started at once: each start connects to every peer before it, so a few at a time is quicker than all. */
@@ -29,23 +28,14 @@ export interface ChatBundles {
 /** A line a peer printed, with the peer's name and when it arrived (`performance.now()`). */
 export type LineHandler = (name: string, line: string, at: number) => void;
 
-/** Bundles the tracker, the peer and the host into `BUNDLE_DIR/chat-tracker.js`, `chat-peer.js`, `chat-host.js`. */
-export async function bundleChat(): Promise<ChatBundles> {
+/** Bundles the tracker, the peer and the host into `BUNDLE_DIR/tracker.js`, `peer.js`, `host.js`. */
+export function bundleChat(): Promise<ChatBundles> {
   const root = join(__dirname, '..');
-  await build({
-    entryPoints: {
-      'chat-tracker': join(root, 'apps', 'tracker.ts'),
-      'chat-peer': join(root, 'apps', 'peer.ts'),
-      'chat-host': join(root, 'bench', 'chat-host.ts'),
-    },
-    outdir: BUNDLE_DIR,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
+  return bundle({
+    tracker: join(root, 'apps', 'tracker.ts'),
+    peer: join(root, 'apps', 'peer.ts'),
+    host: join(root, 'bench', 'chat-host.ts'),
   });
-  return { tracker: join(BUNDLE_DIR, 'chat-tracker.js'), peer: join(BUNDLE_DIR, 'chat-peer.js'), host: join(BUNDLE_DIR, 'chat-host.js') };
 }
 
 /** One process of the cluster: its lines, as they come (a host's as `<name>|<line>`, handed on per peer). */

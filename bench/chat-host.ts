@@ -5,7 +5,7 @@
  * their time being scheduled and running cold code; one process of peers shows what the protocol costs, the
  * way a class of a hundred machines would run it. New: no WeApRous twin.
  *
- *   node chat-host.js --tracker http://127.0.0.1:8000 --data-root /tmp/x --peer R1:5001 --peer R2:5002 ...
+ *   node host.js --tracker http://127.0.0.1:8000 --data-root /tmp/x --peer R1:5001 --peer R2:5002 ...
  */
 
 import { join } from 'node:path';

@@ -4,11 +4,10 @@
  * deployed tracker's would be, and its memory and CPU read from `/proc/<pid>` (Linux). New: no WeApRous twin.
  */
 
-import { build } from 'esbuild';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE_DIR } from './bundle';
+import { bundle, BUNDLE_DIR } from './bundle';
 
 const START_TIMEOUT_MS = 20_000;
 /** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
@@ -16,17 +15,7 @@ const TICKS = 100;
 
 /** Bundles apps/tracker.ts into BUNDLE_DIR/tracker.js and returns its path. */
 export async function bundleTracker(): Promise<string> {
-  await build({
-    entryPoints: { tracker: join(__dirname, '..', 'apps', 'tracker.ts') },
-    outdir: BUNDLE_DIR,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: false,
-    logLevel: 'warning',
-  });
-  return join(BUNDLE_DIR, 'tracker.js');
+  return (await bundle({ tracker: join(__dirname, '..', 'apps', 'tracker.ts') })).tracker;
 }
 
 export class TrackerProcess {
