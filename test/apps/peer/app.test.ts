@@ -48,6 +48,38 @@ function dataDir(): string {
   return folder;
 }
 
+/**
+ * A PeerApp in this process on a free port, its console a pair of streams; `running` makes it leave after the
+ * test. `text()` is all it printed so far; `gone` settles when it exits.
+ */
+async function startApp(
+  name: string,
+  trackerPort: number,
+  options: { dataDir?: string; heartbeatMs?: number; requestTimeoutMs?: number } = {},
+) {
+  const port = await freePort();
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  let exited!: () => void;
+  const gone = new Promise<void>((done) => (exited = done));
+  const app = new PeerApp({
+    self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name },
+    trackerUrl: `http://127.0.0.1:${trackerPort}`,
+    heartbeatMs: options.heartbeatMs ?? 60_000,
+    dataDir: options.dataDir ?? dataDir(),
+    requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+    listenIp: '127.0.0.1',
+    input,
+    output,
+    exit: () => exited(),
+  });
+  running.push(app);
+  await app.start();
+  return { app, input, output, text: () => text, gone };
+}
+
 /** Resolves true when something accepts a connection on the port, false when it is refused. */
 function listening(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -232,32 +264,13 @@ describe('PeerApp catching up from a peer that forges messages', function () {
     // Carol has met Alice before: her known-peers.json holds Alice's key.
     const carolDir = dataDir();
     writeFileSync(join(carolDir, 'known-peers.json'), JSON.stringify({ [ALICE]: alice.publicKey }));
-    const port = await freePort();
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let text = '';
-    output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    let exited!: () => void;
-    const gone = new Promise<void>((done) => (exited = done));
-    const carol = new PeerApp({
-      self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Carol' },
-      trackerUrl: `http://127.0.0.1:${trackerPort}`,
-      heartbeatMs: 60_000,
-      dataDir: carolDir,
-      requestTimeoutMs: 2_000,
-      listenIp: '127.0.0.1',
-      input,
-      output,
-      exit: () => exited(),
-    });
-    running.push(carol);
-    await carol.start();
+    const { input, output, text, gone } = await startApp('Carol', trackerPort, { dataDir: carolDir });
     const line = `[History] Caught up on #general from Mallory (${MALLORY}): 3 new messages; refused 2 not signed by the sender they name (/history #general)`;
-    await whenShown(output, () => text, line);
-    const mark = text.length;
+    await whenShown(output, text, line);
+    const mark = text().length;
     input.write('/history\n');
-    await whenShown(output, () => text.slice(mark), 'from a peer without a key');
-    const shown = text.slice(mark);
+    await whenShown(output, () => text().slice(mark), 'from a peer without a key');
+    const shown = text().slice(mark);
     expect(shown).to.include('really from Alice');
     expect(shown).to.include('from Mallory herself');
     expect(shown).not.to.include('Alice never wrote this');
@@ -322,27 +335,8 @@ describe('PeerApp sending a burst', function () {
     await client.request(`http://127.0.0.1:${trackerPort}/submit-info/`, { json: { ip: '127.0.0.1', port: bobPort } });
     client.close();
 
-    const port = await freePort();
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let text = '';
-    output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    let exited!: () => void;
-    const gone = new Promise<void>((done) => (exited = done));
-    const alice = new PeerApp({
-      self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' },
-      trackerUrl: `http://127.0.0.1:${trackerPort}`,
-      heartbeatMs: 60_000,
-      dataDir: dataDir(),
-      requestTimeoutMs: 2_000,
-      listenIp: '127.0.0.1',
-      input,
-      output,
-      exit: () => exited(),
-    });
-    running.push(alice);
-    await alice.start();
-    await whenShown(output, () => text, '[P2P] Connected to peer: Bob');
+    const { input, output, text, gone } = await startApp('Alice', trackerPort);
+    await whenShown(output, text, '[P2P] Connected to peer: Bob');
     const lines = Array.from({ length: 30 }, (_, n) => `line ${n + 1}`);
     input.write(lines.map((line) => `${line}\n`).join(''));
     await thirty;
@@ -397,33 +391,14 @@ describe('PeerApp back after losing the tracker (its own link may have been down
     backends.push(await fake.prepareAddress('127.0.0.1', bobPort).run());
     const tracker = await startTracker();
 
-    const port = await freePort();
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let text = '';
-    output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    let exited!: () => void;
-    const gone = new Promise<void>((done) => (exited = done));
-    const alice = new PeerApp({
-      self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' },
-      trackerUrl: `http://127.0.0.1:${trackerPort}`,
-      heartbeatMs: 500,
-      dataDir: dataDir(),
-      requestTimeoutMs: 500,
-      listenIp: '127.0.0.1',
-      input,
-      output,
-      exit: () => exited(),
-    });
-    running.push(alice);
-    await alice.start();
-    await whenShown(output, () => text, '[P2P] Connected to peer: Bob');
+    const { app: alice, input, output, text, gone } = await startApp('Alice', trackerPort, { heartbeatMs: 500, requestTimeoutMs: 500 });
+    await whenShown(output, text, '[P2P] Connected to peer: Bob');
     expect(hellos).to.equal(1);
     await tracker.close();
     backends.splice(backends.indexOf(tracker), 1);
-    await whenShown(output, () => text, '[Tracker] Heartbeat failed: ');
+    await whenShown(output, text, '[Tracker] Heartbeat failed: ');
     await startTracker();
-    await whenShown(output, () => text, '[Tracker] Re-registered with the tracker');
+    await whenShown(output, text, '[Tracker] Re-registered with the tracker');
     await bothAgain; // Bob, still counted as connected, was greeted and asked again
     expect(alice.state.isConnected(`127.0.0.1:${bobPort}`)).to.equal(true);
     input.write('/quit\n');
