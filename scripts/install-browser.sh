@@ -26,25 +26,9 @@ if browser=$(found); then
   exit 0
 fi
 
-command -v apt-get >/dev/null 2>&1 || fail "no chromium found and no apt-get here (not Debian or Ubuntu)"
-if [ "$(id -u)" = 0 ]; then
-  as_root=()
-elif command -v sudo >/dev/null 2>&1; then
-  as_root=(sudo)
-else
-  fail "no chromium found, and installing it needs root (run this script as root, or install sudo)"
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-install() { "${as_root[@]}" apt-get install -y --no-install-recommends chromium; }
-
-echo "install-browser: no chromium found; installing Debian's chromium package with apt-get..."
-# The package lists may be missing (a fresh container) or stale (a version since replaced): update only then.
-if ! install; then
-  echo "install-browser: apt-get install failed; updating the package lists and trying once more..."
-  "${as_root[@]}" apt-get update || fail "apt-get update failed (no network, or no access to the Debian mirrors?)"
-  install || fail "apt-get install chromium failed (see apt-get's message above)"
-fi
+# shellcheck source=apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
+apt_install chromium install-browser
 
 browser=$(found) || fail "apt-get installed chromium, yet no chromium is on the PATH"
 echo "install-browser: Chromium installed at $browser ($("$browser" --version 2>/dev/null || echo 'version unknown'))"
