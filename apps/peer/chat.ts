@@ -9,19 +9,19 @@
 
 import { ClientError } from '../../daemon/client';
 import { channelName, GENERAL_CHANNEL, MAX_MESSAGE_CHARS } from '../protocol';
-import type { Channels } from './channels';
-import * as view from './console';
-import { type Address, addressOf, type Delivery, Refused } from './delivery';
-import type { History } from './history';
-import { type ChatMessage, directChannel } from './message';
-import { type Mesh, reasonOf } from './mesh';
-import type { ChatState, PeerInfo } from './state';
-import type { TrackerClient } from './tracker-client';
-import type { Trust } from './trust';
-import type { EventLog } from './web/events';
-import { Receipts } from './web/receipts';
-import { Unread } from './web/unread';
-import { type MessageView, messageView } from './web/views';
+import type { Channels } from './model/channels';
+import * as view from './console/lines';
+import { type Address, addressOf, type Delivery, Refused } from './delivery/delivery';
+import type { History } from './storage/history';
+import { type ChatMessage, directChannel } from './model/message';
+import { type Mesh, reasonOf } from './network/peer-client';
+import type { ChatState, PeerInfo } from './model/peers';
+import type { TrackerClient } from './network/tracker-client';
+import type { Trust } from './identity/trust';
+import type { EventLog } from './model/events';
+import { Receipts } from './model/receipts';
+import { Unread } from './model/unread';
+import { type MessageView, messageView } from './model/views';
 
 /** Where an action came from: the console prints what the browser did, and not what it typed itself. */
 export type Origin = 'console' | 'web';

@@ -1,7 +1,7 @@
 /**
  * Channels on the console, run for real as processes: /join, /switch, /channels, a message in #team that
  * reaches a member and not a non-member, a member's 403 to an outsider, unread counts and a mention, and a
- * private channel that refuses an outsider at the tracker. End-to-end tests for `apps/peer/channels.ts`
+ * private channel that refuses an outsider at the tracker. End-to-end tests for `apps/peer/model/channels.ts`
  * wired into `apps/peer.ts` (issue 7, items 1 to 3 and 8).
  */
 

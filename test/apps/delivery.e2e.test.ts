@@ -1,7 +1,7 @@
 /**
  * Delivery that loses nothing, run for real as processes: messages queued for a peer that is down outlive
  * the sender's own SIGKILL and reach the peer after both restart; a hung peer delays no message to the
- * others. End-to-end tests for `apps/peer/delivery.ts` wired into `apps/peer.ts` (issue 7, item 5).
+ * others. End-to-end tests for `apps/peer/delivery/delivery.ts` wired into `apps/peer.ts` (issue 7, item 5).
  */
 
 import { expect } from 'chai';

@@ -2,8 +2,8 @@
  * A flood of fake peers, run for real: 1,100 `/connect-peer/` calls naming addresses that accept a connection and
  * never answer. The peer keeps at most 1,000 (503 beyond), a broadcast then opens at most 64 connections at once,
  * and the peer's own server keeps answering meanwhile. Before issue 7 the same flood made every broadcast open
- * 1,000 sockets and reset the peer's incoming connections. End-to-end test for `apps/peer/delivery.ts` and the
- * limits in `apps/peer/server.ts`.
+ * 1,000 sockets and reset the peer's incoming connections. End-to-end test for `apps/peer/delivery/delivery.ts` and the
+ * limits in `apps/peer/network/routes.ts`.
  */
 
 import { expect } from 'chai';

@@ -2,7 +2,7 @@
  * History on disk, run for real as processes: Bob is killed with SIGKILL while Alice sends him 100
  * messages, with the tracker stopped; restarted with the same `--data-dir`, he holds all 100, once each and
  * in the order sent: what he acknowledged from his file, the rest from Alice's outbox. End-to-end tests for
- * `apps/peer/history.ts` and `apps/peer/delivery.ts` wired into `apps/peer.ts` (issue 7, items 4 to 6).
+ * `apps/peer/storage/history.ts` and `apps/peer/delivery/delivery.ts` wired into `apps/peer.ts` (issue 7, items 4 to 6).
  */
 
 import { expect } from 'chai';

@@ -2,12 +2,12 @@
  * A peer's registration at the tracker belongs to its key, run for real as processes: a running peer
  * registers with its public key; a third party's unsigned `/remove/` and `/heartbeat/`, and a `/submit-info/`
  * that tries to rename it or bind another key, all get 401, and the peer stays listed.
- * End-to-end test for `apps/tracker/binding.ts` and `apps/peer/tracker-client.ts` (issue 7, item 7).
+ * End-to-end test for `apps/tracker/binding.ts` and `apps/peer/network/tracker-client.ts` (issue 7, item 7).
  */
 
 import { expect } from 'chai';
 import { HttpClient } from '../../daemon/client';
-import { loadOrCreateIdentity } from '../../apps/peer/identity';
+import { loadOrCreateIdentity } from '../../apps/peer/identity/identity';
 import { Child, dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
 
 describe('a registration belongs to its key (end to end)', function () {

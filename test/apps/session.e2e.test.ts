@@ -4,7 +4,7 @@
  * 10); a peer advertising another address (`--ip`); a name with spaces; the terminal closed under the peer
  * (SIGHUP); Ctrl+C from the shell; a bad flag. Each `it` starts the processes it needs and the `afterEach`
  * kills them, so any one runs alone (`npx mocha test/apps/session.e2e.test.ts --grep SIGHUP`).
- * End-to-end tests for `apps/peer.ts` with `apps/peer/session.ts` (`heartbeat_loop()` of WeApRous `apps/peer.py`).
+ * End-to-end tests for `apps/peer.ts` with `apps/peer/network/session.ts` (`heartbeat_loop()` of WeApRous `apps/peer.py`).
  */
 
 import { expect } from 'chai';

@@ -11,15 +11,15 @@ import type { Request } from '../../../daemon/request';
 import { HttpError } from '../../../daemon/status';
 import type { Handler, WeApRous } from '../../../daemon/weaprous';
 import { channelName, GENERAL_CHANNEL } from '../../protocol';
-import type { Channels } from '../channels';
+import type { Channels } from '../model/channels';
 import type { Chat, Result } from '../chat';
-import type { ChatState } from '../state';
-import type { EventLog } from './events';
+import type { ChatState } from '../model/peers';
+import type { EventLog } from '../model/events';
 import { originProblem, secure, secured } from './guard';
 import type { PeerList } from './peers';
 import type { SessionRecord, Sessions } from './sessions';
 import type { EventStreams } from './sse';
-import type { ChannelEntry, ConversationEntry } from './views';
+import type { ChannelEntry, ConversationEntry } from '../model/views';
 
 export interface ApiParts {
   chat: Chat;

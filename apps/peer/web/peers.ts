@@ -6,9 +6,9 @@
  * it (the server's routes or the mesh). New, not in WeApRous.
  */
 
-import { ChatState, type PeerInfo } from '../state';
-import type { EventLog } from './events';
-import type { PeerView } from './views';
+import { ChatState, type PeerInfo } from '../model/peers';
+import type { EventLog } from '../model/events';
+import type { PeerView } from '../model/views';
 
 /** ChatState that calls `onChange` when the connected peers change. */
 export class ObservedState extends ChatState {

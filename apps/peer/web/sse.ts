@@ -7,7 +7,7 @@
  * not in WeApRous.
  */
 
-import type { EventLog } from './events';
+import type { EventLog } from '../model/events';
 
 export interface StreamOptions {
   /** Open streams at most; one more is refused (503). */

@@ -8,13 +8,13 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WeApRous } from '../../../daemon/weaprous';
-import type { Channels } from '../channels';
+import type { Channels } from '../model/channels';
 import type { Chat } from '../chat';
-import * as view from '../console';
-import { peerUrl } from '../mesh';
-import type { ChatState, PeerInfo } from '../state';
+import * as view from '../console/lines';
+import { peerUrl } from '../network/peer-client';
+import type { ChatState, PeerInfo } from '../model/peers';
 import { apiRoutes } from './api';
-import type { EventLog } from './events';
+import type { EventLog } from '../model/events';
 import { cookieName } from './guard';
 import { pageRoutes } from './pages';
 import type { PeerList } from './peers';

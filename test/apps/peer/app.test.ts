@@ -17,7 +17,7 @@ import { createTrackerApp } from '../../../apps/tracker/routes';
 import type { Backend } from '../../../daemon/backend';
 import { HttpClient } from '../../../daemon/client';
 import { WeApRous } from '../../../daemon/weaprous';
-import { loadOrCreateIdentity } from '../../../apps/peer/identity';
+import { loadOrCreateIdentity } from '../../../apps/peer/identity/identity';
 import { freePort } from '../child';
 
 /** Resolves once `read()` includes `text`, checking each time the stream writes. */

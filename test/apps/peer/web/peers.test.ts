@@ -5,7 +5,7 @@
  */
 
 import { expect } from 'chai';
-import { EventLog } from '../../../../apps/peer/web/events';
+import { EventLog } from '../../../../apps/peer/model/events';
 import { ObservedState, PeerList } from '../../../../apps/peer/web/peers';
 
 const self = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };

@@ -5,7 +5,7 @@
  */
 
 import { expect } from 'chai';
-import { EventLog } from '../../../../apps/peer/web/events';
+import { EventLog } from '../../../../apps/peer/model/events';
 import { EventStreams } from '../../../../apps/peer/web/sse';
 
 const next = async (stream: AsyncIterator<string>) => (await stream.next()).value as string | undefined;

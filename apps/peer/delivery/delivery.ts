@@ -1,0 +1,330 @@
+/**
+ * Delivery: every message to every peer, sent at once when the way is clear, else kept in that peer's
+ * `Outbox` on disk and sent again on its schedule, in order, until the peer has it (issue 7, item 5). Requests
+ * take a slot (slots.ts): 64 at once, of which 8 to peers that did not answer last time and retries, so hung
+ * peers cannot hold up the ones that answer; outboxes open and close as messages wait (outboxes.ts). The
+ * network is the `send` function given; this file only decides what to send when. New; WeApRous
+ * `apps/peer.py` printed the error and forgot the message. docs/history.md.
+ */
+
+import type { ChatMessage } from '../model/message';
+import { MAX_BATCH_MESSAGES } from '../../protocol';
+import { OUTBOX_LIMIT, type Outbox } from './outbox';
+import { Outboxes } from './outboxes';
+import { MAX_DOUBTFUL_REQUESTS, MAX_REQUESTS, Slots, type SlotKind } from './slots';
+
+export { MAX_OUTBOXES } from './outboxes';
+
+/** Where a message goes: the peer's address is its id (`127.0.0.1:5002`, `::1:5002`). */
+export interface Address {
+  peer_id: string;
+  ip: string;
+  port: number;
+}
+
+/** Thrown by `send` for a 4xx: the peer read the message and will never take it; sending again is useless. */
+export class Refused extends Error {}
+
+export type Outcome =
+  | { kind: 'sent' }
+  /** Kept in the outbox: `reason` is why it did not go now, `waiting` how many wait for that peer. */
+  | { kind: 'queued'; reason: string; waiting: number; error?: unknown }
+  /** Not kept: the peer refused it (4xx), or its outbox is full. */
+  | { kind: 'failed'; reason: string; error?: unknown };
+
+export interface DeliveryOptions {
+  /** Posts the message to the peer; resolves on 2xx, rejects otherwise (`Refused` for a 4xx). */
+  send: (peer: Address, message: ChatMessage) => Promise<void>;
+  /**
+   * Posts several messages in one request (`Mesh.sendBatch`): each one's refusal reason, or null when the
+   * peer has it; rejects when none may have been stored. Without it, `send` one by one.
+   */
+  sendBatch?: (peer: Address, messages: ChatMessage[]) => Promise<Array<string | null>>;
+  /** Hears what happens in the background: the waiting messages delivered, problems with an outbox file. */
+  say: (line: string) => void;
+  describe: (peerId: string) => string;
+  /**
+   * Whether the peer's key is known (it signs what it sends). When all `MAX_OUTBOXES` are taken, such a peer's
+   * outbox may take the place of one whose peer's key is not: made-up peers cannot keep real ones out.
+   */
+  isKnown?: (peerId: string) => boolean;
+  /** Requests out at once at most (`MAX_REQUESTS`), and of them to doubtful peers (`MAX_DOUBTFUL_REQUESTS`). */
+  maxConnections?: number;
+  maxDoubtful?: number;
+  now?: () => number;
+  /** Limits, for a test that wants them small: see `MAX_OUTBOXES`, `OUTBOX_BUDGET_BYTES` and `OUTBOX_LIMIT`. */
+  maxOutboxes?: number;
+  budgetBytes?: number;
+  outboxLimit?: number;
+}
+
+/** Bytes all outboxes may hold together: a peer owing messages to many unreachable peers stops at this. */
+export const OUTBOX_BUDGET_BYTES = 128 * 1024 * 1024;
+/** How often the outboxes are looked at for a message whose retry time has come. */
+const TICK_MS = 250;
+/** Peers whose last answer is remembered (the rest count as doubtful): bounded, as injected peers are many. */
+const REMEMBERED_PEERS = 4_096;
+
+export class Delivery {
+  private readonly outboxes: Outboxes;
+  /**
+   * Per peer, the messages handed to it and not sent yet. One request per peer is out at a time, so a peer
+   * gets them in order; what comes meanwhile goes in the next request, together (`sendBatch`).
+   */
+  private readonly lanes = new Map<string, Array<{ peer: Address; message: ChatMessage; done: (outcome: Outcome) => void }>>();
+  private readonly slots: Slots;
+  /** Peers whose last request was answered (2xx or 4xx), oldest first: their requests take 'answered' slots. */
+  private readonly answered = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+
+  constructor(
+    dir: string,
+    private readonly options: DeliveryOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.slots = new Slots(options.maxConnections ?? MAX_REQUESTS, options.maxDoubtful ?? MAX_DOUBTFUL_REQUESTS);
+    this.outboxes = new Outboxes({
+      dir,
+      say: options.say,
+      describe: options.describe,
+      isKnown: options.isKnown,
+      maxOutboxes: options.maxOutboxes,
+      budget: { used: 0, limit: options.budgetBytes ?? OUTBOX_BUDGET_BYTES },
+      limit: options.outboxLimit,
+    });
+  }
+
+  /** Opens the outboxes a run before left with messages waiting, and starts retrying them. */
+  async start(): Promise<void> {
+    await this.outboxes.reopen();
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+    this.tick();
+  }
+
+  /**
+   * One message to one peer, after the ones handed to that peer before it (a slow peer holds up only its
+   * own messages). Behind messages already waiting for it, it waits too; otherwise it is sent now, and kept
+   * in the outbox if the peer cannot be reached or answers 5xx. Messages handed over while the previous
+   * request to that peer is out go together in the next one (at most `MAX_BATCH_MESSAGES`).
+   */
+  deliver(peer: Address, message: ChatMessage): Promise<Outcome> {
+    return new Promise((done) => {
+      const lane = this.lanes.get(peer.peer_id);
+      if (lane) return void lane.push({ peer, message, done });
+      this.lanes.set(peer.peer_id, [{ peer, message, done }]);
+      void this.runLane(peer.peer_id);
+    });
+  }
+
+  /** Sends what waits in a peer's lane, a batch at a time, until the lane is empty. */
+  private async runLane(peerId: string): Promise<void> {
+    const lane = this.lanes.get(peerId)!;
+    while (lane.length > 0) {
+      const batch = lane.splice(0, batchLength(lane.map((item) => item.message)));
+      const outcomes = await this.deliverNow(
+        batch[0].peer,
+        batch.map((item) => item.message),
+      ).catch((error: unknown) => batch.map((): Outcome => ({ kind: 'failed', reason: String(error), error })));
+      batch.forEach((item, i) => item.done(outcomes[i]));
+    }
+    this.lanes.delete(peerId);
+  }
+
+  private async deliverNow(peer: Address, messages: ChatMessage[]): Promise<Outcome[]> {
+    const waiting = this.waiting(peer.peer_id);
+    if (waiting > 0) {
+      const why = `${waiting} earlier message${waiting === 1 ? '' : 's'} still waiting`;
+      return this.keepAll(peer.peer_id, messages, why);
+    }
+    let refusals: Array<string | null>;
+    try {
+      refusals = await this.slots.run(this.kindOf(peer.peer_id), () => this.sendBatch(peer, messages));
+      this.heard(peer.peer_id, true);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.heard(peer.peer_id, error instanceof Refused);
+      if (error instanceof Refused) return messages.map(() => ({ kind: 'failed', reason, error }));
+      return (await this.keepAll(peer.peer_id, messages, reason)).map((outcome) => ({ ...outcome, error }));
+    }
+    return refusals.map((refusal): Outcome =>
+      refusal === null ? { kind: 'sent' } : { kind: 'failed', reason: refusal, error: new Refused(refusal) },
+    );
+  }
+
+  /** `sendBatch` if given, else `send` one by one (a refusal is that message's outcome). */
+  private async sendBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
+    if (this.options.sendBatch) return this.options.sendBatch(peer, messages);
+    const refusals: Array<string | null> = [];
+    for (const message of messages) {
+      try {
+        await this.options.send(peer, message);
+        refusals.push(null);
+      } catch (error) {
+        if (!(error instanceof Refused)) throw error;
+        refusals.push(error.message);
+      }
+    }
+    return refusals;
+  }
+
+  /** Which slots a request to the peer waits for: 'answered' only if it answered its last one. */
+  private kindOf(peerId: string): SlotKind {
+    return this.answered.has(peerId) ? 'answered' : 'doubtful';
+  }
+
+  /** Remembers whether the peer answered its latest request (a 4xx is an answer; no answer or a 5xx is not). */
+  private heard(peerId: string, answered: boolean): void {
+    this.answered.delete(peerId);
+    if (!answered) return;
+    this.answered.add(peerId);
+    if (this.answered.size > REMEMBERED_PEERS) this.answered.delete(this.answered.values().next().value!);
+  }
+
+  /** Each message into the peer's outbox, in order. */
+  private async keepAll(peerId: string, messages: ChatMessage[], reason: string): Promise<Array<Exclude<Outcome, { kind: 'sent' }>>> {
+    const outcomes: Array<Exclude<Outcome, { kind: 'sent' }>> = [];
+    for (const message of messages) outcomes.push(await this.keep(peerId, message, reason));
+    return outcomes;
+  }
+
+  /** `queue`, or a failed outcome saying why the message could not be kept (a disk error, a file name too long). */
+  private async keep(peerId: string, message: ChatMessage, reason: string): Promise<Exclude<Outcome, { kind: 'sent' }>> {
+    try {
+      return await this.queue(peerId, message, reason);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return { kind: 'failed', reason: `${reason}, and it could not be kept for later (${why})`, error };
+    }
+  }
+
+  /** Messages waiting for a peer, for `/peers`. */
+  waiting(peerId: string): number {
+    return this.outboxes.get(peerId)?.size ?? 0;
+  }
+
+  /** The peers messages wait for, and how many. */
+  pending(): Array<{ peerId: string; waiting: number }> {
+    return [...this.outboxes.values()].filter((o) => o.size > 0).map((o) => ({ peerId: o.peerId, waiting: o.size }));
+  }
+
+  /**
+   * The peer may be back (it connected to us, or we to it): try at once instead of at the next retry time. Anyone
+   * can make this happen (`/connect-peer/`), so an outbox heeds it once in `RETRY_NOW_INTERVAL_MS`, and a failure
+   * then waits as long as the one before (outbox.ts).
+   */
+  retryNow(peerId: string): void {
+    if (this.outboxes.get(peerId)?.retryNow(this.now())) this.tick();
+  }
+
+  /**
+   * This peer just reached `peerId` itself (it answered our `/connect-peer/`): its requests take 'answered'
+   * slots from the start, so a newly met peer's first message does not queue behind hung ones. (An incoming
+   * `/connect-peer/` proves nothing: anyone can send one naming any address.)
+   */
+  reached(peerId: string): void {
+    this.heard(peerId, true);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.outboxes.close();
+  }
+
+  private async queue(peerId: string, message: ChatMessage, reason: string): Promise<Exclude<Outcome, { kind: 'sent' }>> {
+    return this.outboxes.write(peerId, async (outbox) => {
+      const result = await outbox.enqueue(message);
+      if (result === 'full') {
+        const why =
+          outbox.size >= (this.options.outboxLimit ?? OUTBOX_LIMIT)
+            ? `${outbox.size} messages waiting`
+            : 'the outboxes hold all they may on disk';
+        return { kind: 'failed', reason: `its outbox is full (${why}); not kept` };
+      }
+      return { kind: 'queued', reason, waiting: outbox.size };
+    });
+  }
+
+  private tick(): void {
+    this.outboxes.openWaiting();
+    const now = this.now();
+    for (const outbox of this.outboxes.values())
+      if (outbox.due(now) && !this.outboxes.draining.has(outbox))
+        void this.drain(outbox).catch((error) =>
+          this.options.say(
+            `[P2P] Could not deliver waiting messages to ${this.options.describe(outbox.peerId)}: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+  }
+
+  /**
+   * Sends the waiting messages one after another, oldest first, until one fails or none is left; then closes the
+   * outbox if it is empty. Each takes a doubtful slot: a retry goes after requests to peers that answer.
+   */
+  private async drain(outbox: Outbox): Promise<void> {
+    this.outboxes.draining.add(outbox);
+    const address = addressOf(outbox.peerId);
+    let delivered = 0;
+    let emptied = false;
+    try {
+      while (address && outbox.due(this.now())) {
+        const release = await this.slots.acquire('doubtful');
+        const message = outbox.due(this.now()) ? outbox.start() : undefined; // it may have been dropped meanwhile
+        if (!message) {
+          release();
+          break;
+        }
+        const result = await this.options.send(address, message).then(
+          () => 'sent' as const,
+          // A refusal (4xx) will not change by waiting: that message is dropped, and the next one goes.
+          (error: unknown) => (error instanceof Refused ? ('refused' as const) : ('failed' as const)),
+        );
+        release();
+        this.heard(outbox.peerId, result !== 'failed');
+        if (result === 'failed') {
+          outbox.fail(this.now());
+          break;
+        }
+        await outbox.ack(message.id);
+        if (result === 'sent') delivered += 1;
+      }
+      emptied = outbox.size === 0 && this.outboxes.get(outbox.peerId) === outbox; // not dropped (outboxes.ts)
+    } finally {
+      this.outboxes.draining.delete(outbox);
+      this.outboxes.closeIfDone(outbox);
+    }
+    if (delivered > 0 && emptied) {
+      this.options.say(
+        `[P2P] Delivered ${delivered} waiting message${delivered === 1 ? '' : 's'} to ${this.options.describe(outbox.peerId)}`,
+      );
+    }
+  }
+}
+
+/**
+ * Bytes of messages in one batch at most (one message always goes, whatever its size): far below the 1 MiB
+ * a WeApRous server takes in one request body, which a batch of 100 long messages would pass.
+ */
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+/** How many of `messages`, from the first, go in the next request: at most `MAX_BATCH_MESSAGES` and `MAX_BATCH_BYTES`. */
+export function batchLength(messages: ChatMessage[]): number {
+  let bytes = 0;
+  let count = 0;
+  for (const message of messages.slice(0, MAX_BATCH_MESSAGES)) {
+    bytes += Buffer.byteLength(JSON.stringify(message));
+    if (count > 0 && bytes > MAX_BATCH_BYTES) break;
+    count += 1;
+  }
+  return count;
+}
+
+/** `127.0.0.1:5002` → `{ip: '127.0.0.1', port: 5002}`; undefined when the id is not `ip:port`. */
+export function addressOf(peerId: string): Address | undefined {
+  const colon = peerId.lastIndexOf(':');
+  const port = Number(peerId.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { peer_id: peerId, ip: peerId.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+}

@@ -1,0 +1,137 @@
+/**
+ * Trust: who a request claims to come from, checked against the key this peer remembers for that peer id
+ * (docs/identity.md). A peer first met with a key is remembered (trust on first use) once the peer listening
+ * at that id's address confirms the key (`owner.ts`: a stranger cannot bind a classmate's id); from then on its
+ * `/connect-peer/`, messages, `/disconnect-peer/` and history requests must be signed by that key, else 401.
+ * A peer with no key (the document's curl examples) is taken as before. No sockets. New; WeApRous
+ * `apps/peer.py` trusted every `from`.
+ */
+
+import { HttpError } from '../../../daemon/status';
+import type { JsonObject } from '../../protocol';
+import { isPublicKeyText, verify } from '../../signature';
+import { type AskKey, keyMismatch } from '../../owner';
+import type { Identity } from './identity';
+import type { KnownPeers } from './known-peers';
+import type { ChatMessage } from '../model/message';
+
+export class Trust {
+  /** Verdicts of `authorship` (and `vouch`), by the stored message object: each is checked once. */
+  private readonly verdicts = new WeakMap<ChatMessage, 'verified' | 'forged'>();
+  /** Peers `learn` asked in vain, and until when it does not ask them again (a page naming 100 absent peers). */
+  private readonly unanswered = new Map<string, number>();
+
+  constructor(
+    readonly identity: Identity,
+    private readonly known: KnownPeers,
+    /** Hears the `[SECURITY]` line when a known peer id comes with another key. */
+    private readonly warn: (line: string) => void,
+    private readonly knownPeersFile: string,
+    /** Asks an id's own address for its key before a first key is remembered (`KeyOwners.keyAt`). */
+    private readonly askKey: AskKey,
+  ) {}
+
+  /**
+   * `/connect-peer/`: a known peer must sign with its key and may not offer another; a new one offering a
+   * key must have signed with it, and the peer at its address must hold it; then it is remembered. Throws 401 otherwise.
+   */
+  async introduce(peer: { peer_id: string; name: string; ip: string; port: number }, body: JsonObject, source?: string): Promise<void> {
+    const { peer_id: peerId, name } = peer;
+    const offered = body.public_key;
+    if (offered !== undefined && !isPublicKeyText(offered))
+      throw new HttpError(400, '"public_key" must be the base64 of a raw Ed25519 public key (44 characters ending in "=")');
+    const remembered = this.known.keyOf(peerId);
+    if (remembered !== undefined && offered !== undefined && offered !== remembered) {
+      this.warn(
+        `[SECURITY] ${peerId} (${name}) offered a different key from the one this peer remembers; refused. ` +
+          `If it really started over with a new identity, type /forget ${peerId} (or delete its line from ${this.knownPeersFile}) and let it connect again.`,
+      );
+      throw new HttpError(401, `This peer knows another key for ${peerId}; a peer keeps its key (its data folder) to keep its id`);
+    }
+    const key = remembered ?? offered;
+    if (key === undefined) return; // no key: a peer of the document's kind
+    if (!verify(body, body.signature, key)) throw new HttpError(401, unsigned(peerId, body.signature));
+    if (remembered !== undefined) return;
+    const mismatch = keyMismatch(peerId, key, await this.askKey(peer, source));
+    if (mismatch !== null) throw new HttpError(401, mismatch);
+    // Asked again while the answer came: a key remembered meanwhile wins, and another one is refused.
+    if (this.known.remember(peerId, key) === 'different') throw new HttpError(401, `This peer knows another key for ${peerId}`);
+  }
+
+  /**
+   * A signed message from a sender whose key this peer does not know yet (it never connected; it is in a
+   * channel, or named in a page of catch-up): asks the sender's own address for its key, and remembers the key
+   * if one is there, as `introduce` does. Afterwards `check` and `authorship` judge the signature.
+   */
+  async learn(peerId: string, source?: string): Promise<void> {
+    if (this.known.keyOf(peerId) !== undefined) return;
+    const now = Date.now();
+    if ((this.unanswered.get(peerId) ?? 0) > now) return; // asked a moment ago, in vain: not again yet
+    const colon = peerId.lastIndexOf(':');
+    const address = { ip: peerId.slice(0, colon), port: Number(peerId.slice(colon + 1)) };
+    const answer = await this.askKey(address, source);
+    if (answer.ok && isPublicKeyText(answer.key)) {
+      this.known.remember(peerId, answer.key);
+      return;
+    }
+    if (this.unanswered.size >= 1_000) this.unanswered.delete(this.unanswered.keys().next().value as string);
+    this.unanswered.set(peerId, now + 60_000);
+  }
+
+  /** A body that claims to come from `peerId`: signed by its key when one is known, else 401. */
+  check(peerId: string, body: Record<string, unknown>): void {
+    const key = this.known.keyOf(peerId);
+    if (key !== undefined && !verify(body, body.signature, key)) throw new HttpError(401, unsigned(peerId, body.signature));
+  }
+
+  /** The key another peer answered `/connect-peer/` with: remembered the first time; false when it differs. */
+  answered(peerId: string, key: unknown): boolean {
+    if (!isPublicKeyText(key)) return true;
+    return this.known.remember(peerId, key) !== 'different';
+  }
+
+  /**
+   * Who wrote a stored message, as far as this peer can tell: `verified` (signed by the key known for its
+   * sender, this peer's own included), `unverified` (no key known for the sender: the document's peers, or
+   * one never met), `forged` (a known sender, and no good signature by it). `/history` and the web UI mark it.
+   */
+  authorship(message: ChatMessage, selfId: string): 'verified' | 'unverified' | 'forged' {
+    const key = message.from === selfId ? this.identity.publicKey : this.known.keyOf(message.from);
+    if (key === undefined) return 'unverified';
+    const cached = this.verdicts.get(message);
+    if (cached) return cached;
+    const verdict = verify(message, message.signature, key) ? 'verified' : 'forged';
+    this.verdicts.set(message, verdict);
+    return verdict;
+  }
+
+  /**
+   * A stored message the inbox took from its sender, whose key signed it (or signed the batch it came in):
+   * shown as verified without checking the signature again (a quarter of a millisecond per message). Kept by
+   * the stored object itself, so a copy passed on by another peer is always checked afresh.
+   */
+  vouch(message: ChatMessage): void {
+    this.verdicts.set(message, 'verified');
+  }
+
+  /** `/forget`: the user decided that `peerId`'s new key is really its own. False when none was known. */
+  forget(peerId: string): boolean {
+    this.unanswered.delete(peerId);
+    return this.known.forget(peerId);
+  }
+
+  /** Whether this peer knows `peerId`'s key, so what comes from it is checked; `/peers` marks the others. */
+  knows(peerId: string): boolean {
+    return this.known.keyOf(peerId) !== undefined;
+  }
+
+  /** `body` with its `signature`. */
+  sign<T extends object>(body: T): T & { signature: string } {
+    return { ...body, signature: this.identity.sign(body) };
+  }
+}
+
+function unsigned(peerId: string, signature: unknown): string {
+  const what = signature === undefined ? 'is not signed' : 'is not signed by it';
+  return `${peerId} is known by its key and this request ${what}; refused`;
+}

@@ -1,0 +1,105 @@
+/**
+ * Catch-up: asking a peer for what it holds of the channels both are in (`GET /history/`, page after page), so a
+ * peer that was away, or joins late, ends up with the same history as the others. Each message is checked as
+ * `/broadcast-peer/` checks it, refused when it names a sender whose key this peer knows without that sender's
+ * signature (the answering peer made it up or changed it), and stored once. What was added is told in one
+ * console line and one `history` event (the page then reloads that conversation), not message by message.
+ * New; WeApRous `apps/peer.py` kept no history to catch up on. docs/protocol.md, "Catch-up".
+ */
+
+import { GENERAL_CHANNEL } from '../../protocol';
+import type { Channels } from '../model/channels';
+import { caughtUpLine } from '../console/lines';
+import type { History } from '../storage/history';
+import { type ChatMessage, derivedId, readMessage } from '../model/message';
+import type { Mesh } from './peer-client';
+import type { PeerInfo } from '../model/peers';
+import type { Trust } from '../identity/trust';
+import type { EventLog } from '../model/events';
+
+/**
+ * Catch-up asks from this many clocks before the highest one held: a message sent while this peer was away
+ * may carry a lower clock than one it already has (its sender had not seen it). Duplicates cost nothing.
+ */
+const CATCH_UP_MARGIN = 100;
+/** At most this many pages from one peer for one channel at a time (100 messages each). */
+const CATCH_UP_PAGES = 100;
+
+export interface CatchUpParts {
+  selfId: string;
+  mesh: Mesh;
+  channels: Channels;
+  history: () => History;
+  trust: () => Trust | null;
+  events: EventLog;
+  say: (line: string) => void;
+}
+
+export class CatchUp {
+  constructor(private readonly parts: CatchUpParts) {}
+
+  /** Asks `peer` for what it has of the channels both are in (#general, and the ones it is listed in). */
+  async run(peer: PeerInfo, channels = this.parts.channels.list().map((c) => c.name)): Promise<void> {
+    const shared = channels.filter((channel) => channel === GENERAL_CHANNEL || this.parts.channels.isKnownMember(channel, peer.peer_id));
+    for (const channel of shared) {
+      let result = { added: 0, forged: 0 };
+      try {
+        result = await this.channel(peer, channel);
+      } catch (error) {
+        // It went away, or is older and has no /history/ (404): what it queued for us still comes. Else say so.
+        const why = error instanceof Error ? error.message : String(error);
+        if (!/^Answer 404\b/.test(why))
+          this.parts.say(`[History] Could not catch up on #${channel} from ${peer.name} (${peer.peer_id}): ${why}`);
+        continue;
+      }
+      if (result.added > 0) this.parts.events.emit('history', { conversation: channel, added: result.added });
+      if (result.added > 0 || result.forged > 0) this.parts.say(caughtUpLine(channel, peer, result.added, result.forged));
+    }
+  }
+
+  /**
+   * Pages of one channel from one peer, each message checked and stored once: how many were new, and how
+   * many were refused because they claim a sender whose key this peer knows without its signature.
+   */
+  private async channel(peer: PeerInfo, channel: string): Promise<{ added: number; forged: number }> {
+    const history = this.parts.history();
+    let since = Math.max(-1, history.highestClock(channel) - CATCH_UP_MARGIN);
+    let after = '';
+    let added = 0;
+    let forged = 0;
+    for (let page = 0; page < CATCH_UP_PAGES; page++) {
+      const { messages, more } = await this.parts.mesh.historyPage(peer, channel, since, after);
+      for (const raw of messages) {
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
+        const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
+        if (!read.ok || read.value.channel !== channel || read.value.clock === undefined) continue;
+        const message = { ...read.value, clock: read.value.clock };
+        // The page's cursor moves on with what the peer sent, kept or not.
+        [since, after] = [message.clock, message.id];
+        const verdict = await this.judge(message);
+        if (verdict === 'forged') forged += 1;
+        else if ((await history.acceptQuietly(verdict)) === 'added') added += 1;
+      }
+      if (!more || messages.length === 0) break;
+    }
+    return { added, forged };
+  }
+
+  /**
+   * A message the answering peer passes on, written by someone else: refused ('forged') when it names a
+   * sender whose key is known without that sender's signature. A signed one from a sender not met yet makes
+   * this peer ask the sender's address for its key first (`Trust.learn`). A sender still without a key cannot
+   * prove an id is its own: the message is kept under the id made from what it says, unsigned, so a page cannot
+   * take a real peer's ids ahead of its real messages (as `Inbox` does for what comes in directly).
+   */
+  private async judge(message: ChatMessage): Promise<ChatMessage | 'forged'> {
+    const trust = this.parts.trust();
+    if (!trust) return message;
+    if (message.signature !== undefined && message.from !== this.parts.selfId) await trust.learn(message.from);
+    const verdict = trust.authorship(message, this.parts.selfId);
+    if (verdict === 'forged') return 'forged';
+    if (verdict === 'verified') return message;
+    const { signature: _dropped, ...unsigned } = message;
+    return { ...unsigned, id: derivedId(message.from, message.channel, message.timestamp, message.msg) };
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Inbox: what another peer sends this one, checked and stored once. One message comes by the document's
+ * `/broadcast-peer/` or `/send-peer/`; several come together by `/messages/`, the way this peer's own
+ * delivery sends a burst (one request for many messages, as Matrix federation sends transactions). Either
+ * way each message is checked alone (fields, sender's signature, channel membership), the good ones are
+ * stored together (one write, `AppendOnlyFile`'s group commit) and shown once. The answer (2xx) is the
+ * acknowledgement, and comes only once they are on disk. Ports the message half of `setup_routes()` of
+ * WeApRous `apps/peer.py`; batches are new.
+ */
+
+import { HttpError } from '../../../daemon/status';
+import { GENERAL_CHANNEL, type JsonObject, MAX_BATCH_MESSAGES } from '../../protocol';
+import { messageLine } from '../console/lines';
+import type { History } from '../storage/history';
+import { type ChatMessage, derivedId, directChannel, type IncomingMessage, readMessage } from '../model/message';
+import { RateLimiter } from '../../tracker/ratelimit';
+import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
+
+const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
+import type { ServerHooks } from './routes';
+import type { ChatState } from '../model/peers';
+import { HistoryFull } from '../storage/store';
+
+export type MessageType = 'broadcast' | 'direct';
+
+/** One message's outcome in a batch: stored (or held already), or refused with a status and a reason. */
+export type BatchResult = { status: 'received' } | { status: 'error'; code: number; error: string };
+
+/**
+ * Messages from senders this peer has no key for, per source address: 200 at once, then 10 a second. Any
+ * number of made-up senders fit behind one address, and each message is stored; this is what keeps a
+ * flood from another machine from filling the history file in seconds. Known senders are not limited, and
+ * neither is this machine itself (loopback: the curl examples, scripts, the benchmark's baseline), as the
+ * server's per-address connection cap does not count it (`daemon/admission.ts`).
+ */
+export const UNVERIFIED_BURST = 200;
+export const UNVERIFIED_PER_SECOND = 10;
+
+/** What one request's checks share: its source address, and the membership answers already had. */
+interface Checking {
+  source: string;
+  members: Map<string, Promise<void>>;
+  /** The sender whose key signed the whole batch: its messages need no check of their own signatures. */
+  vouchedFor?: string;
+}
+
+export class Inbox {
+  private saidFull = false;
+  private readonly strangers = new RateLimiter(UNVERIFIED_BURST, UNVERIFIED_PER_SECOND, 10_000);
+  /** Messages checked against their sender's known key on the way in, until they are stored and shown. */
+  private readonly signedByKey = new WeakSet<IncomingMessage>();
+
+  constructor(
+    private readonly state: ChatState,
+    private readonly history: History | Promise<History>,
+    private readonly show: (line: string) => void,
+    private readonly hooks: ServerHooks,
+  ) {}
+
+  /** `/broadcast-peer/` or `/send-peer/`: stored, or 507 when the history is full; throws `HttpError` 4xx. */
+  async receiveOne(body: JsonObject, type: MessageType, source = ''): Promise<BatchResult> {
+    const incoming = await this.check(body, type, { source, members: new Map() });
+    const [result] = await this.store([{ incoming, type }]);
+    return result;
+  }
+
+  /** `/messages/`: `{"messages":[...]}`, each message as `/broadcast-peer/` (a channel) or `/send-peer/` (`@...`) takes it. */
+  async receiveBatch(body: JsonObject, source = ''): Promise<BatchResult[]> {
+    const list = body.messages;
+    if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH_MESSAGES)
+      throw new HttpError(400, `"messages" must be a list of 1 to ${MAX_BATCH_MESSAGES} messages, each as /broadcast-peer/ takes one`);
+    const results: BatchResult[] = [];
+    const checking: Checking = { source, members: new Map(), vouchedFor: this.voucher(body, list) };
+    const good: Array<{ incoming: IncomingMessage; type: MessageType; at: number }> = [];
+    for (const item of list) {
+      try {
+        if (typeof item !== 'object' || item === null || Array.isArray(item))
+          throw new HttpError(400, 'Each message must be a JSON object');
+        const type = typeof item.channel === 'string' && item.channel.startsWith('@') ? 'direct' : 'broadcast';
+        good.push({ incoming: await this.check(item as JsonObject, type, checking), type, at: results.length });
+        results.push({ status: 'received' });
+      } catch (error) {
+        if (!(error instanceof HttpError) || error.status >= 500) throw error;
+        results.push({ status: 'error', code: error.status, error: error.message });
+      }
+    }
+    const stored = await this.store(good);
+    good.forEach(({ at }, i) => (results[at] = stored[i]));
+    return results;
+  }
+
+  /**
+   * One message body, as the document's routes take it: the document's payload (no id, channel or clock)
+   * belongs to #general for a broadcast and to this peer for a direct message. Throws `HttpError` 4xx.
+   */
+  private async check(body: JsonObject, type: MessageType, checking: Checking): Promise<IncomingMessage> {
+    const self = this.state.self;
+    const channel = type === 'broadcast' ? GENERAL_CHANNEL : directChannel(self.peer_id);
+    const read = readMessage(body, { channel, now: Date.now() / 1000 });
+    if (!read.ok) throw new HttpError(400, read.error);
+    const incoming = read.value;
+    if (incoming.from === self.peer_id) throw new HttpError(400, `"from" is this peer's own id; a peer does not send to itself`);
+    // An id is its sender's: else anyone could take another peer's next ids, and its real messages would be dropped as copies.
+    if (!incoming.id.startsWith(`${incoming.from}/`))
+      throw new HttpError(400, `"id" must start with the sender's id and "/", here "${incoming.from}/"`);
+    if (type === 'direct' && incoming.channel !== channel)
+      throw new HttpError(400, `"channel" of a direct message to this peer must be "${channel}" (or leave it out)`);
+    await this.checkSender(incoming, body, checking.source, checking.vouchedFor);
+    if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL) {
+      // One question per channel and sender per request: a batch of 100 need not ask the tracker 100 times.
+      const key = `${incoming.channel} ${incoming.from}`;
+      const known = checking.members.get(key) ?? this.checkMembers(incoming.channel, incoming.from);
+      checking.members.set(key, known);
+      await known;
+    }
+    // No name sent: the one it connected with, else its id.
+    if (body.name === undefined || body.name === null) incoming.name = this.state.get(incoming.from)?.name ?? incoming.from;
+    return incoming;
+  }
+
+  /**
+   * Who sent it. A signed message from a sender not met yet makes this peer ask the sender's own address for
+   * its key (`Trust.learn`); a known sender must have signed it (401). A sender still without a key cannot
+   * prove an id is its own, so the message gets the id made from what it says (`derivedId`, as the document's
+   * payloads do) and loses its signature: a stranger cannot take a real peer's next ids and make its real
+   * messages be dropped as copies. Such messages are rate-limited per source address (429).
+   */
+  private async checkSender(incoming: IncomingMessage, body: JsonObject, source: string, vouchedFor?: string): Promise<void> {
+    const trust = this.hooks.trust;
+    if (!trust) return;
+    if (vouchedFor !== undefined && incoming.from === vouchedFor) {
+      this.signedByKey.add(incoming); // the batch's signature covers this message
+      return;
+    }
+    if (!trust.knows(incoming.from) && typeof body.signature === 'string') await trust.learn(incoming.from, source);
+    const known = trust.knows(incoming.from);
+    trust.check(incoming.from, body);
+    if (known) {
+      this.signedByKey.add(incoming);
+      return;
+    }
+    const wait = LOCAL.has(normalAddress(source)) ? 0 : this.strangers.take(source, Date.now());
+    if (wait > 0) {
+      const why = `Too many messages from senders this peer has no key for, from ${source || 'your address'}; try again in ${wait} s`;
+      throw new HttpError(429, why, { 'Retry-After': String(wait) });
+    }
+    const id = derivedId(incoming.from, incoming.channel, incoming.timestamp, incoming.msg);
+    if (incoming.id !== id) {
+      incoming.id = id;
+      delete incoming.signature;
+    }
+  }
+
+  /**
+   * A batch signed as a whole (`Mesh.sendBatch`): when every message names one sender whose key this peer
+   * knows and that key signed the batch, one check stands for all (verifying a signature costs about a
+   * quarter of a millisecond, most of what a message costs its receiver). Each message still carries its own
+   * signature, stored for catch-up, where whoever gets it checks it. A bad batch signature from a known
+   * sender is refused (401); without one, each message is checked on its own.
+   */
+  private voucher(body: JsonObject, list: unknown[]): string | undefined {
+    const trust = this.hooks.trust;
+    if (!trust || typeof body.signature !== 'string') return undefined;
+    const first = list[0] as JsonObject | null;
+    const from = typeof first === 'object' && first !== null ? first.from : undefined;
+    if (typeof from !== 'string' || !trust.knows(from)) return undefined;
+    if (!list.every((item) => typeof item === 'object' && item !== null && (item as JsonObject).from === from)) return undefined;
+    trust.check(from, body);
+    return from;
+  }
+
+  /** A channel message needs both ends in the channel, as far as this peer knows: else 403. */
+  private async checkMembers(channel: string, from: string): Promise<void> {
+    const gate = this.hooks.gate;
+    if (!gate?.isMember(channel))
+      throw new HttpError(403, `This peer is not in #${channel}; it takes broadcasts in #${GENERAL_CHANNEL} only`);
+    if (!(await gate.admits(channel, from)))
+      throw new HttpError(403, `${from} is not a member of #${channel}; join it first (POST /add-list/)`);
+  }
+
+  /** Stores checked messages together and shows each new one, in order; a full history refuses with 507. */
+  private async store(items: Array<{ incoming: IncomingMessage; type: MessageType }>): Promise<BatchResult[]> {
+    const history = await this.history;
+    const outcomes = await Promise.allSettled(items.map(({ incoming }) => history.accept(incoming)));
+    return outcomes.map((outcome, i): BatchResult => {
+      if (outcome.status === 'rejected') return this.refusal(outcome.reason);
+      const { status, message } = outcome.value;
+      // `checkSender` checked it against its sender's key (or the batch's signature did): no second check.
+      if (status === 'added' && this.signedByKey.has(items[i].incoming)) this.hooks.trust?.vouch(message);
+      if (status === 'added') this.display(items[i].type, message);
+      return { status: 'received' };
+    });
+  }
+
+  private display(type: MessageType, message: ChatMessage): void {
+    if (this.hooks.onMessage) this.hooks.onMessage(type, message);
+    else this.show(messageLine(type, message.name, message.from, message.msg));
+  }
+
+  /** Not stored, so not acknowledged: the sender keeps it in its outbox. Said once here, every time to the sender. */
+  private refusal(error: unknown): BatchResult {
+    if (!(error instanceof HistoryFull)) throw error;
+    if (!this.saidFull) this.show(`[History] ${error.message}. Messages from other peers are refused (507) until then.`);
+    this.saidFull = true;
+    return { status: 'error', code: 507, error: error.message };
+  }
+}

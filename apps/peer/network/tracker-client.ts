@@ -1,0 +1,109 @@
+/**
+ * The peer's side of the tracker API (`docs/protocol.md`): register, list, heartbeat, unregister, each one
+ * HTTP request through the shared keep-alive `HttpClient`. Failures reject with an `Error` whose message
+ * is a sentence fit for the console ("Connection refused by 127.0.0.1:8000"). With a `signer` (the peer's
+ * identity), registration carries the public key and every write is signed, so only this peer can change its
+ * registration (docs/identity.md).
+ * Ports `register_with_tracker`, `get_peer_list`, `send_heartbeat` and `unregister_from_tracker` of
+ * WeApRous `apps/peer.py`, which used `urllib2`.
+ */
+
+import type { ClientResponse, HttpClient } from '../../../daemon/client';
+import { type ChannelBody, type ChannelClaim, isPeerEntry, type PeerEntry, type RegisterBody } from '../../protocol';
+import type { Identity } from '../identity/identity';
+import type { PeerInfo } from '../model/peers';
+
+export class TrackerClient {
+  /** The channels the heartbeat claims (besides #general); none unless the peer has joined some. */
+  claims: () => ChannelClaim[] = () => [];
+  /** Signs what this peer writes at the tracker; without one, the document's bodies exactly. */
+  signer: Identity | null = null;
+
+  constructor(
+    private readonly client: HttpClient,
+    readonly url: string,
+    private readonly self: PeerInfo,
+    private readonly timeoutMs = 3_000,
+  ) {}
+
+  /**
+   * `POST /submit-info/` with the document's body, `{"ip":...,"port":...,"peer_id":...}`, so the tracker's log
+   * and `/get-list/` read as the document shows (names travel peer to peer, in `/connect-peer/`); with a
+   * signer, also `public_key`, `time` and `signature`. Resolves with the tracker's status ("ok").
+   */
+  async register(): Promise<string> {
+    const { ip, port, peer_id } = this.self;
+    const body: RegisterBody = { ip, port, peer_id };
+    const offer = this.signer === null ? body : { ...body, public_key: this.signer.publicKey };
+    const res = await this.post('/submit-info/', offer);
+    return expectOk(res).status;
+  }
+
+  /** `GET /get-list/`: every registered peer, this one included. */
+  async list(): Promise<PeerEntry[]> {
+    const res = await this.client.request(this.url + '/get-list/', { timeoutMs: this.timeoutMs });
+    const body = expectOk(res);
+    if (!Array.isArray(body.peers)) throw new Error('The tracker answered without a "peers" list');
+    return body.peers.filter(isPeerEntry);
+  }
+
+  /** `POST /heartbeat/`: 'alive', or 'unknown' when the tracker has forgotten this peer (a 404). */
+  async heartbeat(): Promise<'alive' | 'unknown'> {
+    const channels = this.claims();
+    // With no channel joined and no signer, the document's body exactly.
+    const body = channels.length === 0 ? { peer_id: this.self.peer_id } : { peer_id: this.self.peer_id, channels };
+    const res = await this.post('/heartbeat/', body);
+    if (res.status === 404) return 'unknown';
+    expectOk(res);
+    return 'alive';
+  }
+
+  /** `POST /add-list/`: join `channel` (with `key` for a private one) or leave it; the tracker's sentence. */
+  async channel(channel: string, options: { key?: string; leave?: boolean } = {}): Promise<string> {
+    const body: ChannelBody = { peer_id: this.self.peer_id, channel, leave: options.leave === true };
+    if (options.key !== undefined) body.key = options.key;
+    const answer = expectOk(await this.post('/add-list/', body));
+    return typeof answer.message === 'string' ? answer.message : answer.status;
+  }
+
+  /** `GET /get-list/?channel=team`: the members; none when the tracker has no such channel (404). */
+  async members(channel: string): Promise<PeerEntry[]> {
+    const res = await this.client.request(`${this.url}/get-list/?channel=${encodeURIComponent(channel)}`, { timeoutMs: this.timeoutMs });
+    if (res.status === 404) return [];
+    const body = expectOk(res);
+    if (!Array.isArray(body.peers)) throw new Error('The tracker answered without a "peers" list');
+    return body.peers.filter(isPeerEntry);
+  }
+
+  /** `POST /remove/`; resolves with the tracker's status ("ok"). */
+  async remove(): Promise<string> {
+    const res = await this.post('/remove/', { peer_id: this.self.peer_id });
+    return expectOk(res).status;
+  }
+
+  /** Every POST goes to the tracker signed when there is a signer: `time` (ms since the epoch) and `signature`. */
+  private post(path: string, body: object): Promise<ClientResponse> {
+    let json = body;
+    if (this.signer !== null) {
+      const timed = { ...body, time: Date.now() };
+      json = { ...timed, signature: this.signer.sign(timed) };
+    }
+    return this.client.request(this.url + path, { method: 'POST', json, timeoutMs: this.timeoutMs });
+  }
+}
+
+/** The JSON body of a 2xx answer whose `status` is "ok"; otherwise an Error that says what came back. */
+export function expectOk(res: ClientResponse): { status: string; [field: string]: unknown } {
+  let body: unknown;
+  try {
+    body = res.json();
+  } catch {
+    throw new Error(`Answer ${res.status} was not JSON`);
+  }
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (res.status < 200 || res.status > 299) {
+    const why = typeof fields.error === 'string' ? `: ${fields.error}` : '';
+    throw new Error(`Answer ${res.status}${why}`);
+  }
+  return { ...fields, status: String(fields.status ?? '') };
+}

@@ -1,0 +1,94 @@
+/**
+ * History: the messages of one peer, wired together: the store on disk (`store.ts`), the Lamport clock and
+ * the ids of outgoing messages (`message.ts`). `compose` makes and stores what this peer sends; `accept`
+ * stores what another peer sent, once. No sockets. New; WeApRous `apps/peer.py` kept `self.messages` in
+ * memory. docs/history.md.
+ */
+
+import { type ChatMessage, type IncomingMessage, LamportClock, MessageMaker, receive } from '../model/message';
+import { type HistoryPage, MessageStore } from './store';
+
+export interface HistoryOptions {
+  /** The process's start time (ms): part of each outgoing id, so a restarted peer never reuses one. */
+  startedAt: number;
+  /** Hears each problem found in the history file (a torn last line), one line each. */
+  onProblem?: (line: string) => void;
+  /** The history file's largest size in bytes (`FILE_LIMIT` unless a test wants it small). */
+  fileLimit?: number;
+}
+
+/** Ids caught up on and not shown yet, remembered so a live copy still shows them; the oldest forgotten beyond. */
+const QUIET_LIMIT = 10_000;
+
+export class History {
+  private readonly quiet = new Set<string>();
+  /** Signs what this peer writes, once it has its identity: the signature is stored with the message. */
+  signer: { sign(body: object): string } | null = null;
+
+  private constructor(
+    private readonly store: MessageStore,
+    private readonly clock: LamportClock,
+    private readonly maker: MessageMaker,
+  ) {}
+
+  /** Opens `<dir>/history.jsonl`; the clock starts at the highest clock held, so new messages order after it. */
+  static async open(dir: string, self: { peer_id: string; name: string }, options: HistoryOptions): Promise<History> {
+    const { onProblem, startedAt: now, fileLimit } = options;
+    const store = await MessageStore.open(dir, { selfId: self.peer_id, onProblem, now, fileLimit });
+    const clock = new LamportClock(store.maxClock);
+    return new History(store, clock, new MessageMaker(self, clock, options.startedAt));
+  }
+
+  /** A message this peer sends: a fresh id and clock, stored before it leaves. `compose('general', 'Hi', Date.now())` */
+  async compose(channel: string, msg: string, now: number): Promise<ChatMessage> {
+    const made = this.maker.make(channel, msg, now);
+    const message = this.signer ? { ...made, signature: this.signer.sign(made) } : made;
+    await this.store.add(message);
+    return message;
+  }
+
+  /**
+   * A message from another peer: 'added' once it is on disk (answer 2xx only then), or 'duplicate' when its
+   * id is already held (a resend: answer 2xx, show nothing). A duplicate does not move the clock.
+   */
+  async accept(incoming: IncomingMessage): Promise<{ status: 'added' | 'duplicate'; message: ChatMessage }> {
+    const message = this.store.has(incoming.id) ? { ...incoming, clock: incoming.clock ?? this.clock.now } : receive(incoming, this.clock);
+    const status = await this.store.add(message);
+    // Caught up on before its live copy came: stored already, but never shown, so show it now.
+    if (status === 'duplicate' && this.quiet.delete(message.id)) return { status: 'added', message };
+    return { status, message };
+  }
+
+  /** `accept` for catch-up, which shows nothing: a live copy arriving later is still shown once. */
+  async acceptQuietly(incoming: IncomingMessage): Promise<'added' | 'duplicate'> {
+    const { status, message } = await this.accept(incoming);
+    if (status === 'added') this.quiet.add(message.id);
+    if (this.quiet.size > QUIET_LIMIT) this.quiet.delete(this.quiet.values().next().value as string);
+    return status;
+  }
+
+  /** The last `count` messages of a channel (`general`) or conversation (`@127.0.0.1:5002`), oldest first, and how many it holds. */
+  recent(conversation: string, count: number): { messages: ChatMessage[]; total: number } {
+    return this.store.latest(conversation, count);
+  }
+
+  /** A page for `GET /history/`: from just after `(since, after)`, in order, about `limit`; `more` when more follow. */
+  page(conversation: string, since: number, limit: number, after = ''): HistoryPage {
+    return this.store.history(conversation, { since, limit, after });
+  }
+
+  /** The highest clock held in a channel or conversation; -1 when it has none. */
+  highestClock(conversation: string): number {
+    const [last] = this.recent(conversation, 1).messages;
+    return last ? last.clock : -1;
+  }
+
+  /** The channels and conversations held. */
+  conversations(): string[] {
+    return this.store.conversations();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * MessageStore: one peer's history on disk (issue 7, item 6), an append-only JSON Lines file that survives
+ * `kill -9` (a journal: `journal.ts`), read back in Lamport order per channel and per direct conversation.
+ * New; WeApRous `apps/peer.py` kept its `messages` list in memory only. No sockets; docs/history.md.
+ */
+
+import { mkdir, rename } from 'node:fs/promises';
+import { AppendOnlyFile, type JournalScan, scanJournal } from './journal';
+import { join } from 'node:path';
+import {
+  type ChatMessage,
+  conversationOf,
+  MAX_CLOCK_STEP,
+  firstAfter,
+  insertInOrder,
+  readStoredMessage,
+  removeInOrder,
+} from '../model/message';
+
+export interface StoreOptions {
+  /** This peer's id, to file direct messages under the other peer. */
+  selfId: string;
+  /** Hears each problem found in the file, one line each. */
+  onProblem?: (line: string) => void;
+  /** fsync each line (survives a power cut, not only a crash); off by default. */
+  durable?: boolean;
+  /** Messages kept in memory, the latest to arrive; older ones stay on disk only. */
+  memoryLimit?: number;
+  /** Bytes of messages kept in memory (about: two per character), by the same rule. */
+  memoryBytesLimit?: number;
+  /** The history file's largest size: a message that would pass it is refused (`HistoryFull`). */
+  fileLimit?: number;
+  /** Names the set-aside copy of a garbage file; ms since 1970. */
+  now?: number;
+}
+
+export const HISTORY_FILE = 'history.jsonl';
+export const MEMORY_LIMIT = 100_000;
+/** 64 MiB of messages in memory: 100,000 messages of 300 characters, or 3,000 of the longest. */
+export const MEMORY_BYTES_LIMIT = 64 * 1024 * 1024;
+/** 256 MiB on disk: a million ordinary messages; what a flood of strangers' messages can take, and no more. */
+export const FILE_LIMIT = 256 * 1024 * 1024;
+
+/** The history file is full: nothing more is stored, so nothing more is acknowledged (senders keep it queued). */
+export class HistoryFull extends Error {}
+
+/** A page of history: messages in Lamport order, and whether more follow (ask again from the last clock). */
+export interface HistoryPage {
+  messages: ChatMessage[];
+  more: boolean;
+}
+
+export class MessageStore {
+  private readonly ids = new Set<string>();
+  private readonly arrival: ChatMessage[] = [];
+  private readonly byConversation = new Map<string, ChatMessage[]>();
+  private readonly writing = new Map<string, Promise<unknown>>();
+  private file!: AppendOnlyFile;
+  private highest = 0;
+  private memoryBytes = 0;
+  /** Bytes of lines being written now, so two at once cannot both pass the file's limit. */
+  private reserved = 0;
+
+  private constructor(private readonly options: StoreOptions) {}
+
+  /** Opens (or creates) `<dir>/history.jsonl` and loads it; problems go to `onProblem`, one line each. */
+  static async open(dir: string, options: StoreOptions): Promise<MessageStore> {
+    const store = new MessageStore(options);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, HISTORY_FILE);
+    const report = options.onProblem ?? (() => {});
+    const scan = await scanJournal(path, (value) => store.load(value));
+    if (scan.accepted === 0 && (scan.bad > 0 || scan.torn > 0)) {
+      const aside = `${path}.corrupt-${new Date(options.now ?? Date.now()).toISOString().replace(/[:.]/g, '-')}`;
+      await rename(path, aside);
+      report(`${HISTORY_FILE}: not one line is a message; set the file aside as ${aside} and started a new history`);
+      scan.size = 0;
+    } else {
+      if (scan.bad > 0) report(`${HISTORY_FILE}: ${describeBad(scan)}; skipped, and left in the file`);
+      if (scan.torn > 0) report(`${HISTORY_FILE}: cut off a torn last line (${scan.torn} bytes); the ${scan.accepted} before it are kept`);
+    }
+    store.file = await AppendOnlyFile.open(path, scan.size, options.durable);
+    if (scan.unterminated) await store.file.append('\n');
+    return store;
+  }
+
+  /** Stores a message unless its id is known; resolves once its line is written (answer 2xx only then). */
+  async add(message: ChatMessage): Promise<'added' | 'duplicate'> {
+    const earlier = this.writing.get(message.id);
+    if (earlier) {
+      await earlier.catch(() => {});
+      return this.add(message);
+    }
+    if (this.ids.has(message.id)) return 'duplicate';
+    const line = `${JSON.stringify(message)}\n`;
+    const bytes = Buffer.byteLength(line);
+    const limit = this.options.fileLimit ?? FILE_LIMIT;
+    if (this.file.bytes + this.reserved + bytes > limit) {
+      throw new HistoryFull(
+        `This peer's ${HISTORY_FILE} is full (${Math.round(limit / 1024 / 1024)} MB), so it stores no more messages; its owner can stop it, move the file away and start it again`,
+      );
+    }
+    const written = this.file.append(line);
+    this.writing.set(message.id, written);
+    this.reserved += bytes;
+    try {
+      await written;
+    } finally {
+      this.writing.delete(message.id);
+      this.reserved -= bytes;
+    }
+    this.keep(message);
+    return 'added';
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /**
+   * A channel (`general`) or a conversation (`@127.0.0.1:5002`) from just after the message `(since, after)`
+   * (`firstAfter`), at most `limit` messages and about `maxBytes` of JSON (one message at least).
+   * Without `after`, a page does not end inside a run of equal clocks, so an asker that goes on from the last
+   * clock alone loses none, unless the run is over `maxBytes` (any sender picks its clock; a run can be long).
+   */
+  history(conversation: string, options: { since?: number; after?: string; limit?: number; maxBytes?: number } = {}): HistoryPage {
+    const { since = -1, after = '', limit = 100, maxBytes = PAGE_BYTES } = options;
+    const all = this.byConversation.get(conversation) ?? [];
+    const first = firstAfter(all, since, after);
+    let end = first;
+    let bytes = 0;
+    const room = (i: number) => end === first || bytes + jsonBytes(all[i]) <= maxBytes;
+    while (end < all.length && end - first < Math.max(1, limit) && room(end)) bytes += jsonBytes(all[end++]);
+    if (after === '') while (end < all.length && all[end].clock === all[end - 1].clock && room(end)) bytes += jsonBytes(all[end++]);
+    return { messages: all.slice(first, end), more: end < all.length };
+  }
+
+  /** The last `count` messages of a channel or conversation, oldest first, and how many it holds: no copy of the rest. */
+  latest(conversation: string, count: number): { messages: ChatMessage[]; total: number } {
+    const all = this.byConversation.get(conversation) ?? [];
+    return { messages: count > 0 ? all.slice(-count) : [], total: all.length };
+  }
+
+  /** The channels and conversations held, in no particular order. */
+  conversations(): string[] {
+    return [...this.byConversation.keys()];
+  }
+
+  /** The highest clock held: a restarted peer's Lamport clock starts here. */
+  get maxClock(): number {
+    return this.highest;
+  }
+
+  /** Messages held in memory (all of them, up to `memoryLimit`). */
+  get size(): number {
+    return this.arrival.length;
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+
+  /** One line of the file at open: a message (a repeated id is skipped), or false. */
+  private load(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const read = readStoredMessage(value as Record<string, unknown>);
+    if (read.ok && !this.ids.has(read.value.id)) this.keep(read.value);
+    return read.ok;
+  }
+
+  private keep(message: ChatMessage): void {
+    const key = conversationOf(message, this.options.selfId);
+    const list = this.byConversation.get(key) ?? [];
+    this.byConversation.set(key, list);
+    insertInOrder(list, message);
+    this.ids.add(message.id);
+    this.arrival.push(message);
+    this.memoryBytes += memorySize(message);
+    // As `LamportClock.witness` moves: a stranger's clock far ahead moves a restarted peer's clock only so far.
+    const step = message.from === this.options.selfId ? message.clock : Math.min(message.clock, this.highest + MAX_CLOCK_STEP);
+    this.highest = Math.max(this.highest, step);
+    const count = this.options.memoryLimit ?? MEMORY_LIMIT;
+    const bytes = this.options.memoryBytesLimit ?? MEMORY_BYTES_LIMIT;
+    while (this.arrival.length > 1 && (this.arrival.length > count || this.memoryBytes > bytes)) this.forget(this.arrival.shift()!);
+  }
+
+  private forget(message: ChatMessage): void {
+    const key = conversationOf(message, this.options.selfId);
+    const list = this.byConversation.get(key)!;
+    removeInOrder(list, message);
+    if (list.length === 0) this.byConversation.delete(key);
+    this.ids.delete(message.id);
+    this.memoryBytes -= memorySize(message);
+  }
+}
+
+/** About 1 MiB of messages in a history page: another peer takes up to 4 MiB (`MAX_PAGE_BYTES` of mesh.ts). */
+export const PAGE_BYTES = 1024 * 1024;
+
+/** A message's size as JSON in a page (UTF-16 length: close enough, and cheap). */
+function jsonBytes(message: ChatMessage): number {
+  return JSON.stringify(message).length;
+}
+
+/** About the bytes a message holds in memory: two per character of its strings, and the object around them. */
+function memorySize(message: ChatMessage): number {
+  const { id, channel, from, name, msg, signature } = message;
+  return 2 * (id.length + channel.length + from.length + name.length + msg.length + (signature?.length ?? 0)) + 200;
+}
+
+/** `line 4 is not a message` / `3 lines (4, 9, 12) are not messages`, at most five numbers. */
+function describeBad({ bad, badLines }: JournalScan): string {
+  if (bad === 1) return `line ${badLines[0]} is not a message`;
+  return `${bad} lines (${badLines.join(', ')}${bad > badLines.length ? ', ...' : ''}) are not messages`;
+}

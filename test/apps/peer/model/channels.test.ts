@@ -1,0 +1,63 @@
+/**
+ * Channels: the joined channels, the current one, unread counts, the heartbeat's claims and the members last
+ * heard from the tracker. Tests for `apps/peer/model/channels.ts`.
+ */
+
+import { expect } from 'chai';
+import { Channels } from '../../../../apps/peer/model/channels';
+
+describe('Channels', () => {
+  it('starts in #general only, current, with nothing to claim', () => {
+    const channels = new Channels();
+    expect(channels.current).to.equal('general');
+    expect(channels.list()).to.deep.equal([{ name: 'general', current: true, unread: 0, private: false }]);
+    expect(channels.claims()).to.deep.equal([]);
+  });
+
+  it('joins, switches and leaves; leaving the current channel goes back to #general; #general stays', () => {
+    const channels = new Channels();
+    channels.join('team');
+    channels.join('secret', 's3cret');
+    expect(channels.switchTo('team')).to.equal(true);
+    expect(channels.switchTo('nope')).to.equal(false);
+    expect(channels.list().map((c) => [c.name, c.current, c.private])).to.deep.equal([
+      ['general', false, false],
+      ['secret', false, true],
+      ['team', true, false],
+    ]);
+    expect(channels.claims()).to.deep.equal([{ channel: 'team' }, { channel: 'secret', key: 's3cret' }]);
+    channels.leave('team');
+    channels.leave('general');
+    expect([channels.current, channels.has('team'), channels.has('general')]).to.deep.equal(['general', false, true]);
+  });
+
+  it('counts unread messages outside the current channel, and forgets them on switching there', () => {
+    const channels = new Channels();
+    channels.join('team');
+    expect(channels.arrived('general')).to.equal(false);
+    expect(channels.arrived('team')).to.equal(true);
+    expect(channels.arrived('team')).to.equal(true);
+    expect(channels.arrived('other')).to.equal(false); // not joined: not counted
+    expect(channels.unreadElsewhere).to.equal(2);
+    channels.switchTo('team');
+    expect(channels.unreadElsewhere).to.equal(0);
+    expect(channels.list().find((c) => c.name === 'team')?.unread).to.equal(0);
+  });
+
+  it('marks a channel read without switching to it (the browser read it)', () => {
+    const channels = new Channels();
+    channels.join('team');
+    channels.arrived('team');
+    channels.markRead('team');
+    expect(channels.current).to.equal('general');
+    expect(channels.unreadElsewhere).to.equal(0);
+  });
+
+  it('remembers the members the tracker listed', () => {
+    const channels = new Channels();
+    channels.setMembers('team', ['127.0.0.1:5001', '127.0.0.1:5002']);
+    expect(channels.isKnownMember('team', '127.0.0.1:5002')).to.equal(true);
+    expect(channels.isKnownMember('team', '127.0.0.1:5003')).to.equal(false);
+    expect(channels.knownMembers('other')).to.deep.equal([]);
+  });
+});
