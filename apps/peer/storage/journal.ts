@@ -33,71 +33,106 @@ const MAX_LINE_BYTES = 1024 * 1024;
  * noted. Changes nothing on disk.
  */
 export async function scanJournal(path: string, accept: (value: unknown) => boolean): Promise<JournalScan> {
-  const scan: JournalScan = { size: 0, accepted: 0, bad: 0, badLines: [], torn: 0, unterminated: false };
   const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  if (!file) return scan;
-  let rest = Buffer.alloc(0);
-  let offset = 0; // of `rest` in the file
-  let overlong: number | undefined; // where a line too long to be a record starts; skipped to its newline
-  let line = 0;
-  // The last non-blank line when it is not JSON: torn if nothing but blanks follows it, else bad.
-  let lastGarbage: { line: number; start: number } | undefined;
-  const bad = (number: number) => {
-    if (++scan.bad <= 5) scan.badLines.push(number);
-  };
-  /** One line ended by a newline (`bytes` undefined: too long to be a record). */
-  const take = (bytes: Buffer | undefined, start: number) => {
-    line += 1;
-    const text = bytes?.toString('utf8').trim();
-    if (text === '') return;
-    if (lastGarbage) bad(lastGarbage.line);
-    lastGarbage = undefined;
-    const kind = text === undefined ? 'garbage' : classify(text, accept);
-    if (kind === 'record') scan.accepted += 1;
-    else if (kind === 'garbage') lastGarbage = { line, start };
-    else bad(line);
-  };
+  const tally = new Tally(accept);
+  if (!file) return tally.scan;
   try {
-    const chunk = Buffer.alloc(64 * 1024);
-    for (;;) {
-      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      rest = Buffer.concat([rest, chunk.subarray(0, bytesRead)]);
-      let start = 0;
-      for (let end = rest.indexOf(10); end !== -1; end = rest.indexOf(10, start)) {
-        take(overlong === undefined ? rest.subarray(start, end) : undefined, overlong ?? offset + start);
-        overlong = undefined;
-        start = end + 1;
-      }
-      rest = rest.subarray(start);
-      offset += start;
-      // A garbage file may have no newline at all: never hold more than one line's worth of it.
-      if (rest.length > MAX_LINE_BYTES) {
-        overlong ??= offset;
-        offset += rest.length;
-        rest = Buffer.alloc(0);
-      }
-    }
+    for await (const line of readLines(file)) tally.take(line);
   } finally {
     await file.close();
   }
-  scan.size = offset + rest.length;
-  // The part after the last newline: nothing, a record missing its newline, or a torn line.
-  const tail = overlong === undefined ? rest.toString('utf8').trim() : undefined;
-  if (tail === undefined || tail !== '') {
-    if (lastGarbage) bad(lastGarbage.line);
-    lastGarbage = undefined;
-    if (tail !== undefined && classify(tail, accept) === 'record') {
-      scan.accepted += 1;
-      scan.unterminated = true;
-    } else lastGarbage = { line: line + 1, start: overlong ?? offset };
+  return tally.scan;
+}
+
+/** One line of a file: where it starts, its bytes (undefined when too long to be a record), and whether a newline ended it. */
+interface Line {
+  bytes: Buffer | undefined;
+  start: number;
+  ended: boolean;
+  /** For the last part (`ended` false): the file's size. */
+  size?: number;
+}
+
+/** The lines of a file, a chunk at a time; the last one is the part after the last newline (maybe empty). */
+async function* readLines(file: FileHandle): AsyncGenerator<Line> {
+  let rest = Buffer.alloc(0);
+  let offset = 0; // of `rest` in the file
+  let overlong: number | undefined; // where a line too long to be a record starts; skipped to its newline
+  const chunk = Buffer.alloc(64 * 1024);
+  for (;;) {
+    const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) break;
+    rest = Buffer.concat([rest, chunk.subarray(0, bytesRead)]);
+    let start = 0;
+    for (let end = rest.indexOf(10); end !== -1; end = rest.indexOf(10, start)) {
+      yield { bytes: overlong === undefined ? rest.subarray(start, end) : undefined, start: overlong ?? offset + start, ended: true };
+      overlong = undefined;
+      start = end + 1;
+    }
+    rest = rest.subarray(start);
+    offset += start;
+    // A garbage file may have no newline at all: never hold more than one line's worth of it.
+    if (rest.length > MAX_LINE_BYTES) {
+      overlong ??= offset;
+      offset += rest.length;
+      rest = Buffer.alloc(0);
+    }
   }
-  if (lastGarbage) scan.torn = scan.size - lastGarbage.start;
-  scan.size -= scan.torn;
-  return scan;
+  yield { bytes: overlong === undefined ? rest : undefined, start: overlong ?? offset, ended: false, size: offset + rest.length };
+}
+
+/** Counts the lines of a journal as they come, and decides at the end whether the last one is torn. */
+class Tally {
+  readonly scan: JournalScan = { size: 0, accepted: 0, bad: 0, badLines: [], torn: 0, unterminated: false };
+  private line = 0;
+  /** The last non-blank line when it is not JSON: torn if nothing but blanks follows it, else bad. */
+  private lastGarbage: { line: number; start: number } | undefined;
+
+  constructor(private readonly accept: (value: unknown) => boolean) {}
+
+  take(line: Line): void {
+    if (line.ended) return this.takeLine(line.bytes, line.start);
+    this.takeTail(line.bytes, line.start);
+    this.scan.size = line.size!;
+    if (this.lastGarbage) this.scan.torn = this.scan.size - this.lastGarbage.start;
+    this.scan.size -= this.scan.torn;
+  }
+
+  /** One line ended by a newline (`bytes` undefined: too long to be a record). */
+  private takeLine(bytes: Buffer | undefined, start: number): void {
+    this.line += 1;
+    const text = bytes?.toString('utf8').trim();
+    if (text === '') return;
+    this.settleGarbage();
+    const kind = text === undefined ? 'garbage' : classify(text, this.accept);
+    if (kind === 'record') this.scan.accepted += 1;
+    else if (kind === 'garbage') this.lastGarbage = { line: this.line, start };
+    else this.bad(this.line);
+  }
+
+  /** The part after the last newline: nothing, a record missing its newline, or a torn line. */
+  private takeTail(bytes: Buffer | undefined, start: number): void {
+    const tail = bytes?.toString('utf8').trim();
+    if (tail === '') return;
+    this.settleGarbage();
+    if (tail !== undefined && classify(tail, this.accept) === 'record') {
+      this.scan.accepted += 1;
+      this.scan.unterminated = true;
+    } else this.lastGarbage = { line: this.line + 1, start };
+  }
+
+  /** A line follows the last garbage: that one was not the torn last line, so it is bad. */
+  private settleGarbage(): void {
+    if (this.lastGarbage) this.bad(this.lastGarbage.line);
+    this.lastGarbage = undefined;
+  }
+
+  private bad(number: number): void {
+    if (++this.scan.bad <= 5) this.scan.badLines.push(number);
+  }
 }
 
 /** A line of a journal: a record, JSON that is not one (kept in the file), or not JSON at all. */
