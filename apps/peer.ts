@@ -4,7 +4,7 @@
  * Ports the `__main__` block of WeApRous `apps/peer.py`.
  */
 
-import { PeerApp } from './peer/app';
+import { PeerApp, type PeerOptions } from './peer/app';
 import { parsePeerArgs, PEER_USAGE } from './peer/options';
 import { peerId } from './protocol';
 
@@ -15,11 +15,11 @@ async function main(): Promise<void> {
     return;
   }
   if (!parsed.ok) {
-    console.error(`${parsed.error}\n${PEER_USAGE}`);
+    console.error(`${parsed.reason}\n${PEER_USAGE}`);
     process.exit(2);
   }
   const { trackerUrl, ip, port, name, heartbeatSeconds, dataDir, password } = parsed.args;
-  const app = new PeerApp({
+  const options: PeerOptions = {
     self: { peer_id: peerId(ip, port), ip, port, name },
     trackerUrl,
     heartbeatMs: heartbeatSeconds * 1000,
@@ -29,20 +29,23 @@ async function main(): Promise<void> {
     input: process.stdin,
     output: process.stdout,
     exit: (code) => process.exit(code),
-  });
+  };
   // Ctrl+C when stdin is not a terminal, SIGTERM (kill) and SIGHUP (the terminal window closed, tmux
-  // kill-session): leave like /quit, so the other peers and the tracker hear of it.
-  process.on('SIGINT', () => app.interrupt());
-  process.on('SIGTERM', () => void app.quit());
-  process.on('SIGHUP', () => void app.quit());
+  // kill-session): leave like /quit, so the other peers and the tracker hear of it. Before the peer is built
+  // nobody has heard of it yet: it just ends.
+  let app: PeerApp | null = null;
+  process.on('SIGINT', () => (app ? app.interrupt() : process.exit(130)));
+  process.on('SIGTERM', () => (app ? void app.quit() : process.exit(0)));
+  process.on('SIGHUP', () => (app ? void app.quit() : process.exit(0)));
   try {
-    await app.start();
+    app = await PeerApp.start(options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `port ${port} is already in use (another peer?); pick another --port` : (error as Error).message;
     console.error(`[P2P] Cannot listen on port ${port}: ${why}`);
     process.exit(1);
   }
+  await app?.open();
 }
 
 main();

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < peers.length; i += STARTING_AT_ONCE) {
     await Promise.all(
       peers.slice(i, i + STARTING_AT_ONCE).map(async ({ name, port }) => {
-        const app = new PeerApp({
+        const app = (await PeerApp.start({
           self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name },
           trackerUrl: tracker,
           heartbeatMs: 30_000,
@@ -60,9 +60,9 @@ async function main(): Promise<void> {
           input: new PassThrough(), // nobody types: the console stays open
           output: prefixed(name),
           exit: (code) => process.stdout.write(`${name}|[host] exited with code ${code}\n`),
-        });
+        }))!;
         apps.push(app);
-        await app.start();
+        await app.open();
       }),
     );
   }

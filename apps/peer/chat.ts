@@ -1,97 +1,70 @@
 /**
  * The chat's operations, the one way in for both screens: the console's commands and the web UI's API call
  * `send`, `sendTo`, `join`, `leave` and `markRead`; a message from another peer arrives through `received`.
- * Each change is emitted once on the event log (`web/events.ts`): the console prints from it and every browser
- * streams it, so what is typed in one appears in the other. Sending never waits for the slowest peer: the
- * message is stored, emitted as pending, handed to the outboxes, and reported (`say`) once every peer has it or
- * has it waiting. Split out of `class PeerApp` (`apps/peer.py`'s `broadcast_message`, `send_direct_message`).
+ * Each change is emitted once on the event log (`model/events.ts`), which both screens follow. Sending stores
+ * the message, emits it as pending, and hands it to `Delivery`, whose outcomes become a notice. Split out of
+ * `class PeerApp` (`broadcast_message`, `send_direct_message`) of WeApRous `apps/peer.py`.
  */
 
 import { ClientError } from '../../daemon/client';
 import { channelName, GENERAL_CHANNEL, MAX_MESSAGE_CHARS } from '../protocol';
-import type { Channels } from './model/channels';
-import * as view from './console/lines';
-import { type Address, addressOf, type Delivery, Refused } from './delivery/delivery';
-import type { History } from './storage/history';
-import { type ChatMessage, directChannel } from './model/message';
-import { type Mesh, reasonOf } from './network/peer-client';
-import type { ChatState, PeerInfo } from './model/peers';
-import type { TrackerClient } from './network/tracker-client';
+import { reasonOf } from '../text';
+import type { Delivery, Outcome } from './delivery/delivery';
 import type { Trust } from './identity/trust';
+import { type ChannelEvent, type MessageEvent, type Origin, type Result, fail, ok } from './model/chat-events';
+import { type Channels, channelReasons } from './model/channels';
 import type { EventLog } from './model/events';
-import { Receipts } from './model/receipts';
-import { Unread } from './model/unread';
+import { type ChatMessage, directChannel, tooLongReason } from './model/message';
+import type { Notify, SendReport } from './model/notices';
+import { addressOf, type ChatState, type PeerInfo } from './model/peers';
+import type { Receipts } from './model/receipts';
+import type { Unread } from './model/unread';
 import { type MessageView, messageView } from './model/views';
-
-/** Where an action came from: the console prints what the browser did, and not what it typed itself. */
-export type Origin = 'console' | 'web';
-
-/** What an operation answers: its value, or a console sentence and the HTTP status the web API answers with. */
-export type Result<T> = { ok: true; value: T } | { ok: false; status: number; line: string };
-
-/** The data of a `message` event; `origin` is `peer` for a message another peer sent. */
-export interface MessageEvent {
-  message: MessageView;
-  origin: Origin | 'peer';
-}
-
-/** The data of a `channel` event. */
-export interface ChannelEvent {
-  change: 'joined' | 'left' | 'read';
-  /** A channel name, or `@<peer id>` for `read` of a direct conversation. */
-  conversation: string;
-  origin: Origin;
-}
+import type { CatchUp } from './network/catch-up';
+import type { TrackerClient } from './network/tracker-client';
+import type { History } from './storage/history';
 
 export interface ChatParts {
   self: PeerInfo;
   state: ChatState;
   channels: Channels;
-  mesh: Mesh;
+  history: History;
+  delivery: Delivery;
+  trust: Trust;
   tracker: TrackerClient;
+  catchUp: CatchUp;
   events: EventLog;
-  /** Prints console lines (the send reports). */
-  say: (...lines: string[]) => void;
+  receipts: Receipts;
+  unread: Unread;
+  notify: Notify;
   /** Runs a task without waiting for it; leaving waits for every such task. */
   background: (task: () => Promise<void>) => void;
-  /** The peer list may have changed (a message delivered or queued). */
-  peersChanged: () => void;
-  /** Asks a member for what a channel said before this peer joined. */
-  catchUp: (peer: PeerInfo, channels: string[]) => Promise<void>;
 }
 
-const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-const fail = (status: number, line: string): Result<never> => ({ ok: false, status, line });
-
 export class Chat {
-  readonly receipts: Receipts;
-  readonly unread = new Unread();
-  /** Set by `attach` once the data folder is open; nothing is sent or received before. */
-  history!: History;
-  delivery!: Delivery;
-  trust: Trust | null = null;
-
-  constructor(private readonly parts: ChatParts) {
-    this.receipts = new Receipts((id) => parts.events.emit('delivered', { id }));
-  }
+  constructor(private readonly parts: ChatParts) {}
 
   /** This peer, as the page names it. */
   get self(): { peer_id: string; name: string } {
     return { peer_id: this.parts.self.peer_id, name: this.parts.self.name };
   }
 
-  attach(history: History, delivery: Delivery, trust: Trust | null): void {
-    this.history = history;
-    this.delivery = delivery;
-    this.trust = trust;
+  get unread(): Unread {
+    return this.parts.unread;
+  }
+
+  /** The messages held, for the pages of a conversation. */
+  get history(): History {
+    return this.parts.history;
   }
 
   /** A stored message as the page shows it. */
   view(message: ChatMessage): MessageView {
+    const { self, trust, receipts } = this.parts;
     return messageView(message, {
-      self: this.parts.self,
-      authorship: this.trust ? (m) => this.trust!.authorship(m, this.parts.self.peer_id) : undefined,
-      pending: (id) => this.receipts.isPending(id),
+      self,
+      authorship: (m) => trust.authorship(m, self.peer_id),
+      pending: (id) => receipts.isPending(id),
     });
   }
 
@@ -101,171 +74,134 @@ export class Chat {
    */
   async send(conversation: string, text: string, origin: Origin): Promise<Result<MessageView>> {
     if (text.trim() === '') return fail(400, 'Not sent: the message is empty.');
-    if (text.length > MAX_MESSAGE_CHARS)
-      return fail(400, view.commandErrorLine({ kind: 'too-long', length: text.length, limit: MAX_MESSAGE_CHARS }));
+    if (text.length > MAX_MESSAGE_CHARS) return fail(400, tooLongReason(text.length));
     if (conversation.startsWith('@')) {
       const peer = this.parts.state.get(conversation.slice(1));
-      return peer ? this.sendTo(peer, text, origin) : fail(404, view.unknownPeerLine(conversation.slice(1)));
+      return peer ? this.sendTo(peer, text, origin) : fail(404, unknownPeerReason(conversation.slice(1)));
     }
     const channel = channelName(conversation);
-    if (channel === null) return fail(400, view.channelLines.badName(conversation));
+    if (channel === null) return fail(400, channelReasons.badName(conversation), 'channel');
     if (channel === GENERAL_CHANNEL) return ok(await this.broadcast(text, origin));
-    if (!this.parts.channels.has(channel)) return fail(404, view.channelLines.notJoined(channel));
-    return ok(await this.say(channel, text, origin));
+    if (!this.parts.channels.has(channel)) return fail(404, channelReasons.notJoined(channel), 'channel');
+    return ok(await this.sayIn(channel, text, origin));
   }
 
   /** A broadcast in #general: to every connected peer, and to the peers messages still wait for. */
   private async broadcast(text: string, origin: Origin): Promise<MessageView> {
-    const message = await this.history.compose(GENERAL_CHANNEL, text, Date.now());
-    const { state } = this.parts;
-    const owed = this.delivery
-      .pending()
-      .filter(({ peerId }) => !state.isConnected(peerId))
-      .map(({ peerId }) => ({ ...addressOf(peerId)!, name: peerId }));
-    const peers = [...state.peers(), ...owed];
+    const message = await this.parts.history.compose(GENERAL_CHANNEL, text, Date.now());
+    const { state, delivery } = this.parts;
+    const owed = delivery.pending().filter(({ peerId }) => !state.isConnected(peerId));
+    const peers = [...state.peers(), ...owed.flatMap(({ peerId }) => this.peerOf(peerId) ?? [])];
     return this.hand(message, peers, origin, async () => {
-      const result = await this.parts.mesh.multicast(message, peers);
-      const queued = result.queued.map(({ peer, waiting }) => view.queuedLine(peer, waiting));
-      this.settleFailures(message, result.failures, result.queued);
-      return [...view.broadcastReport(result.sent, result.total, result.failures), ...queued, ...result.dropped.map(view.droppedLine)];
+      const report = await this.deliverToAll(message, peers);
+      this.parts.notify({ kind: 'broadcast-sent', report });
     });
   }
 
   /** A message in a channel: to the members the tracker lists (or last listed), peer to peer. */
-  private async say(channel: string, text: string, origin: Origin): Promise<MessageView> {
-    const message = await this.history.compose(channel, text, Date.now());
+  private async sayIn(channel: string, text: string, origin: Origin): Promise<MessageView> {
+    const message = await this.parts.history.compose(channel, text, Date.now());
     const members = (await this.refreshMembers(channel)).filter((id) => id !== this.parts.self.peer_id);
-    const peers = members
-      .map((id) => this.parts.state.get(id) ?? { ...addressOf(id)!, name: id })
-      .filter((peer) => peer.port !== undefined);
+    const peers = members.flatMap((id) => this.peerOf(id) ?? []);
     return this.hand(message, peers, origin, async () => {
-      const result = await this.parts.mesh.multicast(message, peers);
-      const queued = result.queued.map(({ peer, waiting }) => view.queuedLine(peer, waiting));
-      this.settleFailures(message, result.failures, result.queued);
-      const failed = view.broadcastReport(result.sent, result.total, result.failures).slice(1);
-      return [view.channelLines.sent(channel, result.sent, result.total), ...failed, ...queued, ...result.dropped.map(view.droppedLine)];
+      const report = await this.deliverToAll(message, peers);
+      this.parts.notify({ kind: 'channel-sent', channel, report });
     });
   }
 
   /** A direct message to one connected peer. */
   async sendTo(peer: PeerInfo, text: string, origin: Origin): Promise<Result<MessageView>> {
-    const message = await this.history.compose(directChannel(peer.peer_id), text, Date.now());
+    const message = await this.parts.history.compose(directChannel(peer.peer_id), text, Date.now());
     return ok(
       this.hand(message, [peer], origin, async () => {
-        const outcome = await this.parts.mesh.direct(peer, message);
-        if (outcome.kind === 'sent') return [view.directSentLine(peer)];
-        if (outcome.kind === 'failed') this.receipts.settle(message.id, peer.peer_id);
-        const failed = view.directFailedLine({ peer, reason: outcome.reason });
-        return outcome.kind === 'queued' ? [failed, view.queuedLine(peer, outcome.waiting)] : [failed];
+        const outcome = await this.parts.delivery.deliver(peer, message);
+        if (outcome.kind === 'sent') return this.parts.notify({ kind: 'direct-sent', peer });
+        const waiting = outcome.kind === 'queued' ? outcome.waiting : undefined;
+        this.parts.notify({ kind: 'direct-failed', peer, reason: outcome.reason, waiting });
       }),
     );
   }
 
-  /** Emits the stored message as pending, then delivers it in the background and prints the report. */
-  private hand(message: ChatMessage, peers: PeerInfo[], origin: Origin, deliver: () => Promise<string[]>): MessageView {
-    this.receipts.expect(
+  /** A peer by id: as connected, or by its address alone (named by its id) when it is not. */
+  private peerOf(peerId: string): PeerInfo | undefined {
+    const address = addressOf(peerId);
+    return this.parts.state.get(peerId) ?? (address && { ...address, name: peerId });
+  }
+
+  /** Emits the stored message as pending, then delivers it in the background. */
+  private hand(message: ChatMessage, peers: PeerInfo[], origin: Origin, deliver: () => Promise<void>): MessageView {
+    this.parts.receipts.expect(
       message.id,
       peers.map((peer) => peer.peer_id),
     );
     const shown = this.view(message);
     this.parts.events.emit<MessageEvent>('message', { message: shown, origin });
-    this.parts.background(async () => {
-      const lines = await deliver();
-      this.parts.say(...lines);
-      this.parts.peersChanged();
-    });
+    this.parts.background(deliver);
     return shown;
   }
 
-  /** Peers that will never take the message (refused, or an outbox that is full) are no longer waited for. */
-  private settleFailures(message: ChatMessage, failures: Array<{ peer: PeerInfo }>, queued: Array<{ peer: PeerInfo }>): void {
-    const waiting = new Set(queued.map(({ peer }) => peer.peer_id));
-    for (const { peer } of failures) if (!waiting.has(peer.peer_id)) this.receipts.settle(message.id, peer.peer_id);
-  }
-
-  /**
-   * What `Delivery` sends with, now or from an outbox: a 2xx acknowledges the message for that peer, a 4xx
-   * refuses it for good; either way that peer is no longer waited for.
-   */
-  async post(peer: Address, message: ChatMessage): Promise<void> {
-    try {
-      await this.parts.mesh.send(peer, message);
-    } catch (error) {
-      if (error instanceof Refused) this.receipts.settle(message.id, peer.peer_id);
-      throw error;
-    } finally {
-      this.parts.peersChanged();
-    }
-    this.receipts.settle(message.id, peer.peer_id);
-  }
-
-  /**
-   * `post` for several messages in one request (`Mesh.sendBatch`): each taken (null) or refused for good is
-   * no longer waited for; when the request fails as a whole, every one still is (it goes to the outbox).
-   */
-  async postBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
-    try {
-      const refusals = await this.parts.mesh.sendBatch(peer, messages);
-      for (const message of messages) this.receipts.settle(message.id, peer.peer_id);
-      return refusals;
-    } finally {
-      this.parts.peersChanged();
-    }
+  /** Hands a stored message to each of `peers` at once; drops the connected peers that turn out to be gone. */
+  private async deliverToAll(message: ChatMessage, peers: PeerInfo[]): Promise<SendReport> {
+    const outcomes = await Promise.all(peers.map((peer) => this.parts.delivery.deliver(peer, message)));
+    const report: SendReport = { sent: 0, total: peers.length, failures: [], dropped: [], queued: [] };
+    outcomes.forEach((outcome: Outcome, i) => {
+      if (outcome.kind === 'sent') return void (report.sent += 1);
+      report.failures.push({ peer: peers[i], reason: outcome.reason });
+      if (outcome.kind === 'queued') report.queued.push({ peer: peers[i], waiting: outcome.waiting });
+      if (refusedConnection(outcome.error) && this.parts.state.disconnect(peers[i].peer_id)) report.dropped.push(peers[i]);
+    });
+    return report;
   }
 
   /** A message another peer sent, stored just now: counted unread for the page, and emitted. */
   received(message: ChatMessage): void {
     const shown = this.view(message);
-    this.unread.arrived(shown.conversation);
+    this.parts.unread.arrived(shown.conversation);
     this.parts.events.emit<MessageEvent>('message', { message: shown, origin: 'peer' });
   }
 
   /** Joins a channel at the tracker (which may refuse a wrong key), then asks its members what it said. */
-  async join(
-    typed: string,
-    key: string | undefined,
-    origin: Origin,
-  ): Promise<Result<{ channel: string; line: string; said: string; members: number }>> {
+  async join(typed: string, key: string | undefined, origin: Origin): Promise<Result<{ channel: string; said: string; members: number }>> {
     const channel = channelName(typed);
-    if (channel === null) return fail(400, view.channelLines.badName(typed));
-    if (channel === GENERAL_CHANNEL) return fail(400, view.channelLines.general());
+    if (channel === null) return fail(400, channelReasons.badName(typed), 'channel');
+    if (channel === GENERAL_CHANNEL) return fail(400, channelReasons.general(), 'channel');
     let said: string;
     try {
       said = await this.parts.tracker.channel(channel, { key });
     } catch (error) {
-      return fail(error instanceof ClientError ? 502 : 409, view.channelLines.joinFailed(channel, reasonOf(error)));
+      return fail(error instanceof ClientError ? 502 : 409, `Could not join #${channel}: ${reasonOf(error)}`, 'channel');
     }
     this.parts.channels.join(channel, key);
     const members = await this.refreshMembers(channel);
     this.parts.events.emit<ChannelEvent>('channel', { change: 'joined', conversation: channel, origin });
     for (const id of members) {
       const peer = this.parts.state.get(id);
-      if (peer) this.parts.background(() => this.parts.catchUp(peer, [channel])); // what #team said before we joined
+      if (peer) this.parts.background(() => this.parts.catchUp.run(peer, [channel])); // what #team said before we joined
     }
-    return ok({ channel, line: view.channelLines.joined(channel, said, members.length), said, members: members.length });
+    return ok({ channel, said, members: members.length });
   }
 
-  async leave(typed: string, origin: Origin): Promise<Result<{ channel: string; line: string }>> {
+  async leave(typed: string, origin: Origin): Promise<Result<{ channel: string }>> {
     const channel = channelName(typed);
-    if (channel === null) return fail(400, view.channelLines.badName(typed));
-    if (channel === GENERAL_CHANNEL) return fail(400, view.channelLines.general());
-    if (!this.parts.channels.has(channel)) return fail(404, view.channelLines.notJoined(channel));
+    if (channel === null) return fail(400, channelReasons.badName(typed), 'channel');
+    if (channel === GENERAL_CHANNEL) return fail(400, channelReasons.general(), 'channel');
+    if (!this.parts.channels.has(channel)) return fail(404, channelReasons.notJoined(channel), 'channel');
     try {
       await this.parts.tracker.channel(channel, { leave: true });
     } catch (error) {
-      return fail(error instanceof ClientError ? 502 : 409, view.channelLines.leaveFailed(channel, reasonOf(error)));
+      return fail(error instanceof ClientError ? 502 : 409, `Could not leave #${channel}: ${reasonOf(error)}`, 'channel');
     }
     this.parts.channels.leave(channel);
-    this.unread.read(channel);
+    this.parts.unread.read(channel);
     this.parts.events.emit<ChannelEvent>('channel', { change: 'left', conversation: channel, origin });
-    return ok({ channel, line: view.channelLines.left(channel) });
+    return ok({ channel });
   }
 
   /** The user has seen a conversation: its unread count goes, on both screens. */
   markRead(conversation: string, origin: Origin): void {
-    const { channels } = this.parts;
-    if (this.unread.of(conversation) === 0 && !channels.list().some((c) => c.name === conversation && c.unread > 0)) return;
-    this.unread.read(conversation);
+    const { channels, unread } = this.parts;
+    if (unread.of(conversation) === 0 && !channels.list().some((c) => c.name === conversation && c.unread > 0)) return;
+    unread.read(conversation);
     channels.markRead(conversation);
     this.parts.events.emit<ChannelEvent>('channel', { change: 'read', conversation, origin });
   }
@@ -273,9 +209,10 @@ export class Chat {
   /** The members of a channel from the tracker, remembered; the last list when the tracker cannot answer. */
   async refreshMembers(channel: string): Promise<string[]> {
     try {
+      const listed = await this.parts.tracker.members(channel);
       this.parts.channels.setMembers(
         channel,
-        (await this.parts.tracker.members(channel)).map((entry) => entry.peer_id),
+        listed.map((entry) => entry.peer_id),
       );
     } catch {
       // the tracker is down: peer to peer goes on with the members last heard of
@@ -283,9 +220,34 @@ export class Chat {
     return this.parts.channels.knownMembers(channel);
   }
 
+  /** Whether this peer is in `channel`. */
+  isMember(channel: string): boolean {
+    return this.parts.channels.has(channel);
+  }
+
+  /** The peers messages wait for, and how many (the page's peer list). */
+  pending(): Array<{ peerId: string; waiting: number }> {
+    return this.parts.delivery.pending();
+  }
+
+  /** Whether this peer knows `peerId`'s key (it signs what it sends). */
+  knows(peerId: string): boolean {
+    return this.parts.trust.knows(peerId);
+  }
+
   /** Whether `from` may post in `channel`: a known member, or one the tracker lists now. */
   async admits(channel: string, from: string): Promise<boolean> {
     if (this.parts.channels.isKnownMember(channel, from)) return true;
     return (await this.refreshMembers(channel)).includes(from);
   }
+}
+
+/** Why a message to `target` cannot go: no connected peer has that id. */
+export function unknownPeerReason(target: string): string {
+  return `No connected peer is called "${target}". Type /peers to see who is connected, then /direct <peer_id or name> <message>.`;
+}
+
+/** A connection refused: nothing listens at that address any more. */
+function refusedConnection(error: unknown): boolean {
+  return error instanceof ClientError && error.code === 'ECONNREFUSED';
 }

@@ -4,6 +4,8 @@
  * prints and exits. Ports the argparse block of WeApRous `apps/peer.py`.
  */
 
+import { CONTROL_CHARACTERS } from '../text';
+import { MAX_NAME_CHARS } from './model/message';
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { MAX_HOST_NAME_CHARS } from '../protocol';
@@ -24,7 +26,7 @@ export const PEER_USAGE =
   'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001] [--password s3cret]\n' +
   '  --password: what the browser chat at http://<ip>:<port>/ asks for; without it the console prints a one-time login link (/web)';
 
-type Parsed = { ok: true; args: PeerArgs } | { ok: false; error: string } | { ok: 'help' };
+type Parsed = { ok: true; args: PeerArgs } | { ok: false; reason: string } | { ok: 'help' };
 
 /** `parsePeerArgs(['--port', '5002', '--name', 'Bob'])` → `{ ok: true, args: { port: 5002, name: 'Bob', ... } }` */
 export function parsePeerArgs(argv: string[]): Parsed {
@@ -44,34 +46,34 @@ export function parsePeerArgs(argv: string[]): Parsed {
       },
     }));
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return { ok: false, reason: (error as Error).message };
   }
   if (values.help) return { ok: 'help' };
   const raw = values as Record<string, string>;
   const port = Number(raw.port);
   if (!/^\d+$/.test(raw.port) || port < 1 || port > 65535)
-    return { ok: false, error: `--port must be a port number from 1 to 65535, not "${raw.port}"` };
+    return { ok: false, reason: `--port must be a port number from 1 to 65535, not "${raw.port}"` };
   // Spaces are welcome (`--name "Nguyễn Văn An"`); control characters and more than 64 characters are not,
   // because the other peers refuse them in `/connect-peer/`.
   const name = (raw.name ?? `Peer${port}`).trim();
-  if (!/^[^\x00-\x1f\x7f-\x9f]{1,64}$/.test(name)) {
+  if (name.length < 1 || name.length > MAX_NAME_CHARS || CONTROL_CHARACTERS.test(name)) {
     return {
       ok: false,
-      error: `--name must be 1 to 64 characters, spaces allowed (quote them: --name "Nguyễn Văn An"), with no control characters; not "${name}"`,
+      reason: `--name must be 1 to 64 characters, spaces allowed (quote them: --name "Nguyễn Văn An"), with no control characters; not "${name}"`,
     };
   }
   if (isIP(raw.ip) === 0 && !(raw.ip.length <= MAX_HOST_NAME_CHARS && /^[A-Za-z0-9.-]+$/.test(raw.ip)))
-    return { ok: false, error: `--ip must be the address other peers reach this peer at, such as 127.0.0.1, not "${raw.ip}"` };
+    return { ok: false, reason: `--ip must be the address other peers reach this peer at, such as 127.0.0.1, not "${raw.ip}"` };
   const heartbeatSeconds = Number(raw.heartbeat);
   if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds <= 0)
-    return { ok: false, error: `--heartbeat must be a number of seconds above 0, not "${raw.heartbeat}"` };
+    return { ok: false, reason: `--heartbeat must be a number of seconds above 0, not "${raw.heartbeat}"` };
   const trackerUrl = trackerBase(raw.tracker);
-  if (!trackerUrl) return { ok: false, error: `--tracker must be an http:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
+  if (!trackerUrl) return { ok: false, reason: `--tracker must be an http:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
   const dataDir = raw['data-dir'] ?? defaultDataDir(name, port);
-  if (dataDir.trim() === '') return { ok: false, error: '--data-dir must be a folder, such as data/Alice-5001' };
+  if (dataDir.trim() === '') return { ok: false, reason: '--data-dir must be a folder, such as data/Alice-5001' };
   const password = raw.password;
-  if (password !== undefined && (password === '' || password.length > 1024 || /[\x00-\x1f\x7f]/.test(password)))
-    return { ok: false, error: '--password must be 1 to 1024 characters without control characters (quote it for the shell)' };
+  if (password !== undefined && (password === '' || password.length > 1024 || CONTROL_CHARACTERS.test(password)))
+    return { ok: false, reason: '--password must be 1 to 1024 characters without control characters (quote it for the shell)' };
   const args: PeerArgs = { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds, dataDir };
   return { ok: true, args: password === undefined ? args : { ...args, password } };
 }

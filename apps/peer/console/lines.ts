@@ -5,14 +5,14 @@
  * is the reference document's, line for line.
  */
 
-import type { ChannelView } from '../model/channels';
+import { type ChannelView, channelReasons } from '../model/channels';
 import { CHANNEL_USAGE, DIRECT_USAGE, HISTORY_USAGE, type Command } from './commands';
-import type { ChatMessage } from '../model/message';
+import { type ChatMessage, tooLongReason } from '../model/message';
 import type { PeerInfo } from '../model/peers';
 
 const RULE = '='.repeat(60);
 
-/** The start-up banner of the document's Test 2; `webUrl` adds where the browser chat is (issue 8). */
+/** The start-up banner of the document's Test 2; `webUrl` adds where the browser chat is. */
 export function peerBanner(self: PeerInfo, trackerUrl: string, webUrl?: string): string[] {
   return [
     RULE,
@@ -78,25 +78,6 @@ export function forgotLine(peerId: string, forgotten: boolean): string {
   return `[SECURITY] Forgot the key of ${clean(peerId)}; the next key it connects with is remembered, once its address confirms it`;
 }
 
-/**
- * Lines about the tracker, the client-server half of the chat (document Tests 2 and 10). A status or a
- * reason can quote an answer from the network (`Answer 400: ...`), so it is cleaned like a message.
- */
-export const trackerLines = {
-  registered: (status: string) => `[Tracker] Registration successful: ${clean(status.toUpperCase())}`,
-  registrationFailed: (reason: string, retrySeconds: number) =>
-    `[Tracker] Registration failed: ${clean(reason)} - retrying every ${retrySeconds}s (the console works meanwhile)`,
-  forgotten: () => '[Tracker] The tracker does not know this peer any more (it restarted or the TTL ran out)',
-  reRegistered: () => '[Tracker] Re-registered with the tracker',
-  heartbeatFailed: (reason: string) =>
-    `[Tracker] Heartbeat failed: ${clean(reason)} - the chat goes on peer-to-peer; registering again when the tracker is back`,
-  discovering: () => 'Discovering peers...',
-  found: (count: number) => `[Tracker] Found ${count} peers`,
-  discoveryFailed: (reason: string) => `[Tracker] Discovery failed: ${clean(reason)}`,
-  unregistered: (status: string) => `[Tracker] Unregister successful: ${clean(status.toUpperCase())}`,
-  unregisterFailed: (reason: string) => `[Tracker] Unregister failed: ${clean(reason)} (the tracker forgets this peer after its TTL)`,
-};
-
 /** `Bob (127.0.0.1:5002)` */
 export function describePeer(peer: { name: string; peer_id: string }): string {
   return `${clean(peer.name)} (${clean(peer.peer_id)})`;
@@ -126,18 +107,8 @@ export function peersLines(
 }
 
 /** `1 message`, `3 messages` */
-function messages(n: number): string {
+export function messages(n: number): string {
   return `${n} message${n === 1 ? '' : 's'}`;
-}
-
-/** After a failed line: the message waits in that peer's outbox, sent again until the peer has it. */
-export function queuedLine(peer: { name: string; peer_id: string }, waiting: number): string {
-  return `[P2P]   queued for ${describePeer(peer)}: ${messages(waiting)} waiting, sent again until it is delivered`;
-}
-
-/** A received message: `[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!` */
-export function messageLine(type: 'broadcast' | 'direct', name: string, from: string, msg: string): string {
-  return `[${type === 'broadcast' ? 'BROADCAST' : 'DIRECT'}] ${clean(name)} (${clean(from)}): ${clean(msg)}`;
 }
 
 /**
@@ -174,23 +145,9 @@ export function channelMessageLine(channel: string, name: string, from: string, 
   return `[#${channel}] ${clean(name)} (${clean(from)}): ${clean(msg)}`;
 }
 
-/** True when `msg` mentions `@name` (a whole word, any case; a name with spaces is matched whole too). */
-export function mentions(msg: string, name: string): boolean {
-  const at = msg.toLowerCase().indexOf(`@${name.toLowerCase()}`);
-  if (at === -1) return false;
-  const after = msg.charAt(at + 1 + name.length);
-  return after === '' || !/[\p{L}\p{N}_]/u.test(after);
-}
-
 /** A line that mentions this peer, made to stand out on a terminal (bold, reverse); elsewhere marked `>>`. */
 export function highlight(line: string, tty: boolean): string {
   return tty ? `\x1b[1;7m${line}\x1b[0m` : `>> ${line}`;
-}
-
-/** After catch-up: `[History] Caught up on #general from Bob (127.0.0.1:5002): 3 new messages (/history)` */
-export function caughtUpLine(channel: string, peer: { name: string; peer_id: string }, added: number, forged = 0): string {
-  const refused = forged === 0 ? '' : `; refused ${forged} not signed by the sender they name`;
-  return `[History] Caught up on #${channel} from ${describePeer(peer)}: ${added} new message${added === 1 ? '' : 's'}${refused} (/history #${channel})`;
 }
 
 /** The answer to /channels. */
@@ -212,51 +169,16 @@ export const channelLines = {
   left: (channel: string) => `[Channel] Left #${channel}; plain text goes to #general`,
   leaveFailed: (channel: string, reason: string) => `[Channel] Could not leave #${channel}: ${clean(reason)}`,
   switched: (channel: string) => `[Channel] Plain text goes to #${channel} now`,
-  notJoined: (channel: string) => `[Channel] You are not in #${channel}; /join #${channel} first (/channels lists yours)`,
-  general: () => '[Channel] Every peer is always in #general; it cannot be joined or left',
-  badName: (typed: string) => `[Channel] "${clean(typed)}" is not a channel name: 1 to 32 letters, digits, "-" or "_", e.g. #team`,
+  notJoined: (channel: string) => `[Channel] ${channelReasons.notJoined(channel)}`,
+  general: () => `[Channel] ${channelReasons.general()}`,
+  badName: (typed: string) => `[Channel] ${clean(channelReasons.badName(typed))}`,
   sent: (channel: string, sent: number, total: number) =>
     total === 0 ? `[P2P] Nobody else is in #${channel} yet` : `[P2P] Sent to ${sent}/${total} members of #${channel}`,
 };
 
-/** Seen by the peer that was asked to connect (document Test 3, Alice's side). */
-export function peerConnectedLine(peer: PeerInfo): string {
-  return `[P2P] Peer connected: ${describePeer(peer)}`;
-}
-
 /** Seen by the peer that asked to connect (document Test 3, Bob's side). */
 export function connectedToPeerLine(peer: PeerInfo): string {
   return `[P2P] Connected to peer: ${describePeer(peer)}`;
-}
-
-export function peerLeftLine(peer: PeerInfo): string {
-  return `[P2P] Peer disconnected: ${describePeer(peer)}`;
-}
-
-export interface Failure {
-  peer: PeerInfo;
-  reason: string;
-}
-
-/** `[P2P] Broadcast sent to 2/2 peers`, then which peers failed and why. */
-export function broadcastReport(sent: number, total: number, failures: Failure[]): string[] {
-  if (total === 0) return ['[P2P] No connected peers to send to - type /discover to ask the tracker for peers'];
-  const lines = [`[P2P] Broadcast sent to ${sent}/${total} peers`];
-  for (const failure of failures) lines.push(`[P2P]   failed: ${describePeer(failure.peer)} - ${clean(failure.reason)}`);
-  return lines;
-}
-
-/** A peer that refused a connection has gone away without saying so; it is dropped from /peers. */
-export function droppedLine(peer: PeerInfo): string {
-  return `[P2P] Removed ${describePeer(peer)} from the connected peers: nothing is listening there any more`;
-}
-
-export function directSentLine(peer: PeerInfo): string {
-  return `[P2P] Direct message sent to ${peer.peer_id}`;
-}
-
-export function directFailedLine(failure: Failure): string {
-  return `[P2P] Direct message to ${describePeer(failure.peer)} failed: ${clean(failure.reason)}`;
 }
 
 export function connectFailedLine(peerId: string, reason: string): string {
@@ -274,7 +196,7 @@ export function leavingLine(peerCount: number): string {
 /** The sentence for a command that cannot run as typed, saying what to type instead. */
 export function commandErrorLine(command: Extract<Command, { kind: 'unknown' | 'usage-error' | 'too-long' }>): string {
   if (command.kind === 'too-long') {
-    return `Not sent: the message has ${command.length} characters and peers accept at most ${command.limit}. Send it in shorter parts.`;
+    return tooLongReason(command.length, command.limit);
   }
   if (command.kind === 'unknown') {
     return `Unknown command "${clean(command.command)}". Type /help for the commands, or type text without a leading "/" to broadcast it.`;

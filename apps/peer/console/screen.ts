@@ -7,8 +7,9 @@
 
 import { GENERAL_CHANNEL } from '../../protocol';
 import type { Channels } from '../model/channels';
-import type { ChannelEvent, MessageEvent } from '../chat';
+import type { ChannelEvent, MessageEvent } from '../model/chat-events';
 import * as view from './lines';
+import { messageLine } from './notices';
 import type { History } from '../storage/history';
 import { directChannel } from '../model/message';
 import type { ChatState, PeerInfo } from '../model/peers';
@@ -23,7 +24,7 @@ export interface ScreenParts {
   terminal: Terminal;
   /** Whether the output is a terminal: a mention is then shown in reverse video, else marked `>> `. */
   tty: boolean;
-  history: () => History;
+  history: History;
 }
 
 export class ConsoleScreen {
@@ -68,7 +69,7 @@ export class ConsoleScreen {
     const direct = conversation.startsWith('@');
     const plain = conversation === GENERAL_CHANNEL || direct;
     let line = plain
-      ? view.messageLine(direct ? 'direct' : 'broadcast', name, from, text)
+      ? messageLine(direct ? 'direct' : 'broadcast', name, from, text)
       : view.channelMessageLine(conversation, name, from, text);
     if (message.mention) line = view.highlight(line, this.parts.tty);
     const unread = !plain && channels.arrived(conversation);
@@ -81,7 +82,7 @@ export class ConsoleScreen {
 
   /** `/history [#channel|peer] [n]`: #general unless a channel or a peer (connected, or by its id) is named. */
   history(target: string | undefined, count: number): string[] {
-    const history = this.parts.history();
+    const history = this.parts.history;
     let conversation = GENERAL_CHANNEL;
     let title = `#${GENERAL_CHANNEL}`;
     if (target?.startsWith('#')) {

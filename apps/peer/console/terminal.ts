@@ -1,10 +1,7 @@
 /**
- * The peer's screen and keyboard. On a terminal it keeps a readline prompt at the bottom and prints each
- * incoming line above it, then restores whatever the user had half typed. On a pipe (tests, scripts) it
- * reads line by line and prints plain lines: no prompt redraws, no escape codes.
- * Ports `raw_input("[Alice] > ")` and the `print` calls of WeApRous `apps/peer.py`, which let incoming
- * messages land in the middle of the line being typed.
- * A line too long for the screen is cut into rows here, so that no part of it starts at column 0.
+ * The peer's screen and keyboard: on a terminal, a readline prompt kept at the bottom with each incoming line
+ * printed above it (what was half typed is restored); on a pipe, plain lines. A line too long for the screen is
+ * cut into rows here. Ports `raw_input("[Alice] > ")` and the `print` calls of WeApRous `apps/peer.py`.
  */
 
 import { createInterface, type Interface } from 'node:readline';

@@ -1,29 +1,18 @@
 /**
- * Delivery: every message to every peer, sent at once when the way is clear, else kept in that peer's
- * `Outbox` on disk and sent again on its schedule, in order, until the peer has it (issue 7, item 5). Requests
- * take a slot (slots.ts): 64 at once, of which 8 to peers that did not answer last time and retries, so hung
- * peers cannot hold up the ones that answer; outboxes open and close as messages wait (outboxes.ts). The
- * network is the `send` function given; this file only decides what to send when. New; WeApRous
- * `apps/peer.py` printed the error and forgot the message. docs/history.md.
+ * Delivery: every message to every peer, handed to the courier (`courier.ts`) at once when the way is clear,
+ * else kept in that peer's `Outbox` on disk and sent again on its schedule, in order, until the peer has it.
+ * Requests take a slot (`slots.ts`) so hung peers cannot hold up the ones that answer. This file decides what
+ * to send when, and returns each message's outcome. New; WeApRous `apps/peer.py` forgot a message that failed.
  */
 
+import { reasonOf } from '../../text';
 import type { ChatMessage } from '../model/message';
-import { MAX_BATCH_MESSAGES } from '../../protocol';
+import type { Notify } from '../model/notices';
+import { type Address, addressOf } from '../model/peers';
+import { batchLength, type Courier, Refused, sendInOrder } from './courier';
 import { OUTBOX_LIMIT, type Outbox } from './outbox';
 import { Outboxes } from './outboxes';
 import { MAX_DOUBTFUL_REQUESTS, MAX_REQUESTS, Slots, type SlotKind } from './slots';
-
-export { MAX_OUTBOXES } from './outboxes';
-
-/** Where a message goes: the peer's address is its id (`127.0.0.1:5002`, `::1:5002`). */
-export interface Address {
-  peer_id: string;
-  ip: string;
-  port: number;
-}
-
-/** Thrown by `send` for a 4xx: the peer read the message and will never take it; sending again is useless. */
-export class Refused extends Error {}
 
 export type Outcome =
   | { kind: 'sent' }
@@ -33,16 +22,14 @@ export type Outcome =
   | { kind: 'failed'; reason: string; error?: unknown };
 
 export interface DeliveryOptions {
-  /** Posts the message to the peer; resolves on 2xx, rejects otherwise (`Refused` for a 4xx). */
-  send: (peer: Address, message: ChatMessage) => Promise<void>;
-  /**
-   * Posts several messages in one request (`Mesh.sendBatch`): each one's refusal reason, or null when the
-   * peer has it; rejects when none may have been stored. Without it, `send` one by one.
-   */
-  sendBatch?: (peer: Address, messages: ChatMessage[]) => Promise<Array<string | null>>;
+  /** Sends the messages: `PeerClient`, or a fake in a test. */
+  courier: Courier;
   /** Hears what happens in the background: the waiting messages delivered, problems with an outbox file. */
-  say: (line: string) => void;
-  describe: (peerId: string) => string;
+  notify: Notify;
+  /** Hears each message a peer has taken, or will never take: nobody waits for it there any more. */
+  onSettled?: (peerId: string, messageId: string) => void;
+  /** Hears that what waits for a peer may have changed (a request answered, a message queued or sent). */
+  onChange?: () => void;
   /**
    * Whether the peer's key is known (it signs what it sends). When all `MAX_OUTBOXES` are taken, such a peer's
    * outbox may take the place of one whose peer's key is not: made-up peers cannot keep real ones out.
@@ -86,8 +73,7 @@ export class Delivery {
     this.slots = new Slots(options.maxConnections ?? MAX_REQUESTS, options.maxDoubtful ?? MAX_DOUBTFUL_REQUESTS);
     this.outboxes = new Outboxes({
       dir,
-      say: options.say,
-      describe: options.describe,
+      notify: options.notify,
       isKnown: options.isKnown,
       maxOutboxes: options.maxOutboxes,
       budget: { used: 0, limit: options.budgetBytes ?? OUTBOX_BUDGET_BYTES },
@@ -127,7 +113,11 @@ export class Delivery {
         batch[0].peer,
         batch.map((item) => item.message),
       ).catch((error: unknown) => batch.map((): Outcome => ({ kind: 'failed', reason: String(error), error })));
-      batch.forEach((item, i) => item.done(outcomes[i]));
+      batch.forEach((item, i) => {
+        if (outcomes[i].kind !== 'queued') this.options.onSettled?.(peerId, item.message.id);
+        item.done(outcomes[i]);
+      });
+      this.options.onChange?.();
     }
     this.lanes.delete(peerId);
   }
@@ -140,10 +130,10 @@ export class Delivery {
     }
     let refusals: Array<string | null>;
     try {
-      refusals = await this.slots.run(this.kindOf(peer.peer_id), () => this.sendBatch(peer, messages));
+      refusals = await this.slots.run(this.kindOf(peer.peer_id), () => sendInOrder(this.options.courier, peer, messages));
       this.heard(peer.peer_id, true);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = reasonOf(error);
       this.heard(peer.peer_id, error instanceof Refused);
       if (error instanceof Refused) return messages.map(() => ({ kind: 'failed', reason, error }));
       return (await this.keepAll(peer.peer_id, messages, reason)).map((outcome) => ({ ...outcome, error }));
@@ -151,22 +141,6 @@ export class Delivery {
     return refusals.map((refusal): Outcome =>
       refusal === null ? { kind: 'sent' } : { kind: 'failed', reason: refusal, error: new Refused(refusal) },
     );
-  }
-
-  /** `sendBatch` if given, else `send` one by one (a refusal is that message's outcome). */
-  private async sendBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
-    if (this.options.sendBatch) return this.options.sendBatch(peer, messages);
-    const refusals: Array<string | null> = [];
-    for (const message of messages) {
-      try {
-        await this.options.send(peer, message);
-        refusals.push(null);
-      } catch (error) {
-        if (!(error instanceof Refused)) throw error;
-        refusals.push(error.message);
-      }
-    }
-    return refusals;
   }
 
   /** Which slots a request to the peer waits for: 'answered' only if it answered its last one. */
@@ -194,8 +168,7 @@ export class Delivery {
     try {
       return await this.queue(peerId, message, reason);
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      return { kind: 'failed', reason: `${reason}, and it could not be kept for later (${why})`, error };
+      return { kind: 'failed', reason: `${reason}, and it could not be kept for later (${reasonOf(error)})`, error };
     }
   }
 
@@ -253,9 +226,7 @@ export class Delivery {
     for (const outbox of this.outboxes.values())
       if (outbox.due(now) && !this.outboxes.draining.has(outbox))
         void this.drain(outbox).catch((error) =>
-          this.options.say(
-            `[P2P] Could not deliver waiting messages to ${this.options.describe(outbox.peerId)}: ${error instanceof Error ? error.message : String(error)}`,
-          ),
+          this.options.notify({ kind: 'waiting-failed', peer: { peer_id: outbox.peerId }, reason: reasonOf(error) }),
         );
   }
 
@@ -276,18 +247,20 @@ export class Delivery {
           release();
           break;
         }
-        const result = await this.options.send(address, message).then(
+        const result = await this.options.courier.send(address, message).then(
           () => 'sent' as const,
           // A refusal (4xx) will not change by waiting: that message is dropped, and the next one goes.
           (error: unknown) => (error instanceof Refused ? ('refused' as const) : ('failed' as const)),
         );
         release();
         this.heard(outbox.peerId, result !== 'failed');
+        this.options.onChange?.();
         if (result === 'failed') {
           outbox.fail(this.now());
           break;
         }
         await outbox.ack(message.id);
+        this.options.onSettled?.(outbox.peerId, message.id);
         if (result === 'sent') delivered += 1;
       }
       emptied = outbox.size === 0 && this.outboxes.get(outbox.peerId) === outbox; // not dropped (outboxes.ts)
@@ -295,36 +268,6 @@ export class Delivery {
       this.outboxes.draining.delete(outbox);
       this.outboxes.closeIfDone(outbox);
     }
-    if (delivered > 0 && emptied) {
-      this.options.say(
-        `[P2P] Delivered ${delivered} waiting message${delivered === 1 ? '' : 's'} to ${this.options.describe(outbox.peerId)}`,
-      );
-    }
+    if (delivered > 0 && emptied) this.options.notify({ kind: 'waiting-delivered', peer: { peer_id: outbox.peerId }, count: delivered });
   }
-}
-
-/**
- * Bytes of messages in one batch at most (one message always goes, whatever its size): far below the 1 MiB
- * a WeApRous server takes in one request body, which a batch of 100 long messages would pass.
- */
-export const MAX_BATCH_BYTES = 256 * 1024;
-
-/** How many of `messages`, from the first, go in the next request: at most `MAX_BATCH_MESSAGES` and `MAX_BATCH_BYTES`. */
-export function batchLength(messages: ChatMessage[]): number {
-  let bytes = 0;
-  let count = 0;
-  for (const message of messages.slice(0, MAX_BATCH_MESSAGES)) {
-    bytes += Buffer.byteLength(JSON.stringify(message));
-    if (count > 0 && bytes > MAX_BATCH_BYTES) break;
-    count += 1;
-  }
-  return count;
-}
-
-/** `127.0.0.1:5002` → `{ip: '127.0.0.1', port: 5002}`; undefined when the id is not `ip:port`. */
-export function addressOf(peerId: string): Address | undefined {
-  const colon = peerId.lastIndexOf(':');
-  const port = Number(peerId.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  return { peer_id: peerId, ip: peerId.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
 }

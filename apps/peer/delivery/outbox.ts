@@ -1,5 +1,5 @@
 /**
- * Outbox: the messages waiting for one peer that could not be reached (issue 7, item 5), kept on disk so
+ * Outbox: the messages waiting for one peer that could not be reached, kept on disk so
  * they outlive a restart of either side, sent again with backoff, strictly in order. The retry schedule is
  * the pure `nextDelay`; nothing here sends or sets a timer: the caller asks `due(now)`, sends, then `ack`s.
  * New; WeApRous `apps/peer.py` printed the error and forgot the message. docs/history.md.

@@ -6,6 +6,7 @@
  * file only keeps the outboxes. New; WeApRous `apps/peer.py` kept no outbox. docs/history.md, "The outbox".
  */
 
+import type { Notify } from '../model/notices';
 import { Outbox, type OutboxBudget } from './outbox';
 
 /** At most this many peers have an outbox open (each holds a file): 1,000 made-up peers cannot make this peer hold 1,000. */
@@ -13,8 +14,7 @@ export const MAX_OUTBOXES = 256;
 
 export interface OutboxesOptions {
   dir: string;
-  say: (line: string) => void;
-  describe: (peerId: string) => string;
+  notify: Notify;
   /** Whether the peer's key is known: see `DeliveryOptions.isKnown`. Without it, no outbox makes room for another. */
   isKnown?: (peerId: string) => boolean;
   maxOutboxes?: number;
@@ -58,9 +58,7 @@ export class Outboxes {
       else await this.openQuietly(peerId);
     }
     if (this.onDisk.length > 0) {
-      this.options.say(
-        `[P2P] Messages wait on disk for ${this.onDisk.length} more peers than the ${this.max} this peer keeps outboxes open for; they are sent as outboxes empty`,
-      );
+      this.options.notify({ kind: 'outboxes-on-disk', peers: this.onDisk.length, maxOutboxes: this.max });
     }
   }
 
@@ -115,7 +113,7 @@ export class Outboxes {
       const outbox = await this.outbox(peerId);
       this.closeIfDone(outbox); // every message in it had been delivered (the file was not yet compacted)
     } catch (error) {
-      this.options.say(`[P2P] The outbox for ${peerId} was not opened: ${error instanceof Error ? error.message : String(error)}`);
+      this.problem(`The outbox for ${peerId} was not opened: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -128,7 +126,7 @@ export class Outboxes {
       if (!this.hasRoom() && !this.makeRoomFor(peerId))
         return Promise.reject(new Error(`messages already wait for ${this.max} peers, as many as this peer keeps outboxes for`));
       const closed = this.closing.get(peerId) ?? Promise.resolve();
-      const options = { onProblem: this.options.say, budget: this.options.budget, limit: this.options.limit };
+      const options = { onProblem: (reason: string) => this.problem(reason), budget: this.options.budget, limit: this.options.limit };
       opening = closed
         .then(() => Outbox.open(this.options.dir, peerId, options))
         .then(
@@ -163,14 +161,19 @@ export class Outboxes {
     if (!victim) return false;
     const dropped = victim.size;
     this.forget(victim);
-    if (dropped > 0) {
-      const they = dropped === 1 ? 'It is' : 'They are';
-      this.options.say(
-        `[P2P] Dropped ${dropped} message${dropped === 1 ? '' : 's'} waiting for ${this.options.describe(victim.peerId)}, whose key is not known, ` +
-          `to keep messages for ${this.options.describe(peerId)} (at most ${this.max} peers have an outbox). ${they} still in this peer's history.`,
-      );
-    }
+    if (dropped > 0)
+      this.options.notify({
+        kind: 'outbox-evicted',
+        peer: { peer_id: victim.peerId },
+        dropped,
+        forPeer: { peer_id: peerId },
+        maxOutboxes: this.max,
+      });
     return true;
+  }
+
+  private problem(reason: string): void {
+    this.options.notify({ kind: 'problem', area: 'outbox', reason });
   }
 
   /** Takes `outbox` out of the open ones at once and deletes it with its file; its peer's next outbox waits for that. */
@@ -181,7 +184,7 @@ export class Outboxes {
       .discard()
       .then(
         () => undefined,
-        (error: Error) => this.options.say(`[P2P] The outbox file for ${peerId} was not deleted: ${error.message}`),
+        (error: Error) => this.problem(`The outbox file for ${peerId} was not deleted: ${error.message}`),
       )
       .finally(() => {
         if (this.closing.get(peerId) === done) this.closing.delete(peerId);

@@ -1,11 +1,8 @@
 /**
- * Slots: how many requests to other peers are out at once, and whose go first. At most `total` (64) in all,
- * so a poisoned peer list cannot use up the descriptors; and at most `doubtful` (8) of them to peers that did
- * not answer their last request (or were never asked), retries from an outbox included. A hung peer holds its
- * slot until the request times out (3 s), so without the second cap 300 injected peers that accept and never
- * answer would hold all 64 and hold up every message to the peers that do answer; with it they hold 8, and a
- * freed slot goes to a peer that answered last time first. No I/O: `delivery.ts` asks before each request.
- * New; WeApRous `apps/peer.py` sent one message at a time.
+ * Slots: how many requests to other peers are out at once (64), and how many of them to peers that did not
+ * answer last time (8): hung peers cannot hold up the ones that answer, and a poisoned peer list cannot use up
+ * the descriptors. No I/O: `delivery.ts` asks before each request. New; WeApRous `apps/peer.py` sent one
+ * message at a time.
  */
 
 /** A peer that answered its last request, or one that did not (or was never asked, or is being retried). */

@@ -1,10 +1,8 @@
 /**
- * Trust: who a request claims to come from, checked against the key this peer remembers for that peer id
- * (docs/identity.md). A peer first met with a key is remembered (trust on first use) once the peer listening
- * at that id's address confirms the key (`owner.ts`: a stranger cannot bind a classmate's id); from then on its
- * `/connect-peer/`, messages, `/disconnect-peer/` and history requests must be signed by that key, else 401.
- * A peer with no key (the document's curl examples) is taken as before. No sockets. New; WeApRous
- * `apps/peer.py` trusted every `from`.
+ * Trust: who a request claims to come from, checked against the key remembered for that peer id (trust on first
+ * use, once the peer at that id's address confirms the key: `owner.ts`). A known peer's requests must be signed
+ * by its key, else 401; a peer with no key (the document's curl examples) is taken as before. No sockets.
+ * New; WeApRous `apps/peer.py` trusted every `from`. docs/identity.md.
  */
 
 import { HttpError } from '../../../daemon/status';
@@ -14,6 +12,7 @@ import { type AskKey, keyMismatch } from '../../owner';
 import type { Identity } from './identity';
 import type { KnownPeers } from './known-peers';
 import type { ChatMessage } from '../model/message';
+import type { Notify } from '../model/notices';
 
 export class Trust {
   /** Verdicts of `authorship` (and `vouch`), by the stored message object: each is checked once. */
@@ -24,8 +23,8 @@ export class Trust {
   constructor(
     readonly identity: Identity,
     private readonly known: KnownPeers,
-    /** Hears the `[SECURITY]` line when a known peer id comes with another key. */
-    private readonly warn: (line: string) => void,
+    /** Hears when a known peer id comes with another key. */
+    private readonly notify: Notify,
     private readonly knownPeersFile: string,
     /** Asks an id's own address for its key before a first key is remembered (`KeyOwners.keyAt`). */
     private readonly askKey: AskKey,
@@ -42,10 +41,7 @@ export class Trust {
       throw new HttpError(400, '"public_key" must be the base64 of a raw Ed25519 public key (44 characters ending in "=")');
     const remembered = this.known.keyOf(peerId);
     if (remembered !== undefined && offered !== undefined && offered !== remembered) {
-      this.warn(
-        `[SECURITY] ${peerId} (${name}) offered a different key from the one this peer remembers; refused. ` +
-          `If it really started over with a new identity, type /forget ${peerId} (or delete its line from ${this.knownPeersFile}) and let it connect again.`,
-      );
+      this.notify({ kind: 'key-changed', peer: { peer_id: peerId, name }, knownPeersFile: this.knownPeersFile });
       throw new HttpError(401, `This peer knows another key for ${peerId}; a peer keeps its key (its data folder) to keep its id`);
     }
     const key = remembered ?? offered;

@@ -7,6 +7,13 @@
 
 import { type ChannelClaim, GENERAL_CHANNEL } from '../../protocol';
 
+/** Why a channel operation cannot be done: the same sentence on both screens (the console adds `[Channel]`). */
+export const channelReasons = {
+  badName: (typed: string) => `"${typed}" is not a channel name: 1 to 32 letters, digits, "-" or "_", e.g. #team`,
+  notJoined: (channel: string) => `You are not in #${channel}; /join #${channel} first (/channels lists yours)`,
+  general: () => 'Every peer is always in #general; it cannot be joined or left',
+};
+
 export interface ChannelView {
   name: string;
   current: boolean;

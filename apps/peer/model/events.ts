@@ -1,10 +1,7 @@
 /**
- * The chat's event log: everything that happens, in order, once each (a stored message, an acknowledgement, a
- * change of the peer list, a channel joined, left or read). The console prints from it and every browser's
- * `GET /events/` streams it (`sse.ts`). Events get increasing ids `<run>-<n>`; the newest `limit` of them (and
- * at most `maxBytes`) stay in a ring buffer, so a browser that reconnects with `Last-Event-ID` is sent what it
- * missed, or told to reload when that is gone or came from an earlier run of the peer. No sockets, no timers.
- * New, not in WeApRous: its peer only printed.
+ * The chat's event log: everything that happens, in order, once each. The console prints from it and every
+ * browser's `GET /events/` streams it; the newest events stay in a bounded ring, so a browser that reconnects
+ * with `Last-Event-ID` gets what it missed, or is told to reload. No sockets, no timers. New, not in WeApRous.
  */
 
 import { randomBytes } from 'node:crypto';

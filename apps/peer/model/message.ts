@@ -1,10 +1,11 @@
 /**
- * A chat message's identity and order (issue 7, item 4): the stored shape, the Lamport clock, the total order
+ * A chat message's identity and order: the stored shape, the Lamport clock, the total order
  * every peer shows a channel in, and the reader that checks a message arriving from another peer.
  * Pure: no sockets, no files, no clock of its own (`now` comes in). New; WeApRous `apps/peer.py` kept
  * `{from, name, msg, timestamp}` in arrival order and had no ids, so a resend showed twice.
  */
 
+import { CONTROL_CHARACTERS } from '../../text';
 import { createHash } from 'node:crypto';
 import { channelName, GENERAL_CHANNEL, isPeerId, MAX_MESSAGE_CHARS, type JsonObject } from '../../protocol';
 
@@ -34,10 +35,14 @@ export const MAX_NAME_CHARS = 64;
 export const MAX_ID_CHARS = 200;
 const MAX_PEER_ID_CHARS = 300;
 const MAX_SIGNATURE_CHARS = 100;
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The largest clock a message may carry: 2^40, a million messages a second for 35 years, and far from 2^53. */
 export const MAX_CLOCK = 2 ** 40;
+
+/** Why a message of `length` characters is not sent: peers take at most `limit` (`MAX_MESSAGE_CHARS`). */
+export function tooLongReason(length: number, limit = MAX_MESSAGE_CHARS): string {
+  return `Not sent: the message has ${length} characters and peers accept at most ${limit}. Send it in shorter parts.`;
+}
 /**
  * How far one received message may move this peer's clock (`LamportClock.witness`): a peer that missed
  * 10,000 messages still orders what it sends after what it sees. Reaching `MAX_CLOCK` that way would take
@@ -173,7 +178,7 @@ export function derivedId(from: string, channel: string, timestamp: number, msg:
 /** A message as read off the wire: a document-style payload has no clock yet; the receiver gives it one. */
 export type IncomingMessage = Omit<ChatMessage, 'clock'> & { clock?: number };
 
-export type ReadResult<T> = { ok: true; value: T } | { ok: false; error: string };
+export type ReadResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
  * Checks a message object from another peer. The document's payload (`{"from","name","msg","timestamp"}`)
@@ -238,19 +243,19 @@ export function readChannel(value: unknown): string | undefined {
 }
 
 function readName(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_NAME_CHARS || CONTROL.test(value)) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_NAME_CHARS || CONTROL_CHARACTERS.test(value)) return undefined;
   return value.trim();
 }
 
 /** A required string field without control characters: the string, or the refusal. */
 function text(body: JsonObject, field: string, max: number, example: string): string | ReadResult<never> {
   const value = body[field];
-  if (typeof value !== 'string' || value === '' || value.length > max || CONTROL.test(value)) {
+  if (typeof value !== 'string' || value === '' || value.length > max || CONTROL_CHARACTERS.test(value)) {
     return refuse(`"${field}" must be a string of 1 to ${max} characters, e.g. "${field}":${example}`);
   }
   return value;
 }
 
-function refuse(error: string): { ok: false; error: string } {
-  return { ok: false, error };
+function refuse(reason: string): { ok: false; reason: string } {
+  return { ok: false, reason };
 }

@@ -12,6 +12,21 @@ export interface PeerInfo {
   name: string;
 }
 
+/** Where a message goes: the peer's address is its id (`127.0.0.1:5002`, `::1:5002`). */
+export interface Address {
+  peer_id: string;
+  ip: string;
+  port: number;
+}
+
+/** `127.0.0.1:5002` → `{ip: '127.0.0.1', port: 5002}`; undefined when the id is not `ip:port`. */
+export function addressOf(peerId: string): Address | undefined {
+  const colon = peerId.lastIndexOf(':');
+  const port = Number(peerId.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { peer_id: peerId, ip: peerId.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
 /** How `find` answered: one peer, nobody, or several peers sharing the name asked for. */
 export type FindResult = { kind: 'found'; peer: PeerInfo } | { kind: 'none' } | { kind: 'ambiguous'; peers: PeerInfo[] };
 
@@ -20,6 +35,7 @@ export const MAX_CONNECTED = 1_000;
 
 export class ChatState {
   private readonly connected = new Map<string, PeerInfo>();
+  private readonly listeners: Array<() => void> = [];
 
   constructor(
     readonly self: PeerInfo,
@@ -31,16 +47,27 @@ export class ChatState {
     const known = this.connected.get(peer.peer_id);
     if (!known && this.connected.size >= this.limit) return 'full';
     this.connected.set(peer.peer_id, { ...peer });
-    if (!known) return 'new';
-    const same = known.name === peer.name && known.ip === peer.ip && known.port === peer.port;
-    return same ? 'same' : 'updated';
+    const same = known !== undefined && known.name === peer.name && known.ip === peer.ip && known.port === peer.port;
+    if (!same) this.touch();
+    return !known ? 'new' : same ? 'same' : 'updated';
   }
 
   /** Forgets a peer; returns it, or undefined when it was not connected. */
   disconnect(peerId: string): PeerInfo | undefined {
     const known = this.connected.get(peerId);
     this.connected.delete(peerId);
+    if (known) this.touch();
     return known;
+  }
+
+  /** Subscribes to changes of the peers: one connected or left, or what waits for one (`touch`). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Something about the peers changed (a message delivered or queued for one): the listeners hear of it. */
+  touch(): void {
+    for (const listener of this.listeners) listener();
   }
 
   isConnected(peerId: string): boolean {

@@ -1,10 +1,7 @@
 /**
- * Receipts: which of this peer's own messages are still pending, that is, not yet acknowledged (a 2xx) by every
- * peer they were handed to, whether in flight or waiting in an outbox. A message whose last peer acknowledges
- * it, or refuses it for good (a 4xx, an outbox that is full), is delivered as far as it ever will be:
- * `onSettled` hears it once. At most `limit` messages are followed; the oldest is forgotten beyond (and then
- * shows as delivered). Kept in memory: after a restart, messages a run before left in an outbox are not
- * marked pending, though `/peers` and the page's peer list still count them. New, not in WeApRous.
+ * Receipts: which of this peer's own messages are still pending, not yet taken (or refused for good) by every
+ * peer they were handed to. `onSettled` hears each message once it is settled everywhere. Bounded, in memory:
+ * after a restart, what an outbox still holds is not marked pending. New, not in WeApRous.
  */
 
 export const RECEIPT_LIMIT = 10_000;

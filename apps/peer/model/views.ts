@@ -7,7 +7,6 @@
 
 import type { ChatMessage } from './message';
 import { conversationOf } from './message';
-import { mentions } from '../console/lines';
 
 export interface MessageView {
   id: string;
@@ -79,4 +78,12 @@ export interface ConversationEntry {
   peer_id: string;
   name: string;
   unread: number;
+}
+
+/** True when `msg` mentions `@name` (a whole word, any case; a name with spaces is matched whole too). */
+export function mentions(msg: string, name: string): boolean {
+  const at = msg.toLowerCase().indexOf(`@${name.toLowerCase()}`);
+  if (at === -1) return false;
+  const after = msg.charAt(at + 1 + name.length);
+  return after === '' || !/[\p{L}\p{N}_]/u.test(after);
 }

@@ -1,21 +1,20 @@
 /**
  * Catch-up: asking a peer for what it holds of the channels both are in (`GET /history/`, page after page), so a
- * peer that was away, or joins late, ends up with the same history as the others. Each message is checked as
- * `/broadcast-peer/` checks it, refused when it names a sender whose key this peer knows without that sender's
- * signature (the answering peer made it up or changed it), and stored once. What was added is told in one
- * console line and one `history` event (the page then reloads that conversation), not message by message.
- * New; WeApRous `apps/peer.py` kept no history to catch up on. docs/protocol.md, "Catch-up".
+ * peer that was away, or joins late, ends up with the history the others have. Each message is checked as the
+ * inbox checks one and stored once; what was added is one notice and one `history` event. New; WeApRous
+ * `apps/peer.py` kept no history. docs/protocol.md, "Catch-up".
  */
 
 import { GENERAL_CHANNEL } from '../../protocol';
+import { reasonOf } from '../../text';
 import type { Channels } from '../model/channels';
-import { caughtUpLine } from '../console/lines';
 import type { History } from '../storage/history';
 import { type ChatMessage, derivedId, readMessage } from '../model/message';
-import type { Mesh } from './peer-client';
+import type { PeerClient } from './peer-client';
 import type { PeerInfo } from '../model/peers';
 import type { Trust } from '../identity/trust';
 import type { EventLog } from '../model/events';
+import type { Notify } from '../model/notices';
 
 /**
  * Catch-up asks from this many clocks before the highest one held: a message sent while this peer was away
@@ -27,12 +26,12 @@ const CATCH_UP_PAGES = 100;
 
 export interface CatchUpParts {
   selfId: string;
-  mesh: Mesh;
+  client: PeerClient;
   channels: Channels;
-  history: () => History;
-  trust: () => Trust | null;
+  history: History;
+  trust: Trust;
   events: EventLog;
-  say: (line: string) => void;
+  notify: Notify;
 }
 
 export class CatchUp {
@@ -47,13 +46,12 @@ export class CatchUp {
         result = await this.channel(peer, channel);
       } catch (error) {
         // It went away, or is older and has no /history/ (404): what it queued for us still comes. Else say so.
-        const why = error instanceof Error ? error.message : String(error);
-        if (!/^Answer 404\b/.test(why))
-          this.parts.say(`[History] Could not catch up on #${channel} from ${peer.name} (${peer.peer_id}): ${why}`);
+        const why = reasonOf(error);
+        if (!/^Answer 404\b/.test(why)) this.parts.notify({ kind: 'catch-up-failed', channel, peer, reason: why });
         continue;
       }
       if (result.added > 0) this.parts.events.emit('history', { conversation: channel, added: result.added });
-      if (result.added > 0 || result.forged > 0) this.parts.say(caughtUpLine(channel, peer, result.added, result.forged));
+      if (result.added > 0 || result.forged > 0) this.parts.notify({ kind: 'caught-up', channel, peer, ...result });
     }
   }
 
@@ -62,13 +60,13 @@ export class CatchUp {
    * many were refused because they claim a sender whose key this peer knows without its signature.
    */
   private async channel(peer: PeerInfo, channel: string): Promise<{ added: number; forged: number }> {
-    const history = this.parts.history();
+    const history = this.parts.history;
     let since = Math.max(-1, history.highestClock(channel) - CATCH_UP_MARGIN);
     let after = '';
     let added = 0;
     let forged = 0;
     for (let page = 0; page < CATCH_UP_PAGES; page++) {
-      const { messages, more } = await this.parts.mesh.historyPage(peer, channel, since, after);
+      const { messages, more } = await this.parts.client.historyPage(peer, channel, since, after);
       for (const raw of messages) {
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
         const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
@@ -93,8 +91,7 @@ export class CatchUp {
    * take a real peer's ids ahead of its real messages (as `Inbox` does for what comes in directly).
    */
   private async judge(message: ChatMessage): Promise<ChatMessage | 'forged'> {
-    const trust = this.parts.trust();
-    if (!trust) return message;
+    const trust = this.parts.trust;
     if (message.signature !== undefined && message.from !== this.parts.selfId) await trust.learn(message.from);
     const verdict = trust.authorship(message, this.parts.selfId);
     if (verdict === 'forged') return 'forged';

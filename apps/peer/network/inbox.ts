@@ -1,27 +1,39 @@
 /**
- * Inbox: what another peer sends this one, checked and stored once. One message comes by the document's
- * `/broadcast-peer/` or `/send-peer/`; several come together by `/messages/`, the way this peer's own
- * delivery sends a burst (one request for many messages, as Matrix federation sends transactions). Either
- * way each message is checked alone (fields, sender's signature, channel membership), the good ones are
- * stored together (one write, `AppendOnlyFile`'s group commit) and shown once. The answer (2xx) is the
- * acknowledgement, and comes only once they are on disk. Ports the message half of `setup_routes()` of
- * WeApRous `apps/peer.py`; batches are new.
+ * Inbox: what another peer sends this one, checked alone (fields, sender's signature, channel membership) and
+ * stored once, by `/broadcast-peer/`, `/send-peer/`, or several at once by `/messages/` (one write for them
+ * all). The 2xx is the acknowledgement and comes only once they are on disk. Ports the message half of
+ * `setup_routes()` of WeApRous `apps/peer.py`; batches are new.
  */
 
 import { HttpError } from '../../../daemon/status';
 import { GENERAL_CHANNEL, type JsonObject, MAX_BATCH_MESSAGES } from '../../protocol';
-import { messageLine } from '../console/lines';
+import type { Trust } from '../identity/trust';
+import type { Notify } from '../model/notices';
 import type { History } from '../storage/history';
 import { type ChatMessage, derivedId, directChannel, type IncomingMessage, readMessage } from '../model/message';
 import { RateLimiter } from '../../tracker/ratelimit';
 import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
 
 const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
-import type { ServerHooks } from './routes';
 import type { ChatState } from '../model/peers';
 import { HistoryFull } from '../storage/store';
 
 export type MessageType = 'broadcast' | 'direct';
+
+/** What the inbox works with; `trust` and `gate` are optional, so the routes run alone in a test. */
+export interface InboxParts {
+  history: History;
+  /** Signatures and known keys: without it, every `from` is taken at its word. */
+  trust?: Trust;
+  /** Channel membership: without it, only #general is taken. */
+  gate?: {
+    isMember(channel: string): boolean;
+    /** Whether `from` is in `channel`, as this peer knows (it may ask the tracker again). */
+    admits(channel: string, from: string): Promise<boolean>;
+  };
+  /** Shows a stored message (channels, unread, mentions); without it, a `message` notice. */
+  onMessage?: (type: MessageType, message: ChatMessage) => void;
+}
 
 /** One message's outcome in a batch: stored (or held already), or refused with a status and a reason. */
 export type BatchResult = { status: 'received' } | { status: 'error'; code: number; error: string };
@@ -52,9 +64,8 @@ export class Inbox {
 
   constructor(
     private readonly state: ChatState,
-    private readonly history: History | Promise<History>,
-    private readonly show: (line: string) => void,
-    private readonly hooks: ServerHooks,
+    private readonly parts: InboxParts,
+    private readonly notify: Notify,
   ) {}
 
   /** `/broadcast-peer/` or `/send-peer/`: stored, or 507 when the history is full; throws `HttpError` 4xx. */
@@ -97,7 +108,7 @@ export class Inbox {
     const self = this.state.self;
     const channel = type === 'broadcast' ? GENERAL_CHANNEL : directChannel(self.peer_id);
     const read = readMessage(body, { channel, now: Date.now() / 1000 });
-    if (!read.ok) throw new HttpError(400, read.error);
+    if (!read.ok) throw new HttpError(400, read.reason);
     const incoming = read.value;
     if (incoming.from === self.peer_id) throw new HttpError(400, `"from" is this peer's own id; a peer does not send to itself`);
     // An id is its sender's: else anyone could take another peer's next ids, and its real messages would be dropped as copies.
@@ -126,7 +137,7 @@ export class Inbox {
    * messages be dropped as copies. Such messages are rate-limited per source address (429).
    */
   private async checkSender(incoming: IncomingMessage, body: JsonObject, source: string, vouchedFor?: string): Promise<void> {
-    const trust = this.hooks.trust;
+    const trust = this.parts.trust;
     if (!trust) return;
     if (vouchedFor !== undefined && incoming.from === vouchedFor) {
       this.signedByKey.add(incoming); // the batch's signature covers this message
@@ -159,7 +170,7 @@ export class Inbox {
    * sender is refused (401); without one, each message is checked on its own.
    */
   private voucher(body: JsonObject, list: unknown[]): string | undefined {
-    const trust = this.hooks.trust;
+    const trust = this.parts.trust;
     if (!trust || typeof body.signature !== 'string') return undefined;
     const first = list[0] as JsonObject | null;
     const from = typeof first === 'object' && first !== null ? first.from : undefined;
@@ -171,7 +182,7 @@ export class Inbox {
 
   /** A channel message needs both ends in the channel, as far as this peer knows: else 403. */
   private async checkMembers(channel: string, from: string): Promise<void> {
-    const gate = this.hooks.gate;
+    const gate = this.parts.gate;
     if (!gate?.isMember(channel))
       throw new HttpError(403, `This peer is not in #${channel}; it takes broadcasts in #${GENERAL_CHANNEL} only`);
     if (!(await gate.admits(channel, from)))
@@ -180,27 +191,26 @@ export class Inbox {
 
   /** Stores checked messages together and shows each new one, in order; a full history refuses with 507. */
   private async store(items: Array<{ incoming: IncomingMessage; type: MessageType }>): Promise<BatchResult[]> {
-    const history = await this.history;
-    const outcomes = await Promise.allSettled(items.map(({ incoming }) => history.accept(incoming)));
+    const outcomes = await Promise.allSettled(items.map(({ incoming }) => this.parts.history.accept(incoming)));
     return outcomes.map((outcome, i): BatchResult => {
       if (outcome.status === 'rejected') return this.refusal(outcome.reason);
       const { status, message } = outcome.value;
       // `checkSender` checked it against its sender's key (or the batch's signature did): no second check.
-      if (status === 'added' && this.signedByKey.has(items[i].incoming)) this.hooks.trust?.vouch(message);
+      if (status === 'added' && this.signedByKey.has(items[i].incoming)) this.parts.trust?.vouch(message);
       if (status === 'added') this.display(items[i].type, message);
       return { status: 'received' };
     });
   }
 
   private display(type: MessageType, message: ChatMessage): void {
-    if (this.hooks.onMessage) this.hooks.onMessage(type, message);
-    else this.show(messageLine(type, message.name, message.from, message.msg));
+    if (this.parts.onMessage) this.parts.onMessage(type, message);
+    else this.notify({ kind: 'message', type, message });
   }
 
   /** Not stored, so not acknowledged: the sender keeps it in its outbox. Said once here, every time to the sender. */
   private refusal(error: unknown): BatchResult {
     if (!(error instanceof HistoryFull)) throw error;
-    if (!this.saidFull) this.show(`[History] ${error.message}. Messages from other peers are refused (507) until then.`);
+    if (!this.saidFull) this.notify({ kind: 'history-full', reason: error.message });
     this.saidFull = true;
     return { status: 'error', code: 507, error: error.message };
   }

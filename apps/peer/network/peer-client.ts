@@ -1,51 +1,33 @@
 /**
- * The peer's outgoing side of the peer-to-peer half: connect to a peer, broadcast to every connected peer,
- * send to one, say goodbye. Requests go straight to the other peers (never through the tracker), all at
- * once, over the shared keep-alive `HttpClient`, each with its own timeout, so one dead or hung peer
- * delays nobody. Ports `connect_to_peer`, `broadcast_message` and `send_direct_message` of WeApRous
- * `apps/peer.py`, which sent one `urllib2` request after another and stalled on the first dead peer.
+ * The client towards the other peers: connect, post messages (the courier `delivery/` hands them to), ask for
+ * a page of history, say goodbye. Requests go straight to the other peers, over the shared keep-alive
+ * `HttpClient`, each with its own timeout, signed by this peer's key. Ports `connect_to_peer` and the sending
+ * half of `broadcast_message` and `send_direct_message` of WeApRous `apps/peer.py`.
  */
 
-import { ClientError, type HttpClient } from '../../../daemon/client';
+import type { HttpClient } from '../../../daemon/client';
 import type { ConnectBody, PeerEntry } from '../../protocol';
-import { type Address, type Outcome, Refused } from '../delivery/delivery';
-import type { ChatMessage } from '../model/message';
+import { reasonOf } from '../../text';
+import { type Courier, Refused } from '../delivery/courier';
 import type { Trust } from '../identity/trust';
+import type { ChatMessage } from '../model/message';
+import type { Address, ChatState, PeerInfo } from '../model/peers';
 import { expectOk } from './tracker-client';
-import type { ChatState, PeerInfo } from '../model/peers';
-import type { Failure } from '../console/lines';
-
-export interface BroadcastResult {
-  sent: number;
-  total: number;
-  failures: Failure[];
-  /** Peers that refused the connection: nothing listens there any more, so they were dropped. */
-  dropped: PeerInfo[];
-  /** Peers the message waits for in their outbox, and how many wait for each. */
-  queued: Array<{ peer: PeerInfo; waiting: number }>;
-}
-
-/** Hands one message to one peer: at once, or through its outbox (`Delivery.deliver`). */
-export type Deliver = (peer: PeerInfo, message: ChatMessage) => Promise<Outcome>;
 
 /** A peer to connect to: an entry of the tracker's list. */
 type Target = PeerEntry;
 
-export class Mesh {
+export class PeerClient implements Courier {
+  /** Peers that answered `/messages/` with 404 or 405: they take one message per request. */
+  private readonly singleOnly = new Set<string>();
+
   constructor(
     private readonly client: HttpClient,
     private readonly state: ChatState,
+    /** Signs what this peer sends and checks the keys of the peers it meets; without it, nothing is signed. */
+    private readonly trust: Trust | null,
     private readonly timeoutMs = 3_000,
-    deliver?: Deliver,
-  ) {
-    this.deliver = deliver ?? ((peer, message) => this.sendNow(peer, message));
-  }
-
-  private readonly deliver: Deliver;
-  /** Peers that answered `/messages/` with 404 or 405: they take one message per request. */
-  private readonly singleOnly = new Set<string>();
-  /** Signs what this peer sends, once the peer has its identity; unsigned without. */
-  trust: Trust | null = null;
+  ) {}
 
   private signed<T extends object>(body: T): T {
     return this.trust ? this.trust.sign(body) : body;
@@ -93,33 +75,6 @@ export class Mesh {
   }
 
   /**
-   * Hands a stored message to every connected peer, and to `owed` (peers not connected that messages still
-   * wait for), all at once; drops the connected peers that turn out to be gone. The body is the message
-   * itself: the document's fields (`from`, `name`, `msg`, `timestamp`) and `id`, `channel`, `clock`.
-   */
-  async broadcast(message: ChatMessage, owed: PeerInfo[] = []): Promise<BroadcastResult> {
-    return this.multicast(message, [...this.state.peers(), ...owed.filter((peer) => !this.state.isConnected(peer.peer_id))]);
-  }
-
-  /** Hands a stored message to each of `peers` at once (a channel's members); as `broadcast` reports. */
-  async multicast(message: ChatMessage, peers: PeerInfo[]): Promise<BroadcastResult> {
-    const outcomes = await Promise.all(peers.map((peer) => this.deliver(peer, message)));
-    const result: BroadcastResult = { sent: 0, total: peers.length, failures: [], dropped: [], queued: [] };
-    outcomes.forEach((outcome, i) => {
-      if (outcome.kind === 'sent') return void (result.sent += 1);
-      result.failures.push({ peer: peers[i], reason: outcome.reason });
-      if (outcome.kind === 'queued') result.queued.push({ peer: peers[i], waiting: outcome.waiting });
-      if (isRefused(outcome.error) && this.state.disconnect(peers[i].peer_id)) result.dropped.push(peers[i]);
-    });
-    return result;
-  }
-
-  /** Hands a stored message to one peer (`POST /send-peer/`): sent, queued in its outbox, or failed. */
-  direct(peer: PeerInfo, message: ChatMessage): Promise<Outcome> {
-    return this.deliver(peer, message);
-  }
-
-  /**
    * Posts a message now: `/send-peer/` for a direct one, `/broadcast-peer/` otherwise. Resolves on 2xx;
    * rejects with `Refused` on 4xx (sending again cannot help), with the reason otherwise.
    */
@@ -141,16 +96,16 @@ export class Mesh {
   /**
    * Posts several messages to one peer in one request (`POST /messages/`); resolves with each one's
    * outcome: null when the peer has it, else the reason it refused it (4xx: sending again cannot help). Rejects
-   * when none may have been stored (no answer, 5xx). A peer without `/messages/` (404, 405: the document's
-   * kind) gets them one by one, in order, and is remembered as such.
+   * when none may have been stored (no answer, 5xx). Resolves null for a peer without `/messages/` (404, 405:
+   * the document's kind), remembered as such: it takes one message per request (`courier.ts`).
    */
-  async sendBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
-    if (messages.length === 1 || this.singleOnly.has(peer.peer_id)) return this.sendEach(peer, messages);
+  async sendBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null> | null> {
+    if (this.singleOnly.has(peer.peer_id)) return null;
     // Signed as a whole too: the receiver checks one signature for the batch, not one per message.
     const response = await this.post(peer, '/messages/', this.signed({ messages: messages.map((message) => this.signedMessage(message)) }));
     if (response.status === 404 || response.status === 405) {
       this.singleOnly.add(peer.peer_id);
-      return this.sendEach(peer, messages);
+      return null;
     }
     const body = expectOk(response);
     const results = Array.isArray(body.results) ? body.results : [];
@@ -165,34 +120,9 @@ export class Mesh {
     });
   }
 
-  /** One request per message, in order: a refusal is that message's outcome, anything else stops the rest. */
-  private async sendEach(peer: Address, messages: ChatMessage[]): Promise<Array<string | null>> {
-    const outcomes: Array<string | null> = [];
-    for (const message of messages) {
-      try {
-        await this.send(peer, message);
-        outcomes.push(null);
-      } catch (error) {
-        if (!(error instanceof Refused)) throw error;
-        outcomes.push(error.message);
-      }
-    }
-    return outcomes;
-  }
-
   /** A message as sent: with the signature it was stored with, or signed now. */
   private signedMessage(message: ChatMessage): ChatMessage {
     return message.signature !== undefined ? message : this.signed(message);
-  }
-
-  /** Without an outbox: sent, or failed with the reason. */
-  private async sendNow(peer: PeerInfo, message: ChatMessage): Promise<Outcome> {
-    try {
-      await this.send(peer, message);
-      return { kind: 'sent' };
-    } catch (error) {
-      return { kind: 'failed', reason: reasonOf(error), error };
-    }
   }
 
   /**
@@ -246,12 +176,4 @@ export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 /** `http://127.0.0.1:5002`, with brackets around an IPv6 address. */
 export function peerUrl(peer: { ip: string; port: number }): string {
   return `http://${peer.ip.includes(':') ? `[${peer.ip}]` : peer.ip}:${peer.port}`;
-}
-
-export function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function isRefused(error: unknown): boolean {
-  return error instanceof ClientError && error.code === 'ECONNREFUSED';
 }

@@ -6,8 +6,8 @@
  * its Test 10 admits ("peers do not re-register automatically").
  */
 
-import { trackerLines } from '../console/lines';
-import { reasonOf } from './peer-client';
+import type { Notify } from '../model/notices';
+import { reasonOf } from '../../text';
 import type { TrackerClient } from './tracker-client';
 
 /** unregistered: never got in yet · registered: heartbeating · lost: the tracker stopped answering. */
@@ -17,7 +17,7 @@ export interface SessionOptions {
   heartbeatMs: number;
   /** How often to retry the very first registration. */
   retryMs: number;
-  say: (...lines: string[]) => void;
+  notify: Notify;
   /** After a registration that did not happen at start-up: 'late' (first success) or 'again' (re-registered). */
   onRegistered: (kind: 'late' | 'again') => Promise<void> | void;
   /** Runs `fn` after `ms` and returns a function that cancels it; a fake one makes tests instant. */
@@ -61,7 +61,7 @@ export class TrackerSession {
   async rejoin(): Promise<boolean> {
     if (this.phase === 'stopped') return false;
     if (this.phase === 'unregistered') return this.register('unregistered');
-    if (this.phase === 'registered') this.options.say(trackerLines.forgotten());
+    if (this.phase === 'registered') this.options.notify({ kind: 'tracker-forgot' });
     return this.register('lost');
   }
 
@@ -91,11 +91,11 @@ export class TrackerSession {
     } catch (error) {
       if (this.phase === 'stopped') return;
       this.phase = 'lost';
-      this.options.say(trackerLines.heartbeatFailed(reasonOf(error)));
+      this.options.notify({ kind: 'heartbeat-failed', reason: reasonOf(error) });
       return;
     }
     if (answer === 'alive' || this.phase === 'stopped') return;
-    this.options.say(trackerLines.forgotten());
+    this.options.notify({ kind: 'tracker-forgot' });
     this.phase = 'lost';
     if (await this.register('lost')) await this.options.onRegistered('again');
   }
@@ -109,7 +109,7 @@ export class TrackerSession {
       const reason = reasonOf(error);
       // Said once per reason, not every retry, so a long outage does not flood the console.
       if (from === 'unregistered' && reason !== this.lastFailure && this.phase !== 'stopped') {
-        this.options.say(trackerLines.registrationFailed(reason, this.options.retryMs / 1000));
+        this.options.notify({ kind: 'registration-failed', reason, retrySeconds: this.options.retryMs / 1000 });
       }
       this.lastFailure = reason;
       return false;
@@ -117,7 +117,7 @@ export class TrackerSession {
     if (this.phase === 'stopped') return false;
     this.phase = 'registered';
     this.lastFailure = '';
-    this.options.say(from === 'unregistered' ? trackerLines.registered(status) : trackerLines.reRegistered());
+    this.options.notify(from === 'unregistered' ? { kind: 'registered', status } : { kind: 're-registered' });
     return true;
   }
 

@@ -1,11 +1,8 @@
 /**
- * The peer's side of the tracker API (`docs/protocol.md`): register, list, heartbeat, unregister, each one
- * HTTP request through the shared keep-alive `HttpClient`. Failures reject with an `Error` whose message
- * is a sentence fit for the console ("Connection refused by 127.0.0.1:8000"). With a `signer` (the peer's
- * identity), registration carries the public key and every write is signed, so only this peer can change its
- * registration (docs/identity.md).
- * Ports `register_with_tracker`, `get_peer_list`, `send_heartbeat` and `unregister_from_tracker` of
- * WeApRous `apps/peer.py`, which used `urllib2`.
+ * The peer's side of the tracker API (`docs/protocol.md`): register, list, heartbeat, join, unregister, each one
+ * request through the shared keep-alive `HttpClient`; a failure rejects with a sentence. With a `signer`, every
+ * write is signed (docs/identity.md). Ports `register_with_tracker`, `get_peer_list`, `send_heartbeat` and
+ * `unregister_from_tracker` of WeApRous `apps/peer.py`.
  */
 
 import type { ClientResponse, HttpClient } from '../../../daemon/client';
@@ -15,15 +12,15 @@ import type { PeerInfo } from '../model/peers';
 
 export class TrackerClient {
   /** The channels the heartbeat claims (besides #general); none unless the peer has joined some. */
-  claims: () => ChannelClaim[] = () => [];
-  /** Signs what this peer writes at the tracker; without one, the document's bodies exactly. */
-  signer: Identity | null = null;
-
   constructor(
     private readonly client: HttpClient,
     readonly url: string,
     private readonly self: PeerInfo,
     private readonly timeoutMs = 3_000,
+    /** Signs what this peer writes at the tracker; without one, the document's bodies exactly. */
+    private readonly signer: Identity | null = null,
+    /** The channels the heartbeat claims again after a tracker restart (besides #general). */
+    private readonly claims: () => ChannelClaim[] = () => [],
   ) {}
 
   /**

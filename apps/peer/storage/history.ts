@@ -13,6 +13,8 @@ export interface HistoryOptions {
   startedAt: number;
   /** Hears each problem found in the history file (a torn last line), one line each. */
   onProblem?: (line: string) => void;
+  /** Signs what this peer writes: the signature is stored with the message, for catch-up elsewhere. */
+  signer?: { sign(body: object): string };
   /** The history file's largest size in bytes (`FILE_LIMIT` unless a test wants it small). */
   fileLimit?: number;
 }
@@ -22,13 +24,12 @@ const QUIET_LIMIT = 10_000;
 
 export class History {
   private readonly quiet = new Set<string>();
-  /** Signs what this peer writes, once it has its identity: the signature is stored with the message. */
-  signer: { sign(body: object): string } | null = null;
 
   private constructor(
     private readonly store: MessageStore,
     private readonly clock: LamportClock,
     private readonly maker: MessageMaker,
+    private readonly signer: { sign(body: object): string } | undefined,
   ) {}
 
   /** Opens `<dir>/history.jsonl`; the clock starts at the highest clock held, so new messages order after it. */
@@ -36,7 +37,7 @@ export class History {
     const { onProblem, startedAt: now, fileLimit } = options;
     const store = await MessageStore.open(dir, { selfId: self.peer_id, onProblem, now, fileLimit });
     const clock = new LamportClock(store.maxClock);
-    return new History(store, clock, new MessageMaker(self, clock, options.startedAt));
+    return new History(store, clock, new MessageMaker(self, clock, options.startedAt), options.signer);
   }
 
   /** A message this peer sends: a fresh id and clock, stored before it leaves. `compose('general', 'Hi', Date.now())` */

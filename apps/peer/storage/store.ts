@@ -1,5 +1,5 @@
 /**
- * MessageStore: one peer's history on disk (issue 7, item 6), an append-only JSON Lines file that survives
+ * MessageStore: one peer's history on disk, an append-only JSON Lines file that survives
  * `kill -9` (a journal: `journal.ts`), read back in Lamport order per channel and per direct conversation.
  * New; WeApRous `apps/peer.py` kept its `messages` list in memory only. No sockets; docs/history.md.
  */

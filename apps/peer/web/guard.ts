@@ -2,7 +2,8 @@
  * What every page and API answer of the browser chat shares: the security headers (a Content-Security-Policy
  * that lets only this peer's own scripts and styles run, no framing, no caching), the session cookie's name and
  * attributes, the `Origin` check that stops another site from posting to this peer through the user's browser,
- * and `secured()`, which puts the headers on whatever a handler answers, errors included. New, not in WeApRous.
+ * and `secured()`, which puts the headers on whatever a handler answers, errors included (`guarded()` is the same
+ * as a method decorator, for the route classes of `pages.ts` and `api.ts`). New, not in WeApRous.
  */
 
 import { isIP } from 'node:net';
@@ -89,4 +90,17 @@ export function secured(handler: Handler, ready: Promise<void> = Promise.resolve
       return res;
     }
   };
+}
+
+/**
+ * `secured()` as a method decorator: `const guard = guarded(ready, hosts)`, then `@guard` under `@app.route(...)`.
+ * Decorators apply from the bottom up, so the route registers the method already wrapped. The wrapper answers a
+ * `Response`, not what the method returns; it keeps the method's type so that `@app.route` takes it, and only
+ * the router ever calls it.
+ */
+export function guarded(ready: Promise<void>, hosts: string[]) {
+  return <M extends Handler>(method: M, _context: ClassMethodDecoratorContext): M =>
+    function (this: unknown, request: Request) {
+      return secured((req) => method.call(this, req), ready, hosts)(request);
+    } as M;
 }

@@ -12,8 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { html, redirect, setCookie, type Response } from '../../../daemon/response';
 import type { Request } from '../../../daemon/request';
 import { serveFile } from '../../../daemon/static';
-import type { Handler, WeApRous } from '../../../daemon/weaprous';
-import { COOKIE, originProblem, secure, secured } from './guard';
+import type { WeApRous } from '../../../daemon/weaprous';
+import { COOKIE, guarded, originProblem, secure } from './guard';
 import type { Sessions } from './sessions';
 
 export interface PageParts {
@@ -55,65 +55,88 @@ const SAID = {
   loggedOut: 'You have logged out.',
 };
 
+/**
+ * Adds the pages, the login and the assets to `app`: each method of `ChatPages` is one route, carrying
+ * `@app.route` (Flask style, as WeApRous `apps/sampleApp.py` writes them) and `@guard` (`secured()`).
+ */
 export function pageRoutes(app: WeApRous, parts: PageParts): void {
-  const now = parts.now ?? Date.now;
-  const session = (request: Request) => parts.sessions.find(request.cookies[parts.cookie], now());
-  let attempts = 0;
-  const route = (method: string, path: string, handler: Handler) => app.addRoute(method, path, secured(handler, parts.ready, parts.hosts));
+  const guard = guarded(parts.ready, parts.hosts);
+  const session = (request: Request) => parts.sessions.find(request.cookies[parts.cookie], now(parts));
 
-  /** The login page with a sentence in its message slot, escaped (a refused Origin is quoted in it). */
-  const loginPage = async (status: number, message?: string): Promise<Response> => {
-    const page = await readFile(join(parts.www, 'chat-login.html'), 'utf8');
-    const said = message ?? (parts.sessions.hasPassword ? undefined : SAID.noPassword);
-    const slot = said === undefined ? '' : `<p class="notice" role="alert">${escapeHtml(said)}</p>`;
-    return html(page.replace('<!-- message -->', slot), status);
-  };
+  class ChatPages {
+    /** Password checks waiting now (`MAX_ATTEMPTS` at most). */
+    private attempts = 0;
 
-  /** A new session: its cookie, and on to the chat. */
-  const loggedIn = () => setCookie(redirect('/', 303), parts.cookie, parts.sessions.create(now()), COOKIE);
-
-  route('GET', '/', async (request) =>
-    session(request) ? serveFile(parts.www, 'chat.html', request, { cacheControl: 'no-store' }) : redirect('/login/', 303),
-  );
-
-  route('GET', '/login/', async (request) => {
-    const token = request.query.token;
-    if (token !== undefined) return parts.sessions.redeemLink(token, now()) ? loggedIn() : loginPage(401, SAID.badLink);
-    if (session(request)) return redirect('/', 303);
-    return loginPage(200, request.query.out !== undefined ? SAID.loggedOut : undefined);
-  });
-
-  route('POST', '/login/', async (request) => {
-    const problem = originProblem(request);
-    if (problem) return loginPage(403, problem);
-    if (!parts.sessions.hasPassword) return loginPage(401, SAID.noPassword);
-    if (attempts >= MAX_ATTEMPTS) {
-      const res = await loginPage(429, SAID.busy);
-      res.headers.set('Retry-After', '1');
-      return res;
+    @app.route('/')
+    @guard
+    async chat(request: Request) {
+      return session(request) ? serveFile(parts.www, 'chat.html', request, { cacheControl: 'no-store' }) : redirect('/login/', 303);
     }
-    const password = readPassword(request);
-    attempts += 1;
-    try {
-      if (password !== undefined && parts.sessions.checkPassword(password)) return loggedIn();
-      await sleep(parts.failDelayMs ?? FAIL_DELAY_MS); // a timer, not a busy wait: every other request goes on
-    } finally {
-      attempts -= 1;
+
+    @app.route('/login/')
+    @guard
+    async loginForm(request: Request) {
+      const token = request.query.token;
+      if (token !== undefined) return parts.sessions.redeemLink(token, now(parts)) ? loggedIn(parts) : loginPage(parts, 401, SAID.badLink);
+      if (session(request)) return redirect('/', 303);
+      return loginPage(parts, 200, request.query.out !== undefined ? SAID.loggedOut : undefined);
     }
-    return loginPage(401, SAID.wrong);
-  });
 
-  route('POST', '/logout/', async (request) => {
-    const problem = originProblem(request);
-    if (problem) return loginPage(403, problem);
-    const ended = parts.sessions.end(request.cookies[parts.cookie]);
-    if (ended) parts.endStreams(ended);
-    return setCookie(redirect('/login/?out', 303), parts.cookie, '', { ...COOKIE, maxAge: 0 });
-  });
+    @app.route('/login/', { methods: ['POST'] })
+    @guard
+    async login(request: Request) {
+      const problem = originProblem(request);
+      if (problem) return loginPage(parts, 403, problem);
+      if (!parts.sessions.hasPassword) return loginPage(parts, 401, SAID.noPassword);
+      if (this.attempts >= MAX_ATTEMPTS) {
+        const res = await loginPage(parts, 429, SAID.busy);
+        res.headers.set('Retry-After', '1');
+        return res;
+      }
+      const password = readPassword(request);
+      this.attempts += 1;
+      try {
+        if (password !== undefined && parts.sessions.checkPassword(password)) return loggedIn(parts);
+        await sleep(parts.failDelayMs ?? FAIL_DELAY_MS); // a timer, not a busy wait: every other request goes on
+      } finally {
+        this.attempts -= 1;
+      }
+      return loginPage(parts, 401, SAID.wrong);
+    }
 
+    @app.route('/logout/', { methods: ['POST'] })
+    @guard
+    async logout(request: Request) {
+      const problem = originProblem(request);
+      if (problem) return loginPage(parts, 403, problem);
+      const ended = parts.sessions.end(request.cookies[parts.cookie]);
+      if (ended) parts.endStreams(ended);
+      return setCookie(redirect('/login/?out', 303), parts.cookie, '', { ...COOKIE, maxAge: 0 });
+    }
+  }
+  new ChatPages();
+
+  // Files, not pages: no `secured()`, so they are kept but checked again each time (`no-cache`).
   for (const [url, file] of Object.entries(ASSETS)) {
     app.addRoute('GET', url, async (request) => secure(await serveFile(parts.assets, file, request), 'no-cache'));
   }
+}
+
+function now(parts: PageParts): number {
+  return (parts.now ?? Date.now)();
+}
+
+/** The login page with a sentence in its message slot, escaped (a refused Origin is quoted in it). */
+async function loginPage(parts: PageParts, status: number, message?: string): Promise<Response> {
+  const page = await readFile(join(parts.www, 'chat-login.html'), 'utf8');
+  const said = message ?? (parts.sessions.hasPassword ? undefined : SAID.noPassword);
+  const slot = said === undefined ? '' : `<p class="notice" role="alert">${escapeHtml(said)}</p>`;
+  return html(page.replace('<!-- message -->', slot), status);
+}
+
+/** A new session: its cookie, and on to the chat. */
+function loggedIn(parts: PageParts): Response {
+  return setCookie(redirect('/', 303), parts.cookie, parts.sessions.create(now(parts)), COOKIE);
 }
 
 /** `password` from the form (`password=...`) or a JSON body (`{"password":"..."}`, for curl). */

@@ -1,31 +1,13 @@
 /**
  * The peer list as the browser shows it (name, reachable, verified, messages waiting), and the `peers` event
- * that carries it. Whatever may change it (a peer connecting or leaving, a message delivered or queued) calls
- * `changed()`; a moment later the list is built again and emitted only if it differs, so a burst of changes
- * is one event. `ObservedState` is the chat state that says when a peer connects or leaves, whoever caused
- * it (the server's routes or the mesh). New, not in WeApRous.
+ * that carries it. It listens to the chat state (`ChatState.onChange`: a peer connecting or leaving, whoever
+ * caused it, or `touch()` for a message delivered or queued); a moment later the list is built again and
+ * emitted only if it differs, so a burst of changes is one event. New, not in WeApRous.
  */
 
-import { ChatState, type PeerInfo } from '../model/peers';
+import type { ChatState } from '../model/peers';
 import type { EventLog } from '../model/events';
 import type { PeerView } from '../model/views';
-
-/** ChatState that calls `onChange` when the connected peers change. */
-export class ObservedState extends ChatState {
-  onChange: () => void = () => {};
-
-  override connect(peer: PeerInfo): 'new' | 'updated' | 'same' | 'full' {
-    const result = super.connect(peer);
-    if (result === 'new' || result === 'updated') this.onChange();
-    return result;
-  }
-
-  override disconnect(peerId: string): PeerInfo | undefined {
-    const gone = super.disconnect(peerId);
-    if (gone) this.onChange();
-    return gone;
-  }
-}
 
 export interface PeerSource {
   state: ChatState;
@@ -48,7 +30,9 @@ export class PeerList {
   constructor(
     private readonly source: PeerSource,
     private readonly events: EventLog,
-  ) {}
+  ) {
+    source.state.onChange(() => this.changed());
+  }
 
   /** The connected peers in the order they connected, then the peers only messages wait for. */
   snapshot(): PeerView[] {

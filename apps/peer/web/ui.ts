@@ -1,8 +1,8 @@
 /**
  * The browser chat of one peer, wired: its sessions (saved in the data folder as hashes, so a restarted peer
- * keeps its open pages logged in), its event streams, its pages (`pages.ts`) and its API (`api.ts`), all added
- * to the peer's own WeApRous app, on the same port as the P2P endpoints, which it leaves as they are. Also the
- * lines the console prints about it: the address, and login links. docs/web-ui.md. New, not in WeApRous.
+ * keeps its open pages logged in), its event streams, its peer list (`peers.ts`), its pages (`pages.ts`) and its API (`api.ts`), all added
+ * to the peer's own WeApRous app, on the same port as the P2P endpoints, which it leaves as they are. Also what
+ * the console says about it, as data: the address, and how to log in. docs/web-ui.md. New, not in WeApRous.
  */
 
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -10,14 +10,14 @@ import { join } from 'node:path';
 import type { WeApRous } from '../../../daemon/weaprous';
 import type { Channels } from '../model/channels';
 import type { Chat } from '../chat';
-import * as view from '../console/lines';
 import { peerUrl } from '../network/peer-client';
 import type { ChatState, PeerInfo } from '../model/peers';
 import { apiRoutes } from './api';
 import type { EventLog } from '../model/events';
+import type { Notify } from '../model/notices';
 import { cookieName } from './guard';
 import { pageRoutes } from './pages';
-import type { PeerList } from './peers';
+import { PeerList, type PeerSource } from './peers';
 import { LINK_MS, type SessionRecord, Sessions } from './sessions';
 import { EventStreams } from './sse';
 
@@ -25,16 +25,22 @@ export interface WebParts {
   self: PeerInfo;
   dataDir: string;
   password?: string;
-  chat: Chat;
+  /** The chat, once the peer has opened its history (it listens before): the API waits for it. */
+  chat: Promise<Chat>;
   channels: Channels;
   state: ChatState;
   events: EventLog;
-  peers: PeerList;
   /** Folders of the pages and their assets; default the repository's `www/` and `static/`. */
   www?: string;
   assets?: string;
-  /** Prints a line on the console (a sessions file that cannot be read or written). */
-  say: (line: string) => void;
+  /** Hears of a sessions file that cannot be read or written (`problem`, area `web`). */
+  notify: Notify;
+}
+
+/** A one-time login link, and the minutes it works for. */
+export interface LoginLink {
+  link: string;
+  minutes: number;
 }
 
 export const SESSIONS_FILE = 'web-sessions.json';
@@ -43,6 +49,7 @@ const REPOSITORY = join(__dirname, '..', '..', '..');
 export class WebUi {
   readonly sessions: Sessions;
   readonly streams: EventStreams;
+  readonly peers: PeerList;
   /** Saves run one after another; the newest records win. */
   private saving: Promise<void> = Promise.resolve();
   private opened = false;
@@ -53,6 +60,7 @@ export class WebUi {
   constructor(private readonly parts: WebParts) {
     this.sessions = new Sessions({ password: parts.password, onChange: (records) => this.save(records) });
     this.streams = new EventStreams(parts.events);
+    this.peers = new PeerList(peerSource(parts.state, parts.chat), parts.events);
     this.ready = new Promise((done) => (this.markReady = done));
   }
 
@@ -66,11 +74,11 @@ export class WebUi {
     const cookie = cookieName(this.parts.self.port);
     const www = this.parts.www ?? join(REPOSITORY, 'www');
     const assets = this.parts.assets ?? join(REPOSITORY, 'static');
-    const { sessions, streams } = this;
+    const { sessions, streams, peers } = this;
     const ready = this.ready;
     const hosts = [this.parts.self.ip];
     pageRoutes(app, { sessions, cookie, www, assets, ready, hosts, endStreams: (id) => streams.closeOwner(id) });
-    apiRoutes(app, { ...this.parts, streams, sessions, cookie, ready, hosts });
+    apiRoutes(app, { ...this.parts, peers, streams, sessions, cookie, ready, hosts });
   }
 
   /** Takes back the sessions the run before saved (the data folder exists by now). */
@@ -80,25 +88,26 @@ export class WebUi {
       this.sessions.load((JSON.parse(text) as { sessions?: unknown }).sessions, Date.now());
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      if (!missing) this.parts.say(`[Web] ${SESSIONS_FILE} could not be read (${(error as Error).message}); browsers log in again`);
+      if (!missing) this.problem(`${SESSIONS_FILE} could not be read (${(error as Error).message}); browsers log in again`);
     }
     this.opened = true;
     this.markReady();
   }
 
-  /** What the console prints after the banner: a login link without a password, a hint with one. */
-  loginLines(): string[] {
-    return [this.sessions.hasPassword ? view.webLines.passwordHint() : this.linkLine()];
+  /** How a browser logs in, for the console to say after the banner: with the --password, else by a fresh link. */
+  login(): LoginLink | { password: true } {
+    return this.sessions.hasPassword ? { password: true } : this.freshLink();
   }
 
   /** `/web`: a fresh one-time login link. */
-  linkLine(): string {
-    return view.webLines.link(`${this.url}login/?token=${this.sessions.issueLink(Date.now())}`, LINK_MS / 60_000);
+  freshLink(): LoginLink {
+    return { link: `${this.url}login/?token=${this.sessions.issueLink(Date.now())}`, minutes: LINK_MS / 60_000 };
   }
 
-  /** Ends every event stream and waits for the last save. */
+  /** Ends every event stream and the peer list's timer, and waits for the last save. */
   async close(): Promise<void> {
     this.streams.closeAll();
+    this.peers.close();
     await this.saving;
   }
 
@@ -115,8 +124,22 @@ export class WebUi {
         await writeFile(`${this.file}.tmp`, text, { mode: 0o600 });
         await rename(`${this.file}.tmp`, this.file);
       } catch (error) {
-        this.parts.say(`[Web] Could not save ${SESSIONS_FILE}: ${(error as Error).message}`);
+        this.problem(`Could not save ${SESSIONS_FILE}: ${(error as Error).message}`);
       }
     });
   }
+
+  private problem(reason: string): void {
+    this.parts.notify({ kind: 'problem', area: 'web', reason });
+  }
+}
+
+/** Where the peer list reads what waits and whose key is known: the chat, once built; nothing and nobody before. */
+function peerSource(state: ChatState, chat: Promise<Chat>): PeerSource {
+  let built: Chat | null = null;
+  chat.then(
+    (done) => (built = done),
+    () => {}, // the peer did not start: the API answers 500, the list stays as it is
+  );
+  return { state, pending: () => built?.pending() ?? [], knows: (peerId) => built?.knows(peerId) ?? false };
 }

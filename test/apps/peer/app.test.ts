@@ -64,7 +64,7 @@ async function startApp(
   output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
   let exited!: () => void;
   const gone = new Promise<void>((done) => (exited = done));
-  const app = new PeerApp({
+  const app = (await PeerApp.start({
     self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name },
     trackerUrl: `http://127.0.0.1:${trackerPort}`,
     heartbeatMs: options.heartbeatMs ?? 60_000,
@@ -74,9 +74,9 @@ async function startApp(
     input,
     output,
     exit: () => exited(),
-  });
+  }))!;
   running.push(app);
-  await app.start();
+  await app.open();
   return { app, input, output, text: () => text, gone };
 }
 
@@ -118,7 +118,7 @@ describe('PeerApp', () => {
     const gone = new Promise<void>((done) => {
       exited = done;
     });
-    const app = new PeerApp({
+    const app = (await PeerApp.start({
       self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Early' },
       trackerUrl: `http://127.0.0.1:${(hung.address() as { port: number }).port}`,
       heartbeatMs: 60_000,
@@ -131,9 +131,9 @@ describe('PeerApp', () => {
         exitCode = code;
         exited();
       },
-    });
+    }))!;
 
-    const starting = app.start();
+    const starting = app.open();
     await whenShown(output, () => text, 'Peer ID:'); // the banner is out; registration hangs
     app.interrupt();
     await Promise.all([gone, starting]);
@@ -175,7 +175,7 @@ describe('PeerApp and a tracker that stops and restarts (document Test 10)', fun
     const gone = new Promise<void>((done) => {
       exited = done;
     });
-    const app = new PeerApp({
+    const app = (await PeerApp.start({
       self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' },
       trackerUrl: `http://127.0.0.1:${trackerPort}`,
       // One heartbeat a second: the first fails at 1 s, the next would register at 2 s; /discover comes first.
@@ -186,8 +186,8 @@ describe('PeerApp and a tracker that stops and restarts (document Test 10)', fun
       input,
       output,
       exit: () => exited(),
-    });
-    await app.start();
+    }))!;
+    await app.open();
     await tracker.close();
     backends.splice(backends.indexOf(tracker), 1);
     await whenShown(output, () => text, '[Tracker] Heartbeat failed: ');

@@ -55,7 +55,7 @@ describe('parsePeerArgs()', () => {
     expect(given.ok === true && given.args.dataDir).to.equal('/tmp/alice');
     const odd = parsePeerArgs(['--name', '../a/b:c', '--port', '5003']);
     expect(odd.ok === true && odd.args.dataDir).to.equal('data/__a_b_c-5003');
-    expect(parsePeerArgs(['--data-dir', ' '])).to.deep.equal({ ok: false, error: '--data-dir must be a folder, such as data/Alice-5001' });
+    expect(parsePeerArgs(['--data-dir', ' '])).to.deep.equal({ ok: false, reason: '--data-dir must be a folder, such as data/Alice-5001' });
   });
 
   it('takes a Vietnamese name with diacritics', () => {
@@ -86,7 +86,7 @@ describe('parsePeerArgs()', () => {
     it(`refuses ${argv.join(' ')} with a sentence`, () => {
       const parsed = parsePeerArgs(argv);
       expect(parsed.ok).to.equal(false);
-      expect((parsed as { error: string }).error).to.match(reason);
+      expect((parsed as { reason: string }).reason).to.match(reason);
     });
   }
 
@@ -97,7 +97,7 @@ describe('parsePeerArgs()', () => {
     expect(without.ok === true && 'password' in without.args).to.equal(false);
     for (const bad of ['', 'a\tb', 'x'.repeat(1025)]) {
       const refused = parsePeerArgs(['--password', bad]);
-      expect((refused as { error: string }).error).to.match(/^--password must be 1 to 1024 characters/);
+      expect((refused as { reason: string }).reason).to.match(/^--password must be 1 to 1024 characters/);
     }
   });
 

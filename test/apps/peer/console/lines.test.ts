@@ -5,6 +5,8 @@
 
 import { expect } from 'chai';
 import * as view from '../../../../apps/peer/console/lines';
+import { mentions } from '../../../../apps/peer/model/views';
+import * as notices from '../../../../apps/peer/console/notices';
 import { parseCommand } from '../../../../apps/peer/console/commands';
 import type { PeerInfo } from '../../../../apps/peer/model/peers';
 
@@ -42,14 +44,14 @@ describe('peer console rendering', () => {
   });
 
   it('prints the tracker lines of Test 2', () => {
-    expect(view.trackerLines.registered('ok')).to.equal('[Tracker] Registration successful: OK');
-    expect(view.trackerLines.discovering()).to.equal('Discovering peers...');
-    expect(view.trackerLines.found(3)).to.equal('[Tracker] Found 3 peers');
+    expect(notices.trackerLines.registered('ok')).to.equal('[Tracker] Registration successful: OK');
+    expect(notices.trackerLines.discovering()).to.equal('Discovering peers...');
+    expect(notices.trackerLines.found(3)).to.equal('[Tracker] Found 3 peers');
   });
 
   it('prints both sides of a connection as in Test 3', () => {
     expect(view.connectedToPeerLine(alice)).to.equal('[P2P] Connected to peer: Alice (127.0.0.1:5001)');
-    expect(view.peerConnectedLine(bob)).to.equal('[P2P] Peer connected: Bob (127.0.0.1:5002)');
+    expect(notices.peerConnectedLine(bob)).to.equal('[P2P] Peer connected: Bob (127.0.0.1:5002)');
   });
 
   it('prints /peers as in Test 5, and says what to do when there are none', () => {
@@ -81,31 +83,31 @@ describe('peer console rendering', () => {
       '  - Jack (127.0.0.1:5003) [unverified]',
       '',
     ]);
-    expect(view.queuedLine(bob, 1)).to.equal(
+    expect(notices.queuedLine(bob, 1)).to.equal(
       '[P2P]   queued for Bob (127.0.0.1:5002): 1 message waiting, sent again until it is delivered',
     );
   });
 
   it('prints received messages as in Tests 6 and 7', () => {
-    expect(view.messageLine('broadcast', 'Alice', '127.0.0.1:5001', 'Hello everyone from Alice!')).to.equal(
+    expect(notices.messageLine('broadcast', 'Alice', '127.0.0.1:5001', 'Hello everyone from Alice!')).to.equal(
       '[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!',
     );
-    expect(view.messageLine('direct', 'Alice', '127.0.0.1:5001', 'Hi Bob, this is Alice speaking privately')).to.equal(
+    expect(notices.messageLine('direct', 'Alice', '127.0.0.1:5001', 'Hi Bob, this is Alice speaking privately')).to.equal(
       '[DIRECT] Alice (127.0.0.1:5001): Hi Bob, this is Alice speaking privately',
     );
   });
 
   it('reports a broadcast as "sent to k/n peers" and names each peer that failed', () => {
-    expect(view.broadcastReport(2, 2, [])).to.deep.equal(['[P2P] Broadcast sent to 2/2 peers']);
-    expect(view.broadcastReport(1, 2, [{ peer: jack, reason: 'No response from 127.0.0.1:5003 within 3000 ms' }])).to.deep.equal([
+    expect(notices.broadcastReport(2, 2, [])).to.deep.equal(['[P2P] Broadcast sent to 2/2 peers']);
+    expect(notices.broadcastReport(1, 2, [{ peer: jack, reason: 'No response from 127.0.0.1:5003 within 3000 ms' }])).to.deep.equal([
       '[P2P] Broadcast sent to 1/2 peers',
       '[P2P]   failed: Jack (127.0.0.1:5003) - No response from 127.0.0.1:5003 within 3000 ms',
     ]);
-    expect(view.broadcastReport(0, 0, [])[0]).to.match(/No connected peers.*\/discover/);
+    expect(notices.broadcastReport(0, 0, [])[0]).to.match(/No connected peers.*\/discover/);
   });
 
   it('confirms a direct message as in Test 7', () => {
-    expect(view.directSentLine(bob)).to.equal('[P2P] Direct message sent to 127.0.0.1:5002');
+    expect(notices.directSentLine(bob)).to.equal('[P2P] Direct message sent to 127.0.0.1:5002');
   });
 
   it('answers a mistyped command with what to type', () => {
@@ -179,9 +181,9 @@ describe('peer console rendering', () => {
         { name: 'secret', current: false, unread: 2, private: true },
       ]),
     ).to.deep.equal(['Channels (2):', '  * #general', '    #secret (private, 2 unread)', '']);
-    expect(view.mentions('hi @bob!', 'Bob')).to.equal(true);
-    expect(view.mentions('hi @bobby', 'Bob')).to.equal(false);
-    expect(view.mentions('hi @Nguyễn Văn An', 'Nguyễn Văn An')).to.equal(true);
+    expect(mentions('hi @bob!', 'Bob')).to.equal(true);
+    expect(mentions('hi @bobby', 'Bob')).to.equal(false);
+    expect(mentions('hi @Nguyễn Văn An', 'Nguyễn Văn An')).to.equal(true);
     expect(view.highlight('line', false)).to.equal('>> line');
     expect(view.highlight('line', true)).to.equal('\x1b[1;7mline\x1b[0m');
   });
@@ -194,7 +196,7 @@ describe('peer console rendering', () => {
 
   describe('clean(): text from other peers', () => {
     it('keeps a message on one line and shows control characters and escape sequences as their codes', () => {
-      expect(view.messageLine('broadcast', 'Ev\x1b[2Jil', '1.2.3.4:5', 'two\nlines\r\nand a bell\x07')).to.equal(
+      expect(notices.messageLine('broadcast', 'Ev\x1b[2Jil', '1.2.3.4:5', 'two\nlines\r\nand a bell\x07')).to.equal(
         '[BROADCAST] Ev\\u001b[2Jil (1.2.3.4:5): two lines and a bell\\u0007',
       );
       expect(view.clean('tab\there\rback')).to.equal('tab here back');
@@ -229,13 +231,13 @@ describe('peer console rendering', () => {
       const emoji = '👍 👍🏽 ❤️ 🇻🇳 👨\u200d👩\u200d👧 🏳️\u200d🌈';
       expect(view.clean(vietnamese)).to.equal(vietnamese);
       expect(view.clean(emoji)).to.equal(emoji);
-      expect(view.messageLine('direct', 'Bảo', '127.0.0.1:5004', `${vietnamese} ${emoji}`)).to.equal(
+      expect(notices.messageLine('direct', 'Bảo', '127.0.0.1:5004', `${vietnamese} ${emoji}`)).to.equal(
         `[DIRECT] Bảo (127.0.0.1:5004): ${vietnamese} ${emoji}`,
       );
     });
 
     it('escapes names and peer ids as well as messages', () => {
-      expect(view.messageLine('broadcast', 'Bob\u202e', '127.0.0.1:5002\u2028', 'hi')).to.equal(
+      expect(notices.messageLine('broadcast', 'Bob\u202e', '127.0.0.1:5002\u2028', 'hi')).to.equal(
         '[BROADCAST] Bob\\u202e (127.0.0.1:5002\\u2028): hi',
       );
       expect(view.describePeer({ name: '\u200bBob', peer_id: '127.0.0.1:5002' })).to.equal('\\u200bBob (127.0.0.1:5002)');
@@ -244,18 +246,18 @@ describe('peer console rendering', () => {
     it('escapes the reasons and statuses that quote an answer from another peer or the tracker', () => {
       const reason = 'Answer 400: bad\n[BROADCAST] Bob (127.0.0.1:5002): hi\x1b[2J\u202e';
       const shown = 'Answer 400: bad [BROADCAST] Bob (127.0.0.1:5002): hi\\u001b[2J\\u202e';
-      expect(view.broadcastReport(0, 1, [{ peer: jack, reason }])[1]).to.equal(`[P2P]   failed: Jack (127.0.0.1:5003) - ${shown}`);
-      expect(view.directFailedLine({ peer: bob, reason })).to.equal(`[P2P] Direct message to Bob (127.0.0.1:5002) failed: ${shown}`);
+      expect(notices.broadcastReport(0, 1, [{ peer: jack, reason }])[1]).to.equal(`[P2P]   failed: Jack (127.0.0.1:5003) - ${shown}`);
+      expect(notices.directFailedLine({ peer: bob, reason })).to.equal(`[P2P] Direct message to Bob (127.0.0.1:5002) failed: ${shown}`);
       expect(view.connectFailedLine('127.0.0.1:5002', reason)).to.equal(`[P2P] Could not connect to peer 127.0.0.1:5002: ${shown}`);
       for (const line of [
-        view.trackerLines.registrationFailed(reason, 5),
-        view.trackerLines.heartbeatFailed(reason),
-        view.trackerLines.discoveryFailed(reason),
-        view.trackerLines.unregisterFailed(reason),
+        notices.trackerLines.registrationFailed(reason, 5),
+        notices.trackerLines.heartbeatFailed(reason),
+        notices.trackerLines.discoveryFailed(reason),
+        notices.trackerLines.unregisterFailed(reason),
       ])
         expect(line).to.include(shown);
-      expect(view.trackerLines.registered('ok\u202e')).to.equal('[Tracker] Registration successful: OK\\u202e');
-      expect(view.trackerLines.unregistered('ok\x1b[2J')).to.equal('[Tracker] Unregister successful: OK\\u001b[2J');
+      expect(notices.trackerLines.registered('ok\u202e')).to.equal('[Tracker] Registration successful: OK\\u202e');
+      expect(notices.trackerLines.unregistered('ok\x1b[2J')).to.equal('[Tracker] Unregister successful: OK\\u001b[2J');
     });
 
     for (const [what, separator] of [
@@ -266,7 +268,7 @@ describe('peer console rendering', () => {
       ['a cursor move', '\x1b[1E'],
     ]) {
       it(`gives a message with ${what} and a fake second message no line of its own`, () => {
-        const line = view.messageLine(
+        const line = notices.messageLine(
           'broadcast',
           'Mallory',
           '127.0.0.1:5009',

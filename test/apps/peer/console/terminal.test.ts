@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
 import { CONTINUATION, Terminal, fitToWidth } from '../../../../apps/peer/console/terminal';
-import { clean, messageLine } from '../../../../apps/peer/console/lines';
+import { clean } from '../../../../apps/peer/console/lines';
+import { messageLine } from '../../../../apps/peer/console/notices';
 
 function streams(tty: boolean, columns = 80) {
   const input = Object.assign(new PassThrough(), { isTTY: tty });

@@ -10,7 +10,10 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addressOf, batchLength, Delivery, type DeliveryOptions, Refused, type Address } from '../../../../apps/peer/delivery/delivery';
+import { Delivery, type DeliveryOptions } from '../../../../apps/peer/delivery/delivery';
+import { batchLength, type Courier, Refused } from '../../../../apps/peer/delivery/courier';
+import { addressOf, type Address } from '../../../../apps/peer/model/peers';
+import { noticeLines } from '../../../../apps/peer/console/notices';
 import type { ChatMessage } from '../../../../apps/peer/model/message';
 import { Outbox, outboxFileName } from '../../../../apps/peer/delivery/outbox';
 
@@ -37,18 +40,21 @@ describe('Delivery', () => {
   const open: Delivery[] = [];
 
   /** A Delivery whose peer answers 2xx while `up`, and refuses the connection otherwise. */
-  async function start(send?: (peer: Address, m: ChatMessage) => Promise<void>, limits: Partial<DeliveryOptions> = {}): Promise<Delivery> {
-    const delivery = new Delivery(dir, {
-      ...limits,
+  async function start(
+    send?: Courier['send'],
+    limits: Partial<DeliveryOptions> & { sendBatch?: Courier['sendBatch'] } = {},
+  ): Promise<Delivery> {
+    const { sendBatch, ...options } = limits;
+    const courier: Courier = {
       send:
         send ??
         (async (_, m) => {
           if (!up) throw new Error('Connection refused by 127.0.0.1:5002');
           received.push(m.msg);
         }),
-      say: (line) => said.push(line),
-      describe: (id) => `Bob (${id})`,
-    });
+      sendBatch,
+    };
+    const delivery = new Delivery(dir, { ...options, courier, notify: (notice) => said.push(...noticeLines(notice, () => 'Bob')) });
     open.push(delivery);
     await delivery.start();
     return delivery;
@@ -75,10 +81,13 @@ describe('Delivery', () => {
     const batches: string[][] = [];
     let release!: () => void;
     const held = new Promise<void>((done) => (release = done));
-    const delivery = await start(undefined, {
+    const send: Courier['send'] = async (_, m) => {
+      received.push(m.msg);
+      await held; // the first request is out while 150 more are handed over
+    };
+    const delivery = await start(send, {
       sendBatch: async (_, messages) => {
         batches.push(messages.map((m) => m.msg));
-        if (batches.length === 1) await held; // the first request is out while 150 more are handed over
         return messages.map(() => null);
       },
     });
@@ -86,23 +95,29 @@ describe('Delivery', () => {
     for (let n = 1; n <= 150; n++) outcomes.push(delivery.deliver(BOB, message(n)));
     release();
     expect((await Promise.all(outcomes)).every((outcome) => outcome.kind === 'sent')).to.equal(true);
-    // One alone, then at most MAX_BATCH_MESSAGES (100) a request, nothing lost or reordered.
-    expect(batches.map((batch) => batch.length)).to.deep.equal([1, 100, 50]);
-    expect(batches.flat()).to.deep.equal(Array.from({ length: 151 }, (_, n) => `m${n}`));
+    // One alone (as the document sends one: `send`), then at most MAX_BATCH_MESSAGES (100) a request, nothing lost or reordered.
+    expect(received).to.deep.equal(['m0']);
+    expect(batches.map((batch) => batch.length)).to.deep.equal([100, 50]);
+    expect([...received, ...batches.flat()]).to.deep.equal(Array.from({ length: 151 }, (_, n) => `m${n}`));
   });
 
   it('gives each message of a batch its own outcome: refused ones fail, and a batch that fails goes to the outbox in order', async () => {
     let refuseOdd = true;
-    const delivery = await start(undefined, {
+    // One message alone goes by `send`, several by `sendBatch`: both refuse odd clocks, then both fail.
+    const send: Courier['send'] = async (_, m) => {
+      if (!refuseOdd) throw new Error('Connection refused by 127.0.0.1:5002');
+      if (m.clock % 2 === 1) throw new Refused('not a member of #team');
+    };
+    const delivery = await start(send, {
       sendBatch: async (_, messages) => {
         if (!refuseOdd) throw new Error('Connection refused by 127.0.0.1:5002');
         return messages.map((m) => (m.clock % 2 === 1 ? 'not a member of #team' : null));
       },
     });
-    const first = await Promise.all([1, 2].map((n) => delivery.deliver(BOB, message(n))));
-    expect(first.map((outcome) => outcome.kind)).to.deep.equal(['failed', 'sent']);
+    const first = await Promise.all([1, 2, 3].map((n) => delivery.deliver(BOB, message(n))));
+    expect(first.map((outcome) => outcome.kind)).to.deep.equal(['failed', 'sent', 'failed']);
     refuseOdd = false;
-    const second = await Promise.all([3, 4].map((n) => delivery.deliver(BOB, message(n))));
+    const second = await Promise.all([4, 5].map((n) => delivery.deliver(BOB, message(n))));
     expect(second.map((outcome) => outcome.kind)).to.deep.equal(['queued', 'queued']);
     expect(delivery.waiting(BOB.peer_id)).to.equal(2);
   });
@@ -348,12 +363,13 @@ describe('Delivery.reached()', () => {
     const hungUntil = new Promise<void>((done) => (releaseHung = done));
     const delivery = new Delivery(dir, {
       maxDoubtful: 1,
-      send: async (peer, m) => {
-        if (peer.peer_id === '10.9.9.9:5000') await hungUntil; // a peer that never answers, holding the one doubtful slot
-        sent.push(`${peer.peer_id} ${m.msg}`);
+      courier: {
+        send: async (peer, m) => {
+          if (peer.peer_id === '10.9.9.9:5000') await hungUntil; // a peer that never answers, holding the one doubtful slot
+          sent.push(`${peer.peer_id} ${m.msg}`);
+        },
       },
-      say: () => {},
-      describe: (id) => id,
+      notify: () => {},
     });
     try {
       await delivery.start();

@@ -1,6 +1,6 @@
 /**
  * Outbox: the retry schedule and its jitter, one message in flight at a time and in order, the cap and how it
- * says it dropped, and the file that outlives a restart. Tests for `apps/peer/delivery/outbox.ts` (new; issue 7, item 5).
+ * says it dropped, and the file that outlives a restart. Tests for `apps/peer/delivery/outbox.ts` (new).
  * Time is passed in: nothing here sleeps.
  */
 

@@ -2,9 +2,10 @@
  * Outboxes: an outbox closes, and its file goes, once it is empty and nobody writes to it or sends from it; a
  * message for that peer meanwhile goes into a new one on the same file, opened after the old one has closed;
  * a known peer's outbox takes the place of an unknown one's when all are taken. Real files in a temporary folder.
- * Tests for `apps/peer/delivery/outboxes.ts` (new; issue 7's review: outboxes of made-up peers were never closed).
+ * Tests for `apps/peer/delivery/outboxes.ts` (new: outboxes of made-up peers were never closed).
  */
 
+import { noticeLines } from '../../../../apps/peer/console/notices';
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ describe('Outboxes', () => {
   let outboxes: Outboxes;
   const file = (peerId: string) => join(dir, 'outbox', `${outboxFileName(peerId)}.jsonl`);
   const make = (options: Partial<OutboxesOptions> = {}) =>
-    new Outboxes({ dir, say: (line) => said.push(line), describe: (id) => id, budget: { used: 0, limit: Infinity }, ...options });
+    new Outboxes({ dir, notify: (notice) => said.push(...noticeLines(notice)), budget: { used: 0, limit: Infinity }, ...options });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'weaprous-outboxes-'));

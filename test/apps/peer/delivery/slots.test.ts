@@ -1,7 +1,7 @@
 /**
  * Slots: at most 64 requests out, at most 8 of them doubtful, and a freed slot goes to a peer that answered
  * last time before any doubtful one. No network: each "request" is a promise the test ends.
- * Tests for `apps/peer/delivery/slots.ts` (new; issue 7's review: hung peers held every slot).
+ * Tests for `apps/peer/delivery/slots.ts` (new: hung peers held every slot).
  */
 
 import { expect } from 'chai';

@@ -4,6 +4,7 @@
  * Tests for `apps/peer/identity/trust.ts`.
  */
 
+import { noticeLines } from '../../../../apps/peer/console/notices';
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,13 @@ describe('Trust', () => {
   it('remembers a key offered with a good signature and confirmed at its address, then wants that key and its signature', async () => {
     const warnings: string[] = [];
     const known = new KnownPeers();
-    const trust = new Trust(alice, known, (line) => warnings.push(line), 'data/Alice-5001/known-peers.json', bobAnswers);
+    const trust = new Trust(
+      alice,
+      known,
+      (notice) => warnings.push(...noticeLines(notice)),
+      'data/Alice-5001/known-peers.json',
+      bobAnswers,
+    );
     const hello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: bob.publicKey };
     expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: mallory.sign(hello) }))).to.equal(401);
     expect(known.keyOf(BOB)).to.equal(undefined);

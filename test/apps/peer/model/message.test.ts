@@ -1,6 +1,6 @@
 /**
  * A chat message's identity and order: the Lamport clock, the total order and its ties, ids old and new,
- * and the reader's refusals. Tests for `apps/peer/model/message.ts` (new; issue 7, item 4).
+ * and the reader's refusals. Tests for `apps/peer/model/message.ts` (new).
  */
 
 import { expect } from 'chai';
@@ -182,7 +182,7 @@ describe('readMessage()', () => {
     it(`refuses ${what} with a sentence`, () => {
       const read = readMessage(body, defaults);
       expect(read.ok).to.equal(false);
-      expect(!read.ok && read.error).to.match(error);
+      expect(!read.ok && read.reason).to.match(error);
     });
   }
 });

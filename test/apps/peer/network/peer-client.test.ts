@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpClient } from '../../../../daemon/client';
 import type { Backend } from '../../../../daemon/backend';
-import { Refused } from '../../../../apps/peer/delivery/delivery';
+import { Refused, sendInOrder } from '../../../../apps/peer/delivery/courier';
+import { noticeLines } from '../../../../apps/peer/console/notices';
 import { History } from '../../../../apps/peer/storage/history';
-import { MAX_CONNECTING, Mesh, peerUrl } from '../../../../apps/peer/network/peer-client';
+import { MAX_CONNECTING, PeerClient, peerUrl } from '../../../../apps/peer/network/peer-client';
 import { directChannel, type ChatMessage } from '../../../../apps/peer/model/message';
 import { createPeerServer } from '../../../../apps/peer/network/routes';
 import { ChatState, type PeerInfo } from '../../../../apps/peer/model/peers';
@@ -50,7 +51,9 @@ async function startRemote(name: string, onShow: (line: string) => void = () => 
     onShow(line);
   };
   const history = await openHistory(info);
-  const backend = await createPeerServer(state, history, show).prepareAddress('127.0.0.1', port).run();
+  const backend = await createPeerServer(state, { history }, (notice) => noticeLines(notice).forEach(show))
+    .prepareAddress('127.0.0.1', port)
+    .run();
   const remote: Remote = { info, state, shown, backend, history, connections: 0 };
   backend.server.on('connection', () => {
     remote.connections += 1;
@@ -58,14 +61,14 @@ async function startRemote(name: string, onShow: (line: string) => void = () => 
   return remote;
 }
 
-describe('Mesh', () => {
+describe('PeerClient', () => {
   const alice: PeerInfo = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
   let remotes: Remote[] = [];
   let hung: Server | null = null;
   const hungSockets: Socket[] = [];
   let client: HttpClient;
   let state: ChatState;
-  let mesh: Mesh;
+  let mesh: PeerClient;
   let history: History;
   /** Alice's message, made and stored as the console does: `say('Hi')`, `say('Hi', bob)` for a direct one. */
   const say = (msg: string, to?: PeerInfo, now = Date.now()): Promise<ChatMessage> =>
@@ -74,7 +77,7 @@ describe('Mesh', () => {
   beforeEach(async () => {
     client = new HttpClient({ timeoutMs: 5_000 });
     state = new ChatState(alice);
-    mesh = new Mesh(client, state, 500);
+    mesh = new PeerClient(client, state, null, 500);
     history = await openHistory(alice);
   });
   afterEach(async () => {
@@ -101,13 +104,24 @@ describe('Mesh', () => {
     expect(bob.shown).to.deep.equal(['[P2P] Peer connected: Alice (127.0.0.1:5001)']);
   });
 
-  it('broadcast() reaches every connected peer and reuses each connection', async () => {
+  /** Posts `message` to every connected peer at once, as delivery does: each one's error, or null. */
+  const toAll = (client: PeerClient, message: ChatMessage) =>
+    Promise.all(
+      state.peers().map((peer) =>
+        client.send(peer, message).then(
+          () => null,
+          (error: Error) => ({ peer, error }),
+        ),
+      ),
+    );
+
+  it('send() to every connected peer at once reaches each, and reuses each connection', async () => {
     remotes.push(await startRemote('Bob'), await startRemote('Jack'));
     for (const remote of remotes) state.connect(remote.info);
-    const first = await mesh.broadcast(await say('Hello everyone from Alice!', undefined, 1_699_680_000_000));
-    const second = await mesh.broadcast(await say('again', undefined, 1_699_680_001_000));
-    expect(first).to.deep.equal({ sent: 2, total: 2, failures: [], dropped: [], queued: [] });
-    expect(second.sent).to.equal(2);
+    const first = await toAll(mesh, await say('Hello everyone from Alice!', undefined, 1_699_680_000_000));
+    const second = await toAll(mesh, await say('again', undefined, 1_699_680_001_000));
+    expect(first).to.deep.equal([null, null]);
+    expect(second).to.deep.equal([null, null]);
     for (const remote of remotes) {
       expect(remote.shown).to.deep.equal([
         '[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!',
@@ -140,16 +154,12 @@ describe('Mesh', () => {
     state.connect(slow);
     state.connect(bob.info);
 
-    const result = await mesh.broadcast(await say('anyone?'));
-    expect(result.sent).to.equal(1);
-    expect(result.total).to.equal(3);
-    expect(result.failures.map((f) => f.peer.name)).to.deep.equal(['Dead', 'Hung']);
-    expect(result.failures[0].reason).to.equal(`Connection refused by 127.0.0.1:${deadPort}`);
-    expect(result.failures[1].reason).to.match(/No response from .* within 500 ms/);
+    const results = await toAll(mesh, await say('anyone?'));
+    const failures = results.filter((result) => result !== null);
+    expect(failures.map((f) => f.peer.name)).to.deep.equal(['Dead', 'Hung']);
+    expect(failures[0].error.message).to.equal(`Connection refused by 127.0.0.1:${deadPort}`);
+    expect(failures[1].error.message).to.match(/No response from .* within 500 ms/);
     expect(bob.shown).to.deep.equal(['[BROADCAST] Alice (127.0.0.1:5001): anyone?']);
-    // Refused means nothing listens there: dropped. A timeout may be a slow peer: kept.
-    expect(result.dropped).to.deep.equal([dead]);
-    expect(state.peers().map((p) => p.name)).to.deep.equal(['Hung', 'Bob']);
   });
 
   it('a hung peer does not hold the others back: they have the message while it still waits', async () => {
@@ -173,17 +183,16 @@ describe('Mesh', () => {
     state.connect(bob.info);
 
     // The hung request may wait a minute; had the peers been asked one after another, Bob would wait too.
-    const patient = new Mesh(client, state, 60_000);
+    const patient = new PeerClient(client, state, null, 60_000);
     let settled = false;
-    const sending = patient.broadcast(await say('anyone?')).finally(() => {
+    const sending = toAll(patient, await say('anyone?')).finally(() => {
       settled = true;
     });
     await Promise.all([bobGotIt, hungGotIt]);
     expect(settled).to.equal(false);
     for (const socket of hungSockets) socket.destroy(); // the hung peer goes away: the broadcast can end
-    const result = await sending;
-    expect(result.sent).to.equal(1);
-    expect(result.failures.map((f) => f.peer.name)).to.deep.equal(['Hung']);
+    const results = await sending;
+    expect(results.filter((result) => result !== null).map((f) => f.peer.name)).to.deep.equal(['Hung']);
   });
 
   it('connectAll() lists the peers in the order given, whatever order they answer in', async () => {
@@ -232,7 +241,7 @@ describe('Mesh', () => {
     } as unknown as HttpClient;
     const targets = Array.from({ length: 150 }, (_, n) => ({ ip: '10.9.9.9', port: 20_000 + n, peer_id: `10.9.9.9:${20_000 + n}` }));
     let finished = false;
-    const connecting = new Mesh(stuck, state, 500).connectAll(targets).finally(() => (finished = true));
+    const connecting = new PeerClient(stuck, state, null, 500).connectAll(targets).finally(() => (finished = true));
     // Let everything out give up, again and again, until connectAll is done.
     while (!finished) {
       await new Promise((done) => setImmediate(done));
@@ -243,25 +252,26 @@ describe('Mesh', () => {
     expect(most).to.equal(MAX_CONNECTING);
   });
 
-  it('direct() reaches one peer only', async () => {
+  it('send() of a direct message reaches that one peer only', async () => {
     const bob = await startRemote('Bob');
     const jack = await startRemote('Jack');
     remotes.push(bob, jack);
     state.connect(bob.info);
     state.connect(jack.info);
-    await mesh.direct(bob.info, await say('Hi Bob, this is Alice speaking privately', bob.info));
+    await mesh.send(bob.info, await say('Hi Bob, this is Alice speaking privately', bob.info));
     expect(bob.shown).to.deep.equal(['[DIRECT] Alice (127.0.0.1:5001): Hi Bob, this is Alice speaking privately']);
     expect(jack.shown).to.deep.equal([]);
   });
 
-  it('direct() to a peer that is gone fails with the reason (no outbox given)', async () => {
+  it('send() to a peer that is gone rejects with the reason, not with Refused (it may come back)', async () => {
     const port = await freePort();
     const gone = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Gone' };
-    const outcome = await mesh.direct(gone, await say('hello?', gone));
-    expect(outcome).to.deep.include({ kind: 'failed', reason: `Connection refused by 127.0.0.1:${port}` });
+    const error = await mesh.send(gone, await say('hello?', gone)).catch((e: Error) => e);
+    expect(error).to.not.be.instanceOf(Refused);
+    expect((error as Error).message).to.equal(`Connection refused by 127.0.0.1:${port}`);
   });
 
-  it('sendBatch() posts several messages in one request, and one by one to a peer without /messages/', async () => {
+  it('sendBatch() posts several messages in one request; a peer without /messages/ gets them one by one (sendInOrder)', async () => {
     const bob = await startRemote('Bob');
     remotes.push(bob);
     const messages = [await say('one'), await say('two'), await say('three')];
@@ -278,8 +288,9 @@ describe('Mesh', () => {
     const backend = await old.prepareAddress('127.0.0.1', port).run();
     try {
       const address = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port };
-      expect(await mesh.sendBatch(address, messages)).to.deep.equal([null, null, null]);
-      expect(await mesh.sendBatch(address, messages.slice(0, 2))).to.deep.equal([null, null]);
+      expect(await mesh.sendBatch(address, messages)).to.equal(null); // it takes one per request
+      expect(await sendInOrder(mesh, address, messages)).to.deep.equal([null, null, null]);
+      expect(await sendInOrder(mesh, address, messages.slice(0, 2))).to.deep.equal([null, null]);
       expect(got).to.deep.equal(['one', 'two', 'three', 'one', 'two']);
     } finally {
       await backend.close();

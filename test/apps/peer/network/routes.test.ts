@@ -14,6 +14,7 @@ import type { Backend } from '../../../../daemon/backend';
 import { History } from '../../../../apps/peer/storage/history';
 import { derivedId } from '../../../../apps/peer/model/message';
 import { createPeerServer } from '../../../../apps/peer/network/routes';
+import { noticeLines } from '../../../../apps/peer/console/notices';
 import { ChatState } from '../../../../apps/peer/model/peers';
 import { Trust } from '../../../../apps/peer/identity/trust';
 import { KnownPeers } from '../../../../apps/peer/identity/known-peers';
@@ -35,7 +36,7 @@ describe('peer server routes', () => {
     shown = [];
     folder = mkdtempSync(join(tmpdir(), 'weaprous-server-'));
     history = await History.open(folder, state.self, { startedAt: Date.now() });
-    backend = await createPeerServer(state, history, (line) => shown.push(line))
+    backend = await createPeerServer(state, { history }, (notice) => shown.push(...noticeLines(notice)))
       .prepareAddress('127.0.0.1', port)
       .run();
     base = `http://127.0.0.1:${port}`;
@@ -323,7 +324,7 @@ describe('peer server routes', () => {
         fileLimit: 4_000,
       });
       const lines: string[] = [];
-      const full = await createPeerServer(state, small, (line) => lines.push(line))
+      const full = await createPeerServer(state, { history: small }, (notice) => lines.push(...noticeLines(notice)))
         .prepareAddress('127.0.0.1', port)
         .run();
       try {
@@ -369,7 +370,7 @@ describe('peer server routes', () => {
       // This peer is in #team, and the tracker says 10.0.0.8:5000 is a member; this peer has never met its key.
       const gate = { isMember: () => true, admits: async () => true };
       const port = await freePort();
-      privateBackend = await createPeerServer(state, history, () => {}, { trust, gate })
+      privateBackend = await createPeerServer(state, { history, trust, gate }, () => {})
         .prepareAddress('127.0.0.1', port)
         .run();
       privateBase = `http://127.0.0.1:${port}`;
@@ -451,7 +452,7 @@ describe('peer server routes against a hostile classmate', () => {
       },
     };
     backends.push(
-      await createPeerServer(state, history, () => {}, { trust, gate })
+      await createPeerServer(state, { history, trust, gate }, () => {})
         .prepareAddress('127.0.0.1', port)
         .run(),
     );

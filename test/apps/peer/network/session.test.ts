@@ -4,6 +4,7 @@
  * Tests for `apps/peer/network/session.ts` (`heartbeat_loop()` of WeApRous `apps/peer.py`, plus its Test 10 fix).
  */
 
+import { noticeLines } from '../../../../apps/peer/console/notices';
 import { expect } from 'chai';
 import { TrackerSession } from '../../../../apps/peer/network/session';
 
@@ -71,7 +72,7 @@ function setUp(tracker: FakeTracker) {
     heartbeatMs: 30_000,
     retryMs: 2_000,
     schedule: clock.schedule,
-    say: (...lines) => said.push(...lines),
+    notify: (notice) => said.push(...noticeLines(notice)),
     onRegistered: (kind) => {
       registered.push(kind);
     },

@@ -17,7 +17,8 @@ import type { Backend } from '../../../../daemon/backend';
 import { PeerRegistry } from '../../../../apps/tracker/registry';
 import { createTrackerApp } from '../../../../apps/tracker/routes';
 import { TrackerClient } from '../../../../apps/peer/network/tracker-client';
-import { loadOrCreateIdentity } from '../../../../apps/peer/identity/identity';
+import { type Identity, loadOrCreateIdentity } from '../../../../apps/peer/identity/identity';
+import type { ChannelClaim } from '../../../../apps/protocol';
 import { freePort } from '../../child';
 
 const SELF = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
@@ -32,9 +33,9 @@ describe('TrackerClient', () => {
   });
 
   /** Puts `app` on port 0 and returns a TrackerClient pointed at it. */
-  async function clientFor(app: WeApRous): Promise<TrackerClient> {
+  async function clientFor(app: WeApRous, signer: Identity | null = null, claims?: () => ChannelClaim[]): Promise<TrackerClient> {
     backend = await app.prepareAddress('127.0.0.1', 0).run();
-    return new TrackerClient(client, `http://127.0.0.1:${backend.address().port}`, SELF, 2_000);
+    return new TrackerClient(client, `http://127.0.0.1:${backend.address().port}`, SELF, 2_000, signer, claims);
   }
 
   describe('with the real tracker', () => {
@@ -80,9 +81,9 @@ describe('TrackerClient', () => {
     });
 
     it('heartbeat() carries the joined channels, so a restarted tracker learns them again', async () => {
-      await tracker.register();
-      tracker.claims = () => [{ channel: 'team' }];
-      expect(await tracker.heartbeat()).to.equal('alive');
+      const claiming = new TrackerClient(client, tracker.url, SELF, 2_000, null, () => [{ channel: 'team' }]);
+      await claiming.register();
+      expect(await claiming.heartbeat()).to.equal('alive');
       expect((await tracker.members('team')).map((entry) => entry.peer_id)).to.deep.equal(['127.0.0.1:5001']);
     });
 
@@ -102,8 +103,8 @@ describe('TrackerClient', () => {
       const askKey = async () => ({ ok: true as const, key: identity.publicKey });
       const tracker = await clientFor(
         createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: Date.now, askKey }),
+        identity,
       );
-      tracker.signer = identity;
       expect(await tracker.register()).to.equal('ok');
       expect(log).to.include(`[Tracker] Key bound: 127.0.0.1:5001 (${identity.publicKey})`);
       expect(log).to.include('[Tracker] Body: {"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}');

@@ -1,6 +1,6 @@
 /**
  * MessageStore: the history file that survives a crash, read back in Lamport order, and what it does with a
- * torn last line, an empty file and a file of garbage. Tests for `apps/peer/storage/store.ts` (new; issue 7, item 6).
+ * torn last line, an empty file and a file of garbage. Tests for `apps/peer/storage/store.ts` (new).
  */
 
 import { expect } from 'chai';
@@ -256,7 +256,7 @@ describe('MessageStore', () => {
       const results = [];
       for (let i = 0; i < 2; i += 1) {
         const read = readMessage({ ...payload }, { channel: 'general', now: 1699680001 });
-        if (!read.ok) throw new Error(read.error);
+        if (!read.ok) throw new Error(read.reason);
         results.push(await store.add(receive(read.value, clock)));
       }
       expect(results).to.deep.equal(['added', 'duplicate']);

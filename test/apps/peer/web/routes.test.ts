@@ -58,7 +58,7 @@ describe('the browser chat on a peer (routes)', function () {
     base = `http://127.0.0.1:${port}`;
     let exited!: () => void;
     gone = new Promise((done) => (exited = done));
-    app = new PeerApp({
+    app = (await PeerApp.start({
       self: { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name: 'Alice' },
       trackerUrl: `http://127.0.0.1:${trackerPort}`,
       heartbeatMs: 60_000,
@@ -69,8 +69,8 @@ describe('the browser chat on a peer (routes)', function () {
       input,
       output,
       exit: () => exited(),
-    });
-    await app.start();
+    }))!;
+    await app.open();
     await whenShown('Peer Console');
   });
   after(async () => {
@@ -164,7 +164,9 @@ describe('the browser chat on a peer (routes)', function () {
   });
 
   it('lets a login link from /web in once', async () => {
-    const link = app.web.linkLine().match(/http:\/\/\S+/)![0];
+    const { link, minutes } = app.web.freshLink();
+    expect(link).to.match(/^http:\/\/127\.0\.0\.1:\d+\/login\/\?token=[A-Za-z0-9_-]{43}$/);
+    expect(minutes).to.equal(10);
     const first = await client.request(link);
     expect(first.status).to.equal(303);
     expect(first.headers.get('set-cookie')).to.match(/^weaprous_chat_\d+=/);
@@ -234,7 +236,15 @@ describe('the browser chat on a peer (routes)', function () {
     });
     const state = (await client.request(`${base}/api/state/`, { headers: withCookie() })).json<{ channels: unknown[] }>();
     expect(state.channels).to.deep.include({ name: 'secret', private: true, unread: 0 });
-    expect(app.channels.current).to.equal('general'); // the console still sends where it did
+    const res = await openEvents(withCookie());
+    const events = reader(res);
+    await events.until('retry: 1000');
+    input.write('plain text after a browser join\n'); // the console still sends where it did
+    const said = (await events.until('"text":"plain text after a browser join"'))
+      .split('\n')
+      .find((line) => line.includes('after a browser join'));
+    expect(said).to.include('"conversation":"general"');
+    res.destroy();
     const general = await post('/api/join/', { channel: 'general' }, withCookie(origin()));
     expect(general.status).to.equal(400);
     const left = await post('/api/leave/', { channel: 'secret' }, withCookie(origin()));

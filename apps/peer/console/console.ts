@@ -1,0 +1,167 @@
+/**
+ * The peer console: each typed line parsed (`commands.ts`) and run, one after another, in the order typed.
+ * What a command changes in the chat is `Chat`'s to do (the browser calls the same operations); this file
+ * decides what the console prints about it. Ports `run_console` of WeApRous `apps/peer.py`.
+ */
+
+import { channelName } from '../../protocol';
+import { reasonOf } from '../../text';
+import type { Chat } from '../chat';
+import type { Delivery } from '../delivery/delivery';
+import type { Trust } from '../identity/trust';
+import type { Channels } from '../model/channels';
+import type { Result } from '../model/chat-events';
+import type { ChatState, PeerInfo } from '../model/peers';
+import type { Discovery, DiscoveryMode } from '../network/discovery';
+import { type Command, parseCommand } from './commands';
+import * as view from './lines';
+import { trackerLines } from './notices';
+import type { ConsoleScreen } from './screen';
+import type { Terminal } from './terminal';
+
+export interface ConsoleParts {
+  self: PeerInfo;
+  state: ChatState;
+  channels: Channels;
+  chat: Chat;
+  delivery: Delivery;
+  trust: Trust;
+  discovery: Discovery;
+  terminal: Terminal;
+  screen: ConsoleScreen;
+  /** A fresh one-time login link for the browser chat (`/web`). */
+  webLink: () => { link: string; minutes: number };
+}
+
+/** What the keyboard can ask of the peer as a whole: leave (`/quit`, Ctrl+D), or Ctrl+C. */
+export interface Leaving {
+  quit: () => Promise<void>;
+  interrupt: () => void;
+}
+
+export class PeerConsole {
+  /** Commands run one after another, in the order they were typed. */
+  private queue: Promise<void> = Promise.resolve();
+  /** Given when the console opens: until then `/quit` has nothing to leave. */
+  private leaving: Leaving | null = null;
+
+  constructor(private readonly parts: ConsoleParts) {}
+
+  print(...lines: string[]): void {
+    this.parts.terminal.print(...lines);
+  }
+
+  /** Opens the prompt and reads commands until `/quit` or the end of the input. */
+  open(leaving: Leaving): void {
+    this.leaving = leaving;
+    this.print(...view.consoleHeader());
+    this.parts.terminal.start(view.prompt(this.parts.self.name), {
+      onLine: (line) => this.enqueue(() => this.run(parseCommand(line))),
+      onEnd: () => this.enqueue(() => leaving.quit()), // Ctrl+D or end of piped input: finish what was typed, then leave
+      onInterrupt: () => leaving.interrupt(),
+    });
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((error) => this.print(`Error: ${view.clean(reasonOf(error))}`)); // may quote another peer
+  }
+
+  /** What each console command does; the chat's own operations are `Chat`'s, shared with the browser. */
+  async run(command: Command): Promise<void> {
+    const { chat, channels, state, trust } = this.parts;
+    switch (command.kind) {
+      case 'empty':
+        return;
+      case 'help':
+        return this.print(...view.helpLines());
+      case 'peers': {
+        const waiting = new Map(this.parts.delivery.pending().map(({ peerId, waiting }) => [peerId, waiting]));
+        return this.print(...view.peersLines(state.peers(), waiting, (id) => trust.knows(id)));
+      }
+      case 'discover':
+        return this.discover('command');
+      case 'broadcast':
+        return this.printFailure(await chat.send(channels.current, command.message, 'console'));
+      case 'channels':
+        return this.print(...view.channelsLines(channels.list()));
+      case 'join':
+        return this.join(command.channel, command.key);
+      case 'leave':
+        return this.leave(command.channel);
+      case 'switch':
+        return this.switchTo(command.channel);
+      case 'direct':
+        return this.direct(command.target, command.message, command.quoted);
+      case 'history':
+        return this.print(...this.parts.screen.history(command.target, command.count));
+      case 'web': {
+        const { link, minutes } = this.parts.webLink();
+        return this.print(view.webLines.link(link, minutes));
+      }
+      case 'forget':
+        return this.print(view.forgotLine(command.peerId, trust.forget(command.peerId)));
+      case 'quit':
+        return this.leaving?.quit();
+      case 'unknown':
+      case 'usage-error':
+      case 'too-long':
+        return this.print(view.commandErrorLine(command));
+    }
+  }
+
+  /** A failed operation in the console's words: a channel's reason tagged `[Channel]`. */
+  private printFailure(result: Result<unknown>): void {
+    if (result.ok) return;
+    this.print(view.clean(result.about === 'channel' ? `[Channel] ${result.reason}` : result.reason));
+  }
+
+  /** `/direct <peer> <text>`: the peer by id or name among the connected ones, then as the browser sends. */
+  private async direct(target: string, typed: string, quoted = false): Promise<void> {
+    const { found, message } = this.parts.state.recipient(target, typed, quoted);
+    if (found.kind === 'ambiguous') return this.print(view.unknownPeerLine(found.peers[0].name, found.peers));
+    if (found.kind === 'none') return this.print(view.unknownPeerLine(target));
+    await this.parts.chat.sendTo(found.peer, message, 'console');
+  }
+
+  /** `/join #team [KEY]`: joined as the browser joins, then, for the console only, where plain text goes. */
+  private async join(typed: string, key?: string): Promise<void> {
+    const joined = await this.parts.chat.join(typed, key, 'console');
+    if (!joined.ok) return this.printFailure(joined);
+    const { channel, said, members } = joined.value;
+    this.parts.channels.switchTo(channel);
+    this.print(view.channelLines.joined(channel, said, members));
+    this.parts.screen.updatePrompt();
+  }
+
+  private async leave(typed: string): Promise<void> {
+    const left = await this.parts.chat.leave(typed, 'console');
+    if (left.ok) this.print(view.channelLines.left(left.value.channel));
+    else this.printFailure(left);
+    this.parts.screen.updatePrompt();
+  }
+
+  private switchTo(typed: string): void {
+    const channel = channelName(typed);
+    if (channel === null) return this.print(view.channelLines.badName(typed));
+    if (!this.parts.channels.switchTo(channel)) return this.print(view.channelLines.notJoined(channel));
+    this.parts.chat.markRead(channel, 'console');
+    this.print(view.channelLines.switched(channel));
+    this.parts.screen.updatePrompt();
+  }
+
+  /**
+   * "Discovering peers...", the tracker's list, then a line for each peer newly connected or not reached.
+   * 'again' (after registering again) says only what changed.
+   */
+  async discover(mode: DiscoveryMode): Promise<void> {
+    if (mode !== 'again') this.print(trackerLines.discovering());
+    const found = await this.parts.discovery.connect(mode);
+    if (!found.ok) return mode === 'again' ? undefined : this.print(trackerLines.discoveryFailed(found.reason));
+    if (mode !== 'again') this.print(trackerLines.found(found.listed));
+    for (const meeting of found.meetings) {
+      if (meeting.before) continue; // connected before: nothing new to tell
+      this.print('peer' in meeting ? view.connectedToPeerLine(meeting.peer) : view.connectFailedLine(meeting.peerId, meeting.reason));
+    }
+    if (mode === 'command' && found.meetings.length === 0) this.print(view.noNewPeersLine());
+  }
+}
