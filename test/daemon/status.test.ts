@@ -29,6 +29,18 @@ describe('HttpError', () => {
     expect(new HttpError(500, 'db password wrong').expose).to.equal(false);
     expect(new HttpError(404).message).to.equal('Not Found');
   });
+
+  it('takes its headers and expose as options: a 5xx meant for the client, a 4xx kept private', () => {
+    const busy = new HttpError(503, 'Busy; try again', { headers: { 'Retry-After': '1' }, expose: true });
+    expect([busy.expose, busy.headers]).to.deep.equal([true, { 'Retry-After': '1' }]);
+    const hidden = new HttpError(403, 'internal rule 7', { expose: false });
+    expect([hidden.expose, hidden.headers]).to.deep.equal([false, {}]);
+  });
+
+  it('still takes the headers alone as its third argument', () => {
+    expect(new HttpError(429, 'Slow down', { 'Retry-After': '5' }).headers).to.deep.equal({ 'Retry-After': '5' });
+    expect(new HttpError(503, 'x', { 'Retry-After': '5' }).expose).to.equal(false);
+  });
 });
 
 describe('refuse()', () => {

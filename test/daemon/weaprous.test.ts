@@ -212,6 +212,16 @@ describe('WeApRous', () => {
       expect(errors).to.have.length(0);
     });
 
+    it('shows the message of a 5xx HttpError made with expose: true, with its headers', async () => {
+      const app = new WeApRous().addRoute('GET', '/', () => {
+        throw new HttpError(503, 'The registry is unavailable; try again', { headers: { 'Retry-After': '1' }, expose: true });
+      });
+      const res = await app.handle(get('/'));
+      expect(res.status).to.equal(503);
+      expect(bodyJson(res).error).to.equal('The registry is unavailable; try again');
+      expect(res.headers.get('retry-after')).to.equal('1');
+    });
+
     it('answers a handler that throws with a generic 500 and reports the error to onError', async () => {
       const { app, errors } = quietApp();
       app.addRoute('GET', '/', () => {
