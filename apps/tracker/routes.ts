@@ -149,9 +149,7 @@ class TrackerRoutes {
       if (!(error instanceof RegistryUnavailable)) throw error;
       // Redis down or restarting: the peer's next heartbeat tries again, so say so instead of a bare 500.
       this.log(`[Tracker] ${error.message}`);
-      const res = json({ status: 'error', error: `${error.message}; try again in a few seconds` }, 503);
-      res.headers.set('Retry-After', '5');
-      return res;
+      throw new HttpError(503, `${error.message}; try again in a few seconds`, { headers: { 'Retry-After': '5' }, expose: true });
     }
   }
 
@@ -252,7 +250,7 @@ class TrackerRoutes {
       throw new HttpError(404, `${body.peer_id} is not registered; register it first with POST /submit-info/`);
     if (body.leave) return this.leave(body);
     const outcome = await joinChannel(this.channels, this.keys, body.peer_id, body.channel, body.key);
-    if (!outcome.ok) return this.refuse(outcome);
+    if (!outcome.ok) throw refusal(outcome);
     if (await this.dropIfGone(body.peer_id)) throw new HttpError(404, `${body.peer_id} unregistered while joining #${body.channel}`);
     await this.logJoin(outcome.result, body.peer_id, body.channel);
     if (outcome.result === 'member') this.log(`[Tracker] Already in #${body.channel}: ${body.peer_id}`);
@@ -333,14 +331,6 @@ class TrackerRoutes {
     if (result === 'joined') this.log(`[Tracker] Joined #${channel}: ${id} ${members}`);
   }
 
-  /** A 429 or 503 cannot be an `HttpError` (its sentence would not reach the client), so every refusal is answered here. */
-  private refuse(outcome: Extract<JoinOutcome, { ok: false }>): Response {
-    this.log(`[Tracker] Rejected (${outcome.status}): ${outcome.error}`);
-    const res = json({ status: 'error', error: outcome.error }, outcome.status);
-    if (outcome.status === 429 || outcome.status === 503) res.headers.set('Retry-After', '1');
-    return res;
-  }
-
   private async countIn(channel: string): Promise<number> {
     return channel === GENERAL_CHANNEL ? this.registry.count() : this.channels.memberCount(channel);
   }
@@ -356,6 +346,12 @@ class TrackerRoutes {
     await this.channels.leaveAll(id, this.now());
     return true;
   }
+}
+
+/** A refused join, with its sentence even for a 503, and `Retry-After` when waiting helps (`logged` logs it). */
+function refusal(outcome: Extract<JoinOutcome, { ok: false }>): HttpError {
+  const busy = outcome.status === 429 || outcome.status === 503;
+  return new HttpError(outcome.status, outcome.error, { headers: busy ? { 'Retry-After': '1' } : {}, expose: true });
 }
 
 /**
