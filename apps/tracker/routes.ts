@@ -32,6 +32,7 @@ import { statusRoutes } from './status';
 import { readPageQuery, type PageQuery } from './paging';
 import { ASK_KEY_TIMEOUT_MS, type AskKey, KeyOwners, keyMismatch } from '../owner';
 import { HttpClient } from '../../daemon/client';
+import { printable } from '../text';
 
 export interface TrackerOptions {
   /** The peers: a `PeerRegistry` (in memory) or a `RedisRegistry` shared by several trackers. */
@@ -138,9 +139,9 @@ class TrackerRoutes {
 
   /** Every request logs itself and first drops the peers whose TTL ran out, so no list is ever stale. */
   async logged(request: Request, handler: Handler) {
-    const target = Object.keys(request.query).length > 0 ? printable(request.target) : request.path;
+    const target = Object.keys(request.query).length > 0 ? printable(request.target, LOG_LINE_CHARS) : request.path;
     this.trace(`[Tracker] ${request.method} ${target}`);
-    if (request.body.length > 0) this.trace(`[Tracker] Body: ${printable(hideSigning(hideKeys(request.body.toString('utf8'))))}`);
+    if (request.body.length > 0) this.trace(`[Tracker] Body: ${bodyLine(request.body.toString('utf8'))}`);
     try {
       await this.expire(this.now());
       return await handler(request);
@@ -396,6 +397,21 @@ export function trackerBanner(ip: string, port: number, ttlSeconds: number): str
 
 type JoinResultName = Extract<JoinOutcome, { ok: true }>['result'];
 
+/** How much of a target or body one log line shows. */
+const LOG_LINE_CHARS = 300;
+
+/**
+ * Where keys and signing fields are looked for: a body's first 16 KiB characters. The rest of a longer body (up to
+ * the 1 MiB limit) is never shown, and a regular expression must not cost time in proportion to what a client sends.
+ */
+const HIDDEN_WINDOW = 16 * 1024;
+
+/** A request body as one log line: keys and signing fields hidden, control characters escaped, long bodies cut. */
+export function bodyLine(text: string): string {
+  const head = hideSigning(hideKeys(text.slice(0, HIDDEN_WINDOW)));
+  return printable(text.length > HIDDEN_WINDOW ? head + text.slice(HIDDEN_WINDOW) : head, LOG_LINE_CHARS);
+}
+
 /** `{"peer_id":"...","key":"s3cret"}` → `{"peer_id":"...","key":"***"}`: the tracker keeps no key, not even in its log. */
 function hideKeys(text: string): string {
   return text.replace(/("key"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]]*)/g, '$1"***"');
@@ -403,14 +419,9 @@ function hideKeys(text: string): string {
 
 /**
  * The body without the signing fields our peers append (`public_key`, `time`, `signature`), so the log reads
- * as the document shows; the key is logged once, when it is bound.
+ * as the document shows; the key is logged once, when it is bound. A match starts only where a run of white space
+ * does (`(?<!\s)`): tried at every space of a long run, `\s*,` would take time that grows with the run's square.
  */
 function hideSigning(text: string): string {
-  return text.replace(/\s*,\s*"(?:public_key|time|signature)"\s*:\s*(?:"[^"\\]*"|-?[\d.eE+-]+)/g, '');
-}
-
-/** A request body fit for one log line: control characters escaped, long bodies cut. */
-function printable(text: string): string {
-  const line = text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return line.length > 300 ? `${line.slice(0, 300)}... (${text.length} characters)` : line;
+  return text.replace(/(?<!\s)\s*,\s*"(?:public_key|time|signature)"\s*:\s*(?:"[^"\\]*"|-?[\d.eE+-]+)/g, '');
 }
