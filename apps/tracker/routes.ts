@@ -26,7 +26,7 @@ import { RegistryUnavailable, type EntryJson, type PeerPage, type Registry } fro
 import { ChannelRegistry, type Channels } from './channels';
 import { ChannelKeys } from './keys';
 import { joinChannel, type JoinOutcome } from './join';
-import { RateLimiter } from './ratelimit';
+import { RateLimiter } from '../ratelimit';
 import { registrationKey, requireSigned } from './binding';
 import { statusRoutes } from './status';
 import { readPageQuery, type PageQuery } from './paging';
