@@ -23,7 +23,9 @@ import {
 } from './request';
 import { bodyAllowed, errorResponse, serializeHead, type Response } from './response';
 import { inSlices, writeBody } from './bodywriter';
-import { Connection, DEFAULT_CONNECTION_OPTIONS, MemoryBudget, type ConnectionOptions } from './connection';
+import { Connection } from './connection';
+import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './timeouts';
+import { MemoryBudget } from './admission';
 
 export type RequestHandler = (request: Request) => Response | Promise<Response>;
 
@@ -77,7 +79,7 @@ export class HttpAdapter extends Connection {
   }
 
   /** Parses as many whole requests as the unread bytes hold and dispatches each in order. */
-  protected readRequests(): void {
+  readRequests(): void {
     while (this.phase !== 'closing' && this.phase !== 'lingering' && this.reading) {
       if (this.queue.length >= this.settings.maxPipelined) return this.hold('pipeline');
       if (this.outputFull()) return this.hold('output'); // the client is not reading: neither do we
@@ -176,7 +178,7 @@ export class HttpAdapter extends Connection {
     this.restartBodyWindow(); // the client starts sending only now
   }
 
-  protected override serverOwesReply(): boolean {
+  override serverOwesReply(): boolean {
     return this.continueOwed;
   }
 
@@ -224,7 +226,7 @@ export class HttpAdapter extends Connection {
   }
 
   /** Answers a request that cannot be read, after the answers queued before it, then closes. */
-  protected refuse(status: number, _code: string, reason: string): void {
+  refuse(status: number, _code: string, reason: string): void {
     if (this.phase === 'lingering') return;
     this.setPhase('closing'); // the byte stream is no longer trustworthy
     this.head = null;
@@ -237,7 +239,7 @@ export class HttpAdapter extends Connection {
     this.flush();
   }
 
-  protected isBusy(): boolean {
+  isBusy(): boolean {
     return this.queue.length > 0 || this.streaming;
   }
 
@@ -319,7 +321,7 @@ export class HttpAdapter extends Connection {
     this.flush();
   }
 
-  protected onGone(): void {
+  onGone(): void {
     for (const slot of this.queue) this.budget.give(slot.charged);
     this.queue.length = 0;
     this.budget.give(this.charged);

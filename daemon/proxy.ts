@@ -10,8 +10,16 @@ import { DEFAULT_LIMITS } from './request';
 import type { VirtualHost } from './proxyconf';
 import { Balancer } from './balancer';
 import { ConnectionPool } from './pool';
-import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_MAX_CONNECTIONS, turnAway, watchTimeouts, type Connection } from './connection';
-import { Admission, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_UNCAPPED_ADDRESSES, type AdmissionOptions } from './admission';
+import type { Connection } from './connection';
+import { DEFAULT_CONNECTION_OPTIONS, watchTimeouts } from './timeouts';
+import {
+  Admission,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_UNCAPPED_ADDRESSES,
+  turnAway,
+  type AdmissionOptions,
+} from './admission';
 import { ProxyAdapter, type ProxyContext, type ProxyOptions } from './proxyadapter';
 
 // Declared beside the adapter that reads them, so that the adapter does not import this file back.

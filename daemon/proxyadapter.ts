@@ -13,7 +13,8 @@ import { findVirtualHost, type VirtualHost } from './proxyconf';
 import type { Balancer, RandomSource } from './balancer';
 import { BodyTracker, clientIp, upstreamRequestHead } from './forwarding';
 import { describeFailure, Exchange, type ClientSide, type Outcome } from './upstream';
-import { Connection, type ConnectionOptions } from './connection';
+import { Connection } from './connection';
+import type { ConnectionOptions } from './timeouts';
 import { isIdempotent, type ConnectionPool } from './pool';
 
 export interface ProxyOptions extends ParserLimits, ConnectionOptions {
@@ -78,7 +79,7 @@ export class ProxyAdapter extends Connection {
   }
 
   /** Passes on the body of the request in flight, or reads the next request when there is none. */
-  protected readRequests(): void {
+  readRequests(): void {
     const current = this.current;
     if (current) {
       if (!current.body.done) this.feedRequestBody(current);
@@ -173,7 +174,7 @@ export class ProxyAdapter extends Connection {
   }
 
   /** A timer ran out (connection.ts): the head (408), the whole request (408) or the body's rate (408). */
-  protected refuse(status: number, _code: string, reason: string): void {
+  refuse(status: number, _code: string, reason: string): void {
     if (this.current) this.failRequestBody(status, reason);
     else this.answer(status, reason, true);
   }
@@ -300,7 +301,7 @@ export class ProxyAdapter extends Connection {
     if (this.input.length > 0 || this.clientEnded) setImmediate(() => this.read());
   }
 
-  protected isBusy(): boolean {
+  isBusy(): boolean {
     return this.current !== null;
   }
 
@@ -324,7 +325,7 @@ export class ProxyAdapter extends Connection {
     super.onWriteTimeout();
   }
 
-  protected onGone(): void {
+  onGone(): void {
     const current = this.current;
     if (!current) return;
     current.exchange?.abort();
