@@ -7,20 +7,9 @@
  */
 
 import type { Socket } from 'node:net';
-import {
-  DEFAULT_LIMITS,
-  newBodyState,
-  newHeadScan,
-  parseHead,
-  readBody,
-  toRequest,
-  type BodyState,
-  type HeadScan,
-  type ParseError,
-  type ParserLimits,
-  type Request,
-  type RequestHead,
-} from './request';
+import { DEFAULT_LIMITS, newHeadScan, parseRequestHead, type HeadScan, type ParserLimits, type RequestHead } from './parser';
+import { newBodyState, readBody, toRequest, type BodyState, type Request } from './request';
+import type { ParseError } from './status';
 import { bodyAllowed, errorResponse, serializeHead, type Response } from './response';
 import { inSlices, writeBody } from './bodywriter';
 import { Connection } from './connection';
@@ -120,7 +109,7 @@ export class HttpAdapter extends Connection {
   private readHead(): boolean {
     if (this.input.length === 0) return false;
     this.beginHead();
-    const result = parseHead(this.input.bytes, 0, this.settings, this.headScan);
+    const result = parseRequestHead(this.input.bytes, 0, this.settings, this.headScan);
     if (result.kind === 'incomplete') return false;
     this.headScan = newHeadScan();
     if (result.kind === 'error') {

@@ -6,7 +6,7 @@
  */
 
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { DEFAULT_LIMITS } from './request';
+import { DEFAULT_LIMITS } from './parser';
 import type { VirtualHost } from './proxyconf';
 import { Balancer } from './balancer';
 import { ConnectionPool } from './pool';

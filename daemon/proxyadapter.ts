@@ -7,7 +7,7 @@
  */
 
 import type { Socket } from 'node:net';
-import { newHeadScan, parseHead, type HeadScan, type ParserLimits, type RequestHead } from './request';
+import { newHeadScan, parseRequestHead, type HeadScan, type ParserLimits, type RequestHead } from './parser';
 import { errorResponse, serializeHead, wantsJson } from './response';
 import { findVirtualHost, type VirtualHost } from './proxyconf';
 import type { Balancer, RandomSource } from './balancer';
@@ -90,7 +90,7 @@ export class ProxyAdapter extends Connection {
     if (this.outputFull()) return this.hold('output');
     if (this.input.length === 0) return this.finishIfDone();
     this.beginHead();
-    const result = parseHead(this.input.bytes, 0, this.settings, this.headScan);
+    const result = parseRequestHead(this.input.bytes, 0, this.settings, this.headScan);
     // After the client's FIN, a head that is not complete now never will be.
     if (result.kind === 'incomplete') return this.clientEnded ? this.closeAfterWrite() : undefined;
     this.headScan = newHeadScan();
