@@ -20,9 +20,10 @@ import {
   turnAway,
   type AdmissionOptions,
 } from './admission';
-import { ProxyAdapter, type ProxyContext, type ProxyOptions } from './proxyadapter';
+import { ProxyAdapter } from './proxyadapter';
+import type { ProxyContext, ProxyOptions } from './proxycontext';
 
-// Declared beside the adapter that reads them, so that the adapter does not import this file back.
+// Declared in proxycontext.ts, which the adapter reads, so that the adapter does not import this file back.
 export type { ProxyContext, ProxyOptions };
 
 /** The adapter's options, and the ones only the listener reads: how many connections, in all and per address. */

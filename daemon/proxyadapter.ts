@@ -7,38 +7,15 @@
  */
 
 import type { Socket } from 'node:net';
-import { newHeadScan, parseRequestHead, type HeadScan, type ParserLimits, type RequestHead } from './parser';
+import { newHeadScan, parseRequestHead, type HeadScan, type RequestHead } from './parser';
 import { errorResponse, serializeHead, wantsJson } from './response';
 import { findVirtualHost, type VirtualHost } from './proxyconf';
-import type { Balancer, RandomSource } from './balancer';
+import type { Balancer } from './balancer';
 import { BodyTracker, clientIp, upstreamRequestHead } from './forwarding';
 import { describeFailure, Exchange, type ClientSide, type Outcome } from './upstream';
 import { Connection } from './connection';
-import type { ConnectionOptions } from './timeouts';
-import { isIdempotent, type ConnectionPool } from './pool';
-
-export interface ProxyOptions extends ParserLimits, ConnectionOptions {
-  /** A backend that sends nothing for this long: 504 (or a cut connection if its response had started). */
-  upstreamTimeoutMs: number;
-  connectTimeoutMs: number;
-  /** Idle pooled backend connections close after this long: below the backends' keep-alive timeout (5 s). */
-  upstreamIdleMs: number;
-  random: RandomSource;
-  /** The clock for passive health (`max_fails`/`fail_timeout`); tests pass their own. */
-  now: () => number;
-  /** Called with one line per request, e.g. for the console; null for silence. */
-  onLog: ((line: string) => void) | null;
-  /** How long `close()` lets in-flight requests finish before cutting connections. */
-  closeGraceMs: number;
-}
-
-/** What every client connection shares: the virtual hosts, their balancers and the backend pool. */
-export interface ProxyContext {
-  hosts: readonly VirtualHost[];
-  balancers: Map<VirtualHost, Balancer>;
-  pool: ConnectionPool;
-  options: ProxyOptions;
-}
+import { isIdempotent } from './pool';
+import type { ProxyContext, ProxyOptions } from './proxycontext';
 
 const EMPTY = Buffer.alloc(0);
 
