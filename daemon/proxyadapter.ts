@@ -9,33 +9,15 @@
 import type { Socket } from 'node:net';
 import { newHeadScan, parseRequestHead, type HeadScan, type RequestHead } from './parser';
 import { errorResponse, serializeHead, wantsJson } from './response';
-import { findVirtualHost, type VirtualHost } from './proxyconf';
-import type { Balancer } from './balancer';
-import { BodyTracker, clientIp, upstreamRequestHead } from './forwarding';
+import { findVirtualHost } from './proxyconf';
+import { clientIp } from './forwarding';
 import { describeFailure, Exchange, type ClientSide, type Outcome } from './upstream';
 import { Connection } from './connection';
 import { isIdempotent } from './pool';
 import type { ProxyContext, ProxyOptions } from './proxycontext';
+import { endAttempt, newForwarding, type Forwarding } from './proxyrequest';
 
 const EMPTY = Buffer.alloc(0);
-
-/** The request being forwarded on a client connection. */
-interface Forwarding {
-  head: RequestHead;
-  vhost: VirtualHost;
-  balancer: Balancer;
-  upstreamHead: Buffer;
-  body: BodyTracker;
-  /** Body bytes read before a backend connection was ready; all of them, when the body is complete. */
-  received: Buffer[];
-  /** The whole request is in `received`, so it can be sent again to another backend. */
-  resendable: boolean;
-  tried: Set<number>;
-  failures: string[];
-  /** Index of the backend being tried, -1 between attempts. */
-  backend: number;
-  exchange: Exchange | null;
-}
 
 /** One client connection: reads request heads, forwards one request at a time, answers errors itself. */
 export class ProxyAdapter extends Connection {
@@ -90,19 +72,7 @@ export class ProxyAdapter extends Connection {
     const vhost = findVirtualHost(this.context.hosts, head.headers.get('host'));
     if (!vhost) return this.answerUnknownHost(head);
 
-    const current: Forwarding = {
-      head,
-      vhost,
-      balancer: this.context.balancers.get(vhost)!,
-      upstreamHead: upstreamRequestHead(raw, head, vhost, this.remoteAddress ?? ''),
-      body: new BodyTracker(head.framing, this.settings.maxBodyBytes),
-      received: [],
-      resendable: false,
-      tried: new Set(),
-      failures: [],
-      backend: -1,
-      exchange: null,
-    };
+    const current = newForwarding(head, raw, vhost, this.context, this.remoteAddress ?? '');
     this.current = current;
     this.beginBody(this.input.length);
     if (current.body.done) this.endRequest(!head.keepAlive);
@@ -145,7 +115,7 @@ export class ProxyAdapter extends Connection {
     const current = this.current!;
     const answered = current.exchange?.responding ?? false;
     current.exchange?.abort();
-    this.endAttempt(current);
+    endAttempt(current);
     if (answered) this.socket.destroy();
     else this.answer(status, reason, true, current.head);
   }
@@ -185,7 +155,7 @@ export class ProxyAdapter extends Connection {
         return;
       }
       if (!error) return this.startExchange(current, socket!, false);
-      this.endAttempt(current);
+      endAttempt(current);
       this.markFailed(current, index);
       current.failures.push(describeFailure(error, backend));
       this.tryNextBackend(); // nothing was sent: any method may go to the next backend
@@ -214,7 +184,7 @@ export class ProxyAdapter extends Connection {
     const index = current.backend;
     const backend = current.vhost.backends[index];
     current.exchange = null;
-    this.endAttempt(current);
+    endAttempt(current);
     if (outcome.kind === 'complete') {
       current.balancer.succeeded(index);
       this.log(current.head, `-> ${backend.key} ${outcome.status}`);
@@ -243,13 +213,6 @@ export class ProxyAdapter extends Connection {
     if (!current.balancer.failed(index, this.settings.now())) return;
     const { failTimeoutMs } = current.vhost;
     this.settings.onLog?.(`backend ${current.vhost.backends[index].key} of ${current.vhost.name} marked down for ${failTimeoutMs} ms`);
-  }
-
-  /** The balancer's in-flight count for the backend being tried goes down, exactly once per attempt. */
-  private endAttempt(current: Forwarding): void {
-    if (current.backend === -1) return;
-    current.balancer.end(current.backend);
-    current.backend = -1;
   }
 
   /** Answers from the proxy itself (parse errors, unknown host, 408, 502, 504), in JSON unless a browser asked. */
@@ -306,7 +269,7 @@ export class ProxyAdapter extends Connection {
     const current = this.current;
     if (!current) return;
     current.exchange?.abort();
-    this.endAttempt(current);
+    endAttempt(current);
     this.current = null;
   }
 
