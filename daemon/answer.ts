@@ -1,7 +1,7 @@
 /**
  * The answers of one server connection, as values: the slot a request's answer waits in, the app's handler
  * called so that a throw or a bad return becomes a 500, and the bytes a `Response` goes out as. No socket:
- * httpadapter.ts writes what this returns. New; WeApRous `daemon/httpadapter.py` built its one answer inline.
+ * httpadapter.ts writes what this returns. Split out of WeApRous `daemon/httpadapter.py` (`handle_client`).
  */
 
 import type { Request } from './request';

@@ -1,7 +1,7 @@
 /**
  * What the reverse proxy's client connections share: its options, the virtual hosts, their balancers and the
- * pool of backend connections. Types only: proxy.ts fills them in, proxyadapter.ts reads them. New; WeApRous
- * `daemon/proxy.py` passed its routes to each thread.
+ * pool of backend connections. Types only: proxy.ts fills them in, proxyadapter.ts reads them. New; no
+ * WeApRous twin.
  */
 
 import type { ParserLimits } from './parser';

@@ -1,7 +1,7 @@
 /**
  * One request on its way through the reverse proxy, as a record: the virtual host and balancer it goes to,
  * its head rewritten for the backend, the body read so far, and the backends tried and why they failed. No
- * socket: proxyadapter.ts drives it. New; WeApRous `daemon/proxy.py` passed on one read and closed.
+ * socket: proxyadapter.ts drives it. Part of what WeApRous `daemon/proxy.py` does inline; no file of its own there.
  */
 
 import type { RequestHead } from './parser';
