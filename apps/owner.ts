@@ -9,6 +9,7 @@
  */
 
 import type { HttpClient } from '../daemon/client';
+import { reasonOf } from './text';
 
 /** What `GET /identity/` at a peer's address said: its key, or why it could not be asked. */
 export type KeyAnswer = { ok: true; key: string | undefined } | { ok: false; reason: string };
@@ -79,7 +80,7 @@ export class KeyOwners {
       const key = body !== null && typeof body === 'object' ? body.public_key : undefined;
       return { ok: true, key: typeof key === 'string' ? key : undefined };
     } catch (error) {
-      return { ok: false, reason: `${url} could not be asked: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, reason: `${url} could not be asked: ${reasonOf(error)}` };
     }
   }
 }

@@ -10,6 +10,7 @@
 import { BlockList, isIP } from 'node:net';
 import { HttpError } from '../daemon/status';
 import type { Request } from '../daemon/request';
+import { CONTROL_CHARACTERS } from './text';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -197,14 +198,14 @@ export function requireString(body: JsonObject, field: string, example: string, 
   return value;
 }
 
-// Control characters in a name would let one peer move another peer's cursor or clear its screen.
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
-
-/** An optional display name: 1 to 64 characters, no control characters. */
+/**
+ * An optional display name: 1 to 64 characters, no control characters (they would let one peer move another
+ * peer's cursor or clear its screen).
+ */
 export function optionalName(body: JsonObject, field = 'name'): string | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 64 || CONTROL.test(value)) {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 64 || CONTROL_CHARACTERS.test(value)) {
     throw new HttpError(400, `"${field}" must be a display name of 1 to 64 characters, e.g. "${field}":"Alice"`);
   }
   return value.trim();
@@ -290,7 +291,7 @@ export function requireChannel(body: JsonObject, field = 'channel'): string {
 export function optionalKey(body: JsonObject, field = 'key'): string | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value === '' || value.length > 128 || CONTROL.test(value)) {
+  if (typeof value !== 'string' || value === '' || value.length > 128 || CONTROL_CHARACTERS.test(value)) {
     throw new HttpError(400, `"${field}" must be 1 to 128 characters without control characters, e.g. "${field}":"s3cret"`);
   }
   return value;

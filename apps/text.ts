@@ -1,12 +1,12 @@
 /**
- * Text rules both apps use: the control characters no name or id may hold, and an error's reason as a sentence.
- * New; no WeApRous twin.
+ * The text rules both apps (tracker and peer) share: which characters are control characters, how any text is
+ * quoted in a log line (`printable`, defined once in `daemon/utils.ts`), and the sentence an error gives.
+ * New: WeApRous has no twin; its apps printed whatever they got.
  */
 
-/** C0 controls, DEL and C1 controls: refused in names, ids and channel names. */
-export const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f]/;
+export { CONTROL_CHARACTERS, printable } from '../daemon/utils';
 
-/** Why something failed, as a sentence: an `Error`'s message, or the value itself. */
+/** What went wrong, as one sentence: `reasonOf(new Error('refused'))` → `'refused'`; anything else as a string. */
 export function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,6 @@
 /**
- * Bundles each measured server (`bench/servers/<kind>.ts` and everything it imports, `daemon/` included)
- * into one JavaScript file with esbuild, so `bench/spawn.ts` can run all three with plain `node`: no
+ * Bundles each measured server (`bench/http/servers/<kind>.ts` and everything it imports, `daemon/` included)
+ * into one JavaScript file with esbuild, so `bench/http/spawn.ts` can run all three with plain `node`: no
  * ts-node hooks, no per-module CommonJS getters, the same loader for every server. New: no WeApRous twin.
  */
 
@@ -35,6 +35,6 @@ export async function bundle<Name extends string>(entries: Record<Name, string>)
 
 /** Builds one `<kind>.js` per server into `BUNDLE_DIR` and returns their paths. */
 export function bundleServers(kinds: ServerKind[]): Promise<Record<ServerKind, string>> {
-  const entries = Object.fromEntries(kinds.map((kind) => [kind, join(__dirname, 'servers', `${kind}.ts`)]));
+  const entries = Object.fromEntries(kinds.map((kind) => [kind, join(__dirname, 'http', 'servers', `${kind}.ts`)]));
   return bundle(entries as Record<ServerKind, string>);
 }

@@ -1,10 +1,11 @@
 /**
- * Who may open a connection: a server keeps at most `maxConnections`, and one remote address at most
- * `maxConnectionsPerAddress` of them, so a machine that opens a thousand slow connections fills its own share
- * and not the server. It also says when the server is crowded (three quarters full), which shortens the time
- * a request head may take (connection.ts). Pure counting, no sockets: backend.ts asks it on every accept.
- * New: WeApRous's Python server had no cap.
+ * Who may open a connection, and what it may hold: at most `maxConnections` per server and
+ * `maxConnectionsPerAddress` per remote address (one machine's thousand slow connections fill its own share), a
+ * `MemoryBudget` for bodies, and the canned 503 that turns one away (`turnAway`). It also says when the server is
+ * crowded (three quarters full; timeouts.ts). New: WeApRous's Python server had no cap.
  */
+
+import type { Socket } from 'node:net';
 
 export interface AdmissionOptions {
   /** Open connections at most; one more is answered 503 with `Retry-After` and closed, unread. */
@@ -79,4 +80,75 @@ export class Admission {
 export function normalAddress(address: string): string {
   const lower = address.toLowerCase();
   return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice('::ffff:'.length) : lower;
+}
+
+/**
+ * The bytes of request bodies a server is holding, across all its connections. A stranger can open many
+ * connections and start a large body on each; over the limit, new bodies are refused with 503.
+ */
+export class MemoryBudget {
+  used = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Takes `bytes` from the budget, or returns false (and takes nothing) when they do not fit. */
+  take(bytes: number): boolean {
+    if (this.used + bytes > this.limit) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes;
+  }
+}
+
+/**
+ * Open connections one server keeps, by default. Sized for two cores: one event loop answers some 20,000 small
+ * requests a second (docs/benchmarks.md), so 1,000 clients sending at once are all answered within about 50 ms;
+ * past that, a new client is better told "come back" at once than kept waiting in a queue it cannot see. Each
+ * connection also holds a file descriptor: with a larger cap, raise the process's `ulimit -n` to match.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1_000;
+
+/**
+ * The whole answer to a connection over the cap, built once: a flood of them costs one write each, no parsing
+ * and no serializer. No `Date`: RFC 9110 §6.6.1 lets a 5xx go without one.
+ */
+const OVER_CAPACITY_BODY = JSON.stringify({
+  status: 'error',
+  error: 'The server has too many open connections; try again in a few seconds.',
+});
+const OVER_CAPACITY = turnAwayAnswer(OVER_CAPACITY_BODY);
+/** The same for one address over its own cap (admission.ts): it says whose connections to close. */
+const OVER_ADDRESS_CAP = turnAwayAnswer(
+  JSON.stringify({
+    status: 'error',
+    error: 'Too many connections are open from your address; close some, or try again in a few seconds.',
+  }),
+);
+
+function turnAwayAnswer(body: string): Buffer {
+  return Buffer.from(
+    'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    'latin1',
+  );
+}
+
+/** How long a turned-away client has to read the 503 and close before its socket is destroyed. */
+const TURN_AWAY_MS = 2_000;
+
+/**
+ * A connection beyond the server's cap (or, with 'address-full', beyond its address's): 503 with `Retry-After` at
+ * once, then our FIN. Nothing it sends is parsed; its bytes are read and dropped, because closing with unread
+ * input would send a reset that can destroy the answer.
+ */
+export function turnAway(socket: Socket, why: 'server-full' | 'address-full' = 'server-full'): void {
+  socket.on('error', () => socket.destroy());
+  socket.resume();
+  socket.end(why === 'address-full' ? OVER_ADDRESS_CAP : OVER_CAPACITY);
+  const cut = setTimeout(() => socket.destroy(), TURN_AWAY_MS);
+  cut.unref();
+  socket.once('close', () => clearTimeout(cut));
 }

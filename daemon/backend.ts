@@ -8,8 +8,17 @@
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { DEFAULT_ADAPTER_OPTIONS, HttpAdapter, type AdapterOptions, type RequestHandler } from './httpadapter';
-import { DEFAULT_MAX_CONNECTIONS, MemoryBudget, turnAway, watchTimeouts, type Connection } from './connection';
-import { Admission, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_UNCAPPED_ADDRESSES, type AdmissionOptions } from './admission';
+import type { Connection } from './connection';
+import { watchTimeouts } from './timeouts';
+import {
+  Admission,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_UNCAPPED_ADDRESSES,
+  MemoryBudget,
+  turnAway,
+  type AdmissionOptions,
+} from './admission';
 
 export type BackendOptions = AdapterOptions &
   AdmissionOptions & {

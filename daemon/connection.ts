@@ -2,130 +2,16 @@
  * The life of one client connection, shared by the server (httpadapter.ts) and the reverse proxy
  * (proxyadapter.ts): the socket's events, the unread bytes, the phase of the request being read, every
  * timer (head, whole request, body rate, keep-alive, write, linger), back-pressure and closing. A subclass
- * says what the bytes mean (`readRequests`) and how to refuse a request (`refuse`).
- * New: WeApRous's Python `HttpAdapter.handle_client` read once, answered once and closed.
+ * says what the bytes mean through `ConnectionHooks`. New: WeApRous's `HttpAdapter.handle_client` read once,
+ * answered once and closed.
  */
 
 import type { Socket } from 'node:net';
 import { GrowableBuffer } from './buffer';
-
-export interface ConnectionOptions {
-  /** The request line and headers must arrive within this long of their first byte (408). */
-  headersTimeoutMs: number;
-  /**
-   * The same, while the server is crowded (three quarters of its connections open, admission.ts): slow heads
-   * holding the last slots are let go after this long, so strangers' trickling heads cannot keep others out.
-   */
-  crowdedHeadersTimeoutMs: number;
-  /** The whole request, body included, must arrive within this long of its first byte (408). */
-  requestTimeoutMs: number;
-  /** A body must bring at least this many bytes in every `bodyRateWindowMs`: less is a stall (408). */
-  minBodyBytes: number;
-  bodyRateWindowMs: number;
-  /** An idle keep-alive connection closes after this long. */
-  keepAliveTimeoutMs: number;
-  /** Output that has not moved for this long (a client that does not read) gets the connection cut. */
-  writeTimeoutMs: number;
-  /**
-   * While more than this many bytes of our output wait unsent (the client reads slowly or not at all), no further
-   * request is read or answered. Not Node's `writableHighWaterMark` (16 KiB), after which `write()` says false.
-   */
-  maxUnsentBytes: number;
-  /** After the last answer we read and discard this long, so the client is not reset before it reads it. */
-  lingerMs: number;
-}
-
-export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
-  headersTimeoutMs: 30_000,
-  crowdedHeadersTimeoutMs: 5_000, // an honest client's head takes milliseconds, a slow link's well under a second
-  requestTimeoutMs: 300_000, // Node's default: an upload of 1 MB at 4 KB/s still fits
-  minBodyBytes: 64, // per 5 s, about 13 bytes/s: a stalled upload, not a slow one
-  bodyRateWindowMs: 5_000,
-  keepAliveTimeoutMs: 5_000,
-  writeTimeoutMs: 30_000,
-  maxUnsentBytes: 64 * 1024,
-  lingerMs: 2_000,
-};
-
-/**
- * The time as of the last timeout tick (`watchTimeouts`). A connection's clocks are read by that tick alone,
- * so they need no finer grain than it has, and starting one costs a request no system call.
- */
-let tickNow = Date.now();
+import { lastTick, seconds, type ConnectionOptions } from './timeouts';
 
 /** However long a client keeps sending after our last answer, we stop discarding its bytes after this long. */
 const MAX_LINGER_MS = 30_000;
-
-/**
- * The bytes of request bodies a server is holding, across all its connections. A stranger can open many
- * connections and start a large body on each; over the limit, new bodies are refused with 503.
- */
-export class MemoryBudget {
-  used = 0;
-
-  constructor(readonly limit: number) {}
-
-  /** Takes `bytes` from the budget, or returns false (and takes nothing) when they do not fit. */
-  take(bytes: number): boolean {
-    if (this.used + bytes > this.limit) return false;
-    this.used += bytes;
-    return true;
-  }
-
-  give(bytes: number): void {
-    this.used -= bytes;
-  }
-}
-
-/**
- * Open connections one server keeps, by default. Sized for two cores: one event loop answers some 20,000 small
- * requests a second (docs/benchmarks.md), so 1,000 clients sending at once are all answered within about 50 ms;
- * past that, a new client is better told "come back" at once than kept waiting in a queue it cannot see. Each
- * connection also holds a file descriptor: with a larger cap, raise the process's `ulimit -n` to match.
- */
-export const DEFAULT_MAX_CONNECTIONS = 1_000;
-
-/**
- * The whole answer to a connection over the cap, built once: a flood of them costs one write each, no parsing
- * and no serializer. No `Date`: RFC 9110 §6.6.1 lets a 5xx go without one.
- */
-const OVER_CAPACITY_BODY = JSON.stringify({
-  status: 'error',
-  error: 'The server has too many open connections; try again in a few seconds.',
-});
-const OVER_CAPACITY = turnAwayAnswer(OVER_CAPACITY_BODY);
-/** The same for one address over its own cap (admission.ts): it says whose connections to close. */
-const OVER_ADDRESS_CAP = turnAwayAnswer(
-  JSON.stringify({
-    status: 'error',
-    error: 'Too many connections are open from your address; close some, or try again in a few seconds.',
-  }),
-);
-
-function turnAwayAnswer(body: string): Buffer {
-  return Buffer.from(
-    'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    'latin1',
-  );
-}
-
-/** How long a turned-away client has to read the 503 and close before its socket is destroyed. */
-const TURN_AWAY_MS = 2_000;
-
-/**
- * A connection beyond the server's cap (or, with 'address-full', beyond its address's): 503 with `Retry-After` at
- * once, then our FIN. Nothing it sends is parsed; its bytes are read and dropped, because closing with unread
- * input would send a reset that can destroy the answer.
- */
-export function turnAway(socket: Socket, why: 'server-full' | 'address-full' = 'server-full'): void {
-  socket.on('error', () => socket.destroy());
-  socket.resume();
-  socket.end(why === 'address-full' ? OVER_ADDRESS_CAP : OVER_CAPACITY);
-  const cut = setTimeout(() => socket.destroy(), TURN_AWAY_MS);
-  cut.unref();
-  socket.once('close', () => clearTimeout(cut));
-}
 
 /**
  * Where a connection is: between requests (`idle`), reading a request's head or body, `closing` (no
@@ -134,7 +20,24 @@ export function turnAway(socket: Socket, why: 'server-full' | 'address-full' = '
  */
 export type Phase = 'idle' | 'head' | 'body' | 'closing' | 'lingering';
 
-export abstract class Connection {
+/**
+ * What each kind of connection says about its bytes (httpadapter.ts from an app, proxyadapter.ts from a
+ * backend): `Connection` calls these, and they call back its protected steps (`beginHead`, `hold`, `send`, ...).
+ */
+export interface ConnectionHooks {
+  /** Parses and answers as many requests as the unread bytes hold and the holds allow. */
+  readRequests(): void;
+  /** Refuses the request being read (a parse error, 408 from a timer, 503 over budget), then closes. */
+  refuse(status: number, code: string, reason: string): void;
+  /** An answer is in progress or waiting its turn: the keep-alive clock does not run. */
+  isBusy(): boolean;
+  /** The socket has closed: stop whatever is still in flight. */
+  onGone(): void;
+  /** The client waits for us before it sends its body (`Expect: 100-continue`): no stall is its fault. By default no. */
+  serverOwesReply(): boolean;
+}
+
+export abstract class Connection implements ConnectionHooks {
   protected phase: Phase = 'idle';
   protected readonly input = new GrowableBuffer();
   /** The client has sent its FIN: nothing more will arrive. */
@@ -145,7 +48,7 @@ export abstract class Connection {
   protected readonly remoteAddress: string | undefined;
   /** Why reading is paused ('pipeline', 'output', 'upstream', ...); reading goes on when it is empty. */
   private readonly holds = new Set<string>();
-  private phaseSince = tickNow;
+  private phaseSince = lastTick();
   /** When the last bytes arrived while lingering: we linger until the client has been quiet for `lingerMs`. */
   private lastInputAt = 0;
   private requestStartedAt = 0;
@@ -154,7 +57,7 @@ export abstract class Connection {
   /** What the write timeout watches: our output's size and total at the last tick, and when it last moved. */
   private lastUnsent = 0;
   private lastWritten = 0;
-  private lastWriteProgress = tickNow;
+  private lastWriteProgress = lastTick();
 
   constructor(
     protected readonly socket: Socket,
@@ -170,20 +73,12 @@ export abstract class Connection {
     socket.on('drain', () => this.outputDrained());
   }
 
-  /** Parses and answers as many requests as the unread bytes hold and the holds allow. */
-  protected abstract readRequests(): void;
+  abstract readRequests(): void;
+  abstract refuse(status: number, code: string, reason: string): void;
+  abstract isBusy(): boolean;
+  abstract onGone(): void;
 
-  /** Refuses the request being read (a parse error, 408 from a timer, 503 over budget), then closes. */
-  protected abstract refuse(status: number, code: string, reason: string): void;
-
-  /** An answer is in progress or waiting its turn: the keep-alive clock does not run. */
-  protected abstract isBusy(): boolean;
-
-  /** The socket has closed: stop whatever is still in flight. */
-  protected abstract onGone(): void;
-
-  /** The client waits for us before it sends its body (`Expect: 100-continue`): no stall is its fault. */
-  protected serverOwesReply(): boolean {
+  serverOwesReply(): boolean {
     return false;
   }
 
@@ -191,7 +86,7 @@ export abstract class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.phase === 'lingering') {
-      this.lastInputAt = tickNow; // a client still sending has not read our answer yet: keep discarding
+      this.lastInputAt = lastTick(); // a client still sending has not read our answer yet: keep discarding
       return;
     }
     if (this.phase === 'closing') return; // nothing after the last request is read
@@ -253,7 +148,7 @@ export abstract class Connection {
 
   protected setPhase(phase: Phase): void {
     this.phase = phase;
-    this.phaseSince = tickNow;
+    this.phaseSince = lastTick();
   }
 
   /** The client has read everything we wrote: go on reading (and, in a subclass, writing). */
@@ -288,13 +183,13 @@ export abstract class Connection {
 
   /** The body-rate window starts again now: after a wait that was ours, not the client's. */
   protected restartBodyWindow(): void {
-    this.windowStartedAt = tickNow;
+    this.windowStartedAt = lastTick();
     this.bytesInWindow = 0;
   }
 
   /** An answer has just gone out: the keep-alive clock of an idle connection starts again from now. */
   protected restartIdleClock(): void {
-    if (this.phase === 'idle') this.phaseSince = tickNow;
+    if (this.phase === 'idle') this.phaseSince = lastTick();
   }
 
   protected get reading(): boolean {
@@ -398,35 +293,4 @@ export abstract class Connection {
   destroy(): void {
     this.socket.destroy();
   }
-}
-
-/**
- * One timer per server checks every connection's timeouts, instead of a timer per connection: cheaper
- * with thousands of connections, and precise enough (a tick is a quarter of the shortest timeout, at most 1 s).
- * `crowded` is asked once a tick (backend.ts: `Admission.crowded`).
- */
-export function watchTimeouts(connections: Set<Connection>, options: ConnectionOptions, crowded = (): boolean => false): NodeJS.Timeout {
-  const shortest = Math.min(
-    options.headersTimeoutMs,
-    options.crowdedHeadersTimeoutMs,
-    options.keepAliveTimeoutMs,
-    options.lingerMs,
-    options.bodyRateWindowMs,
-    options.writeTimeoutMs,
-  );
-  tickNow = Date.now(); // a server's first connections must not start their clocks at a time long gone
-  const timer = setInterval(
-    () => {
-      const now = (tickNow = Date.now());
-      const busy = crowded();
-      for (const connection of connections) connection.checkTimeouts(now, busy);
-    },
-    Math.max(10, Math.min(1000, shortest / 4)),
-  );
-  timer.unref();
-  return timer;
-}
-
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

@@ -5,7 +5,9 @@
  * 1024 bytes unchanged; `proxy.ts` and `upstream.ts` use this file to do it properly.
  */
 
-import type { Framing, ParseError, RequestHead } from './request';
+import type { Framing } from './framing';
+import type { RequestHead } from './parser';
+import type { ParseError } from './status';
 import type { ResponseFraming } from './client';
 import type { VirtualHost } from './proxyconf';
 import type { CaseInsensitiveDict } from './dictionary';

@@ -1,31 +1,24 @@
 /**
  * One HTTP connection of the server: feeds the unread bytes to the pure parser, hands each request to the
  * app, and writes the answers back in request order (pipelining), with keep-alive, `Expect: 100-continue`
- * and streamed bodies. The socket's events, timers, back-pressure and closing live in connection.ts,
- * shared with the proxy. Ports WeApRous `daemon/httpadapter.py` (HttpAdapter.handle_client), which read
- * one 1024-byte chunk, answered once and closed.
+ * and streamed bodies. Each answer's bytes come from answer.ts; the socket's events, timers, back-pressure
+ * and closing live in connection.ts, shared with the proxy. Ports WeApRous `daemon/httpadapter.py`
+ * (HttpAdapter.handle_client), which read one 1024-byte chunk, answered once and closed.
  */
 
 import type { Socket } from 'node:net';
-import {
-  DEFAULT_LIMITS,
-  newBodyState,
-  newHeadScan,
-  parseHead,
-  readBody,
-  toRequest,
-  type BodyState,
-  type HeadScan,
-  type ParseError,
-  type ParserLimits,
-  type Request,
-  type RequestHead,
-} from './request';
-import { bodyAllowed, errorResponse, serializeHead, type Response } from './response';
-import { inSlices, writeBody } from './bodywriter';
-import { Connection, DEFAULT_CONNECTION_OPTIONS, MemoryBudget, type ConnectionOptions } from './connection';
+import { DEFAULT_LIMITS, newHeadScan, parseRequestHead, type HeadScan, type ParserLimits, type RequestHead } from './parser';
+import { newBodyState, readBody, toRequest, type BodyState, type Request } from './request';
+import type { ParseError } from './status';
+import { errorResponse } from './response';
+import { writeBody } from './bodywriter';
+import { callHandler, encodeAnswer, newSlot, type RequestHandler, type Slot } from './answer';
+import { Connection } from './connection';
+import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './timeouts';
+import { MemoryBudget } from './admission';
 
-export type RequestHandler = (request: Request) => Response | Promise<Response>;
+// Re-exported: the app's side of the adapter's contract; answer.ts, which calls the handler, defines it.
+export type { RequestHandler };
 
 export interface AdapterOptions extends ParserLimits, ConnectionOptions {
   /** Requests read and not yet answered, at most; beyond it reading waits. */
@@ -37,16 +30,6 @@ export const DEFAULT_ADAPTER_OPTIONS: AdapterOptions = {
   ...DEFAULT_CONNECTION_OPTIONS,
   maxPipelined: 64,
 };
-
-/** A response waiting for its turn on the wire. */
-interface Slot {
-  method: string;
-  http10: boolean;
-  close: boolean;
-  response: Response | null;
-  /** Bytes of the server's body budget this request's body holds until its answer is written. */
-  charged: number;
-}
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
@@ -77,7 +60,7 @@ export class HttpAdapter extends Connection {
   }
 
   /** Parses as many whole requests as the unread bytes hold and dispatches each in order. */
-  protected readRequests(): void {
+  readRequests(): void {
     while (this.phase !== 'closing' && this.phase !== 'lingering' && this.reading) {
       if (this.queue.length >= this.settings.maxPipelined) return this.hold('pipeline');
       if (this.outputFull()) return this.hold('output'); // the client is not reading: neither do we
@@ -118,7 +101,7 @@ export class HttpAdapter extends Connection {
   private readHead(): boolean {
     if (this.input.length === 0) return false;
     this.beginHead();
-    const result = parseHead(this.input.bytes, 0, this.settings, this.headScan);
+    const result = parseRequestHead(this.input.bytes, 0, this.settings, this.headScan);
     if (result.kind === 'incomplete') return false;
     this.headScan = newHeadScan();
     if (result.kind === 'error') {
@@ -176,47 +159,18 @@ export class HttpAdapter extends Connection {
     this.restartBodyWindow(); // the client starts sending only now
   }
 
-  protected override serverOwesReply(): boolean {
+  override serverOwesReply(): boolean {
     return this.continueOwed;
   }
 
+  /** Queues a slot for the request's answer, in request order, and asks the app for the answer. */
   private dispatch(request: Request, charged: number): void {
-    const slot: Slot = {
-      method: request.method,
-      http10: request.version === 'HTTP/1.0',
-      close: !request.keepAlive,
-      response: null,
-      charged,
-    };
+    const slot = newSlot(request, charged);
     this.queue.push(slot);
-    let result: Response | Promise<Response>;
-    try {
-      result = this.handler(request);
-    } catch (error) {
-      console.error('[WeApRous] handler threw:', error);
-      result = errorResponse(500, 'Internal Server Error');
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (res) => this.settle(slot, res),
-        (error) => {
-          console.error('[WeApRous] handler failed:', error);
-          this.settle(slot, errorResponse(500, 'Internal Server Error'));
-        },
-      );
-    } else {
-      this.settle(slot, result);
-    }
-  }
-
-  private settle(slot: Slot, res: Response): void {
-    // A handler written in plain JavaScript can return anything; null here would stall the queue for good.
-    if (typeof res !== 'object' || res === null) {
-      console.error(`[WeApRous] handler returned ${String(res)} instead of a Response`);
-      res = errorResponse(500, 'Internal Server Error');
-    }
-    slot.response = res;
-    this.flush();
+    callHandler(this.handler, request, (res) => {
+      slot.response = res;
+      this.flush();
+    });
   }
 
   private refuseError(error: ParseError): void {
@@ -224,7 +178,7 @@ export class HttpAdapter extends Connection {
   }
 
   /** Answers a request that cannot be read, after the answers queued before it, then closes. */
-  protected refuse(status: number, _code: string, reason: string): void {
+  refuse(status: number, _code: string, reason: string): void {
     if (this.phase === 'lingering') return;
     this.setPhase('closing'); // the byte stream is no longer trustworthy
     this.head = null;
@@ -237,7 +191,7 @@ export class HttpAdapter extends Connection {
     this.flush();
   }
 
-  protected isBusy(): boolean {
+  isBusy(): boolean {
     return this.queue.length > 0 || this.streaming;
   }
 
@@ -269,37 +223,15 @@ export class HttpAdapter extends Connection {
    * answer, or its body is being streamed (the next answer waits for the stream to end).
    */
   private writeAnswer(slot: Slot, closeRequested: boolean): boolean {
-    const res = slot.response!;
-    let serialized;
-    try {
-      serialized = serializeHead(res, { close: closeRequested, headRequest: slot.method === 'HEAD', http10: slot.http10 });
-    } catch (error) {
-      console.error('[WeApRous] invalid response:', error);
-      slot.response = errorResponse(500, 'Internal Server Error');
-      return this.writeAnswer(slot, closeRequested);
-    }
-    const { head, chunked, close } = serialized;
-    const body = res.body;
-    const sendBody = slot.method !== 'HEAD' && bodyAllowed(res.status) && body !== null;
-    if (sendBody && !Buffer.isBuffer(body)) {
-      this.send(Buffer.from(head, 'latin1'));
-      void this.pump(body as AsyncIterable<Buffer | string>, chunked, close, slot);
+    const output = encodeAnswer(slot, closeRequested, this.settings.maxUnsentBytes);
+    if (output.kind === 'stream') {
+      this.send(output.head);
+      void this.pump(output.body, output.chunked, output.close, slot);
       return true;
     }
-    return this.writeWhole(head, sendBody ? (body as Buffer) : null, close, slot);
-  }
-
-  /** A head and a body already in memory; returns true when the connection closes after them. */
-  private writeWhole(head: string, body: Buffer | null, close: boolean, slot: Slot): boolean {
-    if (body !== null && body.length > this.settings.maxUnsentBytes) {
-      // A big body goes out in slices, each after the last has drained: the write timeout sees progress.
-      this.send(Buffer.from(head, 'latin1'));
-      void this.pump(inSlices(body), false, close, slot);
-      return true;
-    }
-    this.send(body !== null ? joinHeadAndBody(head, body) : Buffer.from(head, 'latin1'));
-    if (close) this.closeAfterWrite();
-    return close;
+    this.send(output.bytes);
+    if (output.close) this.closeAfterWrite();
+    return output.close;
   }
 
   /** Writes a body that is not all in memory (bodywriter.ts), then goes on with the next answer. */
@@ -319,22 +251,13 @@ export class HttpAdapter extends Connection {
     this.flush();
   }
 
-  protected onGone(): void {
+  onGone(): void {
     for (const slot of this.queue) this.budget.give(slot.charged);
     this.queue.length = 0;
     this.budget.give(this.charged);
     this.charged = 0;
     this.stopStream?.();
   }
-}
-
-/** One buffer for head and body: one write, one packet for small responses. */
-function joinHeadAndBody(head: string, body: Buffer): Buffer {
-  const headLength = head.length; // latin1: one byte per character
-  const out = Buffer.allocUnsafe(headLength + body.length);
-  out.write(head, 0, 'latin1');
-  body.copy(out, headLength);
-  return out;
 }
 
 const BUSY_REASON = 'The server is holding too many request bodies right now; try again shortly.';

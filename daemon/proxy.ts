@@ -6,15 +6,24 @@
  */
 
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { DEFAULT_LIMITS } from './request';
+import { DEFAULT_LIMITS } from './parser';
 import type { VirtualHost } from './proxyconf';
 import { Balancer } from './balancer';
 import { ConnectionPool } from './pool';
-import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_MAX_CONNECTIONS, turnAway, watchTimeouts, type Connection } from './connection';
-import { Admission, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_UNCAPPED_ADDRESSES, type AdmissionOptions } from './admission';
-import { ProxyAdapter, type ProxyContext, type ProxyOptions } from './proxyadapter';
+import type { Connection } from './connection';
+import { DEFAULT_CONNECTION_OPTIONS, watchTimeouts } from './timeouts';
+import {
+  Admission,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_UNCAPPED_ADDRESSES,
+  turnAway,
+  type AdmissionOptions,
+} from './admission';
+import { ProxyAdapter } from './proxyadapter';
+import type { ProxyContext, ProxyOptions } from './proxycontext';
 
-// Declared beside the adapter that reads them, so that the adapter does not import this file back.
+// Declared in proxycontext.ts, which the adapter reads, so that the adapter does not import this file back.
 export type { ProxyContext, ProxyOptions };
 
 /** The adapter's options, and the ones only the listener reads: how many connections, in all and per address. */

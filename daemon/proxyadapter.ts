@@ -7,57 +7,17 @@
  */
 
 import type { Socket } from 'node:net';
-import { newHeadScan, parseHead, type HeadScan, type ParserLimits, type RequestHead } from './request';
+import { newHeadScan, parseRequestHead, type HeadScan, type RequestHead } from './parser';
 import { errorResponse, serializeHead, wantsJson } from './response';
-import { findVirtualHost, type VirtualHost } from './proxyconf';
-import type { Balancer, RandomSource } from './balancer';
-import { BodyTracker, clientIp, upstreamRequestHead } from './forwarding';
+import { findVirtualHost } from './proxyconf';
+import { clientIp } from './forwarding';
 import { describeFailure, Exchange, type ClientSide, type Outcome } from './upstream';
-import { Connection, type ConnectionOptions } from './connection';
-import { isIdempotent, type ConnectionPool } from './pool';
-
-export interface ProxyOptions extends ParserLimits, ConnectionOptions {
-  /** A backend that sends nothing for this long: 504 (or a cut connection if its response had started). */
-  upstreamTimeoutMs: number;
-  connectTimeoutMs: number;
-  /** Idle pooled backend connections close after this long: below the backends' keep-alive timeout (5 s). */
-  upstreamIdleMs: number;
-  random: RandomSource;
-  /** The clock for passive health (`max_fails`/`fail_timeout`); tests pass their own. */
-  now: () => number;
-  /** Called with one line per request, e.g. for the console; null for silence. */
-  onLog: ((line: string) => void) | null;
-  /** How long `close()` lets in-flight requests finish before cutting connections. */
-  closeGraceMs: number;
-}
-
-/** What every client connection shares: the virtual hosts, their balancers and the backend pool. */
-export interface ProxyContext {
-  hosts: readonly VirtualHost[];
-  balancers: Map<VirtualHost, Balancer>;
-  pool: ConnectionPool;
-  options: ProxyOptions;
-}
+import { Connection } from './connection';
+import { isIdempotent } from './pool';
+import type { ProxyContext, ProxyOptions } from './proxycontext';
+import { endAttempt, newForwarding, type Forwarding } from './proxyrequest';
 
 const EMPTY = Buffer.alloc(0);
-
-/** The request being forwarded on a client connection. */
-interface Forwarding {
-  head: RequestHead;
-  vhost: VirtualHost;
-  balancer: Balancer;
-  upstreamHead: Buffer;
-  body: BodyTracker;
-  /** Body bytes read before a backend connection was ready; all of them, when the body is complete. */
-  received: Buffer[];
-  /** The whole request is in `received`, so it can be sent again to another backend. */
-  resendable: boolean;
-  tried: Set<number>;
-  failures: string[];
-  /** Index of the backend being tried, -1 between attempts. */
-  backend: number;
-  exchange: Exchange | null;
-}
 
 /** One client connection: reads request heads, forwards one request at a time, answers errors itself. */
 export class ProxyAdapter extends Connection {
@@ -78,7 +38,7 @@ export class ProxyAdapter extends Connection {
   }
 
   /** Passes on the body of the request in flight, or reads the next request when there is none. */
-  protected readRequests(): void {
+  readRequests(): void {
     const current = this.current;
     if (current) {
       if (!current.body.done) this.feedRequestBody(current);
@@ -89,7 +49,7 @@ export class ProxyAdapter extends Connection {
     if (this.outputFull()) return this.hold('output');
     if (this.input.length === 0) return this.finishIfDone();
     this.beginHead();
-    const result = parseHead(this.input.bytes, 0, this.settings, this.headScan);
+    const result = parseRequestHead(this.input.bytes, 0, this.settings, this.headScan);
     // After the client's FIN, a head that is not complete now never will be.
     if (result.kind === 'incomplete') return this.clientEnded ? this.closeAfterWrite() : undefined;
     this.headScan = newHeadScan();
@@ -112,19 +72,7 @@ export class ProxyAdapter extends Connection {
     const vhost = findVirtualHost(this.context.hosts, head.headers.get('host'));
     if (!vhost) return this.answerUnknownHost(head);
 
-    const current: Forwarding = {
-      head,
-      vhost,
-      balancer: this.context.balancers.get(vhost)!,
-      upstreamHead: upstreamRequestHead(raw, head, vhost, this.remoteAddress ?? ''),
-      body: new BodyTracker(head.framing, this.settings.maxBodyBytes),
-      received: [],
-      resendable: false,
-      tried: new Set(),
-      failures: [],
-      backend: -1,
-      exchange: null,
-    };
+    const current = newForwarding(head, raw, vhost, this.context, this.remoteAddress ?? '');
     this.current = current;
     this.beginBody(this.input.length);
     if (current.body.done) this.endRequest(!head.keepAlive);
@@ -167,13 +115,13 @@ export class ProxyAdapter extends Connection {
     const current = this.current!;
     const answered = current.exchange?.responding ?? false;
     current.exchange?.abort();
-    this.endAttempt(current);
+    endAttempt(current);
     if (answered) this.socket.destroy();
     else this.answer(status, reason, true, current.head);
   }
 
   /** A timer ran out (connection.ts): the head (408), the whole request (408) or the body's rate (408). */
-  protected refuse(status: number, _code: string, reason: string): void {
+  refuse(status: number, _code: string, reason: string): void {
     if (this.current) this.failRequestBody(status, reason);
     else this.answer(status, reason, true);
   }
@@ -207,7 +155,7 @@ export class ProxyAdapter extends Connection {
         return;
       }
       if (!error) return this.startExchange(current, socket!, false);
-      this.endAttempt(current);
+      endAttempt(current);
       this.markFailed(current, index);
       current.failures.push(describeFailure(error, backend));
       this.tryNextBackend(); // nothing was sent: any method may go to the next backend
@@ -236,7 +184,7 @@ export class ProxyAdapter extends Connection {
     const index = current.backend;
     const backend = current.vhost.backends[index];
     current.exchange = null;
-    this.endAttempt(current);
+    endAttempt(current);
     if (outcome.kind === 'complete') {
       current.balancer.succeeded(index);
       this.log(current.head, `-> ${backend.key} ${outcome.status}`);
@@ -267,13 +215,6 @@ export class ProxyAdapter extends Connection {
     this.settings.onLog?.(`backend ${current.vhost.backends[index].key} of ${current.vhost.name} marked down for ${failTimeoutMs} ms`);
   }
 
-  /** The balancer's in-flight count for the backend being tried goes down, exactly once per attempt. */
-  private endAttempt(current: Forwarding): void {
-    if (current.backend === -1) return;
-    current.balancer.end(current.backend);
-    current.backend = -1;
-  }
-
   /** Answers from the proxy itself (parse errors, unknown host, 408, 502, 504), in JSON unless a browser asked. */
   private answer(status: number, reason: string, close: boolean, head?: RequestHead, logNote = ''): void {
     if (this.socket.destroyed) return;
@@ -300,7 +241,7 @@ export class ProxyAdapter extends Connection {
     if (this.input.length > 0 || this.clientEnded) setImmediate(() => this.read());
   }
 
-  protected isBusy(): boolean {
+  isBusy(): boolean {
     return this.current !== null;
   }
 
@@ -324,11 +265,11 @@ export class ProxyAdapter extends Connection {
     super.onWriteTimeout();
   }
 
-  protected onGone(): void {
+  onGone(): void {
     const current = this.current;
     if (!current) return;
     current.exchange?.abort();
-    this.endAttempt(current);
+    endAttempt(current);
     this.current = null;
   }
 

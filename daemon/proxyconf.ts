@@ -1,9 +1,11 @@
 /**
- * The reverse proxy's configuration, `config/proxy.conf`: `host "name:port" { ... }` blocks with
- * `proxy_pass`, `proxy_set_header`, `dist_policy`, `max_fails` and `fail_timeout` lines, parsed into plain values. Pure: it takes the
- * text (the caller reads the file), and every mistake comes back as "file:line: what is wrong".
- * Ports the config reading of WeApRous `start_proxy.py` / `daemon/proxy.py`, which used regular expressions.
+ * The reverse proxy's configuration, `config/proxy.conf`: `host "name:port" { ... }` blocks with `proxy_pass`,
+ * `proxy_set_header`, `dist_policy`, `max_fails` and `fail_timeout` lines, read from conftokens.ts's tokens into
+ * plain values. Pure: it takes the text (the caller reads the file), and every mistake comes back as
+ * "file:line: what is wrong". Ports the config reading of WeApRous `start_proxy.py` / `daemon/proxy.py`.
  */
+
+import { ConfigSyntaxError, Cursor, describe, tokenize, type Token } from './conftokens';
 
 export type PolicyName = 'round-robin' | 'least-conn' | 'random';
 export const POLICIES: readonly PolicyName[] = ['round-robin', 'least-conn', 'random'];
@@ -46,90 +48,6 @@ const DIRECTIVES = ['proxy_pass', 'proxy_set_header', 'dist_policy', 'max_fails'
 // The proxy frames the body by these itself (RFC 9112 §6): a configured value would contradict the bytes sent.
 const FRAMING_FIELDS = ['content-length', 'transfer-encoding'];
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-interface Token {
-  kind: 'word' | 'string' | '{' | '}' | ';' | 'end';
-  text: string;
-  line: number;
-}
-
-/** Thrown inside the parser only; `parseProxyConfig` turns it into an error result. */
-class ConfigSyntaxError {
-  constructor(
-    readonly line: number,
-    readonly detail: string,
-  ) {}
-}
-
-/** Splits the text into words, "strings", braces and semicolons; `#` starts a comment. */
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let line = 1;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '\n') line++;
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
-      i++;
-    } else if (c === '#') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '{' || c === '}' || c === ';') {
-      tokens.push({ kind: c, text: c, line });
-      i++;
-    } else if (c === '"') {
-      const end = text.indexOf('"', i + 1);
-      const newline = text.indexOf('\n', i + 1);
-      if (end === -1 || (newline !== -1 && newline < end)) throw new ConfigSyntaxError(line, "missing closing '\"' on this line");
-      tokens.push({ kind: 'string', text: text.slice(i + 1, end), line });
-      i = end + 1;
-    } else {
-      let end = i;
-      while (end < text.length && !/[\s{};#"]/.test(text[end])) end++;
-      tokens.push({ kind: 'word', text: text.slice(i, end), line });
-      i = end;
-    }
-  }
-  tokens.push({ kind: 'end', text: 'end of file', line });
-  return tokens;
-}
-
-/** Reads tokens one at a time and remembers where the last one was, for "expected ';' after ...". */
-class Cursor {
-  private index = 0;
-  constructor(private readonly tokens: Token[]) {}
-
-  next(): Token {
-    const token = this.tokens[this.index];
-    if (token.kind !== 'end') this.index++;
-    return token;
-  }
-
-  peek(): Token {
-    return this.tokens[this.index];
-  }
-
-  /** The line of the token read last: a missing ';' belongs to the line it should have ended. */
-  get lastLine(): number {
-    return this.tokens[Math.max(0, this.index - 1)].line;
-  }
-
-  /** A word or a "string" (a value), or a syntax error that says what was expected. */
-  value(what: string): Token {
-    const token = this.next();
-    if (token.kind !== 'word' && token.kind !== 'string')
-      throw new ConfigSyntaxError(token.line, `expected ${what}, found ${describe(token)}`);
-    return token;
-  }
-
-  semicolon(after: string): void {
-    const line = this.lastLine;
-    if (this.next().kind !== ';') throw new ConfigSyntaxError(line, `expected ';' after ${after}`);
-  }
-}
-
-function describe(token: Token): string {
-  return token.kind === 'end' ? 'end of file' : token.kind === 'string' ? `"${token.text}"` : `'${token.text}'`;
-}
 
 /**
  * Parses the whole file. `parseProxyConfig('host "a:8080" { proxy_pass http://127.0.0.1:9000; }', 'proxy.conf')`

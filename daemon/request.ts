@@ -11,7 +11,8 @@ import type { Framing } from './framing';
 import type { Refusal } from './status';
 import { parseCookies, parseQueryString } from './utils';
 
-// Re-exported: they were born here, and the rest of the daemon and the API docs import them from here.
+// Re-exported for the API (docs/framework.md): a student finds the whole request side here. The daemon's own
+// files import them from where they are defined.
 export { parseCookies, parseQueryString };
 export { DEFAULT_LIMITS, newHeadScan, type HeadResult, type HeadScan, type ParserLimits, type RequestHead } from './parser';
 export type { Framing } from './framing';

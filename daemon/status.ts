@@ -47,21 +47,31 @@ export function statusText(status: number): string {
   return STATUS_TEXT[status] ?? (status < 400 ? 'OK' : status < 500 ? 'Client Error' : 'Server Error');
 }
 
+/** What an `HttpError` sends besides its status and message. */
+export interface HttpErrorOptions {
+  /** Added to the error response, e.g. `{ 'Retry-After': '1' }`. */
+  headers?: Record<string, string>;
+  /** Whether the message reaches the client; by default for a 4xx only (http-errors' `expose`). */
+  expose?: boolean;
+}
+
 /**
  * An error a handler throws to answer with a status: `throw new HttpError(404, 'No such peer')`.
- * The message reaches the client only for 4xx (`expose`); a 5xx sends the generic reason phrase,
- * so internal details never leak.
+ * The message reaches the client only for 4xx (`expose`); a 5xx sends the generic reason phrase, so internal
+ * details never leak, unless the sentence is meant for the client:
+ * `new HttpError(503, 'Busy; try again', { headers: { 'Retry-After': '1' }, expose: true })`.
  */
 export class HttpError extends Error {
   readonly status: number;
   readonly expose: boolean;
   readonly headers: Record<string, string>;
 
-  constructor(status: number, message?: string, headers: Record<string, string> = {}) {
+  constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
     super(message ?? statusText(status));
+    const { headers = {}, expose = status < 500 } = options;
     this.name = 'HttpError';
     this.status = status;
-    this.expose = status < 500;
+    this.expose = expose;
     this.headers = headers;
   }
 }

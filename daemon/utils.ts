@@ -1,7 +1,7 @@
 /**
  * Small pure helpers for the pieces of a request that are URL-ish: the request target, query strings,
- * form bodies and the Cookie header. Ports WeApRous `daemon/utils.py`, which held the URL helpers of the
- * original. No I/O.
+ * form bodies and the Cookie header; and `printable`, how any text is quoted in a log line or error sentence.
+ * Ports WeApRous `daemon/utils.py`, which held the URL helpers of the original. No I/O.
  */
 
 /** Splits an origin-form or absolute-form target into a decoded path and query (RFC 9112 §3.2). */
@@ -85,7 +85,18 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out;
 }
 
-/** A value shortened to 40 printable ASCII characters, safe to quote in an error sentence. */
-export function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
+/** C0 controls, DEL and C1 controls: what must not reach a terminal or a log line as it is. */
+export const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f]/;
+
+const EVERY_CONTROL_CHARACTER = new RegExp(CONTROL_CHARACTERS.source, 'g');
+
+/**
+ * `text` fit for one log line or error sentence: cut to `max` characters first (so the work is linear however long
+ * the text), control characters written as escapes, and the full length said when cut:
+ * `printable('GET\r\n')` → `GET\x0d\x0a`; `printable('x'.repeat(50))` → `xxx…x... (50 characters)`.
+ */
+export function printable(text: string, max = 40): string {
+  const head = text.slice(0, max).replace(EVERY_CONTROL_CHARACTER, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  if (text.length <= max && head.length <= max) return head;
+  return `${head.slice(0, max)}... (${text.length} characters)`;
 }

@@ -7,7 +7,8 @@
 import { Router } from './router';
 import { HttpError, statusText } from './status';
 import { errorResponse, response, toResponse, wantsJson, type HandlerResult, type Response } from './response';
-import { parseQueryString, type Request } from './request';
+import type { Request } from './request';
+import { parseQueryString } from './utils';
 import { createBackend, type Backend, type BackendOptions } from './backend';
 
 export type Handler = (request: Request) => HandlerResult | Promise<HandlerResult>;

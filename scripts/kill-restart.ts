@@ -1,5 +1,5 @@
 /**
- * The kill-and-restart run of issue 7, with its figures printed: a tracker, Alice and Bob as real processes;
+ * The kill-and-restart run of docs/history.md, with its figures printed: a tracker, Alice and Bob as real processes;
  * the tracker stopped; Alice types 100 messages; Bob is killed with SIGKILL after the 20th reached his screen;
  * Bob restarted with the same data folder. Prints how many Alice saw acknowledged and queued, how long Bob took
  * to start again, how long after that Alice's outbox had delivered the rest, and whether Bob then holds all

@@ -34,15 +34,38 @@ export function createSampleApp(options: SampleAppOptions = {}): WeApRous {
   const www = options.wwwRoot ?? join(REPOSITORY, 'www');
   const app = new WeApRous();
 
-  const indexPage = (request: Request) =>
-    isLoggedIn(request) ? serveFile(www, 'index.html', request, PRIVATE_PAGE) : unauthorized(www, request);
-  app.addRoute('GET', '/', indexPage);
-  app.addRoute('GET', '/index.html', indexPage);
-  app.addRoute('GET', '/login', (request) => serveFile(www, 'login.html', request));
-  app.addRoute('GET', '/login.html', (request) => serveFile(www, 'login.html', request));
-  app.addRoute('POST', '/login', (request) => login(www, request));
-  // GET too, so a student can type /logout in the address bar; the page itself uses a POST form.
-  app.addRoute(['GET', 'POST'], '/logout', () => setCookie(redirect('/login', 303), 'auth', '', { ...AUTH_COOKIE, maxAge: 0 }));
+  // The routes as `sampleApp.py` declares them, `@app.route('/login', methods=['POST'])`; each is registered
+  // when the object is made (`new Task1Routes()` below).
+  class Task1Routes {
+    @app.route('/')
+    @app.route('/index.html')
+    index(request: Request) {
+      return isLoggedIn(request) ? serveFile(www, 'index.html', request, PRIVATE_PAGE) : unauthorized(www, request);
+    }
+
+    @app.route('/login')
+    @app.route('/login.html')
+    loginPage(request: Request) {
+      return serveFile(www, 'login.html', request);
+    }
+
+    /** Right credentials: the index page plus `Set-Cookie: auth=true`. Wrong ones: the 401 page. */
+    @app.route('/login', { methods: ['POST'] })
+    async login(request: Request): Promise<Response> {
+      const credentials = readCredentials(request);
+      if ('error' in credentials) return text(credentials.error + '\n', 400);
+      if (credentials.username !== USERNAME || credentials.password !== PASSWORD) return unauthorized(www, request);
+      const page = await serveFile(www, 'index.html', request, PRIVATE_PAGE);
+      return page.status === 200 ? setCookie(page, 'auth', 'true', AUTH_COOKIE) : page;
+    }
+
+    /** GET too, so a student can type /logout in the address bar; the page itself uses a POST form. */
+    @app.route('/logout', { methods: ['GET', 'POST'] })
+    logout() {
+      return setCookie(redirect('/login', 303), 'auth', '', { ...AUTH_COOKIE, maxAge: 0 });
+    }
+  }
+  new Task1Routes();
   staticRoutes(app, { prefix: '/static/', root: options.staticRoot ?? join(REPOSITORY, 'static') });
   return app;
 }
@@ -50,15 +73,6 @@ export function createSampleApp(options: SampleAppOptions = {}): WeApRous {
 /** The whole "session check" of Task 1: is the cookie `auth=true` there? */
 export function isLoggedIn(request: Request): boolean {
   return request.cookies.auth === 'true';
-}
-
-/** Right credentials: the index page plus `Set-Cookie: auth=true`. Wrong ones: the 401 page. */
-async function login(www: string, request: Request): Promise<Response> {
-  const credentials = readCredentials(request);
-  if ('error' in credentials) return text(credentials.error + '\n', 400);
-  if (credentials.username !== USERNAME || credentials.password !== PASSWORD) return unauthorized(www, request);
-  const page = await serveFile(www, 'index.html', request, PRIVATE_PAGE);
-  return page.status === 200 ? setCookie(page, 'auth', 'true', AUTH_COOKIE) : page;
 }
 
 /** The 401 page. RFC 9110 §15.5.2 requires a challenge; "Cookie" names the form login (no browser prompt). */

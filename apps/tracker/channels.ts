@@ -2,7 +2,7 @@
  * The tracker's channels: who is in which channel, and the salted key hash of each private one. `Channels` is
  * what the routes need (`redis-channels.ts` keeps it in Redis); `ChannelRegistry` is the embedded default, pure
  * state with no sockets, no clock and no crypto: `now` is passed in, and the key work is done by `keys.ts`
- * between `plan` (what a join needs) and `join` (do it). New: WeApRous's tracker had no channels (issue 7).
+ * between `plan` (what a join needs) and `join` (do it). New: WeApRous's tracker had no channels (docs/protocol.md, "Channels").
  */
 
 import { channelName, GENERAL_CHANNEL, MAX_CHANNELS_PER_PEER } from '../protocol';

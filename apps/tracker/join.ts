@@ -2,7 +2,7 @@
  * One peer joining one channel: ask the registry what it takes (`plan`), hash or check the key if it takes
  * one (the only slow, asynchronous step), then `join`. Another peer may change the channel while scrypt
  * runs, so a `changed` answer means plan again, a few times at most. Used by `/add-list/` and `/heartbeat/`.
- * New: WeApRous's tracker had no channels (issue 7).
+ * New: WeApRous's tracker had no channels (docs/protocol.md, "Channels").
  */
 
 import type { Channels } from './channels';

@@ -2,7 +2,7 @@
  * Private channel keys: a salted scrypt hash to keep, and a constant-time check of a key against it. scrypt
  * is slow on purpose, so the work a stranger can start is capped: one check at a time per peer id, and a
  * few at a time for the whole tracker; beyond that `KeysBusy` is thrown at once, before any work.
- * New: WeApRous's tracker had no channels (issue 7).
+ * New: WeApRous's tracker had no channels (docs/protocol.md, "Channels").
  */
 
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';

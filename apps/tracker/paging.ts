@@ -6,6 +6,7 @@
  */
 
 import { HttpError } from '../../daemon/status';
+import { CONTROL_CHARACTERS } from '../text';
 
 /** The page asked for: at most `limit` peers whose id sorts after `after` (from the first when undefined). */
 export interface PageQuery {
@@ -30,7 +31,7 @@ export function readPageQuery(query: Record<string, string | undefined>): PageQu
   if (limit !== undefined && (!/^\d{1,4}$/.test(limit) || size < 1 || size > MAX_PAGE))
     throw new HttpError(400, `"limit" must be a whole number from 1 to ${MAX_PAGE}, e.g. /get-list/?limit=${DEFAULT_PAGE}`);
   if (after === undefined) return { limit: size };
-  if (after === '' || after.length > MAX_CURSOR || /[\x00-\x1f\x7f]/.test(after))
+  if (after === '' || after.length > MAX_CURSOR || CONTROL_CHARACTERS.test(after))
     throw new HttpError(
       400,
       `"after" must be the "next" of the previous page, a peer id such as 127.0.0.1:5001, e.g. /get-list/?limit=${DEFAULT_PAGE}&after=127.0.0.1:5001`,

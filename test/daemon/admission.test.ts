@@ -1,11 +1,11 @@
 /**
  * Admission, the counting alone: the server-wide cap, the per-address cap, the uncapped loopback addresses,
- * IPv4 clients seen in IPv6 form counted as themselves, and when the server is crowded. No sockets (the caps on
+ * IPv4 clients seen in IPv6 form counted as themselves, when the server is crowded, and the body budget. No sockets (the caps on
  * real sockets are in limits.test.ts). Tests for `daemon/admission.ts` (new: WeApRous had no cap).
  */
 
 import { expect } from 'chai';
-import { Admission, DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../daemon/admission';
+import { Admission, DEFAULT_UNCAPPED_ADDRESSES, MemoryBudget, normalAddress } from '../../daemon/admission';
 
 describe('Admission', () => {
   const make = (maxConnections = 10, maxConnectionsPerAddress = 3) =>
@@ -57,5 +57,16 @@ describe('Admission', () => {
     expect(admission.crowded()).to.equal(true);
     admission.leave(null);
     expect(admission.crowded()).to.equal(false);
+  });
+});
+
+describe('MemoryBudget', () => {
+  it('takes what fits, refuses what does not (taking nothing), and takes again what was given back', () => {
+    const budget = new MemoryBudget(100);
+    expect(budget.take(60)).to.equal(true);
+    expect(budget.take(50)).to.equal(false);
+    expect(budget.used).to.equal(60);
+    budget.give(60);
+    expect(budget.take(100)).to.equal(true);
   });
 });

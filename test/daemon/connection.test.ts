@@ -1,20 +1,21 @@
 /**
  * The connection skeleton on its own, under a toy line protocol (one line in, one line out) over real
- * sockets on port 0: phases, the head, body-rate and keep-alive timers, holds, closing, and the memory
- * budget. The HTTP server and the proxy use the same skeleton (httpadapter.test.ts, proxy*.test.ts).
+ * sockets on port 0: phases, the head, body-rate and keep-alive timers, holds and closing. The HTTP server
+ * and the proxy use the same skeleton (httpadapter.test.ts, proxy*.test.ts).
  * Tests for `daemon/connection.ts` (new: WeApRous's Python adapter answered once and closed).
  */
 
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Connection, DEFAULT_CONNECTION_OPTIONS, MemoryBudget, watchTimeouts, type ConnectionOptions } from '../../daemon/connection';
+import { Connection } from '../../daemon/connection';
+import { DEFAULT_CONNECTION_OPTIONS, watchTimeouts, type ConnectionOptions } from '../../daemon/timeouts';
 import { RawConnection } from '../helpers/raw';
 
 /** `PING\n` → `echo PING\n`; `QUIT\n` is the last request; `BODY\n` starts a body that must then keep coming. */
 class LineConnection extends Connection {
   readonly refused: string[] = [];
 
-  protected readRequests(): void {
+  readRequests(): void {
     while (this.reading && this.phase !== 'closing' && this.phase !== 'lingering') {
       if (this.input.length === 0) return this.finishIfDone();
       if (this.phase === 'body') return this.input.consume(this.input.length); // body bytes: taken and dropped
@@ -30,18 +31,18 @@ class LineConnection extends Connection {
     this.finishIfDone();
   }
 
-  protected refuse(status: number, code: string): void {
+  refuse(status: number, code: string): void {
     this.refused.push(`${status} ${code}`);
     this.send(Buffer.from(`refused ${status} ${code}\n`));
     this.setPhase('closing');
     this.finishIfDone();
   }
 
-  protected isBusy(): boolean {
+  isBusy(): boolean {
     return false;
   }
 
-  protected onGone(): void {}
+  onGone(): void {}
 
   pauseFor(reason: string): void {
     this.hold(reason);
@@ -133,16 +134,5 @@ describe('Connection', () => {
     client.end();
     await client.waitForClose();
     expect(client.unparsed().toString()).to.equal('echo PING\n');
-  });
-});
-
-describe('MemoryBudget', () => {
-  it('takes what fits, refuses what does not (taking nothing), and takes again what was given back', () => {
-    const budget = new MemoryBudget(100);
-    expect(budget.take(60)).to.equal(true);
-    expect(budget.take(50)).to.equal(false);
-    expect(budget.used).to.equal(60);
-    budget.give(60);
-    expect(budget.take(100)).to.equal(true);
   });
 });

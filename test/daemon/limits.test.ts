@@ -4,7 +4,7 @@
  * client answered and the memory bounded; a thousand slow heads from one address fill only that address's
  * share; and a crowded server lets slow heads go sooner. Real sockets on port 0; a second loopback address
  * (127.0.0.2) plays the stranger. Tests for `createBackend`'s and `createProxy`'s caps (`daemon/backend.ts`,
- * `daemon/admission.ts`, `daemon/proxy.ts`, `turnAway` in `daemon/connection.ts`); new, WeApRous had no cap.
+ * `daemon/admission.ts`, `daemon/proxy.ts`, `turnAway` in `daemon/admission.ts`); new, WeApRous had no cap.
  */
 
 import { connect, type Server, type Socket } from 'node:net';

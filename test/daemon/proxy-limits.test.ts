@@ -8,7 +8,7 @@
 import { type AddressInfo, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { createProxy, type Proxy, type ProxyOptions } from '../../daemon/proxy';
-import { DEFAULT_CONNECTION_OPTIONS } from '../../daemon/connection';
+import { DEFAULT_CONNECTION_OPTIONS } from '../../daemon/timeouts';
 import { parseProxyConfig } from '../../daemon/proxyconf';
 import { WeApRous } from '../../daemon/weaprous';
 import { response } from '../../daemon/response';

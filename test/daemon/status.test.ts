@@ -21,13 +21,24 @@ describe('statusText()', () => {
 
 describe('HttpError', () => {
   it('shows its message for a 4xx, and keeps its headers', () => {
-    const error = new HttpError(429, 'Slow down', { 'Retry-After': '5' });
+    const error = new HttpError(429, 'Slow down', { headers: { 'Retry-After': '5' } });
     expect([error.status, error.expose, error.message, error.headers['Retry-After']]).to.deep.equal([429, true, 'Slow down', '5']);
   });
 
   it('hides its message for a 5xx, and defaults the message to the reason phrase', () => {
     expect(new HttpError(500, 'db password wrong').expose).to.equal(false);
     expect(new HttpError(404).message).to.equal('Not Found');
+  });
+
+  it('takes its headers and expose as options: a 5xx meant for the client, a 4xx kept private', () => {
+    const busy = new HttpError(503, 'Busy; try again', { headers: { 'Retry-After': '1' }, expose: true });
+    expect([busy.expose, busy.headers]).to.deep.equal([true, { 'Retry-After': '1' }]);
+    const hidden = new HttpError(403, 'internal rule 7', { expose: false });
+    expect([hidden.expose, hidden.headers]).to.deep.equal([false, {}]);
+  });
+
+  it('hides a 5xx with headers unless told to show it', () => {
+    expect(new HttpError(503, 'x', { headers: { 'Retry-After': '5' } }).expose).to.equal(false);
   });
 });
 

@@ -88,8 +88,26 @@ describe('safeDecode() and printable()', () => {
     expect(safeDecode('%')).to.equal(null);
   });
 
-  it('makes any text safe to quote in an error sentence', () => {
-    expect(printable('GET\r\n\x00x')).to.equal('GET???x');
-    expect(printable('x'.repeat(100))).to.have.length(40);
+  it('makes any text safe to quote in an error sentence: control characters escaped, long text cut', () => {
+    expect(printable('GET\r\n\x00x\x9b')).to.equal('GET\\x0d\\x0a\\x00x\\x9b');
+    expect(printable('x'.repeat(100))).to.equal(`${'x'.repeat(40)}... (100 characters)`);
+    expect(printable('é'.repeat(10))).to.equal('é'.repeat(10));
   });
+
+  it('cuts at the length it is given, counting the escapes', () => {
+    expect(printable('a\nb', 3)).to.equal('a\\x... (3 characters)');
+    expect(printable('abc', 3)).to.equal('abc');
+  });
+
+  for (const [name, unit] of [
+    ['spaces', ' '],
+    ['tabs', '\t'],
+    ['newlines', '\r\n'],
+  ]) {
+    it(`prints 1 MiB of ${name} as one bounded line (it cuts before it escapes)`, () => {
+      const line = printable(unit.repeat((1024 * 1024) / unit.length), 300);
+      expect(line.length).to.be.below(400);
+      expect(line).to.match(/\.\.\. \(1048576 characters\)$/);
+    });
+  }
 });

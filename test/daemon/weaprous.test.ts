@@ -192,7 +192,7 @@ describe('WeApRous', () => {
   describe('handle() errors', () => {
     it('exposes the message of a 4xx HttpError, with its headers', async () => {
       const app = new WeApRous().addRoute('GET', '/', () => {
-        throw new HttpError(401, 'Log in first', { 'WWW-Authenticate': 'Cookie' });
+        throw new HttpError(401, 'Log in first', { headers: { 'WWW-Authenticate': 'Cookie' } });
       });
       const res = await app.handle(get('/'));
       expect(res.status).to.equal(401);
@@ -210,6 +210,16 @@ describe('WeApRous', () => {
       expect(bodyJson(res).error).to.equal('Service Unavailable');
       expect(bodyText(res)).to.not.include('hunter2');
       expect(errors).to.have.length(0);
+    });
+
+    it('shows the message of a 5xx HttpError made with expose: true, with its headers', async () => {
+      const app = new WeApRous().addRoute('GET', '/', () => {
+        throw new HttpError(503, 'The registry is unavailable; try again', { headers: { 'Retry-After': '1' }, expose: true });
+      });
+      const res = await app.handle(get('/'));
+      expect(res.status).to.equal(503);
+      expect(bodyJson(res).error).to.equal('The registry is unavailable; try again');
+      expect(res.headers.get('retry-after')).to.equal('1');
     });
 
     it('answers a handler that throws with a generic 500 and reports the error to onError', async () => {

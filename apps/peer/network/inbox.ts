@@ -11,7 +11,7 @@ import type { Trust } from '../identity/trust';
 import type { Notify } from '../model/notices';
 import type { History } from '../storage/history';
 import { type ChatMessage, derivedId, directChannel, type IncomingMessage, readMessage } from '../model/message';
-import { RateLimiter } from '../../tracker/ratelimit';
+import { RateLimiter } from '../../ratelimit';
 import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
 
 const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
@@ -153,7 +153,7 @@ export class Inbox {
     const wait = LOCAL.has(normalAddress(source)) ? 0 : this.strangers.take(source, Date.now());
     if (wait > 0) {
       const why = `Too many messages from senders this peer has no key for, from ${source || 'your address'}; try again in ${wait} s`;
-      throw new HttpError(429, why, { 'Retry-After': String(wait) });
+      throw new HttpError(429, why, { headers: { 'Retry-After': String(wait) } });
     }
     const id = derivedId(incoming.from, incoming.channel, incoming.timestamp, incoming.msg);
     if (incoming.id !== id) {

@@ -6,7 +6,7 @@
  * console's command uses. Each route is a method with `@app.route`. New, not in WeApRous.
  */
 
-import { json, stream } from '../../../daemon/response';
+import { stream } from '../../../daemon/response';
 import type { Request } from '../../../daemon/request';
 import { HttpError } from '../../../daemon/status';
 import type { WeApRous } from '../../../daemon/weaprous';
@@ -146,9 +146,8 @@ export function apiRoutes(app: WeApRous, parts: ApiParts): void {
       const last = request.headers.get('last-event-id') ?? request.query.last;
       const events = parts.streams.open(last, id, () => parts.sessions.find(token, now(parts)) !== null);
       if (!events) {
-        const busy = json({ status: 'error', error: 'Too many open event streams on this peer; close a tab and reload' }, 503);
-        busy.headers.set('Retry-After', '5');
-        return busy;
+        const why = 'Too many open event streams on this peer; close a tab and reload';
+        throw new HttpError(503, why, { headers: { 'Retry-After': '5' }, expose: true });
       }
       return secure(stream(events, headers));
     }
@@ -222,8 +221,7 @@ function conversations(chat: Chat, state: ChatState): ConversationEntry[] {
 /** An operation's value as JSON, or its sentence as the error, with its status. */
 function answer<T>(result: Result<T>, shape: (value: T) => object): object {
   if (result.ok) return shape(result.value);
-  if (result.status < 500) throw new HttpError(result.status, result.reason);
-  return json({ status: 'error', error: result.reason }, result.status); // a 5xx HttpError would hide the sentence
+  throw new HttpError(result.status, result.reason, { expose: true }); // a 502 from the tracker says why too
 }
 
 async function* empty(): AsyncIterable<string> {}

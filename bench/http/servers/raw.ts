@@ -1,6 +1,6 @@
 /**
  * The upper bound: a node:net server that parses nothing and writes one fixed HTTP response for every
- * `\r\n\r\n` it sees (`bench/fixed-reply.ts`): the least an answer over node:net can cost. When the
+ * `\r\n\r\n` it sees (`bench/http/fixed-reply.ts`): the least an answer over node:net can cost. When the
  * servers, not the load generator, set the pace, it bounds them all and shows how much of the gap is the
  * daemon's own work. Not a server to copy: it would answer anything. Bundled by `bench/bundle.ts`, run by
  * plain `node`. New: no WeApRous twin.

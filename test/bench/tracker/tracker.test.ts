@@ -2,24 +2,24 @@
  * The tracker benchmark runs end to end at a tiny size: a bundled tracker in its own process, 100 fake peers
  * registered and heartbeating, every kind of query answered, the table, the verdict lines and the command
  * that reproduces it printed. A smoke test only: no timing is asserted (benchmarks are never tests).
- * Tests for `bench/tracker.ts` (benchmark tooling; no WeApRous twin).
+ * Tests for `bench/tracker/tracker.ts` (benchmark tooling; no WeApRous twin).
  */
 
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 
 function run(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/tracker.ts', ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/tracker/tracker.ts', ...args], { cwd: ROOT });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      fail(new Error(`bench/tracker.ts did not finish within ${timeoutMs / 1000} s:\n${output}`));
+      fail(new Error(`bench/tracker/tracker.ts did not finish within ${timeoutMs / 1000} s:\n${output}`));
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);

@@ -1,10 +1,10 @@
 /**
- * The tracker's per-peer write limit: a token bucket per peer id, with the clock passed in, and a bounded
- * number of ids remembered. Tests for `apps/tracker/ratelimit.ts` (new).
+ * The write limit of both apps: a token bucket per peer id, with the clock passed in, and a bounded
+ * number of ids remembered. Tests for `apps/ratelimit.ts` (new).
  */
 
 import { expect } from 'chai';
-import { RateLimiter } from '../../../apps/tracker/ratelimit';
+import { RateLimiter } from '../../apps/ratelimit';
 
 describe('RateLimiter', () => {
   it('allows a burst, then says how many seconds to wait, then one a second', () => {

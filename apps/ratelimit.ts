@@ -1,8 +1,7 @@
 /**
- * How often one peer id may write to the tracker (register, heartbeat, join or leave, remove): a token bucket
- * per id. A real peer sends a heartbeat every 30 s and joins a channel now and then; a script hammering one id
- * gets 429 with `Retry-After`, as Matrix homeservers answer. Pure state: `now` is passed in. New: the Python
- * tracker answered everything.
+ * How often one sender may write: a token bucket per key. The tracker limits each peer id (register, heartbeat,
+ * join or leave, remove), the peer each sender of messages; one hammering a key gets 429 with `Retry-After`, as
+ * Matrix homeservers answer. Pure state: `now` is passed in. New: the Python apps answered everything.
  */
 
 interface Bucket {

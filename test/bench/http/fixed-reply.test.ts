@@ -1,10 +1,10 @@
 /**
  * The raw-socket upper bound answers once per `\r\n\r\n`, wherever TCP splits a pipelined batch.
- * Tests for `bench/fixed-reply.ts` (benchmark tooling; no WeApRous twin).
+ * Tests for `bench/http/fixed-reply.ts` (benchmark tooling; no WeApRous twin).
  */
 
 import { expect } from 'chai';
-import { countRequestEnds, FIXED_REPLY, replies } from '../../bench/fixed-reply';
+import { countRequestEnds, FIXED_REPLY, replies } from '../../../bench/http/fixed-reply';
 
 const GET = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
 

@@ -1,7 +1,7 @@
 /**
  * A chat at class size for the chat benchmark: one tracker and N real peers, on loopback ports, each with its
  * own data folder: one process per peer, or (`hosted`) the sender in its own process and every receiver a
- * `PeerApp` in one host process (`chat-host.ts`). Each is an esbuild bundle run by plain `node` (as
+ * `PeerApp` in one host process (`host.ts`). Each is an esbuild bundle run by plain `node` (as
  * `bench/bundle.ts` does for the HTTP servers). Every line a peer prints is handed to `onLine` with the peer's
  * name, stamped with the time it arrived, so the benchmark sees a message the moment the receiving peer shows
  * it. New: no WeApRous twin.
@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bundle } from './bundle';
+import { bundle } from '../bundle';
 
 const START_TIMEOUT_MS = 60_000;
 /** Peers started at once: each start connects to every peer before it, so a few at a time is quicker than all. */
@@ -30,11 +30,11 @@ export type LineHandler = (name: string, line: string, at: number) => void;
 
 /** Bundles the tracker, the peer and the host into `BUNDLE_DIR/tracker.js`, `peer.js`, `host.js`. */
 export function bundleChat(): Promise<ChatBundles> {
-  const root = join(__dirname, '..');
+  const root = join(__dirname, '..', '..');
   return bundle({
     tracker: join(root, 'apps', 'tracker.ts'),
     peer: join(root, 'apps', 'peer.ts'),
-    host: join(root, 'bench', 'chat-host.ts'),
+    host: join(root, 'bench', 'chat', 'host.ts'),
   });
 }
 

@@ -9,7 +9,7 @@
  */
 
 import { join } from 'node:path';
-import { BUNDLE_DIR, bundleServers, type ServerKind } from './bundle';
+import { BUNDLE_DIR, bundleServers, type ServerKind } from '../bundle';
 import { measure, type Generator, type Scenario } from './load';
 import { caveats, LABELS, runLine, summaryTable, verdicts, type ScenarioRuns } from './report';
 import { assertHello, fetchHello, startServer, type ServerProcess } from './spawn';

@@ -1,19 +1,19 @@
 /**
  * The chat benchmark (`npm run bench:chat`): for each class size N, a tracker and N real peer processes
- * (`chat-cluster.ts`), one sender, and four runs (`chat-run.ts`): our peer sending M messages at a steady
+ * (`cluster.ts`), one sender, and four runs (`run.ts`): our peer sending M messages at a steady
  * rate and in a burst, then the reference document's way of sending (one request after another, a new TCP
  * connection each) doing the same, as the baseline. Prints per-delivery latency, deliveries per second,
  * losses, duplicates and the peers' memory, then the command that reproduces it; `--svg` draws latency
- * against N (`chat-report.ts`). New: no WeApRous twin.
+ * against N (`report.ts`). New: no WeApRous twin.
  *
  *   npm run bench:chat -- --peers 10,50,100 --rate 10 --messages 100 --burst 1000 --svg docs/images/chat-latency.svg
  */
 
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { bundleChat, ChatCluster } from './chat-cluster';
-import { type RunResult, type RunSpec, RunWatch, runOnce } from './chat-run';
-import { latencyChart, resultLine, resultTable, rssLine } from './chat-report';
+import { bundleChat, ChatCluster } from './cluster';
+import { type RunResult, type RunSpec, RunWatch, runOnce } from './run';
+import { latencyChart, resultLine, resultTable, rssLine } from './report';
 
 interface Options {
   peers: number[];
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const hosted = options.hosted ? ' --hosted' : '';
   const command = `npm run bench:chat -- --peers ${options.peers.join(',')} --rate ${options.rate} --messages ${options.messages} --burst ${options.burst}${hosted}`;
   const how = options.hosted
-    ? 'the sender a peer process of its own, every receiver a real PeerApp in one host process (bench/chat-host.ts): on two cores, 100 processes would measure the scheduler'
+    ? 'the sender a peer process of its own, every receiver a real PeerApp in one host process (bench/chat/host.ts): on two cores, 100 processes would measure the scheduler'
     : 'real peer processes, one per peer';
   console.log(`Chat benchmark: ${how}; esbuild bundles under plain node ${process.version}, on loopback.`);
   console.log(

@@ -1,12 +1,12 @@
 /**
- * Turns the runs of `bench/hello.ts` into what it prints: a line per run as it finishes, then a Markdown
+ * Turns the runs of `bench/http/hello.ts` into what it prints: a line per run as it finishes, then a Markdown
  * table with one row per server and scenario (median requests/s over rounds, the ratio to node:http,
  * latency, how busy each process was), the verdict against the targets, and caveats.
  * Benchmark tooling; no WeApRous twin.
  */
 
-import type { ServerKind } from './bundle';
-import { fmtLatency, fmtMicros, fmtPercent, fmtRatio, fmtRps, median } from './format';
+import type { ServerKind } from '../bundle';
+import { fmtLatency, fmtMicros, fmtPercent, fmtRatio, fmtRps, median } from '../format';
 import { describeProblems, type RunResult, type Scenario } from './load';
 
 export interface ScenarioRuns {

@@ -1,6 +1,6 @@
 /**
  * The tracker benchmark (`npm run bench:tracker`): for each size N, a fresh tracker process (bundled, plain
- * `node`, `tracker-process.ts`) gets N peers registered and put in channels, then holds their heartbeats at
+ * `node`, `process.ts`) gets N peers registered and put in channels, then holds their heartbeats at
  * the real rate (N every 30 s: 3,333/s at 100,000) while clients ask for the whole list, a channel, and pages
  * of 100 (`?limit=100&after=`), one kind at a time. Prints latency, registrations/s, heartbeats/s held, the
  * tracker's CPU and memory, and the command that reproduces it. The fake peers register without a key, the
@@ -12,9 +12,9 @@
 
 import { loadavg } from 'node:os';
 import Redis from 'ioredis';
-import { fmtLatency } from './format';
-import { Pool, Connection, type Answer } from './tracker-http';
-import { bundleTracker, TrackerProcess } from './tracker-process';
+import { fmtLatency } from '../format';
+import { Pool, Connection, type Answer } from './client';
+import { bundleTracker, TrackerProcess } from './process';
 
 interface Settings {
   peers: number[];

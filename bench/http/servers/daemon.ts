@@ -4,7 +4,7 @@
  * `bench/bundle.ts` and run by plain `node`. New: no WeApRous twin.
  */
 
-import { WeApRous } from '../../daemon/weaprous';
+import { WeApRous } from '../../../daemon/weaprous';
 import { HELLO, serve } from '../serve';
 
 serve(async (port) => {

@@ -1,11 +1,11 @@
 /**
  * The table and verdicts `npm run bench` prints, from made-up runs: ratios are to node:http, the raw
- * bound is in the same table, latency is never "0 ms". Tests for `bench/report.ts` (no WeApRous twin).
+ * bound is in the same table, latency is never "0 ms". Tests for `bench/http/report.ts` (no WeApRous twin).
  */
 
 import { expect } from 'chai';
-import type { RunResult } from '../../bench/load';
-import { caveats, roundRatios, summaryTable, verdicts, type ScenarioRuns } from '../../bench/report';
+import type { RunResult } from '../../../bench/http/load';
+import { caveats, roundRatios, summaryTable, verdicts, type ScenarioRuns } from '../../../bench/http/report';
 
 function run(requestsPerSecond: number, p50Micros = 400, p99Micros = 900): RunResult {
   return {

@@ -4,7 +4,7 @@
  * peers, drawn here as plain SVG text (no plotting service). Pure functions. New: no WeApRous twin.
  */
 
-import type { RunResult } from './chat-run';
+import type { RunResult } from './run';
 
 /** The latency (ms) that `percent` % of deliveries did not exceed, nearest rank; NaN with none. */
 export function percentile(sorted: number[], percent: number): number {

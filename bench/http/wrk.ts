@@ -1,7 +1,7 @@
 /**
  * The second load generator: wrk, written in C, run as a child process. On a two-core machine autocannon
  * (JavaScript) needs most of a core for itself, which squeezes the ratio between two fast servers toward 1;
- * wrk needs a fraction of that. `bench/pipeline.lua` makes it pipeline. Benchmark tooling; no WeApRous twin.
+ * wrk needs a fraction of that. `bench/http/pipeline.lua` makes it pipeline. Benchmark tooling; no WeApRous twin.
  */
 
 import { execFileSync, spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * The bytes of the raw-socket upper bound (`bench/servers/raw.ts`): one fixed HTTP response, and a count
+ * The bytes of the raw-socket upper bound (`bench/http/servers/raw.ts`): one fixed HTTP response, and a count
  * of how many requests a chunk of bytes finished, found by looking for the blank line that ends a GET's
  * head (`\r\n\r\n`, RFC 9112 §2.1) and nothing else: no request line, no headers, no validation. That is
  * what makes it a bound and not a server. New: no WeApRous twin.

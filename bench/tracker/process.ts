@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundle, BUNDLE_DIR } from './bundle';
+import { bundle, BUNDLE_DIR } from '../bundle';
 
 const START_TIMEOUT_MS = 20_000;
 /** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
@@ -15,7 +15,7 @@ const TICKS = 100;
 
 /** Bundles apps/tracker.ts into BUNDLE_DIR/tracker.js and returns its path. */
 export async function bundleTracker(): Promise<string> {
-  return (await bundle({ tracker: join(__dirname, '..', 'apps', 'tracker.ts') })).tracker;
+  return (await bundle({ tracker: join(__dirname, '..', '..', 'apps', 'tracker.ts') })).tracker;
 }
 
 export class TrackerProcess {

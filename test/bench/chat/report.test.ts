@@ -1,12 +1,12 @@
 /**
  * How the chat benchmark prints: nearest-rank percentiles, one line and one table row per run, memory per
  * peer, and an SVG chart that is well-formed and draws one line per series.
- * Tests for `bench/chat-report.ts`.
+ * Tests for `bench/chat/report.ts`.
  */
 
 import { expect } from 'chai';
-import type { RunResult } from '../../bench/chat-run';
-import { fmtMs, latencyChart, percentile, resultLine, resultTable, rssLine } from '../../bench/chat-report';
+import type { RunResult } from '../../../bench/chat/run';
+import { fmtMs, latencyChart, percentile, resultLine, resultTable, rssLine } from '../../../bench/chat/report';
 
 function run(size: number, mode: 'peer' | 'document', latencies: number[], lost = 0): RunResult {
   const sorted = [...latencies].sort((a, b) => a - b);

@@ -2,11 +2,11 @@
  * One measured run: a load generator sends `GET /` to a server in another process over a fixed number
  * of keep-alive connections, optionally pipelined, first for a warm-up that is thrown away, then for the
  * measured seconds. The generator is autocannon (JavaScript, driven here as a library) or wrk (C, a child
- * process, `bench/wrk.ts`). Benchmark tooling; no WeApRous twin.
+ * process, `bench/http/wrk.ts`). Benchmark tooling; no WeApRous twin.
  */
 
 import autocannon from 'autocannon';
-import { LatencyHistogram } from './latency';
+import { LatencyHistogram } from '../latency';
 import type { ServerProcess } from './spawn';
 import { fireWrk } from './wrk';
 

@@ -8,7 +8,7 @@
 
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { ChatCluster, ClusterProcess } from './chat-cluster';
+import type { ChatCluster, ClusterProcess } from './cluster';
 
 export type SendMode = 'peer' | 'document';
 

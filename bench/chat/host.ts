@@ -10,7 +10,7 @@
 
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { PeerApp } from '../apps/peer/app';
+import { PeerApp } from '../../apps/peer/app';
 
 /** Peers started at once: each connects to every peer registered before it. */
 const STARTING_AT_ONCE = 4;

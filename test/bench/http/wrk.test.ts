@@ -1,10 +1,10 @@
 /**
  * Reading wrk's report, so the benchmark's second load generator is trusted for the right reasons.
- * Tests for `bench/wrk.ts` (benchmark tooling; no WeApRous twin).
+ * Tests for `bench/http/wrk.ts` (benchmark tooling; no WeApRous twin).
  */
 
 import { expect } from 'chai';
-import { parseWrk, toMicros } from '../../bench/wrk';
+import { parseWrk, toMicros } from '../../../bench/http/wrk';
 
 const REPORT = `Running 5s test @ http://127.0.0.1:18081/
   1 threads and 50 connections

@@ -1,7 +1,7 @@
 /**
  * The part every measured server process shares: read the port from the command line, start, tell the
- * parent (`bench/spawn.ts`) the port over the IPC channel, report CPU time when asked, stop on SIGTERM.
- * Bundled into each of `bench/servers/*.ts` and run by plain `node`. New: no WeApRous twin.
+ * parent (`bench/http/spawn.ts`) the port over the IPC channel, report CPU time when asked, stop on SIGTERM.
+ * Bundled into each of `bench/http/servers/*.ts` and run by plain `node`. New: no WeApRous twin.
  */
 
 /** The body every server under test answers `GET /` with. */

@@ -6,7 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import type { ServerKind } from './bundle';
+import type { ServerKind } from '../bundle';
 import { HELLO, type ServerMessage } from './serve';
 
 export interface ServerProcess {
