@@ -1,0 +1,187 @@
+/**
+ * How a peer is built: the data folder opened (identity, history, keys met), then every part from the ones
+ * before it, each with readonly constructor arguments. `app.ts` calls these in order; the map of the parts is
+ * apps/peer/README.md. New; WeApRous `apps/peer.py` built its parts in `PeerApp.__init__`.
+ */
+
+import type { Backend } from '../../daemon/backend';
+import { HttpClient } from '../../daemon/client';
+import { KeyOwners } from '../owner';
+import { Chat } from './chat';
+import { PeerConsole } from './console/console';
+import { ConsoleScreen } from './console/screen';
+import { Terminal } from './console/terminal';
+import { Delivery } from './delivery/delivery';
+import { loadOrCreateIdentity } from './identity/identity';
+import { KNOWN_PEERS_FILE, openKnownPeers } from './identity/known-peers';
+import { Trust } from './identity/trust';
+import { Channels } from './model/channels';
+import { EventLog } from './model/events';
+import type { Notify } from './model/notices';
+import { ChatState, type PeerInfo } from './model/peers';
+import { Receipts } from './model/receipts';
+import { Tasks } from './model/tasks';
+import { Unread } from './model/unread';
+import { CatchUp } from './network/catch-up';
+import { Discovery } from './network/discovery';
+import { PeerClient } from './network/peer-client';
+import { type PeerParts } from './network/routes';
+import { TrackerSession } from './network/session';
+import { TrackerClient } from './network/tracker-client';
+import { History } from './storage/history';
+import { WebUi } from './web/ui';
+
+export interface PeerOptions {
+  self: PeerInfo;
+  trackerUrl: string;
+  heartbeatMs: number;
+  /** The folder of this peer's history (`--data-dir`). */
+  dataDir: string;
+  /** Where the server listens; the address others use is `self.ip`. */
+  listenIp: string;
+  /** The web UI's password (`--password`); without one, only login links from the console let a browser in. */
+  password?: string;
+  /** How long one request to the tracker or another peer may take; 3 s unless a test wants it shorter. */
+  requestTimeoutMs?: number;
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  output: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Ends the process; `process.exit` in the real peer. */
+  exit: (code: number) => void;
+}
+
+/** Each request to another peer or the tracker gives up after this long. */
+export const REQUEST_TIMEOUT_MS = 3_000;
+const REGISTER_RETRY_MS = 2_000;
+
+/** The parts the routes need before the peer is built: the routes answer once it is. */
+export interface Ready {
+  chat: Chat;
+  parts: PeerParts;
+}
+
+/** The peer once built, whole. */
+export interface Built {
+  options: PeerOptions;
+  state: ChatState;
+  terminal: Terminal;
+  client: HttpClient;
+  tasks: Tasks;
+  backend: Backend;
+  web: WebUi;
+  history: History;
+  delivery: Delivery;
+  peers: PeerClient;
+  tracker: TrackerClient;
+  session: TrackerSession;
+  chat: Chat;
+  console: PeerConsole;
+}
+
+/** The identity (this peer's key), the history signed with it, and the keys of the peers met. */
+export async function openDataFolder(
+  options: PeerOptions,
+  client: HttpClient,
+  notify: Notify,
+): Promise<{ history: History; trust: Trust }> {
+  const dir = options.dataDir;
+  const history = await History.open(dir, options.self, {
+    startedAt: Date.now(),
+    signer: loadOrCreateIdentity(dir), // what this peer writes is stored signed, for catch-up elsewhere
+    onProblem: (reason) => notify({ kind: 'problem', area: 'history', reason }),
+  });
+  try {
+    const owners = new KeyOwners(client);
+    const trust = new Trust(loadOrCreateIdentity(dir), openKnownPeers(dir), notify, `${dir}/${KNOWN_PEERS_FILE}`, (address, source) =>
+      owners.keyAt(address, source),
+    );
+    return { history, trust };
+  } catch (error) {
+    await history.close();
+    throw error;
+  }
+}
+
+/** What `start` has made before the rest is built. */
+export interface Made {
+  options: PeerOptions;
+  state: ChatState;
+  channels: Channels;
+  events: EventLog;
+  terminal: Terminal;
+  client: HttpClient;
+  notify: Notify;
+  backend: Backend;
+  web: WebUi;
+  history: History;
+  trust: Trust;
+}
+
+/** Builds the rest, each part from the ones before it: delivery, the clients, `Chat`, then the console. */
+export function wire(made: Made): Built {
+  const core = wireChat(made);
+  return { ...made, ...core, ...wireConsole(made, core) };
+}
+
+/** What `Chat` stands on, and `Chat`: the request client to peers, delivery, the tracker client, catch-up. */
+function wireChat(made: Made) {
+  const { options, state, channels, events, client, notify, history, trust } = made;
+  const { self } = options;
+  const tasks = new Tasks(notify);
+  const receipts = new Receipts((id) => events.emit('delivered', { id }));
+  const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const peers = new PeerClient(client, state, trust, timeoutMs);
+  const delivery = new Delivery(options.dataDir, {
+    courier: peers,
+    notify,
+    onSettled: (peerId, messageId) => receipts.settle(messageId, peerId), // a 2xx is the acknowledgement the page shows
+    onChange: () => state.touch(),
+    isKnown: (peerId) => trust.knows(peerId), // at the outbox cap, a known peer makes room
+  });
+  const tracker = new TrackerClient(client, options.trackerUrl, self, timeoutMs, trust.identity, () => channels.claims());
+  const catchUp = new CatchUp({ selfId: self.peer_id, client: peers, channels, history, trust, events, notify });
+  const background = (task: () => Promise<void>) => tasks.run(task);
+  const unread = new Unread();
+  const parts = { self, state, channels, history, delivery, trust, tracker, catchUp, events, receipts, unread, notify, background };
+  return { tasks, peers, delivery, tracker, catchUp, chat: new Chat(parts) };
+}
+
+/** The console and what it drives: its screen, the session with the tracker, discovery. */
+function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
+  const { options, state, channels, events, terminal, history, trust } = made;
+  const { self } = options;
+  const { tracker, peers, delivery, catchUp, chat, tasks } = core;
+  const screen = new ConsoleScreen({ self, state, channels, terminal, tty: Boolean(options.output.isTTY), history });
+  events.on((event) => screen.show(event)); // the browsers follow the same log (web/sse.ts)
+  const session: TrackerSession = new TrackerSession(tracker, {
+    heartbeatMs: options.heartbeatMs,
+    retryMs: REGISTER_RETRY_MS,
+    notify: made.notify,
+    // Back after losing the tracker: this peer's own link may have been down too, so it says hello again to
+    // every peer listed (their outboxes for it go at once), sends what waits for them and catches up.
+    onRegistered: (kind): Promise<void> => console.discover(kind === 'late' ? 'command' : 'again'),
+  });
+  const background = (task: () => Promise<void>) => tasks.run(task);
+  const discovery = new Discovery({ state, tracker, session, client: peers, delivery, catchUp, background });
+  const webLink = () => made.web.freshLink();
+  const console: PeerConsole = new PeerConsole({ self, state, channels, chat, delivery, trust, discovery, terminal, screen, webLink });
+  return { session, console };
+}
+
+/** What the routes answering other peers work with, once the peer is built. */
+export function peerParts(built: Built, trust: Trust): PeerParts {
+  const { history, chat, delivery } = built;
+  return {
+    history,
+    trust,
+    gate: { isMember: (channel) => chat.isMember(channel), admits: (channel, from) => chat.admits(channel, from) },
+    onMessage: (_type, message) => chat.received(message),
+    onConnect: (peer) => delivery.retryNow(peer.peer_id), // messages waiting for it go now
+  };
+}
+
+/** A promise and the function that settles it: the routes wait on it while the peer is being built. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
+}
