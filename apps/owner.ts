@@ -1,11 +1,7 @@
 /**
- * Proof of address for a key (docs/identity.md). A peer id is an address, `ip:port`, so the key that may
- * speak for it is the key of the peer listening there: before an id is bound to a key for the first time,
- * whoever binds it (another peer on `/connect-peer/`, the tracker on `/submit-info/`) asks that address
- * `GET /identity/` and binds the key only if the answer holds the same one. Without this, a stranger could
- * send the first request for a classmate's id with the stranger's own key, and the classmate would be
- * refused as an impostor from then on. Used by `peer/trust.ts` and `tracker/routes.ts`. New; WeApRous
- * trusted every address it was told.
+ * Proof of address for a key (docs/identity.md): before a peer id (`ip:port`) is bound to a key for the first
+ * time, whoever binds it asks that address `GET /identity/` and binds the key only if the answer holds it.
+ * Used by `peer/identity/trust.ts` and `tracker/routes.ts`. New; WeApRous trusted every address it was told.
  */
 
 import type { HttpClient } from '../daemon/client';
@@ -86,9 +82,10 @@ export class KeyOwners {
 }
 
 /**
- * Null when `answer` confirms that `peerId`'s address holds `key`; else the sentence for the refusal. Why an
- * address could not be asked (refused, timed out, answered 404) is not told: that would make this check a
- * port scanner for anyone who sends a key.
+ * Null when `answer` confirms that `peerId`'s address holds `key`; else the sentence for the refusal. Without
+ * this check a stranger could send the first request for a classmate's id with the stranger's own key, and the
+ * classmate would be refused as an impostor from then on. Why an address could not be asked (refused, timed
+ * out, answered 404) is not told: that would make this check a port scanner for anyone who sends a key.
  */
 export function keyMismatch(peerId: string, key: string, answer: KeyAnswer): string | null {
   if (!answer.ok && answer.reason.startsWith('too many')) return `The key offered for ${peerId} cannot be checked now: ${answer.reason}`;

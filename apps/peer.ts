@@ -6,7 +6,7 @@
 
 import { PeerApp, type PeerOptions } from './peer/app';
 import { parsePeerArgs, PEER_USAGE } from './peer/options';
-import { peerId } from './protocol';
+import { peerId } from './address';
 
 async function main(): Promise<void> {
   const parsed = parsePeerArgs(process.argv.slice(2));

@@ -5,37 +5,52 @@
  * Ports the Task 2 tracker of WeApRous `apps/sampleApp.py`.
  */
 
+import type { Backend } from '../daemon/backend';
+import type { WeApRous } from '../daemon/weaprous';
 import { PeerRegistry, type Registry } from './tracker/registry';
 import type { Channels } from './tracker/channels';
 import { connectRedis } from './tracker/redis';
 import { RedisRegistry } from './tracker/redis-registry';
 import { RedisChannels } from './tracker/redis-channels';
 import { createTrackerApp, trackerBanner } from './tracker/routes';
-import { parseTrackerArgs, TRACKER_USAGE } from './tracker/options';
+import { parseTrackerArgs, TRACKER_USAGE, type TrackerArgs } from './tracker/options';
 
 async function main(): Promise<void> {
-  const parsed = parseTrackerArgs(process.argv.slice(2));
+  const args = argsOrExit(process.argv.slice(2));
+  if (args === null) return;
+  const { ip, port, ttlSeconds } = args;
+  // One write per line: console.log's formatting and color checks cost more than the write itself at 10,000 lines a
+  // second. Like console.log, a log nobody reads any more (a closed pipe) must not stop the tracker.
+  process.stdout.on('error', () => {});
+  const log = (line: string) => void process.stdout.write(`${line}\n`);
+  const { registry, channels } = await openRegistry(args.registry, ttlSeconds * 1000, log);
+  const app = createTrackerApp({ registry, channels, log, now: Date.now, quiet: args.quiet });
+
+  for (const line of trackerBanner(ip, port, ttlSeconds)) console.log(line);
+  console.log(`Registry: ${args.registry === 'memory' ? 'in memory (this process only)' : args.registry}`);
+  const backend = await listenOrExit(app, ip, port);
+  console.log(`[Backend] Listening on IP ${ip} port ${backend.address().port}`);
+  stopOnSignals(backend, registry);
+}
+
+/** The parsed command line; null after printing the usage for `--help`; exits 2 with a sentence when it is wrong. */
+function argsOrExit(argv: string[]): TrackerArgs | null {
+  const parsed = parseTrackerArgs(argv);
   if (parsed.ok === 'help') {
     console.log(TRACKER_USAGE);
-    return;
+    return null;
   }
   if (!parsed.ok) {
     console.error(`${parsed.error}\n${TRACKER_USAGE}`);
     process.exit(2);
   }
-  const { ip, port, ttlSeconds } = parsed.args;
-  // One write per line: console.log's formatting and color checks cost more than the write itself at 10,000 lines a
-  // second. Like console.log, a log nobody reads any more (a closed pipe) must not stop the tracker.
-  process.stdout.on('error', () => {});
-  const log = (line: string) => void process.stdout.write(`${line}\n`);
-  const { registry, channels } = await openRegistry(parsed.args.registry, ttlSeconds * 1000, log);
-  const app = createTrackerApp({ registry, channels, log, now: Date.now, quiet: parsed.args.quiet });
+  return parsed.args;
+}
 
-  for (const line of trackerBanner(ip, port, ttlSeconds)) console.log(line);
-  console.log(`Registry: ${parsed.args.registry === 'memory' ? 'in memory (this process only)' : parsed.args.registry}`);
-  let backend;
+/** The tracker's socket, bound; exits 1 with a sentence when the port is taken or the address is wrong. */
+async function listenOrExit(app: WeApRous, ip: string, port: number): Promise<Backend> {
   try {
-    backend = await app.prepareAddress(ip, port).run();
+    return await app.prepareAddress(ip, port).run();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -45,9 +60,10 @@ async function main(): Promise<void> {
     console.error(`[Tracker] Cannot listen on ${ip}:${port}: ${why}`);
     process.exit(1);
   }
-  console.log(`[Backend] Listening on IP ${ip} port ${backend.address().port}`);
+}
 
-  // Ctrl+C or SIGTERM: stop accepting, let requests in flight finish, exit 0 (the Python original died with a traceback).
+/** Ctrl+C or SIGTERM: stop accepting, let requests in flight finish, exit 0 (the Python original died with a traceback). */
+function stopOnSignals(backend: Backend, registry: Registry): void {
   let stopping = false;
   const stop = () => {
     if (stopping) process.exit(0);

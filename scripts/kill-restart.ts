@@ -1,12 +1,7 @@
 /**
- * The kill-and-restart run of docs/history.md, with its figures printed: a tracker, Alice and Bob as real processes;
- * the tracker stopped; Alice types 100 messages; Bob is killed with SIGKILL after the 20th reached his screen;
- * Bob restarted with the same data folder. Prints how many Alice saw acknowledged and queued, how long Bob took
- * to start again, how long after that Alice's outbox had delivered the rest, and whether Bob then holds all
- * 100, once each, in order. The same scenario as test/apps/history.e2e.test.ts, which asserts it; this one
- * measures it. New: no WeApRous twin.
- *
- *   npx ts-node scripts/kill-restart.ts
+ * The kill-and-restart run of docs/history.md, measured: with the tracker stopped, Alice types 100 messages and
+ * Bob is killed (SIGKILL) after the 20th, then restarted on the same data folder. test/apps/history.e2e.test.ts
+ * asserts the same scenario. New: no WeApRous twin. Usage: npx ts-node scripts/kill-restart.ts
  */
 
 import { performance } from 'node:perf_hooks';
@@ -14,6 +9,8 @@ import { type Child, dataDir, exact, freePort, Processes, STARTUP_MS } from '../
 
 const TOTAL = 100;
 
+// Prints how many Alice saw acknowledged and queued, how long Bob took to start again, how long after that
+// Alice's outbox had delivered the rest, and whether Bob then holds all 100, once each, in order.
 async function main(): Promise<void> {
   const processes = new Processes();
   try {

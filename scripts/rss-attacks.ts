@@ -1,10 +1,7 @@
 /**
- * Memory attacks on a real tracker process, measured: how far a hostile client can push the tracker's RSS.
- * Spawns `apps/tracker.ts`, registers enough peers that `/get-list/` is about 36 KB, then runs each attack
- * and prints the tracker's resident memory before and at its peak (VmHWM is reset per attack by a new
- * process), and how long a normal client waited meanwhile. New; no WeApRous twin.
- * Usage: npx ts-node scripts/rss-attacks.ts [pipelined|pipelined3|bodies]...
- * test/daemon/attacks.e2e.test.ts runs the same attacks and asserts the memory stays bounded.
+ * Memory attacks on a real tracker process, measured: its RSS before and at peak, and how long a normal client
+ * waited meanwhile. test/daemon/attacks.e2e.test.ts runs the same attacks and asserts the memory stays bounded.
+ * Usage: npx ts-node scripts/rss-attacks.ts [pipelined|pipelined3|bodies]... New; no WeApRous twin.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -120,6 +117,10 @@ export async function bodies(port: number): Promise<Socket[] & { statuses: numbe
   return sockets;
 }
 
+/**
+ * One attack on a fresh tracker (so its peak, VmHWM, is this attack's), after 450 peers registered make
+ * `/get-list/` about 36 KB.
+ */
 async function run(name: string): Promise<void> {
   const { child, port } = await startTracker();
   try {

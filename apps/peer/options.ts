@@ -8,7 +8,7 @@ import { CONTROL_CHARACTERS } from '../text';
 import { MAX_NAME_CHARS } from './model/message';
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
-import { MAX_HOST_NAME_CHARS } from '../protocol';
+import { MAX_HOST_NAME_CHARS } from '../address';
 
 export interface PeerArgs {
   trackerUrl: string;
@@ -30,9 +30,16 @@ type Parsed = { ok: true; args: PeerArgs } | { ok: false; reason: string } | { o
 
 /** `parsePeerArgs(['--port', '5002', '--name', 'Bob'])` → `{ ok: true, args: { port: 5002, name: 'Bob', ... } }` */
 export function parsePeerArgs(argv: string[]): Parsed {
-  let values: Record<string, string | boolean | undefined>;
+  const flags = readFlags(argv);
+  if (typeof flags === 'string') return { ok: false, reason: flags };
+  if (flags.help) return { ok: 'help' };
+  return checkFlags(flags as Record<string, string>);
+}
+
+/** The flags as given, with the defaults filled in (node:util `parseArgs`); a sentence for an unknown one. */
+function readFlags(argv: string[]): Record<string, string | boolean | undefined> | string {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       args: argv,
       options: {
         tracker: { type: 'string', default: 'http://127.0.0.1:8000' },
@@ -44,12 +51,14 @@ export function parsePeerArgs(argv: string[]): Parsed {
         password: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-    }));
+    }).values;
   } catch (error) {
-    return { ok: false, reason: (error as Error).message };
+    return (error as Error).message;
   }
-  if (values.help) return { ok: 'help' };
-  const raw = values as Record<string, string>;
+}
+
+/** Each flag's value checked; the first one wrong gives the sentence. */
+function checkFlags(raw: Record<string, string>): Parsed {
   const port = Number(raw.port);
   if (!/^\d+$/.test(raw.port) || port < 1 || port > 65535)
     return { ok: false, reason: `--port must be a port number from 1 to 65535, not "${raw.port}"` };

@@ -6,7 +6,7 @@
  */
 
 import { HttpError } from '../../daemon/status';
-import type { JsonObject } from '../protocol';
+import type { JsonObject } from '../json-fields';
 import { isPublicKeyText, staleTime, verify } from '../signature';
 
 /**

@@ -8,7 +8,8 @@
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
 import { HttpClient } from '../../daemon/client';
-import { GENERAL_CHANNEL, readJsonObject } from '../protocol';
+import { GENERAL_CHANNEL } from '../protocol';
+import { readJsonObject } from '../json-fields';
 import { ASK_KEY_TIMEOUT_MS, type AskKey, KeyOwners } from '../owner';
 import { RateLimiter } from '../ratelimit';
 import type { Registry } from './registry';

@@ -1,16 +1,18 @@
 /**
- * The tracker's channels kept in Redis, beside `redis-registry.ts`: a hash `chan:<name>` (its creation number,
- * and the salt and scrypt hash of a private one's key), two sorted sets of members (by join order, by id for
- * pages), `member:<id>` (a peer's channels in join order), `channels` (every name, by creation) and
- * `channels:empty` (empty private channels, since when). An empty private channel's hash gets a Redis expiry
- * of the hold time; joining again removes it. The rules are `planJoin`'s, shared with the in-memory registry;
- * a join is one Lua script that checks what `plan` saw still holds. New: no WeApRous twin.
+ * The tracker's channels kept in Redis, beside `redis-registry.ts`. The rules are `planJoin`'s, shared with the
+ * in-memory `channels.ts`; a join is one Lua script that checks what `plan` saw still holds.
+ * New: no WeApRous twin.
  */
 
 import { channelName, GENERAL_CHANNEL, MAX_CHANNELS_PER_PEER } from '../protocol';
 import { planByName, planJoin, type Channels, type JoinPlan, type JoinResult, type MemberPage } from './channels';
 import type { KeySecret } from './keys';
 import { LEAVE_LUA, Script, type RedisLink } from './redis';
+
+// The keys, under the prefix: a hash `chan:<name>` (its creation number, and the salt and scrypt hash of a
+// private one's key), two sorted sets of members (by join order, by id for pages), `member:<id>` (a peer's
+// channels in join order), `channels` (every name, by creation) and `channels:empty` (empty private channels,
+// since when). An empty private channel's hash gets a Redis expiry of the hold time; joining again removes it.
 
 // ARGV: prefix, peer, name. Returns exists, isMember, peer's channels, channel count, salt, hash ('' when public).
 const FACTS = new Script(`

@@ -7,7 +7,7 @@
  */
 
 import type { PeerEntry } from '../protocol';
-import { peerId } from '../protocol';
+import { peerId } from '../address';
 import type { EntryJson, PeerPage, Registered, Registry } from './registry';
 import { LEAVE_LUA, Script, type RedisLink } from './redis';
 

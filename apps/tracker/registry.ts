@@ -6,7 +6,8 @@
  * `cleanup_expired_peers()` of the Task 2 tracker in WeApRous `apps/sampleApp.py`.
  */
 
-import { peerId, type PeerEntry } from '../protocol';
+import type { PeerEntry } from '../protocol';
+import { peerId } from '../address';
 import { SortedStrings } from './sorted';
 
 /** A value, or a promise of it: the in-memory registry answers at once, the Redis one after a round trip. */

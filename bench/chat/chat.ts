@@ -1,12 +1,8 @@
 /**
- * The chat benchmark (`npm run bench:chat`): for each class size N, a tracker and N real peer processes
- * (`cluster.ts`), one sender, and four runs (`run.ts`): our peer sending M messages at a steady
- * rate and in a burst, then the reference document's way of sending (one request after another, a new TCP
- * connection each) doing the same, as the baseline. Prints per-delivery latency, deliveries per second,
- * losses, duplicates and the peers' memory, then the command that reproduces it; `--svg` draws latency
- * against N (`report.ts`). New: no WeApRous twin.
- *
- *   npm run bench:chat -- --peers 10,50,100 --rate 10 --messages 100 --burst 1000 --svg docs/images/chat-latency.svg
+ * The chat benchmark (`npm run bench:chat -- --peers 10,50,100 --rate 10 --messages 100 --burst 1000`): for
+ * each class size N, a tracker and N real peers (`cluster.ts`), one sender, and four runs (`run.ts`). Prints
+ * per-delivery latency, deliveries/s, losses, duplicates and memory, and the command that reproduces it;
+ * `--svg` draws latency against N (`report.ts`). New: no WeApRous twin.
  */
 
 import { writeFileSync } from 'node:fs';
@@ -76,6 +72,8 @@ async function main(): Promise<void> {
     const cluster = await ChatCluster.start(size, bundles, onLine, options.hosted);
     console.log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     try {
+      // Our peer sending at a steady rate and in a burst, then the reference document's way (one request after
+      // another, a new TCP connection each) doing the same, as the baseline.
       const specs: RunSpec[] = [
         { mode: 'peer', rate: options.rate, messages: options.messages },
         { mode: 'peer', rate: 0, messages: options.burst },

@@ -1,10 +1,8 @@
 /**
- * A chat at class size for the chat benchmark: one tracker and N real peers, on loopback ports, each with its
- * own data folder: one process per peer, or (`hosted`) the sender in its own process and every receiver a
- * `PeerApp` in one host process (`host.ts`). Each is an esbuild bundle run by plain `node` (as
- * `bench/bundle.ts` does for the HTTP servers). Every line a peer prints is handed to `onLine` with the peer's
- * name, stamped with the time it arrived, so the benchmark sees a message the moment the receiving peer shows
- * it. New: no WeApRous twin.
+ * A chat at class size for the chat benchmark: one tracker and N real peers on loopback ports, each an esbuild
+ * bundle run by plain `node` with its own data folder; a peer per process, or (`hosted`) every receiver in one
+ * host process (`host.ts`). Every line a peer prints goes to `onLine`, stamped with when it arrived.
+ * New: no WeApRous twin.
  */
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -25,7 +23,10 @@ export interface ChatBundles {
   host: string;
 }
 
-/** A line a peer printed, with the peer's name and when it arrived (`performance.now()`). */
+/**
+ * A line a peer printed, with the peer's name and when it arrived (`performance.now()`), so the benchmark sees a
+ * message the moment the receiving peer shows it.
+ */
 export type LineHandler = (name: string, line: string, at: number) => void;
 
 /** Bundles the tracker, the peer and the host into `BUNDLE_DIR/tracker.js`, `peer.js`, `host.js`. */

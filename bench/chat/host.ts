@@ -1,10 +1,6 @@
 /**
- * Many chat peers in one process, for the chat benchmark's `--hosted` runs: `PeerApp` objects (the real peer,
- * its server, client, store and console, each on its own port and data folder), with every console line
- * written to this process's standard output as `<name>|<line>`. On two cores, a hundred peer processes spend
- * their time being scheduled and running cold code; one process of peers shows what the protocol costs, the
- * way a class of a hundred machines would run it. New: no WeApRous twin.
- *
+ * Many chat peers in one process, for the chat benchmark's `--hosted` runs: real `PeerApp`s, each on its own
+ * port and data folder, every console line written to standard output as `<name>|<line>`. New: no WeApRous twin.
  *   node host.js --tracker http://127.0.0.1:8000 --data-root /tmp/x --peer R1:5001 --peer R2:5002 ...
  */
 
@@ -26,9 +22,10 @@ function parse(argv: string[]): { tracker: string; dataRoot: string; peers: Arra
     else if (argv[i] === '--peer') {
       const [name, port] = value.split(':');
       peers.push({ name, port: Number(port) });
-    } else throw new Error(`chat-host: unknown option ${argv[i]}`);
+    } else throw new Error(`bench/chat/host: unknown option ${argv[i]}`);
   }
-  if (!tracker || !dataRoot || peers.length === 0) throw new Error('chat-host: --tracker, --data-root and --peer name:port are needed');
+  if (!tracker || !dataRoot || peers.length === 0)
+    throw new Error('bench/chat/host: --tracker, --data-root and --peer name:port are needed');
   return { tracker, dataRoot, peers };
 }
 
@@ -45,6 +42,8 @@ function prefixed(name: string): Writable {
   });
 }
 
+// On two cores, a hundred peer processes spend their time being scheduled and running cold code; one process
+// of peers shows what the protocol costs, the way a class of a hundred machines would run it.
 async function main(): Promise<void> {
   const { tracker, dataRoot, peers } = parse(process.argv.slice(2));
   const apps: PeerApp[] = [];

@@ -1,11 +1,8 @@
 /**
- * Hello-world throughput: the WeApRous daemon against the minimal node:http server (the baseline) and a
- * raw node:net server that writes a fixed reply without parsing (the upper bound), in the same run, with
- * the same load generator, keep-alive and pipelined. Each server is bundled by esbuild and runs under
- * plain `node` in its own process; runs alternate raw/node/daemon then daemon/node/raw (ABBA order) so
- * drift in a busy machine hits all alike. See docs/benchmarks.md. Benchmark tooling; no WeApRous twin.
- * Usage: npm run bench -- [--seconds 10] [--warmup 2] [--rounds 2] [--connections 50] [--pipelining 10]
- *        [--only keep-alive|pipelined] [--profile] [--generator autocannon|wrk]
+ * Hello-world throughput: the WeApRous daemon against a minimal node:http server (the baseline) and a raw
+ * node:net server that writes a fixed reply unparsed (the upper bound), same load generator, keep-alive and
+ * pipelined, each an esbuild bundle in its own process. See docs/benchmarks.md. Benchmark tooling; no WeApRous
+ * twin. Usage: npm run bench -- [--seconds 10] [--rounds 2] [--only keep-alive|pipelined] ... (`--help`)
  */
 
 import { join } from 'node:path';
@@ -107,7 +104,10 @@ async function startAll(settings: Settings): Promise<Servers> {
   return servers;
 }
 
-/** Every round measures all three servers; odd rounds go raw, node, daemon and even rounds the reverse. */
+/**
+ * Every round measures all three servers; odd rounds go raw, node, daemon and even rounds the reverse (ABBA
+ * order), so drift in a busy machine hits all alike.
+ */
 async function runScenario(servers: Servers, scenario: Scenario, settings: Settings): Promise<ScenarioRuns> {
   const entry: ScenarioRuns = { scenario, runs: { raw: [], node: [], daemon: [] } };
   for (let round = 1; round <= settings.rounds; round++) {

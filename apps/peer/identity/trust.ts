@@ -6,7 +6,7 @@
  */
 
 import { HttpError } from '../../../daemon/status';
-import type { JsonObject } from '../../protocol';
+import type { JsonObject } from '../../json-fields';
 import { isPublicKeyText, verify } from '../../signature';
 import { type AskKey, keyMismatch } from '../../owner';
 import type { Identity } from './identity';

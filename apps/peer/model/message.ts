@@ -7,7 +7,9 @@
 
 import { CONTROL_CHARACTERS } from '../../text';
 import { createHash } from 'node:crypto';
-import { channelName, GENERAL_CHANNEL, isPeerId, MAX_MESSAGE_CHARS, type JsonObject } from '../../protocol';
+import { channelName, GENERAL_CHANNEL, MAX_MESSAGE_CHARS } from '../../protocol';
+import { isPeerId } from '../../address';
+import type { JsonObject } from '../../json-fields';
 
 /** One message as peers send it and as the store keeps it, one JSON line each. */
 export interface ChatMessage {

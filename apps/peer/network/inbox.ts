@@ -6,7 +6,8 @@
  */
 
 import { HttpError } from '../../../daemon/status';
-import { GENERAL_CHANNEL, type JsonObject, MAX_BATCH_MESSAGES } from '../../protocol';
+import { GENERAL_CHANNEL, MAX_BATCH_MESSAGES } from '../../protocol';
+import type { JsonObject } from '../../json-fields';
 import type { Trust } from '../identity/trust';
 import type { Notify } from '../model/notices';
 import type { History } from '../storage/history';

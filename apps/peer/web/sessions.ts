@@ -1,10 +1,7 @@
 /**
- * Who may use this peer's web UI: server-side sessions, the assignment's cookie login done properly. A session
- * is a random token (`crypto.randomBytes(32)`) in an HttpOnly cookie; the peer keeps only its SHA-256, so the
- * sessions file in the data folder gives nobody a cookie. Sessions are bounded in number (the least recently
- * used goes first) and end after `idleMs` unused, or at logout. One gets a session with the `--password`
- * (compared with `timingSafeEqual` on hashes) or with a one-time login link the console prints, as Jupyter does.
- * No sockets, no files, no timers: the clock comes in as `now`, saving is `onChange`'s job. New, not in WeApRous.
+ * Who may use this peer's web UI: server-side sessions, the assignment's cookie login done properly, begun with
+ * the `--password` or a one-time login link the console prints, as Jupyter does. No sockets, no files, no
+ * timers: the clock comes in as `now`, saving is `onChange`'s job. New, not in WeApRous.
  */
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -45,6 +42,11 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * A session is a random token in an HttpOnly cookie; only its SHA-256 is kept, so the sessions file in the
+ * data folder gives nobody a cookie. At most `max` sessions (the least recently used goes first), each ending
+ * after `idleMs` unused or at logout. Passwords are compared with `timingSafeEqual` on their hashes.
+ */
 export class Sessions {
   private readonly sessions = new Map<string, SessionRecord & { saved: number }>();
   /** Login links not used yet: hash of the token → when it stops working. */

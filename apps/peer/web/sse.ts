@@ -1,10 +1,7 @@
 /**
  * `GET /events/`: each browser tab's subscription to the event log, sent as server-sent events (the
- * `text/event-stream` format of the HTML standard) through the framework's streamed responses
- * (`stream()` in daemon/response.ts). A subscription is only a cursor into the log's ring buffer, so what it
- * has not sent yet is at most the ring (1,000 events, 4 MiB, shared by every tab); a tab that falls further
- * behind is sent `reload` and goes on from the newest event. At most `max` streams are open at once. New,
- * not in WeApRous.
+ * `text/event-stream` format of the HTML standard) through the framework's streamed responses (`stream()` in
+ * daemon/response.ts). New, not in WeApRous.
  */
 
 import type { EventLog } from '../model/events';
@@ -23,7 +20,12 @@ export const RETRY_MS = 1_000;
 
 const DONE: IteratorResult<string> = { done: true, value: undefined };
 
-/** The open streams: opened by `GET /events/`, closed when the browser leaves, its session ends, or the peer quits. */
+/**
+ * The open streams: opened by `GET /events/`, closed when the browser leaves, its session ends, or the peer
+ * quits; at most `max` at once. A stream is only a cursor into the log's ring buffer, so what it has not sent
+ * yet is at most the ring (1,000 events, 4 MiB, shared by every tab); a tab that falls further behind is sent
+ * `reload` and goes on from the newest event.
+ */
 export class EventStreams {
   private readonly streams = new Set<EventStream>();
   private readonly max: number;
