@@ -15,7 +15,7 @@ import { writeBody } from './bodywriter';
 import { callHandler, encodeAnswer, newSlot, type RequestHandler, type Slot } from './answer';
 import { Connection } from './connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './timeouts';
-import { MemoryBudget } from './admission';
+import { MemoryBudget, type BodyAccount } from './admission';
 
 // Re-exported: the app's side of the adapter's contract; answer.ts, which calls the handler, defines it.
 export type { RequestHandler };
@@ -53,7 +53,7 @@ export class HttpAdapter extends Connection {
     socket: Socket,
     private readonly handler: RequestHandler,
     private readonly settings: AdapterOptions = DEFAULT_ADAPTER_OPTIONS,
-    private readonly budget: MemoryBudget = new MemoryBudget(Number.MAX_SAFE_INTEGER),
+    private readonly budget: BodyAccount = new MemoryBudget(Number.MAX_SAFE_INTEGER).account(null),
     onClosed: (adapter: HttpAdapter) => void = () => {},
   ) {
     super(socket, settings, onClosed as (connection: Connection) => void);
@@ -86,11 +86,16 @@ export class HttpAdapter extends Connection {
     }
   }
 
-  /** Raises this request's charge to `bytes` (never lowers it); over the server's budget, 503 and false. */
+  /**
+   * Raises this request's charge to `bytes` (never lowers it). Over its address's share, 429 and false: the
+   * sender, not the server, holds too much (RFC 6585 §4); over the server's whole budget, 503 and false.
+   */
   private charge(bytes: number): boolean {
     if (bytes <= this.charged) return true;
-    if (!this.budget.take(bytes - this.charged)) {
-      this.refuse(503, 'BUSY', BUSY_REASON);
+    const taken = this.budget.take(bytes - this.charged);
+    if (taken !== 'taken') {
+      if (taken === 'address-full') this.refuse(429, 'ADDRESS_BUSY', ADDRESS_BUSY_REASON);
+      else this.refuse(503, 'BUSY', BUSY_REASON);
       return false;
     }
     this.charged = bytes;
@@ -186,7 +191,7 @@ export class HttpAdapter extends Connection {
     this.budget.give(this.charged);
     this.charged = 0;
     const res = errorResponse(status, reason);
-    if (status === 503) res.headers.set('Retry-After', '5');
+    if (status === 503 || status === 429) res.headers.set('Retry-After', '5');
     this.queue.push({ method: 'GET', http10: false, close: true, response: res, charged: 0 });
     this.flush();
   }
@@ -261,3 +266,5 @@ export class HttpAdapter extends Connection {
 }
 
 const BUSY_REASON = 'The server is holding too many request bodies right now; try again shortly.';
+const ADDRESS_BUSY_REASON =
+  'Your address is sending too many request bodies at once; finish or close some uploads, then try again in a few seconds.';
