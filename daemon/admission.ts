@@ -53,6 +53,18 @@ export class Admission {
     return { kind: 'admitted', key };
   }
 
+  /**
+   * Whose share a request from an uncapped address counts against: the last `X-Forwarded-For` entry, the one a
+   * local proxy (proxy.ts, forwarding.ts) added for the client it speaks for; null when there is none, or it
+   * is uncapped too. Only a local process can set it, and only to put itself in some share.
+   */
+  forwardedKey(forwardedFor: string | undefined): string | null {
+    const last = forwardedFor?.slice(forwardedFor.lastIndexOf(',') + 1).trim();
+    if (!last) return null;
+    const address = normalAddress(last);
+    return this.uncapped.has(address) ? null : address;
+  }
+
   /** A connection `admit` let in has closed; `key` is what `admit` returned for it. */
   leave(key: string | null): void {
     this.open -= 1;

@@ -9,6 +9,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { DEFAULT_ADAPTER_OPTIONS, HttpAdapter, type AdapterOptions, type RequestHandler } from './httpadapter';
 import type { Connection } from './connection';
+import type { RequestHead } from './parser';
 import { watchTimeouts } from './timeouts';
 import {
   Admission,
@@ -61,6 +62,10 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
   const budget = new MemoryBudget(limit, Math.min(limit, Math.max(settings.bodyBudgetPerAddressBytes, settings.maxBodyBytes)));
   const connections = new Set<Connection>();
   const admission = new Admission(settings);
+  // A connection from a capped address counts against its own share; one from this machine (our reverse proxy),
+  // against the share of the client the proxy says it speaks for.
+  const accountFor = (key: string | null) => (head: RequestHead) =>
+    budget.account(key ?? admission.forwardedKey(head.headers.get('x-forwarded-for')));
   const server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
     // Live connections only: each adapter leaves `connections` and `admission` when its socket closes.
     const admitted = admission.admit(socket.remoteAddress);
@@ -69,7 +74,7 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
       connections.delete(adapter);
       admission.leave(admitted.key);
     };
-    connections.add(new HttpAdapter(socket, handler, settings, budget.account(admitted.key), left));
+    connections.add(new HttpAdapter(socket, handler, settings, accountFor(admitted.key), left));
   });
   const timer = watchTimeouts(connections, settings, () => admission.crowded());
 
