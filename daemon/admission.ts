@@ -1,7 +1,7 @@
 /**
  * Who may open a connection, and what it may hold: at most `maxConnections` per server and
  * `maxConnectionsPerAddress` per remote address (one machine's thousand slow connections fill its own share), a
- * `MemoryBudget` for bodies, and the canned 503 that turns one away (`turnAway`). It also says when the server is
+ * `MemoryBudget` for bodies with a share per address, and the canned 503 that turns one away (`turnAway`). It also says when the server is
  * crowded (three quarters full; timeouts.ts). New: WeApRous's Python server had no cap.
  */
 
@@ -53,6 +53,18 @@ export class Admission {
     return { kind: 'admitted', key };
   }
 
+  /**
+   * Whose share a request from an uncapped address counts against: the last `X-Forwarded-For` entry, the one a
+   * local proxy (proxy.ts, forwarding.ts) added for the client it speaks for; null when there is none, or it
+   * is uncapped too. Only a local process can set it, and only to put itself in some share.
+   */
+  forwardedKey(forwardedFor: string | undefined): string | null {
+    const last = forwardedFor?.slice(forwardedFor.lastIndexOf(',') + 1).trim();
+    if (!last) return null;
+    const address = normalAddress(last);
+    return this.uncapped.has(address) ? null : address;
+  }
+
   /** A connection `admit` let in has closed; `key` is what `admit` returned for it. */
   leave(key: string | null): void {
     this.open -= 1;
@@ -82,25 +94,59 @@ export function normalAddress(address: string): string {
   return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice('::ffff:'.length) : lower;
 }
 
+/** What taking from a `MemoryBudget` gave: the bytes, or which limit they are over (and nothing was taken). */
+export type Taken = 'taken' | 'address-full' | 'server-full';
+
 /**
- * The bytes of request bodies a server is holding, across all its connections. A stranger can open many
- * connections and start a large body on each; over the limit, new bodies are refused with 503.
+ * The bytes of request bodies a server is holding, across all its connections, and from each capped address. A
+ * stranger can open many connections and start a large body on each: over its address's `share` its new bodies
+ * are refused (429), so one address never holds more than its share and everyone else finds the rest; over the
+ * whole `limit` (many addresses at once), new bodies are refused with 503.
  */
 export class MemoryBudget {
   used = 0;
+  /** Bytes held per capped address; an address leaves the map when it holds nothing. */
+  private readonly perAddress = new Map<string, number>();
 
-  constructor(readonly limit: number) {}
+  /** `share` defaults to the whole `limit`: no address has a share of its own. */
+  constructor(
+    readonly limit: number,
+    readonly share: number = limit,
+  ) {}
 
-  /** Takes `bytes` from the budget, or returns false (and takes nothing) when they do not fit. */
-  take(bytes: number): boolean {
-    if (this.used + bytes > this.limit) return false;
+  /** Takes `bytes` for `key` (an address as `Admission.admit` keyed it; null: uncapped), or says which limit is full. */
+  take(bytes: number, key: string | null = null): Taken {
+    const held = key === null ? 0 : (this.perAddress.get(key) ?? 0);
+    if (key !== null && held + bytes > this.share) return 'address-full';
+    if (this.used + bytes > this.limit) return 'server-full';
     this.used += bytes;
-    return true;
+    if (key !== null) this.perAddress.set(key, held + bytes);
+    return 'taken';
   }
 
-  give(bytes: number): void {
+  give(bytes: number, key: string | null = null): void {
     this.used -= bytes;
+    if (key === null || bytes === 0) return;
+    const held = (this.perAddress.get(key) ?? bytes) - bytes;
+    if (held > 0) this.perAddress.set(key, held);
+    else this.perAddress.delete(key);
   }
+
+  /** Bytes `key` holds now. */
+  heldBy(key: string): number {
+    return this.perAddress.get(key) ?? 0;
+  }
+
+  /** The budget as one connection sees it: what it takes and gives counts against its own address. */
+  account(key: string | null): BodyAccount {
+    return { take: (bytes) => this.take(bytes, key), give: (bytes) => this.give(bytes, key) };
+  }
+}
+
+/** One connection's view of the body budget (`MemoryBudget.account`). */
+export interface BodyAccount {
+  take(bytes: number): Taken;
+  give(bytes: number): void;
 }
 
 /**

@@ -16,8 +16,8 @@ export interface Slot {
   http10: boolean;
   close: boolean;
   response: Response | null;
-  /** Bytes of the server's body budget this request's body holds until its answer is written. */
-  charged: number;
+  /** Gives back the server's body budget this request's body holds: called once its answer is written. */
+  release(): void;
 }
 
 /** What one answer goes out as: one buffer, or a head followed by a body written piece by piece. */
@@ -26,13 +26,13 @@ export type Output =
   | { kind: 'stream'; head: Buffer; body: AsyncIterable<Buffer | string>; chunked: boolean; close: boolean };
 
 /** The empty slot a request's answer will fill. */
-export function newSlot(request: Request, charged: number): Slot {
+export function newSlot(request: Request, release: () => void): Slot {
   return {
     method: request.method,
     http10: request.version === 'HTTP/1.0',
     close: !request.keepAlive,
     response: null,
-    charged,
+    release,
   };
 }
 

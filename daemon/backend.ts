@@ -1,14 +1,15 @@
 /**
  * The backend server: a TCP listener that gives every accepted socket its own `HttpAdapter`.
  * Node's event loop replaces the thread-per-connection of the Python original; one timer per server
- * enforces every connection's timeouts, one budget bounds the request bodies all of them hold, and caps
- * bound how many there are, in all and from one address (admission.ts).
+ * enforces every connection's timeouts, one budget bounds the request bodies all of them hold (and those of
+ * one address), and caps bound how many there are, in all and from one address (admission.ts).
  * Ports WeApRous `daemon/backend.py` (`create_backend(ip, port, routes)`).
  */
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { DEFAULT_ADAPTER_OPTIONS, HttpAdapter, type AdapterOptions, type RequestHandler } from './httpadapter';
 import type { Connection } from './connection';
+import type { RequestHead } from './parser';
 import { watchTimeouts } from './timeouts';
 import {
   Admission,
@@ -29,12 +30,18 @@ export type BackendOptions = AdapterOptions &
      * `maxBodyBytes`); a new body beyond it gets 503.
      */
     bodyBudgetBytes: number;
+    /**
+     * Of that, one capped address (admission.ts) holds at most this many bytes (never less than `maxBodyBytes`);
+     * its next body gets 429, while other addresses' bodies are still taken.
+     */
+    bodyBudgetPerAddressBytes: number;
   };
 
 export const DEFAULT_BACKEND_OPTIONS: BackendOptions = {
   ...DEFAULT_ADAPTER_OPTIONS,
   closeGraceMs: 5_000,
   bodyBudgetBytes: 64 * 1024 * 1024,
+  bodyBudgetPerAddressBytes: 8 * 1024 * 1024, // an eighth: it takes eight machines to fill the budget
   maxConnections: DEFAULT_MAX_CONNECTIONS,
   maxConnectionsPerAddress: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   uncappedAddresses: DEFAULT_UNCAPPED_ADDRESSES,
@@ -51,9 +58,14 @@ export interface Backend {
 /** Listens on `ip:port` and answers every request with `handler`. Resolves once the socket is bound. */
 export function createBackend(ip: string, port: number, handler: RequestHandler, options: Partial<BackendOptions> = {}): Promise<Backend> {
   const settings: BackendOptions = { ...DEFAULT_BACKEND_OPTIONS, ...options };
-  const budget = new MemoryBudget(Math.max(settings.bodyBudgetBytes, settings.maxBodyBytes));
+  const limit = Math.max(settings.bodyBudgetBytes, settings.maxBodyBytes);
+  const budget = new MemoryBudget(limit, Math.min(limit, Math.max(settings.bodyBudgetPerAddressBytes, settings.maxBodyBytes)));
   const connections = new Set<Connection>();
   const admission = new Admission(settings);
+  // A connection from a capped address counts against its own share; one from this machine (our reverse proxy),
+  // against the share of the client the proxy says it speaks for.
+  const accountFor = (key: string | null) => (head: RequestHead) =>
+    budget.account(key ?? admission.forwardedKey(head.headers.get('x-forwarded-for')));
   const server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
     // Live connections only: each adapter leaves `connections` and `admission` when its socket closes.
     const admitted = admission.admit(socket.remoteAddress);
@@ -62,7 +74,7 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
       connections.delete(adapter);
       admission.leave(admitted.key);
     };
-    connections.add(new HttpAdapter(socket, handler, settings, budget, left));
+    connections.add(new HttpAdapter(socket, handler, settings, accountFor(admitted.key), left));
   });
   const timer = watchTimeouts(connections, settings, () => admission.crowded());
 

@@ -15,7 +15,7 @@ import { writeBody } from './bodywriter';
 import { callHandler, encodeAnswer, newSlot, type RequestHandler, type Slot } from './answer';
 import { Connection } from './connection';
 import { DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './timeouts';
-import { MemoryBudget } from './admission';
+import { MemoryBudget, type BodyAccount } from './admission';
 
 // Re-exported: the app's side of the adapter's contract; answer.ts, which calls the handler, defines it.
 export type { RequestHandler };
@@ -39,8 +39,9 @@ export class HttpAdapter extends Connection {
   /** Where the parser stopped in a head still arriving, so a head that trickles in is read once. */
   private headScan: HeadScan = newHeadScan();
   private bodyState: BodyState = newBodyState();
-  /** Bytes of the body being read that are charged to the server's budget. */
+  /** Bytes of the body being read that are charged to the server's budget, and whose share they count against. */
   private charged = 0;
+  private account: BodyAccount = UNLIMITED;
   private readonly queue: Slot[] = [];
   /** A body is being written piece by piece; later responses wait. */
   private streaming = false;
@@ -53,7 +54,8 @@ export class HttpAdapter extends Connection {
     socket: Socket,
     private readonly handler: RequestHandler,
     private readonly settings: AdapterOptions = DEFAULT_ADAPTER_OPTIONS,
-    private readonly budget: MemoryBudget = new MemoryBudget(Number.MAX_SAFE_INTEGER),
+    /** Whose share of the body budget a request's body counts against (backend.ts: its address's). */
+    private readonly accountFor: (head: RequestHead) => BodyAccount = () => UNLIMITED,
     onClosed: (adapter: HttpAdapter) => void = () => {},
   ) {
     super(socket, settings, onClosed as (connection: Connection) => void);
@@ -81,16 +83,22 @@ export class HttpAdapter extends Connection {
       this.endRequest(!request.keepAlive); // RFC 9112 §9.6: nothing after "Connection: close" is read
       // HTTP/1.0 cannot frame a streamed answer except by closing: read on only once this answer is out.
       if (request.version === 'HTTP/1.0') this.hold('http10');
-      this.dispatch(request, this.charged);
+      const [account, charged] = [this.account, this.charged];
+      this.dispatch(request, () => account.give(charged));
       this.charged = 0;
     }
   }
 
-  /** Raises this request's charge to `bytes` (never lowers it); over the server's budget, 503 and false. */
+  /**
+   * Raises this request's charge to `bytes` (never lowers it). Over its address's share, 429 and false: the
+   * sender, not the server, holds too much (RFC 6585 §4); over the server's whole budget, 503 and false.
+   */
   private charge(bytes: number): boolean {
     if (bytes <= this.charged) return true;
-    if (!this.budget.take(bytes - this.charged)) {
-      this.refuse(503, 'BUSY', BUSY_REASON);
+    const taken = this.account.take(bytes - this.charged);
+    if (taken !== 'taken') {
+      if (taken === 'address-full') this.refuse(429, 'ADDRESS_BUSY', ADDRESS_BUSY_REASON);
+      else this.refuse(503, 'BUSY', BUSY_REASON);
       return false;
     }
     this.charged = bytes;
@@ -109,6 +117,7 @@ export class HttpAdapter extends Connection {
       return false;
     }
     this.head = result.head;
+    this.account = this.accountFor(result.head);
     this.headLength = result.headLength;
     this.bodyState = newBodyState();
     this.beginBody(this.input.length - result.headLength);
@@ -164,8 +173,8 @@ export class HttpAdapter extends Connection {
   }
 
   /** Queues a slot for the request's answer, in request order, and asks the app for the answer. */
-  private dispatch(request: Request, charged: number): void {
-    const slot = newSlot(request, charged);
+  private dispatch(request: Request, release: () => void): void {
+    const slot = newSlot(request, release);
     this.queue.push(slot);
     callHandler(this.handler, request, (res) => {
       slot.response = res;
@@ -183,11 +192,11 @@ export class HttpAdapter extends Connection {
     this.setPhase('closing'); // the byte stream is no longer trustworthy
     this.head = null;
     this.input.clear();
-    this.budget.give(this.charged);
+    this.account.give(this.charged);
     this.charged = 0;
     const res = errorResponse(status, reason);
-    if (status === 503) res.headers.set('Retry-After', '5');
-    this.queue.push({ method: 'GET', http10: false, close: true, response: res, charged: 0 });
+    if (status === 503 || status === 429) res.headers.set('Retry-After', '5');
+    this.queue.push({ method: 'GET', http10: false, close: true, response: res, release: () => {} });
     this.flush();
   }
 
@@ -206,7 +215,7 @@ export class HttpAdapter extends Connection {
       if (this.socket.destroyed) return;
       if (this.outputFull()) return; // answers wait in the queue (at most maxPipelined) until 'drain'
       const slot = this.queue.shift()!;
-      this.budget.give(slot.charged);
+      slot.release();
       const last = this.queue.length === 0 && (this.phase === 'closing' || (this.clientEnded && this.input.length === 0));
       const stop = this.writeAnswer(slot, slot.close || last);
       if (slot.http10 && !stop) this.release('http10'); // its answer is out whole: read the next request
@@ -252,12 +261,16 @@ export class HttpAdapter extends Connection {
   }
 
   onGone(): void {
-    for (const slot of this.queue) this.budget.give(slot.charged);
+    for (const slot of this.queue) slot.release();
     this.queue.length = 0;
-    this.budget.give(this.charged);
+    this.account.give(this.charged);
     this.charged = 0;
     this.stopStream?.();
   }
 }
 
+/** A connection with no budget to share: tests, and an adapter made without a server. */
+const UNLIMITED: BodyAccount = new MemoryBudget(Number.MAX_SAFE_INTEGER).account(null);
 const BUSY_REASON = 'The server is holding too many request bodies right now; try again shortly.';
+const ADDRESS_BUSY_REASON =
+  'Your address is sending too many request bodies at once; finish or close some uploads, then try again in a few seconds.';

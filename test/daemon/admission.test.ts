@@ -1,7 +1,7 @@
 /**
  * Admission, the counting alone: the server-wide cap, the per-address cap, the uncapped loopback addresses,
- * IPv4 clients seen in IPv6 form counted as themselves, when the server is crowded, and the body budget. No sockets (the caps on
- * real sockets are in limits.test.ts). Tests for `daemon/admission.ts` (new: WeApRous had no cap).
+ * IPv4 clients seen in IPv6 form counted as themselves, when the server is crowded, and the body budget with its
+ * share per address. No sockets (the caps on real sockets are in limits.test.ts, body-budget.e2e.test.ts). Tests for `daemon/admission.ts` (new: WeApRous had no cap).
  */
 
 import { expect } from 'chai';
@@ -63,10 +63,52 @@ describe('Admission', () => {
 describe('MemoryBudget', () => {
   it('takes what fits, refuses what does not (taking nothing), and takes again what was given back', () => {
     const budget = new MemoryBudget(100);
-    expect(budget.take(60)).to.equal(true);
-    expect(budget.take(50)).to.equal(false);
+    expect(budget.take(60)).to.equal('taken');
+    expect(budget.take(50)).to.equal('server-full');
     expect(budget.used).to.equal(60);
     budget.give(60);
-    expect(budget.take(100)).to.equal(true);
+    expect(budget.take(100)).to.equal('taken');
+  });
+
+  it("refuses an address over its share while other addresses' bodies still fit", () => {
+    const budget = new MemoryBudget(64, 8);
+    for (let i = 0; i < 8; i++) expect(budget.take(1, '127.0.0.2')).to.equal('taken');
+    expect(budget.take(1, '127.0.0.2')).to.equal('address-full');
+    expect(budget.take(8, '127.0.0.3')).to.equal('taken'); // another machine has a share of its own
+    expect(budget.heldBy('127.0.0.2')).to.equal(8);
+    expect(budget.used).to.equal(16);
+  });
+
+  it('refuses a body bigger than what is left of the share, taking nothing, and takes it once some is given back', () => {
+    const budget = new MemoryBudget(64, 8);
+    budget.take(5, '10.0.0.7');
+    expect(budget.take(4, '10.0.0.7')).to.equal('address-full');
+    expect(budget.heldBy('10.0.0.7')).to.equal(5);
+    budget.give(5, '10.0.0.7');
+    expect(budget.heldBy('10.0.0.7')).to.equal(0);
+    expect(budget.take(8, '10.0.0.7')).to.equal('taken');
+  });
+
+  it('takes eight full shares to fill the whole budget, and then says the server is full', () => {
+    const budget = new MemoryBudget(64, 8);
+    for (let i = 1; i <= 8; i++) expect(budget.take(8, `10.0.0.${i}`)).to.equal('taken');
+    expect(budget.take(1, '10.0.0.9')).to.equal('server-full');
+    expect(budget.heldBy('10.0.0.9')).to.equal(0);
+  });
+
+  it('gives uncapped connections (key null: loopback) no share of their own, only the whole budget', () => {
+    const budget = new MemoryBudget(64, 8);
+    expect(budget.take(60, null)).to.equal('taken');
+    expect(budget.take(8, '10.0.0.1')).to.equal('server-full');
+  });
+
+  it("charges one connection's account to its own address", () => {
+    const budget = new MemoryBudget(64, 8);
+    const [a, b] = [budget.account('10.0.0.1'), budget.account('10.0.0.1')];
+    expect(a.take(5)).to.equal('taken');
+    expect(b.take(5)).to.equal('address-full'); // the same address's share, from another connection
+    a.give(5);
+    expect(b.take(5)).to.equal('taken');
+    expect(budget.heldBy('10.0.0.1')).to.equal(5);
   });
 });
