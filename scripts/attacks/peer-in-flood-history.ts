@@ -28,12 +28,21 @@ export async function floodHistory(target: string, mib: number, from: string, pi
     if (status !== 200 || results.every((r) => r.status !== 'received')) break; // refused: the share is spent
   }
   stranger.close();
-  return { connected: connected.status, seconds: (Date.now() - started) / 1000, takenMiB: taken / 1024 / 1024, answers: Object.fromEntries(answers), rssBefore, rssAfter: rssMiB(pid) };
+  return {
+    connected: connected.status,
+    seconds: (Date.now() - started) / 1000,
+    takenMiB: taken / 1024 / 1024,
+    answers: Object.fromEntries(answers),
+    rssBefore,
+    rssAfter: rssMiB(pid),
+  };
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {
-    console.log('npx ts-node scripts/attacks/peer-in-flood-history.ts --target http://127.0.0.1:5001 [--pid N] [--mib 256] [--from 127.0.0.2]');
+    console.log(
+      'npx ts-node scripts/attacks/peer-in-flood-history.ts --target http://127.0.0.1:5001 [--pid N] [--mib 256] [--from 127.0.0.2]',
+    );
     return;
   }
   const target = option('target', 'http://127.0.0.1:5001');

@@ -79,7 +79,15 @@ export class KeyedStranger {
     const now = Date.now();
     const messages = Array.from({ length: count }, (_, i) => {
       const id = `${this.peerId}/x${seq}-${i}`;
-      return this.signed({ id, channel: 'general', from: this.peerId, name: 'stranger', msg: 'x'.repeat(size), timestamp: now / 1000, clock: seq * count + i + 1 });
+      return this.signed({
+        id,
+        channel: 'general',
+        from: this.peerId,
+        name: 'stranger',
+        msg: 'x'.repeat(size),
+        timestamp: now / 1000,
+        clock: seq * count + i + 1,
+      });
     });
     return call(`${target}/messages/`, this.signed({ messages, time: now }), this.ip);
   }

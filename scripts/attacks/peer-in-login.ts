@@ -32,7 +32,9 @@ export async function loginSiege(target: string, password: string, from: string,
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {
-    console.log('npx ts-node scripts/attacks/peer-in-login.ts --target http://127.0.0.1:5001 --password PW [--from 127.0.0.2] [--inflight 4] [--tries 20]');
+    console.log(
+      'npx ts-node scripts/attacks/peer-in-login.ts --target http://127.0.0.1:5001 --password PW [--from 127.0.0.2] [--inflight 4] [--tries 20]',
+    );
     return;
   }
   const args = [option('target', 'http://127.0.0.1:5001'), option('password', ''), option('from', '127.0.0.2')] as const;

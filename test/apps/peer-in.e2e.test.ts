@@ -26,7 +26,9 @@ describe('what comes into a peer, attacked from other addresses (end to end)', f
   after(() => processes.killAll());
 
   it("refuses a keyed stranger's flood once over its share; earlier messages stay and another address still sends", async () => {
-    expect((await call(`${base}/broadcast-peer/`, { from: '127.0.0.1:5999', name: 'Honest', msg: 'before the flood' })).status).to.equal(200);
+    expect((await call(`${base}/broadcast-peer/`, { from: '127.0.0.1:5999', name: 'Honest', msg: 'before the flood' })).status).to.equal(
+      200,
+    );
     const flood = await floodHistory(base, 64, '127.0.0.2');
     expect(flood.connected).to.equal(200);
     expect(flood.takenMiB).to.be.below(2); // its burst, not 64 MiB

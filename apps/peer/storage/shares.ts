@@ -32,7 +32,10 @@ export class HistoryShares {
     const theirs = this.share(`from ${source}`, now);
     if (this.strangers + bytes > STRANGERS_BYTES)
       return `This peer has stored all it takes from senders it has not talked with (${mb(STRANGERS_BYTES)}); it stores its contacts' messages only`;
-    for (const [share, total, who] of [[mine, SHARE_KEY_BYTES, key], [theirs, SHARE_SOURCE_BYTES, source]] as const) {
+    for (const [share, total, who] of [
+      [mine, SHARE_KEY_BYTES, key],
+      [theirs, SHARE_SOURCE_BYTES, source],
+    ] as const) {
       if (share.total + bytes > total) return `${who} has stored its share of this peer's history (${mb(total)}); refused`;
       if (share.tokens < bytes) {
         const wait = Math.ceil((bytes - share.tokens) / SHARE_BYTES_PER_SECOND);

@@ -4,7 +4,7 @@
  */
 
 import { expect } from 'chai';
-import { ChatState, type PeerInfo , UNPROVEN_PER_SOURCE } from '../../../../apps/peer/model/peers';
+import { ChatState, type PeerInfo, UNPROVEN_PER_SOURCE } from '../../../../apps/peer/model/peers';
 
 const alice: PeerInfo = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
 const bob: PeerInfo = { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002, name: 'Bob' };
