@@ -32,9 +32,24 @@ export type FindResult = { kind: 'found'; peer: PeerInfo } | { kind: 'none' } | 
 
 /** The most peers one peer keeps connected: a flood of fake `/connect-peer/` requests stops here. */
 export const MAX_CONNECTED = 1_000;
+/**
+ * Unproven peers (no key confirmed at their address) kept per source address: a made-up id costs its maker,
+ * whose 17th pushes out its own oldest, never someone else's. docs/security/peer-in.md.
+ */
+export const UNPROVEN_PER_SOURCE = 16;
+
+/** Who asked to connect: its source address, whether its key was confirmed, and whether its address is capped. */
+export interface Proof {
+  source: string;
+  proven: boolean;
+  /** False for this machine itself (the curl examples): its unproven peers are not capped, only the first to go. */
+  capped?: boolean;
+}
 
 export class ChatState {
   private readonly connected = new Map<string, PeerInfo>();
+  /** Unproven peers by id, oldest first, with the address that made each. */
+  private readonly unproven = new Map<string, string>();
   private readonly listeners: Array<() => void> = [];
 
   constructor(
@@ -42,20 +57,49 @@ export class ChatState {
     private readonly limit = MAX_CONNECTED,
   ) {}
 
-  /** Adds or updates a connected peer: 'new', 'updated' (its name or address changed), 'same', or 'full'. */
-  connect(peer: PeerInfo): 'new' | 'updated' | 'same' | 'full' {
+  /**
+   * Adds or updates a connected peer: 'new', 'updated' (its name or address changed), 'same', or 'full'. An
+   * unproven peer over its address's share pushes out that address's oldest unproven one; a full table makes
+   * room by dropping an unproven peer of the address holding most (not for an uncapped unproven newcomer), and
+   * is 'full' only when every peer is proven.
+   */
+  connect(peer: PeerInfo, proof: Proof = { source: '', proven: true }): 'new' | 'updated' | 'same' | 'full' {
     const known = this.connected.get(peer.peer_id);
-    if (!known && this.connected.size >= this.limit) return 'full';
+    if (!known && !this.makeRoom(proof)) return 'full';
     this.connected.set(peer.peer_id, { ...peer });
+    if (proof.proven) this.unproven.delete(peer.peer_id);
+    else if (!known || this.unproven.has(peer.peer_id)) this.unproven.set(peer.peer_id, proof.source);
     const same = known !== undefined && known.name === peer.name && known.ip === peer.ip && known.port === peer.port;
     if (!same) this.touch();
     return !known ? 'new' : same ? 'same' : 'updated';
+  }
+
+  /** Whether a peer not yet connected fits: its address's oldest unproven peer, or the most crowded address's, goes. */
+  private makeRoom({ source, proven, capped = true }: Proof): boolean {
+    const mine = [...this.unproven].filter(([, from]) => from === source);
+    if (!proven && capped && mine.length >= UNPROVEN_PER_SOURCE) this.disconnect(mine[0][0]);
+    if (this.connected.size < this.limit) return true;
+    // This machine's own unproven peers have no share to claim room with: they wait, as before any cap.
+    const victim = proven || capped ? this.mostCrowded() : undefined;
+    if (victim === undefined) return false;
+    this.disconnect(victim);
+    return true;
+  }
+
+  /** The oldest unproven peer of the address that made the most of them. */
+  private mostCrowded(): string | undefined {
+    const count = new Map<string, number>();
+    for (const from of this.unproven.values()) count.set(from, (count.get(from) ?? 0) + 1);
+    const top = Math.max(0, ...count.values());
+    for (const [id, from] of this.unproven) if (count.get(from) === top) return id;
+    return undefined;
   }
 
   /** Forgets a peer; returns it, or undefined when it was not connected. */
   disconnect(peerId: string): PeerInfo | undefined {
     const known = this.connected.get(peerId);
     this.connected.delete(peerId);
+    this.unproven.delete(peerId);
     if (known) this.touch();
     return known;
   }

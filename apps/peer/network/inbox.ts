@@ -18,6 +18,7 @@ import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admis
 const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
 import type { ChatState } from '../model/peers';
 import { HistoryFull } from '../storage/store';
+import { OverShare } from '../storage/history';
 
 export type MessageType = 'broadcast' | 'direct';
 
@@ -72,7 +73,7 @@ export class Inbox {
   /** `/broadcast-peer/` or `/send-peer/`: stored, or 507 when the history is full; throws `HttpError` 4xx. */
   async receiveOne(body: JsonObject, type: MessageType, source = ''): Promise<BatchResult> {
     const incoming = await this.check(body, type, { source, members: new Map() });
-    const [result] = await this.store([{ incoming, type }]);
+    const [result] = await this.store([{ incoming, type }], source);
     return result;
   }
 
@@ -96,7 +97,7 @@ export class Inbox {
         results.push({ status: 'error', code: error.status, error: error.message });
       }
     }
-    const stored = await this.store(good);
+    const stored = await this.store(good, source);
     good.forEach(({ at }, i) => (results[at] = stored[i]));
     return results;
   }
@@ -190,9 +191,11 @@ export class Inbox {
       throw new HttpError(403, `${from} is not a member of #${channel}; join it first (POST /add-list/)`);
   }
 
-  /** Stores checked messages together and shows each new one, in order; a full history refuses with 507. */
-  private async store(items: Array<{ incoming: IncomingMessage; type: MessageType }>): Promise<BatchResult[]> {
-    const outcomes = await Promise.allSettled(items.map(({ incoming }) => this.parts.history.accept(incoming)));
+  /** Stores checked messages together and shows each new one, in order; a full history refuses with 507, a spent share 429. */
+  private async store(items: Array<{ incoming: IncomingMessage; type: MessageType }>, source: string): Promise<BatchResult[]> {
+    // This machine (the curl examples, the demo's peers) is not charged, as its connections are not capped.
+    const charged = LOCAL.has(normalAddress(source)) ? undefined : source;
+    const outcomes = await Promise.allSettled(items.map(({ incoming }) => this.parts.history.accept(incoming, charged)));
     return outcomes.map((outcome, i): BatchResult => {
       if (outcome.status === 'rejected') return this.refusal(outcome.reason);
       const { status, message } = outcome.value;
@@ -210,6 +213,7 @@ export class Inbox {
 
   /** Not stored, so not acknowledged: the sender keeps it in its outbox. Said once here, every time to the sender. */
   private refusal(error: unknown): BatchResult {
+    if (error instanceof OverShare) return { status: 'error', code: 429, error: error.message };
     if (!(error instanceof HistoryFull)) throw error;
     if (!this.saidFull) this.notify({ kind: 'history-full', reason: error.message });
     this.saidFull = true;

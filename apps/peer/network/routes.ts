@@ -16,6 +16,10 @@ import { staleTime } from '../../signature';
 import type { Notify } from '../model/notices';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from '../model/peers';
 import { type BatchResult, Inbox, type InboxParts } from './inbox';
+import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
+
+/** This machine (the curl examples, the demo): its unproven peers are not capped per address. */
+const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
 
 /** Messages in one `GET /history/` answer, unless the asker says `limit`; and the most it may ask. */
 export const HISTORY_PAGE = 100;
@@ -48,9 +52,10 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
       const { trust, onConnect } = await ready;
       await trust?.introduce(peer, body, request.remoteAddress);
       // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
-      const added = state.connect(peer);
+      const source = normalAddress(request.remoteAddress ?? '');
+      const added = state.connect(peer, { source, proven: trust?.knows(peer.peer_id) ?? false, capped: !LOCAL.has(source) });
       if (added === 'full')
-        throw new HttpError(503, `This peer has as many connected peers as it keeps (${MAX_CONNECTED}); try again later`);
+        throw new HttpError(503, `This peer has as many proven peers connected as it keeps (${MAX_CONNECTED}); try again later`);
       if (added !== 'same') notify({ kind: 'peer-connected', peer });
       onConnect?.(peer);
       const answer = { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };

@@ -5,8 +5,13 @@
  * memory. docs/history.md.
  */
 
+import { GENERAL_CHANNEL } from '../../protocol';
 import { type ChatMessage, type IncomingMessage, LamportClock, MessageMaker, receive } from '../model/message';
-import { type HistoryPage, MessageStore } from './store';
+import { type HistoryPage, MessageStore, type Writer } from './store';
+import { HistoryShares } from './shares';
+
+/** A stranger over its share of the history: not stored, so not acknowledged (answer 429 with the message). */
+export class OverShare extends Error {}
 
 export interface HistoryOptions {
   /** The process's start time (ms): part of each outgoing id, so a restarted peer never reuses one. */
@@ -24,6 +29,9 @@ const QUIET_LIMIT = 10_000;
 
 export class History {
   private readonly quiet = new Set<string>();
+  /** Peers this peer sent a direct message to: their messages are stored as a contact's. */
+  private readonly contacts = new Set<string>();
+  private readonly shares = new HistoryShares();
 
   private constructor(
     private readonly store: MessageStore,
@@ -37,24 +45,44 @@ export class History {
     const { onProblem, startedAt: now, fileLimit } = options;
     const store = await MessageStore.open(dir, { selfId: self.peer_id, onProblem, now, fileLimit });
     const clock = new LamportClock(store.maxClock);
-    return new History(store, clock, new MessageMaker(self, clock, options.startedAt), options.signer);
+    const history = new History(store, clock, new MessageMaker(self, clock, options.startedAt), options.signer);
+    for (const conversation of store.conversations().filter((name) => name.startsWith('@'))) {
+      const { messages } = store.latest(conversation, Infinity);
+      if (messages.some((message) => message.from === self.peer_id)) history.contacts.add(conversation.slice(1));
+    }
+    return history;
   }
 
   /** A message this peer sends: a fresh id and clock, stored before it leaves. `compose('general', 'Hi', Date.now())` */
   async compose(channel: string, msg: string, now: number): Promise<ChatMessage> {
     const made = this.maker.make(channel, msg, now);
     const message = this.signer ? { ...made, signature: this.signer.sign(made) } : made;
-    await this.store.add(message);
+    await this.store.add(message, 'owner'); // a full history never stops the owner's own messages
+    if (channel.startsWith('@')) this.contacts.add(channel.slice(1));
     return message;
   }
 
   /**
-   * A message from another peer: 'added' once it is on disk (answer 2xx only then), or 'duplicate' when its
-   * id is already held (a resend: answer 2xx, show nothing). A duplicate does not move the clock.
+   * Whether `from` is a contact: this peer sent it a direct message (with `/direct`, or an answer), or `channel`
+   * is not #general, so this peer chose to join it (the inbox has checked that both ends are members).
    */
-  async accept(incoming: IncomingMessage): Promise<{ status: 'added' | 'duplicate'; message: ChatMessage }> {
-    const message = this.store.has(incoming.id) ? { ...incoming, clock: incoming.clock ?? this.clock.now } : receive(incoming, this.clock);
-    const status = await this.store.add(message);
+  isContact(from: string, channel: string): boolean {
+    return (channel !== GENERAL_CHANNEL && !channel.startsWith('@')) || this.contacts.has(from);
+  }
+  /**
+   * A message from another peer: 'added' once it is on disk (answer 2xx only then), or 'duplicate' when its
+   * id is already held (a resend: answer 2xx, show nothing). A duplicate does not move the clock. A stranger's
+   * message that came in from `source` is charged to its share (`shares.ts`); over it, `OverShare`.
+   */
+  async accept(incoming: IncomingMessage, source?: string): Promise<{ status: 'added' | 'duplicate'; message: ChatMessage }> {
+    const held = this.store.has(incoming.id);
+    const writer: Writer = this.isContact(incoming.from, incoming.channel) ? 'contact' : 'stranger';
+    if (!held && source !== undefined && writer === 'stranger') {
+      const refused = this.shares.charge(incoming.from, source, Buffer.byteLength(JSON.stringify(incoming)), Date.now());
+      if (refused !== null) throw new OverShare(refused);
+    }
+    const message = held ? { ...incoming, clock: incoming.clock ?? this.clock.now } : receive(incoming, this.clock);
+    const status = await this.store.add(message, writer);
     // Caught up on before its live copy came: stored already, but never shown, so show it now.
     if (status === 'duplicate' && this.quiet.delete(message.id)) return { status: 'added', message };
     return { status, message };

@@ -24,9 +24,9 @@ export interface StoreOptions {
   onProblem?: (line: string) => void;
   /** fsync each line (survives a power cut, not only a crash); off by default. */
   durable?: boolean;
-  /** Messages kept in memory, the latest to arrive; older ones stay on disk only. */
+  /** Messages kept in memory per conversation, the latest to arrive; older ones stay on disk only. */
   memoryLimit?: number;
-  /** Bytes of messages kept in memory (about: two per character), by the same rule. */
+  /** Bytes of messages kept in memory per conversation (about: two per character), by the same rule. */
   memoryBytesLimit?: number;
   /** The history file's largest size: a message that would pass it is refused (`HistoryFull`). */
   fileLimit?: number;
@@ -35,11 +35,17 @@ export interface StoreOptions {
 }
 
 export const HISTORY_FILE = 'history.jsonl';
+/** Per conversation, so a flood in one never pushes another's messages out of memory (or out of catch-up). */
 export const MEMORY_LIMIT = 100_000;
-/** 64 MiB of messages in memory: 100,000 messages of 300 characters, or 3,000 of the longest. */
+/** 64 MiB of one conversation in memory: 100,000 messages of 300 characters, or 3,000 of the longest. */
 export const MEMORY_BYTES_LIMIT = 64 * 1024 * 1024;
-/** 256 MiB on disk: a million ordinary messages; what a flood of strangers' messages can take, and no more. */
+/** 256 MiB on disk: a million ordinary messages; what contacts' messages can take. The owner's always fit. */
 export const FILE_LIMIT = 256 * 1024 * 1024;
+/** What strangers' messages leave free of `FILE_LIMIT`: room kept for contacts. */
+export const CONTACTS_RESERVE = 64 * 1024 * 1024;
+
+/** Whose message is stored: the owner's always is, a contact's up to the file's limit, a stranger's short of it. */
+export type Writer = 'owner' | 'contact' | 'stranger';
 
 /** The history file is full: nothing more is stored, so nothing more is acknowledged (senders keep it queued). */
 export class HistoryFull extends Error {}
@@ -52,12 +58,13 @@ export interface HistoryPage {
 
 export class MessageStore {
   private readonly ids = new Set<string>();
-  private readonly arrival: ChatMessage[] = [];
+  /** Each conversation's messages in memory, in arrival order, and their bytes: the oldest to arrive go first. */
+  private readonly arrival = new Map<string, { messages: ChatMessage[]; bytes: number }>();
   private readonly byConversation = new Map<string, ChatMessage[]>();
   private readonly writing = new Map<string, Promise<unknown>>();
   private file!: AppendOnlyFile;
   private highest = 0;
-  private memoryBytes = 0;
+  private held = 0;
   /** Bytes of lines being written now, so two at once cannot both pass the file's limit. */
   private reserved = 0;
 
@@ -85,17 +92,18 @@ export class MessageStore {
   }
 
   /** Stores a message unless its id is known; resolves once its line is written (answer 2xx only then). */
-  async add(message: ChatMessage): Promise<'added' | 'duplicate'> {
+  async add(message: ChatMessage, writer: Writer = 'contact'): Promise<'added' | 'duplicate'> {
     const earlier = this.writing.get(message.id);
     if (earlier) {
       await earlier.catch(() => {});
-      return this.add(message);
+      return this.add(message, writer);
     }
     if (this.ids.has(message.id)) return 'duplicate';
     const line = `${JSON.stringify(message)}\n`;
     const bytes = Buffer.byteLength(line);
     const limit = this.options.fileLimit ?? FILE_LIMIT;
-    if (this.file.bytes + this.reserved + bytes > limit) {
+    const room = writer === 'owner' ? Infinity : writer === 'contact' ? limit : limit - Math.min(CONTACTS_RESERVE, limit / 4);
+    if (this.file.bytes + this.reserved + bytes > room) {
       throw new HistoryFull(
         `This peer's ${HISTORY_FILE} is full (${Math.round(limit / 1024 / 1024)} MB), so it stores no more messages; its owner can stop it, move the file away and start it again`,
       );
@@ -151,9 +159,9 @@ export class MessageStore {
     return this.highest;
   }
 
-  /** Messages held in memory (all of them, up to `memoryLimit`). */
+  /** Messages held in memory (all of them, up to `memoryLimit` per conversation). */
   get size(): number {
-    return this.arrival.length;
+    return this.held;
   }
 
   close(): Promise<void> {
@@ -174,23 +182,26 @@ export class MessageStore {
     this.byConversation.set(key, list);
     insertInOrder(list, message);
     this.ids.add(message.id);
-    this.arrival.push(message);
-    this.memoryBytes += memorySize(message);
+    this.held += 1;
+    const arrived = this.arrival.get(key) ?? { messages: [], bytes: 0 };
+    this.arrival.set(key, arrived);
+    arrived.messages.push(message);
+    arrived.bytes += memorySize(message);
     // As `LamportClock.witness` moves: a stranger's clock far ahead moves a restarted peer's clock only so far.
     const step = message.from === this.options.selfId ? message.clock : Math.min(message.clock, this.highest + MAX_CLOCK_STEP);
     this.highest = Math.max(this.highest, step);
     const count = this.options.memoryLimit ?? MEMORY_LIMIT;
     const bytes = this.options.memoryBytesLimit ?? MEMORY_BYTES_LIMIT;
-    while (this.arrival.length > 1 && (this.arrival.length > count || this.memoryBytes > bytes)) this.forget(this.arrival.shift()!);
+    const over = () => arrived.messages.length > 1 && (arrived.messages.length > count || arrived.bytes > bytes);
+    while (over()) this.forget(key, arrived.messages.shift()!, arrived);
   }
 
-  private forget(message: ChatMessage): void {
-    const key = conversationOf(message, this.options.selfId);
+  private forget(key: string, message: ChatMessage, arrived: { bytes: number }): void {
     const list = this.byConversation.get(key)!;
     removeInOrder(list, message);
-    if (list.length === 0) this.byConversation.delete(key);
     this.ids.delete(message.id);
-    this.memoryBytes -= memorySize(message);
+    this.held -= 1;
+    arrived.bytes -= memorySize(message);
   }
 }
 

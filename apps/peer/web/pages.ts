@@ -2,7 +2,8 @@
  * The browser chat's pages and its login: `GET /` (the chat, or a redirect to the login page), `GET /login/`
  * (the form, or a login link's one-time token), `POST /login/` (the password), `POST /logout/`, and the page's
  * own scripts and style sheet. A wrong password is answered after a delay that blocks nobody else, and only
- * `MAX_ATTEMPTS` checks wait at once, so guessing runs at a few tries a second at most. Task 1's cookie login
+ * `MAX_ATTEMPTS` checks per source address wait at once, so guessing runs at a few tries a second per address,
+ * and one address cannot lock out another (the owner's own browser, on loopback, least of all). Task 1's cookie login
  * (`apps/sampleapp/app.ts`) done properly: a random token, kept on the server. New, not in WeApRous.
  */
 
@@ -15,6 +16,10 @@ import { serveFile } from '../../../daemon/static';
 import type { WeApRous } from '../../../daemon/weaprous';
 import { COOKIE, guarded, originProblem, secure } from './guard';
 import type { Sessions } from './sessions';
+import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
+
+/** This machine: the owner's browser. Its checks count against its own share only, never the remote one. */
+const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
 
 export interface PageParts {
   sessions: Sessions;
@@ -33,8 +38,10 @@ export interface PageParts {
   now?: () => number;
 }
 
-/** Password checks waiting at once; one more is answered 429 at once, with no check. */
+/** Password checks waiting at once from one source address; one more is answered 429 at once, with no check. */
 export const MAX_ATTEMPTS = 4;
+/** Password checks waiting at once from all other machines together: many addresses still guess slowly. */
+export const MAX_REMOTE_ATTEMPTS = 32;
 export const FAIL_DELAY_MS = 1_000;
 
 /** The assets the pages load, by URL; nothing else of `static/` is served by a peer. */
@@ -64,8 +71,10 @@ export function pageRoutes(app: WeApRous, parts: PageParts): void {
   const session = (request: Request) => parts.sessions.find(request.cookies[parts.cookie], now(parts));
 
   class ChatPages {
-    /** Password checks waiting now (`MAX_ATTEMPTS` at most). */
-    private attempts = 0;
+    /** Password checks waiting now, per source address (`MAX_ATTEMPTS` each). */
+    private readonly attempts = new Map<string, number>();
+    /** Of those, the ones from other machines (`MAX_REMOTE_ATTEMPTS` in all). */
+    private remote = 0;
 
     @app.route('/')
     @guard
@@ -88,20 +97,29 @@ export function pageRoutes(app: WeApRous, parts: PageParts): void {
       const problem = originProblem(request);
       if (problem) return loginPage(parts, 403, problem);
       if (!parts.sessions.hasPassword) return loginPage(parts, 401, SAID.noPassword);
-      if (this.attempts >= MAX_ATTEMPTS) {
+      const source = normalAddress(request.remoteAddress ?? '');
+      const local = LOCAL.has(source);
+      if ((this.attempts.get(source) ?? 0) >= MAX_ATTEMPTS || (!local && this.remote >= MAX_REMOTE_ATTEMPTS)) {
         const res = await loginPage(parts, 429, SAID.busy);
         res.headers.set('Retry-After', '1');
         return res;
       }
-      const password = readPassword(request);
-      this.attempts += 1;
+      this.count(source, local, 1);
       try {
+        const password = readPassword(request);
         if (password !== undefined && parts.sessions.checkPassword(password)) return loggedIn(parts);
         await sleep(parts.failDelayMs ?? FAIL_DELAY_MS); // a timer, not a busy wait: every other request goes on
       } finally {
-        this.attempts -= 1;
+        this.count(source, local, -1);
       }
       return loginPage(parts, 401, SAID.wrong);
+    }
+
+    private count(source: string, local: boolean, step: 1 | -1): void {
+      const waiting = (this.attempts.get(source) ?? 0) + step;
+      if (waiting > 0) this.attempts.set(source, waiting);
+      else this.attempts.delete(source);
+      if (!local) this.remote += step;
     }
 
     @app.route('/logout/', { methods: ['POST'] })

@@ -4,7 +4,7 @@
  */
 
 import { expect } from 'chai';
-import { ChatState, type PeerInfo } from '../../../../apps/peer/model/peers';
+import { ChatState, type PeerInfo, UNPROVEN_PER_SOURCE } from '../../../../apps/peer/model/peers';
 
 const alice: PeerInfo = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
 const bob: PeerInfo = { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002, name: 'Bob' };
@@ -95,5 +95,31 @@ describe('ChatState', () => {
     expect([state.connect(peer(1)), state.connect(peer(2)), state.connect(peer(3))]).to.deep.equal(['new', 'new', 'full']);
     expect(state.connect({ ...peer(2), name: 'Renamed' })).to.equal('updated');
     expect(state.peers().map((p) => p.port)).to.deep.equal([1, 2]);
+  });
+});
+
+describe('ChatState.connect() with made-up peers', () => {
+  const self = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
+  const fake = (i: number) => ({ peer_id: `10.0.0.${i}:9`, ip: `10.0.0.${i}`, port: 9, name: `fake${i}` });
+  const bob = { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002, name: 'Bob' };
+
+  it(`keeps ${UNPROVEN_PER_SOURCE} unproven peers per address: the next pushes out that address's oldest`, () => {
+    const state = new ChatState(self);
+    for (let i = 0; i <= UNPROVEN_PER_SOURCE; i++) state.connect(fake(i), { source: '127.0.0.2', proven: false });
+    expect(state.peers()).to.have.length(UNPROVEN_PER_SOURCE);
+    expect(state.isConnected(fake(0).peer_id)).to.equal(false);
+    state.connect(fake(200), { source: '127.0.0.3', proven: false });
+    expect(state.isConnected(fake(1).peer_id)).to.equal(true); // another address's share is its own
+  });
+
+  it('never refuses a proven peer while an unproven one holds room', () => {
+    const state = new ChatState(self, 3);
+    for (let i = 0; i < 3; i++) state.connect(fake(i), { source: '127.0.0.1', proven: false, capped: false });
+    expect(state.connect(fake(9), { source: '127.0.0.1', proven: false, capped: false })).to.equal('full');
+    expect(state.connect(bob, { source: '127.0.0.1', proven: true })).to.equal('new');
+    expect(state.isConnected(fake(0).peer_id)).to.equal(false);
+    state.connect({ ...fake(1) }, { source: '127.0.0.1', proven: true });
+    state.connect({ ...fake(2) }, { source: '127.0.0.1', proven: true });
+    expect(state.connect(fake(7), { source: '127.0.0.1', proven: true })).to.equal('full'); // every one proven
   });
 });
