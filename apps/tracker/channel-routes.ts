@@ -29,7 +29,7 @@ export function channelRoutes(app: WeApRous, tracker: TrackerContext): void {
       if (!(await tracker.registry.has(body.peer_id)))
         throw new HttpError(404, `${body.peer_id} is not registered; register it first with POST /submit-info/`);
       if (body.leave) return leave(tracker, body);
-      const outcome = await joinChannel(tracker.channels, tracker.keys, body.peer_id, body.channel, body.key);
+      const outcome = await joinChannel(tracker.channels, tracker.keys, body.peer_id, body.channel, body.key, request.remoteAddress);
       if (!outcome.ok) throw refusal(outcome);
       if (await dropIfGone(tracker, body.peer_id)) throw new HttpError(404, `${body.peer_id} unregistered while joining #${body.channel}`);
       await logJoin(tracker, outcome.result, body.peer_id, body.channel);
@@ -63,10 +63,10 @@ async function leave(tracker: TrackerContext, body: ChannelBody) {
  * The heartbeat's channels: joins the peer to each it is not in yet (after a tracker restart, all of them),
  * one after another, and says which the tracker refused (a wrong key: someone else re-created the channel).
  */
-export async function rejoin(tracker: TrackerContext, id: string, claims: Array<{ channel: string; key?: string }>) {
+export async function rejoin(tracker: TrackerContext, id: string, claims: Array<{ channel: string; key?: string }>, source?: string) {
   const refused: Array<{ channel: string; status: number; error: string }> = [];
   for (const { channel, key } of claims) {
-    const outcome = await joinChannel(tracker.channels, tracker.keys, id, channel, key);
+    const outcome = await joinChannel(tracker.channels, tracker.keys, id, channel, key, source);
     if (outcome.ok) await logJoin(tracker, outcome.result, id, channel);
     else {
       tracker.log(`[Tracker] Refused #${channel} for ${id} (${outcome.status}): ${outcome.error}`);
@@ -89,7 +89,8 @@ async function logJoin(tracker: TrackerContext, result: JoinResultName, id: stri
 /** A refused join, with its sentence even for a 503, and `Retry-After` when waiting helps (`logged` logs it). */
 function refusal(outcome: Extract<JoinOutcome, { ok: false }>): HttpError {
   const busy = outcome.status === 429 || outcome.status === 503;
-  return new HttpError(outcome.status, outcome.error, { headers: busy ? { 'Retry-After': '1' } : {}, expose: true });
+  const retryAfter = String(outcome.retryAfter ?? 1);
+  return new HttpError(outcome.status, outcome.error, { headers: busy ? { 'Retry-After': retryAfter } : {}, expose: true });
 }
 
 /** A peer removed while its key was checked must not stay in the channel it just joined; true when it was. */

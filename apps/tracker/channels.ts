@@ -9,13 +9,21 @@ import { channelName, GENERAL_CHANNEL, MAX_CHANNELS_PER_PEER } from '../protocol
 import type { KeySecret } from './keys';
 import type { Awaitable } from './registry';
 import { SortedStrings } from './sorted';
+import { shareOf } from './shares';
+import { normalAddress } from '../../daemon/admission';
 
 /** What joining needs, from `plan`: nothing more, a key hashed (to create), a key checked, or a refusal. */
 export type JoinPlan =
   | { kind: 'member' | 'general' | 'join' | 'create' }
   | { kind: 'create-private' }
   | { kind: 'check-key'; secret: KeySecret }
-  | { kind: 'refused'; status: 400 | 403 | 409 | 503; error: string };
+  | { kind: 'refused'; status: 400 | 403 | 409 | 429 | 503; error: string };
+
+/**
+ * The channels one source address may have created and still exist (`shares.ts`): 1,150 made-up peers
+ * behind one address could otherwise fill the whole table in seconds. A class's demo from 127.0.0.1 is exempt.
+ */
+export const CHANNELS_PER_ADDRESS = 32;
 
 /** What `join` did; `changed` means the channel changed since `plan` (plan again). */
 export type JoinResult = 'member' | 'general' | 'joined' | 'created' | 'changed';
@@ -31,13 +39,13 @@ export interface Channels {
   /** How long an empty private channel keeps its key (the peer TTL). */
   readonly keyHoldMs: number;
   /** What `peerId` joining `name` needs, given whether it sent a key. */
-  plan(peerId: string, name: string, hasKey: boolean): Awaitable<JoinPlan>;
+  plan(peerId: string, name: string, hasKey: boolean, source?: string): Awaitable<JoinPlan>;
   /**
    * Puts `peerId` in `name`. Without `secret` the channel must be public (or new, and then public); with it,
    * new (and then private with that secret) or private with that very secret (the one `plan` gave and the
    * caller checked the key against). Anything else since `plan` → `changed`.
    */
-  join(peerId: string, name: string, secret?: KeySecret): Awaitable<JoinResult>;
+  join(peerId: string, name: string, secret?: KeySecret, source?: string): Awaitable<JoinResult>;
   /** Takes `peerId` out of `name`; false when it was not in it. An empty public channel disappears. */
   leave(peerId: string, name: string, now: number): Awaitable<boolean>;
   /** Takes `peerId` out of every channel (it unregistered or expired); returns the channels it was in. */
@@ -64,8 +72,10 @@ export interface JoinFacts {
   isMember: boolean;
   /** Channels the peer is in besides #general. */
   peerChannels: number;
-  /** Channels the tracker holds. */
+  /** Channels the tracker holds; when it holds its most, those it could make room for (`roomFor`). */
   channelCount: number;
+  /** Channels the request's source address created and that still exist (0 for an exempt address). */
+  addressChannels?: number;
   secret?: KeySecret;
 }
 
@@ -92,6 +102,12 @@ export function planJoin(peerId: string, id: string, hasKey: boolean, channel: J
       error: `${peerId} is in ${MAX_CHANNELS_PER_PEER} channels, the most a peer can be in; leave one first`,
     };
   if (!channel.exists) {
+    if ((channel.addressChannels ?? 0) >= CHANNELS_PER_ADDRESS)
+      return {
+        kind: 'refused',
+        status: 429,
+        error: `Your address created ${CHANNELS_PER_ADDRESS} channels that still exist, its share; join an existing one or wait until one empties`,
+      };
     if (channel.channelCount >= maxChannels)
       return {
         kind: 'refused',
@@ -117,6 +133,8 @@ interface Channel {
   sorted: SortedStrings;
   /** Set for a private channel: the salted scrypt hash of its key, never the key. */
   secret?: KeySecret;
+  /** The source address that created it ('' when unknown), whose share it counts against. */
+  owner: string;
 }
 
 export class ChannelRegistry implements Channels {
@@ -124,6 +142,8 @@ export class ChannelRegistry implements Channels {
   private readonly byPeer = new Map<string, Set<string>>();
   // Empty private channels and since when, oldest first, so `expire` (run at every request) stops at the first young one.
   private readonly emptySince = new Map<string, number>();
+  // The channels each source address created, oldest first: its share, and what a full table takes back first.
+  private readonly owned = new Map<string, Set<string>>();
 
   /**
    * @param keyHoldMs how long an empty private channel keeps its key (the peer TTL), so that its members can
@@ -139,21 +159,23 @@ export class ChannelRegistry implements Channels {
     return this.channels.size;
   }
 
-  plan(peerId: string, name: string, hasKey: boolean): JoinPlan {
+  plan(peerId: string, name: string, hasKey: boolean, source?: string): JoinPlan {
     const id = planByName(name, hasKey);
     if (typeof id !== 'string') return id;
     const channel = this.channels.get(id);
+    const capped = shareOf(source);
     const facts: JoinFacts = {
       exists: channel !== undefined,
       isMember: channel?.members.has(peerId) ?? false,
       peerChannels: this.byPeer.get(peerId)?.size ?? 0,
-      channelCount: this.channels.size,
+      channelCount: this.hogOver(ownerOf(source)) === undefined ? this.channels.size : 0,
+      addressChannels: capped === null ? 0 : (this.owned.get(capped)?.size ?? 0),
       ...(channel?.secret ? { secret: channel.secret } : {}),
     };
     return planJoin(peerId, id, hasKey, facts, this.maxChannels);
   }
 
-  join(peerId: string, name: string, secret?: KeySecret): JoinResult {
+  join(peerId: string, name: string, secret?: KeySecret, source?: string): JoinResult {
     const id = channelName(name);
     if (id === null) return 'changed';
     if (id === GENERAL_CHANNEL) return 'general';
@@ -162,9 +184,12 @@ export class ChannelRegistry implements Channels {
     if ((this.byPeer.get(peerId)?.size ?? 0) >= MAX_CHANNELS_PER_PEER) return 'changed';
     let created = false;
     if (!channel) {
-      if (this.channels.size >= this.maxChannels) return 'changed';
-      channel = { members: new Set(), sorted: new SortedStrings(), ...(secret ? { secret } : {}) };
+      const owner = ownerOf(source);
+      if (this.channels.size >= this.maxChannels && !this.makeRoom(owner)) return 'changed';
+      channel = { members: new Set(), sorted: new SortedStrings(), ...(secret ? { secret } : {}), owner };
       this.channels.set(id, channel);
+      if (!this.owned.has(owner)) this.owned.set(owner, new Set());
+      this.owned.get(owner)!.add(id);
       created = true;
     } else if (channel.secret !== secret) {
       return 'changed';
@@ -187,8 +212,45 @@ export class ChannelRegistry implements Channels {
     if (mine.size === 0) this.byPeer.delete(peerId);
     if (channel.members.size === 0) {
       if (channel.secret) this.emptySince.set(id!, now);
-      else this.channels.delete(id!);
+      else this.forget(id!);
     }
+    return true;
+  }
+
+  /** Deletes a channel and takes it off its owner's share; its members (if any) leave it. */
+  private forget(id: string): void {
+    const channel = this.channels.get(id);
+    if (!channel) return;
+    for (const peerId of channel.members) {
+      const mine = this.byPeer.get(peerId)!;
+      mine.delete(id);
+      if (mine.size === 0) this.byPeer.delete(peerId);
+    }
+    this.channels.delete(id);
+    this.emptySince.delete(id);
+    const owned = this.owned.get(channel.owner);
+    owned?.delete(id);
+    if (owned?.size === 0) this.owned.delete(channel.owner);
+  }
+
+  /**
+   * When the table is full: the address holding the most channels, if it holds more than `owner` would after
+   * creating one; a full table then takes back that address's newest channel rather than refuse `owner`.
+   */
+  private hogOver(owner: string): string | undefined {
+    if (this.channels.size < this.maxChannels) return undefined;
+    const mine = (this.owned.get(owner)?.size ?? 0) + 1;
+    let hog: string | undefined;
+    for (const [address, names] of this.owned)
+      if (names.size > mine && names.size > (hog === undefined ? 0 : this.owned.get(hog)!.size)) hog = address;
+    return hog;
+  }
+
+  /** Frees one place in a full table for `owner` (the newest channel of the biggest holder); false when none is fairer to take. */
+  private makeRoom(owner: string): boolean {
+    const hog = this.hogOver(owner);
+    if (hog === undefined) return false;
+    this.forget([...this.owned.get(hog)!].pop()!);
     return true;
   }
 
@@ -230,8 +292,7 @@ export class ChannelRegistry implements Channels {
     const forgotten: string[] = [];
     for (const [id, since] of this.emptySince) {
       if (now - since <= this.keyHoldMs) break;
-      this.emptySince.delete(id);
-      this.channels.delete(id);
+      this.forget(id);
       forgotten.push(id);
     }
     return forgotten;
@@ -241,4 +302,9 @@ export class ChannelRegistry implements Channels {
     const id = channelName(name);
     return id === null ? undefined : this.channels.get(id);
   }
+}
+
+/** Whose share a channel counts against: the normal form of the source address ('' when unknown). */
+function ownerOf(source: string | undefined): string {
+  return source === undefined ? '' : (shareOf(source) ?? normalAddress(source));
 }

@@ -9,7 +9,8 @@ import type { Channels } from './channels';
 import { KeysBusy, type ChannelKeys } from './keys';
 
 export type JoinOutcome =
-  { ok: true; result: 'general' | 'member' | 'joined' | 'created' } | { ok: false; status: 400 | 403 | 409 | 429 | 503; error: string };
+  | { ok: true; result: 'general' | 'member' | 'joined' | 'created' }
+  | { ok: false; status: 400 | 403 | 409 | 429 | 503; error: string; retryAfter?: number };
 
 const ATTEMPTS = 3;
 
@@ -20,15 +21,16 @@ export async function joinChannel(
   peerId: string,
   name: string,
   key: string | undefined,
+  source?: string,
 ): Promise<JoinOutcome> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const plan = await channels.plan(peerId, name, key !== undefined);
+    const plan = await channels.plan(peerId, name, key !== undefined, source);
     if (plan.kind === 'refused') return { ok: false, status: plan.status, error: plan.error };
     let secret;
     try {
-      if (plan.kind === 'create-private') secret = await keys.hash(peerId, key!);
+      if (plan.kind === 'create-private') secret = await keys.hash(peerId, key!, source);
       if (plan.kind === 'check-key') {
-        if (!(await keys.verify(peerId, key!, plan.secret)))
+        if (!(await keys.verify(peerId, key!, plan.secret, source)))
           return { ok: false, status: 403, error: `Wrong key for #${name}; send the key it was created with` };
         secret = plan.secret;
       }
@@ -36,14 +38,21 @@ export async function joinChannel(
       if (error instanceof KeysBusy) return busy(error);
       throw error;
     }
-    const result = await channels.join(peerId, name, secret);
+    const result = await channels.join(peerId, name, secret, source);
     if (result !== 'changed') return { ok: true, result };
   }
   return { ok: false, status: 409, error: `#${name} kept changing while its key was checked; try again` };
 }
 
 function busy(error: KeysBusy): JoinOutcome {
-  return error.who === 'peer'
-    ? { ok: false, status: 429, error: 'A key check for this peer is still running; wait for its answer, then try again' }
-    : { ok: false, status: 503, error: 'The tracker is checking as many channel keys as it allows; try again in a second' };
+  if (error.who === 'peer')
+    return { ok: false, status: 429, error: 'A key check for this peer is still running; wait for its answer, then try again' };
+  if (error.who === 'address')
+    return {
+      ok: false,
+      status: 429,
+      error: `Your address has a channel key checked already, or checked its share for now; try again in ${error.retryAfter} s`,
+      retryAfter: error.retryAfter,
+    };
+  return { ok: false, status: 503, error: 'The tracker is checking as many channel keys as it allows; try again in a second' };
 }

@@ -1,11 +1,14 @@
 /**
  * Private channel keys: a salted scrypt hash to keep, and a constant-time check of a key against it. scrypt
- * is slow on purpose, so the work a stranger can start is capped: one check at a time per peer id, and a
- * few at a time for the whole tracker; beyond that `KeysBusy` is thrown at once, before any work.
- * New: WeApRous's tracker had no channels (docs/protocol.md, "Channels").
+ * is slow on purpose, so the work a stranger can start is capped: one check at a time per peer id, and per
+ * source address one at a time and a few a second (`shares.ts`), so a guesser naming a hundred ids pays for
+ * each guess and waits its turn; a few run at once for the whole tracker, the next ones queue. Beyond that
+ * `KeysBusy` is thrown at once, before any work. New: WeApRous's tracker had no channels (docs/protocol.md).
  */
 
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { RateLimiter } from '../ratelimit';
+import { shareOf } from './shares';
 
 /** What the tracker keeps of a key: a random salt and scrypt(key, salt). */
 export interface KeySecret {
@@ -13,10 +16,16 @@ export interface KeySecret {
   readonly hash: Buffer;
 }
 
-/** Thrown instead of starting scrypt: `who` is 'peer' (this peer id has a check pending) or 'tracker' (the cap). */
+/**
+ * Thrown instead of starting scrypt: `who` is 'peer' (this peer id has a check pending), 'address' (its source
+ * address has one pending, or used its checks for now: `retryAfter` seconds) or 'tracker' (the queue is full).
+ */
 export class KeysBusy extends Error {
-  constructor(readonly who: 'peer' | 'tracker') {
-    super(who === 'peer' ? 'a key check for this peer is already running' : 'the tracker is checking as many keys as it allows');
+  constructor(
+    readonly who: 'peer' | 'address' | 'tracker',
+    readonly retryAfter = 1,
+  ) {
+    super(`key checks busy (${who})`);
     this.name = 'KeysBusy';
   }
 }
@@ -24,49 +33,89 @@ export class KeysBusy extends Error {
 export interface KeyOptions {
   /** Most scrypt runs at once for the whole tracker. Each takes 128 * cost * 8 bytes (16 MiB at the default). */
   maxPending?: number;
+  /** Most checks waiting for a turn; one more is refused (503). */
+  maxQueued?: number;
   /** scrypt's N, a power of two; Node's default 16384 (about 50 ms). Tests pass less. */
   cost?: number;
+  /** Checks per source address: by default 3 at once, then 2 a second. */
+  perAddress?: RateLimiter;
 }
 
 const HASH_BYTES = 32;
 
 export class ChannelKeys {
   private readonly busyPeers = new Set<string>();
+  private readonly busyAddresses = new Set<string>();
+  private readonly waiting: Array<() => void> = [];
+  private running = 0;
   private readonly maxPending: number;
+  private readonly maxQueued: number;
   private readonly cost: number;
+  private readonly perAddress: RateLimiter;
 
-  constructor({ maxPending = 2, cost = 16384 }: KeyOptions = {}) {
+  constructor({ maxPending = 2, maxQueued = 32, cost = 16384, perAddress = new RateLimiter(3, 2) }: KeyOptions = {}) {
     this.maxPending = maxPending;
+    this.maxQueued = maxQueued;
     this.cost = cost;
+    this.perAddress = perAddress;
   }
 
-  /** scrypt runs in progress. */
+  /** Checks running or waiting. */
   get pending(): number {
     return this.busyPeers.size;
   }
 
-  /** A new secret for `key`, with a random 16-byte salt. */
-  async hash(peerId: string, key: string): Promise<KeySecret> {
+  /** A new secret for `key`, with a random 16-byte salt; `source` is the address of the request. */
+  async hash(peerId: string, key: string, source?: string): Promise<KeySecret> {
     const salt = randomBytes(16);
-    return { salt, hash: await this.run(peerId, key, salt) };
+    return { salt, hash: await this.run(peerId, key, salt, source) };
   }
 
   /** True when `key` is the one `secret` was made from; compared in constant time. */
-  async verify(peerId: string, key: string, secret: KeySecret): Promise<boolean> {
-    const hash = await this.run(peerId, key, secret.salt);
+  async verify(peerId: string, key: string, secret: KeySecret, source?: string): Promise<boolean> {
+    const hash = await this.run(peerId, key, secret.salt, source);
     return timingSafeEqual(hash, secret.hash);
   }
 
-  private async run(peerId: string, key: string, salt: Buffer): Promise<Buffer> {
-    if (this.busyPeers.has(peerId)) throw new KeysBusy('peer');
-    if (this.busyPeers.size >= this.maxPending) throw new KeysBusy('tracker');
+  private async run(peerId: string, key: string, salt: Buffer, source: string | undefined): Promise<Buffer> {
+    const address = shareOf(source);
+    this.admit(peerId, address, Date.now());
     this.busyPeers.add(peerId);
+    if (address !== null) this.busyAddresses.add(address);
     try {
-      return await new Promise<Buffer>((done, fail) =>
-        scrypt(key, salt, HASH_BYTES, { N: this.cost }, (error, hash) => (error ? fail(error) : done(hash))),
-      );
+      await this.turn();
+      try {
+        return await new Promise<Buffer>((done, fail) =>
+          scrypt(key, salt, HASH_BYTES, { N: this.cost }, (error, hash) => (error ? fail(error) : done(hash))),
+        );
+      } finally {
+        this.release();
+      }
     } finally {
       this.busyPeers.delete(peerId);
+      if (address !== null) this.busyAddresses.delete(address);
     }
+  }
+
+  /** Throws `KeysBusy` when this peer, this address or the queue has no room; else counts the check in. */
+  private admit(peerId: string, address: string | null, now: number): void {
+    if (this.busyPeers.has(peerId)) throw new KeysBusy('peer');
+    if (address !== null && this.busyAddresses.has(address)) throw new KeysBusy('address');
+    if (this.running >= this.maxPending && this.waiting.length >= this.maxQueued) throw new KeysBusy('tracker');
+    const wait = address === null ? 0 : this.perAddress.take(address, now);
+    if (wait > 0) throw new KeysBusy('address', wait);
+  }
+
+  /** Resolves when a scrypt slot is free: first come, first served (each address has one check at most). */
+  private async turn(): Promise<void> {
+    if (this.running < this.maxPending) this.running++;
+    else await new Promise<void>((done) => this.waiting.push(done));
+  }
+
+  /** Hands the slot to the first check waiting, or frees it. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
   }
 }

@@ -133,7 +133,7 @@ function peerRoutes(app: WeApRous, tracker: TrackerContext): void {
       if (await registry.heartbeat(id, tracker.now())) {
         tracker.trace(`[Tracker] Heartbeat: ${id}`);
         const answer = { status: 'ok', peer_id: id, ttl: registry.ttlMs / 1000 };
-        return channels === undefined ? answer : { ...answer, ...(await rejoin(tracker, id, channels)) };
+        return channels === undefined ? answer : { ...answer, ...(await rejoin(tracker, id, channels, request.remoteAddress)) };
       }
       // 404 tells the peer the tracker forgot it (restart or TTL): it answers by registering again.
       tracker.log(`[Tracker] Heartbeat from unknown peer ${id} - asked it to register again`);

@@ -12,7 +12,7 @@ import { joinChannel } from '../../../apps/tracker/join';
 const A = '127.0.0.1:5001';
 const B = '127.0.0.1:5002';
 const C = '127.0.0.1:5003';
-const cheap = (maxPending = 2) => new ChannelKeys({ cost: 1024, maxPending });
+const cheap = (maxPending = 2, maxQueued = 32) => new ChannelKeys({ cost: 1024, maxPending, maxQueued });
 
 describe('ChannelKeys', () => {
   it('hashes with a random 16-byte salt, so one key gives two different secrets', async () => {
@@ -46,14 +46,31 @@ describe('ChannelKeys', () => {
     await keys.hash(A, 'k'); // free again once the first is done
   });
 
-  it('runs at most maxPending checks for the whole tracker', async () => {
-    const keys = cheap(2);
-    const running = [keys.hash(A, 'k'), keys.hash(B, 'k')];
+  it('runs maxPending checks at once, queues the next ones, and refuses past maxQueued waiting', async () => {
+    const keys = cheap(1, 1);
+    const running = [keys.hash(A, 'k'), keys.hash(B, 'k')]; // B waits for A's turn
     await keys.hash(C, 'k').then(
       () => expect.fail('a third check should be refused'),
       (error) => expect(error).to.be.instanceOf(KeysBusy).with.property('who', 'tracker'),
     );
     await Promise.all(running);
+    expect(keys.pending).to.equal(0);
+  });
+
+  it('runs one check at a time per source address, then a few a second, and never limits 127.0.0.1', async () => {
+    const keys = cheap();
+    const first = keys.hash(A, 'k', '127.0.0.2');
+    await keys.hash(B, 'k', '127.0.0.2').then(
+      () => expect.fail('a second check from the same address should be refused'),
+      (error) => expect(error).to.be.instanceOf(KeysBusy).with.property('who', 'address'),
+    );
+    await first;
+    for (const id of [A, B]) await keys.hash(id, 'k', '127.0.0.2'); // 3 at once in all
+    await keys.hash(C, 'k', '127.0.0.2').then(
+      () => expect.fail('a fourth check in the same second should be refused'),
+      (error) => expect(error).to.include({ who: 'address', retryAfter: 1 }),
+    );
+    for (let i = 0; i < 6; i++) await keys.hash(A, 'k', '127.0.0.1');
   });
 });
 
@@ -89,9 +106,9 @@ describe('joinChannel()', () => {
     await first;
   });
 
-  it('answers 503 when the tracker runs as many checks as it allows', async () => {
+  it('answers 503 when the tracker has as many checks waiting as it allows', async () => {
     const channels = new ChannelRegistry(300_000);
-    const keys = cheap(1);
+    const keys = cheap(1, 0);
     const first = joinChannel(channels, keys, A, 'team', 'k');
     expect(await joinChannel(channels, keys, B, 'dev', 'k')).to.deep.include({ ok: false, status: 503 });
     await first;

@@ -1,0 +1,63 @@
+/**
+ * Attacks on a real tracker from one other address (127.0.0.2, as another machine), each beside an honest
+ * user who must be unharmed: a body of spaces does not freeze the tracker, a key guesser behind made-up ids
+ * pays per guess and leaves other addresses' creations alone, a flood of channels stops at its share.
+ * End-to-end test for `apps/tracker/logging.ts`, `keys.ts`, `channels.ts`, `shares.ts` (docs/security/tracker.md).
+ */
+
+import { expect } from 'chai';
+import { send } from '../../scripts/attacks/tracker-lib';
+import { exact, freePort, Processes, STARTUP_MS } from './child';
+
+describe('a tracker under attack from one address (end to end)', function () {
+  this.timeout(120_000);
+  const processes = new Processes();
+  let base = '';
+  after(() => processes.killAll());
+
+  const post = (path: string, body: object, from: string) => send(base, 'POST', path, JSON.stringify(body), from);
+  const register = async (ip: string, port: number, from: string) => {
+    expect((await post('/submit-info/', { ip, port }, from)).status).to.equal(200);
+    return `${ip}:${port}`;
+  };
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '0.0.0.0', '--server-port', String(port)]);
+    await tracker.waitFor(exact(`[Backend] Listening on IP 0.0.0.0 port ${port}`), STARTUP_MS);
+  });
+
+  it("answers another client's /get-list/ quickly while 1 MiB of spaces is posted to /heartbeat/", async () => {
+    const attack = send(base, 'POST', '/heartbeat/', ' '.repeat(1024 * 1024), '127.0.0.2', 'text/plain');
+    const honest = await send(base, 'GET', '/get-list/');
+    expect(honest.status).to.equal(200);
+    expect(honest.ms).to.be.below(2_000); // it took minutes when the log's expression was quadratic
+    expect((await attack).status).to.equal(400);
+  });
+
+  it('makes a key guesser behind many made-up ids wait, and creates private channels from other addresses', async () => {
+    const victim = await register('127.0.0.1', 39_001, '127.0.0.1');
+    expect((await post('/add-list/', { peer_id: victim, channel: 'vault', key: '777' }, '127.0.0.1')).status).to.equal(200);
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => register('10.66.0.1', 20_000 + i, '127.0.0.2')));
+    const guesses = ids.map((id, i) => post('/add-list/', { peer_id: id, channel: 'vault', key: String(i) }, '127.0.0.2'));
+    const honestId = await register('127.0.0.3', 5001, '127.0.0.3');
+    const honest = await post('/add-list/', { peer_id: honestId, channel: 'ours', key: 'k' }, '127.0.0.3');
+    const statuses = (await Promise.all(guesses)).map((answer) => answer.status);
+    expect(honest.status, honest.body).to.equal(200);
+    expect(statuses.filter((status) => status === 403).length).to.be.at.most(3); // the rest: 429, wait your turn
+    expect(statuses.filter((status) => status === 429).length).to.be.at.least(9);
+  });
+
+  it("stops made-up peers at their address's share of channels, and an honest address still creates one", async () => {
+    const made: number[] = [];
+    for (let p = 0; p < 8; p++) {
+      const id = await register(`10.77.0.${p}`, 4000, '127.0.0.4');
+      for (let c = 0; c < 6; c++) made.push((await post('/add-list/', { peer_id: id, channel: `x${p}_${c}` }, '127.0.0.4')).status);
+    }
+    expect(made.filter((status) => status === 200)).to.have.length(32);
+    expect(made.slice(32).every((status) => status === 429)).to.equal(true);
+    const honestId = await register('127.0.0.5', 5001, '127.0.0.5');
+    expect((await post('/add-list/', { peer_id: honestId, channel: 'team' }, '127.0.0.5')).status).to.equal(200);
+  });
+});
