@@ -83,7 +83,7 @@ async function demo(): Promise<void> {
       () => true,
       () => false,
     );
-    const refusal = alice.child.lines.find((line) => line.includes('refused #secret')) ?? '(none)';
+    const refusal = await alice.child.waitFor('refused #secret', 10_000, 0).catch(() => '(none within 10 s)');
     report(figures, { bobGot, refusal });
   } finally {
     await processes.killAll();
