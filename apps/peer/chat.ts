@@ -244,7 +244,8 @@ export class Chat {
   channelsAnswered(answer: ChannelAnswer): void {
     const { channels, notify } = this.parts;
     for (const { channel, status, error } of answer.refused) {
-      if (channels.contest(channel)) notify({ kind: 'channel-refused', channel, status, reason: error, private: channels.isPrivate(channel) });
+      if (channels.contest(channel))
+        notify({ kind: 'channel-refused', channel, status, reason: error, private: channels.isPrivate(channel) });
     }
     for (const channel of answer.channels) if (channels.settle(channel)) notify({ kind: 'channel-back', channel });
   }

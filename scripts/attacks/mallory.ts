@@ -65,7 +65,11 @@ export class Mallory {
       answer = await this.post(tracker, '/add-list/', this.signed({ peer_id: this.id, channel }));
       if (answer.status === 200) return answer;
       if (answer.status === 404)
-        await this.post(tracker, '/submit-info/', this.signed({ ip: this.ip, port: this.port, peer_id: this.id, public_key: this.publicKey }));
+        await this.post(
+          tracker,
+          '/submit-info/',
+          this.signed({ ip: this.ip, port: this.port, peer_id: this.id, public_key: this.publicKey }),
+        );
       else await new Promise((done) => setTimeout(done, 100));
     }
     return answer;
@@ -73,7 +77,11 @@ export class Mallory {
 
   /** `POST /connect-peer/` to a peer, signed, offering her key: the peer asks her `/identity/` and learns it. */
   connect(peer: string): Promise<Answer> {
-    return this.post(peer, '/connect-peer/', this.signed({ ip: this.ip, port: this.port, peer_id: this.id, name: 'Mallory', public_key: this.publicKey }));
+    return this.post(
+      peer,
+      '/connect-peer/',
+      this.signed({ ip: this.ip, port: this.port, peer_id: this.id, name: 'Mallory', public_key: this.publicKey }),
+    );
   }
 
   /** A signed `GET /history/?channel=...&since=-1&peer=<her id>`, as a member's catch-up asks. */
@@ -95,7 +103,15 @@ export class Mallory {
     const url = new URL(path, base);
     return new Promise((done) => {
       const headers = body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, localAddress: this.ip, timeout: 5_000 });
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        headers,
+        localAddress: this.ip,
+        timeout: 5_000,
+      });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -62,7 +62,16 @@ async function demo(): Promise<void> {
     let tracker = await startTracker();
     const peer = async (name: string): Promise<{ child: Child; port: number }> => {
       const p = await freePort();
-      const child = processes.start(name, 'apps/peer.ts', ['--tracker', trackerUrl, '--port', String(p), '--name', name, '--heartbeat', '2']);
+      const child = processes.start(name, 'apps/peer.ts', [
+        '--tracker',
+        trackerUrl,
+        '--port',
+        String(p),
+        '--name',
+        name,
+        '--heartbeat',
+        '2',
+      ]);
       await child.waitFor(exact(`[${name}] > `), STARTUP_MS);
       return { child, port: p };
     };

@@ -112,7 +112,10 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
     }
   }
   new PeerRoutes();
-  channelProofRoute(app, ready.then((built) => built.proofs));
+  channelProofRoute(
+    app,
+    ready.then((built) => built.proofs),
+  );
   return app;
 }
 
