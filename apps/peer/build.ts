@@ -27,6 +27,8 @@ import { Discovery } from './network/discovery';
 import { PeerClient } from './network/peer-client';
 import { type PeerParts } from './network/routes';
 import { TrackerSession } from './network/session';
+import { ChannelProofs } from './network/channel-proof';
+import { ChannelKeys } from './identity/channel-keys';
 import { TrackerClient } from './network/tracker-client';
 import { History } from './storage/history';
 import { WebUi } from './web/ui';
@@ -73,6 +75,7 @@ export interface Built {
   peers: PeerClient;
   tracker: TrackerClient;
   session: TrackerSession;
+  proofs: ChannelProofs;
   chat: Chat;
   console: PeerConsole;
 }
@@ -141,8 +144,10 @@ function wireChat(made: Made) {
   const catchUp = new CatchUp({ selfId: self.peer_id, client: peers, channels, history, trust, events, notify });
   const background = (task: () => Promise<void>) => tasks.run(task);
   const unread = new Unread();
-  const parts = { self, state, channels, history, delivery, trust, tracker, catchUp, events, receipts, unread, notify, background };
-  return { tasks, peers, delivery, tracker, catchUp, chat: new Chat(parts) };
+  const keys = new ChannelKeys((channel) => channels.keyOf(channel));
+  const proofs = new ChannelProofs({ selfId: self.peer_id, channels, keys, client, timeoutMs });
+  const parts = { self, state, channels, history, delivery, trust, tracker, catchUp, proofs, events, receipts, unread, notify, background };
+  return { tasks, peers, delivery, tracker, catchUp, proofs, chat: new Chat(parts) };
 }
 
 /** The console and what it drives: its screen, the session with the tracker, discovery. */
@@ -159,6 +164,7 @@ function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
     // Back after losing the tracker: this peer's own link may have been down too, so it says hello again to
     // every peer listed (their outboxes for it go at once), sends what waits for them and catches up.
     onRegistered: (kind): Promise<void> => console.discover(kind === 'late' ? 'command' : 'again'),
+    onChannels: (answer) => chat.channelsAnswered(answer), // a refused private channel is contested, never trusted
   });
   const background = (task: () => Promise<void>) => tasks.run(task);
   const discovery = new Discovery({ state, tracker, session, client: peers, delivery, catchUp, background });
@@ -169,11 +175,16 @@ function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
 
 /** What the routes answering other peers work with, once the peer is built. */
 export function peerParts(built: Built, trust: Trust): PeerParts {
-  const { history, chat, delivery } = built;
+  const { history, chat, delivery, proofs } = built;
   return {
     history,
     trust,
-    gate: { isMember: (channel) => chat.isMember(channel), admits: (channel, from) => chat.admits(channel, from) },
+    proofs,
+    gate: {
+      isMember: (channel) => chat.isMember(channel),
+      admits: (channel, from) => chat.admits(channel, from),
+      isPrivate: (channel) => chat.isPrivate(channel),
+    },
     onMessage: (_type, message) => chat.received(message),
     onConnect: (peer) => delivery.retryNow(peer.peer_id), // messages waiting for it go now
   };

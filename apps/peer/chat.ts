@@ -21,7 +21,8 @@ import type { Receipts } from './model/receipts';
 import type { Unread } from './model/unread';
 import { type MessageView, messageView } from './model/views';
 import type { CatchUp } from './network/catch-up';
-import type { TrackerClient } from './network/tracker-client';
+import type { ChannelProofs } from './network/channel-proof';
+import type { ChannelAnswer, TrackerClient } from './network/tracker-client';
 import type { History } from './storage/history';
 
 export interface ChatParts {
@@ -33,6 +34,8 @@ export interface ChatParts {
   trust: Trust;
   tracker: TrackerClient;
   catchUp: CatchUp;
+  /** Members of a private channel prove its key to each other; without it, the tracker's list is taken. */
+  proofs?: ChannelProofs;
   events: EventLog;
   receipts: Receipts;
   unread: Unread;
@@ -98,15 +101,29 @@ export class Chat {
     });
   }
 
-  /** A message in a channel: to the members the tracker lists (or last listed), peer to peer. */
+  /**
+   * A message in a channel: to the members the tracker lists (or last listed), peer to peer; in a private
+   * channel, only to the peers that prove its key, listed or not (`recipients`).
+   */
   private async sayIn(channel: string, text: string, origin: Origin): Promise<MessageView> {
     const message = await this.parts.history.compose(channel, text, Date.now());
-    const members = (await this.refreshMembers(channel)).filter((id) => id !== this.parts.self.peer_id);
-    const peers = members.flatMap((id) => this.peerOf(id) ?? []);
+    const peers = await this.recipients(channel);
     return this.hand(message, peers, origin, async () => {
       const report = await this.deliverToAll(message, peers);
       this.parts.notify({ kind: 'channel-sent', channel, report });
     });
+  }
+
+  /** Who a channel's message goes to: the members listed; in a private one, those of them and of the peers that proved its key who prove it. */
+  private async recipients(channel: string): Promise<PeerInfo[]> {
+    const { channels, proofs, self } = this.parts;
+    const listed = await this.refreshMembers(channel);
+    const private_ = proofs !== undefined && channels.isPrivate(channel);
+    const ids = [...new Set(private_ ? [...channels.provenMembers(channel), ...listed] : listed)].filter((id) => id !== self.peer_id);
+    const peers = ids.flatMap((id) => this.peerOf(id) ?? []);
+    if (!private_) return peers;
+    const proved = await Promise.all(peers.map((peer) => proofs.ensure(channel, peer)));
+    return peers.filter((_, i) => proved[i]);
   }
 
   /** A direct message to one connected peer. */
@@ -220,6 +237,24 @@ export class Chat {
     return this.parts.channels.knownMembers(channel);
   }
 
+  /**
+   * What the tracker said of the channels a heartbeat claimed: a refusal is said once and marks the channel
+   * contested (its list is then someone else's); a channel taken again is said to be back.
+   */
+  channelsAnswered(answer: ChannelAnswer): void {
+    const { channels, notify } = this.parts;
+    for (const { channel, status, error } of answer.refused) {
+      if (channels.contest(channel))
+        notify({ kind: 'channel-refused', channel, status, reason: error, private: channels.isPrivate(channel) });
+    }
+    for (const channel of answer.channels) if (channels.settle(channel)) notify({ kind: 'channel-back', channel });
+  }
+
+  /** Whether `channel` was joined with a key. */
+  isPrivate(channel: string): boolean {
+    return this.parts.channels.isPrivate(channel);
+  }
+
   /** Whether this peer is in `channel`. */
   isMember(channel: string): boolean {
     return this.parts.channels.has(channel);
@@ -235,8 +270,16 @@ export class Chat {
     return this.parts.trust.knows(peerId);
   }
 
-  /** Whether `from` may post in `channel`: a known member, or one the tracker lists now. */
+  /**
+   * Whether `from` may post in (or read) `channel`: a known member, or one the tracker lists now; in a private
+   * channel, only a peer that proved its key (asked at its own address), whatever the tracker says.
+   */
   async admits(channel: string, from: string): Promise<boolean> {
+    const { channels, proofs } = this.parts;
+    if (proofs !== undefined && channels.isPrivate(channel)) {
+      const peer = this.peerOf(from);
+      return peer !== undefined && proofs.ensure(channel, peer);
+    }
     if (this.parts.channels.isKnownMember(channel, from)) return true;
     return (await this.refreshMembers(channel)).includes(from);
   }

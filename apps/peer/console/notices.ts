@@ -23,6 +23,12 @@ export const trackerLines = {
   discovering: () => 'Discovering peers...',
   found: (count: number) => `[Tracker] Found ${count} peers`,
   discoveryFailed: (reason: string) => `[Tracker] Discovery failed: ${clean(reason)}`,
+  channelRefused: (channel: string, status: number, reason: string, isPrivate: boolean) =>
+    `[Tracker] The tracker refused #${channel} (${status}): ${clean(reason)}` +
+    (isPrivate
+      ? ` - someone else holds that name there now; messages in #${channel} go only to peers that prove its key`
+      : ` - the tracker's members of #${channel} are no longer the ones you joined with`),
+  channelBack: (channel: string) => `[Tracker] The tracker has this peer in #${channel} again`,
   unregistered: (status: string) => `[Tracker] Unregister successful: ${clean(status.toUpperCase())}`,
   unregisterFailed: (reason: string) => `[Tracker] Unregister failed: ${clean(reason)} (the tracker forgets this peer after its TTL)`,
 };
@@ -155,6 +161,10 @@ function trackerNoticeLines(notice: Notice): string[] | undefined {
       return [trackerLines.reRegistered()];
     case 'heartbeat-failed':
       return [trackerLines.heartbeatFailed(notice.reason)];
+    case 'channel-refused':
+      return [trackerLines.channelRefused(notice.channel, notice.status, notice.reason, notice.private)];
+    case 'channel-back':
+      return [trackerLines.channelBack(notice.channel)];
   }
 }
 

@@ -19,12 +19,20 @@ export interface ChannelView {
   current: boolean;
   unread: number;
   private: boolean;
+  /** The tracker refused this peer's claim to it (someone else holds the name there now). */
+  contested?: true;
 }
+
+/** The most peers remembered as having proved one channel's key (only a proof with the key adds one). */
+export const MAX_PROVEN_PER_CHANNEL = 1_000;
 
 export class Channels {
   private readonly joined = new Map<string, { key?: string }>([[GENERAL_CHANNEL, {}]]);
   private readonly unread = new Map<string, number>();
   private readonly members = new Map<string, Set<string>>();
+  /** Per private channel, the peers that proved its key to this one (identity/channel-keys.ts). */
+  private readonly proven = new Map<string, Set<string>>();
+  private readonly contested = new Set<string>();
   private currentName = GENERAL_CHANNEL;
 
   get current(): string {
@@ -36,7 +44,17 @@ export class Channels {
   }
 
   join(channel: string, key?: string): void {
+    if (this.joined.get(channel)?.key !== key) this.forgetProofs(channel);
     this.joined.set(channel, key === undefined ? {} : { key });
+  }
+
+  /** The key `channel` was joined with; undefined for a public channel or one not joined. */
+  keyOf(channel: string): string | undefined {
+    return this.joined.get(channel)?.key;
+  }
+
+  isPrivate(channel: string): boolean {
+    return this.keyOf(channel) !== undefined;
   }
 
   /** Leaves a channel (never #general); the current channel becomes #general if it was this one. */
@@ -45,6 +63,7 @@ export class Channels {
     this.joined.delete(channel);
     this.unread.delete(channel);
     this.members.delete(channel);
+    this.forgetProofs(channel);
     if (this.currentName === channel) this.currentName = GENERAL_CHANNEL;
   }
 
@@ -83,6 +102,7 @@ export class Channels {
       current: name === this.currentName,
       unread: this.unread.get(name) ?? 0,
       private: this.joined.get(name)?.key !== undefined,
+      ...(this.contested.has(name) ? { contested: true as const } : {}),
     }));
   }
 
@@ -104,5 +124,43 @@ export class Channels {
 
   isKnownMember(channel: string, peerId: string): boolean {
     return this.members.get(channel)?.has(peerId) ?? false;
+  }
+
+  /** `peerId` proved it holds the key of `channel` (joined with a key): it may be sent and may read it. */
+  proved(channel: string, peerId: string): void {
+    if (!this.isPrivate(channel)) return;
+    const peers = this.proven.get(channel) ?? new Set<string>();
+    if (peers.size >= MAX_PROVEN_PER_CHANNEL && !peers.has(peerId)) peers.delete(peers.values().next().value as string);
+    this.proven.set(channel, peers.add(peerId));
+  }
+
+  hasProved(channel: string, peerId: string): boolean {
+    return this.proven.get(channel)?.has(peerId) ?? false;
+  }
+
+  /** The peers that proved the key of `channel`. */
+  provenMembers(channel: string): string[] {
+    return [...(this.proven.get(channel) ?? [])];
+  }
+
+  /** The tracker refused this peer's claim to `channel`; true the first time (so it is said once). */
+  contest(channel: string): boolean {
+    if (!this.joined.has(channel) || this.contested.has(channel)) return false;
+    this.contested.add(channel);
+    return true;
+  }
+
+  /** The tracker took the claim again; true when it had been refused. */
+  settle(channel: string): boolean {
+    return this.contested.delete(channel);
+  }
+
+  isContested(channel: string): boolean {
+    return this.contested.has(channel);
+  }
+
+  private forgetProofs(channel: string): void {
+    this.proven.delete(channel);
+    this.contested.delete(channel);
   }
 }

@@ -50,6 +50,9 @@ export type Notice =
   | { kind: 'tracker-forgot' }
   | { kind: 're-registered' }
   | { kind: 'heartbeat-failed'; reason: string }
+  // A channel the tracker would not let this peer back into (chat.ts: Chat.channelsAnswered), and one it took again
+  | { kind: 'channel-refused'; channel: string; status: number; reason: string; private: boolean }
+  | { kind: 'channel-back'; channel: string }
   // Keys (identity/trust.ts)
   | { kind: 'key-changed'; peer: PeerRef; knownPeersFile: string }
   // A file or folder problem, in the words of the part that met it: `area` says which part.

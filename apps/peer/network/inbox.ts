@@ -32,6 +32,8 @@ export interface InboxParts {
     isMember(channel: string): boolean;
     /** Whether `from` is in `channel`, as this peer knows (it may ask the tracker again). */
     admits(channel: string, from: string): Promise<boolean>;
+    /** Whether `channel` was joined with a key: its members prove the key (`channel-proof.ts`). */
+    isPrivate?(channel: string): boolean;
   };
   /** Shows a stored message (channels, unread, mentions); without it, a `message` notice. */
   onMessage?: (type: MessageType, message: ChatMessage) => void;
@@ -187,8 +189,10 @@ export class Inbox {
     const gate = this.parts.gate;
     if (!gate?.isMember(channel))
       throw new HttpError(403, `This peer is not in #${channel}; it takes broadcasts in #${GENERAL_CHANNEL} only`);
-    if (!(await gate.admits(channel, from)))
-      throw new HttpError(403, `${from} is not a member of #${channel}; join it first (POST /add-list/)`);
+    if (await gate.admits(channel, from)) return;
+    if (gate.isPrivate?.(channel))
+      throw new HttpError(403, `${from} has not proved the key of #${channel}; a member answers POST /channel-proof/ with its proof`);
+    throw new HttpError(403, `${from} is not a member of #${channel}; join it first (POST /add-list/)`);
   }
 
   /** Stores checked messages together and shows each new one, in order; a full history refuses with 507, a spent share 429. */

@@ -16,6 +16,7 @@ import { staleTime } from '../../signature';
 import type { Notify } from '../model/notices';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from '../model/peers';
 import { type BatchResult, Inbox, type InboxParts } from './inbox';
+import { channelProofRoute, type ChannelProofs } from './channel-proof';
 import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
 
 /** This machine (the curl examples, the demo): its unproven peers are not capped per address. */
@@ -29,6 +30,8 @@ export const MAX_HISTORY_PAGE = 500;
 export interface PeerParts extends InboxParts {
   /** Hears each peer that connects (messages waiting for it go now). */
   onConnect?: (peer: PeerInfo) => void;
+  /** Answers `POST /channel-proof/`: members of a private channel prove its key to each other. */
+  proofs?: ChannelProofs;
 }
 
 /**
@@ -114,6 +117,10 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
     }
   }
   new PeerRoutes();
+  channelProofRoute(
+    app,
+    ready.then((built) => built.proofs),
+  );
   return app;
 }
 
@@ -148,11 +155,16 @@ function checkAsker(query: Record<string, string>, { trust }: PeerParts): void {
   if (stale !== null) throw new HttpError(401, stale);
 }
 
-/** Another channel than #general is read only by a member this peer knows the key of. */
+/**
+ * Another channel than #general is read only by a member this peer knows the key of; a private one only by a
+ * peer that proved the channel's key (`gate.admits` asks it, `channel-proof.ts`), whatever the tracker lists.
+ */
 async function checkMember(channel: string, asker: string | undefined, { gate, trust }: PeerParts): Promise<void> {
   if (!gate?.isMember(channel)) throw new HttpError(403, `This peer is not in #${channel}`);
-  if (!asker || !(await gate.admits(channel, asker)))
-    throw new HttpError(403, `Only members of #${channel} may read its history; say who asks with &peer=<your peer id>`);
+  if (!asker || !(await gate.admits(channel, asker))) {
+    const who = gate.isPrivate?.(channel) ? ' that prove its key (POST /channel-proof/)' : '';
+    throw new HttpError(403, `Only members of #${channel}${who} may read its history; say who asks with &peer=<your peer id>`);
+  }
   // A member's id alone proves nothing (curl can name anyone): the query must be signed by a key this peer knows.
   if (trust && !trust.knows(asker))
     throw new HttpError(401, `History of #${channel} is given to a member this peer knows the key of; connect first (POST /connect-peer/)`);

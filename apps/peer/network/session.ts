@@ -8,7 +8,7 @@
 
 import type { Notify } from '../model/notices';
 import { reasonOf } from '../../text';
-import type { TrackerClient } from './tracker-client';
+import type { ChannelAnswer, TrackerClient } from './tracker-client';
 
 /** unregistered: never got in yet · registered: heartbeating · lost: the tracker stopped answering. */
 type Phase = 'unregistered' | 'registered' | 'lost' | 'stopped';
@@ -20,6 +20,8 @@ export interface SessionOptions {
   notify: Notify;
   /** After a registration that did not happen at start-up: 'late' (first success) or 'again' (re-registered). */
   onRegistered: (kind: 'late' | 'again') => Promise<void> | void;
+  /** What the tracker said of the channels a heartbeat claimed: the ones it has this peer in, the ones refused. */
+  onChannels?: (answer: ChannelAnswer) => void;
   /** Runs `fn` after `ms` and returns a function that cancels it; a fake one makes tests instant. */
   schedule?: (fn: () => void, ms: number) => () => void;
 }
@@ -83,7 +85,7 @@ export class TrackerSession {
   }
 
   private async beat(): Promise<void> {
-    let answer: 'alive' | 'unknown';
+    let answer: 'alive' | 'unknown' | ChannelAnswer;
     try {
       // Once more at once before calling the tracker lost: behind a proxy with several trackers, a heartbeat
       // caught by one tracker's death (a 502) reaches another on the second try, and nobody notices.
@@ -94,7 +96,9 @@ export class TrackerSession {
       this.options.notify({ kind: 'heartbeat-failed', reason: reasonOf(error) });
       return;
     }
-    if (answer === 'alive' || this.phase === 'stopped') return;
+    if (this.phase === 'stopped') return;
+    if (typeof answer === 'object') this.options.onChannels?.(answer);
+    if (answer !== 'unknown') return;
     this.options.notify({ kind: 'tracker-forgot' });
     this.phase = 'lost';
     if (await this.register('lost')) await this.options.onRegistered('again');

@@ -10,6 +10,19 @@ import { type ChannelBody, type ChannelClaim, isPeerEntry, type PeerEntry, type 
 import type { Identity } from '../identity/identity';
 import type { PeerInfo } from '../model/peers';
 
+/** A channel the tracker would not let this peer back into at a heartbeat, with `/add-list/`'s status and sentence. */
+export interface ChannelRefusal {
+  channel: string;
+  status: number;
+  error: string;
+}
+
+/** A heartbeat that carried channels: the channels the tracker has this peer in, and those it refused. */
+export interface ChannelAnswer {
+  channels: string[];
+  refused: ChannelRefusal[];
+}
+
 export class TrackerClient {
   /** The channels the heartbeat claims (besides #general); none unless the peer has joined some. */
   constructor(
@@ -44,15 +57,18 @@ export class TrackerClient {
     return body.peers.filter(isPeerEntry);
   }
 
-  /** `POST /heartbeat/`: 'alive', or 'unknown' when the tracker has forgotten this peer (a 404). */
-  async heartbeat(): Promise<'alive' | 'unknown'> {
+  /**
+   * `POST /heartbeat/`: 'alive', or 'unknown' when the tracker has forgotten this peer (a 404); when it
+   * claimed channels, what the tracker said of them (`refused`: someone else holds a name now).
+   */
+  async heartbeat(): Promise<'alive' | 'unknown' | ChannelAnswer> {
     const channels = this.claims();
     // With no channel joined and no signer, the document's body exactly.
     const body = channels.length === 0 ? { peer_id: this.self.peer_id } : { peer_id: this.self.peer_id, channels };
     const res = await this.post('/heartbeat/', body);
     if (res.status === 404) return 'unknown';
-    expectOk(res);
-    return 'alive';
+    const answer = expectOk(res);
+    return channels.length === 0 ? 'alive' : channelAnswer(answer);
   }
 
   /** `POST /add-list/`: join `channel` (with `key` for a private one) or leave it; the tracker's sentence. */
@@ -87,6 +103,18 @@ export class TrackerClient {
     }
     return this.client.request(this.url + path, { method: 'POST', json, timeoutMs: this.timeoutMs });
   }
+}
+
+/** The `channels` and `refused` of a heartbeat's answer, each entry checked; anything else is left out. */
+function channelAnswer(answer: Record<string, unknown>): ChannelAnswer {
+  const channels = Array.isArray(answer.channels) ? answer.channels.filter((c): c is string => typeof c === 'string') : [];
+  const list = Array.isArray(answer.refused) ? (answer.refused as unknown[]) : [];
+  const refused = list.flatMap((item) => {
+    const r = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    if (typeof r.channel !== 'string') return [];
+    return [{ channel: r.channel, status: Number(r.status) || 0, error: typeof r.error === 'string' ? r.error : '' }];
+  });
+  return { channels, refused };
 }
 
 /** The JSON body of a 2xx answer whose `status` is "ok"; otherwise an Error that says what came back. */

@@ -60,4 +60,33 @@ describe('Channels', () => {
     expect(channels.isKnownMember('team', '127.0.0.1:5003')).to.equal(false);
     expect(channels.knownMembers('other')).to.deep.equal([]);
   });
+
+  it("remembers who proved a private channel's key, and forgets them on leaving or a new key", () => {
+    const channels = new Channels();
+    channels.join('team');
+    channels.proved('team', '127.0.0.1:5002'); // a public channel has no proofs
+    expect(channels.hasProved('team', '127.0.0.1:5002')).to.equal(false);
+    channels.join('secret', 'hunter2');
+    channels.proved('secret', '127.0.0.1:5002');
+    expect(channels.provenMembers('secret')).to.deep.equal(['127.0.0.1:5002']);
+    channels.join('secret', 'hunter2');
+    expect(channels.hasProved('secret', '127.0.0.1:5002')).to.equal(true);
+    channels.join('secret', 'other');
+    expect(channels.hasProved('secret', '127.0.0.1:5002')).to.equal(false);
+    channels.proved('secret', '127.0.0.1:5003');
+    channels.leave('secret');
+    expect(channels.provenMembers('secret')).to.deep.equal([]);
+  });
+
+  it('marks a channel the tracker refused as contested once, until it is taken again', () => {
+    const channels = new Channels();
+    expect(channels.contest('secret')).to.equal(false); // not joined
+    channels.join('secret', 'hunter2');
+    expect(channels.contest('secret')).to.equal(true);
+    expect(channels.contest('secret')).to.equal(false);
+    expect(channels.list().find((c) => c.name === 'secret')).to.deep.include({ private: true, contested: true });
+    expect(channels.settle('secret')).to.equal(true);
+    expect(channels.isContested('secret')).to.equal(false);
+    expect(channels.settle('secret')).to.equal(false);
+  });
 });

@@ -7,6 +7,7 @@
 import { noticeLines } from '../../../../apps/peer/console/notices';
 import { expect } from 'chai';
 import { TrackerSession } from '../../../../apps/peer/network/session';
+import type { ChannelAnswer } from '../../../../apps/peer/network/tracker-client';
 
 type Answer<T> = T | Error;
 
@@ -15,13 +16,13 @@ class FakeTracker {
   calls: string[] = [];
   constructor(
     private registers: Answer<string>[],
-    private heartbeats: Answer<'alive' | 'unknown'>[] = [],
+    private heartbeats: Answer<'alive' | 'unknown' | ChannelAnswer>[] = [],
   ) {}
   async register(): Promise<string> {
     this.calls.push('register');
     return take(this.registers);
   }
-  async heartbeat(): Promise<'alive' | 'unknown'> {
+  async heartbeat(): Promise<'alive' | 'unknown' | ChannelAnswer> {
     this.calls.push('heartbeat');
     return take(this.heartbeats);
   }
@@ -81,6 +82,26 @@ function setUp(tracker: FakeTracker) {
 }
 
 describe('TrackerSession', () => {
+  it("hands what the tracker said of the heartbeat's channels to onChannels, and stays registered", async () => {
+    const refusal = { channel: 'secret', status: 409, error: '#secret is a public channel' };
+    const tracker = new FakeTracker(['ok'], [{ channels: ['team'], refused: [refusal] }]);
+    const heard: ChannelAnswer[] = [];
+    const clock = new FakeScheduler();
+    const session = new TrackerSession(tracker, {
+      heartbeatMs: 30_000,
+      retryMs: 2_000,
+      schedule: clock.schedule,
+      notify: () => {},
+      onRegistered: () => {},
+      onChannels: (answer) => heard.push(answer),
+    });
+    await session.start();
+    await clock.step();
+    expect(heard).to.deep.equal([{ channels: ['team'], refused: [refusal] }]);
+    expect(session.registered).to.equal(true);
+    expect(tracker.calls).to.deep.equal(['register', 'heartbeat']);
+  });
+
   it('registers at start, then sends a heartbeat every heartbeatMs', async () => {
     const tracker = new FakeTracker(['ok'], ['alive', 'alive']);
     const { session, said, clock } = setUp(tracker);

@@ -83,8 +83,27 @@ describe('TrackerClient', () => {
     it('heartbeat() carries the joined channels, so a restarted tracker learns them again', async () => {
       const claiming = new TrackerClient(client, tracker.url, SELF, 2_000, null, () => [{ channel: 'team' }]);
       await claiming.register();
-      expect(await claiming.heartbeat()).to.equal('alive');
+      expect(await claiming.heartbeat()).to.deep.equal({ channels: ['team'], refused: [] });
       expect((await tracker.members('team')).map((entry) => entry.peer_id)).to.deep.equal(['127.0.0.1:5001']);
+    });
+
+    it('heartbeat() says which claimed channels the tracker refused (someone else holds the name)', async () => {
+      const SECOND = { peer_id: '127.0.0.1:5003', ip: '127.0.0.1', port: 5003, name: 'Carol' };
+      await tracker.register();
+      await tracker.channel('secret'); // created public
+      const claiming = new TrackerClient(client, tracker.url, SECOND, 2_000, null, () => [{ channel: 'secret', key: 's3cret' }]);
+      await claiming.register();
+      const answer = await claiming.heartbeat();
+      expect(answer).to.deep.equal({
+        channels: [],
+        refused: [
+          {
+            channel: 'secret',
+            status: 409,
+            error: '#secret is a public channel; join it without a key, or pick another name for a private one',
+          },
+        ],
+      });
     });
 
     it('remove() resolves with "ok", registered or not', async () => {
