@@ -1,13 +1,14 @@
 /**
  * Attacks on a real tracker from one other address (127.0.0.2, as another machine), each beside an honest
  * user who must be unharmed: a body of spaces does not freeze the tracker, a key guesser behind made-up ids
- * pays per guess and leaves other addresses' creations alone, a flood of channels stops at its share.
+ * pays per guess and leaves other addresses' creations alone, a flood of channels stops at its share, and so
+ * does a flood of made-up registrations (a peer started afterwards still finds and meets another).
  * End-to-end test for `apps/tracker/logging.ts`, `keys.ts`, `channels.ts`, `shares.ts` (docs/security/tracker.md).
  */
 
 import { expect } from 'chai';
 import { send } from '../../scripts/attacks/tracker-lib';
-import { exact, freePort, Processes, STARTUP_MS } from './child';
+import { dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
 
 describe('a tracker under attack from one address (end to end)', function () {
   this.timeout(120_000);
@@ -21,8 +22,9 @@ describe('a tracker under attack from one address (end to end)', function () {
     return `${ip}:${port}`;
   };
 
+  let port = 0;
   before(async () => {
-    const port = await freePort();
+    port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '0.0.0.0', '--server-port', String(port)]);
     await tracker.waitFor(exact(`[Backend] Listening on IP 0.0.0.0 port ${port}`), STARTUP_MS);
@@ -59,5 +61,24 @@ describe('a tracker under attack from one address (end to end)', function () {
     expect(made.slice(32).every((status) => status === 429)).to.equal(true);
     const honestId = await register('127.0.0.5', 5001, '127.0.0.5');
     expect((await post('/add-list/', { peer_id: honestId, channel: 'team' }, '127.0.0.5')).status).to.equal(200);
+  });
+
+  it('stops made-up registrations at 16 per address; the curl example still works and a new peer meets another', async () => {
+    const answers = [];
+    for (let n = 0; n < 40; n++) answers.push(await post('/submit-info/', { ip: `10.88.0.${n}`, port: 4000 }, '127.0.0.6'));
+    expect(answers.filter((answer) => answer.status === 200)).to.have.length(16);
+    expect(answers.slice(16).every((answer) => answer.status === 429)).to.equal(true);
+    expect(JSON.parse(answers[39].body).error).to.match(/^Your address 127\.0\.0\.6 has registered 16 peers with no key, its share; /);
+    const curl = await post('/submit-info/', { ip: '127.0.0.1', port: 9001 }, '127.0.0.1');
+    expect(curl.body).to.equal('{"status":"ok","peer_id":"127.0.0.1:9001"}');
+    const [alicePort, bobPort] = [await freePort(), await freePort()];
+    const peer = (name: string, peerPort: number) =>
+      processes.start(name, 'apps/peer.ts', ['--tracker', base, '--port', String(peerPort), '--name', name, '--data-dir', dataDir(name)]);
+    await peer('Alice', alicePort).waitFor(exact('[Alice] > '), STARTUP_MS);
+    const bob = peer('Bob', bobPort);
+    await bob.waitFor(exact(`[P2P] Connected to peer: Alice (127.0.0.1:${alicePort})`), STARTUP_MS);
+    const listed = (JSON.parse((await send(base, 'GET', '/get-list/')).body).peers as Array<{ peer_id: string }>).map((p) => p.peer_id);
+    expect(listed.slice(0, 2)).to.have.members([`127.0.0.1:${alicePort}`, `127.0.0.1:${bobPort}`]); // proven first
+    expect(listed).to.include('127.0.0.1:9001');
   });
 });

@@ -23,6 +23,7 @@ export type MakeStore = (ttlMs: number, maxChannels?: number) => Promise<{ regis
 
 function registered(result: Registered): { entry: PeerEntry; isNew: boolean } {
   if ('boundTo' in result) throw new Error(`expected a registration, got boundTo ${result.boundTo}`);
+  if ('shareFull' in result) throw new Error(`expected a registration, got shareFull ${result.shareFull}`);
   return result;
 }
 
