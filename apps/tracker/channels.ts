@@ -11,6 +11,7 @@ import type { Awaitable } from './registry';
 import { SortedStrings } from './sorted';
 import { shareOf } from './shares';
 import { ChannelOwners, ownerOf } from './channel-owners';
+import { ChannelVault } from './vault';
 
 /** What joining needs, from `plan`: nothing more, a key hashed (to create), a key checked, or a refusal. */
 export type JoinPlan =
@@ -76,6 +77,7 @@ export interface JoinFacts {
   channelCount: number;
   /** Channels the request's source address created and that still exist (0 for an exempt address). */
   addressChannels?: number;
+  /** The private channel's key hash, or the one a name created private is held to (`vault.ts`). */
   secret?: KeySecret;
 }
 
@@ -114,7 +116,8 @@ export function planJoin(peerId: string, id: string, hasKey: boolean, channel: J
         status: 503,
         error: `The tracker holds ${maxChannels} channels, its limit; join an existing one or try later`,
       };
-    return { kind: hasKey ? 'create-private' : 'create' };
+    // A name once created private stays its key's (`vault.ts`): only the key creates it again.
+    if (!channel.secret) return { kind: hasKey ? 'create-private' : 'create' };
   }
   if (channel.secret) {
     return hasKey
@@ -149,15 +152,13 @@ export class ChannelRegistry implements Channels {
    * @param keyHoldMs how long an empty private channel keeps its key (the peer TTL), so that its members can
    *   come back and nobody else can take the name the moment the last one leaves.
    * @param maxChannels the most channels the tracker holds; creating one more is refused (503).
+   * @param vault the key of every name created private, for good (`vault.ts`).
    */
   constructor(
     readonly keyHoldMs: number,
     readonly maxChannels = 10_000,
+    private readonly vault = new ChannelVault(),
   ) {}
-
-  get size(): number {
-    return this.channels.size;
-  }
 
   plan(peerId: string, name: string, hasKey: boolean, source?: string): JoinPlan {
     const id = planByName(name, hasKey);
@@ -170,8 +171,9 @@ export class ChannelRegistry implements Channels {
       peerChannels: this.byPeer.get(peerId)?.size ?? 0,
       channelCount: this.hogOver(ownerOf(source)) === undefined ? this.channels.size : 0,
       addressChannels: capped === null ? 0 : this.owners.count(capped),
-      ...(channel?.secret ? { secret: channel.secret } : {}),
     };
+    const secret = channel ? channel.secret : this.vault.get(id);
+    if (secret) facts.secret = secret;
     return planJoin(peerId, id, hasKey, facts, this.maxChannels);
   }
 
@@ -185,7 +187,10 @@ export class ChannelRegistry implements Channels {
     let created = false;
     if (!channel) {
       const owner = ownerOf(source);
+      const held = this.vault.get(id);
+      if (held !== secret && held !== undefined) return 'changed';
       if (this.channels.size >= this.maxChannels && !this.makeRoom(owner)) return 'changed';
+      if (secret) this.vault.hold(id, secret, source);
       channel = { members: new Set(), sorted: new SortedStrings(), ...(secret ? { secret } : {}), owner };
       this.channels.set(id, channel);
       this.owners.add(owner, id);

@@ -22,9 +22,8 @@ describe('a tracker under attack from one address (end to end)', function () {
     return `${ip}:${port}`;
   };
 
-  let port = 0;
   before(async () => {
-    port = await freePort();
+    const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '0.0.0.0', '--server-port', String(port)]);
     await tracker.waitFor(exact(`[Backend] Listening on IP 0.0.0.0 port ${port}`), STARTUP_MS);
@@ -80,5 +79,41 @@ describe('a tracker under attack from one address (end to end)', function () {
     const listed = (JSON.parse((await send(base, 'GET', '/get-list/')).body).peers as Array<{ peer_id: string }>).map((p) => p.peer_id);
     expect(listed.slice(0, 2)).to.have.members([`127.0.0.1:${alicePort}`, `127.0.0.1:${bobPort}`]); // proven first
     expect(listed).to.include('127.0.0.1:9001');
+  });
+});
+
+describe('a private channel after a tracker restart (end to end)', function () {
+  this.timeout(120_000);
+  const processes = new Processes();
+  after(() => processes.killAll());
+
+  it("stays its key's: a stranger is refused 403, public or private; a member with the key rejoins", async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const folder = dataDir('tracker');
+    const start = async () => {
+      const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-port', String(port), '--data-dir', folder]);
+      await tracker.waitFor(exact(`[Backend] Listening on IP 0.0.0.0 port ${port}`), STARTUP_MS);
+      return tracker;
+    };
+    const post = (path: string, body: object, from: string) => send(base, 'POST', path, JSON.stringify(body), from);
+    const member = { peer_id: '127.0.0.1:39101', channel: 'secret', key: 's3cret' };
+    const join = async () => {
+      expect((await post('/submit-info/', { ip: '127.0.0.1', port: 39101 }, '127.0.0.1')).status).to.equal(200);
+      return post('/add-list/', member, '127.0.0.1');
+    };
+    const first = await start();
+    expect(JSON.parse((await join()).body)).to.include({ status: 'ok', private: true, message: 'Created #secret' });
+    await first.kill();
+    await start();
+    expect((await post('/submit-info/', { ip: '10.9.0.1', port: 4000 }, '127.0.0.2')).status).to.equal(200);
+    const stranger = { peer_id: '10.9.0.1:4000', channel: 'secret' };
+    const asPublic = await post('/add-list/', stranger, '127.0.0.2');
+    expect(asPublic.status).to.equal(403);
+    expect(JSON.parse(asPublic.body).error).to.equal('#secret is private; send its key, e.g. "key":"s3cret"');
+    expect((await post('/add-list/', { ...stranger, key: 'mine now' }, '127.0.0.2')).status).to.equal(403);
+    const back = await join();
+    expect(back.status, back.body).to.equal(200);
+    expect(JSON.parse(back.body)).to.include({ private: true, message: 'Created #secret' });
   });
 });
