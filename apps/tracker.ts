@@ -8,12 +8,17 @@
 import type { Backend } from '../daemon/backend';
 import type { WeApRous } from '../daemon/weaprous';
 import { PeerRegistry, type Registry } from './tracker/registry';
-import type { Channels } from './tracker/channels';
+import { join } from 'node:path';
+import { ChannelRegistry, type Channels } from './tracker/channels';
+import { ChannelVault } from './tracker/vault';
 import { connectRedis } from './tracker/redis';
 import { RedisRegistry } from './tracker/redis-registry';
 import { RedisChannels } from './tracker/redis-channels';
 import { createTrackerApp, trackerBanner } from './tracker/routes';
 import { parseTrackerArgs, TRACKER_USAGE, type TrackerArgs } from './tracker/options';
+
+/** The file in `--data-dir` that keeps the key of every channel name created private (`tracker/vault.ts`). */
+const VAULT_FILE = 'private-channels.json';
 
 async function main(): Promise<void> {
   const args = argsOrExit(process.argv.slice(2));
@@ -23,11 +28,12 @@ async function main(): Promise<void> {
   // second. Like console.log, a log nobody reads any more (a closed pipe) must not stop the tracker.
   process.stdout.on('error', () => {});
   const log = (line: string) => void process.stdout.write(`${line}\n`);
-  const { registry, channels } = await openRegistry(args.registry, ttlSeconds * 1000, log);
+  const { registry, channels } = await openRegistry(args, log);
   const app = createTrackerApp({ registry, channels, log, now: Date.now, quiet: args.quiet });
 
   for (const line of trackerBanner(ip, port, ttlSeconds)) console.log(line);
   console.log(`Registry: ${args.registry === 'memory' ? 'in memory (this process only)' : args.registry}`);
+  if (args.registry === 'memory') console.log(`Private channel names kept in: ${join(args.dataDir, VAULT_FILE)}`);
   const backend = await listenOrExit(app, ip, port);
   console.log(`[Backend] Listening on IP ${ip} port ${backend.address().port}`);
   stopOnSignals(backend, registry);
@@ -78,15 +84,15 @@ function stopOnSignals(backend: Backend, registry: Registry): void {
   process.on('SIGTERM', stop);
 }
 
-/** The in-memory registry, or one in Redis that several trackers share; exits with a sentence when Redis is not there. */
-async function openRegistry(
-  choice: string,
-  ttlMs: number,
-  log: (line: string) => void,
-): Promise<{ registry: Registry; channels?: Channels }> {
-  if (choice === 'memory') return { registry: new PeerRegistry(ttlMs) };
+/** The in-memory registry, or one in Redis that several trackers share; exits with a sentence when Redis or the data folder fails. */
+async function openRegistry(args: TrackerArgs, log: (line: string) => void): Promise<{ registry: Registry; channels: Channels }> {
+  const ttlMs = args.ttlSeconds * 1000;
   try {
-    const link = await connectRedis(choice, 'weaprous:tracker:', log);
+    if (args.registry === 'memory') {
+      const vault = new ChannelVault(join(args.dataDir, VAULT_FILE));
+      return { registry: new PeerRegistry(ttlMs), channels: new ChannelRegistry(ttlMs, undefined, vault) };
+    }
+    const link = await connectRedis(args.registry, 'weaprous:tracker:', log);
     return { registry: new RedisRegistry(link, ttlMs), channels: new RedisChannels(link, ttlMs) };
   } catch (error) {
     console.error(`[Tracker] ${(error as Error).message}`);

@@ -10,7 +10,8 @@ import type { KeySecret } from './keys';
 import type { Awaitable } from './registry';
 import { SortedStrings } from './sorted';
 import { shareOf } from './shares';
-import { normalAddress } from '../../daemon/admission';
+import { ChannelOwners, ownerOf } from './channel-owners';
+import { ChannelVault } from './vault';
 
 /** What joining needs, from `plan`: nothing more, a key hashed (to create), a key checked, or a refusal. */
 export type JoinPlan =
@@ -76,6 +77,7 @@ export interface JoinFacts {
   channelCount: number;
   /** Channels the request's source address created and that still exist (0 for an exempt address). */
   addressChannels?: number;
+  /** The private channel's key hash, or the one a name created private is held to (`vault.ts`). */
   secret?: KeySecret;
 }
 
@@ -114,7 +116,8 @@ export function planJoin(peerId: string, id: string, hasKey: boolean, channel: J
         status: 503,
         error: `The tracker holds ${maxChannels} channels, its limit; join an existing one or try later`,
       };
-    return { kind: hasKey ? 'create-private' : 'create' };
+    // A name once created private stays its key's (`vault.ts`): only the key creates it again.
+    if (!channel.secret) return { kind: hasKey ? 'create-private' : 'create' };
   }
   if (channel.secret) {
     return hasKey
@@ -142,22 +145,20 @@ export class ChannelRegistry implements Channels {
   private readonly byPeer = new Map<string, Set<string>>();
   // Empty private channels and since when, oldest first, so `expire` (run at every request) stops at the first young one.
   private readonly emptySince = new Map<string, number>();
-  // The channels each source address created, oldest first: its share, and what a full table takes back first.
-  private readonly owned = new Map<string, Set<string>>();
+  // The channels each source address created: its share, and what a full table takes back first.
+  private readonly owners = new ChannelOwners();
 
   /**
    * @param keyHoldMs how long an empty private channel keeps its key (the peer TTL), so that its members can
    *   come back and nobody else can take the name the moment the last one leaves.
    * @param maxChannels the most channels the tracker holds; creating one more is refused (503).
+   * @param vault the key of every name created private, for good (`vault.ts`).
    */
   constructor(
     readonly keyHoldMs: number,
     readonly maxChannels = 10_000,
+    private readonly vault = new ChannelVault(),
   ) {}
-
-  get size(): number {
-    return this.channels.size;
-  }
 
   plan(peerId: string, name: string, hasKey: boolean, source?: string): JoinPlan {
     const id = planByName(name, hasKey);
@@ -169,9 +170,10 @@ export class ChannelRegistry implements Channels {
       isMember: channel?.members.has(peerId) ?? false,
       peerChannels: this.byPeer.get(peerId)?.size ?? 0,
       channelCount: this.hogOver(ownerOf(source)) === undefined ? this.channels.size : 0,
-      addressChannels: capped === null ? 0 : (this.owned.get(capped)?.size ?? 0),
-      ...(channel?.secret ? { secret: channel.secret } : {}),
+      addressChannels: capped === null ? 0 : this.owners.count(capped),
     };
+    const secret = channel ? channel.secret : this.vault.get(id);
+    if (secret) facts.secret = secret;
     return planJoin(peerId, id, hasKey, facts, this.maxChannels);
   }
 
@@ -185,11 +187,13 @@ export class ChannelRegistry implements Channels {
     let created = false;
     if (!channel) {
       const owner = ownerOf(source);
+      const held = this.vault.get(id);
+      if (held !== secret && held !== undefined) return 'changed';
       if (this.channels.size >= this.maxChannels && !this.makeRoom(owner)) return 'changed';
+      if (secret) this.vault.hold(id, secret, source);
       channel = { members: new Set(), sorted: new SortedStrings(), ...(secret ? { secret } : {}), owner };
       this.channels.set(id, channel);
-      if (!this.owned.has(owner)) this.owned.set(owner, new Set());
-      this.owned.get(owner)!.add(id);
+      this.owners.add(owner, id);
       created = true;
     } else if (channel.secret !== secret) {
       return 'changed';
@@ -228,29 +232,20 @@ export class ChannelRegistry implements Channels {
     }
     this.channels.delete(id);
     this.emptySince.delete(id);
-    const owned = this.owned.get(channel.owner);
-    owned?.delete(id);
-    if (owned?.size === 0) this.owned.delete(channel.owner);
+    this.owners.remove(channel.owner, id);
   }
 
-  /**
-   * When the table is full: the address holding the most channels, if it holds more than `owner` would after
-   * creating one; a full table then takes back that address's newest channel rather than refuse `owner`.
-   */
+  /** When the table is full: the address whose newest channel it would take back for `owner` (`channel-owners.ts`). */
   private hogOver(owner: string): string | undefined {
-    if (this.channels.size < this.maxChannels) return undefined;
-    const mine = (this.owned.get(owner)?.size ?? 0) + 1;
-    let hog: string | undefined;
-    for (const [address, names] of this.owned)
-      if (names.size > mine && names.size > (hog === undefined ? 0 : this.owned.get(hog)!.size)) hog = address;
-    return hog;
+    return this.channels.size < this.maxChannels ? undefined : this.owners.hogOver(owner);
   }
 
-  /** Frees one place in a full table for `owner` (the newest channel of the biggest holder); false when none is fairer to take. */
+  /** Frees one place in a full table for `owner`; false when no address holds more than is fair to take from. */
   private makeRoom(owner: string): boolean {
     const hog = this.hogOver(owner);
-    if (hog === undefined) return false;
-    this.forget([...this.owned.get(hog)!].pop()!);
+    const newest = hog === undefined ? undefined : this.owners.newestOf(hog);
+    if (newest === undefined) return false;
+    this.forget(newest);
     return true;
   }
 
@@ -302,9 +297,4 @@ export class ChannelRegistry implements Channels {
     const id = channelName(name);
     return id === null ? undefined : this.channels.get(id);
   }
-}
-
-/** Whose share a channel counts against: the normal form of the source address ('' when unknown). */
-function ownerOf(source: string | undefined): string {
-  return source === undefined ? '' : (shareOf(source) ?? normalAddress(source));
 }

@@ -1,5 +1,5 @@
 /**
- * The tracker's command line: `--server-ip 0.0.0.0 --server-port 8000 --ttl 300 --registry memory`.
+ * The tracker's command line: `--server-ip 0.0.0.0 --server-port 8000 --ttl 300 --registry memory --data-dir data/tracker-8000`.
  * Pure: it returns the options or a sentence saying what is wrong; `apps/tracker.ts` prints and exits.
  * Ports the argparse block of WeApRous `apps/sampleApp.py`.
  */
@@ -15,10 +15,12 @@ export interface TrackerArgs {
   registry: string;
   /** Log only changes, not every request (`--quiet`). */
   quiet: boolean;
+  /** Where the tracker keeps what outlives it: the keys of private channel names (`vault.ts`); `data/tracker-<port>`. */
+  dataDir: string;
 }
 
 export const TRACKER_USAGE =
-  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--quiet]';
+  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--data-dir data/tracker-8000] [--quiet]';
 
 /** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory', quiet: false } }` */
 export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs } | { ok: false; error: string } | { ok: 'help' } {
@@ -32,6 +34,7 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
         ttl: { type: 'string', default: '300' },
         registry: { type: 'string', default: 'memory' },
         quiet: { type: 'boolean', default: false },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -52,7 +55,9 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
   const wrong = registry === 'memory' ? null : redisUrlProblem(registry);
   if (wrong !== null)
     return { ok: false, error: `--registry must be "memory" or a Redis URL such as redis://127.0.0.1:6379${wrong}, not "${registry}"` };
-  return { ok: true, args: { ip, port, ttlSeconds, registry, quiet: values.quiet === true } };
+  const dataDir = values['data-dir'] === undefined ? `data/tracker-${port}` : String(values['data-dir']);
+  if (dataDir.trim() === '') return { ok: false, error: '--data-dir must be a folder, such as data/tracker-8000' };
+  return { ok: true, args: { ip, port, ttlSeconds, registry, quiet: values.quiet === true, dataDir } };
 }
 
 /** Why `text` is not a `redis://host:port[/db]` URL ('' when it is no URL at all), or null when it is one. */

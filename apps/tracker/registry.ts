@@ -9,12 +9,16 @@
 import type { PeerEntry } from '../protocol';
 import { peerId } from '../address';
 import { SortedStrings } from './sorted';
+import { shareOf, UNPROVEN_PER_ADDRESS } from './shares';
 
 /** A value, or a promise of it: the in-memory registry answers at once, the Redis one after a round trip. */
 export type Awaitable<T> = T | Promise<T>;
 
-/** What `register` did; `boundTo` when the id is bound to another key than the one given (nothing changed). */
-export type Registered = { entry: PeerEntry; isNew: boolean } | { boundTo: string };
+/**
+ * What `register` did; `boundTo` when the id is bound to another key than the one given, `shareFull` when the
+ * source address has its share of unproven ids already (`shares.ts`); nothing changed in either case.
+ */
+export type Registered = { entry: PeerEntry; isNew: boolean } | { boundTo: string } | { shareFull: string };
 
 /**
  * One peer's entry as `/get-list/` sends it, already JSON: `{"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}`.
@@ -42,9 +46,10 @@ export interface Registry {
   count(): Awaitable<number>;
   /**
    * Adds a peer, or refreshes it (name, last seen) when it registers again, and binds `publicKey` to a new id.
-   * An id bound to a key is refreshed only with that very key: anything else answers `boundTo`.
+   * An id bound to a key is refreshed only with that very key: anything else answers `boundTo`. A new id with
+   * no key counts against its `source` address's share of unproven ids: past it, `shareFull`.
    */
-  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string): Awaitable<Registered>;
+  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string, source?: string): Awaitable<Registered>;
   /** Removes a peer; false when it was not registered (already removed or expired). */
   unregister(id: string): Awaitable<boolean>;
   /** Marks a peer as alive; false when the tracker does not know it (it must register again). */
@@ -56,7 +61,7 @@ export interface Registry {
   has(id: string): Awaitable<boolean>;
   /** The registered peers among `ids`, in that order, as `list` shows them (a channel's members). */
   entries(ids: string[]): Awaitable<EntryJson[]>;
-  /** Every registered peer, in registration order (the document's answer). */
+  /** Every registered peer, those bound to a key first, each part in registration order (the document's answer). */
   list(): Awaitable<EntryJson[]>;
   /** A number that changes whenever `list` would answer differently (a heartbeat does not change it). */
   version(): Awaitable<number>;
@@ -85,6 +90,8 @@ interface PeerRecord {
   lastSeen: number;
   /** The key this id is bound to (docs/identity.md); it goes when the peer unregisters or expires. */
   publicKey?: string;
+  /** For an id no key proves: the address whose share it counts against (undefined when exempt). */
+  source?: string;
   /** The neighbours in the order of `lastSeen` (a doubly linked list, oldest first): see `bySeen`. */
   older?: PeerRecord;
   newer?: PeerRecord;
@@ -101,6 +108,8 @@ export class PeerRegistry implements Registry {
   // 100,000 peers.) A clock stepped back only delays expiry.
   private readonly bySeen: { oldest?: PeerRecord; newest?: PeerRecord } = {};
   private changes = 0;
+  // The unproven ids each source address registered (`shares.ts`).
+  private readonly unproven = new Map<string, Set<string>>();
 
   /** @param ttlMs a peer not seen for this long is dropped by `expire` (the document's TTL, 300 s). */
   constructor(readonly ttlMs: number) {}
@@ -113,20 +122,44 @@ export class PeerRegistry implements Registry {
     return this.peers.size;
   }
 
-  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string): Registered {
+  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string, source?: string): Registered {
     const id = peerId(peer.ip, peer.port);
     const previous = this.peers.get(id);
     if (previous?.publicKey !== undefined && previous.publicKey !== publicKey) return { boundTo: previous.publicKey };
+    // An id keeps counting against the address that first registered it; a key takes it off that share.
+    const share = publicKey !== undefined ? undefined : previous ? previous.source : (shareOf(source) ?? undefined);
+    if (previous === undefined && share !== undefined && (this.unproven.get(share)?.size ?? 0) >= UNPROVEN_PER_ADDRESS)
+      return { shareFull: share };
     const entry: PeerEntry = { ip: peer.ip, port: peer.port, peer_id: id };
     if (peer.name !== undefined) entry.name = peer.name;
     // Every field set here, in one order, so all records share one shape (V8 hidden class).
-    const record: PeerRecord = { peer_id: id, json: JSON.stringify(entry), lastSeen: now, publicKey, older: undefined, newer: undefined };
+    const record: PeerRecord = {
+      peer_id: id,
+      json: JSON.stringify(entry),
+      lastSeen: now,
+      publicKey,
+      source: share,
+      older: undefined,
+      newer: undefined,
+    };
     if (previous) this.unlink(previous);
     this.peers.set(id, record);
     this.append(record);
     if (previous === undefined) this.sorted.add(id);
-    if (previous?.json !== record.json) this.changes++;
+    if (previous?.source !== share) this.moveShare(id, previous?.source, share);
+    // A key bound moves the id to the proven part of the list: the list changed too.
+    if (previous?.json !== record.json || previous?.publicKey !== publicKey) this.changes++;
     return { entry, isNew: previous === undefined };
+  }
+
+  /** Takes `id` off the share of address `from` and counts it against `to` (either undefined: none). */
+  private moveShare(id: string, from: string | undefined, to: string | undefined): void {
+    const mine = from === undefined ? undefined : this.unproven.get(from);
+    mine?.delete(id);
+    if (mine?.size === 0) this.unproven.delete(from!);
+    if (to === undefined) return;
+    if (!this.unproven.has(to)) this.unproven.set(to, new Set());
+    this.unproven.get(to)!.add(id);
   }
 
   unregister(id: string): boolean {
@@ -135,6 +168,7 @@ export class PeerRegistry implements Registry {
     this.peers.delete(id);
     this.sorted.delete(id);
     this.unlink(record);
+    this.moveShare(id, record.source, undefined);
     this.changes++;
     return true;
   }
@@ -183,7 +217,11 @@ export class PeerRegistry implements Registry {
   }
 
   list(): EntryJson[] {
-    return Array.from(this.peers.values(), (record) => record.json);
+    // Proven ids first: a peer reading the list meets the peers that answered for their key before made-up ones.
+    const proven: EntryJson[] = [];
+    const unproven: EntryJson[] = [];
+    for (const record of this.peers.values()) (record.publicKey === undefined ? unproven : proven).push(record.json);
+    return proven.concat(unproven);
   }
 
   version(): number {

@@ -21,6 +21,7 @@ import { readPageQuery, type PageQuery } from './paging';
 import { TrackerContext, type TrackerOptions } from './context';
 import { channelRoutes, rejoin } from './channel-routes';
 import { logged } from './logging';
+import { UNPROVEN_PER_ADDRESS } from './shares';
 
 /** Builds the tracker app: `createTrackerApp({ registry, log: console.log, now: Date.now })`. */
 export function createTrackerApp(options: TrackerOptions): WeApRous {
@@ -57,8 +58,9 @@ function peerRoutes(app: WeApRous, tracker: TrackerContext): void {
         if (mismatch !== null) throw new HttpError(401, mismatch);
       }
       // The registry refuses, in the same step as it writes, an id another tracker or request bound meanwhile.
-      const registered = await registry.register(peer, tracker.now(), key);
+      const registered = await registry.register(peer, tracker.now(), key, request.remoteAddress);
       if ('boundTo' in registered) throw new HttpError(401, `${id} was bound to another key meanwhile; only its holder can register it`);
+      if ('shareFull' in registered) throw shareFull(registered.shareFull, registry.ttlMs);
       if (key !== undefined && bound === undefined) tracker.log(`[Tracker] Key bound: ${id} (${key})`);
       tracker.log(`[Tracker] Registered: ${id} - Total: ${await registry.count()}`);
       return { status: 'ok', peer_id: registered.entry.peer_id };
@@ -141,6 +143,14 @@ function peerRoutes(app: WeApRous, tracker: TrackerContext): void {
     }
   }
   new PeerRoutes();
+}
+
+/** 429 for a key-less registration past its address's share (`shares.ts`): what to do instead, in one sentence. */
+function shareFull(address: string, ttlMs: number): HttpError {
+  const why =
+    `Your address ${address} has registered ${UNPROVEN_PER_ADDRESS} peers with no key, its share; register with a key ` +
+    `("public_key", docs/identity.md), remove one with POST /remove/, or wait until one expires (${ttlMs / 1000} s unseen)`;
+  return new HttpError(429, why, { headers: { 'Retry-After': String(Math.ceil(ttlMs / 1000)) } });
 }
 
 /** The members of `name` (join order), or one page of them (id order); undefined when there is no such channel. */

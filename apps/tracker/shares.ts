@@ -15,3 +15,9 @@ export function shareOf(remoteAddress: string | undefined): string | null {
   const address = normalAddress(remoteAddress);
   return UNCAPPED.has(address) ? null : address;
 }
+
+/**
+ * Registered ids no key proves (the document's key-less `/submit-info/`) per source address: made-up ids cost
+ * their maker, and 300,000 of them from one laptop made `/get-list/` too large for a peer to read.
+ */
+export const UNPROVEN_PER_ADDRESS = 16;

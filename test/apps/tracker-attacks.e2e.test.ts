@@ -1,13 +1,30 @@
 /**
  * Attacks on a real tracker from one other address (127.0.0.2, as another machine), each beside an honest
  * user who must be unharmed: a body of spaces does not freeze the tracker, a key guesser behind made-up ids
- * pays per guess and leaves other addresses' creations alone, a flood of channels stops at its share.
+ * pays per guess and leaves other addresses' creations alone, a flood of channels stops at its share, and so
+ * does a flood of made-up registrations (a peer started afterwards still finds and meets another).
  * End-to-end test for `apps/tracker/logging.ts`, `keys.ts`, `channels.ts`, `shares.ts` (docs/security/tracker.md).
  */
 
 import { expect } from 'chai';
 import { send } from '../../scripts/attacks/tracker-lib';
-import { exact, freePort, Processes, STARTUP_MS } from './child';
+import { createServer } from 'node:net';
+import { dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
+
+/**
+ * A free port below the system's ephemeral range (32768 and up), for a peer: a port from `freePort` can be taken
+ * by any outgoing connection before the peer binds it, and this suite's earlier files leave some reconnecting.
+ */
+async function listenablePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((done) => {
+      const server = createServer().once('error', () => done(false));
+      server.listen(port, '0.0.0.0', () => server.close(() => done(true)));
+    });
+    if (free) return port;
+  }
+}
 
 describe('a tracker under attack from one address (end to end)', function () {
   this.timeout(120_000);
@@ -59,5 +76,60 @@ describe('a tracker under attack from one address (end to end)', function () {
     expect(made.slice(32).every((status) => status === 429)).to.equal(true);
     const honestId = await register('127.0.0.5', 5001, '127.0.0.5');
     expect((await post('/add-list/', { peer_id: honestId, channel: 'team' }, '127.0.0.5')).status).to.equal(200);
+  });
+
+  it('stops made-up registrations at 16 per address; the curl example still works and a new peer meets another', async () => {
+    const answers = [];
+    for (let n = 0; n < 40; n++) answers.push(await post('/submit-info/', { ip: `10.88.0.${n}`, port: 4000 }, '127.0.0.6'));
+    expect(answers.filter((answer) => answer.status === 200)).to.have.length(16);
+    expect(answers.slice(16).every((answer) => answer.status === 429)).to.equal(true);
+    expect(JSON.parse(answers[39].body).error).to.match(/^Your address 127\.0\.0\.6 has registered 16 peers with no key, its share; /);
+    const curl = await post('/submit-info/', { ip: '127.0.0.1', port: 9001 }, '127.0.0.1');
+    expect(curl.body).to.equal('{"status":"ok","peer_id":"127.0.0.1:9001"}');
+    const [alicePort, bobPort] = [await listenablePort(), await listenablePort()];
+    const peer = (name: string, peerPort: number) =>
+      processes.start(name, 'apps/peer.ts', ['--tracker', base, '--port', String(peerPort), '--name', name, '--data-dir', dataDir(name)]);
+    await peer('Alice', alicePort).waitFor(exact('[Alice] > '), STARTUP_MS);
+    const bob = peer('Bob', bobPort);
+    await bob.waitFor(exact(`[P2P] Connected to peer: Alice (127.0.0.1:${alicePort})`), STARTUP_MS);
+    const listed = (JSON.parse((await send(base, 'GET', '/get-list/')).body).peers as Array<{ peer_id: string }>).map((p) => p.peer_id);
+    expect(listed.slice(0, 2)).to.have.members([`127.0.0.1:${alicePort}`, `127.0.0.1:${bobPort}`]); // proven first
+    expect(listed).to.include('127.0.0.1:9001');
+  });
+});
+
+describe('a private channel after a tracker restart (end to end)', function () {
+  this.timeout(120_000);
+  const processes = new Processes();
+  after(() => processes.killAll());
+
+  it("stays its key's: a stranger is refused 403, public or private; a member with the key rejoins", async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const folder = dataDir('tracker');
+    const start = async () => {
+      const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-port', String(port), '--data-dir', folder]);
+      await tracker.waitFor(exact(`[Backend] Listening on IP 0.0.0.0 port ${port}`), STARTUP_MS);
+      return tracker;
+    };
+    const post = (path: string, body: object, from: string) => send(base, 'POST', path, JSON.stringify(body), from);
+    const member = { peer_id: '127.0.0.1:39101', channel: 'secret', key: 's3cret' };
+    const join = async () => {
+      expect((await post('/submit-info/', { ip: '127.0.0.1', port: 39101 }, '127.0.0.1')).status).to.equal(200);
+      return post('/add-list/', member, '127.0.0.1');
+    };
+    const first = await start();
+    expect(JSON.parse((await join()).body)).to.include({ status: 'ok', private: true, message: 'Created #secret' });
+    await first.kill();
+    await start();
+    expect((await post('/submit-info/', { ip: '10.9.0.1', port: 4000 }, '127.0.0.2')).status).to.equal(200);
+    const stranger = { peer_id: '10.9.0.1:4000', channel: 'secret' };
+    const asPublic = await post('/add-list/', stranger, '127.0.0.2');
+    expect(asPublic.status).to.equal(403);
+    expect(JSON.parse(asPublic.body).error).to.equal('#secret is private; send its key, e.g. "key":"s3cret"');
+    expect((await post('/add-list/', { ...stranger, key: 'mine now' }, '127.0.0.2')).status).to.equal(403);
+    const back = await join();
+    expect(back.status, back.body).to.equal(200);
+    expect(JSON.parse(back.body)).to.include({ private: true, message: 'Created #secret' });
   });
 });

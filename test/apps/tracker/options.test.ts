@@ -7,18 +7,21 @@ import { expect } from 'chai';
 import { parseTrackerArgs } from '../../../apps/tracker/options';
 
 describe('parseTrackerArgs()', () => {
-  it('defaults to 0.0.0.0:8000 and a TTL of 300 s', () => {
+  it('defaults to 0.0.0.0:8000, a TTL of 300 s and data/tracker-8000', () => {
     expect(parseTrackerArgs([])).to.deep.equal({
       ok: true,
-      args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory', quiet: false },
+      args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory', quiet: false, dataDir: 'data/tracker-8000' },
     });
   });
 
-  it('reads --server-ip, --server-port, --ttl, --registry and --quiet', () => {
+  it('reads --server-ip, --server-port, --ttl, --registry, --quiet and --data-dir', () => {
     const argv = ['--server-ip', '127.0.0.1', '--server-port', '9000', '--ttl', '60', '--registry', 'redis://127.0.0.1:6379', '--quiet'];
+    expect(parseTrackerArgs(['--server-port', '9000'])).to.deep.include({ ok: true });
+    expect((parseTrackerArgs(['--server-port', '9000']) as { args: { dataDir: string } }).args.dataDir).to.equal('data/tracker-9000');
+    expect((parseTrackerArgs(['--data-dir', '/tmp/t']) as { args: { dataDir: string } }).args.dataDir).to.equal('/tmp/t');
     expect(parseTrackerArgs(argv)).to.deep.equal({
       ok: true,
-      args: { ip: '127.0.0.1', port: 9000, ttlSeconds: 60, registry: 'redis://127.0.0.1:6379', quiet: true },
+      args: { ip: '127.0.0.1', port: 9000, ttlSeconds: 60, registry: 'redis://127.0.0.1:6379', quiet: true, dataDir: 'data/tracker-9000' },
     });
   });
 
@@ -27,6 +30,7 @@ describe('parseTrackerArgs()', () => {
     [['--server-port', '80x'], /--server-port must be a port number from 0 to 65535, not "80x"/],
     [['--server-ip', 'nowhere'], /--server-ip must be an IP address/],
     [['--ttl', '0'], /--ttl must be a number of seconds above 0/],
+    [['--data-dir', ' '], /--data-dir must be a folder/],
     [['--port', '8000'], /Unknown option '--port'/],
     [['--registry', 'redis'], /--registry must be "memory" or a Redis URL such as redis:\/\/127.0.0.1:6379, not "redis"/],
     [['--registry', 'http://127.0.0.1:6379'], /--registry must be "memory" or a Redis URL/],
