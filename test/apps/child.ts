@@ -35,16 +35,19 @@ export function exact(line: string): RegExp {
   return new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
-/** A port nobody listens on right now: bind port 0, read the number, close. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
+/**
+ * A port nobody listens on right now, below the kernel's range for outgoing connections (32768 and up): a port
+ * bound at 0 and closed comes from that range, and any outgoing connection may take it before a child binds it.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((done) => {
+      const server = createServer().once('error', () => done(false));
+      server.listen(port, '0.0.0.0', () => server.close(() => done(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /** How a child is started: `under` runs node inside another command, `['ip', 'netns', 'exec', 'wr-alice']`. */

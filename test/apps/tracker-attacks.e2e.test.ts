@@ -8,23 +8,7 @@
 
 import { expect } from 'chai';
 import { send } from '../../scripts/attacks/tracker-lib';
-import { createServer } from 'node:net';
 import { dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
-
-/**
- * A free port below the system's ephemeral range (32768 and up), for a peer: a port from `freePort` can be taken
- * by any outgoing connection before the peer binds it, and this suite's earlier files leave some reconnecting.
- */
-async function listenablePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((done) => {
-      const server = createServer().once('error', () => done(false));
-      server.listen(port, '0.0.0.0', () => server.close(() => done(true)));
-    });
-    if (free) return port;
-  }
-}
 
 describe('a tracker under attack from one address (end to end)', function () {
   this.timeout(120_000);
@@ -86,7 +70,7 @@ describe('a tracker under attack from one address (end to end)', function () {
     expect(JSON.parse(answers[39].body).error).to.match(/^Your address 127\.0\.0\.6 has registered 16 peers with no key, its share; /);
     const curl = await post('/submit-info/', { ip: '127.0.0.1', port: 9001 }, '127.0.0.1');
     expect(curl.body).to.equal('{"status":"ok","peer_id":"127.0.0.1:9001"}');
-    const [alicePort, bobPort] = [await listenablePort(), await listenablePort()];
+    const [alicePort, bobPort] = [await freePort(), await freePort()];
     const peer = (name: string, peerPort: number) =>
       processes.start(name, 'apps/peer.ts', ['--tracker', base, '--port', String(peerPort), '--name', name, '--data-dir', dataDir(name)]);
     await peer('Alice', alicePort).waitFor(exact('[Alice] > '), STARTUP_MS);
