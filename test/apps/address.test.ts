@@ -5,20 +5,8 @@
  */
 
 import { expect } from 'chai';
-import { HttpError } from '../../daemon/status';
 import { peerId, requireIp, requirePort, requireReachableIp, unreachableReason } from '../../apps/address';
-
-/** The sentence of the 400 that `fn` throws. */
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(HttpError);
-    expect((error as HttpError).status).to.equal(400);
-    return (error as HttpError).message;
-  }
-  throw new Error('expected a 400');
-}
+import { refusal } from '../helpers/bodies';
 
 describe('apps/address.ts', () => {
   it('peerId() joins address and port as the document does', () => {

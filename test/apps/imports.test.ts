@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
+import { findCycle, importSpecifiers } from '../helpers/imports';
 const ROOT = resolve(__dirname, '..', '..');
 const APPS = join(ROOT, 'apps');
 
@@ -41,7 +42,7 @@ function sourceFiles(dir: string): string[] {
 export function importGraph(files: string[], read: (file: string) => string): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of files) {
-    const specifiers = [...read(file).matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gms)].map((m) => m[1]);
+    const specifiers = importSpecifiers(read(file));
     const targets = specifiers
       .filter((spec) => spec.startsWith('.'))
       .map((spec) => relative(ROOT, resolve(ROOT, dirname(file), spec)))
@@ -49,30 +50,6 @@ export function importGraph(files: string[], read: (file: string) => string): Ma
     graph.set(file, targets);
   }
   return graph;
-}
-
-/** A cycle in `graph`, as the list of files around it (the first repeated at the end), or null. */
-export function findCycle(graph: Map<string, string[]>): string[] | null {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const path: string[] = [];
-  const visit = (file: string): string[] | null => {
-    if (state.get(file) === 'done') return null;
-    if (state.get(file) === 'visiting') return [...path.slice(path.indexOf(file)), file];
-    state.set(file, 'visiting');
-    path.push(file);
-    for (const next of graph.get(file) ?? []) {
-      const cycle = visit(next);
-      if (cycle) return cycle;
-    }
-    path.pop();
-    state.set(file, 'done');
-    return null;
-  };
-  for (const file of graph.keys()) {
-    const cycle = visit(file);
-    if (cycle) return cycle;
-  }
-  return null;
 }
 
 /** The layer of a file under `apps/peer/` (its index in `PEER_LAYERS`), or undefined for a file outside it. */

@@ -5,8 +5,6 @@
  */
 
 import { expect } from 'chai';
-import { parseRequest, type Request } from '../../daemon/request';
-import { HttpError } from '../../daemon/status';
 import {
   channelName,
   isPeerEntry,
@@ -18,26 +16,7 @@ import {
   readPeerIdBody,
   readRegisterBody,
 } from '../../apps/protocol';
-
-/** A POST whose body is `text`, sent as curl -d sends it (form-encoded), so the reader parses the JSON itself. */
-function post(text: string): Request {
-  const raw = `POST /x/ HTTP/1.1\r\nHost: a\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
-  const result = parseRequest(Buffer.from(raw, 'utf8'));
-  if (result.kind !== 'request') throw new Error(`fixture does not parse: ${JSON.stringify(result)}`);
-  return result.request;
-}
-
-/** The sentence of the 400 that `fn` throws. */
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(HttpError);
-    expect((error as HttpError).status).to.equal(400);
-    return (error as HttpError).message;
-  }
-  throw new Error('expected a 400');
-}
+import { post, refusal } from '../helpers/bodies';
 
 describe('apps/protocol.ts', () => {
   it('isPeerEntry() accepts a list entry and refuses anything missing ip, an integer port or peer_id', () => {
