@@ -12,6 +12,7 @@ import { reasonOf } from '../text';
 import type { Delivery, Outcome } from './delivery/delivery';
 import type { Trust } from './identity/trust';
 import { type ChannelEvent, type MessageEvent, type Origin, type Result, fail, ok } from './model/chat-events';
+import type { Contacts } from './model/contacts';
 import { type Channels, channelReasons } from './model/channels';
 import type { EventLog } from './model/events';
 import { type ChatMessage, directChannel, tooLongReason } from './model/message';
@@ -37,6 +38,8 @@ export interface ChatParts {
   receipts: Receipts;
   unread: Unread;
   notify: Notify;
+  /** The peers the user exchanged messages with: fed here, read by delivery (`model/contacts.ts`). */
+  contacts?: Contacts;
   /** Runs a task without waiting for it; leaving waits for every such task. */
   background: (task: () => Promise<void>) => void;
 }
@@ -86,12 +89,16 @@ export class Chat {
     return ok(await this.sayIn(channel, text, origin));
   }
 
-  /** A broadcast in #general: to every connected peer, and to the peers messages still wait for. */
+  /**
+   * A broadcast in #general: to every connected peer, to the listed peers being connected to (it waits for them),
+   * and to the peers messages still wait for.
+   */
   private async broadcast(text: string, origin: Origin): Promise<MessageView> {
     const message = await this.parts.history.compose(GENERAL_CHANNEL, text, Date.now());
     const { state, delivery } = this.parts;
-    const owed = delivery.pending().filter(({ peerId }) => !state.isConnected(peerId));
-    const peers = [...state.peers(), ...owed.flatMap(({ peerId }) => this.peerOf(peerId) ?? [])];
+    const others = [...delivery.expecting().map(({ peer_id }) => ({ peerId: peer_id })), ...delivery.pending()];
+    const owed = [...new Set(others.map(({ peerId }) => peerId))].filter((peerId) => !state.isConnected(peerId));
+    const peers = [...state.peers(), ...owed.flatMap((peerId) => this.peerOf(peerId) ?? [])];
     return this.hand(message, peers, origin, async () => {
       const report = await this.deliverToAll(message, peers);
       this.parts.notify({ kind: 'broadcast-sent', report });
@@ -103,6 +110,7 @@ export class Chat {
     const message = await this.parts.history.compose(channel, text, Date.now());
     const members = (await this.refreshMembers(channel)).filter((id) => id !== this.parts.self.peer_id);
     const peers = members.flatMap((id) => this.peerOf(id) ?? []);
+    for (const peer of peers) this.parts.contacts?.choose(peer.peer_id);
     return this.hand(message, peers, origin, async () => {
       const report = await this.deliverToAll(message, peers);
       this.parts.notify({ kind: 'channel-sent', channel, report });
@@ -112,6 +120,7 @@ export class Chat {
   /** A direct message to one connected peer. */
   async sendTo(peer: PeerInfo, text: string, origin: Origin): Promise<Result<MessageView>> {
     const message = await this.parts.history.compose(directChannel(peer.peer_id), text, Date.now());
+    this.parts.contacts?.choose(peer.peer_id);
     return ok(
       this.hand(message, [peer], origin, async () => {
         const outcome = await this.parts.delivery.deliver(peer, message);
@@ -156,6 +165,7 @@ export class Chat {
   /** A message another peer sent, stored just now: counted unread for the page, and emitted. */
   received(message: ChatMessage): void {
     const shown = this.view(message);
+    if (message.channel.startsWith('@') && shown.authorship === 'verified') this.parts.contacts?.hear(message.from);
     this.parts.unread.arrived(shown.conversation);
     this.parts.events.emit<MessageEvent>('message', { message: shown, origin: 'peer' });
   }

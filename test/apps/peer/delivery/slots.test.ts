@@ -26,7 +26,7 @@ describe('Slots', () => {
     const granted: string[] = [];
     ask(slots, 'doubtful', 300, granted);
     await settle();
-    expect([granted.length, slots.out]).to.deep.equal([8, { all: 8, doubtful: 8 }]);
+    expect([granted.length, slots.out]).to.deep.equal([8, { all: 8, doubtful: 8, slow: 0 }]);
   });
 
   it('lets requests to peers that answered take the other slots while doubtful ones hang, up to `total`', async () => {
@@ -35,7 +35,7 @@ describe('Slots', () => {
     ask(slots, 'doubtful', 300, granted);
     ask(slots, 'answered', 100, granted);
     await settle();
-    expect(slots.out).to.deep.equal({ all: 64, doubtful: 8 });
+    expect(slots.out).to.deep.equal({ all: 64, doubtful: 8, slow: 0 });
     expect(granted.filter((g) => g.startsWith('answered'))).to.have.length(56);
   });
 
@@ -58,11 +58,11 @@ describe('Slots', () => {
   it('run() gives the slot back when the task fails, and a release called twice counts once', async () => {
     const slots = new Slots(1, 1);
     await slots.run('doubtful', () => Promise.reject(new Error('no answer'))).catch(() => {});
-    expect(slots.out).to.deep.equal({ all: 0, doubtful: 0 });
+    expect(slots.out).to.deep.equal({ all: 0, doubtful: 0, slow: 0 });
     const release = await slots.acquire('answered');
     release();
     release();
-    expect(slots.out).to.deep.equal({ all: 0, doubtful: 0 });
+    expect(slots.out).to.deep.equal({ all: 0, doubtful: 0, slow: 0 });
     await slots.run('answered', async () => expect(slots.out.all).to.equal(1));
   });
 });
