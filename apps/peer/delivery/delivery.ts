@@ -38,9 +38,8 @@ export interface DeliveryOptions {
   isKnown?: (peerId: string) => boolean;
   /** Whether the user exchanged messages with the peer (`model/contacts.ts`): its requests go first, its outbox has room kept. */
   isContact?: (peerId: string) => boolean;
-  /** The shares a peer's outbox counts against (its address, its key): see `OutboxesOptions.sharesOf`. */
+  /** The shares a peer's outbox counts against (`OutboxesOptions.sharesOf`); when a request is slow (`SLOW_MS`). */
   sharesOf?: (peerId: string) => string[];
-  /** A request slower than this makes its peer 'slow' (`SLOW_MS`). */
   slowMs?: number;
   /** Requests out at once at most (`MAX_REQUESTS`), and of them to doubtful peers (`MAX_DOUBTFUL_REQUESTS`). */
   maxConnections?: number;
@@ -164,7 +163,7 @@ export class Delivery {
     try {
       const send = () => sendInOrder(options.courier, peer, messages);
       const isAnswer = (error: unknown) => error instanceof Refused;
-      refusals = await slots.run(speeds.kindOf(peerId), (slot) => speeds.timed(peerId, slot, send, isAnswer), options.isContact?.(peerId));
+      refusals = await slots.run(speeds.kindOf(peerId), (slot) => speeds.timed(peerId, slot, send, isAnswer), this.goesFirst(peerId));
     } catch (error) {
       const reason = reasonOf(error);
       if (error instanceof Refused) return messages.map(() => ({ kind: 'failed', reason, error }));
@@ -173,6 +172,11 @@ export class Delivery {
     return refusals.map((refusal): Outcome =>
       refusal === null ? { kind: 'sent' } : { kind: 'failed', reason: refusal, error: new Refused(refusal) },
     );
+  }
+
+  /** A contact, or a peer whose key is known, goes before peers not measured yet (docs/security/peer-out.md). */
+  private goesFirst(peerId: string): boolean {
+    return (this.options.isContact?.(peerId) || this.options.isKnown?.(peerId)) ?? false;
   }
 
   /** Each message into the peer's outbox, in order. */
@@ -262,7 +266,7 @@ export class Delivery {
     let emptied = false;
     try {
       while (address && outbox.due(this.now())) {
-        const slot = await this.slots.take(this.speeds.kindOf(outbox.peerId), this.options.isContact?.(outbox.peerId));
+        const slot = await this.slots.take(this.speeds.kindOf(outbox.peerId), this.goesFirst(outbox.peerId));
         const message = outbox.due(this.now()) ? outbox.start() : undefined; // it may have been dropped meanwhile
         if (!message) {
           slot.release();
