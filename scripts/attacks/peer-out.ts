@@ -2,7 +2,8 @@
  * The attacks on what goes out of a peer, measured against real processes (docs/security/peer-out.md):
  *   blackhole  N registrations whose address never answers: how long until Alice's console opens, and
  *              whether a message typed meanwhile reaches Bob;
- *   slow       N fakes that answer their first request, then take 2.9 s: how long Alice -> Bob takes;
+ *   slow       N fakes (listed before Bob) that answer their first request, then take 2.9 s: how long
+ *              Alice's second broadcast takes to reach Bob;
  *   busy       N made-up known peers (one key) answering 503 fill Alice's outboxes; Bob goes down a moment:
  *              is Alice's direct message to him kept, and does it arrive once he is back?
  */
@@ -52,9 +53,12 @@ export async function measure(mode: FakeKind, count: number, waitMs = 60_000): P
     };
     const [bobPort, alicePort] = [await portBesides(fakes.ports), await portBesides(fakes.ports)];
     const bobFolder = dataDir('Bob');
-    const bob = await peer('Bob', bobPort, bobFolder);
-    if (mode !== 'busy')
+    const register = async () => {
       for (const entry of fakes.entries()) await client.request(`${trackerUrl}/submit-info/`, { method: 'POST', json: entry });
+    };
+    if (mode === 'slow') await register(); // listed before Bob: Alice's broadcasts go to them first
+    const bob = await peer('Bob', bobPort, bobFolder);
+    if (mode === 'blackhole') await register();
     const started = Date.now();
     const alice = await peer('Alice', alicePort, dataDir('Alice'), false);
     const result: Measured = { mode, fakes: count, deliveredMs: null, fakeRequests: 0 };
@@ -65,10 +69,7 @@ export async function measure(mode: FakeKind, count: number, waitMs = 60_000): P
       result.promptMs = Date.now() - started;
       result.deliveredMs = await shown(bob, 'typed while connecting', started, waitMs);
     } else if (mode === 'slow') {
-      await alice.waitFor(exact('[Alice] > '), waitMs);
-      const sent = Date.now();
-      alice.type('through the slow ones');
-      result.deliveredMs = await shown(bob, 'through the slow ones', sent, waitMs);
+      result.deliveredMs = await slowAttack(alice, bob, waitMs);
     } else {
       await busyAttack(alice, alicePort, fakes, client, waitMs);
       await bob.kill();
@@ -86,6 +87,16 @@ export async function measure(mode: FakeKind, count: number, waitMs = 60_000): P
     await processes.killAll();
     await fakes.close();
   }
+}
+
+/** Alice broadcasts once (the fakes turn slow), then again: how long the second takes to reach Bob. */
+async function slowAttack(alice: Child, bob: Child, waitMs: number): Promise<number | null> {
+  await alice.waitFor(exact('[Alice] > '), waitMs);
+  alice.type('first, while the fakes still look fast');
+  await shown(bob, 'first, while', Date.now(), waitMs);
+  const sent = Date.now();
+  alice.type('through the slow ones');
+  return shown(bob, 'through the slow ones', sent, waitMs);
 }
 
 /** The fakes introduce themselves to Alice, signed with their one key; then a broadcast fills their outboxes. */
