@@ -5,6 +5,7 @@
  */
 
 import type { Backend } from '../../daemon/backend';
+import { DEFAULT_UNCAPPED_ADDRESSES } from '../../daemon/admission';
 import { HttpClient } from '../../daemon/client';
 import { KeyOwners } from '../owner';
 import { Chat } from './chat';
@@ -18,7 +19,7 @@ import { Trust } from './identity/trust';
 import { Channels } from './model/channels';
 import { EventLog } from './model/events';
 import type { Notify } from './model/notices';
-import { ChatState, type PeerInfo } from './model/peers';
+import { addressOf, ChatState, type PeerInfo } from './model/peers';
 import { Receipts } from './model/receipts';
 import { Tasks } from './model/tasks';
 import { Unread } from './model/unread';
@@ -28,8 +29,10 @@ import { PeerClient } from './network/peer-client';
 import { type PeerParts } from './network/routes';
 import { TrackerSession } from './network/session';
 import { ChannelProofs } from './network/channel-proof';
+import { Members } from './network/members';
 import { ChannelKeys } from './identity/channel-keys';
 import { TrackerClient } from './network/tracker-client';
+import { openContacts } from './storage/contacts-file';
 import { History } from './storage/history';
 import { WebUi } from './web/ui';
 
@@ -133,12 +136,15 @@ function wireChat(made: Made) {
   const receipts = new Receipts((id) => events.emit('delivered', { id }));
   const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const peers = new PeerClient(client, state, trust, timeoutMs);
+  const contacts = openContacts(options.dataDir);
   const delivery = new Delivery(options.dataDir, {
     courier: peers,
     notify,
     onSettled: (peerId, messageId) => receipts.settle(messageId, peerId), // a 2xx is the acknowledgement the page shows
     onChange: () => state.touch(),
     isKnown: (peerId) => trust.knows(peerId), // at the outbox cap, a known peer makes room
+    isContact: (peerId) => contacts.has(peerId), // contacts come first (docs/security/peer-out.md)
+    sharesOf: (peerId) => sharesOf(peerId, trust),
   });
   const tracker = new TrackerClient(client, options.trackerUrl, self, timeoutMs, trust.identity, () => channels.claims());
   const catchUp = new CatchUp({ selfId: self.peer_id, client: peers, channels, history, trust, events, notify });
@@ -146,15 +152,29 @@ function wireChat(made: Made) {
   const unread = new Unread();
   const keys = new ChannelKeys((channel) => channels.keyOf(channel));
   const proofs = new ChannelProofs({ selfId: self.peer_id, channels, keys, client, timeoutMs });
-  const parts = { self, state, channels, history, delivery, trust, tracker, catchUp, proofs, events, receipts, unread, notify, background };
-  return { tasks, peers, delivery, tracker, catchUp, proofs, chat: new Chat(parts) };
+  const members = new Members({ self, state, channels, tracker, notify, proofs });
+  const parts = {
+    ...{ self, state, channels, history, delivery, trust, tracker, catchUp, members },
+    ...{ events, receipts, unread, notify, background, contacts },
+  };
+  return { tasks, peers, delivery, tracker, catchUp, proofs, members, contacts, chat: new Chat(parts) };
+}
+
+/** The shares a stranger's outbox counts against: its address (not this host's own) and its key. */
+function sharesOf(peerId: string, trust: Trust): string[] {
+  const shares: string[] = [];
+  const ip = addressOf(peerId)?.ip;
+  if (ip !== undefined && !DEFAULT_UNCAPPED_ADDRESSES.includes(ip)) shares.push(`address ${ip}`);
+  const key = trust.keyOf(peerId);
+  if (key !== undefined) shares.push(`key ${key.slice(-12)}`);
+  return shares;
 }
 
 /** The console and what it drives: its screen, the session with the tracker, discovery. */
 function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
   const { options, state, channels, events, terminal, history, trust } = made;
   const { self } = options;
-  const { tracker, peers, delivery, catchUp, chat, tasks } = core;
+  const { tracker, peers, delivery, catchUp, chat, tasks, contacts } = core;
   const screen = new ConsoleScreen({ self, state, channels, terminal, tty: Boolean(options.output.isTTY), history });
   events.on((event) => screen.show(event)); // the browsers follow the same log (web/sse.ts)
   const session: TrackerSession = new TrackerSession(tracker, {
@@ -164,10 +184,11 @@ function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
     // Back after losing the tracker: this peer's own link may have been down too, so it says hello again to
     // every peer listed (their outboxes for it go at once), sends what waits for them and catches up.
     onRegistered: (kind): Promise<void> => console.discover(kind === 'late' ? 'command' : 'again'),
-    onChannels: (answer) => chat.channelsAnswered(answer), // a refused private channel is contested, never trusted
+    onChannels: (answer) => core.members.answered(answer), // a refused private channel is contested, never trusted
   });
   const background = (task: () => Promise<void>) => tasks.run(task);
-  const discovery = new Discovery({ state, tracker, session, client: peers, delivery, catchUp, background });
+  const isProven = (peerId: string) => contacts.has(peerId) || trust.knows(peerId); // connected to first
+  const discovery = new Discovery({ state, tracker, session, client: peers, delivery, catchUp, background, isProven });
   const webLink = () => made.web.freshLink();
   const console: PeerConsole = new PeerConsole({ self, state, channels, chat, delivery, trust, discovery, terminal, screen, webLink });
   return { session, console };

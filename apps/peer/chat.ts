@@ -12,17 +12,18 @@ import { reasonOf } from '../text';
 import type { Delivery, Outcome } from './delivery/delivery';
 import type { Trust } from './identity/trust';
 import { type ChannelEvent, type MessageEvent, type Origin, type Result, fail, ok } from './model/chat-events';
+import type { Contacts } from './model/contacts';
 import { type Channels, channelReasons } from './model/channels';
 import type { EventLog } from './model/events';
 import { type ChatMessage, directChannel, tooLongReason } from './model/message';
 import type { Notify, SendReport } from './model/notices';
-import { addressOf, type ChatState, type PeerInfo } from './model/peers';
+import type { ChatState, PeerInfo } from './model/peers';
 import type { Receipts } from './model/receipts';
 import type { Unread } from './model/unread';
 import { type MessageView, messageView } from './model/views';
 import type { CatchUp } from './network/catch-up';
-import type { ChannelProofs } from './network/channel-proof';
-import type { ChannelAnswer, TrackerClient } from './network/tracker-client';
+import type { Members } from './network/members';
+import type { TrackerClient } from './network/tracker-client';
 import type { History } from './storage/history';
 
 export interface ChatParts {
@@ -34,12 +35,14 @@ export interface ChatParts {
   trust: Trust;
   tracker: TrackerClient;
   catchUp: CatchUp;
-  /** Members of a private channel prove its key to each other; without it, the tracker's list is taken. */
-  proofs?: ChannelProofs;
+  /** Who is in a channel: the tracker's list, or for a private channel the peers that proved its key. */
+  members: Members;
   events: EventLog;
   receipts: Receipts;
   unread: Unread;
   notify: Notify;
+  /** The peers the user exchanged messages with: fed here, read by delivery (`model/contacts.ts`). */
+  contacts?: Contacts;
   /** Runs a task without waiting for it; leaving waits for every such task. */
   background: (task: () => Promise<void>) => void;
 }
@@ -89,12 +92,16 @@ export class Chat {
     return ok(await this.sayIn(channel, text, origin));
   }
 
-  /** A broadcast in #general: to every connected peer, and to the peers messages still wait for. */
+  /**
+   * A broadcast in #general: to every connected peer, to the listed peers being connected to (it waits for them),
+   * and to the peers messages still wait for.
+   */
   private async broadcast(text: string, origin: Origin): Promise<MessageView> {
     const message = await this.parts.history.compose(GENERAL_CHANNEL, text, Date.now());
     const { state, delivery } = this.parts;
-    const owed = delivery.pending().filter(({ peerId }) => !state.isConnected(peerId));
-    const peers = [...state.peers(), ...owed.flatMap(({ peerId }) => this.peerOf(peerId) ?? [])];
+    const others = [...delivery.expecting().map(({ peer_id }) => ({ peerId: peer_id })), ...delivery.pending()];
+    const owed = [...new Set(others.map(({ peerId }) => peerId))].filter((peerId) => !state.isConnected(peerId));
+    const peers = [...state.peers(), ...owed.flatMap((peerId) => this.parts.members.peerOf(peerId) ?? [])];
     return this.hand(message, peers, origin, async () => {
       const report = await this.deliverToAll(message, peers);
       this.parts.notify({ kind: 'broadcast-sent', report });
@@ -107,28 +114,18 @@ export class Chat {
    */
   private async sayIn(channel: string, text: string, origin: Origin): Promise<MessageView> {
     const message = await this.parts.history.compose(channel, text, Date.now());
-    const peers = await this.recipients(channel);
+    const peers = await this.parts.members.recipients(channel);
+    for (const peer of peers) this.parts.contacts?.choose(peer.peer_id);
     return this.hand(message, peers, origin, async () => {
       const report = await this.deliverToAll(message, peers);
       this.parts.notify({ kind: 'channel-sent', channel, report });
     });
   }
 
-  /** Who a channel's message goes to: the members listed; in a private one, those of them and of the peers that proved its key who prove it. */
-  private async recipients(channel: string): Promise<PeerInfo[]> {
-    const { channels, proofs, self } = this.parts;
-    const listed = await this.refreshMembers(channel);
-    const private_ = proofs !== undefined && channels.isPrivate(channel);
-    const ids = [...new Set(private_ ? [...channels.provenMembers(channel), ...listed] : listed)].filter((id) => id !== self.peer_id);
-    const peers = ids.flatMap((id) => this.peerOf(id) ?? []);
-    if (!private_) return peers;
-    const proved = await Promise.all(peers.map((peer) => proofs.ensure(channel, peer)));
-    return peers.filter((_, i) => proved[i]);
-  }
-
   /** A direct message to one connected peer. */
   async sendTo(peer: PeerInfo, text: string, origin: Origin): Promise<Result<MessageView>> {
     const message = await this.parts.history.compose(directChannel(peer.peer_id), text, Date.now());
+    this.parts.contacts?.choose(peer.peer_id);
     return ok(
       this.hand(message, [peer], origin, async () => {
         const outcome = await this.parts.delivery.deliver(peer, message);
@@ -137,12 +134,6 @@ export class Chat {
         this.parts.notify({ kind: 'direct-failed', peer, reason: outcome.reason, waiting });
       }),
     );
-  }
-
-  /** A peer by id: as connected, or by its address alone (named by its id) when it is not. */
-  private peerOf(peerId: string): PeerInfo | undefined {
-    const address = addressOf(peerId);
-    return this.parts.state.get(peerId) ?? (address && { ...address, name: peerId });
   }
 
   /** Emits the stored message as pending, then delivers it in the background. */
@@ -173,6 +164,7 @@ export class Chat {
   /** A message another peer sent, stored just now: counted unread for the page, and emitted. */
   received(message: ChatMessage): void {
     const shown = this.view(message);
+    if (message.channel.startsWith('@') && shown.authorship === 'verified') this.parts.contacts?.hear(message.from);
     this.parts.unread.arrived(shown.conversation);
     this.parts.events.emit<MessageEvent>('message', { message: shown, origin: 'peer' });
   }
@@ -189,7 +181,7 @@ export class Chat {
       return fail(error instanceof ClientError ? 502 : 409, `Could not join #${channel}: ${reasonOf(error)}`, 'channel');
     }
     this.parts.channels.join(channel, key);
-    const members = await this.refreshMembers(channel);
+    const members = await this.parts.members.refresh(channel);
     this.parts.events.emit<ChannelEvent>('channel', { change: 'joined', conversation: channel, origin });
     for (const id of members) {
       const peer = this.parts.state.get(id);
@@ -223,33 +215,6 @@ export class Chat {
     this.parts.events.emit<ChannelEvent>('channel', { change: 'read', conversation, origin });
   }
 
-  /** The members of a channel from the tracker, remembered; the last list when the tracker cannot answer. */
-  async refreshMembers(channel: string): Promise<string[]> {
-    try {
-      const listed = await this.parts.tracker.members(channel);
-      this.parts.channels.setMembers(
-        channel,
-        listed.map((entry) => entry.peer_id),
-      );
-    } catch {
-      // the tracker is down: peer to peer goes on with the members last heard of
-    }
-    return this.parts.channels.knownMembers(channel);
-  }
-
-  /**
-   * What the tracker said of the channels a heartbeat claimed: a refusal is said once and marks the channel
-   * contested (its list is then someone else's); a channel taken again is said to be back.
-   */
-  channelsAnswered(answer: ChannelAnswer): void {
-    const { channels, notify } = this.parts;
-    for (const { channel, status, error } of answer.refused) {
-      if (channels.contest(channel))
-        notify({ kind: 'channel-refused', channel, status, reason: error, private: channels.isPrivate(channel) });
-    }
-    for (const channel of answer.channels) if (channels.settle(channel)) notify({ kind: 'channel-back', channel });
-  }
-
   /** Whether `channel` was joined with a key. */
   isPrivate(channel: string): boolean {
     return this.parts.channels.isPrivate(channel);
@@ -270,18 +235,9 @@ export class Chat {
     return this.parts.trust.knows(peerId);
   }
 
-  /**
-   * Whether `from` may post in (or read) `channel`: a known member, or one the tracker lists now; in a private
-   * channel, only a peer that proved its key (asked at its own address), whatever the tracker says.
-   */
-  async admits(channel: string, from: string): Promise<boolean> {
-    const { channels, proofs } = this.parts;
-    if (proofs !== undefined && channels.isPrivate(channel)) {
-      const peer = this.peerOf(from);
-      return peer !== undefined && proofs.ensure(channel, peer);
-    }
-    if (this.parts.channels.isKnownMember(channel, from)) return true;
-    return (await this.refreshMembers(channel)).includes(from);
+  /** Whether `from` may post in (or read) `channel` (`Members.admits`). */
+  admits(channel: string, from: string): Promise<boolean> {
+    return this.parts.members.admits(channel, from);
   }
 }
 

@@ -12,7 +12,7 @@ import type { Trust } from '../identity/trust';
 import type { Channels } from '../model/channels';
 import type { Result } from '../model/chat-events';
 import type { ChatState, PeerInfo } from '../model/peers';
-import type { Discovery, DiscoveryMode } from '../network/discovery';
+import type { Discovery, DiscoveryMode, Meeting } from '../network/discovery';
 import { type Command, parseCommand } from './commands';
 import * as view from './lines';
 import { trackerLines } from './notices';
@@ -155,7 +155,11 @@ export class PeerConsole {
    */
   async discover(mode: DiscoveryMode): Promise<void> {
     if (mode !== 'again') this.print(trackerLines.discovering());
-    const found = await this.parts.discovery.connect(mode);
+    const late = (meeting: Meeting) => {
+      if (!meeting.before)
+        this.print('peer' in meeting ? view.connectedToPeerLine(meeting.peer) : view.connectFailedLine(meeting.peerId, meeting.reason));
+    };
+    const found = await this.parts.discovery.connect(mode, late);
     if (!found.ok) return mode === 'again' ? undefined : this.print(trackerLines.discoveryFailed(found.reason));
     if (mode !== 'again') this.print(trackerLines.found(found.listed));
     for (const meeting of found.meetings) {

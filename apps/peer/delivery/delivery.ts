@@ -12,7 +12,8 @@ import { type Address, addressOf } from '../model/peers';
 import { batchLength, type Courier, Refused, sendInOrder } from './courier';
 import { OUTBOX_LIMIT, type Outbox } from './outbox';
 import { Outboxes } from './outboxes';
-import { MAX_DOUBTFUL_REQUESTS, MAX_REQUESTS, Slots, type SlotKind } from './slots';
+import { MAX_DOUBTFUL_REQUESTS, MAX_REQUESTS, Slots } from './slots';
+import { Speeds } from './speeds';
 
 export type Outcome =
   | { kind: 'sent' }
@@ -35,6 +36,11 @@ export interface DeliveryOptions {
    * outbox may take the place of one whose peer's key is not: made-up peers cannot keep real ones out.
    */
   isKnown?: (peerId: string) => boolean;
+  /** Whether the user exchanged messages with the peer (`model/contacts.ts`): its requests go first, its outbox has room kept. */
+  isContact?: (peerId: string) => boolean;
+  /** The shares a peer's outbox counts against (`OutboxesOptions.sharesOf`); when a request is slow (`SLOW_MS`). */
+  sharesOf?: (peerId: string) => string[];
+  slowMs?: number;
   /** Requests out at once at most (`MAX_REQUESTS`), and of them to doubtful peers (`MAX_DOUBTFUL_REQUESTS`). */
   maxConnections?: number;
   maxDoubtful?: number;
@@ -49,8 +55,8 @@ export interface DeliveryOptions {
 export const OUTBOX_BUDGET_BYTES = 128 * 1024 * 1024;
 /** How often the outboxes are looked at for a message whose retry time has come. */
 const TICK_MS = 250;
-/** Peers whose last answer is remembered (the rest count as doubtful): bounded, as injected peers are many. */
-const REMEMBERED_PEERS = 4_096;
+/** Listed peers being connected to, whose messages wait in memory until they answer or not (`expect`). */
+const MAX_EXPECTED = 1_024;
 
 export class Delivery {
   private readonly outboxes: Outboxes;
@@ -60,8 +66,10 @@ export class Delivery {
    */
   private readonly lanes = new Map<string, Array<{ peer: Address; message: ChatMessage; done: (outcome: Outcome) => void }>>();
   private readonly slots: Slots;
-  /** Peers whose last request was answered (2xx or 4xx), oldest first: their requests take 'answered' slots. */
-  private readonly answered = new Set<string>();
+  /** How each peer answered its last request: its requests take slots of that kind (`speeds.ts`). */
+  private readonly speeds: Speeds;
+  /** Listed peers being connected to (`expect`); what is handed to them waits in their lane until `reached` or `missed`. */
+  private readonly expected = new Map<string, Address>();
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
@@ -70,11 +78,14 @@ export class Delivery {
     private readonly options: DeliveryOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.speeds = new Speeds(this.now, options.slowMs);
     this.slots = new Slots(options.maxConnections ?? MAX_REQUESTS, options.maxDoubtful ?? MAX_DOUBTFUL_REQUESTS);
     this.outboxes = new Outboxes({
       dir,
       notify: options.notify,
       isKnown: options.isKnown,
+      isContact: options.isContact,
+      sharesOf: options.sharesOf,
       maxOutboxes: options.maxOutboxes,
       budget: { used: 0, limit: options.budgetBytes ?? OUTBOX_BUDGET_BYTES },
       limit: options.outboxLimit,
@@ -100,18 +111,36 @@ export class Delivery {
       const lane = this.lanes.get(peer.peer_id);
       if (lane) return void lane.push({ peer, message, done });
       this.lanes.set(peer.peer_id, [{ peer, message, done }]);
-      void this.runLane(peer.peer_id);
+      if (!this.expected.has(peer.peer_id)) void this.runLane(peer.peer_id);
     });
   }
 
-  /** Sends what waits in a peer's lane, a batch at a time, until the lane is empty. */
-  private async runLane(peerId: string): Promise<void> {
+  /**
+   * `peer` is listed and being connected to: what is handed to it meanwhile waits in its lane, and goes once it
+   * answers (`reached`), or into its outbox if it does not (`missed`). A broadcast typed meanwhile is never for nobody.
+   */
+  expect(peer: Address): void {
+    if (this.expected.size < MAX_EXPECTED && !this.lanes.has(peer.peer_id)) this.expected.set(peer.peer_id, peer);
+  }
+
+  /** The listed peers being connected to, for a broadcast typed meanwhile. */
+  expecting(): Address[] {
+    return [...this.expected.values()];
+  }
+
+  /** `peerId` did not answer `/connect-peer/`: what waits for it goes into its outbox, for later. */
+  missed(peerId: string, reason: string): void {
+    if (this.expected.delete(peerId) && this.lanes.has(peerId)) void this.runLane(peerId, reason);
+  }
+
+  /** Sends what waits in a peer's lane, a batch at a time, until the lane is empty; or keeps it, saying `keepReason`. */
+  private async runLane(peerId: string, keepReason?: string): Promise<void> {
     const lane = this.lanes.get(peerId)!;
     while (lane.length > 0) {
       const batch = lane.splice(0, batchLength(lane.map((item) => item.message)));
-      const outcomes = await this.deliverNow(
-        batch[0].peer,
-        batch.map((item) => item.message),
+      const messages = batch.map((item) => item.message);
+      const outcomes = await (
+        keepReason === undefined ? this.deliverNow(batch[0].peer, messages) : this.keepAll(peerId, messages, keepReason)
       ).catch((error: unknown) => batch.map((): Outcome => ({ kind: 'failed', reason: String(error), error })));
       batch.forEach((item, i) => {
         if (outcomes[i].kind !== 'queued') this.options.onSettled?.(peerId, item.message.id);
@@ -129,12 +158,14 @@ export class Delivery {
       return this.keepAll(peer.peer_id, messages, why);
     }
     let refusals: Array<string | null>;
+    const { speeds, slots, options } = this;
+    const peerId = peer.peer_id;
     try {
-      refusals = await this.slots.run(this.kindOf(peer.peer_id), () => sendInOrder(this.options.courier, peer, messages));
-      this.heard(peer.peer_id, true);
+      const send = () => sendInOrder(options.courier, peer, messages);
+      const isAnswer = (error: unknown) => error instanceof Refused;
+      refusals = await slots.run(speeds.kindOf(peerId), (slot) => speeds.timed(peerId, slot, send, isAnswer), this.goesFirst(peerId));
     } catch (error) {
       const reason = reasonOf(error);
-      this.heard(peer.peer_id, error instanceof Refused);
       if (error instanceof Refused) return messages.map(() => ({ kind: 'failed', reason, error }));
       return (await this.keepAll(peer.peer_id, messages, reason)).map((outcome) => ({ ...outcome, error }));
     }
@@ -143,17 +174,9 @@ export class Delivery {
     );
   }
 
-  /** Which slots a request to the peer waits for: 'answered' only if it answered its last one. */
-  private kindOf(peerId: string): SlotKind {
-    return this.answered.has(peerId) ? 'answered' : 'doubtful';
-  }
-
-  /** Remembers whether the peer answered its latest request (a 4xx is an answer; no answer or a 5xx is not). */
-  private heard(peerId: string, answered: boolean): void {
-    this.answered.delete(peerId);
-    if (!answered) return;
-    this.answered.add(peerId);
-    if (this.answered.size > REMEMBERED_PEERS) this.answered.delete(this.answered.values().next().value!);
+  /** A contact, or a peer whose key is known, goes before peers not measured yet (docs/security/peer-out.md). */
+  private goesFirst(peerId: string): boolean {
+    return (this.options.isContact?.(peerId) || this.options.isKnown?.(peerId)) ?? false;
   }
 
   /** Each message into the peer's outbox, in order. */
@@ -196,8 +219,9 @@ export class Delivery {
    * slots from the start, so a newly met peer's first message does not queue behind hung ones. (An incoming
    * `/connect-peer/` proves nothing: anyone can send one naming any address.)
    */
-  reached(peerId: string): void {
-    this.heard(peerId, true);
+  reached(peerId: string, elapsedMs = 0): void {
+    this.speeds.heard(peerId, true, elapsedMs);
+    if (this.expected.delete(peerId) && this.lanes.has(peerId)) void this.runLane(peerId);
   }
 
   async close(): Promise<void> {
@@ -232,7 +256,8 @@ export class Delivery {
 
   /**
    * Sends the waiting messages one after another, oldest first, until one fails or none is left; then closes the
-   * outbox if it is empty. Each takes a doubtful slot: a retry goes after requests to peers that answer.
+   * outbox if it is empty. Each takes a slot of the peer's kind: a retry to a peer that does not answer goes
+   * after requests to peers that do, and one to a peer just reached goes at once.
    */
   private async drain(outbox: Outbox): Promise<void> {
     this.outboxes.draining.add(outbox);
@@ -241,19 +266,21 @@ export class Delivery {
     let emptied = false;
     try {
       while (address && outbox.due(this.now())) {
-        const release = await this.slots.acquire('doubtful');
+        const slot = await this.slots.take(this.speeds.kindOf(outbox.peerId), this.goesFirst(outbox.peerId));
         const message = outbox.due(this.now()) ? outbox.start() : undefined; // it may have been dropped meanwhile
         if (!message) {
-          release();
+          slot.release();
           break;
         }
-        const result = await this.options.courier.send(address, message).then(
-          () => 'sent' as const,
-          // A refusal (4xx) will not change by waiting: that message is dropped, and the next one goes.
-          (error: unknown) => (error instanceof Refused ? ('refused' as const) : ('failed' as const)),
-        );
-        release();
-        this.heard(outbox.peerId, result !== 'failed');
+        const send = () => this.options.courier.send(address, message);
+        const result = await this.speeds
+          .timed(outbox.peerId, slot, send, (error) => error instanceof Refused)
+          .then(
+            () => 'sent' as const,
+            // A refusal (4xx) will not change by waiting: that message is dropped, and the next one goes.
+            (error: unknown) => (error instanceof Refused ? ('refused' as const) : ('failed' as const)),
+          );
+        slot.release();
         this.options.onChange?.();
         if (result === 'failed') {
           outbox.fail(this.now());

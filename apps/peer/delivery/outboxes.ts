@@ -1,9 +1,8 @@
 /**
- * Outboxes: which peers' outboxes are open. An outbox opens when a message for its peer must wait, closes
- * (and its file goes) once it is empty and nothing is in flight, and at most `maxOutboxes` are open, since each
- * holds a file. When all are taken, a peer whose key is known may take the place of one whose key is not (the
- * one with the fewest messages), and the messages dropped are told. `delivery.ts` decides what to send; this
- * file only keeps the outboxes. New; WeApRous `apps/peer.py` kept no outbox. docs/history.md, "The outbox".
+ * Outboxes: which peers' outboxes are open (at most `maxOutboxes`, each holds a file). Contacts come first: they
+ * keep `RESERVED_FOR_CONTACTS` of the room and may take a stranger's; strangers get fair shares (at most
+ * `SHARE_OUTBOXES` per address or key), and a known peer may take an unknown one's place. `delivery.ts` decides
+ * what to send; this file keeps the outboxes. New. docs/history.md, "The outbox"; docs/security/peer-out.md.
  */
 
 import type { Notify } from '../model/notices';
@@ -11,12 +10,20 @@ import { Outbox, type OutboxBudget } from './outbox';
 
 /** At most this many peers have an outbox open (each holds a file): 1,000 made-up peers cannot make this peer hold 1,000. */
 export const MAX_OUTBOXES = 256;
+/** Outboxes only the user's contacts may open: strangers, however many, leave this much room. */
+export const RESERVED_FOR_CONTACTS = 64;
+/** Outboxes the strangers behind one address, or one key, may hold together. */
+export const SHARE_OUTBOXES = 16;
 
 export interface OutboxesOptions {
   dir: string;
   notify: Notify;
   /** Whether the peer's key is known: see `DeliveryOptions.isKnown`. Without it, no outbox makes room for another. */
   isKnown?: (peerId: string) => boolean;
+  /** Whether the peer is one of the user's contacts (`model/contacts.ts`); without it, nobody is. */
+  isContact?: (peerId: string) => boolean;
+  /** The shares a stranger's outbox counts against, e.g. `['ip 127.0.0.2', 'key MCow...']`; without it, none. */
+  sharesOf?: (peerId: string) => string[];
   maxOutboxes?: number;
   budget: OutboxBudget;
   limit?: number;
@@ -108,6 +115,27 @@ export class Outboxes {
     return this.open.size + this.opening.size < this.max;
   }
 
+  /** Why no outbox may open for `peerId` now (null: it may, after making room if need be). */
+  private noRoomFor(peerId: string): string | null {
+    const contact = this.options.isContact?.(peerId) ?? false;
+    const strangers = [...this.open.keys(), ...this.opening.keys()].filter((id) => !this.options.isContact?.(id));
+    if (!contact) {
+      const shares = this.options.sharesOf?.(peerId) ?? [];
+      const used = (share: string) => strangers.filter((id) => this.options.sharesOf?.(id).includes(share)).length;
+      const spent = shares.find((share) => used(share) >= SHARE_OUTBOXES);
+      if (spent !== undefined)
+        return `messages already wait for ${SHARE_OUTBOXES} peers of the same ${spent}, its share of this peer's outboxes`;
+    }
+    const room = contact ? this.hasRoom() : this.hasRoom() && strangers.length < this.max - this.reserved;
+    if (room || this.makeRoomFor(peerId, contact)) return null;
+    return `messages already wait for ${this.max} peers, as many as this peer keeps outboxes for`;
+  }
+
+  /** Room kept for contacts: a quarter of a small table (tests), else `RESERVED_FOR_CONTACTS`. */
+  private get reserved(): number {
+    return this.options.isContact ? Math.min(RESERVED_FOR_CONTACTS, Math.floor(this.max / 4)) : 0;
+  }
+
   private async openQuietly(peerId: string): Promise<void> {
     try {
       const outbox = await this.outbox(peerId);
@@ -123,8 +151,8 @@ export class Outboxes {
     let opening = this.opening.get(peerId);
     if (!opening) {
       if (this.closed) return Promise.reject(new Error('this peer is shutting down'));
-      if (!this.hasRoom() && !this.makeRoomFor(peerId))
-        return Promise.reject(new Error(`messages already wait for ${this.max} peers, as many as this peer keeps outboxes for`));
+      const full = this.noRoomFor(peerId);
+      if (full !== null) return Promise.reject(new Error(full));
       const closed = this.closing.get(peerId) ?? Promise.resolve();
       const options = { onProblem: (reason: string) => this.problem(reason), budget: this.options.budget, limit: this.options.limit };
       opening = closed
@@ -146,17 +174,19 @@ export class Outboxes {
   }
 
   /**
-   * All outboxes are taken: if `peerId`'s key is known, drop the outbox of a peer whose key is not (the one with
-   * the fewest messages; of those, the first opened), when nothing is in flight or being written there. A peer
-   * that cannot prove who it is, which anyone can make up with `/connect-peer/`, does not keep a known one out.
+   * No room: a contact drops a stranger's outbox (an unknown one's first), a known peer an unknown stranger's (the
+   * one with the fewest messages; of those, the first opened), when nothing is in flight or being written there.
+   * A peer that cannot prove who it is, which anyone can make up with `/connect-peer/`, does not keep a known one out.
    */
-  private makeRoomFor(peerId: string): boolean {
-    const known = this.options.isKnown;
-    if (!known?.(peerId)) return false;
+  private makeRoomFor(peerId: string, contact: boolean): boolean {
+    const known = (id: string) => this.options.isKnown?.(id) ?? false;
+    if (!contact && !known(peerId)) return false;
+    const rank = (outbox: Outbox) => (known(outbox.peerId) ? 1 : 0) * 1e9 + outbox.size;
     let victim: Outbox | undefined;
     for (const outbox of this.open.values()) {
-      if (outbox.inFlight || this.writers.has(outbox.peerId) || known(outbox.peerId)) continue;
-      if (!victim || outbox.size < victim.size) victim = outbox;
+      if (outbox.inFlight || this.writers.has(outbox.peerId) || this.options.isContact?.(outbox.peerId)) continue;
+      if (!contact && known(outbox.peerId)) continue;
+      if (!victim || rank(outbox) < rank(victim)) victim = outbox;
     }
     if (!victim) return false;
     const dropped = victim.size;

@@ -121,6 +121,11 @@ export class Trust {
     return this.known.keyOf(peerId) !== undefined;
   }
 
+  /** The key remembered for `peerId`, if any. */
+  keyOf(peerId: string): string | undefined {
+    return this.known.keyOf(peerId);
+  }
+
   /** `body` with its `signature`. */
   sign<T extends object>(body: T): T & { signature: string } {
     return { ...body, signature: this.identity.sign(body) };

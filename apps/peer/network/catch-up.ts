@@ -1,15 +1,15 @@
 /**
- * Catch-up: asking a peer for what it holds of the channels both are in (`GET /history/`, page after page), so a
- * peer that was away, or joins late, ends up with the history the others have. Each message is checked as the
- * inbox checks one and stored once; what was added is one notice and one `history` event. New; WeApRous
- * `apps/peer.py` kept no history. docs/protocol.md, "Catch-up".
+ * Catch-up: asking a peer for what it holds of the channels both are in, and of the direct conversation with it
+ * (`GET /history/`, page after page), so a peer that was away, or joins late, ends up with the history the others
+ * have. Each message is checked as the inbox checks one and stored once; what was added is one notice and one
+ * `history` event. New; WeApRous `apps/peer.py` kept no history. docs/protocol.md, "Catch-up".
  */
 
 import { GENERAL_CHANNEL } from '../../protocol';
 import { reasonOf } from '../../text';
 import type { Channels } from '../model/channels';
 import type { History } from '../storage/history';
-import { type ChatMessage, derivedId, readMessage } from '../model/message';
+import { type ChatMessage, derivedId, directChannel, readMessage } from '../model/message';
 import type { PeerClient } from './peer-client';
 import type { PeerInfo } from '../model/peers';
 import type { Trust } from '../identity/trust';
@@ -37,31 +37,41 @@ export interface CatchUpParts {
 export class CatchUp {
   constructor(private readonly parts: CatchUpParts) {}
 
-  /** Asks `peer` for what it has of the channels both are in (#general, and the ones it is listed in). */
+  /**
+   * Asks `peer` for what it has of the channels both are in (#general, and the ones it is listed in), then, when
+   * its key is known (it answers only then), for the direct conversation with it: a direct message lost comes back.
+   */
   async run(peer: PeerInfo, channels = this.parts.channels.list().map((c) => c.name)): Promise<void> {
     const shared = channels.filter((channel) => channel === GENERAL_CHANNEL || this.parts.channels.isKnownMember(channel, peer.peer_id));
-    for (const channel of shared) {
-      let result = { added: 0, forged: 0 };
-      try {
-        result = await this.channel(peer, channel);
-      } catch (error) {
-        // It went away, or is older and has no /history/ (404): what it queued for us still comes. Else say so.
-        const why = reasonOf(error);
-        if (!/^Answer 404\b/.test(why)) this.parts.notify({ kind: 'catch-up-failed', channel, peer, reason: why });
-        continue;
-      }
-      if (result.added > 0) this.parts.events.emit('history', { conversation: channel, added: result.added });
-      if (result.added > 0 || result.forged > 0) this.parts.notify({ kind: 'caught-up', channel, peer, ...result });
+    for (const channel of shared) await this.ask(peer, channel, channel);
+    if (this.parts.trust.knows(peer.peer_id)) await this.ask(peer, directChannel(this.parts.selfId), directChannel(peer.peer_id));
+  }
+
+  /** One conversation from `peer`: `asked` as it names it, kept as `conversation`; one notice for what came. */
+  private async ask(peer: PeerInfo, asked: string, conversation: string): Promise<void> {
+    let result = { added: 0, forged: 0 };
+    try {
+      result = await this.channel(peer, asked, conversation);
+    } catch (error) {
+      // It went away, or is older: no /history/ (404), or none of direct conversations (400). Else say so.
+      const why = reasonOf(error);
+      const older = /^Answer 404\b/.test(why) || (asked !== conversation && /^Answer 400\b/.test(why));
+      if (!older) this.parts.notify({ kind: 'catch-up-failed', channel: conversation, peer, reason: why });
+      return;
     }
+    if (result.added > 0) this.parts.events.emit('history', { conversation, added: result.added });
+    if (result.added > 0 || result.forged > 0) this.parts.notify({ kind: 'caught-up', channel: conversation, peer, ...result });
   }
 
   /**
    * Pages of one channel from one peer, each message checked and stored once: how many were new, and how
-   * many were refused because they claim a sender whose key this peer knows without its signature.
+   * many were refused because they claim a sender whose key this peer knows without its signature. Of a direct
+   * conversation (`@<this peer>`), only what the peer itself wrote to this one is taken.
    */
-  private async channel(peer: PeerInfo, channel: string): Promise<{ added: number; forged: number }> {
+  private async channel(peer: PeerInfo, channel: string, conversation: string): Promise<{ added: number; forged: number }> {
     const history = this.parts.history;
-    let since = Math.max(-1, history.highestClock(channel) - CATCH_UP_MARGIN);
+    const direct = channel !== conversation;
+    let since = Math.max(-1, history.highestClock(conversation) - CATCH_UP_MARGIN);
     let after = '';
     let added = 0;
     let forged = 0;
@@ -70,10 +80,12 @@ export class CatchUp {
       for (const raw of messages) {
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
         const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
-        if (!read.ok || read.value.channel !== channel || read.value.clock === undefined) continue;
+        if (!read.ok || read.value.clock === undefined) continue;
+        if (read.value.channel !== channel && !(direct && read.value.channel === conversation)) continue;
         const message = { ...read.value, clock: read.value.clock };
         // The page's cursor moves on with what the peer sent, kept or not.
         [since, after] = [message.clock, message.id];
+        if (direct && (message.from !== peer.peer_id || message.channel !== channel)) continue; // ours: held already
         const verdict = await this.judge(message);
         if (verdict === 'forged') forged += 1;
         else if ((await history.acceptQuietly(verdict)) === 'added') added += 1;

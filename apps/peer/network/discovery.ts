@@ -1,7 +1,8 @@
 /**
- * Discovery: the tracker's list, then a connection to each peer on it not connected yet; each peer reached
- * gets what waits for it at once and is asked what it said meanwhile (catch-up). Answers what happened, for
- * the console to word. Ports `discover_and_connect_peers` of WeApRous `apps/peer.py`.
+ * Discovery: the tracker's list, then a connection to each peer on it not connected yet, proven ones first; each
+ * peer joins the moment it answers, gets what waits for it and is asked what it said meanwhile (catch-up). Answers
+ * what happened within `REPORT_WITHIN_MS`, and the rest as it comes. Ports `discover_and_connect_peers` of
+ * WeApRous `apps/peer.py`.
  */
 
 import type { PeerEntry } from '../../protocol';
@@ -30,14 +31,22 @@ export interface DiscoveryParts {
   catchUp: CatchUp;
   /** Runs a task without waiting for it (the catch-ups). */
   background: (task: () => Promise<void>) => void;
+  /** Whether a peer has proven itself (a contact, a key met): such peers are connected to first. */
+  isProven?: (peerId: string) => boolean;
 }
+
+/** `connect` answers what happened by then; a listed peer slower to answer is told to `onLate` (the console opens meanwhile). */
+export const REPORT_WITHIN_MS = 2_000;
 
 export class Discovery {
   constructor(private readonly parts: DiscoveryParts) {}
 
-  /** Fetches the list and connects to the peers `mode` says, all at once, answering in the tracker's order. */
-  async connect(mode: DiscoveryMode): Promise<Discovered> {
-    const { state, client, delivery, catchUp } = this.parts;
+  /**
+   * Fetches the list and connects to the peers `mode` says, proven ones first, answering in the order they answer:
+   * those settled within `REPORT_WITHIN_MS`; each later one goes to `onLate`. Messages typed meanwhile wait for them.
+   */
+  async connect(mode: DiscoveryMode, onLate: (meeting: Meeting) => void = () => {}): Promise<Discovered> {
+    const { state, client, delivery } = this.parts;
     let entries: PeerEntry[];
     try {
       entries = await this.list(mode);
@@ -45,18 +54,37 @@ export class Discovery {
       return { ok: false, reason: reasonOf(error) };
     }
     const known = new Set(state.peers().map((peer) => peer.peer_id));
-    const fresh = entries.filter((entry) => entry.peer_id !== state.self.peer_id && (mode === 'again' || !known.has(entry.peer_id)));
-    const results = await client.connectAll(fresh);
-    const meetings = results.map((result, i): Meeting => {
-      const before = known.has(fresh[i].peer_id);
-      if (result.status === 'rejected') return { peerId: fresh[i].peer_id, before, reason: reasonOf(result.reason) };
-      const peer = result.value;
-      delivery.reached(peer.peer_id);
-      delivery.retryNow(peer.peer_id);
-      this.parts.background(() => catchUp.run(peer)); // what was said while this peer was away, or before it came
-      return { peerId: peer.peer_id, before, peer };
+    const listed = entries.filter((entry) => entry.peer_id !== state.self.peer_id && (mode === 'again' || !known.has(entry.peer_id)));
+    const proven = this.parts.isProven ?? (() => false);
+    const fresh = [...listed.filter((entry) => proven(entry.peer_id)), ...listed.filter((entry) => !proven(entry.peer_id))];
+    for (const entry of fresh) if (!known.has(entry.peer_id)) delivery.expect(entry);
+    const meetings: Meeting[] = [];
+    let late = false;
+    const all = client.connectAll(fresh, (target, result, elapsedMs) => {
+      const meeting = this.met(target, result, elapsedMs, known.has(target.peer_id));
+      if (late) onLate(meeting);
+      else meetings.push(meeting);
     });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, REPORT_WITHIN_MS)))]);
+    clearTimeout(timer);
+    late = true;
     return { ok: true, listed: entries.length, meetings };
+  }
+
+  /** A listed peer answered or not: what waits for it goes now, or into its outbox; one that answered is caught up with. */
+  private met(target: PeerEntry, result: PromiseSettledResult<PeerInfo>, elapsedMs: number, before: boolean): Meeting {
+    const { delivery, catchUp } = this.parts;
+    if (result.status === 'rejected') {
+      const reason = reasonOf(result.reason);
+      delivery.missed(target.peer_id, reason);
+      return { peerId: target.peer_id, before, reason };
+    }
+    const peer = result.value;
+    delivery.reached(peer.peer_id, elapsedMs);
+    delivery.retryNow(peer.peer_id);
+    this.parts.background(() => catchUp.run(peer)); // what was said while this peer was away, or before it came
+    return { peerId: peer.peer_id, before, peer };
   }
 
   /** The tracker's list; by `/discover`, after registering again if the tracker restarted and forgot this peer. */

@@ -41,24 +41,30 @@ export class PeerClient implements Courier {
   }
 
   /**
-   * Connects to several peers at once. They join the connected peers in the order given (the tracker's),
-   * not in the order their answers happen to arrive, so `/peers` lists them as the start-up lines did.
+   * Connects to several peers at once, in the order given, at most `MAX_CONNECTING` out at a time. Each joins the
+   * connected peers the moment it answers, and `onEach` hears it then (with how long it took), not after the rest:
+   * a list full of addresses that never answer must not hold up the peers that do.
    */
-  async connectAll(targets: Target[]): Promise<PromiseSettledResult<PeerInfo>[]> {
+  async connectAll(
+    targets: Target[],
+    onEach: (target: Target, result: PromiseSettledResult<PeerInfo>, elapsedMs: number) => void = () => {},
+  ): Promise<PromiseSettledResult<PeerInfo>[]> {
     // At most MAX_CONNECTING at once: a tracker list poisoned with 1,000 ports that never answer must not use
     // up this peer's descriptors (its own server would then reset the connections coming in).
     const results: PromiseSettledResult<PeerInfo>[] = new Array(targets.length);
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < targets.length; i = next++) {
+        const started = Date.now();
         results[i] = await this.introduce(targets[i]).then(
           (value): PromiseSettledResult<PeerInfo> => ({ status: 'fulfilled', value }),
           (reason: unknown): PromiseSettledResult<PeerInfo> => ({ status: 'rejected', reason }),
         );
+        if (results[i].status === 'fulfilled') this.state.connect((results[i] as PromiseFulfilledResult<PeerInfo>).value);
+        onEach(targets[i], results[i], Date.now() - started);
       }
     };
     await Promise.all(Array.from({ length: Math.min(MAX_CONNECTING, targets.length) }, worker));
-    for (const result of results) if (result.status === 'fulfilled') this.state.connect(result.value);
     return results;
   }
 

@@ -131,20 +131,34 @@ function answer(result: BatchResult) {
 
 /**
  * `GET /history/?channel=general&since=12&after=<id>&limit=100&peer=127.0.0.1:5002`: a page of a channel, for a peer
- * catching up. #general is open to anyone (as its messages are); another channel only to a member.
+ * catching up. #general is open to anyone (as its messages are); another channel only to a member; `@<asker>`, the
+ * direct conversation with the asker, only to that peer, signed and fresh.
  */
 async function answerHistory(request: Request, parts: PeerParts) {
   const { query } = request;
-  const channel = channelName(query.channel ?? '');
+  const channel = query.channel?.startsWith('@') ? directWith(query, parts) : channelName(query.channel ?? '');
   if (channel === null) throw new HttpError(400, '"channel" must be a channel name, e.g. /history/?channel=general&since=0');
   const since = wholeNumber(query.since, -1, -1, Number.MAX_SAFE_INTEGER, '"since" must be a clock (a whole number from -1), e.g. since=0');
   const limit = wholeNumber(query.limit, HISTORY_PAGE, 1, MAX_HISTORY_PAGE, `"limit" must be a whole number from 1 to ${MAX_HISTORY_PAGE}`);
   checkAsker(query, parts);
-  if (channel !== GENERAL_CHANNEL) await checkMember(channel, query.peer, parts);
+  if (channel !== GENERAL_CHANNEL && !channel.startsWith('@')) await checkMember(channel, query.peer, parts);
   const after = query.after ?? '';
   if (after.length > 300) throw new HttpError(400, '"after" must be the id of the last message of the page before');
   const page = parts.history.page(channel, since, limit, after);
   return { status: 'ok', channel, count: page.messages.length, messages: page.messages, more: page.more };
+}
+
+/**
+ * `channel=@<asker>`: the direct conversation between this peer and the asker, which only the asker may read: the
+ * query must name it (`peer`), and be signed by its known key and fresh (`checkAsker`, which runs next).
+ */
+function directWith(query: Record<string, string>, { trust }: PeerParts): string {
+  const asker = query.channel.slice(1);
+  if (query.peer !== asker)
+    throw new HttpError(403, 'A direct conversation is given only to the peer in it: "peer" must be the id after "@"');
+  if (!trust?.knows(asker))
+    throw new HttpError(401, 'A direct conversation is given to a peer this peer knows the key of; connect first (POST /connect-peer/)');
+  return query.channel;
 }
 
 /** A query that names its asker is signed by it, and fresh when its key is known: a copied query cannot be sent again later. */

@@ -353,6 +353,61 @@ describe('Delivery', () => {
     expect(addressOf('::1:5002')).to.deep.equal({ peer_id: '::1:5002', ip: '::1', port: 5002 });
     expect(addressOf('nonsense')).to.equal(undefined);
   });
+  describe('listed peers being connected to, and slow peers', () => {
+    it('holds what is handed to a peer being connected to until it answers, then sends it', async () => {
+      const delivery = await start();
+      delivery.expect(BOB);
+      expect(delivery.expecting().map((peer) => peer.peer_id)).to.deep.equal([BOB.peer_id]);
+      const outcome = delivery.deliver(BOB, message(1));
+      await new Promise((done) => setTimeout(done, 20));
+      expect(received).to.deep.equal([]);
+      delivery.reached(BOB.peer_id);
+      expect(await outcome).to.deep.equal({ kind: 'sent' });
+      expect([received, delivery.expecting()]).to.deep.equal([['m1'], []]);
+    });
+
+    it('keeps it in the outbox when the peer does not answer, without asking again', async () => {
+      let asked = 0;
+      const delivery = await start(async () => void (asked += 1));
+      delivery.expect(BOB);
+      const outcome = delivery.deliver(BOB, message(1));
+      delivery.missed(BOB.peer_id, 'no answer');
+      expect(await outcome).to.deep.include({ kind: 'queued', reason: 'no answer', waiting: 1 });
+      expect(asked).to.equal(0);
+    });
+
+    it('a peer that answers slowly delays no request to one that answers fast', async () => {
+      const slow = Array.from({ length: 40 }, (_, i) => addressOf(`127.0.0.2:${1000 + i}`)!);
+      const delivery = await start(
+        async (peer) => {
+          if (peer.peer_id !== BOB.peer_id) await new Promise((done) => setTimeout(done, 300));
+          received.push(peer.peer_id);
+        },
+        { maxConnections: 16, slowMs: 50 }, // 8 of them at most for slow peers
+      );
+      for (const peer of [...slow, BOB]) delivery.reached(peer.peer_id);
+      await Promise.all(slow.map((peer) => delivery.deliver(peer, message(1)))); // they turn out slow
+      const started = Date.now();
+      void Promise.all(slow.map((peer) => delivery.deliver(peer, message(2))));
+      await delivery.deliver(BOB, message(2));
+      expect(Date.now() - started).to.be.below(250); // not behind 40 requests of 300 ms, 8 at a time
+    });
+
+    it("a contact's request goes before those of peers not measured yet", async () => {
+      const others = Array.from({ length: 40 }, (_, i) => addressOf(`127.0.0.2:${1000 + i}`)!);
+      const delivery = await start(
+        async (peer) => {
+          if (peer.peer_id !== BOB.peer_id) await new Promise((done) => setTimeout(done, 300));
+        },
+        { maxConnections: 4, isContact: (id) => id === BOB.peer_id },
+      );
+      for (const peer of [...others, BOB]) delivery.reached(peer.peer_id);
+      const started = Date.now();
+      void Promise.all(others.map((peer) => delivery.deliver(peer, message(1))));
+      await delivery.deliver(BOB, message(1));
+      expect(Date.now() - started).to.be.below(600); // after the 4 out at most, not after 40
+    });
+  });
 });
 
 describe('Delivery.reached()', () => {

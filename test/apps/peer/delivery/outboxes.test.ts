@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatMessage } from '../../../../apps/peer/model/message';
 import { Outbox, outboxFileName } from '../../../../apps/peer/delivery/outbox';
-import { Outboxes, type OutboxesOptions } from '../../../../apps/peer/delivery/outboxes';
+import { Outboxes, type OutboxesOptions, SHARE_OUTBOXES } from '../../../../apps/peer/delivery/outboxes';
 
 const BOB = '127.0.0.1:5002';
 
@@ -106,5 +106,25 @@ describe('Outboxes', () => {
     outboxes.get('stranger:1')!.start();
     const full = await outboxes.write('known:3', (o) => o.enqueue(message('z'))).catch((error: Error) => error.message);
     expect(full).to.match(/^messages already wait for 3 peers/);
+  });
+  describe('contacts first, strangers by shares', () => {
+    const shares = (id: string) => [`address ${id.split(':')[0]}`];
+    const keep = (id: string) => outboxes.write(id, (o) => o.enqueue(message(`to ${id}`))).catch((error: Error) => error.message);
+
+    it('gives the strangers behind one address at most SHARE_OUTBOXES outboxes, and another address its own', async () => {
+      outboxes = make({ sharesOf: shares, isContact: () => false });
+      for (let port = 1; port <= SHARE_OUTBOXES; port++) expect(await keep(`127.0.0.2:${port}`)).to.equal('queued');
+      expect(await keep('127.0.0.2:999')).to.match(/^messages already wait for 16 peers of the same address 127\.0\.0\.2/);
+      expect(await keep('127.0.0.3:1')).to.equal('queued');
+    });
+
+    it("keeps room for contacts that strangers cannot take, and lets a contact take a stranger's place", async () => {
+      outboxes = make({ maxOutboxes: 8, isContact: (id) => id.startsWith('bob') });
+      for (let i = 0; i < 6; i++) expect(await keep(`stranger:${i}`)).to.equal('queued');
+      expect(await keep('stranger:6')).to.match(/^messages already wait for 8 peers/); // 2 of 8 are kept for contacts
+      expect([await keep('bob:1'), await keep('bob:2'), await keep('bob:3')]).to.deep.equal(['queued', 'queued', 'queued']);
+      expect(outboxes.get('bob:3')?.size).to.equal(1);
+      expect(said.some((line) => line.includes('stranger:'))).to.equal(true); // the stranger dropped is told
+    });
   });
 });

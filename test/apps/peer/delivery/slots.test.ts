@@ -26,7 +26,7 @@ describe('Slots', () => {
     const granted: string[] = [];
     ask(slots, 'doubtful', 300, granted);
     await settle();
-    expect([granted.length, slots.out]).to.deep.equal([8, { all: 8, doubtful: 8 }]);
+    expect([granted.length, slots.out]).to.deep.equal([8, { all: 8, doubtful: 8, slow: 0 }]);
   });
 
   it('lets requests to peers that answered take the other slots while doubtful ones hang, up to `total`', async () => {
@@ -35,7 +35,7 @@ describe('Slots', () => {
     ask(slots, 'doubtful', 300, granted);
     ask(slots, 'answered', 100, granted);
     await settle();
-    expect(slots.out).to.deep.equal({ all: 64, doubtful: 8 });
+    expect(slots.out).to.deep.equal({ all: 64, doubtful: 8, slow: 0 });
     expect(granted.filter((g) => g.startsWith('answered'))).to.have.length(56);
   });
 
@@ -58,11 +58,43 @@ describe('Slots', () => {
   it('run() gives the slot back when the task fails, and a release called twice counts once', async () => {
     const slots = new Slots(1, 1);
     await slots.run('doubtful', () => Promise.reject(new Error('no answer'))).catch(() => {});
-    expect(slots.out).to.deep.equal({ all: 0, doubtful: 0 });
+    expect(slots.out).to.deep.equal({ all: 0, doubtful: 0, slow: 0 });
     const release = await slots.acquire('answered');
     release();
     release();
-    expect(slots.out).to.deep.equal({ all: 0, doubtful: 0 });
+    expect(slots.out).to.deep.equal({ all: 0, doubtful: 0, slow: 0 });
     await slots.run('answered', async () => expect(slots.out.all).to.equal(1));
+  });
+  it("grants at most `slowest` slow slots, and a contact's answered request before other answered ones", async () => {
+    const slots = new Slots(2, 2, 1);
+    const granted: string[] = [];
+    const held = ask(slots, 'slow', 3, granted);
+    await settle();
+    expect(granted).to.deep.equal(['slow 0']);
+    const others = ask(slots, 'answered', 2, granted);
+    await settle();
+    const contact = slots.take('answered', true).then((slot) => (granted.push('contact'), slot));
+    (await others[0])();
+    await settle();
+    expect(granted).to.deep.equal(['slow 0', 'answered 0', 'contact']);
+    (await contact).release();
+    (await held[0])();
+    await settle();
+    expect(granted.slice(3)).to.deep.equal(['answered 1', 'slow 1']);
+  });
+
+  it('a request marked slow while out stops counting against `total`: the next fast one goes at once', async () => {
+    const slots = new Slots(1, 1);
+    const first = await slots.take('answered');
+    let second = false;
+    void slots.take('answered').then(() => (second = true));
+    await settle();
+    expect(second).to.equal(false);
+    first.slow();
+    await settle();
+    expect([second, slots.out]).to.deep.equal([true, { all: 2, doubtful: 0, slow: 1 }]);
+    first.release();
+    first.release();
+    expect(slots.out.slow).to.equal(0);
   });
 });

@@ -410,6 +410,18 @@ describe('peer server routes', () => {
       expect(res.status).to.equal(401);
       expect(res.json<{ error: string }>().error).to.match(/^History of #team is given to a member this peer knows the key of/);
     });
+
+    it('gives the direct conversation @<asker> only to that peer, signed and fresh', async () => {
+      const time = String(Date.now());
+      const own = await client.request(`${privateBase}/history/?${signedQuery({ channel: `@${MEMBER}`, time })}`);
+      expect([own.status, own.json<{ channel: string }>().channel]).to.deep.equal([200, `@${MEMBER}`]);
+      const other = await client.request(`${privateBase}/history/?${signedQuery({ channel: '@10.0.0.8:5000', time })}`);
+      expect(other.status).to.equal(403);
+      const unknown = await client.request(`${privateBase}/history/?channel=@10.0.0.8:5000&since=-1&peer=10.0.0.8:5000`);
+      expect(unknown.status).to.equal(401);
+      const stale = await client.request(`${privateBase}/history/?${signedQuery({ channel: `@${MEMBER}` })}`);
+      expect(stale.status).to.equal(401);
+    });
   });
 });
 

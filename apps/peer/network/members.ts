@@ -1,0 +1,84 @@
+/**
+ * Who is in a channel, as far as this peer knows: the tracker's list (remembered for when it is down), and for a
+ * private channel only the peers that proved its key (`channel-proof.ts`), whatever the tracker says. Also what
+ * the tracker answered about the channels a heartbeat claimed. New; WeApRous `apps/peer.py` had one room.
+ */
+
+import type { Channels } from '../model/channels';
+import type { Notify } from '../model/notices';
+import { addressOf, type ChatState, type PeerInfo } from '../model/peers';
+import type { ChannelProofs } from './channel-proof';
+import type { ChannelAnswer, TrackerClient } from './tracker-client';
+
+export interface MembersParts {
+  self: PeerInfo;
+  state: ChatState;
+  channels: Channels;
+  tracker: TrackerClient;
+  notify: Notify;
+  /** Members of a private channel prove its key to each other; without it, the tracker's list is taken. */
+  proofs?: ChannelProofs;
+}
+
+export class Members {
+  constructor(private readonly parts: MembersParts) {}
+
+  /** The members of a channel from the tracker, remembered; the last list when the tracker cannot answer. */
+  async refresh(channel: string): Promise<string[]> {
+    try {
+      const listed = await this.parts.tracker.members(channel);
+      this.parts.channels.setMembers(
+        channel,
+        listed.map((entry) => entry.peer_id),
+      );
+    } catch {
+      // the tracker is down: peer to peer goes on with the members last heard of
+    }
+    return this.parts.channels.knownMembers(channel);
+  }
+
+  /** Who a channel's message goes to: the members listed; in a private one, those of them and of the peers that proved its key who prove it. */
+  async recipients(channel: string): Promise<PeerInfo[]> {
+    const { channels, proofs, self } = this.parts;
+    const listed = await this.refresh(channel);
+    const isPrivate = proofs !== undefined && channels.isPrivate(channel);
+    const ids = [...new Set(isPrivate ? [...channels.provenMembers(channel), ...listed] : listed)].filter((id) => id !== self.peer_id);
+    const peers = ids.flatMap((id) => this.peerOf(id) ?? []);
+    if (!isPrivate) return peers;
+    const proved = await Promise.all(peers.map((peer) => proofs.ensure(channel, peer)));
+    return peers.filter((_, i) => proved[i]);
+  }
+
+  /**
+   * Whether `from` may post in (or read) `channel`: a known member, or one the tracker lists now; in a private
+   * channel, only a peer that proved its key (asked at its own address), whatever the tracker says.
+   */
+  async admits(channel: string, from: string): Promise<boolean> {
+    const { channels, proofs } = this.parts;
+    if (proofs !== undefined && channels.isPrivate(channel)) {
+      const peer = this.peerOf(from);
+      return peer !== undefined && proofs.ensure(channel, peer);
+    }
+    if (channels.isKnownMember(channel, from)) return true;
+    return (await this.refresh(channel)).includes(from);
+  }
+
+  /**
+   * What the tracker said of the channels a heartbeat claimed: a refusal is said once and marks the channel
+   * contested (its list is then someone else's); a channel taken again is said to be back.
+   */
+  answered(answer: ChannelAnswer): void {
+    const { channels, notify } = this.parts;
+    for (const { channel, status, error } of answer.refused) {
+      if (channels.contest(channel))
+        notify({ kind: 'channel-refused', channel, status, reason: error, private: channels.isPrivate(channel) });
+    }
+    for (const channel of answer.channels) if (channels.settle(channel)) notify({ kind: 'channel-back', channel });
+  }
+
+  /** A peer by id: as connected, or by its address alone (named by its id) when it is not. */
+  peerOf(peerId: string): PeerInfo | undefined {
+    const address = addressOf(peerId);
+    return this.parts.state.get(peerId) ?? (address && { ...address, name: peerId });
+  }
+}
