@@ -42,7 +42,7 @@ export class Discovery {
   constructor(private readonly parts: DiscoveryParts) {}
 
   /**
-   * Fetches the list and connects to the peers `mode` says, proven ones first, answering in the order they answer:
+   * Fetches the list and connects to the peers `mode` says, proven ones first, answering in the tracker's order
    * those settled within `REPORT_WITHIN_MS`; each later one goes to `onLate`. Messages typed meanwhile wait for them.
    */
   async connect(mode: DiscoveryMode, onLate: (meeting: Meeting) => void = () => {}): Promise<Discovered> {
@@ -69,6 +69,9 @@ export class Discovery {
     await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, REPORT_WITHIN_MS)))]);
     clearTimeout(timer);
     late = true;
+    // Reported in the tracker's order, as the document's start-up lines are, whatever order they answered in.
+    const order = new Map(entries.map((entry, i) => [entry.peer_id, i]));
+    meetings.sort((a, b) => (order.get(a.peerId) ?? 0) - (order.get(b.peerId) ?? 0));
     return { ok: true, listed: entries.length, meetings };
   }
 
