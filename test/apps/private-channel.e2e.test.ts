@@ -1,14 +1,14 @@
 /**
  * A private channel taken over at the tracker, against real processes: Alice and Bob in #secret with a key,
- * the tracker restarted, Mallory (raw HTTP from 127.0.0.2, scripts/attacks/mallory.ts) creates `secret` as a
- * public channel first. Alice's next message reaches Bob and not Mallory, Mallory's signed history query is
+ * the tracker restarted without its data folder (lost, or another tracker that never knew the name), Mallory
+ * (raw HTTP from 127.0.0.2, scripts/attacks/mallory.ts) creates `secret` as a public channel first. Alice's next message reaches Bob and not Mallory, Mallory's signed history query is
  * refused, and Alice's console says the tracker refused #secret. docs/security/private.md.
  */
 
 import { expect } from 'chai';
 import { HttpClient } from '../../daemon/client';
 import { Mallory } from '../../scripts/attacks/mallory';
-import { type Child, exact, freePort, Processes, STARTUP_MS } from './child';
+import { type Child, dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
 
 describe('a private channel taken over at the tracker (e2e)', function () {
   this.timeout(90_000);
@@ -18,8 +18,10 @@ describe('a private channel taken over at the tracker (e2e)', function () {
   let trackerUrl: string;
   let trackerPort: number;
 
-  async function startTracker(): Promise<Child> {
-    const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
+  /** A tracker on `trackerPort` with a data folder of its own: a restarted one forgot which names were private. */
+  async function startTracker(label: string): Promise<Child> {
+    const args = ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort), '--data-dir', dataDir(label)];
+    const tracker = processes.start('tracker', 'apps/tracker.ts', args);
     await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
     return tracker;
   }
@@ -52,7 +54,7 @@ describe('a private channel taken over at the tracker (e2e)', function () {
   });
 
   it("keeps Alice's #secret between the peers that hold its key", async () => {
-    let tracker = await startTracker();
+    let tracker = await startTracker('tracker-first');
     const alice = await startPeer('Alice');
     const bob = await startPeer('Bob');
     alice.child.type('/join #secret hunter2');
@@ -62,8 +64,10 @@ describe('a private channel taken over at the tracker (e2e)', function () {
     alice.child.type('said before the restart');
     await bob.child.waitFor('said before the restart');
 
+    // The tracker keeps a private name to its key across restarts (docs/security.md, attack 1); this one lost
+    // its data folder, so only the peers stand between Mallory and #secret.
     await tracker.kill();
-    tracker = await startTracker();
+    tracker = await startTracker('tracker-without-its-folder');
     const took = await mallory.takeChannel(trackerUrl, 'secret', 20_000);
     expect(took.body.message, JSON.stringify(took.body)).to.equal('Created #secret');
     expect((await mallory.connect(alice.url)).status).to.equal(200);
