@@ -7,8 +7,7 @@
 
 import type { HttpClient } from '../../../daemon/client';
 import { HttpError } from '../../../daemon/status';
-import type { WeApRous } from '../../../daemon/weaprous';
-import { type JsonObject, readJsonObject, requireString } from '../../json-fields';
+import { type JsonObject, requireString } from '../../json-fields';
 import { channelName } from '../../protocol';
 import { staleTime } from '../../signature';
 import { type ChannelKeys, channelProof, isChannelProof, type ProofFields } from '../identity/channel-keys';
@@ -17,7 +16,8 @@ import type { Address } from '../model/peers';
 import { peerUrl } from './peer-client';
 
 export const CHANNEL_PROOF_PATH = '/channel-proof/';
-const EXAMPLE = '{"channel":"secret","from":"127.0.0.1:5001","to":"127.0.0.1:5002","time":1700000000000,"proof":"<base64>"}';
+export const CHANNEL_PROOF_EXAMPLE =
+  '{"channel":"secret","from":"127.0.0.1:5001","to":"127.0.0.1:5002","time":1700000000000,"proof":"<base64>"}';
 /** A peer that did not prove a channel's key is not asked again for this long (a stranger's messages come in bursts). */
 export const UNPROVEN_RETRY_MS = 10_000;
 const MAX_UNPROVEN = 1_000;
@@ -76,7 +76,7 @@ export class ChannelProofs {
   async answer(body: JsonObject): Promise<JsonObject> {
     const { selfId, keys, channels } = this.parts;
     const channel = channelName(requireString(body, 'channel', 'secret', 40));
-    if (channel === null) throw new HttpError(400, `"channel" must be a channel name; send ${EXAMPLE}`);
+    if (channel === null) throw new HttpError(400, `"channel" must be a channel name; send ${CHANNEL_PROOF_EXAMPLE}`);
     const from = requireString(body, 'from', '127.0.0.1:5001', 300);
     if (body.to !== selfId) throw new HttpError(400, `"to" must be this peer's id, "${selfId}"`);
     const stale = staleTime(body.time, Date.now(), "this peer's");
@@ -90,14 +90,4 @@ export class ChannelProofs {
     const mine: ProofFields = { channel, from: selfId, to: from, time: Date.now() };
     return { status: 'ok', ...mine, proof: channelProof(key, mine) };
   }
-}
-
-/** Adds `POST /channel-proof/` to a peer's routes; without `ChannelProofs` (a server tested alone), 404. */
-export function channelProofRoute(app: WeApRous, proofs: Promise<ChannelProofs | undefined>): void {
-  app.addRoute('POST', CHANNEL_PROOF_PATH, async (request) => {
-    const body = readJsonObject(request, EXAMPLE);
-    const answering = await proofs;
-    if (!answering) throw new HttpError(404, 'This peer has no private channels');
-    return answering.answer(body);
-  });
 }

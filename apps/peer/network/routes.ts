@@ -16,7 +16,7 @@ import { staleTime } from '../../signature';
 import type { Notify } from '../model/notices';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from '../model/peers';
 import { type BatchResult, Inbox, type InboxParts } from './inbox';
-import { channelProofRoute, type ChannelProofs } from './channel-proof';
+import { CHANNEL_PROOF_EXAMPLE, CHANNEL_PROOF_PATH, type ChannelProofs } from './channel-proof';
 import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
 
 /** This machine (the curl examples, the demo): its unproven peers are not capped per address. */
@@ -115,12 +115,17 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
       notify({ kind: 'peer-left', peer });
       return { status: 'ok', message: 'Disconnected' };
     }
+
+    /** Members of a private channel prove its key to each other, one request both ways (`channel-proof.ts`). */
+    @app.route(CHANNEL_PROOF_PATH, { methods: ['POST'] })
+    async channelProof(request: Request) {
+      const body = readJsonObject(request, CHANNEL_PROOF_EXAMPLE);
+      const { proofs } = await ready;
+      if (!proofs) throw new HttpError(404, 'This peer has no private channels');
+      return proofs.answer(body);
+    }
   }
   new PeerRoutes();
-  channelProofRoute(
-    app,
-    ready.then((built) => built.proofs),
-  );
   return app;
 }
 

@@ -10,7 +10,8 @@ import type { Backend } from '../../../../daemon/backend';
 import { WeApRous } from '../../../../daemon/weaprous';
 import { ChannelKeys, channelProof, deriveProofKey } from '../../../../apps/peer/identity/channel-keys';
 import { Channels } from '../../../../apps/peer/model/channels';
-import { ChannelProofs, channelProofRoute } from '../../../../apps/peer/network/channel-proof';
+import { CHANNEL_PROOF_PATH, ChannelProofs } from '../../../../apps/peer/network/channel-proof';
+import { readJsonObject } from '../../../../apps/json-fields';
 
 interface TestPeer {
   id: string;
@@ -29,7 +30,9 @@ describe('ChannelProofs', () => {
     const channels = new Channels();
     if (key !== undefined) channels.join('secret', key);
     let built: (proofs: ChannelProofs) => void = () => {};
-    channelProofRoute(app, new Promise<ChannelProofs>((done) => (built = done)));
+    const ready = new Promise<ChannelProofs>((done) => (built = done));
+    // The route as the peer's routes answer it (network/routes.ts: channelProof), the proofs built after listening.
+    app.addRoute('POST', CHANNEL_PROOF_PATH, async (request) => (await ready).answer(readJsonObject(request, '{}')));
     const backend = await app.prepareAddress('127.0.0.1', 0).run();
     const port = backend.address().port;
     const id = `127.0.0.1:${port}`;
