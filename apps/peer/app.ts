@@ -10,15 +10,23 @@ import { Chat } from './chat';
 import * as view from './console/lines';
 import { noticeLines, trackerLines } from './console/notices';
 import { Terminal } from './console/terminal';
-import { Trust } from './identity/trust';
 import { Channels } from './model/channels';
 import { EventLog } from './model/events';
 import type { Notify } from './model/notices';
 import { ChatState } from './model/peers';
 import { createPeerServer } from './network/routes';
-import { History } from './storage/history';
 import { WebUi } from './web/ui';
-import { type Built, deferred, openDataFolder, type PeerOptions, peerParts, type Ready, REQUEST_TIMEOUT_MS, wire } from './build';
+import {
+  type Built,
+  type DataFolder,
+  deferred,
+  openDataFolder,
+  type PeerOptions,
+  peerParts,
+  type Ready,
+  REQUEST_TIMEOUT_MS,
+  wire,
+} from './build';
 
 export type { PeerOptions } from './build';
 
@@ -63,7 +71,7 @@ export class PeerApp {
     const backend = await server.prepareAddress(options.listenIp, options.self.port).run();
     terminal.print(...view.peerBanner(options.self, options.trackerUrl, web.url));
     const client = new HttpClient({ timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS });
-    let data: { history: History; trust: Trust };
+    let data: DataFolder;
     try {
       data = await openDataFolder(options, client, notify); // after listening: a second process on a port in use never touches the first one's files
     } catch (error) {

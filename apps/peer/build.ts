@@ -17,6 +17,7 @@ import { loadOrCreateIdentity } from './identity/identity';
 import { KNOWN_PEERS_FILE, openKnownPeers } from './identity/known-peers';
 import { Trust } from './identity/trust';
 import { Channels } from './model/channels';
+import type { Contacts } from './model/contacts';
 import { EventLog } from './model/events';
 import type { Notify } from './model/notices';
 import { addressOf, ChatState, type PeerInfo } from './model/peers';
@@ -83,24 +84,29 @@ export interface Built {
   console: PeerConsole;
 }
 
-/** The identity (this peer's key), the history signed with it, and the keys of the peers met. */
-export async function openDataFolder(
-  options: PeerOptions,
-  client: HttpClient,
-  notify: Notify,
-): Promise<{ history: History; trust: Trust }> {
+/** What the data folder holds: the identity, the history signed with it, the contacts, the keys of the peers met. */
+export interface DataFolder {
+  history: History;
+  trust: Trust;
+  contacts: Contacts;
+}
+
+/** Opens the data folder: the identity (this peer's key), the contacts, the history, the keys of the peers met. */
+export async function openDataFolder(options: PeerOptions, client: HttpClient, notify: Notify): Promise<DataFolder> {
   const dir = options.dataDir;
+  const identity = loadOrCreateIdentity(dir);
+  const contacts = openContacts(dir);
   const history = await History.open(dir, options.self, {
     startedAt: Date.now(),
-    signer: loadOrCreateIdentity(dir), // what this peer writes is stored signed, for catch-up elsewhere
+    signer: identity, // what this peer writes is stored signed, for catch-up elsewhere
+    contacts, // what they send is stored as a contact's, not charged to a stranger's share
     onProblem: (reason) => notify({ kind: 'problem', area: 'history', reason }),
   });
   try {
     const owners = new KeyOwners(client);
-    const trust = new Trust(loadOrCreateIdentity(dir), openKnownPeers(dir), notify, `${dir}/${KNOWN_PEERS_FILE}`, (address, source) =>
-      owners.keyAt(address, source),
-    );
-    return { history, trust };
+    const known = openKnownPeers(dir);
+    const trust = new Trust(identity, known, notify, `${dir}/${KNOWN_PEERS_FILE}`, (address, source) => owners.keyAt(address, source));
+    return { history, trust, contacts };
   } catch (error) {
     await history.close();
     throw error;
@@ -108,7 +114,7 @@ export async function openDataFolder(
 }
 
 /** What `start` has made before the rest is built. */
-export interface Made {
+export interface Made extends DataFolder {
   options: PeerOptions;
   state: ChatState;
   channels: Channels;
@@ -118,8 +124,6 @@ export interface Made {
   notify: Notify;
   backend: Backend;
   web: WebUi;
-  history: History;
-  trust: Trust;
 }
 
 /** Builds the rest, each part from the ones before it: delivery, the clients, `Chat`, then the console. */
@@ -130,13 +134,12 @@ export function wire(made: Made): Built {
 
 /** What `Chat` stands on, and `Chat`: the request client to peers, delivery, the tracker client, catch-up. */
 function wireChat(made: Made) {
-  const { options, state, channels, events, client, notify, history, trust } = made;
+  const { options, state, channels, events, client, notify, history, trust, contacts } = made;
   const { self } = options;
   const tasks = new Tasks(notify);
   const receipts = new Receipts((id) => events.emit('delivered', { id }));
   const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const peers = new PeerClient(client, state, trust, timeoutMs);
-  const contacts = openContacts(options.dataDir);
   const delivery = new Delivery(options.dataDir, {
     courier: peers,
     notify,

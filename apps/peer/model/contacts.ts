@@ -44,6 +44,11 @@ export class Contacts {
     return this.chosen.has(peerId) || this.heard.has(peerId);
   }
 
+  /** Whether the user chose `peerId` (sent to it): only then is it trusted with room (the history's shares). */
+  chose(peerId: string): boolean {
+    return this.chosen.has(peerId);
+  }
+
   toJSON(): ContactsJson {
     return { chosen: [...this.chosen], heard: [...this.heard] };
   }

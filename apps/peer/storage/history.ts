@@ -5,6 +5,7 @@
  * memory. docs/history.md.
  */
 
+import { Contacts } from '../model/contacts';
 import { GENERAL_CHANNEL } from '../../protocol';
 import { type ChatMessage, type IncomingMessage, LamportClock, MessageMaker, receive } from '../model/message';
 import { type HistoryPage, MessageStore, type Writer } from './store';
@@ -20,6 +21,8 @@ export interface HistoryOptions {
   onProblem?: (line: string) => void;
   /** Signs what this peer writes: the signature is stored with the message, for catch-up elsewhere. */
   signer?: { sign(body: object): string };
+  /** The peers the user chose: their messages are stored as a contact's, not charged to a stranger's share. */
+  contacts?: Contacts;
   /** The history file's largest size in bytes (`FILE_LIMIT` unless a test wants it small). */
   fileLimit?: number;
 }
@@ -29,8 +32,6 @@ const QUIET_LIMIT = 10_000;
 
 export class History {
   private readonly quiet = new Set<string>();
-  /** Peers this peer sent a direct message to: their messages are stored as a contact's. */
-  private readonly contacts = new Set<string>();
   private readonly shares = new HistoryShares();
 
   private constructor(
@@ -38,6 +39,7 @@ export class History {
     private readonly clock: LamportClock,
     private readonly maker: MessageMaker,
     private readonly signer: { sign(body: object): string } | undefined,
+    private readonly contacts: Contacts,
   ) {}
 
   /** Opens `<dir>/history.jsonl`; the clock starts at the highest clock held, so new messages order after it. */
@@ -45,12 +47,13 @@ export class History {
     const { onProblem, startedAt: now, fileLimit } = options;
     const store = await MessageStore.open(dir, { selfId: self.peer_id, onProblem, now, fileLimit });
     const clock = new LamportClock(store.maxClock);
-    const history = new History(store, clock, new MessageMaker(self, clock, options.startedAt), options.signer);
+    const contacts = options.contacts ?? new Contacts();
+    // A data folder from before contacts were kept: the peers this one wrote to directly are its contacts.
     for (const conversation of store.conversations().filter((name) => name.startsWith('@'))) {
       const { messages } = store.latest(conversation, Infinity);
-      if (messages.some((message) => message.from === self.peer_id)) history.contacts.add(conversation.slice(1));
+      if (messages.some((message) => message.from === self.peer_id)) contacts.choose(conversation.slice(1));
     }
-    return history;
+    return new History(store, clock, new MessageMaker(self, clock, options.startedAt), options.signer, contacts);
   }
 
   /** A message this peer sends: a fresh id and clock, stored before it leaves. `compose('general', 'Hi', Date.now())` */
@@ -58,16 +61,16 @@ export class History {
     const made = this.maker.make(channel, msg, now);
     const message = this.signer ? { ...made, signature: this.signer.sign(made) } : made;
     await this.store.add(message, 'owner'); // a full history never stops the owner's own messages
-    if (channel.startsWith('@')) this.contacts.add(channel.slice(1));
+    if (channel.startsWith('@')) this.contacts.choose(channel.slice(1));
     return message;
   }
 
   /**
-   * Whether `from` is a contact: this peer sent it a direct message (with `/direct`, or an answer), or `channel`
-   * is not #general, so this peer chose to join it (the inbox has checked that both ends are members).
+   * Whether `from` writes as a contact: the user chose it (`model/contacts.ts`: sent to it), or `channel` is not
+   * #general, so the user chose to join it (the inbox has checked that both ends are members).
    */
   isContact(from: string, channel: string): boolean {
-    return (channel !== GENERAL_CHANNEL && !channel.startsWith('@')) || this.contacts.has(from);
+    return (channel !== GENERAL_CHANNEL && !channel.startsWith('@')) || this.contacts.chose(from);
   }
   /**
    * A message from another peer: 'added' once it is on disk (answer 2xx only then), or 'duplicate' when its
