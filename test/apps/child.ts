@@ -214,7 +214,9 @@ export class Processes {
   private readonly started: Child[] = [];
 
   start(label: string, script: string, args: string[], options: StartOptions = {}): Child {
-    const child = Child.start(label, script, args, options);
+    // A tracker keeps private channel names in its data folder: a test's goes with the test's scratch folder.
+    const own = script.endsWith('tracker.ts') && !args.includes('--data-dir') ? ['--data-dir', dataDir(`${label}-data`)] : [];
+    const child = Child.start(label, script, [...args, ...own], options);
     this.started.push(child);
     return child;
   }
