@@ -68,6 +68,7 @@ describe('two trackers sharing one Redis behind the proxy (end to end)', functio
       const args = ['--tracker', proxyUrl, '--port', String(port), '--name', name, '--heartbeat', '1'];
       const peer = processes.start(name, 'apps/peer.ts', args);
       await peer.waitFor(exact('[Tracker] Registration successful: OK'), STARTUP_MS);
+      await peer.waitFor(exact(`[${name}] > `), STARTUP_MS); // its start-up discovery has said all it says
       peers.push(peer);
       ids.push(`127.0.0.1:${port}`);
     }
