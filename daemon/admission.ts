@@ -65,6 +65,16 @@ export class Admission {
     return this.uncapped.has(address) ? null : address;
   }
 
+  /**
+   * The address a request speaks for, as handlers see it (`request.remoteAddress`) and count their own shares
+   * against: the socket's, or, on a connection from this machine (our reverse proxy), the client the proxy named
+   * last in `X-Forwarded-For`. One rule for every share, so a client behind the proxy is still itself.
+   */
+  clientOf(socketAddress: string | undefined, forwardedFor: string | undefined): string | undefined {
+    if (socketAddress === undefined || !this.uncapped.has(normalAddress(socketAddress))) return socketAddress;
+    return this.forwardedKey(forwardedFor) ?? socketAddress;
+  }
+
   /** A connection `admit` let in has closed; `key` is what `admit` returned for it. */
   leave(key: string | null): void {
     this.open -= 1;

@@ -74,7 +74,8 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
       connections.delete(adapter);
       admission.leave(admitted.key);
     };
-    connections.add(new HttpAdapter(socket, handler, settings, accountFor(admitted.key), left));
+    const clientOf = (head: RequestHead) => admission.clientOf(socket.remoteAddress, head.headers.get('x-forwarded-for'));
+    connections.add(new HttpAdapter(socket, handler, settings, accountFor(admitted.key), left, clientOf));
   });
   const timer = watchTimeouts(connections, settings, () => admission.crowded());
 

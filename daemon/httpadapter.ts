@@ -57,6 +57,8 @@ export class HttpAdapter extends Connection {
     /** Whose share of the body budget a request's body counts against (backend.ts: its address's). */
     private readonly accountFor: (head: RequestHead) => BodyAccount = () => UNLIMITED,
     onClosed: (adapter: HttpAdapter) => void = () => {},
+    /** The address a request speaks for (backend.ts: `Admission.clientOf`); the socket's by default. */
+    private readonly clientOf?: (head: RequestHead) => string | undefined,
   ) {
     super(socket, settings, onClosed as (connection: Connection) => void);
   }
@@ -76,7 +78,7 @@ export class HttpAdapter extends Connection {
       // Whole: it stays charged until its answer is written (the handler, and the queue of pipelined requests,
       // hold it that long); a body that came in one packet is charged here first.
       if (!this.charge(body.body.length)) return;
-      const request = toRequest(this.head!, body.body, this.remoteAddress);
+      const request = toRequest(this.head!, body.body, this.clientOf?.(this.head!) ?? this.remoteAddress);
       this.input.consume(body.end);
       if (this.input.length > 0) this.corkUntilNextTurn();
       this.head = null;
