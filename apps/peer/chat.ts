@@ -115,7 +115,8 @@ export class Chat {
   private async sayIn(channel: string, text: string, origin: Origin): Promise<MessageView> {
     const message = await this.parts.history.compose(channel, text, Date.now());
     const peers = await this.parts.members.recipients(channel);
-    for (const peer of peers) this.parts.contacts?.choose(peer.peer_id);
+    // The members of a private channel proved its key; anyone can be in a public one, so they are not chosen.
+    if (this.parts.channels.isPrivate(channel)) for (const peer of peers) this.parts.contacts?.choose(peer.peer_id);
     return this.hand(message, peers, origin, async () => {
       const report = await this.deliverToAll(message, peers);
       this.parts.notify({ kind: 'channel-sent', channel, report });

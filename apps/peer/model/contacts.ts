@@ -1,8 +1,8 @@
 /**
- * Contacts: the peers the user exchanged messages with. `chosen` ones the user sent to (`/direct`, a channel's
- * members when it says something there, `/join`); `heard` ones sent this peer a direct message signed by their key.
- * Contacts come first: their requests go first and their outboxes keep room (delivery/). Plain state; the data
- * folder keeps it (`build.ts`) through `toJSON`. New; WeApRous `apps/peer.py` had no contacts.
+ * Contacts: the peers the user exchanged messages with. `chosen` ones the user sent to (`/direct`, or the members
+ * of a private channel, who proved its key); `heard` ones sent this peer a direct message signed by their key.
+ * Contacts come first (their requests go first, their outboxes keep room); only chosen ones are spared the
+ * history's shares. Plain state; `storage/contacts-file.ts` keeps it. New; WeApRous `apps/peer.py` had none.
  */
 
 /** At most this many contacts the user chose, and this many heard from (a stranger can make itself heard). */

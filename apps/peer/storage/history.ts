@@ -6,7 +6,6 @@
  */
 
 import { Contacts } from '../model/contacts';
-import { GENERAL_CHANNEL } from '../../protocol';
 import { type ChatMessage, type IncomingMessage, LamportClock, MessageMaker, receive } from '../model/message';
 import { type HistoryPage, MessageStore, type Writer } from './store';
 import { HistoryShares } from './shares';
@@ -66,11 +65,12 @@ export class History {
   }
 
   /**
-   * Whether `from` writes as a contact: the user chose it (`model/contacts.ts`: sent to it), or `channel` is not
-   * #general, so the user chose to join it (the inbox has checked that both ends are members).
+   * Whether `from` writes as a contact: the user chose it (`model/contacts.ts`: sent it a direct message, or
+   * spoke to it in a private channel it proved the key of). Being in a public channel costs one `/add-list/`, so
+   * it makes nobody a contact.
    */
-  isContact(from: string, channel: string): boolean {
-    return (channel !== GENERAL_CHANNEL && !channel.startsWith('@')) || this.contacts.chose(from);
+  isContact(from: string): boolean {
+    return this.contacts.chose(from);
   }
   /**
    * A message from another peer: 'added' once it is on disk (answer 2xx only then), or 'duplicate' when its
@@ -79,7 +79,7 @@ export class History {
    */
   async accept(incoming: IncomingMessage, source?: string): Promise<{ status: 'added' | 'duplicate'; message: ChatMessage }> {
     const held = this.store.has(incoming.id);
-    const writer: Writer = this.isContact(incoming.from, incoming.channel) ? 'contact' : 'stranger';
+    const writer: Writer = this.isContact(incoming.from) ? 'contact' : 'stranger';
     if (!held && source !== undefined && writer === 'stranger') {
       const refused = this.shares.charge(incoming.from, source, Buffer.byteLength(JSON.stringify(incoming)), Date.now());
       if (refused !== null) throw new OverShare(refused);

@@ -7,7 +7,9 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { History } from '../../../../apps/peer/storage/history';
+import { History, OverShare } from '../../../../apps/peer/storage/history';
+import { Contacts } from '../../../../apps/peer/model/contacts';
+import { SHARE_BURST_BYTES } from '../../../../apps/peer/storage/shares';
 import { MAX_CLOCK, MAX_CLOCK_STEP, readMessage } from '../../../../apps/peer/model/message';
 
 const ALICE = { peer_id: '127.0.0.1:5001', name: 'Alice' };
@@ -28,6 +30,28 @@ describe('History', () => {
     dir = mkdtempSync(join(tmpdir(), 'weaprous-history-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('charges a member of a public channel as a stranger (joining costs one request), and spares a peer the user chose', async () => {
+    const contacts = new Contacts();
+    const history = await History.open(dir, ALICE, { startedAt: 1, contacts });
+    const long = 'x'.repeat(9_000);
+    const flood = async (from: string, source: string) => {
+      for (let clock = 1; clock <= Math.ceil((2 * SHARE_BURST_BYTES) / long.length); clock++) {
+        const message = { ...fromBob(long, clock), from, id: `${from}/t-${clock}`, channel: 'team' };
+        try {
+          await history.accept(message, source);
+        } catch (error) {
+          if (error instanceof OverShare) return clock - 1;
+          throw error;
+        }
+      }
+      return Infinity;
+    };
+    expect(await flood('127.0.0.7:5007', '127.0.0.7')).to.be.below(Math.ceil(SHARE_BURST_BYTES / long.length) + 2);
+    contacts.choose(BOB);
+    expect(await flood(BOB, '127.0.0.8')).to.equal(Infinity);
+    await history.close();
+  });
 
   it("is not muted by a stranger's clock near MAX_CLOCK: its own clock moves at most MAX_CLOCK_STEP, after a restart too", async () => {
     const history = await History.open(dir, ALICE, { startedAt: 1 });
