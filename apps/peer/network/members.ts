@@ -51,13 +51,17 @@ export class Members {
 
   /**
    * Whether `from` may post in (or read) `channel`: a known member, or one the tracker lists now; in a private
-   * channel, only a peer that proved its key (asked at its own address), whatever the tracker says.
+   * channel, only a peer that proved its key, whatever the tracker says. This peer asks for that proof (and so
+   * shows its own first) only of a peer the tracker lists in the channel: a stranger proves first, with
+   * `POST /channel-proof/`, so it cannot get a member's proof to guess a weak key from offline.
    */
   async admits(channel: string, from: string): Promise<boolean> {
     const { channels, proofs } = this.parts;
     if (proofs !== undefined && channels.isPrivate(channel)) {
+      if (channels.hasProved(channel, from)) return true;
+      const listed = channels.isKnownMember(channel, from) || (await this.refresh(channel)).includes(from);
       const peer = this.peerOf(from);
-      return peer !== undefined && proofs.ensure(channel, peer);
+      return listed && peer !== undefined && proofs.ensure(channel, peer);
     }
     if (channels.isKnownMember(channel, from)) return true;
     return (await this.refresh(channel)).includes(from);
