@@ -11,7 +11,9 @@ import { ChannelRegistry } from '../../../apps/tracker/channels';
 import { connectRedis, type RedisLink } from '../../../apps/tracker/redis';
 import { RedisRegistry } from '../../../apps/tracker/redis-registry';
 import { RedisChannels } from '../../../apps/tracker/redis-channels';
+import { UNPROVEN_PER_ADDRESS } from '../../../apps/tracker/shares';
 import { channelsContract, registryContract, TTL, type MakeStore } from './contract';
+import { registrySharesContract } from './shares-contract';
 import { startRedis, type RedisServer } from './redis-server';
 
 const inMemory: MakeStore = async (ttlMs, maxChannels) => ({
@@ -22,6 +24,7 @@ const inMemory: MakeStore = async (ttlMs, maxChannels) => ({
 describe('the tracker state, in memory (PeerRegistry, ChannelRegistry)', () => {
   describe('Registry', () => registryContract(inMemory));
   describe('Channels', () => channelsContract(inMemory));
+  describe('Registry: unproven ids per source address', () => registrySharesContract(inMemory));
 });
 
 describe('the tracker state, in Redis (RedisRegistry, RedisChannels)', () => {
@@ -47,6 +50,7 @@ describe('the tracker state, in Redis (RedisRegistry, RedisChannels)', () => {
 
   describe('Registry', () => registryContract(inRedis));
   describe('Channels', () => channelsContract(inRedis));
+  describe('Registry: unproven ids per source address', () => registrySharesContract(inRedis));
 
   it('keeps each peer in a hash whose Redis expiry is the TTL, set again by every heartbeat', async () => {
     const { registry } = await inRedis(TTL);
@@ -71,6 +75,16 @@ describe('the tracker state, in Redis (RedisRegistry, RedisChannels)', () => {
     expect(again).to.deep.include({ isNew: true });
     expect(await channels.channelsOf('127.0.0.1:5001')).to.deep.equal([]);
     expect(parseEntries(await registry.list()).map((p) => p.peer_id)).to.deep.equal(['127.0.0.1:5002', '127.0.0.1:5001']);
+  });
+
+  it('frees the place of an unproven id whose hash Redis expired before a tracker swept it', async () => {
+    const { registry } = await inRedis(TTL);
+    for (let n = 0; n < UNPROVEN_PER_ADDRESS; n++) await registry.register({ ip: '10.0.0.1', port: 4000 + n }, 0, undefined, '127.0.0.2');
+    expect(await registry.register({ ip: '10.0.0.1', port: 5000 }, 0, undefined, '127.0.0.2')).to.deep.equal({ shareFull: '127.0.0.2' });
+    await link.client.del(`t${store}:peer:10.0.0.1:4000`);
+    expect(await registry.register({ ip: '10.0.0.1', port: 5000 }, 0, undefined, '127.0.0.2')).to.deep.include({ isNew: true });
+    expect(await link.client.scard(`t${store}:unproven:127.0.0.2`)).to.equal(UNPROVEN_PER_ADDRESS);
+    expect(await registry.has('10.0.0.1:4000')).to.equal(false);
   });
 
   it('fails with RegistryUnavailable, not a hang, when Redis goes away', async () => {
