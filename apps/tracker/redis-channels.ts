@@ -1,11 +1,15 @@
 /**
  * The tracker's channels kept in Redis, beside `redis-registry.ts`. The rules are `planJoin`'s, shared with the
- * in-memory `channels.ts`; a join is one Lua script that checks what `plan` saw still holds.
+ * in-memory `channels.ts`; a join is one Lua script that checks what `plan` saw still holds. The shares of
+ * `channel-owners.ts` and the private names of `vault.ts` live in Redis too, so every tracker counts the same.
  * New: no WeApRous twin.
  */
 
 import { channelName, GENERAL_CHANNEL, MAX_CHANNELS_PER_PEER } from '../protocol';
-import { planByName, planJoin, type Channels, type JoinPlan, type JoinResult, type MemberPage } from './channels';
+import { CHANNELS_PER_ADDRESS, planByName, planJoin, type Channels, type JoinPlan, type JoinResult, type MemberPage } from './channels';
+import { ownerOf } from './channel-owners';
+import { shareOf } from './shares';
+import { HELD_PER_ADDRESS } from './vault';
 import type { KeySecret } from './keys';
 import { LEAVE_LUA, Script, type RedisLink } from './redis';
 
@@ -13,35 +17,94 @@ import { LEAVE_LUA, Script, type RedisLink } from './redis';
 // private one's key), two sorted sets of members (by join order, by id for pages), `member:<id>` (a peer's
 // channels in join order), `channels` (every name, by creation) and `channels:empty` (empty private channels,
 // since when). An empty private channel's hash gets a Redis expiry of the hold time; joining again removes it.
+// The shares (`shares.ts`): `vault` (name → salt:hash of every name created private, never expiring, as
+// `vault.ts`) and `vault:by:<address>` (the names an address holds, oldest first); `channels:owner` (name →
+// the address that created it), `owned:<address>` (its existing channels, oldest first) and `owners` (address →
+// how many), as `channel-owners.ts`.
 
-// ARGV: prefix, peer, name. Returns exists, isMember, peer's channels, channel count, salt, hash ('' when public).
-const FACTS = new Script(`
-local P, peer, name = ARGV[1], ARGV[2], ARGV[3]
+/** Lua for the shares, after LEAVE_LUA (`P`, `release`): the hog a full table takes back from, and the vault. */
+const SHARES_LUA = `
+local function own(owner, name)
+  redis.call('HSET', P .. 'channels:owner', name, owner)
+  redis.call('ZADD', P .. 'owned:' .. owner, redis.call('INCR', P .. 'seq'), name)
+  redis.call('ZINCRBY', P .. 'owners', 1, owner)
+end
+-- The address holding the most channels, if it holds more than owner would after creating one.
+local function hogOver(owner)
+  local top = redis.call('ZREVRANGE', P .. 'owners', 0, 0, 'WITHSCORES')
+  if top[1] and tonumber(top[2]) > redis.call('ZCARD', P .. 'owned:' .. owner) + 1 then return top[1] end
+  return false
+end
+-- Deletes the hog's newest channel (its members leave it) to make room for owner; false when none is fair to take.
+local function makeRoom(owner)
+  local hog = hogOver(owner)
+  local name = hog and redis.call('ZREVRANGE', P .. 'owned:' .. hog, 0, 0)[1]
+  if not name then return false end
+  local c = P .. 'chan:' .. name
+  for _, id in ipairs(redis.call('ZRANGE', c .. ':ids', 0, -1)) do redis.call('ZREM', P .. 'member:' .. id, name) end
+  redis.call('DEL', c, c .. ':ids', c .. ':order')
+  redis.call('ZREM', P .. 'channels', name)
+  redis.call('ZREM', P .. 'channels:empty', name)
+  release(name)
+  return true
+end
+-- Holds name to secret for good (a held name keeps its first); an address past its share lets its oldest go.
+local function hold(name, secret, address, most)
+  if redis.call('HEXISTS', P .. 'vault', name) == 1 then return end
+  if address ~= '' then
+    local mine = P .. 'vault:by:' .. address
+    if redis.call('ZCARD', mine) >= most then redis.call('HDEL', P .. 'vault', redis.call('ZPOPMIN', mine)[1]) end
+    redis.call('ZADD', mine, redis.call('INCR', P .. 'seq'), name)
+  end
+  redis.call('HSET', P .. 'vault', name, secret)
+end
+`;
+
+// ARGV: prefix, peer, name, owner, capped address ('' when exempt), most channels. Returns exists, isMember,
+// peer's channels, channel count (0 when a hog can make room), the address's channels, salt, hash ('' when public).
+const FACTS = new Script(`${LEAVE_LUA}${SHARES_LUA}
+local peer, name, owner, capped, most = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local c = P .. 'chan:' .. name
+local exists = redis.call('EXISTS', c)
+local count = redis.call('ZCARD', P .. 'channels')
+if count >= most and hogOver(owner) then count = 0 end
+local salt, hash = redis.call('HGET', c, 'salt') or '', redis.call('HGET', c, 'hash') or ''
+if exists == 0 then salt, hash = string.match(redis.call('HGET', P .. 'vault', name) or ':', '^(%x*):(%x*)$') end
 return {
-  redis.call('EXISTS', c),
+  exists,
   redis.call('ZSCORE', c .. ':ids', peer) and 1 or 0,
   redis.call('ZCARD', P .. 'member:' .. peer),
-  redis.call('ZCARD', P .. 'channels'),
-  redis.call('HGET', c, 'salt') or '',
-  redis.call('HGET', c, 'hash') or '',
+  count,
+  capped == '' and 0 or redis.call('ZCARD', P .. 'owned:' .. capped),
+  salt,
+  hash,
 }
 `);
 
-// ARGV: prefix, peer, name, salt, hash ('' '' for public), most channels per peer, most channels. Returns a JoinResult.
-const JOIN = new Script(`
-local P, peer, name, salt, hash = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local perPeer, most = tonumber(ARGV[6]), tonumber(ARGV[7])
+// ARGV: prefix, peer, name, salt, hash ('' '' for public), most channels per peer, most channels, owner,
+// capped address ('' when exempt), its share of channels, its share of held names. Returns a JoinResult.
+const JOIN = new Script(`${LEAVE_LUA}${SHARES_LUA}
+local peer, name, salt, hash = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local perPeer, most, owner, capped = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], ARGV[9]
 local c = P .. 'chan:' .. name
 if redis.call('ZSCORE', c .. ':ids', peer) then return 'member' end
 if redis.call('ZCARD', P .. 'member:' .. peer) >= perPeer then return 'changed' end
 local created = false
 if redis.call('EXISTS', c) == 0 then
-  if redis.call('ZCARD', P .. 'channels') >= most then return 'changed' end
+  local held = redis.call('HGET', P .. 'vault', name)
+  if held and held ~= salt .. ':' .. hash then return 'changed' end
+  -- Checked here too, so two trackers cannot both give an address its last place.
+  if capped ~= '' and redis.call('ZCARD', P .. 'owned:' .. capped) >= tonumber(ARGV[10]) then return 'changed' end
+  if redis.call('ZCARD', P .. 'channels') >= most and not makeRoom(owner) then return 'changed' end
+  release(name)
   local seq = redis.call('INCR', P .. 'seq')
   redis.call('HSET', c, 'seq', seq)
-  if hash ~= '' then redis.call('HSET', c, 'salt', salt, 'hash', hash) end
+  if hash ~= '' then
+    redis.call('HSET', c, 'salt', salt, 'hash', hash)
+    hold(name, salt .. ':' .. hash, capped, tonumber(ARGV[11]))
+  end
   redis.call('ZADD', P .. 'channels', seq, name)
+  own(owner, name)
   created = true
 elseif (redis.call('HGET', c, 'hash') or '') ~= hash or (redis.call('HGET', c, 'salt') or '') ~= salt then
   return 'changed'
@@ -90,14 +153,15 @@ return out
 `);
 
 // ARGV: prefix, cutoff. Forgets the private channels empty since before the cutoff; returns their names.
-const EXPIRE = new Script(`
-local P, cutoff = ARGV[1], ARGV[2]
+const EXPIRE = new Script(`${LEAVE_LUA}
+local cutoff = ARGV[2]
 local out = {}
 for _, name in ipairs(redis.call('ZRANGEBYSCORE', P .. 'channels:empty', '-inf', '(' .. cutoff)) do
   redis.call('ZREM', P .. 'channels:empty', name)
   if redis.call('EXISTS', P .. 'chan:' .. name .. ':ids') == 0 then
     redis.call('DEL', P .. 'chan:' .. name)
     redis.call('ZREM', P .. 'channels', name)
+    release(name)
     out[#out + 1] = name
   end
 end
@@ -115,23 +179,25 @@ export class RedisChannels implements Channels {
     readonly maxChannels = 10_000,
   ) {}
 
-  async plan(peerId: string, name: string, hasKey: boolean): Promise<JoinPlan> {
+  async plan(peerId: string, name: string, hasKey: boolean, source?: string): Promise<JoinPlan> {
     const id = planByName(name, hasKey);
     if (typeof id !== 'string') return id;
-    const [exists, isMember, peerChannels, channelCount, salt, hash] = await this.link.run<
-      [number, number, number, number, string, string]
-    >(FACTS, peerId, id);
-    const facts = { exists: exists === 1, isMember: isMember === 1, peerChannels, channelCount };
+    const [exists, isMember, peerChannels, channelCount, addressChannels, salt, hash] = await this.link.run<
+      [number, number, number, number, number, string, string]
+    >(FACTS, peerId, id, ownerOf(source), shareOf(source) ?? '', this.maxChannels);
+    const facts = { exists: exists === 1, isMember: isMember === 1, peerChannels, channelCount, addressChannels };
     const secret = hash === '' ? {} : { secret: { salt: Buffer.from(salt, 'hex'), hash: Buffer.from(hash, 'hex') } };
     return planJoin(peerId, id, hasKey, { ...facts, ...secret }, this.maxChannels);
   }
 
-  async join(peerId: string, name: string, secret?: KeySecret): Promise<JoinResult> {
+  async join(peerId: string, name: string, secret?: KeySecret, source?: string): Promise<JoinResult> {
     const id = channelName(name);
     if (id === null) return 'changed';
     if (id === GENERAL_CHANNEL) return 'general';
     const [salt, hash] = secret ? [secret.salt.toString('hex'), secret.hash.toString('hex')] : ['', ''];
-    return this.link.run<JoinResult>(JOIN, peerId, id, salt, hash, MAX_CHANNELS_PER_PEER, this.maxChannels);
+    const limits = [MAX_CHANNELS_PER_PEER, this.maxChannels];
+    const shares = [ownerOf(source), shareOf(source) ?? '', CHANNELS_PER_ADDRESS, HELD_PER_ADDRESS];
+    return this.link.run<JoinResult>(JOIN, peerId, id, salt, hash, ...limits, ...shares);
   }
 
   async leave(peerId: string, name: string, now: number): Promise<boolean> {

@@ -35,9 +35,17 @@ export class Script {
  * Lua shared by the scripts that take a peer out of its channels (leaving, unregistering, expiring). `P` is
  * ARGV[1], the key prefix. An empty public channel is deleted; an empty private one keeps its key hash for
  * `hold` ms (a Redis expiry on its hash) and is listed in `channels:empty` for `expire` to forget on time.
+ * `release` takes a deleted channel off the share of the address that created it (`redis-channels.ts`).
  */
 export const LEAVE_LUA = `
 local P = ARGV[1]
+local function release(name)
+  local owner = redis.call('HGET', P .. 'channels:owner', name)
+  if not owner then return end
+  redis.call('HDEL', P .. 'channels:owner', name)
+  redis.call('ZREM', P .. 'owned:' .. owner, name)
+  if tonumber(redis.call('ZINCRBY', P .. 'owners', -1, owner)) <= 0 then redis.call('ZREM', P .. 'owners', owner) end
+end
 local function leave(id, name, now, hold)
   local c = P .. 'chan:' .. name
   if redis.call('ZREM', c .. ':ids', id) == 0 then return false end
@@ -50,6 +58,7 @@ local function leave(id, name, now, hold)
     else
       redis.call('DEL', c)
       redis.call('ZREM', P .. 'channels', name)
+      release(name)
     end
   end
   return true
