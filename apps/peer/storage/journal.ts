@@ -24,15 +24,21 @@ export interface JournalScan {
 // Far above the longest message line (10,000 characters, each at most 6 bytes escaped, and the other fields).
 const MAX_LINE_BYTES = 1024 * 1024;
 
+/** Where a line is in its file: its first byte and its length, newline excluded. */
+export interface LinePlace {
+  offset: number;
+  length: number;
+}
+
 /**
- * Reads a JSON Lines file a chunk at a time, giving each parsed line to `accept` (false = not a record).
+ * Reads a JSON Lines file a chunk at a time, giving each parsed line and its place to `accept` (false = not a record).
  * A crash while appending tears the last line: it is then not JSON (a prefix of a line), with or without its
  * newline. So the last non-blank line is `torn` when it is not JSON, or not a record and missing its newline;
  * every other line that is not a record is `bad` and stays in the file, the last one too when it is whole JSON
  * with its newline (a line another version wrote is not thrown away). A record missing only its newline is
  * noted. Changes nothing on disk.
  */
-export async function scanJournal(path: string, accept: (value: unknown) => boolean): Promise<JournalScan> {
+export async function scanJournal(path: string, accept: (value: unknown, place: LinePlace) => boolean): Promise<JournalScan> {
   const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
@@ -91,7 +97,7 @@ class Tally {
   /** The last non-blank line when it is not JSON: torn if nothing but blanks follows it, else bad. */
   private lastGarbage: { line: number; start: number } | undefined;
 
-  constructor(private readonly accept: (value: unknown) => boolean) {}
+  constructor(private readonly accept: (value: unknown, place: LinePlace) => boolean) {}
 
   take(line: Line): void {
     if (line.ended) return this.takeLine(line.bytes, line.start);
@@ -107,7 +113,7 @@ class Tally {
     const text = bytes?.toString('utf8').trim();
     if (text === '') return;
     this.settleGarbage();
-    const kind = text === undefined ? 'garbage' : classify(text, this.accept);
+    const kind = text === undefined ? 'garbage' : classify(text, (value) => this.accept(value, { offset: start, length: bytes!.length }));
     if (kind === 'record') this.scan.accepted += 1;
     else if (kind === 'garbage') this.lastGarbage = { line: this.line, start };
     else this.bad(this.line);
@@ -118,7 +124,7 @@ class Tally {
     const tail = bytes?.toString('utf8').trim();
     if (tail === '') return;
     this.settleGarbage();
-    if (tail !== undefined && classify(tail, this.accept) === 'record') {
+    if (tail !== undefined && classify(tail, (value) => this.accept(value, { offset: start, length: bytes!.length })) === 'record') {
       this.scan.accepted += 1;
       this.scan.unterminated = true;
     } else this.lastGarbage = { line: this.line + 1, start };
@@ -154,7 +160,7 @@ function classify(text: string, accept: (value: unknown) => boolean): 'record' |
 export class AppendOnlyFile {
   private queue: Promise<unknown> = Promise.resolve();
   /** Lines waiting for the write in progress to end; they then go out together, in one write (group commit). */
-  private group: { texts: string[]; written: Promise<void> } | null = null;
+  private group: { texts: string[]; bytes: number; written: Promise<number> } | null = null;
 
   private constructor(
     private readonly path: string,
@@ -180,13 +186,15 @@ export class AppendOnlyFile {
    * Appends `text`; resolves once it is written. Lines appended while a write is in progress wait for it and
    * then go out together in one write, in the order they came (a burst of 100 messages costs a few writes,
    * not 100). A failed write is cut back off and fails every line of its group: none of them was stored.
+   * Resolves with the offset in the file where `text` starts (the history's index of evicted lines keeps it).
    */
-  append(text: string): Promise<void> {
+  append(text: string): Promise<number> {
     if (!this.group) {
-      const group: { texts: string[]; written: Promise<void> } = { texts: [], written: Promise.resolve() };
+      const group: { texts: string[]; bytes: number; written: Promise<number> } = { texts: [], bytes: 0, written: Promise.resolve(0) };
       group.written = this.serially(async () => {
         if (this.group === group) this.group = null; // from now on, lines go to the next group
         const bytes = Buffer.from(group.texts.join(''));
+        const start = this.size;
         try {
           await this.handle.appendFile(bytes);
           if (this.durable) await this.handle.datasync();
@@ -195,11 +203,14 @@ export class AppendOnlyFile {
           await this.handle.truncate(this.size).catch(() => {});
           throw error;
         }
+        return start;
       });
       this.group = group;
     }
+    const before = this.group.bytes;
     this.group.texts.push(text);
-    return this.group.written;
+    this.group.bytes += Buffer.byteLength(text);
+    return this.group.written.then((start) => start + before);
   }
 
   /** Replaces the whole file atomically: written to `<path>.tmp`, synced, then renamed over it. */
