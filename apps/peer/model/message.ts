@@ -78,13 +78,16 @@ export class LamportClock {
   }
 }
 
+/** What the order reads of a message: also all an index of messages kept on disk holds (`storage/evicted.ts`). */
+export type OrderKey = Pick<ChatMessage, 'clock' | 'from' | 'id'>;
+
 /** The total order of a channel: clock, then sender id, then message id; every peer sorts the same way. */
-export function compareMessages(a: ChatMessage, b: ChatMessage): number {
+export function compareMessages(a: OrderKey, b: OrderKey): number {
   return a.clock - b.clock || compareText(a.from, b.from) || compareText(a.id, b.id);
 }
 
 /** Puts a message into a list kept in `compareMessages` order (most arrive last: a binary search finds where). */
-export function insertInOrder(list: ChatMessage[], message: ChatMessage): void {
+export function insertInOrder<T extends OrderKey>(list: T[], message: T): void {
   list.splice(
     lowerBound(list, (m) => compareMessages(m, message) > 0),
     0,
@@ -99,7 +102,7 @@ export function removeInOrder(list: ChatMessage[], message: ChatMessage): void {
 }
 
 /** The index of the first message of an ordered list with a clock after `since`. */
-export function firstAfterClock(list: ChatMessage[], since: number): number {
+export function firstAfterClock(list: OrderKey[], since: number): number {
   return lowerBound(list, (m) => m.clock > since);
 }
 
@@ -108,10 +111,10 @@ export function firstAfterClock(list: ChatMessage[], since: number): number {
  * after that message in `compareMessages` order (an id starts with its sender, so the id gives the sender);
  * without one, the first with a clock after `since`. A history page's cursor.
  */
-export function firstAfter(list: ChatMessage[], since: number, afterId = ''): number {
+export function firstAfter(list: OrderKey[], since: number, afterId = ''): number {
   if (afterId === '') return firstAfterClock(list, since);
   const slash = afterId.indexOf('/');
-  const mark = { clock: since, from: slash === -1 ? afterId : afterId.slice(0, slash), id: afterId } as ChatMessage;
+  const mark: OrderKey = { clock: since, from: slash === -1 ? afterId : afterId.slice(0, slash), id: afterId };
   return lowerBound(list, (m) => compareMessages(m, mark) > 0);
 }
 
