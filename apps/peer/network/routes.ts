@@ -149,7 +149,7 @@ async function answerHistory(request: Request, parts: PeerParts) {
   if (channel !== GENERAL_CHANNEL && !channel.startsWith('@')) await checkMember(channel, query.peer, parts);
   const after = query.after ?? '';
   if (after.length > 300) throw new HttpError(400, '"after" must be the id of the last message of the page before');
-  const page = parts.history.page(channel, since, limit, after);
+  const page = await parts.history.page(channel, since, limit, after);
   return { status: 'ok', channel, count: page.messages.length, messages: page.messages, more: page.more };
 }
 

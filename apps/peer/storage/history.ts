@@ -105,7 +105,7 @@ export class History {
   }
 
   /** A page for `GET /history/`: from just after `(since, after)`, in order, about `limit`; `more` when more follow. */
-  page(conversation: string, since: number, limit: number, after = ''): HistoryPage {
+  page(conversation: string, since: number, limit: number, after = ''): Promise<HistoryPage> {
     return this.store.history(conversation, { since, limit, after });
   }
 

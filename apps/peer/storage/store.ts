@@ -5,10 +5,11 @@
  */
 
 import { mkdir, rename } from 'node:fs/promises';
-import { AppendOnlyFile, type JournalScan, scanJournal } from './journal';
+import { AppendOnlyFile, type JournalScan, type LinePlace, scanJournal } from './journal';
 import { join } from 'node:path';
 import {
   type ChatMessage,
+  compareMessages,
   conversationOf,
   MAX_CLOCK_STEP,
   firstAfter,
@@ -16,6 +17,7 @@ import {
   readStoredMessage,
   removeInOrder,
 } from '../model/message';
+import { Evicted, type Held, isOnDisk, type OnDisk } from './evicted';
 
 export interface StoreOptions {
   /** This peer's id, to file direct messages under the other peer. */
@@ -28,6 +30,8 @@ export interface StoreOptions {
   memoryLimit?: number;
   /** Bytes of messages kept in memory per conversation (about: two per character), by the same rule. */
   memoryBytesLimit?: number;
+  /** Messages of one conversation indexed on disk once out of memory (`EVICTED_LIMIT`): a test's is small. */
+  evictedLimit?: number;
   /** The history file's largest size: a message that would pass it is refused (`HistoryFull`). */
   fileLimit?: number;
   /** Names the set-aside copy of a garbage file; ms since 1970. */
@@ -39,6 +43,11 @@ export const HISTORY_FILE = 'history.jsonl';
 export const MEMORY_LIMIT = 100_000;
 /** 64 MiB of one conversation in memory: 100,000 messages of 300 characters, or 3,000 of the longest. */
 export const MEMORY_BYTES_LIMIT = 64 * 1024 * 1024;
+/**
+ * Per conversation, the messages out of memory still served from the file: an entry is about 100 bytes (its
+ * clock, sender, id, offset, length), so 1,000,000 of them are about 100 MB; past them the first in Lamport order leaves.
+ */
+export const EVICTED_LIMIT = 1_000_000;
 /** 256 MiB on disk: a million ordinary messages; what contacts' messages can take. The owner's always fit. */
 export const FILE_LIMIT = 256 * 1024 * 1024;
 /** What strangers' messages leave free of `FILE_LIMIT`: room kept for contacts. */
@@ -58,17 +67,19 @@ export interface HistoryPage {
 
 export class MessageStore {
   private readonly ids = new Set<string>();
-  /** Each conversation's messages in memory, in arrival order, and their bytes: the oldest to arrive go first. */
-  private readonly arrival = new Map<string, { messages: ChatMessage[]; bytes: number }>();
+  private readonly arrival = new Map<string, Arrived>();
   private readonly byConversation = new Map<string, ChatMessage[]>();
   private readonly writing = new Map<string, Promise<unknown>>();
+  private readonly evicted: Evicted;
   private file!: AppendOnlyFile;
   private highest = 0;
   private held = 0;
   /** Bytes of lines being written now, so two at once cannot both pass the file's limit. */
   private reserved = 0;
 
-  private constructor(private readonly options: StoreOptions) {}
+  private constructor(private readonly options: StoreOptions) {
+    this.evicted = new Evicted(options.evictedLimit ?? EVICTED_LIMIT);
+  }
 
   /** Opens (or creates) `<dir>/history.jsonl` and loads it; problems go to `onProblem`, one line each. */
   static async open(dir: string, options: StoreOptions): Promise<MessageStore> {
@@ -76,7 +87,7 @@ export class MessageStore {
     await mkdir(dir, { recursive: true });
     const path = join(dir, HISTORY_FILE);
     const report = options.onProblem ?? (() => {});
-    const scan = await scanJournal(path, (value) => store.load(value));
+    const scan = await scanJournal(path, (value, place) => store.load(value, place));
     if (scan.accepted === 0 && (scan.bad > 0 || scan.torn > 0)) {
       const aside = `${path}.corrupt-${new Date(options.now ?? Date.now()).toISOString().replace(/[:.]/g, '-')}`;
       await rename(path, aside);
@@ -88,6 +99,7 @@ export class MessageStore {
     }
     store.file = await AppendOnlyFile.open(path, scan.size, options.durable);
     if (scan.unterminated) await store.file.append('\n');
+    await store.evicted.open(path);
     return store;
   }
 
@@ -111,13 +123,14 @@ export class MessageStore {
     const written = this.file.append(line);
     this.writing.set(message.id, written);
     this.reserved += bytes;
+    let offset: number;
     try {
-      await written;
+      offset = await written;
     } finally {
       this.writing.delete(message.id);
       this.reserved -= bytes;
     }
-    this.keep(message);
+    this.keep(message, { offset, length: bytes - 1 });
     return 'added';
   }
 
@@ -130,17 +143,25 @@ export class MessageStore {
    * (`firstAfter`), at most `limit` messages and about `maxBytes` of JSON (one message at least).
    * Without `after`, a page does not end inside a run of equal clocks, so an asker that goes on from the last
    * clock alone loses none, unless the run is over `maxBytes` (any sender picks its clock; a run can be long).
+   * Messages out of memory come from the file, merged in order: a page reads about `maxBytes` of it, no more.
    */
-  history(conversation: string, options: { since?: number; after?: string; limit?: number; maxBytes?: number } = {}): HistoryPage {
+  async history(
+    conversation: string,
+    options: { since?: number; after?: string; limit?: number; maxBytes?: number } = {},
+  ): Promise<HistoryPage> {
     const { since = -1, after = '', limit = 100, maxBytes = PAGE_BYTES } = options;
-    const all = this.byConversation.get(conversation) ?? [];
-    const first = firstAfter(all, since, after);
-    let end = first;
+    const walk = inOrder(this.byConversation.get(conversation) ?? [], this.evicted.list(conversation), since, after);
+    const page: Held[] = [];
     let bytes = 0;
-    const room = (i: number) => end === first || bytes + jsonBytes(all[i]) <= maxBytes;
-    while (end < all.length && end - first < Math.max(1, limit) && room(end)) bytes += jsonBytes(all[end++]);
-    if (after === '') while (end < all.length && all[end].clock === all[end - 1].clock && room(end)) bytes += jsonBytes(all[end++]);
-    return { messages: all.slice(first, end), more: end < all.length };
+    let next = walk.next();
+    const fits = (held: Held) => page.length === 0 || bytes + heldBytes(held) <= maxBytes;
+    const sameClock = (held: Held) => after === '' && held.clock === page[page.length - 1].clock;
+    while (!next.done && (page.length < Math.max(1, limit) || sameClock(next.value)) && fits(next.value)) {
+      page.push(next.value);
+      bytes += heldBytes(next.value);
+      next = walk.next();
+    }
+    return { messages: await this.evicted.read(page), more: !next.done };
   }
 
   /** The last `count` messages of a channel or conversation, oldest first, and how many it holds: no copy of the rest. */
@@ -164,28 +185,30 @@ export class MessageStore {
     return this.held;
   }
 
-  close(): Promise<void> {
-    return this.file.close();
+  async close(): Promise<void> {
+    await this.evicted.close();
+    await this.file.close();
   }
 
   /** One line of the file at open: a message (a repeated id is skipped), or false. */
-  private load(value: unknown): boolean {
+  private load(value: unknown, place: LinePlace): boolean {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     const read = readStoredMessage(value as Record<string, unknown>);
-    if (read.ok && !this.ids.has(read.value.id)) this.keep(read.value);
+    if (read.ok && !this.ids.has(read.value.id)) this.keep(read.value, place);
     return read.ok;
   }
 
-  private keep(message: ChatMessage): void {
+  private keep(message: ChatMessage, place: LinePlace): void {
     const key = conversationOf(message, this.options.selfId);
     const list = this.byConversation.get(key) ?? [];
     this.byConversation.set(key, list);
     insertInOrder(list, message);
     this.ids.add(message.id);
     this.held += 1;
-    const arrived = this.arrival.get(key) ?? { messages: [], bytes: 0 };
+    const arrived = this.arrival.get(key) ?? { messages: [], places: [], bytes: 0 };
     this.arrival.set(key, arrived);
     arrived.messages.push(message);
+    arrived.places.push(place);
     arrived.bytes += memorySize(message);
     // As `LamportClock.witness` moves: a stranger's clock far ahead moves a restarted peer's clock only so far.
     const step = message.from === this.options.selfId ? message.clock : Math.min(message.clock, this.highest + MAX_CLOCK_STEP);
@@ -193,24 +216,43 @@ export class MessageStore {
     const count = this.options.memoryLimit ?? MEMORY_LIMIT;
     const bytes = this.options.memoryBytesLimit ?? MEMORY_BYTES_LIMIT;
     const over = () => arrived.messages.length > 1 && (arrived.messages.length > count || arrived.bytes > bytes);
-    while (over()) this.forget(key, arrived.messages.shift()!, arrived);
+    while (over()) this.evict(key, arrived);
   }
 
-  private forget(key: string, message: ChatMessage, arrived: { bytes: number }): void {
-    const list = this.byConversation.get(key)!;
-    removeInOrder(list, message);
-    this.ids.delete(message.id);
+  /** The conversation's first message to arrive leaves memory for the index of the file (`evicted.ts`); its id stays known. */
+  private evict(key: string, arrived: Arrived): void {
+    const message = arrived.messages.shift()!;
+    removeInOrder(this.byConversation.get(key)!, message);
     this.held -= 1;
     arrived.bytes -= memorySize(message);
+    const dropped = this.evicted.add(key, message, arrived.places.shift()!);
+    if (dropped) this.ids.delete(dropped.id);
   }
 }
 
 /** About 1 MiB of messages in a history page: another peer takes up to 4 MiB (`MAX_PAGE_BYTES` of mesh.ts). */
 export const PAGE_BYTES = 1024 * 1024;
 
-/** A message's size as JSON in a page (UTF-16 length: close enough, and cheap). */
-function jsonBytes(message: ChatMessage): number {
-  return JSON.stringify(message).length;
+/** Each conversation's messages in memory in arrival order, their lines' places, and their bytes: the oldest to arrive go first. */
+interface Arrived {
+  messages: ChatMessage[];
+  places: LinePlace[];
+  bytes: number;
+}
+
+/** A message's size as JSON in a page (UTF-16 length: close enough, and cheap); on disk, its line's. */
+function heldBytes(held: Held): number {
+  return isOnDisk(held) ? held.length : JSON.stringify(held).length;
+}
+
+/** The messages in memory and on disk (each list in Lamport order) merged, from just after `(since, after)`. */
+function* inOrder(memory: ChatMessage[], disk: OnDisk[], since: number, after: string): Generator<Held, void> {
+  let i = firstAfter(memory, since, after);
+  let j = firstAfter(disk, since, after);
+  while (i < memory.length || j < disk.length) {
+    if (j >= disk.length || (i < memory.length && compareMessages(memory[i], disk[j]) < 0)) yield memory[i++];
+    else yield disk[j++];
+  }
 }
 
 /** About the bytes a message holds in memory: two per character of its strings, and the object around them. */
