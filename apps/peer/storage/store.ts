@@ -26,7 +26,7 @@ export interface StoreOptions {
   onProblem?: (line: string) => void;
   /** fsync each line (survives a power cut, not only a crash); off by default. */
   durable?: boolean;
-  /** Messages kept in memory per conversation, the latest to arrive; older ones stay on disk only. */
+  /** Messages kept in memory per conversation, the latest to arrive; older ones are read from the file (`evicted.ts`). */
   memoryLimit?: number;
   /** Bytes of messages kept in memory per conversation (about: two per character), by the same rule. */
   memoryBytesLimit?: number;
@@ -44,10 +44,11 @@ export const MEMORY_LIMIT = 100_000;
 /** 64 MiB of one conversation in memory: 100,000 messages of 300 characters, or 3,000 of the longest. */
 export const MEMORY_BYTES_LIMIT = 64 * 1024 * 1024;
 /**
- * Per conversation, the messages out of memory still served from the file: an entry is about 100 bytes (its
- * clock, sender, id, offset, length), so 1,000,000 of them are about 100 MB; past them the first in Lamport order leaves.
+ * Per conversation, the messages out of memory still served from the file: an entry (clock, sender, id, offset,
+ * length, and the id known) takes about 180 bytes, so 300,000 take about 54 MB, near `MEMORY_BYTES_LIMIT`.
+ * Past them, the first in Lamport order leaves catch-up (it stays in the file). docs/history.md.
  */
-export const EVICTED_LIMIT = 1_000_000;
+export const EVICTED_LIMIT = 300_000;
 /** 256 MiB on disk: a million ordinary messages; what contacts' messages can take. The owner's always fit. */
 export const FILE_LIMIT = 256 * 1024 * 1024;
 /** What strangers' messages leave free of `FILE_LIMIT`: room kept for contacts. */
