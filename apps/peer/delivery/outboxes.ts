@@ -5,6 +5,7 @@
  * what to send; this file keeps the outboxes. New. docs/history.md, "The outbox"; docs/security/peer-out.md.
  */
 
+import { reasonOf } from '../../text';
 import type { Notify } from '../model/notices';
 import { Outbox, type OutboxBudget } from './outbox';
 
@@ -141,7 +142,7 @@ export class Outboxes {
       const outbox = await this.outbox(peerId);
       this.closeIfDone(outbox); // every message in it had been delivered (the file was not yet compacted)
     } catch (error) {
-      this.problem(`The outbox for ${peerId} was not opened: ${error instanceof Error ? error.message : String(error)}`);
+      this.problem(`The outbox for ${peerId} was not opened: ${reasonOf(error)}`);
     }
   }
 
