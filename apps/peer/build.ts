@@ -45,8 +45,10 @@ export interface PeerOptions {
   dataDir: string;
   /** Where the server listens; the address others use is `self.ip`. */
   listenIp: string;
-  /** The web UI's password (`--password`); without one, only login links from the console let a browser in. */
+  /** The web UI's password (`--password-file`); without one, only login links from the console let a browser in. */
   password?: string;
+  /** Other machines the web UI answers (`--web-from`), over HTTPS; by default only this machine. */
+  webFrom?: string[];
   /** How long one request to the tracker or another peer may take; 3 s unless a test wants it shorter. */
   requestTimeoutMs?: number;
   input: NodeJS.ReadableStream & { isTTY?: boolean };

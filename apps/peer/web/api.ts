@@ -16,13 +16,13 @@ import type { Chat } from '../chat';
 import type { Result } from '../model/chat-events';
 import type { ChatState } from '../model/peers';
 import type { EventLog } from '../model/events';
-import { guarded, originProblem, secure } from './guard';
+import { type Gate, guarded, originProblem, secure } from './guard';
 import type { PeerList } from './peers';
 import type { SessionRecord, Sessions } from './sessions';
 import type { EventStreams } from './sse';
 import type { ChannelEntry, ConversationEntry } from '../model/views';
 
-export interface ApiParts {
+export interface ApiParts extends Gate {
   /** The chat, once the peer has opened its history: handlers wait for it. */
   chat: Promise<Chat>;
   channels: Channels;
@@ -32,10 +32,6 @@ export interface ApiParts {
   streams: EventStreams;
   sessions: Sessions;
   cookie: string;
-  /** Settles once the peer has started: requests wait for it. */
-  ready: Promise<void>;
-  /** Host names the pages may be opened by, besides IP addresses and localhost (the peer's --ip). */
-  hosts: string[];
   now?: () => number;
 }
 
@@ -47,10 +43,10 @@ export const MAX_CONVERSATIONS = 100;
 
 /**
  * Adds the API to `app`: each method of `ChatApi` is one route, carrying `@app.route` (Flask style, as WeApRous
- * `apps/sampleApp.py` writes them) and `@guard` (`secured()`: the security headers, `ready`, the host check).
+ * `apps/sampleApp.py` writes them) and `@guard` (`secured()`: the source and host checks, `ready`, the security headers).
  */
 export function apiRoutes(app: WeApRous, parts: ApiParts): void {
-  const guard = guarded(parts.ready, parts.hosts);
+  const guard = guarded(parts);
 
   class ChatApi {
     @app.route('/api/state/')

@@ -1,9 +1,10 @@
 /**
  * What every page and API answer of the browser chat shares: the security headers (a Content-Security-Policy
  * that lets only this peer's own scripts and styles run, no framing, no caching), the session cookie's name and
- * attributes, the `Origin` check that stops another site from posting to this peer through the user's browser,
- * and `secured()`, which puts the headers on whatever a handler answers, errors included (`guarded()` is the same
- * as a method decorator, for the route classes of `pages.ts` and `api.ts`). New, not in WeApRous.
+ * attributes, who may ask at all (the owner's machine, unless --web-from opens it), the `Origin` check that stops
+ * another site from posting to this peer through the user's browser, and `secured()`, which checks and puts the
+ * headers on whatever a handler answers, errors included (`guarded()` is the same as a method decorator, for the
+ * route classes of `pages.ts` and `api.ts`). New, not in WeApRous.
  */
 
 import { isIP } from 'node:net';
@@ -11,6 +12,7 @@ import type { Handler } from '../../../daemon/weaprous';
 import { errorResponse, toResponse, type CookieOptions, type Response } from '../../../daemon/response';
 import type { Request } from '../../../daemon/request';
 import { HttpError } from '../../../daemon/status';
+import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
 
 /**
  * Only this peer's files: no inline script or style (so a message that slipped into the HTML as markup would
@@ -29,9 +31,47 @@ export function cookieName(port: number): string {
 /**
  * HttpOnly: no script (an injected one included) can read it. SameSite=Strict: no other site's link, form or
  * fetch makes the browser send it. Path=/: every page and API of this peer. No Max-Age: the browser forgets it
- * when it closes. Not Secure: the peer speaks plain HTTP (docs/web-ui.md says what that costs).
+ * when it closes. Not Secure: on the owner's own machine the peer speaks plain HTTP, which never leaves it.
  */
 export const COOKIE: CookieOptions = { path: '/', httpOnly: true, sameSite: 'Strict' };
+
+/** `COOKIE`, Secure when the web UI is open to other machines (--web-from, over HTTPS): never sent in clear (RFC 6265 §4.1.2.5). */
+export function cookieOptions(overHttps: boolean): CookieOptions {
+  return overHttps ? { ...COOKIE, secure: true } : COOKIE;
+}
+
+/** What `secured()` checks before a handler runs. */
+export interface Gate {
+  /** Settles once the peer has started: requests wait for it. */
+  ready: Promise<void>;
+  /** Host names the pages may be opened by, besides IP addresses and localhost (the peer's --ip). */
+  hosts: string[];
+  /** The source addresses the web UI answers (`webAudience`): the owner's machine, and --web-from. */
+  from: string[];
+}
+
+/**
+ * `webAudience('127.0.0.3', [])` → `['127.0.0.1', '::1', '127.0.0.3']`: loopback, the address the peer runs as
+ * (the owner's browser may open it by that address) and the machines --web-from names. A host name in --ip is
+ * not an address a socket comes from, so it adds nothing.
+ */
+export function webAudience(ip: string, webFrom: string[] = []): string[] {
+  const own = isIP(ip) === 0 ? [] : [ip];
+  return [...new Set([...DEFAULT_UNCAPPED_ADDRESSES, ...own, ...webFrom].map(normalAddress))];
+}
+
+/**
+ * Why a request is refused because of the machine it comes from, or null when that is one of `from`. The
+ * pages hold the owner's messages and the session cookie: by default nobody else on the network even gets the
+ * login page. `::ffff:127.0.0.1` (an IPv4 client of a dual-stack socket) is `127.0.0.1`.
+ */
+export function sourceProblem(request: Request, from: string[]): string | null {
+  if (from.includes(normalAddress(request.remoteAddress ?? ''))) return null;
+  return (
+    `This peer's web UI answers only its owner's machine (${from.join(', ')}); ` +
+    'start it with --web-from ADDRESS to open it to another machine, over HTTPS'
+  );
+}
 
 /** Adds the security headers; pages and API answers are never cached (they depend on the session). */
 export function secure(res: Response, cacheControl = 'no-store'): Response {
@@ -51,10 +91,13 @@ export function secure(res: Response, cacheControl = 'no-store'): Response {
  */
 export function originProblem(request: Request): string | null {
   const origin = request.headers.get('origin');
-  const own = `http://${request.headers.get('host') ?? ''}`;
+  const host = request.headers.get('host') ?? '';
+  const own = `http://${host}`;
   if (origin === undefined)
     return `A POST needs an Origin header naming this page (${own}); a browser sends it, curl needs -H 'Origin: ${own}'`;
-  if (origin !== own) return `Origin ${origin} is not this page's origin (${own}); only this peer's own pages may change its state`;
+  // One host and port speaks one scheme, so https:// with this Host is this peer too (--web-from, over HTTPS).
+  if (origin !== own && origin !== `https://${host}`)
+    return `Origin ${origin} is not this page's origin (${own}); only this peer's own pages may change its state`;
   return null;
 }
 
@@ -73,16 +116,19 @@ export function hostProblem(request: Request, names: string[]): string | null {
 
 /**
  * Wraps a handler so its answer, or its 4xx error, carries the security headers (the router's 404/405 do not: no
- * page). `ready` holds requests back while the peer starts (its sessions are not read yet, its history not open);
- * `hosts` are the host names, besides IP addresses and localhost, the request may be sent to (`hostProblem`).
+ * page). A request from a machine not in `gate.from` is refused first (`sourceProblem`), before it waits or
+ * learns anything; `ready` holds the others back while the peer starts (its sessions are not read yet, its
+ * history not open); `hosts` are the host names, besides IP addresses and localhost, it may be sent to.
  */
-export function secured(handler: Handler, ready: Promise<void> = Promise.resolve(), hosts: string[] = []): Handler {
+export function secured(handler: Handler, gate: Gate, cacheControl = 'no-store'): Handler {
   return async (request) => {
     try {
-      await ready;
-      const misdirected = hostProblem(request, hosts);
+      const stranger = sourceProblem(request, gate.from);
+      if (stranger) throw new HttpError(403, stranger);
+      await gate.ready;
+      const misdirected = hostProblem(request, gate.hosts);
       if (misdirected) throw new HttpError(403, misdirected);
-      return secure(toResponse(await handler(request)));
+      return secure(toResponse(await handler(request)), cacheControl);
     } catch (error) {
       if (!(error instanceof HttpError) || !error.expose) throw error;
       const res = secure(errorResponse(error.status, error.message));
@@ -93,14 +139,14 @@ export function secured(handler: Handler, ready: Promise<void> = Promise.resolve
 }
 
 /**
- * `secured()` as a method decorator: `const guard = guarded(ready, hosts)`, then `@guard` under `@app.route(...)`.
+ * `secured()` as a method decorator: `const guard = guarded(gate)`, then `@guard` under `@app.route(...)`.
  * Decorators apply from the bottom up, so the route registers the method already wrapped. The wrapper answers a
  * `Response`, not what the method returns; it keeps the method's type so that `@app.route` takes it, and only
  * the router ever calls it.
  */
-export function guarded(ready: Promise<void>, hosts: string[]) {
+export function guarded(gate: Gate) {
   return <M extends Handler>(method: M, _context: ClassMethodDecoratorContext): M =>
     function (this: unknown, request: Request) {
-      return secured((req) => method.call(this, req), ready, hosts)(request);
+      return secured((req) => method.call(this, req), gate)(request);
     } as M;
 }

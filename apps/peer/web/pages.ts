@@ -14,23 +14,21 @@ import { html, redirect, setCookie, type Response } from '../../../daemon/respon
 import type { Request } from '../../../daemon/request';
 import { serveFile } from '../../../daemon/static';
 import type { WeApRous } from '../../../daemon/weaprous';
-import { COOKIE, guarded, originProblem, secure } from './guard';
+import { cookieOptions, type Gate, guarded, originProblem, secured } from './guard';
 import type { Sessions } from './sessions';
 import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
 
 /** This machine: the owner's browser. Its checks count against its own share only, never the remote one. */
 const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
 
-export interface PageParts {
+export interface PageParts extends Gate {
   sessions: Sessions;
   cookie: string;
   /** Folders of the pages (`chat.html`, `chat-login.html`) and of their assets. */
   www: string;
   assets: string;
-  /** Settles once the peer has started: requests wait for it. */
-  ready: Promise<void>;
-  /** Host names the pages may be opened by, besides IP addresses and localhost (the peer's --ip). */
-  hosts: string[];
+  /** Open to other machines (--web-from), so over HTTPS: the session cookie is `Secure`. */
+  overHttps: boolean;
   /** Ends the event streams of a session that logs out. */
   endStreams: (sessionId: string) => void;
   /** How long a wrong password waits before its answer. */
@@ -57,7 +55,7 @@ const SAID = {
   wrong: 'Wrong password. Try again (each wrong one waits a second).',
   busy: 'Too many login attempts at once; wait a second and try again.',
   noPassword:
-    'This peer was started without --password: open the login link its console printed, or type /web in that console for a fresh one.',
+    'This peer was started without a password (--password-file): open the login link its console printed, or type /web in that console for a fresh one.',
   badLink: "This login link has been used or has expired: type /web in the peer's console for a fresh one.",
   loggedOut: 'You have logged out.',
 };
@@ -67,7 +65,7 @@ const SAID = {
  * `@app.route` (Flask style, as WeApRous `apps/sampleApp.py` writes them) and `@guard` (`secured()`).
  */
 export function pageRoutes(app: WeApRous, parts: PageParts): void {
-  const guard = guarded(parts.ready, parts.hosts);
+  const guard = guarded(parts);
   const session = (request: Request) => parts.sessions.find(request.cookies[parts.cookie], now(parts));
 
   class ChatPages {
@@ -129,14 +127,18 @@ export function pageRoutes(app: WeApRous, parts: PageParts): void {
       if (problem) return loginPage(parts, 403, problem);
       const ended = parts.sessions.end(request.cookies[parts.cookie]);
       if (ended) parts.endStreams(ended);
-      return setCookie(redirect('/login/?out', 303), parts.cookie, '', { ...COOKIE, maxAge: 0 });
+      return setCookie(redirect('/login/?out', 303), parts.cookie, '', { ...cookieOptions(parts.overHttps), maxAge: 0 });
     }
   }
   new ChatPages();
 
-  // Files, not pages: no `secured()`, so they are kept but checked again each time (`no-cache`).
+  // Files, not pages: kept, but checked again each time (`no-cache`); only for the machines the pages are for.
   for (const [url, file] of Object.entries(ASSETS)) {
-    app.addRoute('GET', url, async (request) => secure(await serveFile(parts.assets, file, request), 'no-cache'));
+    app.addRoute(
+      'GET',
+      url,
+      secured((request) => serveFile(parts.assets, file, request), parts, 'no-cache'),
+    );
   }
 }
 
@@ -154,7 +156,7 @@ async function loginPage(parts: PageParts, status: number, message?: string): Pr
 
 /** A new session: its cookie, and on to the chat. */
 function loggedIn(parts: PageParts): Response {
-  return setCookie(redirect('/', 303), parts.cookie, parts.sessions.create(now(parts)), COOKIE);
+  return setCookie(redirect('/', 303), parts.cookie, parts.sessions.create(now(parts)), cookieOptions(parts.overHttps));
 }
 
 /** `password` from the form (`password=...`) or a JSON body (`{"password":"..."}`, for curl). */

@@ -15,7 +15,7 @@ import type { ChatState, PeerInfo } from '../model/peers';
 import { apiRoutes } from './api';
 import type { EventLog } from '../model/events';
 import type { Notify } from '../model/notices';
-import { cookieName } from './guard';
+import { cookieName, webAudience } from './guard';
 import { pageRoutes } from './pages';
 import { PeerList, type PeerSource } from './peers';
 import { LINK_MS, type SessionRecord, Sessions } from './sessions';
@@ -25,6 +25,8 @@ export interface WebParts {
   self: PeerInfo;
   dataDir: string;
   password?: string;
+  /** Other machines the web UI answers (--web-from), over HTTPS; by default only the owner's own machine. */
+  webFrom?: string[];
   /** The chat, once the peer has opened its history (it listens before): the API waits for it. */
   chat: Promise<Chat>;
   channels: Channels;
@@ -77,8 +79,11 @@ export class WebUi {
     const { sessions, streams, peers } = this;
     const ready = this.ready;
     const hosts = [this.parts.self.ip];
-    pageRoutes(app, { sessions, cookie, www, assets, ready, hosts, endStreams: (id) => streams.closeOwner(id) });
-    apiRoutes(app, { ...this.parts, peers, streams, sessions, cookie, ready, hosts });
+    const from = webAudience(this.parts.self.ip, this.parts.webFrom);
+    const overHttps = (this.parts.webFrom ?? []).length > 0;
+    const gate = { ready, hosts, from };
+    pageRoutes(app, { ...gate, sessions, cookie, www, assets, overHttps, endStreams: (id) => streams.closeOwner(id) });
+    apiRoutes(app, { ...this.parts, ...gate, peers, streams, sessions, cookie });
   }
 
   /** Takes back the sessions the run before saved (the data folder exists by now). */
