@@ -4,12 +4,26 @@
  * Ports the `__main__` block of WeApRous `apps/peer.py`.
  */
 
+import { readFileSync, statSync } from 'node:fs';
 import { PeerApp, type PeerOptions } from './peer/app';
-import { parsePeerArgs, PEER_USAGE } from './peer/options';
+import { parsePeerArgs, passwordFromFile, PEER_USAGE } from './peer/options';
 import { peerId } from './address';
 
+/** The password in `--password-file`, its warnings printed; exits with the reason when it cannot be read. */
+function readPasswordFile(path: string): string {
+  try {
+    const read = passwordFromFile(path, readFileSync(path, 'utf8'), statSync(path).mode);
+    if ('reason' in read) throw new Error(read.reason);
+    for (const warning of read.warnings) console.error(warning);
+    return read.password;
+  } catch (error) {
+    console.error(`[P2P] Cannot read --password-file: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
-  const parsed = parsePeerArgs(process.argv.slice(2));
+  const parsed = parsePeerArgs(process.argv.slice(2), process.env);
   if (parsed.ok === 'help') {
     console.log(PEER_USAGE);
     return;
@@ -18,13 +32,16 @@ async function main(): Promise<void> {
     console.error(`${parsed.reason}\n${PEER_USAGE}`);
     process.exit(2);
   }
-  const { trackerUrl, ip, port, name, heartbeatSeconds, dataDir, password } = parsed.args;
+  for (const warning of parsed.warnings ?? []) console.error(warning);
+  const { trackerUrl, ip, port, name, heartbeatSeconds, dataDir, passwordFile, webFrom } = parsed.args;
+  const password = passwordFile === undefined ? parsed.args.password : readPasswordFile(passwordFile);
   const options: PeerOptions = {
     self: { peer_id: peerId(ip, port), ip, port, name },
     trackerUrl,
     heartbeatMs: heartbeatSeconds * 1000,
     dataDir,
     password, // the browser chat's (apps/peer/web/); without one the console prints a login link
+    webFrom, // other machines the browser chat answers; by default only this one
     listenIp: '0.0.0.0', // as the Python peer did, so peers on other machines can reach it at --ip
     input: process.stdin,
     output: process.stdout,

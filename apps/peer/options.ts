@@ -1,7 +1,8 @@
 /**
  * The peer's command line: `--tracker http://127.0.0.1:8000 --port 5001 --name Alice [--ip 127.0.0.1]
- * [--heartbeat 30] [--data-dir data/Alice-5001] [--password s3cret]`. Pure: it returns the options or a sentence saying what is wrong; `apps/peer.ts`
- * prints and exits. Ports the argparse block of WeApRous `apps/peer.py`.
+ * [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--web-from ADDRESS --tls-cert FILE
+ * --tls-key FILE]`. Pure: it returns the options or a sentence saying what is wrong (the password file's text is
+ * read by `apps/peer.ts`, which prints and exits). Ports the argparse block of WeApRous `apps/peer.py`.
  */
 
 import { CONTROL_CHARACTERS } from '../text';
@@ -20,20 +21,43 @@ export interface PeerArgs {
   dataDir: string;
   /** The browser chat's password; without it, only the login links the console prints let a browser in. */
   password?: string;
+  /** Where the password is (`--password-file`): `apps/peer.ts` reads its first line (`passwordFromFile`). */
+  passwordFile?: string;
+  /** Other machines the browser chat answers (`--web-from`), over HTTPS only; by default only this machine. */
+  webFrom?: string[];
+  /** The HTTPS certificate and key, PEM files (`--tls-cert`, `--tls-key`). */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
+/** The environment variable a password may come in, out of sight of `ps`. */
+export const PASSWORD_VARIABLE = 'WEAPROUS_PASSWORD';
+
+export const PASSWORD_WARNING = `[P2P] Warning: --password shows the password to every user of this machine (ps); use --password-file FILE or ${PASSWORD_VARIABLE} instead`;
+
+export const WEB_FROM_NEEDS_TLS =
+  '--web-from opens the browser chat to other machines, and its password and session cookie must not cross the network in clear: ' +
+  'give --tls-cert FILE and --tls-key FILE too, so that it answers over HTTPS';
+
 export const PEER_USAGE =
-  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001] [--password s3cret]\n' +
-  '  --password: what the browser chat at http://<ip>:<port>/ asks for; without it the console prints a one-time login link (/web)';
+  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--web-from ADDRESS[,ADDRESS] --tls-cert FILE --tls-key FILE]\n' +
+  `  --password-file: a file whose first line is what the browser chat at http://<ip>:<port>/ asks for (or set ${PASSWORD_VARIABLE}); without one the console prints a one-time login link (/web)\n` +
+  '  --web-from: other machines the browser chat answers, over HTTPS; by default it answers only this machine';
 
-type Parsed = { ok: true; args: PeerArgs } | { ok: false; reason: string } | { ok: 'help' };
+/** The options, and warnings to print before starting (`PASSWORD_WARNING`). */
+type Parsed = { ok: true; args: PeerArgs; warnings?: string[] } | { ok: false; reason: string } | { ok: 'help' };
 
-/** `parsePeerArgs(['--port', '5002', '--name', 'Bob'])` → `{ ok: true, args: { port: 5002, name: 'Bob', ... } }` */
-export function parsePeerArgs(argv: string[]): Parsed {
+/**
+ * `parsePeerArgs(['--port', '5002', '--name', 'Bob'])` → `{ ok: true, args: { port: 5002, name: 'Bob', ... } }`;
+ * `env` is where `WEAPROUS_PASSWORD` is looked for (`process.env`).
+ */
+export function parsePeerArgs(argv: string[], env: Record<string, string | undefined> = {}): Parsed {
   const flags = readFlags(argv);
   if (typeof flags === 'string') return { ok: false, reason: flags };
   if (flags.help) return { ok: 'help' };
-  return checkFlags(flags as Record<string, string>);
+  const checked = checkFlags(flags as Record<string, string>);
+  if (checked.ok !== true) return checked;
+  return withWeb(checked.args, flags as Record<string, string>, env);
 }
 
 /** The flags as given, with the defaults filled in (node:util `parseArgs`); a sentence for an unknown one. */
@@ -49,6 +73,10 @@ function readFlags(argv: string[]): Record<string, string | boolean | undefined>
         heartbeat: { type: 'string', default: '30' },
         'data-dir': { type: 'string' },
         password: { type: 'string' },
+        'password-file': { type: 'string' },
+        'web-from': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -80,11 +108,55 @@ function checkFlags(raw: Record<string, string>): Parsed {
   if (!trackerUrl) return { ok: false, reason: `--tracker must be an http:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
   const dataDir = raw['data-dir'] ?? defaultDataDir(name, port);
   if (dataDir.trim() === '') return { ok: false, reason: '--data-dir must be a folder, such as data/Alice-5001' };
-  const password = raw.password;
-  if (password !== undefined && (password === '' || password.length > 1024 || CONTROL_CHARACTERS.test(password)))
-    return { ok: false, reason: '--password must be 1 to 1024 characters without control characters (quote it for the shell)' };
-  const args: PeerArgs = { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds, dataDir };
-  return { ok: true, args: password === undefined ? args : { ...args, password } };
+  return { ok: true, args: { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds, dataDir } };
+}
+
+/**
+ * The browser chat's flags: where the password comes from (`--password-file`, else the old `--password`, with
+ * a warning, else `WEAPROUS_PASSWORD`), and which other machines it answers (`--web-from`, HTTPS only).
+ */
+function withWeb(base: PeerArgs, raw: Record<string, string>, env: Record<string, string | undefined>): Parsed {
+  if (raw.password !== undefined && raw['password-file'] !== undefined)
+    return { ok: false, reason: 'Give --password-file or --password, not both' };
+  const password = raw.password ?? (raw['password-file'] === undefined ? env[PASSWORD_VARIABLE] : undefined);
+  const source = raw.password !== undefined ? '--password' : PASSWORD_VARIABLE;
+  const wrongPassword = password === undefined ? null : passwordProblem(password, source);
+  if (wrongPassword) return { ok: false, reason: wrongPassword };
+  const args: PeerArgs = { ...base };
+  if (password !== undefined) args.password = password;
+  if (raw['password-file'] !== undefined) args.passwordFile = raw['password-file'];
+  if (raw['tls-cert'] !== undefined) args.tlsCert = raw['tls-cert'];
+  if (raw['tls-key'] !== undefined) args.tlsKey = raw['tls-key'];
+  if (raw['web-from'] !== undefined) {
+    const webFrom = raw['web-from'].split(',').map((address) => address.trim());
+    if (webFrom.some((address) => isIP(address) === 0))
+      return {
+        ok: false,
+        reason: `--web-from must be IP addresses separated by commas, such as 192.168.1.20,192.168.1.21, not "${raw['web-from']}"`,
+      };
+    if (args.tlsCert === undefined || args.tlsKey === undefined) return { ok: false, reason: WEB_FROM_NEEDS_TLS };
+    args.webFrom = webFrom;
+  }
+  return raw.password === undefined ? { ok: true, args } : { ok: true, args, warnings: [PASSWORD_WARNING] };
+}
+
+/** Why a password cannot be one, or null. */
+function passwordProblem(password: string, source: string): string | null {
+  if (password !== '' && password.length <= 1024 && !CONTROL_CHARACTERS.test(password)) return null;
+  return `${source} must be 1 to 1024 characters without control characters (quote it for the shell)`;
+}
+
+/**
+ * The password in a `--password-file`: its first line, trimmed. `mode` is the file's (`fs.stat`): one that other
+ * users may read is used, with a warning saying how to close it.
+ */
+export function passwordFromFile(path: string, text: string, mode: number): { password: string; warnings: string[] } | { reason: string } {
+  const password = text.split(/\r?\n/, 1)[0].trim();
+  const wrong = passwordProblem(password, `The first line of --password-file ${path}`);
+  if (wrong) return { reason: wrong };
+  const open = (mode & 0o077) !== 0;
+  const warning = `[P2P] Warning: ${path} can be read by other users of this machine (mode ${(mode & 0o777).toString(8)}); chmod 600 ${path}`;
+  return { password, warnings: open ? [warning] : [] };
 }
 
 /**

@@ -28,11 +28,11 @@ export function peerBanner(self: PeerInfo, trackerUrl: string, webUrl?: string):
 
 /**
  * Lines about the browser chat (docs/web-ui.md). A login link works once, within `minutes`; `/web` prints a
- * fresh one. `password` says whether the login page takes the `--password` too.
+ * fresh one. `password` says whether the login page takes the password (`--password-file`) too.
  */
 export const webLines = {
   link: (url: string, minutes: number) => `[Web] Log in: ${url} (works once, within ${minutes} minutes; /web prints a fresh link)`,
-  passwordHint: () => '[Web] Log in with the --password this peer was started with, or with a link from /web',
+  passwordHint: () => '[Web] Log in with the password this peer was started with (--password-file), or with a link from /web',
   /** A message typed in the browser: `[Web] Alice (127.0.0.1:5001) in #general: hi`, `... to Bob (127.0.0.1:5002): hi`. */
   message: (from: { name: string; peer_id: string }, where: string, text: string) => `[Web] ${describePeer(from)} ${where}: ${clean(text)}`,
   joined: (channel: string) => `[Web] Joined #${channel} (the console still sends to where it was)`,

@@ -1,6 +1,6 @@
 /**
  * Who may use this peer's web UI: server-side sessions, the assignment's cookie login done properly, begun with
- * the `--password` or a one-time login link the console prints, as Jupyter does. No sockets, no files, no
+ * the password (`--password-file`) or a one-time login link the console prints, as Jupyter does. No sockets, no files, no
  * timers: the clock comes in as `now`, saving is `onChange`'s job. New, not in WeApRous.
  */
 
@@ -14,7 +14,7 @@ export interface SessionRecord {
 }
 
 export interface SessionOptions {
-  /** The `--password`; without one, only login links let anyone in. */
+  /** The password (`--password-file`); without one, only login links let anyone in. */
   password?: string;
   max?: number;
   idleMs?: number;
