@@ -4,7 +4,7 @@
  */
 
 import { expect } from 'chai';
-import { parsePeerArgs } from '../../../apps/peer/options';
+import { parsePeerArgs, PASSWORD_WARNING, passwordFromFile, WEB_FROM_NEEDS_TLS } from '../../../apps/peer/options';
 
 describe('parsePeerArgs()', () => {
   it('reads the command of the document', () => {
@@ -90,15 +90,60 @@ describe('parsePeerArgs()', () => {
     });
   }
 
-  it("takes the browser chat's --password, and has none unless given", () => {
+  it("still takes the browser chat's --password, with a warning, and has none unless given", () => {
     const parsed = parsePeerArgs(['--password', 'correct horse']);
     expect(parsed.ok === true && parsed.args.password).to.equal('correct horse');
+    expect(parsed.ok === true && parsed.warnings).to.deep.equal([PASSWORD_WARNING]);
     const without = parsePeerArgs([]);
     expect(without.ok === true && 'password' in without.args).to.equal(false);
     for (const bad of ['', 'a\tb', 'x'.repeat(1025)]) {
       const refused = parsePeerArgs(['--password', bad]);
       expect((refused as { reason: string }).reason).to.match(/^--password must be 1 to 1024 characters/);
     }
+  });
+
+  it('takes --password-file, else the password in WEAPROUS_PASSWORD, with no warning', () => {
+    const file = parsePeerArgs(['--password-file', '/home/alice/.weaprous-password'], { WEAPROUS_PASSWORD: 'ignored' });
+    expect(file).to.deep.include({ ok: true });
+    expect(file.ok === true && [file.args.passwordFile, file.args.password, file.warnings]).to.deep.equal([
+      '/home/alice/.weaprous-password',
+      undefined,
+      undefined,
+    ]);
+    const env = parsePeerArgs([], { WEAPROUS_PASSWORD: 'correct horse' });
+    expect(env.ok === true && [env.args.password, env.warnings]).to.deep.equal(['correct horse', undefined]);
+    expect(parsePeerArgs([], { WEAPROUS_PASSWORD: 'a\tb' })).to.deep.equal({
+      ok: false,
+      reason: 'WEAPROUS_PASSWORD must be 1 to 1024 characters without control characters (quote it for the shell)',
+    });
+    expect(parsePeerArgs(['--password', 'x', '--password-file', 'f'])).to.deep.equal({
+      ok: false,
+      reason: 'Give --password-file or --password, not both',
+    });
+  });
+
+  it("reads a password file's first line, trimmed, and warns when others may read it", () => {
+    expect(passwordFromFile('pw', ' correct horse \nsecond line\n', 0o100600)).to.deep.equal({ password: 'correct horse', warnings: [] });
+    expect(passwordFromFile('pw', 'correct horse\r\n', 0o100644)).to.deep.equal({
+      password: 'correct horse',
+      warnings: ['[P2P] Warning: pw can be read by other users of this machine (mode 644); chmod 600 pw'],
+    });
+    expect(passwordFromFile('pw', '\nlater', 0o600)).to.deep.equal({
+      reason: 'The first line of --password-file pw must be 1 to 1024 characters without control characters (quote it for the shell)',
+    });
+  });
+
+  it('opens the browser chat to --web-from machines only with --tls-cert and --tls-key', () => {
+    expect(parsePeerArgs(['--web-from', '127.0.0.2'])).to.deep.equal({ ok: false, reason: WEB_FROM_NEEDS_TLS });
+    expect(parsePeerArgs(['--web-from', '127.0.0.2', '--tls-cert', 'cert.pem'])).to.deep.equal({ ok: false, reason: WEB_FROM_NEEDS_TLS });
+    const open = parsePeerArgs(['--web-from', '192.168.1.20, ::1', '--tls-cert', 'cert.pem', '--tls-key', 'key.pem']);
+    expect(open.ok === true && [open.args.webFrom, open.args.tlsCert, open.args.tlsKey]).to.deep.equal([
+      ['192.168.1.20', '::1'],
+      'cert.pem',
+      'key.pem',
+    ]);
+    const named = parsePeerArgs(['--web-from', 'bob.lan', '--tls-cert', 'c', '--tls-key', 'k']);
+    expect((named as { reason: string }).reason).to.match(/^--web-from must be IP addresses separated by commas/);
   });
 
   it('answers --help', () => {
