@@ -7,7 +7,7 @@
  */
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +25,13 @@ export function dataDir(label: string): string {
     scratch = root;
   }
   return mkdtempSync(join(scratch, `${label.replace(/[^A-Za-z0-9-]/g, '_')}-`));
+}
+
+/** `--password-file` for a peer: a file only its owner may read, holding `password` (the `ps` never shows it). */
+export function passwordFile(password: string): string {
+  const file = join(dataDir('password'), 'password');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return file;
 }
 
 /** How long a test waits for a process to print its first lines: ts-node start-up on a busy two-core machine. */

@@ -9,7 +9,7 @@ import { call, KeyedStranger } from '../../scripts/attacks/peer-in-kit';
 import { floodHistory } from '../../scripts/attacks/peer-in-flood-history';
 import { connectFlood } from '../../scripts/attacks/peer-in-connect-flood';
 import { loginSiege } from '../../scripts/attacks/peer-in-login';
-import { dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
+import { dataDir, exact, freePort, passwordFile, Processes, STARTUP_MS } from './child';
 
 describe('what comes into a peer, attacked from other addresses (end to end)', function () {
   this.timeout(120_000);
@@ -18,7 +18,16 @@ describe('what comes into a peer, attacked from other addresses (end to end)', f
 
   before(async () => {
     const port = await freePort();
-    const args = ['--tracker', 'http://127.0.0.1:1', '--port', String(port), '--name', 'Victim', '--password', 'hunter22'];
+    const args = [
+      '--tracker',
+      'http://127.0.0.1:1',
+      '--port',
+      String(port),
+      '--name',
+      'Victim',
+      '--password-file',
+      passwordFile('hunter22'),
+    ];
     const victim = processes.start('Victim', 'apps/peer.ts', [...args, '--data-dir', dataDir('Victim')]);
     await victim.waitFor(exact('[Victim] > '), STARTUP_MS);
     base = `http://127.0.0.1:${port}`;

@@ -10,7 +10,7 @@ import { connectFlood } from '../../scripts/attacks/peer-in-connect-flood';
 import { floodHistory } from '../../scripts/attacks/peer-in-flood-history';
 import { loginSiege } from '../../scripts/attacks/peer-in-login';
 import { send } from '../../scripts/attacks/tracker-lib';
-import { dataDir, exact, freePort, Processes, STARTUP_MS, type Child } from './child';
+import { dataDir, exact, freePort, passwordFile, Processes, STARTUP_MS, type Child } from './child';
 
 const ATTACKER = '127.0.0.2';
 
@@ -51,7 +51,16 @@ describe('every attack at once from one address, while three peers chat (end to 
     await tracker.waitFor(/Listening on IP .* port/, STARTUP_MS);
     for (const name of ['Alice', 'Bob', 'Carol']) {
       const port = await freePort();
-      const args = ['--tracker', `http://127.0.0.1:${trackerPort}`, '--port', String(port), '--name', name, '--password', 'hunter22'];
+      const args = [
+        '--tracker',
+        `http://127.0.0.1:${trackerPort}`,
+        '--port',
+        String(port),
+        '--name',
+        name,
+        '--password-file',
+        passwordFile('hunter22'),
+      ];
       const child = processes.start(name, 'apps/peer.ts', [...args, '--data-dir', dataDir(`siege-${name}`)]);
       await child.waitFor(exact(`[${name}] > `), STARTUP_MS);
       peers.set(name, { child, port });

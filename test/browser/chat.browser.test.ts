@@ -1,6 +1,6 @@
 /**
  * The peers' browser chat in a real browser: the real tracker and two real peers (`apps/peer.ts`, Alice with a
- * `--password`, Bob with the login link his console prints), and Chromium with one context each, driven by role
+ * `--password-file`, Bob with the login link his console prints), and Chromium with one context each, driven by role
  * and label as a keyboard or a screen reader would. Sending, unread badges, safe rendering, the console and the
  * page as one chat, pending marks, and a peer killed and started again under an open page. Every wait is on the
  * DOM or a console line, never a sleep. New, not in WeApRous (issue 8). Needs Chromium: `bash scripts/install-browser.sh`.
@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Dialog, Page } from 'playwright-core';
-import { Child, dataDir, exact, freePort, Processes, STARTUP_MS } from '../apps/child';
+import { Child, dataDir, exact, freePort, passwordFile, Processes, STARTUP_MS } from '../apps/child';
 import { useChromium } from './browser';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -51,7 +51,7 @@ describe('the browser chat of two peers in Chromium', function () {
       port[name] = await freePort();
       folder[name] = dataDir(name);
     }
-    alice = startPeer('Alice', ['--password', 'correct horse']);
+    alice = startPeer('Alice', ['--password-file', passwordFile('correct horse')]);
     await alice.waitFor(exact('[Alice] > '), STARTUP_MS);
     bob = startPeer('Bob');
     await bob.waitFor(exact('[Bob] > '), STARTUP_MS);
