@@ -50,7 +50,7 @@ export function seal(text: string, header: SealedHeader, recipientBoxKey: string
   const key = messageKey(diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient }), epk, recipientBoxKey, header);
   const nonce = randomBytes(12);
   const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(associatedData(header));
+  cipher.setAAD(associatedData(header), { plaintextLength: Buffer.byteLength(text) });
   const ct = Buffer.concat([cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return { v: 1, epk, nonce: nonce.toString('base64'), ct: ct.toString('base64') };
 }
@@ -64,7 +64,7 @@ export function open(envelope: Envelope, header: SealedHeader, myBoxPrivateKey: 
     const ct = Buffer.from(envelope.ct, 'base64');
     if (ct.length < TAG_BYTES) return null;
     const decipher = createDecipheriv('chacha20-poly1305', key, Buffer.from(envelope.nonce, 'base64'), { authTagLength: TAG_BYTES });
-    decipher.setAAD(associatedData(header));
+    decipher.setAAD(associatedData(header), { plaintextLength: ct.length - TAG_BYTES });
     decipher.setAuthTag(ct.subarray(ct.length - TAG_BYTES));
     return Buffer.concat([decipher.update(ct.subarray(0, ct.length - TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch {
