@@ -8,7 +8,13 @@ import type { HttpClient } from '../daemon/client';
 import { reasonOf } from './text';
 
 /** What `GET /identity/` at a peer's address said: its key, or why it could not be asked. */
-export type KeyAnswer = { ok: true; key: string | undefined } | { ok: false; reason: string };
+export type KeyAnswer = { ok: true; key: string | undefined; box?: BoxKeyClaim } | { ok: false; reason: string };
+
+/** A peer's X25519 box key and its identity's signature of it, as `/identity/` says (docs/identity.md). */
+export interface BoxKeyClaim {
+  box_key: unknown;
+  box_key_signature: unknown;
+}
 
 /**
  * At most this many addresses are asked at once for the requests of one source address, and this many in
@@ -74,7 +80,10 @@ export class KeyOwners {
       if (response.status !== 200) return { ok: false, reason: `${url} answered ${response.status}` };
       const body = response.json<Record<string, unknown>>();
       const key = body !== null && typeof body === 'object' ? body.public_key : undefined;
-      return { ok: true, key: typeof key === 'string' ? key : undefined };
+      if (body === null || typeof body !== 'object' || body.box_key === undefined)
+        return { ok: true, key: typeof key === 'string' ? key : undefined };
+      const box = { box_key: body.box_key, box_key_signature: body.box_key_signature };
+      return { ok: true, key: typeof key === 'string' ? key : undefined, box };
     } catch (error) {
       return { ok: false, reason: `${url} could not be asked: ${reasonOf(error)}` };
     }

@@ -19,6 +19,7 @@ import { Trust } from './identity/trust';
 import { Channels } from './model/channels';
 import type { Contacts } from './model/contacts';
 import { EventLog } from './model/events';
+import type { ChatMessage } from './model/message';
 import type { Notify } from './model/notices';
 import { addressOf, ChatState, type PeerInfo } from './model/peers';
 import { Receipts } from './model/receipts';
@@ -180,7 +181,8 @@ function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
   const { options, state, channels, events, terminal, history, trust } = made;
   const { self } = options;
   const { tracker, peers, delivery, catchUp, chat, tasks, contacts } = core;
-  const screen = new ConsoleScreen({ self, state, channels, terminal, tty: Boolean(options.output.isTTY), history });
+  const textOf = (message: ChatMessage) => chat.textOf(message);
+  const screen = new ConsoleScreen({ self, state, channels, terminal, tty: Boolean(options.output.isTTY), history, textOf });
   events.on((event) => screen.show(event)); // the browsers follow the same log (web/sse.ts)
   const session: TrackerSession = new TrackerSession(tracker, {
     heartbeatMs: options.heartbeatMs,

@@ -11,6 +11,7 @@ import { channelName, GENERAL_CHANNEL, MAX_MESSAGE_CHARS } from '../protocol';
 import { reasonOf } from '../text';
 import type { Delivery, Outcome } from './delivery/delivery';
 import type { Trust } from './identity/trust';
+import { readableText, sealMessage } from './identity/sealed';
 import { type ChannelEvent, type MessageEvent, type Origin, type Result, fail, ok } from './model/chat-events';
 import type { Contacts } from './model/contacts';
 import { type Channels, channelReasons } from './model/channels';
@@ -71,7 +72,13 @@ export class Chat {
       self,
       authorship: (m) => trust.authorship(m, self.peer_id),
       pending: (id) => receipts.isPending(id),
+      text: (m) => this.textOf(m),
     });
+  }
+
+  /** A stored message's text as this peer reads it: a sealed direct message opened (`identity/sealed.ts`). */
+  textOf(message: ChatMessage): string {
+    return readableText(message, this.parts.self.peer_id, this.parts.trust.identity);
   }
 
   /**
@@ -125,7 +132,12 @@ export class Chat {
 
   /** A direct message to one connected peer. */
   async sendTo(peer: PeerInfo, text: string, origin: Origin): Promise<Result<MessageView>> {
-    const message = await this.parts.history.compose(directChannel(peer.peer_id), text, Date.now());
+    const { trust } = this.parts;
+    // Sealed for a peer with keys, never in clear; in clear only for a peer with none (the document's kind).
+    const boxKey = await trust.boxKeyFor(peer.peer_id);
+    if (boxKey === undefined) return fail(503, noBoxKeyReason(peer));
+    const seal = boxKey === 'clear' ? undefined : (made: ChatMessage) => sealMessage(made, boxKey, trust.identity.boxKey);
+    const message = await this.parts.history.compose(directChannel(peer.peer_id), text, Date.now(), seal);
     this.parts.contacts?.choose(peer.peer_id);
     return ok(
       this.hand(message, [peer], origin, async () => {
@@ -245,6 +257,11 @@ export class Chat {
 /** Why a message to `target` cannot go: no connected peer has that id. */
 export function unknownPeerReason(target: string): string {
   return `No connected peer is called "${target}". Type /peers to see who is connected, then /direct <peer_id or name> <message>.`;
+}
+
+/** Why a direct message to a peer with a key was not sent: it could not be sealed, and it never goes in clear. */
+function noBoxKeyReason(peer: PeerInfo): string {
+  return `Not sent: ${peer.name} (${peer.peer_id}) has a key but did not say its encryption key, and direct messages to it never go in clear. Try again when it is online.`;
 }
 
 /** A connection refused: nothing listens at that address any more. */

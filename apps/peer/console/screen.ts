@@ -11,7 +11,7 @@ import type { ChannelEvent, MessageEvent } from '../model/chat-events';
 import * as view from './lines';
 import { messageLine } from './notices';
 import type { History } from '../storage/history';
-import { directChannel } from '../model/message';
+import { type ChatMessage, directChannel } from '../model/message';
 import type { ChatState, PeerInfo } from '../model/peers';
 import type { Terminal } from './terminal';
 import type { ChatEvent } from '../model/events';
@@ -25,6 +25,8 @@ export interface ScreenParts {
   /** Whether the output is a terminal: a mention is then shown in reverse video, else marked `>> `. */
   tty: boolean;
   history: History;
+  /** A stored message's text as this peer reads it (`Chat.textOf`: a sealed direct message opened); `msg` when not given. */
+  textOf?: (message: ChatMessage) => string;
 }
 
 export class ConsoleScreen {
@@ -97,6 +99,11 @@ export class ConsoleScreen {
       title = `the conversation with ${view.describePeer(peer ?? { name: target, peer_id: target })}`;
     }
     const { messages, total } = history.recent(conversation, count);
-    return view.historyLines(title, messages, total);
+    const textOf = this.parts.textOf ?? ((m: ChatMessage) => m.msg);
+    return view.historyLines(
+      title,
+      messages.map((m) => ({ ...m, msg: textOf(m) })),
+      total,
+    );
   }
 }

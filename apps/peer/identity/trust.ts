@@ -8,7 +8,8 @@
 import { HttpError } from '../../../daemon/status';
 import type { JsonObject } from '../../json-fields';
 import { isPublicKeyText, verify } from '../../signature';
-import { type AskKey, keyMismatch } from '../../owner';
+import { type AskKey, type BoxKeyClaim, keyMismatch } from '../../owner';
+import { boxKeySigned } from './envelope';
 import type { Identity } from './identity';
 import type { KnownPeers } from './known-peers';
 import type { ChatMessage } from '../model/message';
@@ -19,6 +20,8 @@ export class Trust {
   private readonly verdicts = new WeakMap<ChatMessage, 'verified' | 'forged'>();
   /** Peers `learn` asked in vain, and until when it does not ask them again (a page naming 100 absent peers). */
   private readonly unanswered = new Map<string, number>();
+  /** Box keys (`envelope.ts`) by peer id, each signed by that peer's remembered identity key; asked again after a restart. */
+  private readonly boxKeys = new Map<string, string>();
 
   constructor(
     readonly identity: Identity,
@@ -47,11 +50,38 @@ export class Trust {
     const key = remembered ?? offered;
     if (key === undefined) return; // no key: a peer of the document's kind
     if (!verify(body, body.signature, key)) throw new HttpError(401, unsigned(peerId, body.signature));
-    if (remembered !== undefined) return;
+    if (remembered !== undefined) return void this.rememberBox(peerId, body);
     const mismatch = keyMismatch(peerId, key, await this.askKey(peer, source));
     if (mismatch !== null) throw new HttpError(401, mismatch);
     // Asked again while the answer came: a key remembered meanwhile wins, and another one is refused.
     if (this.known.remember(peerId, key) === 'different') throw new HttpError(401, `This peer knows another key for ${peerId}`);
+    this.rememberBox(peerId, body);
+  }
+
+  /**
+   * A peer's box key claim (`/connect-peer/`, `/identity/`), kept when signed by the identity key remembered
+   * for it: a key signed by anyone else could be a listener's. False when it was not kept.
+   */
+  rememberBox(peerId: string, claim: Partial<BoxKeyClaim>): boolean {
+    const identityKey = this.known.keyOf(peerId);
+    if (identityKey === undefined || !boxKeySigned(claim.box_key, claim.box_key_signature, identityKey)) return false;
+    this.boxKeys.set(peerId, claim.box_key);
+    return true;
+  }
+
+  /**
+   * The box key to seal a direct message to `peerId` for: `'clear'` for a peer with no identity key (the
+   * document's kind), which is sent text in clear as before; undefined when it has a key but its box key could
+   * not be had (`/identity/` asked, no signed box key there): then nothing is sent, never the text in clear.
+   */
+  async boxKeyFor(peerId: string): Promise<string | 'clear' | undefined> {
+    await this.learn(peerId);
+    if (this.known.keyOf(peerId) === undefined) return 'clear';
+    const known = this.boxKeys.get(peerId);
+    if (known !== undefined) return known;
+    const answer = await this.askKey(addressOfId(peerId));
+    if (answer.ok && answer.key === this.known.keyOf(peerId) && answer.box) this.rememberBox(peerId, answer.box);
+    return this.boxKeys.get(peerId);
   }
 
   /**
@@ -63,11 +93,10 @@ export class Trust {
     if (this.known.keyOf(peerId) !== undefined) return;
     const now = Date.now();
     if ((this.unanswered.get(peerId) ?? 0) > now) return; // asked a moment ago, in vain: not again yet
-    const colon = peerId.lastIndexOf(':');
-    const address = { ip: peerId.slice(0, colon), port: Number(peerId.slice(colon + 1)) };
-    const answer = await this.askKey(address, source);
+    const answer = await this.askKey(addressOfId(peerId), source);
     if (answer.ok && isPublicKeyText(answer.key)) {
       this.known.remember(peerId, answer.key);
+      if (answer.box) this.rememberBox(peerId, answer.box);
       return;
     }
     if (this.unanswered.size >= 1_000) this.unanswered.delete(this.unanswered.keys().next().value as string);
@@ -80,10 +109,12 @@ export class Trust {
     if (key !== undefined && !verify(body, body.signature, key)) throw new HttpError(401, unsigned(peerId, body.signature));
   }
 
-  /** The key another peer answered `/connect-peer/` with: remembered the first time; false when it differs. */
-  answered(peerId: string, key: unknown): boolean {
+  /** The key (and box key) another peer answered `/connect-peer/` with: remembered the first time; false when it differs. */
+  answered(peerId: string, key: unknown, box: Partial<BoxKeyClaim> = {}): boolean {
     if (!isPublicKeyText(key)) return true;
-    return this.known.remember(peerId, key) !== 'different';
+    if (this.known.remember(peerId, key) === 'different') return false;
+    this.rememberBox(peerId, box);
+    return true;
   }
 
   /**
@@ -130,6 +161,12 @@ export class Trust {
   sign<T extends object>(body: T): T & { signature: string } {
     return { ...body, signature: this.identity.sign(body) };
   }
+}
+
+/** `127.0.0.1:5002` → `{ ip: '127.0.0.1', port: 5002 }`: a peer id is its address. */
+function addressOfId(peerId: string): { ip: string; port: number } {
+  const colon = peerId.lastIndexOf(':');
+  return { ip: peerId.slice(0, colon), port: Number(peerId.slice(colon + 1)) };
 }
 
 function unsigned(peerId: string, signature: unknown): string {

@@ -29,6 +29,20 @@ export interface ChatMessage {
    * catching up from a third peer can check who wrote it. Absent for a peer without a key (the document's).
    */
   signature?: string;
+  /**
+   * A direct message's text sealed for its recipient (`identity/envelope.ts`, docs/identity.md); `msg` is then
+   * only `(encrypted)`, for peers that cannot open it. `enc_self` is the same text sealed for the sender's own key.
+   */
+  enc?: SealedText;
+  enc_self?: SealedText;
+}
+
+/** A sealed text as it travels: base64 fields, `ct` ending in the 16-byte tag (`identity/envelope.ts: Envelope`). */
+export interface SealedText {
+  v: 1;
+  epk: string;
+  nonce: string;
+  ct: string;
 }
 
 /** The channel the document's payloads (no `channel` field) belong to. */
@@ -216,7 +230,25 @@ export function readMessage(body: JsonObject, defaults: { channel: string; now: 
   if (clock !== undefined) value.clock = clock as number;
   // Kept as it came (whether it is good is the trust's question); 88 characters for an Ed25519 signature.
   if (typeof body.signature === 'string' && body.signature.length <= MAX_SIGNATURE_CHARS) value.signature = body.signature;
+  for (const field of ['enc', 'enc_self'] as const) {
+    if (body[field] === undefined) continue;
+    const sealed = readSealed(body[field]);
+    if (sealed === undefined) return refuse(`"${field}" must be {"v":1,"epk","nonce","ct"}, base64 each, as docs/identity.md shows`);
+    value[field] = sealed;
+  }
   return { ok: true, value };
+}
+
+/** The base64 of a longest text sealed: every character 4 UTF-8 bytes, and the tag. */
+const MAX_SEALED_CHARS = Math.ceil(((MAX_MESSAGE_CHARS * 4 + 16) * 4) / 3) + 4;
+
+/** A sealed text's shape (whether it opens is the recipient's question): its four fields, nothing more. */
+function readSealed(value: unknown): SealedText | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { v, epk, nonce, ct } = value as Record<string, unknown>;
+  const base64 = (text: unknown, max: number) => typeof text === 'string' && text.length <= max && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+  if (v !== 1 || !base64(epk, 44) || !base64(nonce, 16) || !base64(ct, MAX_SEALED_CHARS)) return undefined;
+  return { v, epk: epk as string, nonce: nonce as string, ct: ct as string };
 }
 
 /** A line of the history file: every field present, as `add` wrote it. */

@@ -32,6 +32,8 @@ export interface ViewContext {
   /** `Trust.authorship`, or nothing when the peer has no keys (tests). */
   authorship?: (message: ChatMessage) => 'verified' | 'unverified' | 'forged';
   pending: (id: string) => boolean;
+  /** The text to show: a sealed direct message opened (`identity/sealed.ts`); `msg` when not given. */
+  text?: (message: ChatMessage) => string;
 }
 
 /**
@@ -40,18 +42,19 @@ export interface ViewContext {
  */
 export function messageView(message: ChatMessage, context: ViewContext): MessageView {
   const mine = message.from === context.self.peer_id;
+  const text = context.text?.(message) ?? message.msg;
   return {
     id: message.id,
     conversation: conversationOf(message, context.self.peer_id),
     from: message.from,
     name: message.name,
-    text: message.msg,
+    text,
     time: Math.round(message.timestamp * 1000),
     clock: message.clock,
     authorship: context.authorship?.(message) === 'verified' ? 'verified' : 'unverified',
     pending: mine && context.pending(message.id),
     mine,
-    mention: !mine && mentions(message.msg, context.self.name),
+    mention: !mine && mentions(text, context.self.name),
   };
 }
 

@@ -70,10 +70,16 @@ export class PeerClient implements Courier {
 
   private async introduce(target: Target): Promise<PeerInfo> {
     const { ip, port, peer_id, name } = this.state.self;
-    const hello: ConnectBody & { public_key?: string } = { ip, port, peer_id, name };
-    if (this.trust) hello.public_key = this.trust.identity.publicKey;
+    const hello: ConnectBody & { public_key?: string; box_key?: string; box_key_signature?: string } = { ip, port, peer_id, name };
+    if (this.trust) {
+      const { publicKey, boxKey, boxKeySignature } = this.trust.identity;
+      Object.assign(hello, { public_key: publicKey, box_key: boxKey, box_key_signature: boxKeySignature });
+    }
     const body = expectOk(await this.post(target, '/connect-peer/', this.signed(hello)));
-    if (this.trust && !this.trust.answered(target.peer_id, body.public_key)) {
+    if (
+      this.trust &&
+      !this.trust.answered(target.peer_id, body.public_key, { box_key: body.box_key, box_key_signature: body.box_key_signature })
+    ) {
       throw new Error(`${target.peer_id} answered with a different key from the one this peer remembers; not connected`);
     }
     const peerName = typeof body.name === 'string' && body.name !== '' ? body.name : target.peer_id;

@@ -13,6 +13,7 @@ import { json } from '../../../daemon/response';
 import { channelName, GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readPeerIdBody } from '../../protocol';
 import { readJsonObject } from '../../json-fields';
 import { staleTime } from '../../signature';
+import type { Identity } from '../identity/identity';
 import type { Notify } from '../model/notices';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from '../model/peers';
 import { type BatchResult, Inbox, type InboxParts } from './inbox';
@@ -63,7 +64,7 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
       onConnect?.(peer);
       const answer = { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };
       // A caller that sent its key gets ours; the document's curl request gets the document's answer.
-      return trust && body.public_key !== undefined ? { ...answer, public_key: trust.identity.publicKey } : answer;
+      return trust && body.public_key !== undefined ? { ...answer, ...keysOf(trust.identity) } : answer;
     }
 
     @app.route('/broadcast-peer/', { methods: ['POST'] })
@@ -94,7 +95,7 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
     async identity() {
       const { trust } = await ready;
       const answer = { status: 'ok', peer_id: self.peer_id, name: self.name };
-      return trust ? { ...answer, public_key: trust.identity.publicKey } : answer;
+      return trust ? { ...answer, ...keysOf(trust.identity) } : answer;
     }
 
     @app.route('/disconnect-peer/', { methods: ['POST'] })
@@ -195,4 +196,9 @@ function wholeNumber(value: string | undefined, fallback: number, min: number, m
   const n = Number(value);
   if (!/^-?\d+$/.test(value) || n < min || n > max) throw new HttpError(400, rule);
   return n;
+}
+
+/** This peer's keys as `/identity/` and `/connect-peer/` say them: the identity, and the box key it signed. */
+function keysOf(identity: Identity) {
+  return { public_key: identity.publicKey, box_key: identity.boxKey, box_key_signature: identity.boxKeySignature };
 }

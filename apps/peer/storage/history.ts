@@ -55,9 +55,12 @@ export class History {
     return new History(store, clock, new MessageMaker(self, clock, options.startedAt), options.signer, contacts);
   }
 
-  /** A message this peer sends: a fresh id and clock, stored before it leaves. `compose('general', 'Hi', Date.now())` */
-  async compose(channel: string, msg: string, now: number): Promise<ChatMessage> {
-    const made = this.maker.make(channel, msg, now);
+  /**
+   * A message this peer sends: a fresh id and clock, stored before it leaves. `compose('general', 'Hi', Date.now())`.
+   * `seal` may change it once it has its id and clock, before it is signed: a direct message's text sealed.
+   */
+  async compose(channel: string, msg: string, now: number, seal?: (made: ChatMessage) => ChatMessage): Promise<ChatMessage> {
+    const made = seal ? seal(this.maker.make(channel, msg, now)) : this.maker.make(channel, msg, now);
     const message = this.signer ? { ...made, signature: this.signer.sign(made) } : made;
     await this.store.add(message, 'owner'); // a full history never stops the owner's own messages
     if (channel.startsWith('@')) this.contacts.choose(channel.slice(1));

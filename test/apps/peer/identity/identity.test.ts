@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { IDENTITY_FILE, loadOrCreateIdentity } from '../../../../apps/peer/identity/identity';
+import { BOX_KEY_FILE, IDENTITY_FILE, loadOrCreateIdentity } from '../../../../apps/peer/identity/identity';
+import { boxKeySigned, seal } from '../../../../apps/peer/identity/envelope';
 import { signedBytes, verify } from '../../../../apps/signature';
 
 /** RFC 8032 §7.1 TEST 1's private key, and what it signs: the example of docs/identity.md. */
@@ -41,8 +42,19 @@ describe('identity', () => {
       const file = path.join(data, IDENTITY_FILE);
       expect(fs.readFileSync(file, 'utf8')).to.match(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n$/);
       if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
-      expect(fs.readdirSync(data)).to.deep.equal([IDENTITY_FILE]); // no temporary file left behind
+      expect(fs.readdirSync(data).sort()).to.deep.equal([BOX_KEY_FILE, IDENTITY_FILE]); // no temporary file left behind
       expect(loadOrCreateIdentity(data).publicKey).to.equal(first.publicKey);
+    });
+
+    it('keeps an X25519 box key beside it, signed by the identity, never the same key converted', () => {
+      const data = path.join(folder, 'peer-5002');
+      const first = loadOrCreateIdentity(data);
+      if (process.platform !== 'win32') expect(fs.statSync(path.join(data, BOX_KEY_FILE)).mode & 0o777).to.equal(0o600);
+      expect(boxKeySigned(first.boxKey, first.boxKeySignature, first.publicKey)).to.equal(true);
+      expect(first.boxKey).not.to.equal(first.publicKey);
+      expect(loadOrCreateIdentity(data).boxKey).to.equal(first.boxKey);
+      const header = { from: 'a:1', to: 'b:2', id: 'a:1/x-1', clock: 1, timestamp: 1, channel: '@b:2' };
+      expect(first.openSealed(seal('Hi', header, first.boxKey), header)).to.equal('Hi');
     });
 
     it('gives each new peer a key of its own, as 44 characters of base64', () => {

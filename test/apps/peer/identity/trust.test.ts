@@ -151,4 +151,28 @@ describe('Trust', () => {
     expect(trust.authorship(inBatch, '127.0.0.1:5001')).to.equal('verified');
     expect(trust.authorship({ ...inBatch }, '127.0.0.1:5001')).to.equal('forged');
   });
+
+  describe('box keys', () => {
+    const bobBox = { box_key: bob.boxKey, box_key_signature: bob.boxKeySignature };
+
+    it("keeps a box key only when signed by the peer's remembered identity key", () => {
+      const trust = new Trust(alice, new KnownPeers({ [BOB]: bob.publicKey }), () => {}, 'known-peers.json', bobAnswers);
+      expect(trust.rememberBox(BOB, { box_key: mallory.boxKey, box_key_signature: mallory.boxKeySignature })).to.equal(false);
+      expect(trust.rememberBox(BOB, { box_key: mallory.boxKey, box_key_signature: bob.boxKeySignature })).to.equal(false);
+      expect(trust.rememberBox('127.0.0.1:5009', bobBox)).to.equal(false); // no identity key known for it
+      expect(trust.rememberBox(BOB, bobBox)).to.equal(true);
+    });
+
+    it("asks /identity/ for a known peer's box key; never 'clear' for a peer with a key", async () => {
+      const withBox: AskKey = async () => ({ ok: true, key: bob.publicKey, box: bobBox });
+      const known = new KnownPeers({ [BOB]: bob.publicKey });
+      expect(await new Trust(alice, known, () => {}, '', withBox).boxKeyFor(BOB)).to.equal(bob.boxKey);
+      expect(await new Trust(alice, known, () => {}, '', bobAnswers).boxKeyFor(BOB)).to.equal(undefined);
+    });
+
+    it("says 'clear' for a peer with no key at all (the document's curl TestPeer)", async () => {
+      const keyless: AskKey = async () => ({ ok: true, key: undefined });
+      expect(await new Trust(alice, new KnownPeers(), () => {}, '', keyless).boxKeyFor(BOB)).to.equal('clear');
+    });
+  });
 });

@@ -1,0 +1,116 @@
+/**
+ * A direct message's text sealed for its one recipient (docs/identity.md, "Direct messages, sealed"): a fresh
+ * X25519 key agreement per message (RFC 7748 §6.1), HKDF-SHA256 (RFC 5869) to one key, ChaCha20-Poly1305
+ * (RFC 8439 §2.8) with the message's header as associated data. Pure: no files, no sockets.
+ * New: WeApRous `apps/peer.py` sent every message in clear.
+ */
+
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
+import { canonicalJson, verify } from '../../signature';
+
+/** What travels in place of the text: `v` the version, the rest base64. `ct` ends with the 16-byte tag. */
+export interface Envelope {
+  v: 1;
+  /** The sender's ephemeral X25519 public key, raw 32 bytes; its private half is forgotten once sealed. */
+  epk: string;
+  /** 12 random bytes (RFC 8439 §2.8). */
+  nonce: string;
+  ct: string;
+}
+
+/** The fields of the message the envelope is bound to: moved into another message, it no longer opens. */
+export interface SealedHeader {
+  from: string;
+  to: string;
+  id: string;
+  clock: number;
+  timestamp: number;
+  channel: string;
+}
+
+/** The text a peer that cannot open an envelope shows (and the `msg` of a sealed message on the wire). */
+export const SEALED_TEXT = '(encrypted)';
+const PROTOCOL = 'weaprous-direct-v1';
+const TAG_BYTES = 16;
+
+/** `seal('Hi Bob', header, bobBoxKey)` → an envelope only the holder of Bob's box private key opens. */
+export function seal(text: string, header: SealedHeader, recipientBoxKey: string): Envelope {
+  const recipient = parseBoxKey(recipientBoxKey);
+  const ephemeral = generateKeyPairSync('x25519');
+  const epk = boxKeyText(ephemeral.publicKey);
+  const key = messageKey(diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient }), epk, recipientBoxKey, header);
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(associatedData(header), { plaintextLength: Buffer.byteLength(text) });
+  const ct = Buffer.concat([cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return { v: 1, epk, nonce: nonce.toString('base64'), ct: ct.toString('base64') };
+}
+
+/** The text, or null when the envelope was not sealed for this key, or it or its header was changed. */
+export function open(envelope: Envelope, header: SealedHeader, myBoxPrivateKey: KeyObject): string | null {
+  try {
+    const mine = boxKeyText(createPublicKey(myBoxPrivateKey));
+    const shared = diffieHellman({ privateKey: myBoxPrivateKey, publicKey: parseBoxKey(envelope.epk) });
+    const key = messageKey(shared, envelope.epk, mine, header);
+    const ct = Buffer.from(envelope.ct, 'base64');
+    if (ct.length < TAG_BYTES) return null;
+    const decipher = createDecipheriv('chacha20-poly1305', key, Buffer.from(envelope.nonce, 'base64'), { authTagLength: TAG_BYTES });
+    decipher.setAAD(associatedData(header), { plaintextLength: ct.length - TAG_BYTES });
+    decipher.setAuthTag(ct.subarray(ct.length - TAG_BYTES));
+    return Buffer.concat([decipher.update(ct.subarray(0, ct.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+  } catch {
+    return null; // a bad key, a wrong nonce length, or the tag did not match: all mean "not for you, or changed"
+  }
+}
+
+/**
+ * One key per message: HKDF-SHA256 of the shared secret, salted with both public keys (so the key names
+ * both ends of the agreement, as in RFC 9180 §4.1's `kem_context`) and with `info` naming the protocol and peers.
+ */
+function messageKey(shared: Buffer, epk: string, recipientBoxKey: string, header: SealedHeader): Buffer {
+  const salt = Buffer.concat([Buffer.from(epk, 'base64'), Buffer.from(recipientBoxKey, 'base64')]);
+  const info = `${PROTOCOL} ${header.from} ${header.to}`;
+  return Buffer.from(hkdfSync('sha256', shared, salt, info, 32));
+}
+
+/** The header as the exact bytes the tag covers: canonical JSON (RFC 8785), the same on every peer. */
+function associatedData(header: SealedHeader): Buffer {
+  const { from, to, id, clock, timestamp, channel } = header;
+  return Buffer.from(canonicalJson({ channel, clock, from, id, timestamp, to }), 'utf8');
+}
+
+/** An X25519 public key as text: base64 of the raw 32 bytes (RFC 7748 §5), like the Ed25519 keys. */
+export function boxKeyText(publicKey: KeyObject): string {
+  const x = publicKey.export({ format: 'jwk' }).x as string;
+  return Buffer.from(x, 'base64url').toString('base64');
+}
+
+/** Whether `value` is a box key's text: 44 characters of base64 that decode to 32 bytes. */
+export function isBoxKeyText(value: unknown): value is string {
+  return typeof value === 'string' && value.length === 44 && Buffer.from(value, 'base64').toString('base64') === value;
+}
+
+/** The public key of a box key's text; throws for anything else. */
+export function parseBoxKey(text: string): KeyObject {
+  if (!isBoxKeyText(text)) throw new Error('a box key is the base64 of a raw X25519 public key (44 characters)');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(text, 'base64').toString('base64url') }, format: 'jwk' });
+}
+
+/** What a peer's Ed25519 identity signs to vouch for its box key: `{"box_key":"..."}` in canonical JSON. */
+export function boxKeyBody(boxKey: string): { box_key: string } {
+  return { box_key: boxKey };
+}
+
+/** Whether `signature` is the Ed25519 signature of `boxKeyBody(boxKey)` by `publicKey` (an identity key). */
+export function boxKeySigned(boxKey: unknown, signature: unknown, publicKey: string): boxKey is string {
+  return isBoxKeyText(boxKey) && verify(boxKeyBody(boxKey), signature, publicKey);
+}
