@@ -70,7 +70,7 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
   const accountFor = (key: string | null) => (head: RequestHead) =>
     budget.account(key ?? admission.forwardedKey(head.headers.get('x-forwarded-for')));
   // With TLS the handshake comes first and must fit in the time a request head has (timeouts.ts).
-  const server = createListener(settings.tls, settings.headersTimeoutMs, (socket: Socket) => {
+  const { server, cutAll } = createListener(settings.tls, settings.headersTimeoutMs, (socket: Socket) => {
     // Live connections only: each adapter leaves `connections` and `admission` when its socket closes.
     const admitted = admission.admit(socket.remoteAddress);
     if (admitted.kind !== 'admitted') return turnAway(socket, admitted.kind);
@@ -87,6 +87,7 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
     new Promise((resolve) => {
       const force = setTimeout(() => {
         for (const connection of connections) connection.destroy();
+        cutAll();
       }, settings.closeGraceMs);
       force.unref();
       server.close(() => {

@@ -76,7 +76,7 @@ export function createProxy(
   const connections = new Set<Connection>();
   // As the backend does (backend.ts): a cap in all and per remote address, and a short head time when crowded.
   const admission = new Admission(settings);
-  const server = createListener(settings.tls, settings.headersTimeoutMs, (socket) => {
+  const { server, cutAll } = createListener(settings.tls, settings.headersTimeoutMs, (socket) => {
     const admitted = admission.admit(socket.remoteAddress);
     if (admitted.kind !== 'admitted') return turnAway(socket, admitted.kind);
     const left = (connection: Connection): void => {
@@ -90,7 +90,10 @@ export function createProxy(
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {
-      const force = setTimeout(() => connections.forEach((c) => c.destroy()), settings.closeGraceMs);
+      const force = setTimeout(() => {
+        connections.forEach((c) => c.destroy());
+        cutAll();
+      }, settings.closeGraceMs);
       force.unref();
       server.close(() => {
         clearTimeout(force);

@@ -22,14 +22,34 @@ export interface TlsTrust {
   fingerprint?: string;
 }
 
+export interface Listener {
+  server: Server;
+  /** Destroys every accepted connection, a TLS handshake still under way included: the end of a close's grace. */
+  cutAll(): void;
+}
+
 /**
  * A listener that calls `onSocket` with every accepted connection: a TCP server, or with `tls` a TLS server that
  * calls it once the handshake is done ('secureConnection'), so what it hands over already carries plain HTTP bytes.
  * A handshake that does not finish within `handshakeTimeoutMs` is cut (Node's default is two minutes).
  */
-export function createListener(tls: TlsFiles | undefined, handshakeTimeoutMs: number, onSocket: (socket: Socket) => void): Server {
-  if (!tls) return createTcpServer({ allowHalfOpen: true }, onSocket);
-  const server = createTlsServer({ cert: tls.cert, key: tls.key, allowHalfOpen: true, handshakeTimeout: handshakeTimeoutMs }, onSocket);
+export function createListener(tls: TlsFiles | undefined, handshakeTimeoutMs: number, onSocket: (socket: Socket) => void): Listener {
+  const server = tls ? createTlsListener(tls, handshakeTimeoutMs, onSocket) : createTcpServer({ allowHalfOpen: true }, onSocket);
+  // Every accepted TCP socket, handshaking or not: `close()` must be able to end the ones no adapter holds yet.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return { server, cutAll: () => sockets.forEach((socket) => socket.destroy()) };
+}
+
+function createTlsListener(tls: TlsFiles, handshakeTimeoutMs: number, onSocket: (socket: Socket) => void): Server {
+  // Half-open only once secure: a client that hangs up mid-handshake is closed at once, not left half-open.
+  const server = createTlsServer({ cert: tls.cert, key: tls.key, allowHalfOpen: false, handshakeTimeout: handshakeTimeoutMs }, (socket) => {
+    socket.allowHalfOpen = true; // what net.createServer({ allowHalfOpen: true }) gives: the adapter answers after the client's FIN
+    onSocket(socket);
+  });
   // A failed handshake (a client that does not trust us, or speaks plain HTTP to an https port) has nobody to answer.
   server.on('tlsClientError', (_error, socket) => socket.destroy());
   return server;
