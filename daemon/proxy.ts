@@ -72,7 +72,10 @@ export function createProxy(
       return [h, new Balancer(h.policy, h.backends.length, settings.random, health)] as const;
     }),
   );
-  const context: ProxyContext = { hosts, balancers, pool: new ConnectionPool(settings.upstreamIdleMs), options: settings };
+  const context: ProxyContext = { hosts, balancers, pool: new ConnectionPool(settings.upstreamIdleMs),
+    options: settings,
+    scheme: settings.tls ? 'https' : 'http',
+  };
   const connections = new Set<Connection>();
   // As the backend does (backend.ts): a cap in all and per remote address, and a short head time when crowded.
   const admission = new Admission(settings);

@@ -15,6 +15,8 @@ import type { Backend } from '../../daemon/backend';
 import { ClientError, HttpClient } from '../../daemon/client';
 import { parseResponse, type RawResponse } from '../helpers/raw';
 import { makeTestCert, type TestCert } from '../helpers/cert';
+import { createProxy } from '../../daemon/proxy';
+import { parseProxyConfig } from '../../daemon/proxyconf';
 
 /** `https.get` with `ca`, resolving status, headers and body. */
 function httpsGet(url: string, options: { ca?: Buffer; agent?: Agent }): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -163,6 +165,22 @@ describe('HTTPS (daemon/tls.ts)', () => {
     await server.close();
     expect(Date.now() - started).to.be.below(2_000);
     silent.destroy();
+  });
+
+  it('terminates TLS at the proxy, in front of a plain HTTP backend that hears X-Forwarded-Proto: https', async () => {
+    const app = new WeApRous();
+    app.addRoute('GET', '/', (request) => ({ proto: request.headers.get('x-forwarded-proto') }));
+    const plain = await app.prepareAddress('127.0.0.1', 0).run();
+    const config = parseProxyConfig(`host "127.0.0.1" {\n  proxy_pass http://127.0.0.1:${plain.address().port};\n}\n`, 'test.conf');
+    if (config.kind === 'error') throw new Error(config.message);
+    const proxy = await createProxy('127.0.0.1', 0, config.hosts, { tls: { cert: cert!.cert, key: cert!.key } });
+    try {
+      const res = await httpsGet(`https://127.0.0.1:${proxy.address().port}/`, { ca: cert!.cert });
+      expect(JSON.parse(res.body)).to.deep.equal({ proto: 'https' });
+    } finally {
+      await proxy.close();
+      await plain.close();
+    }
   });
 
   it('drops a client that speaks plain HTTP to the HTTPS port', async () => {
