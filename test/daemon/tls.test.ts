@@ -9,6 +9,9 @@ import { Agent, get } from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import { connect as connectTls } from 'node:tls';
 import { createConnection } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { WeApRous } from '../../daemon/weaprous';
 import { response } from '../../daemon/response';
 import type { Backend } from '../../daemon/backend';
@@ -180,6 +183,18 @@ describe('HTTPS (daemon/tls.ts)', () => {
     } finally {
       await proxy.close();
       await plain.close();
+    }
+  });
+
+  it('npm run cert writes a certificate and key a server starts with', async () => {
+    const dir = join(dirname(cert!.certFile), 'npm-run-cert');
+    execFileSync('bash', [join(__dirname, '../../scripts/cert.sh'), dir], { stdio: 'ignore' });
+    const made = { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+    const server = await new WeApRous().addRoute('GET', '/', () => 'ok').prepareAddress('127.0.0.1', 0).run({ tls: made });
+    try {
+      expect((await httpsGet(`https://127.0.0.1:${server.address().port}/`, { ca: made.cert })).body).to.equal('ok');
+    } finally {
+      await server.close();
     }
   });
 
