@@ -72,7 +72,10 @@ export function createProxy(
       return [h, new Balancer(h.policy, h.backends.length, settings.random, health)] as const;
     }),
   );
-  const context: ProxyContext = { hosts, balancers, pool: new ConnectionPool(settings.upstreamIdleMs),
+  const context: ProxyContext = {
+    hosts,
+    balancers,
+    pool: new ConnectionPool(settings.upstreamIdleMs),
     options: settings,
     scheme: settings.tls ? 'https' : 'http',
   };

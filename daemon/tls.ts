@@ -94,14 +94,19 @@ export function openSecure(host: string, port: number, trust: TlsTrust, timeoutM
       socket.destroy();
       reject(error);
     };
-    const timer = setTimeout(() => fail(Object.assign(new Error(`TLS handshake with ${host}:${port} timed out`), { code: 'ETIMEDOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => fail(Object.assign(new Error(`TLS handshake with ${host}:${port} timed out`), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     socket.once('error', fail);
     socket.once('secureConnect', () => {
       socket.off('error', fail);
       clearTimeout(timer);
       if (pinned !== null && normalizeFingerprint(socket.getPeerCertificate().fingerprint256 ?? '') !== pinned) {
         socket.destroy();
-        return reject(Object.assign(new Error(`the certificate of ${host}:${port} does not have the pinned SHA-256 fingerprint`), { code: 'CERT_PIN' }));
+        return reject(
+          Object.assign(new Error(`the certificate of ${host}:${port} does not have the pinned SHA-256 fingerprint`), { code: 'CERT_PIN' }),
+        );
       }
       resolve(socket);
     });

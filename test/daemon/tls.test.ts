@@ -22,7 +22,10 @@ import { createProxy } from '../../daemon/proxy';
 import { parseProxyConfig } from '../../daemon/proxyconf';
 
 /** `https.get` with `ca`, resolving status, headers and body. */
-function httpsGet(url: string, options: { ca?: Buffer; agent?: Agent }): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function httpsGet(
+  url: string,
+  options: { ca?: Buffer; agent?: Agent },
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     get(url, { ca: options.ca, agent: options.agent }, (res) => {
       let body = '';
@@ -190,7 +193,10 @@ describe('HTTPS (daemon/tls.ts)', () => {
     const dir = join(dirname(cert!.certFile), 'npm-run-cert');
     execFileSync('bash', [join(__dirname, '../../scripts/cert.sh'), dir], { stdio: 'ignore' });
     const made = { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
-    const server = await new WeApRous().addRoute('GET', '/', () => 'ok').prepareAddress('127.0.0.1', 0).run({ tls: made });
+    const server = await new WeApRous()
+      .addRoute('GET', '/', () => 'ok')
+      .prepareAddress('127.0.0.1', 0)
+      .run({ tls: made });
     try {
       expect((await httpsGet(`https://127.0.0.1:${server.address().port}/`, { ca: made.cert })).body).to.equal('ok');
     } finally {
