@@ -6,7 +6,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { parseProxyConfig } from './daemon/proxyconf';
+import { parseProxyConfig, type VirtualHost } from './daemon/proxyconf';
 import { createProxy } from './daemon/proxy';
 import { listenFailure, parseServerFlags, stopOnSignals, TLS_FLAGS, TLS_USAGE, tlsOrExit } from './apps/cli';
 
@@ -25,6 +25,23 @@ function readConfig(file: string): string {
   }
 }
 
+/** Reads each host's `proxy_ssl_trusted_certificate` into its https:// backends; exits 1 naming a file it cannot read. */
+function loadTrustedCertificates(hosts: VirtualHost[], file: string): void {
+  for (const host of hosts) {
+    if (host.trustedCertificate === undefined) continue;
+    let ca: Buffer;
+    try {
+      ca = readFileSync(host.trustedCertificate);
+    } catch (error) {
+      console.error(
+        `[Proxy] ${file}:${host.line}: cannot read proxy_ssl_trusted_certificate ${host.trustedCertificate}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      );
+      process.exit(1);
+    }
+    for (const backend of host.backends) if (backend.secure) backend.ca = ca;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const flags = parseServerFlags(argv, PROXY_DEFAULTS, ['--config', ...TLS_FLAGS]);
   if ('help' in flags) return console.log(USAGE);
@@ -39,6 +56,7 @@ async function main(argv: string[]): Promise<void> {
     console.error(`[Proxy] ${config.message}`);
     process.exit(1);
   }
+  loadTrustedCertificates(config.hosts, file);
   try {
     const proxy = await createProxy(flags.ip, flags.port, config.hosts, { onLog: (line) => console.log(`[Proxy] ${line}`), tls });
     // With TLS the proxy terminates it: clients speak HTTPS to it, it speaks plain HTTP to the backends.

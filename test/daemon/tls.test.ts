@@ -189,6 +189,30 @@ describe('HTTPS (daemon/tls.ts)', () => {
     }
   });
 
+  it('forwards to an https:// backend it checks against proxy_ssl_trusted_certificate, and 502s one it cannot check', async () => {
+    const text = `host "127.0.0.1" {\n  proxy_pass ${base};\n  proxy_ssl_trusted_certificate ca.pem;\n}\n`;
+    const config = parseProxyConfig(text, 'test.conf');
+    if (config.kind === 'error') throw new Error(config.message);
+    const [trusting] = config.hosts;
+    const doubting = structuredClone(trusting);
+    trusting.backends[0].ca = cert!.cert; // what start_proxy.ts reads from the file
+    for (const [hosts, status] of [
+      [[trusting], 200],
+      [[doubting], 502],
+    ] as const) {
+      const proxy = await createProxy('127.0.0.1', 0, hosts);
+      const client = new HttpClient();
+      try {
+        const res = await client.request(`http://127.0.0.1:${proxy.address().port}/hello`);
+        expect(res.status).to.equal(status);
+        if (status === 502) expect(res.text()).to.include('DEPTH_ZERO_SELF_SIGNED_CERT');
+      } finally {
+        client.close();
+        await proxy.close();
+      }
+    }
+  });
+
   it('npm run cert writes a certificate and key a server starts with', async () => {
     const dir = join(dirname(cert!.certFile), 'npm-run-cert');
     execFileSync('bash', [join(__dirname, '../../scripts/cert.sh'), dir], { stdio: 'ignore' });
