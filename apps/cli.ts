@@ -5,6 +5,11 @@
  */
 
 import { isIP } from 'node:net';
+import { readTlsFiles, type TlsFiles } from '../daemon/tls';
+
+/** The flags that make a start script speak HTTPS: `--tls-cert cert/cert.pem --tls-key cert/key.pem`. */
+export const TLS_FLAGS = ['--tls-cert', '--tls-key'];
+export const TLS_USAGE = '[--tls-cert cert/cert.pem --tls-key cert/key.pem]';
 
 export interface ServerFlags {
   ip: string;
@@ -42,6 +47,14 @@ export function parseServerFlags(
     }
   }
   return flags;
+}
+
+/** The certificate and key `--tls-cert`/`--tls-key` name (undefined: plain HTTP); exits 2 with a sentence when wrong. */
+export function tlsOrExit(extra: Record<string, string>, tag: string): TlsFiles | undefined {
+  const tls = readTlsFiles(extra['--tls-cert'], extra['--tls-key']);
+  if (tls === undefined || !('error' in tls)) return tls;
+  console.error(`[${tag}] ${tls.error}`);
+  process.exit(2);
 }
 
 /** A sentence for the errors `listen` can give, instead of a stack trace. */

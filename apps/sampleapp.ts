@@ -1,24 +1,30 @@
 /**
- * Starts the Task 1 sample app (cookie login): reads `--server-ip` and `--server-port`, listens, and
- * prints one line saying where. The routes live in `apps/sampleapp/app.ts`; this file only wires.
+ * Starts the Task 1 sample app (cookie login): reads `--server-ip`, `--server-port` (and `--tls-cert`/`--tls-key`
+ * for HTTPS), listens, and prints one line saying where. The routes live in `apps/sampleapp/app.ts`; this file only wires.
  * Ports WeApRous `start_sampleapp.py` (argparse flags, then `app.prepare_address(ip, port)` and `app.run()`).
  * Run: `npx ts-node apps/sampleapp.ts --server-port 9000`
  */
 
-import { listenFailure, parseServerFlags, stopOnSignals } from './cli';
+import { listenFailure, parseServerFlags, stopOnSignals, TLS_FLAGS, TLS_USAGE } from './cli';
+import { readTlsFiles, type TlsFiles } from '../daemon/tls';
 import { createSampleApp } from './sampleapp/app';
 
-const USAGE = 'Usage: ts-node apps/sampleapp.ts [--server-ip 0.0.0.0] [--server-port 9000]';
+const USAGE = `Usage: ts-node apps/sampleapp.ts [--server-ip 0.0.0.0] [--server-port 9000] ${TLS_USAGE}`;
 
 export interface SampleAppFlags {
   ip: string;
   port: number;
+  /** Set by `--tls-cert`/`--tls-key`: serve HTTPS. */
+  tls?: TlsFiles;
 }
 
 /** `parseFlags(['--server-port', '9001'])` → `{ ip: '0.0.0.0', port: 9001 }`; a bad flag → `{ error }`. */
 export function parseFlags(argv: string[]): SampleAppFlags | { error: string } | { help: true } {
-  const flags = parseServerFlags(argv, { ip: '0.0.0.0', port: 9000 });
-  return 'ip' in flags ? { ip: flags.ip, port: flags.port } : flags;
+  const flags = parseServerFlags(argv, { ip: '0.0.0.0', port: 9000 }, TLS_FLAGS);
+  if (!('ip' in flags)) return flags;
+  const tls = readTlsFiles(flags.extra['--tls-cert'], flags.extra['--tls-key']);
+  if (tls !== undefined && 'error' in tls) return tls;
+  return tls === undefined ? { ip: flags.ip, port: flags.port } : { ip: flags.ip, port: flags.port, tls };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -33,8 +39,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const app = createSampleApp().prepareAddress(flags.ip, flags.port);
   try {
-    const backend = await app.run();
-    console.log(`[SampleApp] Listening on ${flags.ip}:${backend.address().port}`);
+    const backend = await app.run({ tls: flags.tls });
+    console.log(`[SampleApp] Listening on ${flags.ip}:${backend.address().port}${flags.tls ? ' (HTTPS)' : ''}`);
     stopOnSignals(backend);
   } catch (error) {
     console.error(`[SampleApp] ${listenFailure(error as NodeJS.ErrnoException, flags.ip, flags.port)}`);

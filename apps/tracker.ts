@@ -16,6 +16,7 @@ import { RedisRegistry } from './tracker/redis-registry';
 import { RedisChannels } from './tracker/redis-channels';
 import { createTrackerApp, trackerBanner } from './tracker/routes';
 import { parseTrackerArgs, TRACKER_USAGE, type TrackerArgs } from './tracker/options';
+import { readTlsFiles, type TlsFiles } from '../daemon/tls';
 
 /** The file in `--data-dir` that keeps the key of every channel name created private (`tracker/vault.ts`). */
 const VAULT_FILE = 'private-channels.json';
@@ -34,7 +35,9 @@ async function main(): Promise<void> {
   for (const line of trackerBanner(ip, port, ttlSeconds)) console.log(line);
   console.log(`Registry: ${args.registry === 'memory' ? 'in memory (this process only)' : args.registry}`);
   if (args.registry === 'memory') console.log(`Private channel names kept in: ${join(args.dataDir, VAULT_FILE)}`);
-  const backend = await listenOrExit(app, ip, port);
+  const tls = tlsOrExit(args);
+  if (tls) console.log(`HTTPS: certificate ${args.tlsCert}, key ${args.tlsKey}`);
+  const backend = await listenOrExit(app, ip, port, tls);
   console.log(`[Backend] Listening on IP ${ip} port ${backend.address().port}`);
   stopOnSignals(backend, registry);
 }
@@ -54,9 +57,9 @@ function argsOrExit(argv: string[]): TrackerArgs | null {
 }
 
 /** The tracker's socket, bound; exits 1 with a sentence when the port is taken or the address is wrong. */
-async function listenOrExit(app: WeApRous, ip: string, port: number): Promise<Backend> {
+async function listenOrExit(app: WeApRous, ip: string, port: number, tls: TlsFiles | undefined): Promise<Backend> {
   try {
-    return await app.prepareAddress(ip, port).run();
+    return await app.prepareAddress(ip, port).run({ tls });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -66,6 +69,14 @@ async function listenOrExit(app: WeApRous, ip: string, port: number): Promise<Ba
     console.error(`[Tracker] Cannot listen on ${ip}:${port}: ${why}`);
     process.exit(1);
   }
+}
+
+/** The certificate and key of `--tls-cert`/`--tls-key` (undefined: plain HTTP); exits 1 when a file cannot be read. */
+function tlsOrExit(args: TrackerArgs): TlsFiles | undefined {
+  const tls = readTlsFiles(args.tlsCert, args.tlsKey);
+  if (tls === undefined || !('error' in tls)) return tls;
+  console.error(`[Tracker] ${tls.error}`);
+  process.exit(1);
 }
 
 /** Ctrl+C or SIGTERM: stop accepting, let requests in flight finish, exit 0 (the Python original died with a traceback). */

@@ -2,15 +2,16 @@
  * The backend server: a TCP listener that gives every accepted socket its own `HttpAdapter`.
  * Node's event loop replaces the thread-per-connection of the Python original; one timer per server
  * enforces every connection's timeouts, one budget bounds the request bodies all of them hold (and those of
- * one address), and caps bound how many there are, in all and from one address (admission.ts).
- * Ports WeApRous `daemon/backend.py` (`create_backend(ip, port, routes)`).
+ * one address), and caps bound how many there are, in all and from one address (admission.ts); with `tls`, the
+ * same over TLS (tls.ts). Ports WeApRous `daemon/backend.py` (`create_backend(ip, port, routes)`).
  */
 
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { DEFAULT_ADAPTER_OPTIONS, HttpAdapter, type AdapterOptions, type RequestHandler } from './httpadapter';
 import type { Connection } from './connection';
 import type { RequestHead } from './parser';
 import { watchTimeouts } from './timeouts';
+import { createListener, type TlsFiles } from './tls';
 import {
   Admission,
   DEFAULT_MAX_CONNECTIONS,
@@ -35,6 +36,8 @@ export type BackendOptions = AdapterOptions &
      * its next body gets 429, while other addresses' bodies are still taken.
      */
     bodyBudgetPerAddressBytes: number;
+    /** With a certificate and key, the server speaks HTTPS (tls.ts); without, plain HTTP. */
+    tls?: TlsFiles;
   };
 
 export const DEFAULT_BACKEND_OPTIONS: BackendOptions = {
@@ -66,7 +69,8 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
   // against the share of the client the proxy says it speaks for.
   const accountFor = (key: string | null) => (head: RequestHead) =>
     budget.account(key ?? admission.forwardedKey(head.headers.get('x-forwarded-for')));
-  const server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
+  // With TLS the handshake comes first and must fit in the time a request head has (timeouts.ts).
+  const { server, cutAll } = createListener(settings.tls, settings.headersTimeoutMs, (socket: Socket) => {
     // Live connections only: each adapter leaves `connections` and `admission` when its socket closes.
     const admitted = admission.admit(socket.remoteAddress);
     if (admitted.kind !== 'admitted') return turnAway(socket, admitted.kind);
@@ -83,6 +87,7 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
     new Promise((resolve) => {
       const force = setTimeout(() => {
         for (const connection of connections) connection.destroy();
+        cutAll();
       }, settings.closeGraceMs);
       force.unref();
       server.close(() => {

@@ -1,13 +1,14 @@
 /**
  * A small HTTP/1.1 client on `node:net`, so a peer can be a client as well as a server: it writes a request,
  * reads the response with the server's own field rules (responsereader.ts), and keeps connections open for the
- * next request to the same host. WeApRous's Python peers used `urllib2.urlopen`, one connection per message;
- * this has no Python twin.
+ * next request to the same host; `https://` URLs go over TLS (tls.ts), checked against a CA or a pinned fingerprint.
+ * WeApRous's Python peers used `urllib2.urlopen`, one connection per message; this has no Python twin.
  */
 
 import { connect, type Socket } from 'node:net';
-import { ConnectionPool, discard, isIdempotent } from './pool';
+import { ConnectionPool, discard, isIdempotent, type Endpoint } from './pool';
 import { ClientError, ResponseReader, type ClientResponse } from './responsereader';
+import { openSecure, type TlsTrust } from './tls';
 
 // Re-exported: the response head parser and the response framing rule lived here before parser.ts and framing.ts,
 // and what a request comes back as, before responsereader.ts.
@@ -26,7 +27,7 @@ export interface RequestOptions {
   maxBodyBytes?: number;
 }
 
-export interface ClientOptions {
+export interface ClientOptions extends TlsTrust {
   /** Default time allowed for connecting plus the whole response. */
   timeoutMs?: number;
   /** Idle pooled connections are closed after this long (below the server's keep-alive timeout). */
@@ -39,8 +40,11 @@ export class HttpClient {
   private readonly pool: ConnectionPool;
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
+  /** How an https:// server is checked: `ca` (else the system's CAs) or a pinned `fingerprint`; never not at all. */
+  private readonly trust: TlsTrust;
 
   constructor(options: ClientOptions = {}) {
+    this.trust = { ca: options.ca, fingerprint: options.fingerprint };
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.pool = new ConnectionPool(options.idleMs ?? 4_000);
     this.maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
@@ -53,7 +57,7 @@ export class HttpClient {
     const payload = encodeRequest(target, method, options);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const maxBodyBytes = options.maxBodyBytes ?? this.maxBodyBytes;
-    const pooled = this.pool.take(target);
+    const pooled = this.pool.take(endpointOf(target));
     if (pooled) {
       try {
         return await this.exchange(pooled, target, method, payload, { timeoutMs, maxBodyBytes }, true);
@@ -67,9 +71,20 @@ export class HttpClient {
         }
       }
     }
-    const socket = connect({ host: target.host, port: target.port });
+    const socket = target.secure ? await this.openSecure(target, timeoutMs) : connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
     return this.exchange(socket, target, method, payload, { timeoutMs, maxBodyBytes }, false);
+  }
+
+  /** A TLS connection whose server passed the check (tls.ts); a ClientError saying why not. */
+  private async openSecure(target: Target, timeoutMs: number): Promise<Socket> {
+    try {
+      return await openSecure(target.host, target.port, this.trust, timeoutMs);
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      if (code !== undefined && REASONS[code]) throw describe(error as NodeJS.ErrnoException, target.key);
+      throw new ClientError(code ?? 'TLS', `TLS with ${target.key} failed: ${message}`);
+    }
   }
 
   /** Closes every pooled connection. */
@@ -101,7 +116,7 @@ export class HttpClient {
           discard(socket);
           reject(error);
         } else {
-          if (keep) this.pool.release(target, socket);
+          if (keep) this.pool.release(endpointOf(target), socket);
           else discard(socket);
           resolve(response!);
         }
@@ -135,8 +150,10 @@ export class HttpClient {
 interface Target {
   host: string;
   port: number;
+  /** `host:port`, as the Host header says it; the pool tells http and https apart by `https://` in front. */
   key: string;
   path: string;
+  secure: boolean;
 }
 
 function parseUrl(url: string): Target {
@@ -146,10 +163,17 @@ function parseUrl(url: string): Target {
   } catch {
     throw new ClientError('BAD_URL', `"${url}" is not a URL; expected something like http://127.0.0.1:8000`);
   }
-  if (parsed.protocol !== 'http:') throw new ClientError('BAD_URL', `Only http:// URLs are supported, not ${parsed.protocol}`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ClientError('BAD_URL', `Only http:// and https:// URLs are supported, not ${parsed.protocol}`);
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(parsed.port || 80);
-  return { host, port, key: `${parsed.hostname}:${port}`, path: (parsed.pathname || '/') + parsed.search };
+  const secure = parsed.protocol === 'https:';
+  const port = Number(parsed.port || (secure ? 443 : 80));
+  return { host, port, key: `${parsed.hostname}:${port}`, path: (parsed.pathname || '/') + parsed.search, secure };
+}
+
+/** The pool's key: an https connection is never handed to an http request, nor the other way round. */
+function endpointOf(target: Target): Endpoint {
+  return { host: target.host, port: target.port, key: target.secure ? `https://${target.key}` : target.key };
 }
 
 function encodeRequest(target: Target, method: string, options: RequestOptions): Buffer {

@@ -70,10 +70,16 @@ export function clientIp(address: string | undefined): string {
  * removed; `X-Forwarded-For` extended with the client's address; `X-Forwarded-Host`, `X-Forwarded-Proto`
  * and `Via` added; then the virtual host's `proxy_set_header` lines (an empty value removes the field).
  */
-export function upstreamRequestHead(rawHead: string, head: RequestHead, vhost: VirtualHost, clientAddress: string): Buffer {
+export function upstreamRequestHead(
+  rawHead: string,
+  head: RequestHead,
+  vhost: VirtualHost,
+  clientAddress: string,
+  scheme: 'http' | 'https' = 'http',
+): Buffer {
   const ip = clientIp(clientAddress);
   const host = head.headers.get('host') ?? '';
-  const variables: Record<string, string> = { $host: host, $remote_addr: ip };
+  const variables: Record<string, string> = { $host: host, $remote_addr: ip, $scheme: scheme };
   const drop = hopByHopNames(head.headers.get('connection'));
   const listed = new Set(drop);
   for (const name of ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'via']) drop.add(name);
@@ -87,7 +93,7 @@ export function upstreamRequestHead(rawHead: string, head: RequestHead, vhost: V
 
   let out = `${head.method} ${target} HTTP/1.1\r\n` + keep(fieldLines(rawHead), drop);
   if (hostFromTarget) out += `Host: ${host}\r\n`;
-  out += forwardedLines(head, listed, ip, new Set(vhost.setHeaders.map((h) => h.name.toLowerCase())));
+  out += forwardedLines(head, listed, ip, new Set(vhost.setHeaders.map((h) => h.name.toLowerCase())), scheme);
   for (const { name, value } of vhost.setHeaders) {
     const expanded = value.replace(/\$[A-Za-z_]+/g, (variable) => variables[variable] ?? variable);
     if (expanded !== '') out += `${name}: ${expanded}\r\n`;
@@ -96,7 +102,7 @@ export function upstreamRequestHead(rawHead: string, head: RequestHead, vhost: V
 }
 
 /** X-Forwarded-For/-Host/-Proto and Via, except those a proxy_set_header line (`owned`) replaces. */
-function forwardedLines(head: RequestHead, listed: Set<string>, ip: string, owned: Set<string>): string {
+function forwardedLines(head: RequestHead, listed: Set<string>, ip: string, owned: Set<string>, scheme: string): string {
   // A list the client marked hop-by-hop (`Connection: X-Forwarded-For`) was for us only: start a new one.
   const previousFor = listed.has('x-forwarded-for') ? undefined : head.headers.get('x-forwarded-for');
   const previousVia = listed.has('via') ? undefined : head.headers.get('via');
@@ -104,7 +110,8 @@ function forwardedLines(head: RequestHead, listed: Set<string>, ip: string, owne
   let out = '';
   if (!owned.has('x-forwarded-for')) out += `X-Forwarded-For: ${previousFor ? `${previousFor}, ${ip}` : ip}\r\n`;
   if (host && !owned.has('x-forwarded-host')) out += `X-Forwarded-Host: ${host}\r\n`;
-  if (!owned.has('x-forwarded-proto')) out += 'X-Forwarded-Proto: http\r\n';
+  // What the client spoke to us: https when this proxy terminates TLS, though the backend hears plain HTTP.
+  if (!owned.has('x-forwarded-proto')) out += `X-Forwarded-Proto: ${scheme}\r\n`;
   if (!owned.has('via')) out += `Via: ${previousVia ? `${previousVia}, ${VIA}` : VIA}\r\n`;
   return out;
 }

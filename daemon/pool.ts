@@ -5,7 +5,8 @@
  * nobody asked for, or stays unused past `idleMs`. New: WeApRous opened a connection per request.
  */
 
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 /**
  * Methods that have the same effect sent twice as once (RFC 9110 §9.2.2). Only these may be sent again by
@@ -18,11 +19,14 @@ export function isIdempotent(method: string): boolean {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
-/** Where a pooled connection goes; `key` is `host:port`. */
+/** Where a pooled connection goes; `key` is `host:port` (`https://host:port` for TLS, so the two never mix). */
 export interface Endpoint {
   host: string;
   port: number;
   key: string;
+  /** Over TLS, the server's certificate checked against `ca` (else the system's CAs) before the socket is handed out. */
+  secure?: boolean;
+  ca?: string | Buffer;
 }
 
 // 'data' too: bytes from an idle connection answer nothing we asked, so the stream is out of step.
@@ -51,7 +55,14 @@ export class ConnectionPool {
 
   /** Opens a connection; `done(null, socket)` once connected, `done(error)` if it could not be in time. */
   open(endpoint: Endpoint, timeoutMs: number, done: (error: Error | null, socket?: Socket) => void): void {
-    const socket = connect({ host: endpoint.host, port: endpoint.port });
+    const socket = endpoint.secure
+      ? connectTls({
+          host: endpoint.host,
+          port: endpoint.port,
+          ca: endpoint.ca,
+          servername: isIP(endpoint.host) ? undefined : endpoint.host,
+        })
+      : connect({ host: endpoint.host, port: endpoint.port });
     const onError = (error: Error) => finish(error);
     const onTimeout = () => finish(Object.assign(new Error('connect timeout'), { code: 'CONNECT_TIMEOUT' }));
     const finish = (error: Error | null) => {
@@ -66,7 +77,7 @@ export class ConnectionPool {
         done(null, socket);
       }
     };
-    socket.once('connect', () => finish(null));
+    socket.once(endpoint.secure ? 'secureConnect' : 'connect', () => finish(null));
     socket.on('error', onError);
     socket.setTimeout(timeoutMs, onTimeout);
   }

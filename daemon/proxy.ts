@@ -5,7 +5,7 @@
  * Ports WeApRous `daemon/proxy.py` (`create_proxy(ip, port, routes)`); the config is read by proxyconf.ts.
  */
 
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { DEFAULT_LIMITS } from './parser';
 import type { VirtualHost } from './proxyconf';
 import { Balancer } from './balancer';
@@ -21,13 +21,18 @@ import {
   type AdmissionOptions,
 } from './admission';
 import { ProxyAdapter } from './proxyadapter';
+import { createListener, type TlsFiles } from './tls';
 import type { ProxyContext, ProxyOptions } from './proxycontext';
 
 // Declared in proxycontext.ts, which the adapter reads, so that the adapter does not import this file back.
 export type { ProxyContext, ProxyOptions };
 
 /** The adapter's options, and the ones only the listener reads: how many connections, in all and per address. */
-export type ProxyServerOptions = ProxyOptions & AdmissionOptions;
+export type ProxyServerOptions = ProxyOptions &
+  AdmissionOptions & {
+    /** With a certificate and key, clients speak HTTPS to the proxy, which speaks plain HTTP to its backends (tls.ts). */
+    tls?: TlsFiles;
+  };
 
 export const DEFAULT_PROXY_OPTIONS: ProxyServerOptions = {
   ...DEFAULT_LIMITS,
@@ -67,11 +72,17 @@ export function createProxy(
       return [h, new Balancer(h.policy, h.backends.length, settings.random, health)] as const;
     }),
   );
-  const context: ProxyContext = { hosts, balancers, pool: new ConnectionPool(settings.upstreamIdleMs), options: settings };
+  const context: ProxyContext = {
+    hosts,
+    balancers,
+    pool: new ConnectionPool(settings.upstreamIdleMs),
+    options: settings,
+    scheme: settings.tls ? 'https' : 'http',
+  };
   const connections = new Set<Connection>();
   // As the backend does (backend.ts): a cap in all and per remote address, and a short head time when crowded.
   const admission = new Admission(settings);
-  const server = createServer({ allowHalfOpen: true }, (socket) => {
+  const { server, cutAll } = createListener(settings.tls, settings.headersTimeoutMs, (socket) => {
     const admitted = admission.admit(socket.remoteAddress);
     if (admitted.kind !== 'admitted') return turnAway(socket, admitted.kind);
     const left = (connection: Connection): void => {
@@ -85,7 +96,10 @@ export function createProxy(
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {
-      const force = setTimeout(() => connections.forEach((c) => c.destroy()), settings.closeGraceMs);
+      const force = setTimeout(() => {
+        connections.forEach((c) => c.destroy());
+        cutAll();
+      }, settings.closeGraceMs);
       force.unref();
       server.close(() => {
         clearTimeout(force);

@@ -1,6 +1,6 @@
 /**
  * The reverse proxy's configuration, `config/proxy.conf`: `host "name:port" { ... }` blocks with `proxy_pass`,
- * `proxy_set_header`, `dist_policy`, `max_fails` and `fail_timeout` lines, read from conftokens.ts's tokens into
+ * `proxy_set_header`, `dist_policy`, `max_fails`, `fail_timeout` and `proxy_ssl_trusted_certificate` lines, read from conftokens.ts's tokens into
  * plain values. Pure: it takes the text (the caller reads the file), and every mistake comes back as
  * "file:line: what is wrong". Ports the config reading of WeApRous `start_proxy.py` / `daemon/proxy.py`.
  */
@@ -10,12 +10,16 @@ import { ConfigSyntaxError, Cursor, describe, tokenize, type Token } from './con
 export type PolicyName = 'round-robin' | 'least-conn' | 'random';
 export const POLICIES: readonly PolicyName[] = ['round-robin', 'least-conn', 'random'];
 
-/** One backend named by `proxy_pass http://127.0.0.1:9000;`. */
+/** One backend named by `proxy_pass http://127.0.0.1:9000;` (or `https://`). */
 export interface Upstream {
   host: string;
   port: number;
-  /** `127.0.0.1:9000`: for messages, logs and the connection pool. */
+  /** `127.0.0.1:9000` (`https://127.0.0.1:9443` for TLS): for messages, logs and the connection pool. */
   key: string;
+  /** An `https://` backend: spoken to over TLS, its certificate checked (tls.ts), never not at all. */
+  secure?: boolean;
+  /** The CA its certificate must chain to: the PEM of the host's `proxy_ssl_trusted_certificate`, read by the caller. */
+  ca?: Buffer;
 }
 
 /** A `proxy_set_header Name value;` line; the value may hold `$host` and `$remote_addr`. */
@@ -37,14 +41,16 @@ export interface VirtualHost {
   failTimeoutMs: number;
   /** Where the block starts, for messages. */
   line: number;
+  /** `proxy_ssl_trusted_certificate FILE;` (nginx's name): the CA file its https:// backends are checked against. */
+  trustedCertificate?: string;
 }
 
 export type ConfigResult = { kind: 'config'; hosts: VirtualHost[] } | { kind: 'error'; line: number; message: string };
 
-export const VARIABLES = ['$host', '$remote_addr'];
+export const VARIABLES = ['$host', '$remote_addr', '$scheme'];
 export const DEFAULT_MAX_FAILS = 1;
 export const DEFAULT_FAIL_TIMEOUT_MS = 10_000;
-const DIRECTIVES = ['proxy_pass', 'proxy_set_header', 'dist_policy', 'max_fails', 'fail_timeout'];
+const DIRECTIVES = ['proxy_pass', 'proxy_set_header', 'dist_policy', 'max_fails', 'fail_timeout', 'proxy_ssl_trusted_certificate'];
 // The proxy frames the body by these itself (RFC 9112 §6): a configured value would contradict the bytes sent.
 const FRAMING_FIELDS = ['content-length', 'transfer-encoding'];
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -100,7 +106,7 @@ function parseHostBlock(cursor: Cursor): VirtualHost {
     if (token.kind === '}') break;
     if (token.kind === 'end') throw new ConfigSyntaxError(token.line, `missing '}' for host "${name.text}" opened on line ${keyword.line}`);
     if (token.kind !== 'word') throw new ConfigSyntaxError(token.line, `expected a directive, found ${describe(token)}`);
-    if (['dist_policy', 'max_fails', 'fail_timeout'].includes(token.text)) {
+    if (['dist_policy', 'max_fails', 'fail_timeout', 'proxy_ssl_trusted_certificate'].includes(token.text)) {
       const previous = seenOnLine.get(token.text);
       if (previous) throw new ConfigSyntaxError(token.line, `${token.text} is already set on line ${previous}`);
       seenOnLine.set(token.text, token.line);
@@ -108,6 +114,11 @@ function parseHostBlock(cursor: Cursor): VirtualHost {
     parseDirective(cursor, token, host);
   }
   if (host.backends.length === 0) throw new ConfigSyntaxError(keyword.line, `host "${name.text}" has no proxy_pass line`);
+  if (host.trustedCertificate !== undefined && !host.backends.some((b) => b.secure))
+    throw new ConfigSyntaxError(
+      seenOnLine.get('proxy_ssl_trusted_certificate')!,
+      'proxy_ssl_trusted_certificate is for https:// backends; this host has none',
+    );
   return host;
 }
 
@@ -147,6 +158,11 @@ function parseDirective(cursor: Cursor, directive: Token, host: VirtualHost): vo
       cursor.semicolon('fail_timeout');
       return;
     }
+    case 'proxy_ssl_trusted_certificate': {
+      host.trustedCertificate = cursor.value('a CA file after proxy_ssl_trusted_certificate, like cert/cert.pem').text;
+      cursor.semicolon('proxy_ssl_trusted_certificate');
+      return;
+    }
     default:
       throw new ConfigSyntaxError(directive.line, `unknown directive '${directive.text}'; use ${DIRECTIVES.join(', ')}`);
   }
@@ -176,7 +192,7 @@ function parseDuration(token: Token): number {
   return Number(match[1]) * scale;
 }
 
-/** `http://127.0.0.1:9000` (a trailing `/` is allowed; any other path is not: the request's path is kept). */
+/** `http://127.0.0.1:9000` or `https://...` (a trailing `/` is allowed; any other path is not: the request's path is kept). */
 function parseUpstream(token: Token): Upstream {
   const bad = (why: string) => new ConfigSyntaxError(token.line, `invalid proxy_pass URL '${token.text}': ${why}`);
   let url: URL;
@@ -186,17 +202,24 @@ function parseUpstream(token: Token): Upstream {
   } catch {
     throw bad('expected http://host:port');
   }
-  if (url.protocol !== 'http:') throw bad('only http:// backends are supported');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('only http:// and https:// backends are supported');
   if (url.pathname !== '/' || url.search || url.hash || url.username) throw bad('give only http://host:port, without a path');
-  const port = Number(url.port || 80);
   const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (url.protocol === 'https:') {
+    const port = Number(url.port || 443);
+    return { host, port, key: `https://${url.hostname}:${port}`, secure: true };
+  }
+  const port = Number(url.port || 80);
   return { host, port, key: `${url.hostname}:${port}` };
 }
 
 function checkVariables(token: Token): void {
   for (const variable of token.text.match(/\$[A-Za-z_]+/g) ?? []) {
     if (!VARIABLES.includes(variable)) {
-      throw new ConfigSyntaxError(token.line, `unknown variable ${variable}; use ${VARIABLES.join(' or ')}`);
+      throw new ConfigSyntaxError(
+        token.line,
+        `unknown variable ${variable}; use ${VARIABLES.slice(0, -1).join(', ')} or ${VARIABLES.at(-1)}`,
+      );
     }
   }
 }

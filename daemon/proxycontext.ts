@@ -31,4 +31,6 @@ export interface ProxyContext {
   balancers: Map<VirtualHost, Balancer>;
   pool: ConnectionPool;
   options: ProxyOptions;
+  /** What clients speak to the proxy: `https` when it terminates TLS (tls.ts), for `X-Forwarded-Proto`. */
+  scheme: 'http' | 'https';
 }

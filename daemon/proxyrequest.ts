@@ -41,7 +41,7 @@ export function newForwarding(
     head,
     vhost,
     balancer: context.balancers.get(vhost)!,
-    upstreamHead: upstreamRequestHead(raw, head, vhost, remoteAddress),
+    upstreamHead: upstreamRequestHead(raw, head, vhost, remoteAddress, context.scheme),
     body: new BodyTracker(head.framing, context.options.maxBodyBytes),
     received: [],
     resendable: false,

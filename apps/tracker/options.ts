@@ -17,10 +17,13 @@ export interface TrackerArgs {
   quiet: boolean;
   /** Where the tracker keeps what outlives it: the keys of private channel names (`vault.ts`); `data/tracker-<port>`. */
   dataDir: string;
+  /** `--tls-cert`/`--tls-key`: the files of the certificate and key to serve HTTPS with; both or neither. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export const TRACKER_USAGE =
-  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--data-dir data/tracker-8000] [--quiet]';
+  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--data-dir data/tracker-8000] [--quiet] [--tls-cert cert/cert.pem --tls-key cert/key.pem]';
 
 /** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory', quiet: false } }` */
 export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs } | { ok: false; error: string } | { ok: 'help' } {
@@ -36,6 +39,8 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
         quiet: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -57,7 +62,11 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
     return { ok: false, error: `--registry must be "memory" or a Redis URL such as redis://127.0.0.1:6379${wrong}, not "${registry}"` };
   const dataDir = values['data-dir'] === undefined ? `data/tracker-${port}` : String(values['data-dir']);
   if (dataDir.trim() === '') return { ok: false, error: '--data-dir must be a folder, such as data/tracker-8000' };
-  return { ok: true, args: { ip, port, ttlSeconds, registry, quiet: values.quiet === true, dataDir } };
+  const args: TrackerArgs = { ip, port, ttlSeconds, registry, quiet: values.quiet === true, dataDir };
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+    return { ok: false, error: 'HTTPS needs both --tls-cert FILE and --tls-key FILE (npm run cert writes a pair into cert/)' };
+  if (values['tls-cert'] !== undefined) Object.assign(args, { tlsCert: String(values['tls-cert']), tlsKey: String(values['tls-key']) });
+  return { ok: true, args };
 }
 
 /** Why `text` is not a `redis://host:port[/db]` URL ('' when it is no URL at all), or null when it is one. */

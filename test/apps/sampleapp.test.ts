@@ -21,6 +21,15 @@ describe('parseFlags() (apps/sampleapp.ts)', () => {
     expect(parseFlags(['--server-port=0'])).to.deep.equal({ ip: '0.0.0.0', port: 0 });
   });
 
+  it('reads --tls-cert and --tls-key, and says which file it cannot read or which flag is missing', () => {
+    expect(parseFlags(['--tls-cert', '/nonexistent/cert.pem', '--tls-key', '/nonexistent/key.pem'])).to.deep.equal({
+      error: 'Cannot read /nonexistent/cert.pem: no such file.',
+    });
+    expect(parseFlags(['--tls-key', 'cert/key.pem']))
+      .to.have.property('error')
+      .that.includes('HTTPS needs both --tls-cert FILE and --tls-key FILE');
+  });
+
   it('explains a bad port, a bad address, a missing value and an unknown option', () => {
     expect(parseFlags(['--server-port', 'abc']))
       .to.have.property('error')

@@ -82,6 +82,17 @@ describe('parseProxyConfig()', () => {
     expect(host.backends[0].port).to.equal(80);
   });
 
+  it('reads https:// backends (port 443 by default) and the CA file they are checked against', () => {
+    const [host] = hostsOf(
+      'host "x" { proxy_pass https://10.0.0.1; proxy_pass https://localhost:9443; proxy_ssl_trusted_certificate "cert/ca.pem"; }',
+    );
+    expect(host.backends).to.deep.equal([
+      { host: '10.0.0.1', port: 443, key: 'https://10.0.0.1:443', secure: true },
+      { host: 'localhost', port: 9443, key: 'https://localhost:9443', secure: true },
+    ]);
+    expect(host.trustedCertificate).to.equal('cert/ca.pem');
+  });
+
   it('reads max_fails and fail_timeout (nginx times: 10s, 500ms, 1m, bare seconds); defaults 1 and 10 s', () => {
     expect(hostsOf('host "x" { proxy_pass http://10.0.0.1; }')[0]).to.include({ maxFails: 1, failTimeoutMs: 10_000 });
     const times = ['500ms', '3s', '2m', '7'].map(
@@ -105,7 +116,7 @@ describe('parseProxyConfig()', () => {
     [
       'an unknown directive',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  listen 80;\n}',
-      "config/proxy.conf:3: unknown directive 'listen'; use proxy_pass, proxy_set_header, dist_policy, max_fails, fail_timeout",
+      "config/proxy.conf:3: unknown directive 'listen'; use proxy_pass, proxy_set_header, dist_policy, max_fails, fail_timeout, proxy_ssl_trusted_certificate",
     ],
     [
       'a host name without quotes',
@@ -135,9 +146,19 @@ describe('parseProxyConfig()', () => {
       'config/proxy.conf:4: dist_policy is already set on line 3',
     ],
     [
-      'an https backend',
-      'host "a" {\n  proxy_pass https://127.0.0.1:9000;\n}',
-      "config/proxy.conf:2: invalid proxy_pass URL 'https://127.0.0.1:9000': only http:// backends are supported",
+      'an ftp backend',
+      'host "a" {\n  proxy_pass ftp://127.0.0.1:9000;\n}',
+      "config/proxy.conf:2: invalid proxy_pass URL 'ftp://127.0.0.1:9000': only http:// and https:// backends are supported",
+    ],
+    [
+      'a trusted certificate for a host with no https backend',
+      'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_ssl_trusted_certificate cert/cert.pem;\n}',
+      'config/proxy.conf:3: proxy_ssl_trusted_certificate is for https:// backends; this host has none',
+    ],
+    [
+      'a second trusted certificate',
+      'host "a" {\n  proxy_pass https://127.0.0.1:9443;\n  proxy_ssl_trusted_certificate a.pem;\n  proxy_ssl_trusted_certificate b.pem;\n}',
+      'config/proxy.conf:4: proxy_ssl_trusted_certificate is already set on line 3',
     ],
     [
       'a backend URL with a path',
@@ -157,7 +178,7 @@ describe('parseProxyConfig()', () => {
     [
       'an unknown variable',
       'host "a" {\n  proxy_pass http://127.0.0.1:9000;\n  proxy_set_header X-Real-IP $client_ip;\n}',
-      'config/proxy.conf:3: unknown variable $client_ip; use $host or $remote_addr',
+      'config/proxy.conf:3: unknown variable $client_ip; use $host, $remote_addr or $scheme',
     ],
     [
       'a header name that is not a token',

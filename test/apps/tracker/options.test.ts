@@ -25,6 +25,12 @@ describe('parseTrackerArgs()', () => {
     });
   });
 
+  it('reads --tls-cert and --tls-key, the files to serve HTTPS with', () => {
+    const parsed = parseTrackerArgs(['--tls-cert', 'cert/cert.pem', '--tls-key', 'cert/key.pem']);
+    expect(parsed).to.have.nested.property('args.tlsCert', 'cert/cert.pem');
+    expect(parsed).to.have.nested.property('args.tlsKey', 'cert/key.pem');
+  });
+
   const bad: Array<[string[], RegExp]> = [
     [['--server-port', '99999'], /--server-port must be a port number/],
     [['--server-port', '80x'], /--server-port must be a port number from 0 to 65535, not "80x"/],
@@ -35,6 +41,7 @@ describe('parseTrackerArgs()', () => {
     [['--registry', 'redis'], /--registry must be "memory" or a Redis URL such as redis:\/\/127.0.0.1:6379, not "redis"/],
     [['--registry', 'http://127.0.0.1:6379'], /--registry must be "memory" or a Redis URL/],
     [['--registry', 'redis://:secret@127.0.0.1:6379'], /--registry must be "memory" or a Redis URL/],
+    [['--tls-cert', 'cert/cert.pem'], /HTTPS needs both --tls-cert FILE and --tls-key FILE/],
   ];
   for (const [argv, reason] of bad) {
     it(`refuses ${argv.join(' ')} with a sentence`, () => {
