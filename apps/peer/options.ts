@@ -35,6 +35,14 @@ export const PASSWORD_VARIABLE = 'WEAPROUS_PASSWORD';
 
 export const PASSWORD_WARNING = `[P2P] Warning: --password shows the password to every user of this machine (ps); use --password-file FILE or ${PASSWORD_VARIABLE} instead`;
 
+/**
+ * The peer's one port serves the other peers too, and they reach it at `http://IP:PORT` (the tracker lists no
+ * scheme), so it cannot switch to HTTPS alone: `--tls-cert` (and so `--web-from`) waits until peers register one.
+ */
+export const PEER_TLS_NOT_YET =
+  'A peer cannot serve HTTPS yet: the other peers reach its port at http://IP:PORT, so the browser chat stays on this machine (open it here); ' +
+  '--web-from and --tls-cert will open it to others once peers tell the tracker their scheme (docs/web-ui.md)';
+
 export const WEB_FROM_NEEDS_TLS =
   '--web-from opens the browser chat to other machines, and its password and session cookie must not cross the network in clear: ' +
   'give --tls-cert FILE and --tls-key FILE too, so that it answers over HTTPS';
@@ -137,6 +145,7 @@ function withWeb(base: PeerArgs, raw: Record<string, string>, env: Record<string
     if (args.tlsCert === undefined || args.tlsKey === undefined) return { ok: false, reason: WEB_FROM_NEEDS_TLS };
     args.webFrom = webFrom;
   }
+  if (args.tlsCert !== undefined || args.tlsKey !== undefined) return { ok: false, reason: PEER_TLS_NOT_YET };
   return raw.password === undefined ? { ok: true, args } : { ok: true, args, warnings: [PASSWORD_WARNING] };
 }
 

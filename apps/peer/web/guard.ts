@@ -69,7 +69,7 @@ export function sourceProblem(request: Request, from: string[]): string | null {
   if (from.includes(normalAddress(request.remoteAddress ?? ''))) return null;
   return (
     `This peer's web UI answers only its owner's machine (${from.join(', ')}); ` +
-    'start it with --web-from ADDRESS to open it to another machine, over HTTPS'
+    'open it on that machine: its password and cookie do not cross the network in clear'
   );
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { expect } from 'chai';
-import { parsePeerArgs, PASSWORD_WARNING, passwordFromFile, WEB_FROM_NEEDS_TLS } from '../../../apps/peer/options';
+import { parsePeerArgs, PASSWORD_WARNING, passwordFromFile, PEER_TLS_NOT_YET, WEB_FROM_NEEDS_TLS } from '../../../apps/peer/options';
 
 describe('parsePeerArgs()', () => {
   it('reads the command of the document', () => {
@@ -136,12 +136,10 @@ describe('parsePeerArgs()', () => {
   it('opens the browser chat to --web-from machines only with --tls-cert and --tls-key', () => {
     expect(parsePeerArgs(['--web-from', '127.0.0.2'])).to.deep.equal({ ok: false, reason: WEB_FROM_NEEDS_TLS });
     expect(parsePeerArgs(['--web-from', '127.0.0.2', '--tls-cert', 'cert.pem'])).to.deep.equal({ ok: false, reason: WEB_FROM_NEEDS_TLS });
+    // With both, it would open; but the peer's port cannot serve HTTPS yet, and it says so rather than start in clear.
     const open = parsePeerArgs(['--web-from', '192.168.1.20, ::1', '--tls-cert', 'cert.pem', '--tls-key', 'key.pem']);
-    expect(open.ok === true && [open.args.webFrom, open.args.tlsCert, open.args.tlsKey]).to.deep.equal([
-      ['192.168.1.20', '::1'],
-      'cert.pem',
-      'key.pem',
-    ]);
+    expect(open).to.deep.equal({ ok: false, reason: PEER_TLS_NOT_YET });
+    expect(parsePeerArgs(['--tls-cert', 'cert.pem', '--tls-key', 'key.pem'])).to.deep.equal({ ok: false, reason: PEER_TLS_NOT_YET });
     const named = parsePeerArgs(['--web-from', 'bob.lan', '--tls-cert', 'c', '--tls-key', 'k']);
     expect((named as { reason: string }).reason).to.match(/^--web-from must be IP addresses separated by commas/);
   });

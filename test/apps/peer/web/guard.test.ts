@@ -71,7 +71,7 @@ async function startPeer(webFrom?: string[]): Promise<{ port: number; stop: () =
 }
 
 const SENTENCE =
-  "This peer's web UI answers only its owner's machine (127.0.0.1, ::1); start it with --web-from ADDRESS to open it to another machine, over HTTPS";
+  "This peer's web UI answers only its owner's machine (127.0.0.1, ::1); open it on that machine: its password and cookie do not cross the network in clear";
 
 describe('webAudience() and sourceProblem()', () => {
   const from = (remoteAddress: string) =>
