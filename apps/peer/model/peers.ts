@@ -109,6 +109,16 @@ export class ChatState {
     this.listeners.push(listener);
   }
 
+  /** Puts the connected peers `ids` last, in that order (`peers()` lists them so): discovery's, in the tracker's order. */
+  arrange(ids: string[]): void {
+    for (const id of ids) {
+      const peer = this.connected.get(id);
+      if (!peer) continue;
+      this.connected.delete(id);
+      this.connected.set(id, peer);
+    }
+  }
+
   /** Something about the peers changed (a message delivered or queued for one): the listeners hear of it. */
   touch(): void {
     for (const listener of this.listeners) listener();

@@ -69,9 +69,10 @@ export class Discovery {
     await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, REPORT_WITHIN_MS)))]);
     clearTimeout(timer);
     late = true;
-    // Reported in the tracker's order, as the document's start-up lines are, whatever order they answered in.
+    // Reported, and listed by /peers, in the tracker's order, as the document shows them, whatever order they answered in.
     const order = new Map(entries.map((entry, i) => [entry.peer_id, i]));
     meetings.sort((a, b) => (order.get(a.peerId) ?? 0) - (order.get(b.peerId) ?? 0));
+    state.arrange(meetings.filter((meeting) => 'peer' in meeting).map((meeting) => meeting.peerId));
     return { ok: true, listed: entries.length, meetings };
   }
 

@@ -122,4 +122,14 @@ describe('ChatState.connect() with made-up peers', () => {
     state.connect({ ...fake(2) }, { source: '127.0.0.1', proven: true });
     expect(state.connect(fake(7), { source: '127.0.0.1', proven: true })).to.equal('full'); // every one proven
   });
+
+  it('arrange() lists the peers given last, in that order (discovery puts them in the tracker order)', () => {
+    const state = new ChatState({ peer_id: '127.0.0.1:5003', ip: '127.0.0.1', port: 5003, name: 'Jack' });
+    const peer = (port: number, name: string) => ({ peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name });
+    state.connect(peer(5009, 'Old'));
+    state.connect(peer(5002, 'Bob')); // answered first
+    state.connect(peer(5001, 'Alice'));
+    state.arrange(['127.0.0.1:5001', '127.0.0.1:5002', '127.0.0.1:5999']); // the tracker's order; 5999 never answered
+    expect(state.peers().map((p) => p.name)).to.deep.equal(['Old', 'Alice', 'Bob']);
+  });
 });
