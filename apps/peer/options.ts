@@ -126,7 +126,8 @@ function checkFlags(raw: Record<string, string>): Parsed {
   if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds <= 0)
     return { ok: false, reason: `--heartbeat must be a number of seconds above 0, not "${raw.heartbeat}"` };
   const trackerUrl = trackerBase(raw.tracker);
-  if (!trackerUrl) return { ok: false, reason: `--tracker must be an http:// or https:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
+  if (!trackerUrl)
+    return { ok: false, reason: `--tracker must be an http:// or https:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
   const dataDir = raw['data-dir'] ?? defaultDataDir(name, port);
   if (dataDir.trim() === '') return { ok: false, reason: '--data-dir must be a folder, such as data/Alice-5001' };
   return { ok: true, args: { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds, dataDir } };
