@@ -9,6 +9,18 @@ import { PeerApp, type PeerOptions } from './peer/app';
 import { parsePeerArgs, passwordFromFile, PEER_USAGE } from './peer/options';
 import { peerId } from './address';
 
+/** `--tls-ca`'s PEM, or `--tls-pin`, for the https:// tracker; exits with the reason when the file cannot be read. */
+function trackerTrust(ca: string | undefined, pin: string | undefined): PeerOptions['trackerTrust'] {
+  if (pin !== undefined) return { fingerprint: pin };
+  if (ca === undefined) return undefined;
+  try {
+    return { ca: readFileSync(ca) };
+  } catch (error) {
+    console.error(`[P2P] Cannot read --tls-ca ${ca}: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
 /** The password in `--password-file`, its warnings printed; exits with the reason when it cannot be read. */
 function readPasswordFile(path: string): string {
   try {
@@ -34,10 +46,12 @@ async function main(): Promise<void> {
   }
   for (const warning of parsed.warnings ?? []) console.error(warning);
   const { trackerUrl, ip, port, name, heartbeatSeconds, dataDir, passwordFile, webFrom } = parsed.args;
+  const { trackerCa, trackerPin } = parsed.args;
   const password = passwordFile === undefined ? parsed.args.password : readPasswordFile(passwordFile);
   const options: PeerOptions = {
     self: { peer_id: peerId(ip, port), ip, port, name },
     trackerUrl,
+    trackerTrust: trackerTrust(trackerCa, trackerPin), // checks an https:// tracker; peers stay on http://
     heartbeatMs: heartbeatSeconds * 1000,
     dataDir,
     password, // the browser chat's (apps/peer/web/); without one the console prints a login link

@@ -70,7 +70,7 @@ export class PeerApp {
     web.routes(server); // the browser chat, on the same port as the P2P endpoints
     const backend = await server.prepareAddress(options.listenIp, options.self.port).run();
     terminal.print(...view.peerBanner(options.self, options.trackerUrl, web.url));
-    const client = new HttpClient({ timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS });
+    const client = new HttpClient({ timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, ...options.trackerTrust });
     let data: DataFolder;
     try {
       data = await openDataFolder(options, client, notify); // after listening: a second process on a port in use never touches the first one's files

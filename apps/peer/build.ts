@@ -7,6 +7,7 @@
 import type { Backend } from '../../daemon/backend';
 import { DEFAULT_UNCAPPED_ADDRESSES } from '../../daemon/admission';
 import { HttpClient } from '../../daemon/client';
+import type { TlsTrust } from '../../daemon/tls';
 import { KeyOwners } from '../owner';
 import { Chat } from './chat';
 import { PeerConsole } from './console/console';
@@ -41,6 +42,8 @@ import { WebUi } from './web/ui';
 export interface PeerOptions {
   self: PeerInfo;
   trackerUrl: string;
+  /** How an https:// tracker is checked (`--tls-ca` PEM or `--tls-pin`); peers are reached over http:// and never use it. */
+  trackerTrust?: TlsTrust;
   heartbeatMs: number;
   /** The folder of this peer's history (`--data-dir`). */
   dataDir: string;

@@ -1,7 +1,7 @@
 /**
  * The peer's command line: `--tracker http://127.0.0.1:8000 --port 5001 --name Alice [--ip 127.0.0.1]
  * [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--web-from ADDRESS --tls-cert FILE
- * --tls-key FILE]`. Pure: it returns the options or a sentence saying what is wrong (the password file's text is
+ * --tls-key FILE] [--tls-ca FILE | --tls-pin SHA256]`. Pure: it returns the options or a sentence saying what is wrong (the password file's text is
  * read by `apps/peer.ts`, which prints and exits). Ports the argparse block of WeApRous `apps/peer.py`.
  */
 
@@ -28,6 +28,10 @@ export interface PeerArgs {
   /** The HTTPS certificate and key, PEM files (`--tls-cert`, `--tls-key`). */
   tlsCert?: string;
   tlsKey?: string;
+  /** How an https:// tracker is checked: a CA (or its self-signed certificate) PEM file (`--tls-ca`)... */
+  trackerCa?: string;
+  /** ...or the SHA-256 fingerprint of its certificate (`--tls-pin`). */
+  trackerPin?: string;
 }
 
 /** The environment variable a password may come in, out of sight of `ps`. */
@@ -43,14 +47,19 @@ export const PEER_TLS_NOT_YET =
   'A peer cannot serve HTTPS yet: the other peers reach its port at http://IP:PORT, so the browser chat stays on this machine (open it here); ' +
   '--web-from and --tls-cert will open it to others once peers tell the tracker their scheme (docs/web-ui.md)';
 
+export const TRACKER_NEEDS_TRUST =
+  'An https:// tracker must be checked: give --tls-ca FILE (its CA, or its self-signed certificate, PEM: cert/cert.pem after npm run cert) ' +
+  'or --tls-pin SHA256 (openssl x509 -in cert/cert.pem -noout -fingerprint -sha256)';
+
 export const WEB_FROM_NEEDS_TLS =
   '--web-from opens the browser chat to other machines, and its password and session cookie must not cross the network in clear: ' +
   'give --tls-cert FILE and --tls-key FILE too, so that it answers over HTTPS';
 
 export const PEER_USAGE =
-  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--web-from ADDRESS[,ADDRESS] --tls-cert FILE --tls-key FILE]\n' +
+  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--web-from ADDRESS[,ADDRESS] --tls-cert FILE --tls-key FILE] [--tls-ca FILE | --tls-pin SHA256]\n' +
   `  --password-file: a file whose first line is what the browser chat at http://<ip>:<port>/ asks for (or set ${PASSWORD_VARIABLE}); without one the console prints a one-time login link (/web)\n` +
-  '  --web-from: other machines the browser chat answers, over HTTPS; by default it answers only this machine';
+  '  --web-from: other machines the browser chat answers, over HTTPS; by default it answers only this machine\n' +
+  '  --tls-ca FILE | --tls-pin SHA256: how an https:// --tracker is checked: a CA or its self-signed certificate (PEM), or its SHA-256 fingerprint';
 
 /** The options, and warnings to print before starting (`PASSWORD_WARNING`). */
 type Parsed = { ok: true; args: PeerArgs; warnings?: string[] } | { ok: false; reason: string } | { ok: 'help' };
@@ -65,7 +74,9 @@ export function parsePeerArgs(argv: string[], env: Record<string, string | undef
   if (flags.help) return { ok: 'help' };
   const checked = checkFlags(flags as Record<string, string>);
   if (checked.ok !== true) return checked;
-  return withWeb(checked.args, flags as Record<string, string>, env);
+  const trusted = withTrackerTrust(checked.args, flags as Record<string, string>);
+  if (trusted.ok !== true) return trusted;
+  return withWeb(trusted.args, flags as Record<string, string>, env);
 }
 
 /** The flags as given, with the defaults filled in (node:util `parseArgs`); a sentence for an unknown one. */
@@ -85,6 +96,8 @@ function readFlags(argv: string[]): Record<string, string | boolean | undefined>
         'web-from': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        'tls-ca': { type: 'string' },
+        'tls-pin': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -113,7 +126,8 @@ function checkFlags(raw: Record<string, string>): Parsed {
   if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds <= 0)
     return { ok: false, reason: `--heartbeat must be a number of seconds above 0, not "${raw.heartbeat}"` };
   const trackerUrl = trackerBase(raw.tracker);
-  if (!trackerUrl) return { ok: false, reason: `--tracker must be an http:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
+  if (!trackerUrl)
+    return { ok: false, reason: `--tracker must be an http:// or https:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
   const dataDir = raw['data-dir'] ?? defaultDataDir(name, port);
   if (dataDir.trim() === '') return { ok: false, reason: '--data-dir must be a folder, such as data/Alice-5001' };
   return { ok: true, args: { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds, dataDir } };
@@ -149,6 +163,27 @@ function withWeb(base: PeerArgs, raw: Record<string, string>, env: Record<string
   return raw.password === undefined ? { ok: true, args } : { ok: true, args, warnings: [PASSWORD_WARNING] };
 }
 
+/**
+ * An https:// tracker is checked against `--tls-ca` or `--tls-pin`, never not at all; an http:// one has nothing
+ * to check, so either flag there is a mistake to say. Other peers are reached over http:// and never use them.
+ */
+function withTrackerTrust(base: PeerArgs, raw: Record<string, string>): Parsed {
+  const ca = raw['tls-ca'];
+  const pin = raw['tls-pin'];
+  if (ca !== undefined && pin !== undefined) return { ok: false, reason: 'Give --tls-ca or --tls-pin, not both' };
+  const secure = base.trackerUrl.startsWith('https://');
+  if (!secure && (ca !== undefined || pin !== undefined))
+    return { ok: false, reason: `--tls-ca and --tls-pin check an https:// tracker; ${base.trackerUrl} is plain http://` };
+  if (secure && ca === undefined && pin === undefined) return { ok: false, reason: TRACKER_NEEDS_TRUST };
+  if (pin !== undefined && !/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/.test(pin))
+    return { ok: false, reason: `--tls-pin must be a SHA-256 fingerprint, 64 hex digits with or without colons, not "${pin}"` };
+  if (ca !== undefined && ca.trim() === '') return { ok: false, reason: '--tls-ca must be a PEM file, such as cert/cert.pem' };
+  const args: PeerArgs = { ...base };
+  if (ca !== undefined) args.trackerCa = ca;
+  if (pin !== undefined) args.trackerPin = pin;
+  return { ok: true, args };
+}
+
 /** Why a password cannot be one, or null. */
 function passwordProblem(password: string, source: string): string | null {
   if (password !== '' && password.length <= 1024 && !CONTROL_CHARACTERS.test(password)) return null;
@@ -176,11 +211,11 @@ export function defaultDataDir(name: string, port: number): string {
   return `data/${name.replace(/[/\\:*?"<>|]/g, '_').replace(/^\.+/, '_')}-${port}`;
 }
 
-/** `http://127.0.0.1:8000/` → `http://127.0.0.1:8000`; null when it is not an http:// URL. */
+/** `http://127.0.0.1:8000/` → `http://127.0.0.1:8000`; null when it is not an http:// or https:// URL. */
 function trackerBase(text: string): string | null {
   try {
     const url = new URL(text);
-    if (url.protocol !== 'http:' || url.search || url.hash) return null;
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) return null;
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   } catch {
     return null;

@@ -5,6 +5,7 @@
 
 import { expect } from 'chai';
 import { parsePeerArgs, PASSWORD_WARNING, passwordFromFile, PEER_TLS_NOT_YET, WEB_FROM_NEEDS_TLS } from '../../../apps/peer/options';
+import { TRACKER_NEEDS_TRUST } from '../../../apps/peer/options';
 
 describe('parsePeerArgs()', () => {
   it('reads the command of the document', () => {
@@ -78,7 +79,7 @@ describe('parsePeerArgs()', () => {
     [['--name', '   '], /--name must be 1 to 64 characters/],
     [['--name', 'x'.repeat(65)], /--name must be 1 to 64 characters/],
     [['--heartbeat', '0'], /--heartbeat must be a number of seconds above 0/],
-    [['--tracker', 'ftp://x'], /--tracker must be an http:\/\/ URL/],
+    [['--tracker', 'ftp://x'], /--tracker must be an http:\/\/ or https:\/\/ URL/],
     [['--ip', 'not valid!'], /--ip must be the address/],
     [['--colour', 'red'], /Unknown option '--colour'/],
   ];
@@ -142,6 +143,34 @@ describe('parsePeerArgs()', () => {
     expect(parsePeerArgs(['--tls-cert', 'cert.pem', '--tls-key', 'key.pem'])).to.deep.equal({ ok: false, reason: PEER_TLS_NOT_YET });
     const named = parsePeerArgs(['--web-from', 'bob.lan', '--tls-cert', 'c', '--tls-key', 'k']);
     expect((named as { reason: string }).reason).to.match(/^--web-from must be IP addresses separated by commas/);
+  });
+
+  it('checks an https:// tracker against --tls-ca or --tls-pin, and never not at all', () => {
+    const tracker = ['--tracker', 'https://127.0.0.1:8443/'];
+    const ca = parsePeerArgs([...tracker, '--tls-ca', 'cert/cert.pem']);
+    expect(ca.ok === true && [ca.args.trackerUrl, ca.args.trackerCa, ca.args.trackerPin]).to.deep.equal([
+      'https://127.0.0.1:8443',
+      'cert/cert.pem',
+      undefined,
+    ]);
+    const hex = 'AB:'.repeat(31) + 'CD';
+    const pin = parsePeerArgs([...tracker, '--tls-pin', hex]);
+    expect(pin.ok === true && [pin.args.trackerCa, pin.args.trackerPin]).to.deep.equal([undefined, hex]);
+    expect(parsePeerArgs([...tracker, '--tls-pin', 'ab'.repeat(32)])).to.deep.include({ ok: true });
+    expect(parsePeerArgs(tracker)).to.deep.equal({ ok: false, reason: TRACKER_NEEDS_TRUST });
+    expect(parsePeerArgs([...tracker, '--tls-ca', 'c.pem', '--tls-pin', hex])).to.deep.equal({
+      ok: false,
+      reason: 'Give --tls-ca or --tls-pin, not both',
+    });
+    const short = parsePeerArgs([...tracker, '--tls-pin', 'AB:CD']);
+    expect((short as { reason: string }).reason).to.match(/^--tls-pin must be a SHA-256 fingerprint, 64 hex digits/);
+  });
+
+  it('refuses --tls-ca and --tls-pin with an http:// tracker, which has nothing to check', () => {
+    expect(parsePeerArgs(['--tls-ca', 'cert.pem'])).to.deep.equal({
+      ok: false,
+      reason: '--tls-ca and --tls-pin check an https:// tracker; http://127.0.0.1:8000 is plain http://',
+    });
   });
 
   it('answers --help', () => {
