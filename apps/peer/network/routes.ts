@@ -54,10 +54,7 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
         throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
       const body = readJsonObject(request, '{}');
       const { trust, onConnect } = await ready;
-      // A signed hello names this peer and now: a copy cannot connect its sender to another peer, or again later.
-      const replayed = trust && body.signature !== undefined ? notForNow(body, self.peer_id, Date.now()) : null;
-      if (replayed !== null) throw new HttpError(401, replayed);
-      await trust?.introduce(peer, body, request.remoteAddress);
+      await trust?.introduce(peer, body, self.peer_id, request.remoteAddress);
       // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
       const source = normalAddress(request.remoteAddress ?? '');
       const added = state.connect(peer, { source, proven: trust?.knows(peer.peer_id) ?? false, capped: !LOCAL.has(source) });
