@@ -66,6 +66,18 @@ export function staleTime(time: unknown, now: number, whose: string): string | n
   return `"time" is ${skew} s away from ${whose} clock (at most ${SIGNED_TIME_WINDOW_MS / 1000} s): a request replayed later, or a clock that is wrong`;
 }
 
+/**
+ * Why a signed request another peer sent is not for `receiver` now, or null when it is: it names its receiver
+ * (`to`, a peer id) and carries a fresh `time`, so a captured copy can be replayed neither to another peer nor later.
+ */
+export function notForNow(body: { to?: unknown; time?: unknown }, receiver: string, now: number): string | null {
+  if (body.to !== receiver) {
+    const named = typeof body.to === 'string' ? `"${body.to}"` : 'no receiver';
+    return `This signed request names ${named}, not this peer ("to" must be "${receiver}"): a copy sent to another peer is refused`;
+  }
+  return staleTime(body.time, now, "this peer's");
+}
+
 /** The bytes a signature covers: the UTF-8 of the body's canonical JSON without its `signature` field. */
 export function signedBytes(body: object): Buffer {
   const { [SIGNATURE_FIELD]: _signature, ...covered } = body as Record<string, unknown>;

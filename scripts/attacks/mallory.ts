@@ -80,13 +80,13 @@ export class Mallory {
     return this.post(
       peer,
       '/connect-peer/',
-      this.signed({ ip: this.ip, port: this.port, peer_id: this.id, name: 'Mallory', public_key: this.publicKey }),
+      this.signed({ ip: this.ip, port: this.port, peer_id: this.id, name: 'Mallory', public_key: this.publicKey, to: new URL(peer).host }),
     );
   }
 
   /** A signed `GET /history/?channel=...&since=-1&peer=<her id>`, as a member's catch-up asks. */
   history(peer: string, channel: string): Promise<Answer> {
-    const asked = { channel, since: '-1', peer: this.id, time: String(Date.now()) };
+    const asked = { channel, since: '-1', peer: this.id, to: new URL(peer).host, time: String(Date.now()) };
     const query = { ...asked, signature: sign(null, signedBytes(asked), this.privateKey).toString('base64') };
     const text = Object.entries(query)
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)

@@ -70,7 +70,14 @@ export class KeyedStranger {
 
   /** `POST /connect-peer/` with its key, signed: the target asks `/identity/` here and binds the key. */
   connect(target: string): Promise<Answer> {
-    const body = this.signed({ ip: this.ip, port: this.port, name: 'stranger', public_key: this.publicKey, time: Date.now() });
+    const body = this.signed({
+      ip: this.ip,
+      port: this.port,
+      name: 'stranger',
+      public_key: this.publicKey,
+      to: new URL(target).host,
+      time: Date.now(),
+    });
     return call(`${target}/connect-peer/`, body, this.ip);
   }
 
@@ -89,7 +96,7 @@ export class KeyedStranger {
         clock: seq * count + i + 1,
       });
     });
-    return call(`${target}/messages/`, this.signed({ messages, time: now }), this.ip);
+    return call(`${target}/messages/`, this.signed({ messages, to: new URL(target).host, time: now }), this.ip);
   }
 
   close(): void {

@@ -103,7 +103,7 @@ async function slowAttack(alice: Child, bob: Child, waitMs: number): Promise<num
 async function busyAttack(alice: Child, alicePort: number, fakes: Fakes, client: HttpClient, waitMs: number): Promise<void> {
   await alice.waitFor(exact('[Alice] > '), waitMs);
   for (const entry of fakes.entries()) {
-    const hello = { ...entry, public_key: fakes.identity.publicKey };
+    const hello = { ...entry, public_key: fakes.identity.publicKey, to: `127.0.0.1:${alicePort}`, time: Date.now() };
     await client
       .request(`http://127.0.0.1:${alicePort}/connect-peer/`, { method: 'POST', json: { ...hello, signature: fakes.identity.sign(hello) } })
       .catch(() => undefined);

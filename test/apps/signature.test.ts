@@ -6,7 +6,7 @@
 
 import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
-import { canonicalJson, isPublicKeyText, parsePublicKey, publicKeyText, signedBytes } from '../../apps/signature';
+import { canonicalJson, isPublicKeyText, notForNow, parsePublicKey, publicKeyText, signedBytes } from '../../apps/signature';
 
 const message = { from: '127.0.0.1:5001', name: 'Alice', msg: 'Hello everyone from Alice!', timestamp: 1699680000.25 };
 
@@ -57,6 +57,28 @@ describe('signature', () => {
         expect(isPublicKeyText(bad), String(bad)).to.equal(false);
       }
       expect(() => parsePublicKey('abc')).to.throw(/"abc" is not an Ed25519 public key: expected the base64 of 32 bytes/);
+    });
+  });
+
+  describe('notForNow()', () => {
+    const bob = '127.0.0.1:5002';
+    const now = 1_700_000_000_000;
+
+    it('takes a request that names this peer and was signed within 5 minutes, either way', () => {
+      expect(notForNow({ to: bob, time: now - 299_000 }, bob, now)).to.equal(null);
+      expect(notForNow({ to: bob, time: String(now + 299_000) }, bob, now)).to.equal(null);
+    });
+
+    it('refuses one for another peer, or for no one, before looking at its time', () => {
+      expect(notForNow({ to: '127.0.0.1:5003', time: now }, bob, now)).to.equal(
+        `This signed request names "127.0.0.1:5003", not this peer ("to" must be "${bob}"): a copy sent to another peer is refused`,
+      );
+      expect(notForNow({ time: now }, bob, now)).to.match(/^This signed request names no receiver, not this peer/);
+    });
+
+    it('refuses one signed too long ago, or with no time', () => {
+      expect(notForNow({ to: bob, time: now - 301_000 }, bob, now)).to.match(/^"time" is 301 s away from this peer's clock/);
+      expect(notForNow({ to: bob }, bob, now)).to.match(/^A signed request must carry "time"/);
     });
   });
 });

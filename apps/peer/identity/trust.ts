@@ -7,7 +7,7 @@
 
 import { HttpError } from '../../../daemon/status';
 import type { JsonObject } from '../../json-fields';
-import { isPublicKeyText, verify } from '../../signature';
+import { isPublicKeyText, notForNow, verify } from '../../signature';
 import { type AskKey, type BoxKeyClaim, keyMismatch } from '../../owner';
 import { boxKeySigned } from './envelope';
 import type { Identity } from './identity';
@@ -35,9 +35,15 @@ export class Trust {
 
   /**
    * `/connect-peer/`: a known peer must sign with its key and may not offer another; a new one offering a
-   * key must have signed with it, and the peer at its address must hold it; then it is remembered. Throws 401 otherwise.
+   * key must have signed with it, for `receiver` (this peer's id) and now, and the peer at its address must hold
+   * it; then it is remembered. Throws 401 otherwise.
    */
-  async introduce(peer: { peer_id: string; name: string; ip: string; port: number }, body: JsonObject, source?: string): Promise<void> {
+  async introduce(
+    peer: { peer_id: string; name: string; ip: string; port: number },
+    body: JsonObject,
+    receiver: string,
+    source?: string,
+  ): Promise<void> {
     const { peer_id: peerId, name } = peer;
     const offered = body.public_key;
     if (offered !== undefined && !isPublicKeyText(offered))
@@ -50,6 +56,9 @@ export class Trust {
     const key = remembered ?? offered;
     if (key === undefined) return; // no key: a peer of the document's kind
     if (!verify(body, body.signature, key)) throw new HttpError(401, unsigned(peerId, body.signature));
+    // A copy of a hello to another peer, or an old one, connects nobody (and makes this peer ask nobody).
+    const replayed = notForNow(body, receiver, Date.now());
+    if (replayed !== null) throw new HttpError(401, replayed);
     if (remembered !== undefined) return void this.rememberBox(peerId, body);
     const mismatch = keyMismatch(peerId, key, await this.askKey(peer, source));
     if (mismatch !== null) throw new HttpError(401, mismatch);

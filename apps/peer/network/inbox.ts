@@ -13,6 +13,7 @@ import type { Notify } from '../model/notices';
 import type { History } from '../storage/history';
 import { type ChatMessage, derivedId, directChannel, type IncomingMessage, readMessage } from '../model/message';
 import { RateLimiter } from '../../ratelimit';
+import { notForNow } from '../../signature';
 import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
 
 const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
@@ -181,6 +182,9 @@ export class Inbox {
     if (typeof from !== 'string' || !trust.knows(from)) return undefined;
     if (!list.every((item) => typeof item === 'object' && item !== null && (item as JsonObject).from === from)) return undefined;
     trust.check(from, body);
+    // The batch's own signature names this peer and now: a copy of it vouches for nothing elsewhere, or later.
+    const replayed = notForNow(body, this.state.self.peer_id, Date.now());
+    if (replayed !== null) throw new HttpError(401, replayed);
     return from;
   }
 

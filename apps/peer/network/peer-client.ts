@@ -70,10 +70,11 @@ export class PeerClient implements Courier {
 
   private async introduce(target: Target): Promise<PeerInfo> {
     const { ip, port, peer_id, name } = this.state.self;
-    const hello: ConnectBody & { public_key?: string; box_key?: string; box_key_signature?: string } = { ip, port, peer_id, name };
+    const hello: ConnectBody & Record<string, unknown> = { ip, port, peer_id, name };
     if (this.trust) {
       const { publicKey, boxKey, boxKeySignature } = this.trust.identity;
-      Object.assign(hello, { public_key: publicKey, box_key: boxKey, box_key_signature: boxKeySignature });
+      // Signed for its receiver and now (`notForNow` in signature.ts): a copy cannot connect us elsewhere, or later.
+      Object.assign(hello, { public_key: publicKey, box_key: boxKey, box_key_signature: boxKeySignature, ...this.addressed(target) });
     }
     const body = expectOk(await this.post(target, '/connect-peer/', this.signed(hello)));
     if (
@@ -113,8 +114,9 @@ export class PeerClient implements Courier {
    */
   async sendBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null> | null> {
     if (this.singleOnly.has(peer.peer_id)) return null;
-    // Signed as a whole too: the receiver checks one signature for the batch, not one per message.
-    const response = await this.post(peer, '/messages/', this.signed({ messages: messages.map((message) => this.signedMessage(message)) }));
+    // Signed as a whole too, for this receiver and now: the receiver checks one signature for the batch, not one per message.
+    const batch = { messages: messages.map((message) => this.signedMessage(message)), ...this.addressed(peer) };
+    const response = await this.post(peer, '/messages/', this.signed(batch));
     if (response.status === 404 || response.status === 405) {
       this.singleOnly.add(peer.peer_id);
       return null;
@@ -132,6 +134,11 @@ export class PeerClient implements Courier {
     });
   }
 
+  /** `to` and `time` for a signed request to `peer` (none when nothing is signed: the document's bodies). */
+  private addressed(peer: Address): { to?: string; time?: number } {
+    return this.trust ? { to: peer.peer_id, time: Date.now() } : {};
+  }
+
   /** A message as sent: with the signature it was stored with, or signed now. */
   private signedMessage(message: ChatMessage): ChatMessage {
     return message.signature !== undefined ? message : this.signed(message);
@@ -142,8 +149,14 @@ export class PeerClient implements Courier {
    * from just after the message `(since, after)` (a clock and an id; `after` empty: from the clock on).
    */
   async historyPage(peer: Address, channel: string, since: number, after = ''): Promise<{ messages: unknown[]; more: boolean }> {
-    // `time` makes a captured query useless a few minutes later (`staleTime` in signature.ts).
-    const asked: Record<string, string> = { channel, since: String(since), peer: this.state.self.peer_id, time: String(Date.now()) };
+    // `to` and `time` make a captured query useless to another peer, or a few minutes later (`notForNow` in signature.ts).
+    const asked: Record<string, string> = {
+      channel,
+      since: String(since),
+      peer: this.state.self.peer_id,
+      to: peer.peer_id,
+      time: String(Date.now()),
+    };
     if (after !== '') asked.after = after;
     const params: Record<string, string> = this.signed(asked);
     const query = Object.entries(params)

@@ -12,7 +12,7 @@ import type { Request } from '../../../daemon/request';
 import { json } from '../../../daemon/response';
 import { channelName, GENERAL_CHANNEL, MESSAGE_EXAMPLE, readConnectBody, readPeerIdBody } from '../../protocol';
 import { readJsonObject } from '../../json-fields';
-import { staleTime } from '../../signature';
+import { notForNow } from '../../signature';
 import type { Identity } from '../identity/identity';
 import type { Notify } from '../model/notices';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from '../model/peers';
@@ -54,7 +54,7 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
         throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
       const body = readJsonObject(request, '{}');
       const { trust, onConnect } = await ready;
-      await trust?.introduce(peer, body, request.remoteAddress);
+      await trust?.introduce(peer, body, self.peer_id, request.remoteAddress);
       // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
       const source = normalAddress(request.remoteAddress ?? '');
       const added = state.connect(peer, { source, proven: trust?.knows(peer.peer_id) ?? false, capped: !LOCAL.has(source) });
@@ -87,7 +87,7 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
 
     @app.route('/history/')
     async history(request: Request) {
-      return answerHistory(request, await ready);
+      return answerHistory(request, await ready, self.peer_id);
     }
 
     /** Who listens here: asked before another peer or the tracker binds this address to a key (`owner.ts`). */
@@ -106,11 +106,8 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
       trust?.check(peerId, body);
       // Signed by a known peer: it must be for this peer and fresh, else a copy of a goodbye could be replayed
       // to anyone, at any time, and cut that peer out of their broadcasts.
-      if (trust?.knows(peerId)) {
-        if (body.to !== self.peer_id) throw new HttpError(401, `This goodbye is not for this peer ("to" must be "${self.peer_id}")`);
-        const stale = staleTime(body.time, Date.now(), "this peer's");
-        if (stale !== null) throw new HttpError(401, stale);
-      }
+      const replayed = trust?.knows(peerId) ? notForNow(body, self.peer_id, Date.now()) : null;
+      if (replayed !== null) throw new HttpError(401, replayed);
       const peer = state.disconnect(peerId);
       if (!peer) return { status: 'ok', message: 'Was not connected' };
       notify({ kind: 'peer-left', peer });
@@ -140,13 +137,13 @@ function answer(result: BatchResult) {
  * catching up. #general is open to anyone (as its messages are); another channel only to a member; `@<asker>`, the
  * direct conversation with the asker, only to that peer, signed and fresh.
  */
-async function answerHistory(request: Request, parts: PeerParts) {
+async function answerHistory(request: Request, parts: PeerParts, selfId: string) {
   const { query } = request;
   const channel = query.channel?.startsWith('@') ? directWith(query, parts) : channelName(query.channel ?? '');
   if (channel === null) throw new HttpError(400, '"channel" must be a channel name, e.g. /history/?channel=general&since=0');
   const since = wholeNumber(query.since, -1, -1, Number.MAX_SAFE_INTEGER, '"since" must be a clock (a whole number from -1), e.g. since=0');
   const limit = wholeNumber(query.limit, HISTORY_PAGE, 1, MAX_HISTORY_PAGE, `"limit" must be a whole number from 1 to ${MAX_HISTORY_PAGE}`);
-  checkAsker(query, parts);
+  checkAsker(query, parts, selfId);
   if (channel !== GENERAL_CHANNEL && !channel.startsWith('@')) await checkMember(channel, query.peer, parts);
   const after = query.after ?? '';
   if (after.length > 300) throw new HttpError(400, '"after" must be the id of the last message of the page before');
@@ -167,12 +164,15 @@ function directWith(query: Record<string, string>, { trust }: PeerParts): string
   return query.channel;
 }
 
-/** A query that names its asker is signed by it, and fresh when its key is known: a copied query cannot be sent again later. */
-function checkAsker(query: Record<string, string>, { trust }: PeerParts): void {
+/**
+ * A query that names its asker is signed by it when its key is known, for this peer (`to`) and now (`time`):
+ * a copied query cannot be sent to another peer, or again later.
+ */
+function checkAsker(query: Record<string, string>, { trust }: PeerParts, selfId: string): void {
   if (query.peer === undefined || !trust) return;
   trust.check(query.peer, { ...query });
-  const stale = trust.knows(query.peer) ? staleTime(query.time, Date.now(), "this peer's") : null;
-  if (stale !== null) throw new HttpError(401, stale);
+  const replayed = trust.knows(query.peer) ? notForNow(query, selfId, Date.now()) : null;
+  if (replayed !== null) throw new HttpError(401, replayed);
 }
 
 /**

@@ -24,6 +24,9 @@ describe('Trust', () => {
   after(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
   const [alice, bob, mallory] = folders.map((folder) => loadOrCreateIdentity(folder));
   const BOB = '127.0.0.1:5002';
+  /** Hellos are for Alice, this peer, and signed now. */
+  const SELF = '127.0.0.1:5001';
+  const FOR_SELF = { to: SELF, time: Date.now() };
 
   /** The HTTP status `run` throws, or 200. */
   function statusOf(run: () => void): number {
@@ -63,33 +66,48 @@ describe('Trust', () => {
       'data/Alice-5001/known-peers.json',
       bobAnswers,
     );
-    const hello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: bob.publicKey };
-    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: mallory.sign(hello) }))).to.equal(401);
+    const hello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: bob.publicKey, ...FOR_SELF };
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: mallory.sign(hello) }, SELF))).to.equal(401);
     expect(known.keyOf(BOB)).to.equal(undefined);
-    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }))).to.equal(200);
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }, SELF))).to.equal(200);
     expect(known.keyOf(BOB)).to.equal(bob.publicKey);
     expect(asked).to.include('127.0.0.1:5002');
 
     const impostor = { ...hello, public_key: mallory.publicKey };
-    expect(await introduced(() => trust.introduce(BOB_AT, { ...impostor, signature: mallory.sign(impostor) }))).to.equal(401);
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...impostor, signature: mallory.sign(impostor) }, SELF))).to.equal(401);
     expect(warnings[0]).to.match(/^\[SECURITY\] 127\.0\.0\.1:5002 \(Bob\) offered a different key .* data\/Alice-5001\/known-peers\.json/);
     const unsignedHello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob' };
-    expect(await introduced(() => trust.introduce(BOB_AT, unsignedHello))).to.equal(401);
+    expect(await introduced(() => trust.introduce(BOB_AT, unsignedHello, SELF))).to.equal(401);
   });
 
   it('does not remember a first key that the peer at that address does not hold (a stranger squatting an id)', async () => {
     const known = new KnownPeers();
     const trust = new Trust(alice, known, () => {}, 'known-peers.json', bobAnswers);
-    const squat = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: mallory.publicKey };
-    expect(await introduced(() => trust.introduce(BOB_AT, { ...squat, signature: mallory.sign(squat) }))).to.equal(401);
+    const squat = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: mallory.publicKey, ...FOR_SELF };
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...squat, signature: mallory.sign(squat) }, SELF))).to.equal(401);
     expect(known.keyOf(BOB)).to.equal(undefined);
     const nobodyThere: AskKey = async () => ({ ok: false, reason: 'connection refused' });
     const offline = new Trust(alice, known, () => {}, 'known-peers.json', nobodyThere);
-    expect(await introduced(() => offline.introduce(BOB_AT, { ...squat, signature: mallory.sign(squat) }))).to.equal(401);
+    expect(await introduced(() => offline.introduce(BOB_AT, { ...squat, signature: mallory.sign(squat) }, SELF))).to.equal(401);
     expect(known.keyOf(BOB)).to.equal(undefined);
     // The real Bob still gets in afterwards.
     const hello = { ...squat, public_key: bob.publicKey };
-    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }))).to.equal(200);
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }, SELF))).to.equal(200);
+  });
+
+  it('refuses a hello signed for another peer, or long ago, before asking anyone or remembering its key', async () => {
+    const known = new KnownPeers();
+    const trust = new Trust(alice, known, () => {}, 'known-peers.json', bobAnswers);
+    asked.length = 0;
+    const base = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: bob.publicKey };
+    for (const hello of [
+      { ...base, to: '127.0.0.1:5003', time: Date.now() },
+      { ...base, to: SELF, time: Date.now() - 10 * 60_000 },
+      base, // names no one: the form before hellos were addressed
+    ]) {
+      expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }, SELF))).to.equal(401);
+    }
+    expect([asked, known.keyOf(BOB)]).to.deep.equal([[], undefined]);
   });
 
   it('checks messages from a known peer, and takes any from a peer with no key', () => {
@@ -137,10 +155,10 @@ describe('Trust', () => {
   it("forget() drops a known key (the user's /forget), so the peer's new key can be remembered", async () => {
     const known = new KnownPeers({ [BOB]: mallory.publicKey });
     const trust = new Trust(alice, known, () => {}, 'known-peers.json', bobAnswers);
-    const hello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: bob.publicKey };
-    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }))).to.equal(401);
+    const hello = { ip: '127.0.0.1', port: 5002, peer_id: BOB, name: 'Bob', public_key: bob.publicKey, ...FOR_SELF };
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }, SELF))).to.equal(401);
     expect([trust.forget(BOB), trust.forget(BOB)]).to.deep.equal([true, false]);
-    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }))).to.equal(200);
+    expect(await introduced(() => trust.introduce(BOB_AT, { ...hello, signature: bob.sign(hello) }, SELF))).to.equal(200);
     expect(known.keyOf(BOB)).to.equal(bob.publicKey);
   });
 

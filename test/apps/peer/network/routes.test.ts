@@ -386,7 +386,7 @@ describe('peer server routes', () => {
 
     /** A history query signed by the member whose key this peer knows. */
     const signedQuery = (fields: Record<string, string>) => {
-      const query = { channel: 'team', since: '-1', peer: MEMBER, ...fields };
+      const query = { channel: 'team', since: '-1', peer: MEMBER, to: state.self.peer_id, ...fields };
       return Object.entries({ ...query, signature: member.sign(query) })
         .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
         .join('&');
@@ -515,10 +515,10 @@ describe('peer server routes against a hostile classmate', () => {
       timestamp: n,
       clock: n,
     });
-    const batch = { messages: [one(1), one(2)] };
+    const batch = { messages: [one(1), one(2)], to: state.self.peer_id, time: Date.now() };
     const taken = await post('/messages/', { ...batch, signature: bob.sign(batch) });
     expect(taken.json<{ results: Array<{ status: string }> }>().results.map((r) => r.status)).to.deep.equal(['received', 'received']);
-    const other = { messages: [one(3)] };
+    const other = { messages: [one(3)], to: state.self.peer_id, time: Date.now() };
     const mallory = loadOrCreateIdentity(folder('mallory'));
     expect((await post('/messages/', { ...other, signature: mallory.sign(other) })).status).to.equal(401);
     // Not signed as a whole: each message on its own, and these are not signed by Bob.
