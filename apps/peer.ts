@@ -6,7 +6,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { PeerApp, type PeerOptions } from './peer/app';
-import { parsePeerArgs, passwordFromFile, PEER_USAGE } from './peer/options';
+import { parsePeerArgs, passwordFromFile, type PeerArgs, PEER_USAGE } from './peer/options';
 import { peerId } from './address';
 
 /** `--tls-ca`'s PEM, or `--tls-pin`, for the https:// tracker; exits with the reason when the file cannot be read. */
@@ -45,22 +45,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   for (const warning of parsed.warnings ?? []) console.error(warning);
-  const { trackerUrl, ip, port, name, heartbeatSeconds, dataDir, passwordFile, webFrom } = parsed.args;
-  const { trackerCa, trackerPin } = parsed.args;
-  const password = passwordFile === undefined ? parsed.args.password : readPasswordFile(passwordFile);
-  const options: PeerOptions = {
-    self: { peer_id: peerId(ip, port), ip, port, name },
-    trackerUrl,
-    trackerTrust: trackerTrust(trackerCa, trackerPin), // checks an https:// tracker; peers stay on http://
-    heartbeatMs: heartbeatSeconds * 1000,
-    dataDir,
-    password, // the browser chat's (apps/peer/web/); without one the console prints a login link
-    webFrom, // other machines the browser chat answers; by default only this one
-    listenIp: '0.0.0.0', // as the Python peer did, so peers on other machines can reach it at --ip
-    input: process.stdin,
-    output: process.stdout,
-    exit: (code) => process.exit(code),
-  };
+  const options = peerOptions(parsed.args);
+  const { port } = parsed.args;
   // Ctrl+C when stdin is not a terminal, SIGTERM (kill) and SIGHUP (the terminal window closed, tmux
   // kill-session): leave like /quit, so the other peers and the tracker hear of it. Before the peer is built
   // nobody has heard of it yet: it just ends.
@@ -77,6 +63,24 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   await app?.open();
+}
+
+/** What the command line says, as `PeerApp.start` takes it; the password read from its file. */
+function peerOptions(args: PeerArgs): PeerOptions {
+  const { trackerUrl, ip, port, name, heartbeatSeconds, dataDir, passwordFile, webFrom, trackerCa, trackerPin } = args;
+  return {
+    self: { peer_id: peerId(ip, port), ip, port, name },
+    trackerUrl,
+    trackerTrust: trackerTrust(trackerCa, trackerPin), // checks an https:// tracker; peers stay on http://
+    heartbeatMs: heartbeatSeconds * 1000,
+    dataDir,
+    password: passwordFile === undefined ? args.password : readPasswordFile(passwordFile), // the browser chat's
+    webFrom, // other machines the browser chat answers; by default only this one
+    listenIp: '0.0.0.0', // as the Python peer did, so peers on other machines can reach it at --ip
+    input: process.stdin,
+    output: process.stdout,
+    exit: (code) => process.exit(code),
+  };
 }
 
 main();

@@ -1,10 +1,8 @@
 /**
- * The peer registry kept in Redis (`--registry redis://host:port`), so that several trackers serve one list.
- * A peer is a hash `peer:<id>` (its list entry as JSON, its bound key, when it was last seen) whose Redis
- * expiry is the TTL: register and heartbeat set it, so Redis itself forgets a silent peer. Three sorted sets
- * index the ids: by registration (the document's order), by id (pages) and by last seen (`expire`); a set per
- * source address holds its unproven ids (`shares.ts`). Each write is one Lua script, so two trackers never
- * interleave half a registration, nor both take an address's last place. New: no WeApRous twin.
+ * The peer registry kept in Redis (`--registry redis://host:port`), so that several trackers serve one list: a
+ * hash per peer whose Redis expiry is the TTL, sorted sets by registration, id and last seen, and a set per
+ * source address of its unproven ids (`shares.ts`). Each write is one Lua script, so two trackers never
+ * interleave half a registration. New: no WeApRous twin.
  */
 
 import type { PeerEntry } from '../protocol';

@@ -1,11 +1,7 @@
 /**
- * The attacks on what goes out of a peer, measured against real processes (docs/security/peer-out.md):
- *   blackhole  N registrations whose address never answers: how long until Alice's console opens, and
- *              whether a message typed meanwhile reaches Bob;
- *   slow       N fakes (listed before Bob) that answer their first request, then take 2.9 s: how long
- *              Alice's second broadcast takes to reach Bob;
- *   busy       N made-up known peers (one key) answering 503 fill Alice's outboxes; Bob goes down a moment:
- *              is Alice's direct message to him kept, and does it arrive once he is back?
+ * The attacks on what goes out of a peer, against real processes (docs/security/peer-out.md): `blackhole` (N
+ * listed addresses that never answer), `slow` (N fakes that answer once, then take 2.9 s), `busy` (N made-up
+ * known peers answering 503 fill the outboxes while Bob is down a moment). Prints what each measured, as JSON.
  */
 
 import { HttpClient } from '../../daemon/client';

@@ -1,10 +1,8 @@
 /**
- * What every page and API answer of the browser chat shares: the security headers (a Content-Security-Policy
- * that lets only this peer's own scripts and styles run, no framing, no caching), the session cookie's name and
- * attributes, who may ask at all (the owner's machine, unless --web-from opens it), the `Origin` check that stops
- * another site from posting to this peer through the user's browser, and `secured()`, which checks and puts the
- * headers on whatever a handler answers, errors included (`guarded()` is the same as a method decorator, for the
- * route classes of `pages.ts` and `api.ts`). New, not in WeApRous.
+ * What every page and API answer of the browser chat shares: the security headers (a CSP for this peer's own
+ * scripts and styles only, no framing, no caching), the session cookie, who may ask at all (the owner's
+ * machine), the `Origin` check against cross-site posts, and `secured()`/`guarded()`, which check and put the
+ * headers on whatever a handler answers, errors included. New, not in WeApRous.
  */
 
 import { isIP } from 'node:net';

@@ -1,10 +1,8 @@
 /**
- * The browser chat's pages and its login: `GET /` (the chat, or a redirect to the login page), `GET /login/`
- * (the form, or a login link's one-time token), `POST /login/` (the password), `POST /logout/`, and the page's
- * own scripts and style sheet. A wrong password is answered after a delay that blocks nobody else, and only
- * `MAX_ATTEMPTS` checks per source address wait at once, so guessing runs at a few tries a second per address,
- * and one address cannot lock out another (the owner's own browser, on loopback, least of all). Task 1's cookie login
- * (`apps/sampleapp/app.ts`) done properly: a random token, kept on the server. New, not in WeApRous.
+ * The browser chat's pages and its login: `GET /`, `GET /login/` (the form, or a one-time link's token),
+ * `POST /login/`, `POST /logout/`, and the page's own scripts and styles. A wrong password is answered after a
+ * delay that blocks nobody else, `MAX_ATTEMPTS` checks per source address at once, so one address cannot lock out
+ * another. Task 1's cookie login (`apps/sampleapp/app.ts`) done properly. New, not in WeApRous.
  */
 
 import { readFile } from 'node:fs/promises';
