@@ -104,6 +104,18 @@ export function normalAddress(address: string): string {
   return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice('::ffff:'.length) : lower;
 }
 
+/**
+ * The address a per-address share counts against (`::ffff:10.0.0.2` → `10.0.0.2`), or null for this machine's
+ * own (loopback: the owner, the demo, the curl examples), which has no share: the one rule the apps' shares use.
+ */
+export function shareOf(remoteAddress: string | undefined): string | null {
+  if (remoteAddress === undefined) return null;
+  const address = normalAddress(remoteAddress);
+  return OWN_MACHINE.has(address) ? null : address;
+}
+
+const OWN_MACHINE: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES.map(normalAddress));
+
 /** What taking from a `MemoryBudget` gave: the bytes, or which limit they are over (and nothing was taken). */
 export type Taken = 'taken' | 'address-full' | 'server-full';
 

@@ -5,7 +5,7 @@
  */
 
 import type { Backend } from '../../daemon/backend';
-import { DEFAULT_UNCAPPED_ADDRESSES } from '../../daemon/admission';
+import { shareOf } from '../../daemon/admission';
 import { HttpClient } from '../../daemon/client';
 import type { TlsTrust } from '../../daemon/tls';
 import { KeyOwners } from '../owner';
@@ -172,8 +172,8 @@ function wireChat(made: Made) {
 /** The shares a stranger's outbox counts against: its address (not this host's own) and its key. */
 function sharesOf(peerId: string, trust: Trust): string[] {
   const shares: string[] = [];
-  const ip = addressOf(peerId)?.ip;
-  if (ip !== undefined && !DEFAULT_UNCAPPED_ADDRESSES.includes(ip)) shares.push(`address ${ip}`);
+  const address = shareOf(addressOf(peerId)?.ip);
+  if (address !== null) shares.push(`address ${address}`);
   const key = trust.keyOf(peerId);
   if (key !== undefined) shares.push(`key ${key.slice(-12)}`);
   return shares;

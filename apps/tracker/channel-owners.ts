@@ -5,7 +5,7 @@
  */
 
 import { normalAddress } from '../../daemon/admission';
-import { shareOf } from './shares';
+import { shareOf } from '../../daemon/admission';
 
 export class ChannelOwners {
   // The channels each source address created, oldest first.

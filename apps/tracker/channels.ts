@@ -9,7 +9,7 @@ import { channelName, GENERAL_CHANNEL, MAX_CHANNELS_PER_PEER } from '../protocol
 import type { KeySecret } from './keys';
 import type { Awaitable } from './registry';
 import { SortedStrings } from './sorted';
-import { shareOf } from './shares';
+import { shareOf } from '../../daemon/admission';
 import { ChannelOwners, ownerOf } from './channel-owners';
 import { ChannelVault } from './vault';
 

@@ -8,7 +8,7 @@
 
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { RateLimiter } from '../ratelimit';
-import { shareOf } from './shares';
+import { shareOf } from '../../daemon/admission';
 
 /** What the tracker keeps of a key: a random salt and scrypt(key, salt). */
 export interface KeySecret {

@@ -8,7 +8,7 @@
 import { channelName, GENERAL_CHANNEL, MAX_CHANNELS_PER_PEER } from '../protocol';
 import { CHANNELS_PER_ADDRESS, planByName, planJoin, type Channels, type JoinPlan, type JoinResult, type MemberPage } from './channels';
 import { ownerOf } from './channel-owners';
-import { shareOf } from './shares';
+import { shareOf } from '../../daemon/admission';
 import { HELD_PER_ADDRESS } from './vault';
 import type { KeySecret } from './keys';
 import { LEAVE_LUA, Script, type RedisLink } from './redis';

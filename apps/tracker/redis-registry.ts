@@ -9,7 +9,8 @@ import type { PeerEntry } from '../protocol';
 import { peerId } from '../address';
 import type { EntryJson, PeerPage, Registered, Registry } from './registry';
 import { LEAVE_LUA, Script, type RedisLink } from './redis';
-import { shareOf, UNPROVEN_PER_ADDRESS } from './shares';
+import { shareOf } from '../../daemon/admission';
+import { UNPROVEN_PER_ADDRESS } from './shares';
 
 /** How many expired peers one request sweeps at most; Redis's own expiry hides the rest from every list meanwhile. */
 const SWEEP_BATCH = 1000;

@@ -9,7 +9,8 @@
 import type { PeerEntry } from '../protocol';
 import { peerId } from '../address';
 import { SortedStrings } from './sorted';
-import { shareOf, UNPROVEN_PER_ADDRESS } from './shares';
+import { shareOf } from '../../daemon/admission';
+import { UNPROVEN_PER_ADDRESS } from './shares';
 
 /** A value, or a promise of it: the in-memory registry answers at once, the Redis one after a round trip. */
 export type Awaitable<T> = T | Promise<T>;

@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KeySecret } from './keys';
-import { shareOf } from './shares';
+import { shareOf } from '../../daemon/admission';
 
 /** Names one source address holds; its next private creation lets its oldest name go (`shares.ts`). */
 export const HELD_PER_ADDRESS = 64;

@@ -5,7 +5,7 @@
  */
 
 import { expect } from 'chai';
-import { Admission, DEFAULT_UNCAPPED_ADDRESSES, MemoryBudget, normalAddress } from '../../daemon/admission';
+import { Admission, DEFAULT_UNCAPPED_ADDRESSES, MemoryBudget, normalAddress, shareOf } from '../../daemon/admission';
 
 describe('Admission', () => {
   const make = (maxConnections = 10, maxConnectionsPerAddress = 3) =>
@@ -110,5 +110,16 @@ describe('MemoryBudget', () => {
     a.give(5);
     expect(b.take(5)).to.equal('taken');
     expect(budget.heldBy('10.0.0.1')).to.equal(5);
+  });
+});
+
+describe('shareOf()', () => {
+  it('counts another machine against its own address, IPv4 clients of a dual-stack socket as IPv4', () => {
+    expect(shareOf('127.0.0.2')).to.equal('127.0.0.2');
+    expect(shareOf('::ffff:10.0.0.2')).to.equal('10.0.0.2');
+  });
+
+  it("counts this machine's own loopback against no share, and nothing without an address", () => {
+    expect([shareOf('127.0.0.1'), shareOf('::1'), shareOf('::ffff:127.0.0.1'), shareOf(undefined)]).to.deep.equal([null, null, null, null]);
   });
 });

@@ -14,9 +14,8 @@ import type { History } from '../storage/history';
 import { type ChatMessage, derivedId, directChannel, type IncomingMessage, readMessage } from '../model/message';
 import { RateLimiter } from '../../ratelimit';
 import { notForNow } from '../../signature';
-import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
+import { shareOf } from '../../../daemon/admission';
 
-const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
 import type { ChatState } from '../model/peers';
 import { HistoryFull } from '../storage/store';
 import { OverShare } from '../storage/history';
@@ -155,7 +154,7 @@ export class Inbox {
       this.signedByKey.add(incoming);
       return;
     }
-    const wait = LOCAL.has(normalAddress(source)) ? 0 : this.strangers.take(source, Date.now());
+    const wait = shareOf(source) === null ? 0 : this.strangers.take(source, Date.now());
     if (wait > 0) {
       const why = `Too many messages from senders this peer has no key for, from ${source || 'your address'}; try again in ${wait} s`;
       throw new HttpError(429, why, { headers: { 'Retry-After': String(wait) } });
@@ -202,7 +201,7 @@ export class Inbox {
   /** Stores checked messages together and shows each new one, in order; a full history refuses with 507, a spent share 429. */
   private async store(items: Array<{ incoming: IncomingMessage; type: MessageType }>, source: string): Promise<BatchResult[]> {
     // This machine (the curl examples, the demo's peers) is not charged, as its connections are not capped.
-    const charged = LOCAL.has(normalAddress(source)) ? undefined : source;
+    const charged = shareOf(source) ?? undefined;
     const outcomes = await Promise.allSettled(items.map(({ incoming }) => this.parts.history.accept(incoming, charged)));
     return outcomes.map((outcome, i): BatchResult => {
       if (outcome.status === 'rejected') return this.refusal(outcome.reason);

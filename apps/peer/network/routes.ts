@@ -18,10 +18,7 @@ import type { Notify } from '../model/notices';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from '../model/peers';
 import { type BatchResult, Inbox, type InboxParts } from './inbox';
 import { CHANNEL_PROOF_EXAMPLE, CHANNEL_PROOF_PATH, type ChannelProofs } from './channel-proof';
-import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
-
-/** This machine (the curl examples, the demo): its unproven peers are not capped per address. */
-const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
+import { normalAddress, shareOf } from '../../../daemon/admission';
 
 /** Messages in one `GET /history/` answer, unless the asker says `limit`; and the most it may ask. */
 export const HISTORY_PAGE = 100;
@@ -57,7 +54,7 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
       await trust?.introduce(peer, body, self.peer_id, request.remoteAddress);
       // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
       const source = normalAddress(request.remoteAddress ?? '');
-      const added = state.connect(peer, { source, proven: trust?.knows(peer.peer_id) ?? false, capped: !LOCAL.has(source) });
+      const added = state.connect(peer, { source, proven: trust?.knows(peer.peer_id) ?? false, capped: shareOf(source) !== null });
       if (added === 'full')
         throw new HttpError(503, `This peer has as many proven peers connected as it keeps (${MAX_CONNECTED}); try again later`);
       if (added !== 'same') notify({ kind: 'peer-connected', peer });

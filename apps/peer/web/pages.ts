@@ -14,10 +14,7 @@ import { serveFile } from '../../../daemon/static';
 import type { WeApRous } from '../../../daemon/weaprous';
 import { cookieOptions, type Gate, guarded, originProblem, secured } from './guard';
 import type { Sessions } from './sessions';
-import { DEFAULT_UNCAPPED_ADDRESSES, normalAddress } from '../../../daemon/admission';
-
-/** This machine: the owner's browser. Its checks count against its own share only, never the remote one. */
-const LOCAL: ReadonlySet<string> = new Set(DEFAULT_UNCAPPED_ADDRESSES);
+import { normalAddress, shareOf } from '../../../daemon/admission';
 
 export interface PageParts extends Gate {
   sessions: Sessions;
@@ -94,7 +91,7 @@ export function pageRoutes(app: WeApRous, parts: PageParts): void {
       if (problem) return loginPage(parts, 403, problem);
       if (!parts.sessions.hasPassword) return loginPage(parts, 401, SAID.noPassword);
       const source = normalAddress(request.remoteAddress ?? '');
-      const local = LOCAL.has(source);
+      const local = shareOf(source) === null;
       if ((this.attempts.get(source) ?? 0) >= MAX_ATTEMPTS || (!local && this.remote >= MAX_REMOTE_ATTEMPTS)) {
         const res = await loginPage(parts, 429, SAID.busy);
         res.headers.set('Retry-After', '1');
