@@ -4,7 +4,7 @@
  * address registers. test/daemon/body-budget.e2e.test.ts sends the same against a real tracker. New; no WeApRous twin.
  */
 
-import { readFileSync } from 'node:fs';
+import { option, rssMiB } from './kit';
 import { connect, type Socket } from 'node:net';
 
 const USAGE = `Usage: npx ts-node scripts/attacks/body-budget.ts --target http://127.0.0.1:PORT [options]
@@ -83,26 +83,17 @@ export function tally(statuses: (number | undefined)[], total: number): Record<s
   return counts;
 }
 
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? fallback : process.argv[at + 1];
-}
-
-function rssMb(pid: string): string {
-  if (pid === '') return '?';
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return (Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024).toFixed(0);
-}
-
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || !process.argv.includes('--target')) return console.log(USAGE);
-  const port = Number(new URL(option('--target', '')).port);
-  const [from, honest, pid] = [option('--from', '127.0.0.2'), option('--honest-from', '127.0.0.3'), option('--pid', '')];
-  const connections = Number(option('--connections', '64'));
-  console.log(`target RSS before: ${rssMb(pid)} MB`);
-  const attack = await trickle(port, from, connections, Number(option('--length', '1048576')), Number(option('--every', '4000')));
+  const port = Number(new URL(option('target', '')).port);
+  const [from, honest] = [option('from', '127.0.0.2'), option('honest-from', '127.0.0.3')];
+  const pid = Number(option('pid', '')) || undefined;
+  const rss = () => rssMiB(pid)?.toFixed(0) ?? '?';
+  const connections = Number(option('connections', '64'));
+  console.log(`target RSS before: ${rss()} MB`);
+  const attack = await trickle(port, from, connections, Number(option('length', '1048576')), Number(option('every', '4000')));
   await new Promise((resolve) => setTimeout(resolve, 500)); // let the server read every head
-  const until = Date.now() + Number(option('--for', '10000'));
+  const until = Date.now() + Number(option('for', '10000'));
   const answers: string[] = [];
   while (Date.now() < until) {
     const { status, ms } = await register(port, honest);
@@ -110,7 +101,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   const counts = tally(attack.statuses, connections);
-  console.log(`attack from ${from}: ${connections} uploads; answered ${JSON.stringify(counts)}; target RSS ${rssMb(pid)} MB`);
+  console.log(`attack from ${from}: ${connections} uploads; answered ${JSON.stringify(counts)}; target RSS ${rss()} MB`);
   console.log(`honest POST /submit-info/ from ${honest}: ${answers.join(', ')}`);
   attack.stop();
 }

@@ -5,7 +5,8 @@
  * Usage: npx ts-node scripts/attacks/peer-in-connect-flood.ts --target http://127.0.0.1:5001 [--count 1000] [--from 127.0.0.2]
  */
 
-import { call, KeyedStranger, option } from './peer-in-kit';
+import { option } from './kit';
+import { call, KeyedStranger } from './peer-in-kit';
 
 export async function connectFlood(target: string, count: number, from: string) {
   const started = Date.now();

@@ -5,7 +5,8 @@
  * Usage: npx ts-node scripts/attacks/peer-in-flood-history.ts --target http://127.0.0.1:5001 [--pid N] [--mib 256] [--from 127.0.0.2]
  */
 
-import { call, KeyedStranger, option, rssMiB } from './peer-in-kit';
+import { option, rssMiB } from './kit';
+import { call, KeyedStranger } from './peer-in-kit';
 
 const BATCH = 100;
 const SIZE = 10_000;

@@ -1,11 +1,10 @@
 /**
  * What the peer-in attacks share: an HTTP call from a chosen local address (another "machine" on 127/8),
- * a key pair whose `/identity/` answers at the attacker's own address (so the peer binds it: a known sender),
- * and the target's RSS read from /proc. Used by scripts/attacks/peer-in-*.ts and their e2e tests. No WeApRous twin.
+ * a key pair whose `/identity/` answers at the attacker's own address (so the peer binds it: a known sender);
+ * options and RSS come from `kit.ts`. Used by scripts/attacks/peer-in-*.ts and their e2e tests. No WeApRous twin.
  */
 
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { publicKeyText, signedBytes } from '../../apps/signature';
 
@@ -102,21 +101,4 @@ export class KeyedStranger {
   close(): void {
     this.server?.close();
   }
-}
-
-/** The target's resident memory in MiB, when this machine runs it (`/proc/<pid>/status`), else NaN. */
-export function rssMiB(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
-/** `--name value` from argv, else the fallback. */
-export function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
 }

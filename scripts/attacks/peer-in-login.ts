@@ -5,7 +5,8 @@
  * Usage: npx ts-node scripts/attacks/peer-in-login.ts --target http://127.0.0.1:5001 --password PW [--from 127.0.0.2] [--inflight 4] [--tries 20]
  */
 
-import { call, option } from './peer-in-kit';
+import { option } from './kit';
+import { call } from './peer-in-kit';
 
 export async function loginSiege(target: string, password: string, from: string, inflight: number, tries: number) {
   let running = true;

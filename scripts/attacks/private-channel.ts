@@ -5,6 +5,7 @@
  * asks that member's `/history/` for it. Prints what reached her. New; no WeApRous twin.
  */
 
+import { option } from './kit';
 import { type Child, exact, freePort, Processes, STARTUP_MS } from '../../test/apps/child';
 import { Mallory } from './mallory';
 
@@ -111,13 +112,11 @@ function report(figures: Figures, demoFigures?: { bobGot: boolean; refusal: stri
 }
 
 async function main(argv: string[]): Promise<void> {
-  const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   if (argv.includes('--help') || argv.includes('-h')) return void console.log(USAGE);
   if (argv.includes('--demo')) return demo();
-  const tracker = option('--tracker');
-  const peer = option('--peer');
+  const [tracker, peer] = [option('tracker', ''), option('peer', '')];
   if (!tracker || !peer) return void console.log(USAGE);
-  report(await attack(tracker, peer, option('--channel') ?? 'secret', Number(option('--listen') ?? 10) * 1000));
+  report(await attack(tracker, peer, option('channel', 'secret'), Number(option('listen', '10')) * 1000));
 }
 
 if (require.main === module) {

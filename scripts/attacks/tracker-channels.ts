@@ -4,7 +4,7 @@
  * created, the time, the answers, and the honest user's answer. docs/security/tracker.md.
  */
 
-import { options, send } from './tracker-lib';
+import { options, send } from './kit';
 
 const USAGE = `Usage: npx ts-node scripts/attacks/tracker-channels.ts [--tracker http://127.0.0.1:8000] [--peers 1150] [--from 127.0.0.2] [--honest 127.0.0.3]`;
 

@@ -5,7 +5,7 @@
  * guesses a second, when the key was found, and the honest creations refused. docs/security/tracker.md.
  */
 
-import { options, send } from './tracker-lib';
+import { options, send } from './kit';
 
 const USAGE = `Usage: npx ts-node scripts/attacks/tracker-keyguess.ts [--tracker http://127.0.0.1:8000] [--ids 100] [--seconds 40] [--parallel 4]
   [--from 127.0.0.2] [--honest 127.0.0.3] [--key 777]`;

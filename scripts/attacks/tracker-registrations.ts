@@ -7,7 +7,7 @@
 
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { options, rssMiB, send } from './tracker-lib';
+import { options, rssMiB, send } from './kit';
 
 const USAGE = `Usage: npx ts-node scripts/attacks/tracker-registrations.ts [--tracker http://127.0.0.1:8000] [--pid <tracker pid>] [--seconds 10] [--parallel 16] [--from 127.0.0.2] [--peer-port 47001]`;
 

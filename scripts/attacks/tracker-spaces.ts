@@ -4,7 +4,7 @@
  * `/get-list/` every 100 ms; this prints how long its slowest answer took. docs/security/tracker.md.
  */
 
-import { options, rssMiB, send } from './tracker-lib';
+import { options, rssMiB, send } from './kit';
 
 const USAGE = `Usage: npx ts-node scripts/attacks/tracker-spaces.ts [--tracker http://127.0.0.1:8000] [--kib 1024] [--from 127.0.0.2] [--pid PID]
 Posts --kib KiB of spaces (text/plain) to /heartbeat/ from --from, while 127.0.0.1 lists every 100 ms.`;

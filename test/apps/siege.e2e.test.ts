@@ -9,7 +9,7 @@ import { trickle } from '../../scripts/attacks/body-budget';
 import { connectFlood } from '../../scripts/attacks/peer-in-connect-flood';
 import { floodHistory } from '../../scripts/attacks/peer-in-flood-history';
 import { loginSiege } from '../../scripts/attacks/peer-in-login';
-import { send } from '../../scripts/attacks/tracker-lib';
+import { send } from '../../scripts/attacks/kit';
 import { dataDir, exact, freePort, passwordFile, Processes, STARTUP_MS, type Child } from './child';
 
 const ATTACKER = '127.0.0.2';

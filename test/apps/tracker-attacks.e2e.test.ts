@@ -7,7 +7,7 @@
  */
 
 import { expect } from 'chai';
-import { send } from '../../scripts/attacks/tracker-lib';
+import { send } from '../../scripts/attacks/kit';
 import { dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
 
 describe('a tracker under attack from one address (end to end)', function () {

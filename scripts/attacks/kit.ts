@@ -1,7 +1,7 @@
 /**
- * What the tracker attack scripts share: one HTTP/1.1 request on a fresh connection from a chosen local
- * address (127.0.0.2 acts as another machine: Linux routes all of 127/8 to lo), the target's RSS from /proc,
- * and a timer. Scripts only, not the project's client (daemon/client.ts has no `localAddress`). No WeApRous twin.
+ * What every attack script shares: one HTTP/1.1 request on a fresh connection from a chosen local address
+ * (127.0.0.2 acts as another machine: Linux routes all of 127/8 to lo), the target's RSS from /proc, and the
+ * command line's `--name value` options. Scripts only, not the project's client (it has no `localAddress`). New.
  */
 
 import { readFileSync } from 'node:fs';
@@ -47,14 +47,17 @@ export function rssMiB(pid: number | undefined): number | undefined {
   }
 }
 
-/** Reads `--name value` pairs; `--help` prints `usage` and exits. */
+/** `--name value` from the command line, else `fallback`. */
+export function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
+}
+
+/** Each of `defaults`' options, as `option` reads it; `--help` prints `usage` and exits. */
 export function options(usage: string, defaults: Record<string, string>): Record<string, string> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
     console.log(usage);
     process.exit(0);
   }
-  const values = { ...defaults };
-  for (let i = 0; i < argv.length; i += 2) values[argv[i].replace(/^--/, '')] = argv[i + 1];
-  return values;
+  return Object.fromEntries(Object.entries(defaults).map(([name, fallback]) => [name, option(name, fallback)]));
 }
