@@ -19,16 +19,7 @@ async function main(): Promise<void> {
     const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
     await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
     const start = async (name: string, port: number, folder: string): Promise<Child> => {
-      const peer = processes.start(name, 'apps/peer.ts', [
-        '--tracker',
-        trackerUrl,
-        '--port',
-        String(port),
-        '--name',
-        name,
-        '--data-dir',
-        folder,
-      ]);
+      const peer = processes.startPeer(name, trackerUrl, port, ['--data-dir', folder]);
       await peer.waitFor(exact(`[${name}] > `), STARTUP_MS);
       return peer;
     };

@@ -34,16 +34,7 @@ export async function measure(mode: FakeKind, count: number, waitMs = 60_000): P
     await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
     await fakes.open(count);
     const peer = async (name: string, port: number, folder: string, wait = true): Promise<Child> => {
-      const child = processes.start(name, 'apps/peer.ts', [
-        '--tracker',
-        trackerUrl,
-        '--port',
-        String(port),
-        '--name',
-        name,
-        '--data-dir',
-        folder,
-      ]);
+      const child = processes.startPeer(name, trackerUrl, port, ['--data-dir', folder]);
       if (wait) await child.waitFor(exact(`[${name}] > `), waitMs);
       return child;
     };

@@ -228,6 +228,11 @@ export class Processes {
     return child;
   }
 
+  /** `apps/peer.ts` started as the walkthrough starts it, plus `more` flags: `startPeer('Bob', url, 5002, ['--heartbeat', '1'])`. */
+  startPeer(name: string, trackerUrl: string, port: number, more: string[] = []): Child {
+    return this.start(name, 'apps/peer.ts', ['--tracker', trackerUrl, '--port', String(port), '--name', name, ...more]);
+  }
+
   async killAll(): Promise<void> {
     await Promise.all(this.started.splice(0).map((child) => child.kill()));
   }

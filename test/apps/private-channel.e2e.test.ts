@@ -28,16 +28,7 @@ describe('a private channel taken over at the tracker (e2e)', function () {
 
   async function startPeer(name: string): Promise<{ child: Child; url: string }> {
     const port = await freePort();
-    const child = processes.start(name, 'apps/peer.ts', [
-      '--tracker',
-      trackerUrl,
-      '--port',
-      String(port),
-      '--name',
-      name,
-      '--heartbeat',
-      '1',
-    ]);
+    const child = processes.startPeer(name, trackerUrl, port, ['--heartbeat', '1']);
     await child.waitFor(exact(`[${name}] > `), STARTUP_MS);
     return { child, url: `http://127.0.0.1:${port}` };
   }
