@@ -9,6 +9,7 @@ import { HttpError } from '../daemon/status';
 import type { Request } from '../daemon/request';
 import { peerId, requirePort, requireReachableIp } from './address';
 import { type JsonObject, optionalKey, optionalName, readJsonObject, requireString } from './json-fields';
+import { type ChannelProof, isVerifier } from './channel-secret';
 
 /** `POST /submit-info/` (peer → tracker), the document's body; `name` is optional and not sent by our peers. */
 export interface RegisterBody {
@@ -43,13 +44,18 @@ export interface MessageBody {
   clock?: number;
 }
 
-/** One channel a peer is in, as the heartbeat carries it: `{"channel":"team","key":"s3cret"}`. */
+/**
+ * One channel a peer is in, as the heartbeat carries it: `{"channel":"team"}`; for a private one the peer
+ * adds `"proof"` (it holds the key, without sending it: `channel-secret.ts`), a curl client may add `"key"`.
+ */
 export interface ChannelClaim {
   channel: string;
+  /** The key itself, as a curl client sends it: it travels in clear. Our peer never sends it. */
   key?: string;
+  proof?: ChannelProof;
 }
 
-/** `POST /add-list/` (peer → tracker): join `channel` (with `key` for a private one), or leave it. */
+/** `POST /add-list/` (peer → tracker): join `channel` (with a `proof` or `key` for a private one), or leave it. */
 export interface ChannelBody extends ChannelClaim {
   peer_id: string;
   leave: boolean;
@@ -146,13 +152,30 @@ export function readChannelBody(request: Request): ChannelBody {
   const channel = requireChannel(body);
   if (body.leave !== undefined && typeof body.leave !== 'boolean')
     throw new HttpError(400, '"leave" must be true (to leave the channel) or false, e.g. "leave":true');
+  return { peer_id, channel, leave: body.leave === true, ...readCredential(body) };
+}
+
+/** The `key` or `proof` of a channel claim (at most one of them), checked for shape. */
+function readCredential(body: JsonObject): { key?: string; proof?: ChannelProof } {
   const key = optionalKey(body);
-  return key === undefined ? { peer_id, channel, leave: body.leave === true } : { peer_id, channel, key, leave: body.leave === true };
+  const proof = body.proof === undefined || body.proof === null ? undefined : readProof(body.proof);
+  if (key !== undefined && proof !== undefined) throw new HttpError(400, 'Send "key" or "proof", not both');
+  return key !== undefined ? { key } : proof !== undefined ? { proof } : {};
+}
+
+const PROOF_EXAMPLE = '"proof":{"verifier":"<44 base64 chars>","time":1700000000000,"signature":"<88 base64 chars>"}';
+
+/** A channel proof's shape (whether it holds is the tracker's question). */
+function readProof(value: unknown): ChannelProof {
+  const { verifier, time, signature } = (typeof value === 'object' && value !== null ? value : {}) as JsonObject;
+  if (!isVerifier(verifier) || !Number.isSafeInteger(time) || typeof signature !== 'string' || signature.length > 100)
+    throw new HttpError(400, `"proof" must be an object such as ${PROOF_EXAMPLE}, as docs/protocol.md shows`);
+  return { verifier, time: time as number, signature };
 }
 
 /**
  * The body of `POST /heartbeat/`: the document's `{"peer_id":"127.0.0.1:5001"}`, optionally with the channels
- * the peer is in, `"channels":[{"channel":"team","key":"s3cret"}]`, so a restarted tracker learns them again.
+ * the peer is in, `"channels":[{"channel":"team"},{"channel":"vault","proof":{...}}]`, so a restarted tracker learns them again.
  */
 export function readHeartbeatBody(request: Request): { peer_id: string; channels?: ChannelClaim[] } {
   const body = readJsonObject(request, '{"peer_id":"127.0.0.1:5001"}');
@@ -161,16 +184,13 @@ export function readHeartbeatBody(request: Request): { peer_id: string; channels
   if (!Array.isArray(body.channels) || body.channels.length > MAX_CHANNELS_PER_PEER) {
     throw new HttpError(
       400,
-      `"channels" must be a list of at most ${MAX_CHANNELS_PER_PEER} channels (not #general), e.g. "channels":[{"channel":"team","key":"s3cret"}]`,
+      `"channels" must be a list of at most ${MAX_CHANNELS_PER_PEER} channels (not #general), e.g. "channels":[{"channel":"team"}]`,
     );
   }
   const channels = body.channels.map((item: unknown, i: number) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item))
       throw new HttpError(400, `"channels"[${i}] must be an object such as {"channel":"team"}`);
-    const claim: ChannelClaim = { channel: requireChannel(item as JsonObject) };
-    const key = optionalKey(item as JsonObject);
-    if (key !== undefined) claim.key = key;
-    return claim;
+    return { channel: requireChannel(item as JsonObject), ...readCredential(item as JsonObject) };
   });
   return { peer_id, channels };
 }

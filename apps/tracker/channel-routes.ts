@@ -7,7 +7,7 @@
 import { WeApRous } from '../../daemon/weaprous';
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
-import { GENERAL_CHANNEL, readChannelBody, type ChannelBody } from '../protocol';
+import { GENERAL_CHANNEL, readChannelBody, type ChannelBody, type ChannelClaim } from '../protocol';
 import { joinChannel, type JoinOutcome } from './join';
 import type { TrackerContext } from './context';
 import { logged } from './logging';
@@ -29,7 +29,7 @@ export function channelRoutes(app: WeApRous, tracker: TrackerContext): void {
       if (!(await tracker.registry.has(body.peer_id)))
         throw new HttpError(404, `${body.peer_id} is not registered; register it first with POST /submit-info/`);
       if (body.leave) return leave(tracker, body);
-      const outcome = await joinChannel(tracker.channels, tracker.keys, body.peer_id, body.channel, body.key, request.remoteAddress);
+      const outcome = await joinChannel(tracker.channels, tracker.keys, body.peer_id, body, tracker.now(), request.remoteAddress);
       if (!outcome.ok) throw refusal(outcome);
       if (await dropIfGone(tracker, body.peer_id)) throw new HttpError(404, `${body.peer_id} unregistered while joining #${body.channel}`);
       await logJoin(tracker, outcome.result, body.peer_id, body.channel);
@@ -63,10 +63,11 @@ async function leave(tracker: TrackerContext, body: ChannelBody) {
  * The heartbeat's channels: joins the peer to each it is not in yet (after a tracker restart, all of them),
  * one after another, and says which the tracker refused (a wrong key: someone else re-created the channel).
  */
-export async function rejoin(tracker: TrackerContext, id: string, claims: Array<{ channel: string; key?: string }>, source?: string) {
+export async function rejoin(tracker: TrackerContext, id: string, claims: ChannelClaim[], source?: string) {
   const refused: Array<{ channel: string; status: number; error: string }> = [];
-  for (const { channel, key } of claims) {
-    const outcome = await joinChannel(tracker.channels, tracker.keys, id, channel, key, source);
+  for (const claim of claims) {
+    const { channel } = claim;
+    const outcome = await joinChannel(tracker.channels, tracker.keys, id, claim, tracker.now(), source);
     if (outcome.ok) await logJoin(tracker, outcome.result, id, channel);
     else {
       tracker.log(`[Tracker] Refused #${channel} for ${id} (${outcome.status}): ${outcome.error}`);

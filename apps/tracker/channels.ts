@@ -1,23 +1,23 @@
 /**
- * The tracker's channels: who is in which channel, and the salted key hash of each private one. `Channels` is
+ * The tracker's channels: who is in which channel, and the key's verifier of each private one. `Channels` is
  * what the routes need (`redis-channels.ts` keeps it in Redis); `ChannelRegistry` is the embedded default, pure
  * state with no sockets, no clock and no crypto: `now` is passed in, and the key work is done by `keys.ts`
  * between `plan` (what a join needs) and `join` (do it). New: WeApRous's tracker had no channels (docs/protocol.md, "Channels").
  */
 
 import { channelName, GENERAL_CHANNEL, MAX_CHANNELS_PER_PEER } from '../protocol';
-import type { KeySecret } from './keys';
+import type { Verifier } from './keys';
 import type { Awaitable } from './registry';
 import { SortedStrings } from './sorted';
 import { shareOf } from '../../daemon/admission';
 import { ChannelOwners, ownerOf } from './channel-owners';
 import { ChannelVault } from './vault';
 
-/** What joining needs, from `plan`: nothing more, a key hashed (to create), a key checked, or a refusal. */
+/** What joining needs, from `plan`: nothing more, a verifier (to create), a credential checked, or a refusal. */
 export type JoinPlan =
   | { kind: 'member' | 'general' | 'join' | 'create' }
   | { kind: 'create-private' }
-  | { kind: 'check-key'; secret: KeySecret }
+  | { kind: 'check-key'; secret: Verifier }
   | { kind: 'refused'; status: 400 | 403 | 409 | 429 | 503; error: string };
 
 /**
@@ -46,7 +46,7 @@ export interface Channels {
    * new (and then private with that secret) or private with that very secret (the one `plan` gave and the
    * caller checked the key against). Anything else since `plan` → `changed`.
    */
-  join(peerId: string, name: string, secret?: KeySecret, source?: string): Awaitable<JoinResult>;
+  join(peerId: string, name: string, secret?: Verifier, source?: string): Awaitable<JoinResult>;
   /** Takes `peerId` out of `name`; false when it was not in it. An empty public channel disappears. */
   leave(peerId: string, name: string, now: number): Awaitable<boolean>;
   /** Takes `peerId` out of every channel (it unregistered or expired); returns the channels it was in. */
@@ -77,8 +77,8 @@ export interface JoinFacts {
   channelCount: number;
   /** Channels the request's source address created and that still exist (0 for an exempt address). */
   addressChannels?: number;
-  /** The private channel's key hash, or the one a name created private is held to (`vault.ts`). */
-  secret?: KeySecret;
+  /** The private channel's verifier, or the one a name created private is held to (`vault.ts`). */
+  secret?: Verifier;
 }
 
 /**
@@ -122,7 +122,7 @@ export function planJoin(peerId: string, id: string, hasKey: boolean, channel: J
   if (channel.secret) {
     return hasKey
       ? { kind: 'check-key', secret: channel.secret }
-      : { kind: 'refused', status: 403, error: `#${id} is private; send its key, e.g. "key":"s3cret"` };
+      : { kind: 'refused', status: 403, error: `#${id} is private; only its key joins it (in the console: /join #${id} <key>)` };
   }
   return hasKey
     ? { kind: 'refused', status: 409, error: `#${id} is a public channel; join it without a key, or pick another name for a private one` }
@@ -134,8 +134,8 @@ interface Channel {
   members: Set<string>;
   /** The same ids sorted, for paged lists. */
   sorted: SortedStrings;
-  /** Set for a private channel: the salted scrypt hash of its key, never the key. */
-  secret?: KeySecret;
+  /** Set for a private channel: its key's verifier (`channel-secret.ts`), never the key. */
+  secret?: Verifier;
   /** The source address that created it ('' when unknown), whose share it counts against. */
   owner: string;
 }
@@ -177,7 +177,7 @@ export class ChannelRegistry implements Channels {
     return planJoin(peerId, id, hasKey, facts, this.maxChannels);
   }
 
-  join(peerId: string, name: string, secret?: KeySecret, source?: string): JoinResult {
+  join(peerId: string, name: string, secret?: Verifier, source?: string): JoinResult {
     const id = channelName(name);
     if (id === null) return 'changed';
     if (id === GENERAL_CHANNEL) return 'general';

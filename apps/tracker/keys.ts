@@ -1,20 +1,17 @@
 /**
- * Private channel keys: a salted scrypt hash to keep, and a constant-time check of a key against it. scrypt
- * is slow on purpose, so the work a stranger can start is capped: one check at a time per peer id, and per
- * source address one at a time and a few a second (`shares.ts`), so a guesser naming a hundred ids pays for
- * each guess and waits its turn; a few run at once for the whole tracker, the next ones queue. Beyond that
- * `KeysBusy` is thrown at once, before any work. New: WeApRous's tracker had no channels (docs/protocol.md).
+ * Private channel keys sent as they are (a curl client's `"key"`; a peer sends a proof instead, `join.ts`):
+ * the verifier a key gives (`apps/channel-secret.ts`), worked out with scrypt, slow on purpose, so the work a
+ * stranger can start is capped: one at a time per peer id, and per source address one at a time and a few a
+ * second (`shares.ts`); a few run at once for the whole tracker, the next ones queue. Beyond that `KeysBusy`
+ * is thrown at once, before any work. New: WeApRous's tracker had no channels (docs/protocol.md).
  */
 
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { verifierOf } from '../channel-secret';
 import { RateLimiter } from '../ratelimit';
 import { shareOf } from '../../daemon/admission';
 
-/** What the tracker keeps of a key: a random salt and scrypt(key, salt). */
-export interface KeySecret {
-  readonly salt: Buffer;
-  readonly hash: Buffer;
-}
+/** What the tracker keeps of a private channel's key: its verifier, an Ed25519 public key in base64. */
+export type Verifier = string;
 
 /**
  * Thrown instead of starting scrypt: `who` is 'peer' (this peer id has a check pending), 'address' (its source
@@ -35,13 +32,9 @@ export interface KeyOptions {
   maxPending?: number;
   /** Most checks waiting for a turn; one more is refused (503). */
   maxQueued?: number;
-  /** scrypt's N, a power of two; Node's default 16384 (about 50 ms). Tests pass less. */
-  cost?: number;
   /** Checks per source address: by default 3 at once, then 2 a second. */
   perAddress?: RateLimiter;
 }
-
-const HASH_BYTES = 32;
 
 export class ChannelKeys {
   private readonly busyPeers = new Set<string>();
@@ -50,13 +43,11 @@ export class ChannelKeys {
   private running = 0;
   private readonly maxPending: number;
   private readonly maxQueued: number;
-  private readonly cost: number;
   private readonly perAddress: RateLimiter;
 
-  constructor({ maxPending = 2, maxQueued = 32, cost = 16384, perAddress = new RateLimiter(3, 2) }: KeyOptions = {}) {
+  constructor({ maxPending = 2, maxQueued = 32, perAddress = new RateLimiter(3, 2) }: KeyOptions = {}) {
     this.maxPending = maxPending;
     this.maxQueued = maxQueued;
-    this.cost = cost;
     this.perAddress = perAddress;
   }
 
@@ -65,19 +56,8 @@ export class ChannelKeys {
     return this.busyPeers.size;
   }
 
-  /** A new secret for `key`, with a random 16-byte salt; `source` is the address of the request. */
-  async hash(peerId: string, key: string, source?: string): Promise<KeySecret> {
-    const salt = randomBytes(16);
-    return { salt, hash: await this.run(peerId, key, salt, source) };
-  }
-
-  /** True when `key` is the one `secret` was made from; compared in constant time. */
-  async verify(peerId: string, key: string, secret: KeySecret, source?: string): Promise<boolean> {
-    const hash = await this.run(peerId, key, secret.salt, source);
-    return timingSafeEqual(hash, secret.hash);
-  }
-
-  private async run(peerId: string, key: string, salt: Buffer, source: string | undefined): Promise<Buffer> {
+  /** The verifier `key` gives for `channel`; `source` is the address of the request. */
+  async verifierOf(peerId: string, channel: string, key: string, source?: string): Promise<Verifier> {
     const address = shareOf(source);
     this.admit(peerId, address, Date.now());
     this.busyPeers.add(peerId);
@@ -85,9 +65,7 @@ export class ChannelKeys {
     try {
       await this.turn();
       try {
-        return await new Promise<Buffer>((done, fail) =>
-          scrypt(key, salt, HASH_BYTES, { N: this.cost }, (error, hash) => (error ? fail(error) : done(hash))),
-        );
+        return await verifierOf(channel, key);
       } finally {
         this.release();
       }

@@ -10,14 +10,14 @@ import { CHANNELS_PER_ADDRESS, planByName, planJoin, type Channels, type JoinPla
 import { ownerOf } from './channel-owners';
 import { shareOf } from '../../daemon/admission';
 import { HELD_PER_ADDRESS } from './vault';
-import type { KeySecret } from './keys';
+import type { Verifier } from './keys';
 import { LEAVE_LUA, Script, type RedisLink } from './redis';
 
-// The keys, under the prefix: a hash `chan:<name>` (its creation number, and the salt and scrypt hash of a
-// private one's key), two sorted sets of members (by join order, by id for pages), `member:<id>` (a peer's
+// The keys, under the prefix: a hash `chan:<name>` (its creation number, and the verifier of a private one's
+// key, `channel-secret.ts`), two sorted sets of members (by join order, by id for pages), `member:<id>` (a peer's
 // channels in join order), `channels` (every name, by creation) and `channels:empty` (empty private channels,
 // since when). An empty private channel's hash gets a Redis expiry of the hold time; joining again removes it.
-// The shares (`shares.ts`): `vault` (name → salt:hash of every name created private, never expiring, as
+// The shares (`shares.ts`): `vault` (name → verifier of every name created private, never expiring, as
 // `vault.ts`) and `vault:by:<address>` (the names an address holds, oldest first); `channels:owner` (name →
 // the address that created it), `owned:<address>` (its existing channels, oldest first) and `owners` (address →
 // how many), as `channel-owners.ts`.
@@ -61,52 +61,51 @@ end
 `;
 
 // ARGV: prefix, peer, name, owner, capped address ('' when exempt), most channels. Returns exists, isMember,
-// peer's channels, channel count (0 when a hog can make room), the address's channels, salt, hash ('' when public).
+// peer's channels, channel count (0 when a hog can make room), the address's channels, verifier ('' when public).
 const FACTS = new Script(`${LEAVE_LUA}${SHARES_LUA}
 local peer, name, owner, capped, most = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local c = P .. 'chan:' .. name
 local exists = redis.call('EXISTS', c)
 local count = redis.call('ZCARD', P .. 'channels')
 if count >= most and hogOver(owner) then count = 0 end
-local salt, hash = redis.call('HGET', c, 'salt') or '', redis.call('HGET', c, 'hash') or ''
-if exists == 0 then salt, hash = string.match(redis.call('HGET', P .. 'vault', name) or ':', '^(%x*):(%x*)$') end
+local verifier = redis.call('HGET', c, 'verifier') or ''
+if exists == 0 then verifier = redis.call('HGET', P .. 'vault', name) or '' end
 return {
   exists,
   redis.call('ZSCORE', c .. ':ids', peer) and 1 or 0,
   redis.call('ZCARD', P .. 'member:' .. peer),
   count,
   capped == '' and 0 or redis.call('ZCARD', P .. 'owned:' .. capped),
-  salt,
-  hash,
+  verifier,
 }
 `);
 
-// ARGV: prefix, peer, name, salt, hash ('' '' for public), most channels per peer, most channels, owner,
+// ARGV: prefix, peer, name, verifier ('' for public), most channels per peer, most channels, owner,
 // capped address ('' when exempt), its share of channels, its share of held names. Returns a JoinResult.
 const JOIN = new Script(`${LEAVE_LUA}${SHARES_LUA}
-local peer, name, salt, hash = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local perPeer, most, owner, capped = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], ARGV[9]
+local peer, name, verifier = ARGV[2], ARGV[3], ARGV[4]
+local perPeer, most, owner, capped = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7], ARGV[8]
 local c = P .. 'chan:' .. name
 if redis.call('ZSCORE', c .. ':ids', peer) then return 'member' end
 if redis.call('ZCARD', P .. 'member:' .. peer) >= perPeer then return 'changed' end
 local created = false
 if redis.call('EXISTS', c) == 0 then
   local held = redis.call('HGET', P .. 'vault', name)
-  if held and held ~= salt .. ':' .. hash then return 'changed' end
+  if held and held ~= verifier then return 'changed' end
   -- Checked here too, so two trackers cannot both give an address its last place.
-  if capped ~= '' and redis.call('ZCARD', P .. 'owned:' .. capped) >= tonumber(ARGV[10]) then return 'changed' end
+  if capped ~= '' and redis.call('ZCARD', P .. 'owned:' .. capped) >= tonumber(ARGV[9]) then return 'changed' end
   if redis.call('ZCARD', P .. 'channels') >= most and not makeRoom(owner) then return 'changed' end
   release(name)
   local seq = redis.call('INCR', P .. 'seq')
   redis.call('HSET', c, 'seq', seq)
-  if hash ~= '' then
-    redis.call('HSET', c, 'salt', salt, 'hash', hash)
-    hold(name, salt .. ':' .. hash, capped, tonumber(ARGV[11]))
+  if verifier ~= '' then
+    redis.call('HSET', c, 'verifier', verifier)
+    hold(name, verifier, capped, tonumber(ARGV[10]))
   end
   redis.call('ZADD', P .. 'channels', seq, name)
   own(owner, name)
   created = true
-elseif (redis.call('HGET', c, 'hash') or '') ~= hash or (redis.call('HGET', c, 'salt') or '') ~= salt then
+elseif (redis.call('HGET', c, 'verifier') or '') ~= verifier then
   return 'changed'
 end
 redis.call('ZADD', c .. ':order', redis.call('INCR', P .. 'seq'), peer)
@@ -182,22 +181,22 @@ export class RedisChannels implements Channels {
   async plan(peerId: string, name: string, hasKey: boolean, source?: string): Promise<JoinPlan> {
     const id = planByName(name, hasKey);
     if (typeof id !== 'string') return id;
-    const [exists, isMember, peerChannels, channelCount, addressChannels, salt, hash] = await this.link.run<
-      [number, number, number, number, number, string, string]
+    const [exists, isMember, peerChannels, channelCount, addressChannels, verifier] = await this.link.run<
+      [number, number, number, number, number, string]
     >(FACTS, peerId, id, ownerOf(source), shareOf(source) ?? '', this.maxChannels);
     const facts = { exists: exists === 1, isMember: isMember === 1, peerChannels, channelCount, addressChannels };
-    const secret = hash === '' ? {} : { secret: { salt: Buffer.from(salt, 'hex'), hash: Buffer.from(hash, 'hex') } };
+    const secret = verifier === '' ? {} : { secret: verifier };
     return planJoin(peerId, id, hasKey, { ...facts, ...secret }, this.maxChannels);
   }
 
-  async join(peerId: string, name: string, secret?: KeySecret, source?: string): Promise<JoinResult> {
+  async join(peerId: string, name: string, secret?: Verifier, source?: string): Promise<JoinResult> {
     const id = channelName(name);
     if (id === null) return 'changed';
     if (id === GENERAL_CHANNEL) return 'general';
-    const [salt, hash] = secret ? [secret.salt.toString('hex'), secret.hash.toString('hex')] : ['', ''];
+
     const limits = [MAX_CHANNELS_PER_PEER, this.maxChannels];
     const shares = [ownerOf(source), shareOf(source) ?? '', CHANNELS_PER_ADDRESS, HELD_PER_ADDRESS];
-    return this.link.run<JoinResult>(JOIN, peerId, id, salt, hash, ...limits, ...shares);
+    return this.link.run<JoinResult>(JOIN, peerId, id, secret ?? '', ...limits, ...shares);
   }
 
   async leave(peerId: string, name: string, now: number): Promise<boolean> {
@@ -239,7 +238,7 @@ export class RedisChannels implements Channels {
 
   async isPrivate(name: string): Promise<boolean> {
     const id = channelName(name);
-    return id !== null && (await this.link.call((redis) => redis.hexists(`${this.link.prefix}chan:${id}`, 'hash'))) === 1;
+    return id !== null && (await this.link.call((redis) => redis.hexists(`${this.link.prefix}chan:${id}`, 'verifier'))) === 1;
   }
 
   expire(now: number): Promise<string[]> {

@@ -52,7 +52,7 @@ local function leave(id, name, now, hold)
   redis.call('ZREM', c .. ':order', id)
   redis.call('ZREM', P .. 'member:' .. id, name)
   if redis.call('EXISTS', c .. ':ids') == 0 then
-    if redis.call('HEXISTS', c, 'hash') == 1 then
+    if redis.call('HEXISTS', c, 'verifier') == 1 then
       redis.call('ZADD', P .. 'channels:empty', now, name)
       redis.call('PEXPIRE', c, hold)
     else

@@ -114,8 +114,8 @@ describe('channels on the console (end to end)', function () {
     alice.type('/join #secret s3cret');
     await alice.waitFor(exact('[Channel] Created #secret: you are in #secret (1 member); plain text goes there now'));
     carol.type('/join #secret guess');
-    await carol.waitFor(exact('[Channel] Could not join #secret: Answer 403: Wrong key for #secret; send the key it was created with'));
+    await carol.waitFor(exact('[Channel] Could not join #secret: Answer 403: Wrong key for #secret; use the key it was created with'));
     carol.type('/join #secret');
-    await carol.waitFor(exact('[Channel] Could not join #secret: Answer 403: #secret is private; send its key, e.g. "key":"s3cret"'));
+    await carol.waitFor(exact('[Channel] Could not join #secret: Answer 403: #secret is private; only its key joins it (in the console: /join #secret <key>)'));
   });
 });

@@ -67,7 +67,7 @@ describe('channels on the real tracker (e2e)', () => {
     expect(created.json()).to.deep.include({ private: true, message: 'Created #secret-club' });
     const wrong = await post('/add-list/', { peer_id: '127.0.0.1:9001', channel: 'secret-club', key: 'guess' });
     expect(wrong.status).to.equal(403);
-    expect(wrong.json()).to.deep.equal({ status: 'error', error: 'Wrong key for #secret-club; send the key it was created with' });
+    expect(wrong.json()).to.deep.equal({ status: 'error', error: 'Wrong key for #secret-club; use the key it was created with' });
     expect((await post('/add-list/', { peer_id: '127.0.0.1:5002', channel: 'secret-club', key: 'hunter2' })).status).to.equal(200);
     await tracker.waitFor('[Tracker] Joined #secret-club: 127.0.0.1:5002');
     expect(tracker.lines.join('\n')).not.to.include('hunter2');

@@ -110,7 +110,7 @@ describe('a private channel after a tracker restart (end to end)', function () {
     const stranger = { peer_id: '10.9.0.1:4000', channel: 'secret' };
     const asPublic = await post('/add-list/', stranger, '127.0.0.2');
     expect(asPublic.status).to.equal(403);
-    expect(JSON.parse(asPublic.body).error).to.equal('#secret is private; send its key, e.g. "key":"s3cret"');
+    expect(JSON.parse(asPublic.body).error).to.equal('#secret is private; only its key joins it (in the console: /join #secret <key>)');
     expect((await post('/add-list/', { ...stranger, key: 'mine now' }, '127.0.0.2')).status).to.equal(403);
     const back = await join();
     expect(back.status, back.body).to.equal(200);

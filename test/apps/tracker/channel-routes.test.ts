@@ -41,7 +41,7 @@ describe('tracker channel routes', () => {
       registry: new PeerRegistry(300_000),
       log: (line) => log.push(line),
       now: () => now,
-      keys: new ChannelKeys({ cost: 1024 }),
+      keys: new ChannelKeys(),
     });
   });
 
@@ -181,10 +181,10 @@ describe('tracker channel routes', () => {
       expect((await addList({ peer_id: B, channel: 'team', key: 's3cret' })).json).to.include({ message: 'Joined #team', count: 2 });
       const wrong = await addList({ peer_id: '127.0.0.1:5003', channel: 'team', key: 'guess' });
       expect(wrong.status).to.equal(403);
-      expect(wrong.json).to.deep.equal({ status: 'error', error: 'Wrong key for #team; send the key it was created with' });
+      expect(wrong.json).to.deep.equal({ status: 'error', error: 'Wrong key for #team; use the key it was created with' });
       const missing = await addList({ peer_id: '127.0.0.1:5003', channel: 'team' });
       expect(missing.status).to.equal(403);
-      expect(missing.json.error).to.equal('#team is private; send its key, e.g. "key":"s3cret"');
+      expect(missing.json.error).to.equal('#team is private; only its key joins it (in the console: /join #team <key>)');
       expect(ids(await get('/get-list/?channel=team'))).to.deep.equal([A, B]);
     });
 
@@ -270,9 +270,9 @@ describe('tracker channel routes', () => {
       expect(res.status).to.equal(200);
       expect(res.json.channels).to.deep.equal(['dev']);
       expect(res.json.refused).to.deep.equal([
-        { channel: 'team', status: 403, error: 'Wrong key for #team; send the key it was created with' },
+        { channel: 'team', status: 403, error: 'Wrong key for #team; use the key it was created with' },
       ]);
-      expect(log).to.include('[Tracker] Refused #team for 127.0.0.1:5001 (403): Wrong key for #team; send the key it was created with');
+      expect(log).to.include('[Tracker] Refused #team for 127.0.0.1:5001 (403): Wrong key for #team; use the key it was created with');
     });
 
     it('answers 404 to an unknown peer, as before, whatever channels it carries', async () => {

@@ -9,14 +9,14 @@
 import { expect } from 'chai';
 import { parseEntries, type Registered, type Registry } from '../../../apps/tracker/registry';
 import type { Channels } from '../../../apps/tracker/channels';
-import type { KeySecret } from '../../../apps/tracker/keys';
+import type { Verifier } from '../../../apps/tracker/keys';
 import type { PeerEntry } from '../../../apps/protocol';
 import { MAX_CHANNELS_PER_PEER } from '../../../apps/protocol';
 
 export const TTL = 300_000;
 const A = '127.0.0.1:5001';
 const B = '127.0.0.1:5002';
-const secret = (tag: string): KeySecret => ({ salt: Buffer.from(tag), hash: Buffer.from(tag) });
+const secret = (tag: string): Verifier => Buffer.alloc(32, tag).toString('base64');
 
 /** A fresh, empty store for one test: `ttlMs` for the peers and the channels' key hold, and the channel cap. */
 export type MakeStore = (ttlMs: number, maxChannels?: number) => Promise<{ registry: Registry; channels: Channels }>;
@@ -276,7 +276,7 @@ export function channelsContract(make: MakeStore): void {
       expect(await channels.isPrivate('team')).to.equal(true);
       const plan = await channels.plan(B, 'team', true);
       expect(plan).to.deep.equal({ kind: 'check-key', secret: s });
-      expect(await channels.join(B, 'team', (plan as { secret: KeySecret }).secret)).to.equal('joined');
+      expect(await channels.join(B, 'team', (plan as { secret: Verifier }).secret)).to.equal('joined');
       expect(await channels.members('team')).to.deep.equal([A, B]);
     });
 
@@ -286,7 +286,7 @@ export function channelsContract(make: MakeStore): void {
       expect(plan).to.deep.include({ kind: 'refused', status: 403 });
       expect(plan)
         .to.have.property('error')
-        .that.matches(/#team is private; send its key/);
+        .that.matches(/#team is private; only its key joins it/);
       expect(await channels.join(B, 'team')).to.equal('changed');
       expect(await channels.members('team')).to.deep.equal([A]);
     });

@@ -93,7 +93,7 @@ describe('the tracker state, in Redis (RedisRegistry, RedisChannels)', () => {
   it('holds a private name for every tracker on the Redis, even after Redis expired the empty channel', async () => {
     const { channels: atA } = await inRedis(TTL);
     const atB = new RedisChannels(prefixed(`t${store}:`), TTL);
-    const s = { salt: Buffer.from('salt'), hash: Buffer.from('hash') };
+    const s = Buffer.alloc(32, 'verifier').toString('base64');
     await atA.join('127.0.0.2:5002', 'secret', s, '127.0.0.2');
     await atA.leave('127.0.0.2:5002', 'secret', 0);
     await link.client.del(`t${store}:chan:secret`);

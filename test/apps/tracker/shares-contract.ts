@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { parseEntries, type Registered, type Registry } from '../../../apps/tracker/registry';
 import { CHANNELS_PER_ADDRESS, type Channels } from '../../../apps/tracker/channels';
-import type { KeySecret } from '../../../apps/tracker/keys';
+import type { Verifier } from '../../../apps/tracker/keys';
 import { UNPROVEN_PER_ADDRESS } from '../../../apps/tracker/shares';
 import { HELD_PER_ADDRESS } from '../../../apps/tracker/vault';
 import { TTL, type MakeStore } from './contract';
@@ -16,7 +16,7 @@ import { TTL, type MakeStore } from './contract';
 const KEY = 'A'.repeat(43) + '=';
 const made = (n: number) => ({ ip: `10.0.0.${n}`, port: 4000 });
 const ok = (result: Registered) => 'entry' in result;
-const secret = (tag: string): KeySecret => ({ salt: Buffer.from(tag), hash: Buffer.from(`${tag}-hash`) });
+const secret = (tag: string): Verifier => Buffer.alloc(32, `${tag}-hash`).toString('base64');
 
 export function registrySharesContract(make: MakeStore): void {
   let registry: Registry;
@@ -67,7 +67,7 @@ export function channelSharesContract(make: MakeStore): void {
   });
 
   /** Creates `name` as `peer` from `source`, private when `key` is given, then lets it empty and be forgotten. */
-  const createAndForget = async (name: string, source: string, key?: KeySecret) => {
+  const createAndForget = async (name: string, source: string, key?: Verifier) => {
     expect(await channels.join(X, name, key, source)).to.equal('created');
     await channels.leave(X, name, 0);
     await channels.expire(TTL + 1);

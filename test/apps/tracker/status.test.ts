@@ -24,7 +24,7 @@ describe('tracker status page', () => {
   beforeEach(async () => {
     now = 1_000_000;
     log = [];
-    const keys = new ChannelKeys({ cost: 1024 });
+    const keys = new ChannelKeys();
     const app = createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: () => now, keys });
     backend = await app.prepareAddress('127.0.0.1', 0).run();
     base = `http://127.0.0.1:${backend.address().port}`;

@@ -1,5 +1,5 @@
 /**
- * Private channels belong to their key: a name created private stays held to its key's hash after its members
+ * Private channels belong to their key: a name created private stays held to its key's verifier after its members
  * expire, and across a restart through the vault's file; nobody without the key creates it again, public or
  * private. Tests for `apps/tracker/vault.ts` and its use in `channels.ts` (docs/protocol.md, "Channels").
  */
@@ -13,7 +13,7 @@ import { ChannelVault, HELD_PER_ADDRESS } from '../../../apps/tracker/vault';
 
 const A = '127.0.0.1:5001';
 const B = '127.0.0.2:5002';
-const secret = (tag: string) => ({ salt: Buffer.from(tag), hash: Buffer.from(`${tag}-hash`) });
+const secret = (tag: string) => Buffer.alloc(32, `${tag}-verifier`).toString('base64');
 
 describe('ChannelVault', () => {
   let folder: string;
@@ -32,12 +32,12 @@ describe('ChannelVault', () => {
     expect(channels.join(B, 'team', s)).to.equal('created');
   });
 
-  it('reads the names back from its file (written whole, salt and hash only), in a folder it creates', () => {
+  it('reads the names back from its file (written whole, verifiers only), in a folder it creates', () => {
     const file = join(folder, 'deep', 'private-channels.json');
     new ChannelRegistry(1_000, 100, new ChannelVault(file)).join(A, 'secret', secret('k'), '127.0.0.3');
     expect(existsSync(`${file}.${process.pid}.tmp`)).to.equal(false);
     expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({
-      channels: { secret: { salt: Buffer.from('k').toString('hex'), hash: Buffer.from('k-hash').toString('hex'), owner: '127.0.0.3' } },
+      channels: { secret: { verifier: secret('k'), owner: '127.0.0.3' } },
     });
     const restarted = new ChannelRegistry(1_000, 100, new ChannelVault(file));
     expect(restarted.plan(B, 'secret', false)).to.deep.include({ kind: 'refused', status: 403 });
@@ -51,6 +51,17 @@ describe('ChannelVault', () => {
     expect(vault.get('x0')).to.equal(undefined);
     expect(vault.get('x1')).to.not.equal(undefined);
     expect(vault.get('mine')).to.not.equal(undefined);
+  });
+
+  it('lets go of the entries of an older file (a scrypt hash, no verifier), so their members claim them again', () => {
+    const file = join(folder, 'private-channels.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ channels: { old: { salt: 'aa', hash: 'bb', owner: null }, new: { verifier: secret('n'), owner: null } } }),
+    );
+    const vault = new ChannelVault(file);
+    expect(vault.get('old')).to.equal(undefined);
+    expect(vault.get('new')).to.equal(secret('n'));
   });
 
   it('refuses a file that is not a vault with a sentence', () => {

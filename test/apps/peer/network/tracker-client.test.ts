@@ -77,7 +77,7 @@ describe('TrackerClient', () => {
       const bob = new TrackerClient(client, tracker.url, { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002, name: 'Bob' }, 2_000);
       await bob.register();
       const error = await bob.channel('secret', { key: 'guess' }).catch((e: Error) => e);
-      expect((error as Error).message).to.equal('Answer 403: Wrong key for #secret; send the key it was created with');
+      expect((error as Error).message).to.equal('Answer 403: Wrong key for #secret; use the key it was created with');
     });
 
     it('heartbeat() carries the joined channels, so a restarted tracker learns them again', async () => {
