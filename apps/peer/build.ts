@@ -155,15 +155,15 @@ function wireChat(made: Made) {
     isContact: (peerId) => contacts.has(peerId), // contacts come first (docs/security/peer-out.md)
     sharesOf: (peerId) => sharesOf(peerId, trust),
   });
-  const tracker = new TrackerClient(client, options.trackerUrl, self, timeoutMs, trust.identity, () => channels.claims());
+  const keys = new ChannelKeys((channel) => channels.keyOf(channel));
+  const tracker = new TrackerClient(client, options.trackerUrl, self, timeoutMs, trust.identity, () => channels.claims(), keys);
   const catchUp = new CatchUp({ selfId: self.peer_id, client: peers, channels, history, trust, events, notify });
   const background = (task: () => Promise<void>) => tasks.run(task);
   const unread = new Unread();
-  const keys = new ChannelKeys((channel) => channels.keyOf(channel));
   const proofs = new ChannelProofs({ selfId: self.peer_id, channels, keys, client, timeoutMs });
   const members = new Members({ self, state, channels, tracker, notify, proofs });
   const parts = {
-    ...{ self, state, channels, history, delivery, trust, tracker, catchUp, members },
+    ...{ self, state, channels, keys, history, delivery, trust, tracker, catchUp, members },
     ...{ events, receipts, unread, notify, background, contacts },
   };
   return { tasks, peers, delivery, tracker, catchUp, proofs, members, contacts, chat: new Chat(parts) };

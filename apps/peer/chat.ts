@@ -7,11 +7,13 @@
  */
 
 import { ClientError } from '../../daemon/client';
+import { SHORT_KEY_CHARS } from '../channel-secret';
 import { channelName, GENERAL_CHANNEL, MAX_MESSAGE_CHARS } from '../protocol';
 import { reasonOf } from '../text';
 import type { Delivery, Outcome } from './delivery/delivery';
 import type { Trust } from './identity/trust';
-import { readableText, sealMessage } from './identity/sealed';
+import type { ChannelKeys } from './identity/channel-keys';
+import { readableText, sealChannelMessage, sealMessage } from './identity/sealed';
 import { type ChannelEvent, type MessageEvent, type Origin, type Result, fail, ok } from './model/chat-events';
 import type { Contacts } from './model/contacts';
 import { type Channels, channelReasons } from './model/channels';
@@ -31,6 +33,8 @@ export interface ChatParts {
   self: PeerInfo;
   state: ChatState;
   channels: Channels;
+  /** What a private channel's key gives: its messages are sealed and opened with its message key. */
+  keys: ChannelKeys;
   history: History;
   delivery: Delivery;
   trust: Trust;
@@ -76,9 +80,10 @@ export class Chat {
     });
   }
 
-  /** A stored message's text as this peer reads it: a sealed direct message opened (`identity/sealed.ts`). */
+  /** A stored message's text as this peer reads it: a sealed direct or private channel message opened (`identity/sealed.ts`). */
   textOf(message: ChatMessage): string {
-    return readableText(message, this.parts.self.peer_id, this.parts.trust.identity);
+    const { self, trust, keys } = this.parts;
+    return readableText(message, { selfId: self.peer_id, identity: trust.identity, channelKey: (channel) => keys.messageKey(channel) });
   }
 
   /**
@@ -96,7 +101,7 @@ export class Chat {
     if (channel === null) return fail(400, channelReasons.badName(conversation), 'channel');
     if (channel === GENERAL_CHANNEL) return ok(await this.broadcast(text, origin));
     if (!this.parts.channels.has(channel)) return fail(404, channelReasons.notJoined(channel), 'channel');
-    return ok(await this.sayIn(channel, text, origin));
+    return this.sayIn(channel, text, origin);
   }
 
   /**
@@ -119,15 +124,21 @@ export class Chat {
    * A message in a channel: to the members the tracker lists (or last listed), peer to peer; in a private
    * channel, only to the peers that prove its key, listed or not (`recipients`).
    */
-  private async sayIn(channel: string, text: string, origin: Origin): Promise<MessageView> {
-    const message = await this.parts.history.compose(channel, text, Date.now());
+  private async sayIn(channel: string, text: string, origin: Origin): Promise<Result<MessageView>> {
+    // A private channel's text is sealed under its message key, never sent in clear (docs/security/channels.md).
+    const secrets = this.parts.keys.secrets(channel);
+    const messageKey = secrets && (await secrets).messageKey;
+    const seal = messageKey && ((made: ChatMessage) => sealChannelMessage(made, messageKey));
+    const message = await this.parts.history.compose(channel, text, Date.now(), seal);
     const peers = await this.parts.members.recipients(channel);
     // The members of a private channel proved its key; anyone can be in a public one, so they are not chosen.
     if (this.parts.channels.isPrivate(channel)) for (const peer of peers) this.parts.contacts?.choose(peer.peer_id);
-    return this.hand(message, peers, origin, async () => {
-      const report = await this.deliverToAll(message, peers);
-      this.parts.notify({ kind: 'channel-sent', channel, report });
-    });
+    return ok(
+      this.hand(message, peers, origin, async () => {
+        const report = await this.deliverToAll(message, peers);
+        this.parts.notify({ kind: 'channel-sent', channel, report });
+      }),
+    );
   }
 
   /** A direct message to one connected peer. */
@@ -183,7 +194,11 @@ export class Chat {
   }
 
   /** Joins a channel at the tracker (which may refuse a wrong key), then asks its members what it said. */
-  async join(typed: string, key: string | undefined, origin: Origin): Promise<Result<{ channel: string; said: string; members: number }>> {
+  async join(
+    typed: string,
+    key: string | undefined,
+    origin: Origin,
+  ): Promise<Result<{ channel: string; said: string; members: number; warning?: string }>> {
     const channel = channelName(typed);
     if (channel === null) return fail(400, channelReasons.badName(typed), 'channel');
     if (channel === GENERAL_CHANNEL) return fail(400, channelReasons.general(), 'channel');
@@ -200,7 +215,8 @@ export class Chat {
       const peer = this.parts.state.get(id);
       if (peer) this.parts.background(() => this.parts.catchUp.run(peer, [channel])); // what #team said before we joined
     }
-    return ok({ channel, said, members: members.length });
+    const short = key !== undefined && key.length < SHORT_KEY_CHARS;
+    return ok({ channel, said, members: members.length, ...(short ? { warning: channelReasons.shortKey(channel, key.length) } : {}) });
   }
 
   async leave(typed: string, origin: Origin): Promise<Result<{ channel: string }>> {

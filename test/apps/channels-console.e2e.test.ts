@@ -116,6 +116,10 @@ describe('channels on the console (end to end)', function () {
     carol.type('/join #secret guess');
     await carol.waitFor(exact('[Channel] Could not join #secret: Answer 403: Wrong key for #secret; use the key it was created with'));
     carol.type('/join #secret');
-    await carol.waitFor(exact('[Channel] Could not join #secret: Answer 403: #secret is private; only its key joins it (in the console: /join #secret <key>)'));
+    await carol.waitFor(
+      exact(
+        '[Channel] Could not join #secret: Answer 403: #secret is private; only its key joins it (in the console: /join #secret <key>)',
+      ),
+    );
   });
 });

@@ -127,9 +127,10 @@ export class PeerConsole {
   private async join(typed: string, key?: string): Promise<void> {
     const joined = await this.parts.chat.join(typed, key, 'console');
     if (!joined.ok) return this.printFailure(joined);
-    const { channel, said, members } = joined.value;
+    const { channel, said, members, warning } = joined.value;
     this.parts.channels.switchTo(channel);
     this.print(view.channelLines.joined(channel, said, members));
+    if (warning !== undefined) this.print(view.channelLines.warning(warning));
     this.parts.screen.updatePrompt();
   }
 

@@ -165,6 +165,7 @@ export function channelsLines(channels: ChannelView[]): string[] {
 export const channelLines = {
   joined: (channel: string, said: string, members: number) =>
     `[Channel] ${clean(said)}: you are in #${channel} (${members} member${members === 1 ? '' : 's'}); plain text goes there now`,
+  warning: (sentence: string) => `[Channel] ${sentence}`,
   joinFailed: (channel: string, reason: string) => `[Channel] Could not join #${channel}: ${clean(reason)}`,
   left: (channel: string) => `[Channel] Left #${channel}; plain text goes to #general`,
   leaveFailed: (channel: string, reason: string) => `[Channel] Could not leave #${channel}: ${clean(reason)}`,

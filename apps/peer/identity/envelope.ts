@@ -1,8 +1,8 @@
 /**
- * A direct message's text sealed for its one recipient (docs/identity.md, "Direct messages, sealed"): a fresh
- * X25519 key agreement per message (RFC 7748 §6.1), HKDF-SHA256 (RFC 5869) to one key, ChaCha20-Poly1305
- * (RFC 8439 §2.8) with the message's header as associated data. Pure: no files, no sockets.
- * New: WeApRous `apps/peer.py` sent every message in clear.
+ * A message's text sealed: a direct message for its one recipient (a fresh X25519 key agreement per message,
+ * RFC 7748 §6.1), a private channel's for its members (a key per message from the channel's message key);
+ * HKDF-SHA256 (RFC 5869) to one key, ChaCha20-Poly1305 (RFC 8439 §2.8) with the message's header as associated
+ * data (docs/identity.md, "Direct messages, sealed"; docs/security/channels.md). Pure. New: WeApRous sent clear text.
  */
 
 import {
@@ -27,6 +27,14 @@ export interface Envelope {
   ct: string;
 }
 
+/** A private channel's sealed text: `salt` (16 random bytes) makes the message's own key, `ct` ends with the tag. */
+export interface ChannelEnvelope {
+  v: 1;
+  salt: string;
+  nonce: string;
+  ct: string;
+}
+
 /** The fields of the message the envelope is bound to: moved into another message, it no longer opens. */
 export interface SealedHeader {
   from: string;
@@ -40,6 +48,7 @@ export interface SealedHeader {
 /** The text a peer that cannot open an envelope shows (and the `msg` of a sealed message on the wire). */
 export const SEALED_TEXT = '(encrypted)';
 const PROTOCOL = 'weaprous-direct-v1';
+const CHANNEL_PROTOCOL = 'weaprous-channel-v1';
 const TAG_BYTES = 16;
 
 /** `seal('Hi Bob', header, bobBoxKey)` → an envelope only the holder of Bob's box private key opens. */
@@ -48,11 +57,7 @@ export function seal(text: string, header: SealedHeader, recipientBoxKey: string
   const ephemeral = generateKeyPairSync('x25519');
   const epk = boxKeyText(ephemeral.publicKey);
   const key = messageKey(diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient }), epk, recipientBoxKey, header);
-  const nonce = randomBytes(12);
-  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(associatedData(header), { plaintextLength: Buffer.byteLength(text) });
-  const ct = Buffer.concat([cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return { v: 1, epk, nonce: nonce.toString('base64'), ct: ct.toString('base64') };
+  return { v: 1, epk, ...encrypt(key, text, header) };
 }
 
 /** The text, or null when the envelope was not sealed for this key, or it or its header was changed. */
@@ -60,15 +65,52 @@ export function open(envelope: Envelope, header: SealedHeader, myBoxPrivateKey: 
   try {
     const mine = boxKeyText(createPublicKey(myBoxPrivateKey));
     const shared = diffieHellman({ privateKey: myBoxPrivateKey, publicKey: parseBoxKey(envelope.epk) });
-    const key = messageKey(shared, envelope.epk, mine, header);
-    const ct = Buffer.from(envelope.ct, 'base64');
+    return decrypt(messageKey(shared, envelope.epk, mine, header), envelope, header);
+  } catch {
+    return null; // a bad key: "not for you, or changed"
+  }
+}
+
+/**
+ * `sealForChannel('Hi team', header, messageKey)` → an envelope every holder of the channel's key opens. Each
+ * message gets its own key, HKDF of the channel's message key salted with 16 random bytes, so no key seals two
+ * texts and a nonce can never repeat under one (RFC 8439 §4).
+ */
+export function sealForChannel(text: string, header: SealedHeader, channelMessageKey: Buffer): ChannelEnvelope {
+  const salt = randomBytes(16);
+  return { v: 1, salt: salt.toString('base64'), ...encrypt(channelKey(channelMessageKey, salt, header), text, header) };
+}
+
+/** The text of a channel envelope, or null when sealed under another key, or it or its header was changed. */
+export function openFromChannel(envelope: ChannelEnvelope, header: SealedHeader, channelMessageKey: Buffer): string | null {
+  return decrypt(channelKey(channelMessageKey, Buffer.from(envelope.salt, 'base64'), header), envelope, header);
+}
+
+/** One channel message's key: HKDF-SHA256 of the channel's message key, its salt, and `info` naming channel and sender. */
+function channelKey(channelMessageKey: Buffer, salt: Buffer, header: SealedHeader): Buffer {
+  return Buffer.from(hkdfSync('sha256', channelMessageKey, salt, `${CHANNEL_PROTOCOL} #${header.channel} ${header.from}`, 32));
+}
+
+/** ChaCha20-Poly1305 of `text` under a key used once, the header as associated data; a random nonce (RFC 8439 §2.8). */
+function encrypt(key: Buffer, text: string, header: SealedHeader): { nonce: string; ct: string } {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(associatedData(header), { plaintextLength: Buffer.byteLength(text) });
+  const ct = Buffer.concat([cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return { nonce: nonce.toString('base64'), ct: ct.toString('base64') };
+}
+
+/** The text, or null when the tag does not match (another key, a changed text or header) or the fields are malformed. */
+function decrypt(key: Buffer, sealed: { nonce: string; ct: string }, header: SealedHeader): string | null {
+  try {
+    const ct = Buffer.from(sealed.ct, 'base64');
     if (ct.length < TAG_BYTES) return null;
-    const decipher = createDecipheriv('chacha20-poly1305', key, Buffer.from(envelope.nonce, 'base64'), { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('chacha20-poly1305', key, Buffer.from(sealed.nonce, 'base64'), { authTagLength: TAG_BYTES });
     decipher.setAAD(associatedData(header), { plaintextLength: ct.length - TAG_BYTES });
     decipher.setAuthTag(ct.subarray(ct.length - TAG_BYTES));
     return Buffer.concat([decipher.update(ct.subarray(0, ct.length - TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch {
-    return null; // a bad key, a wrong nonce length, or the tag did not match: all mean "not for you, or changed"
+    return null; // a wrong nonce length, or the tag did not match: all mean "not for you, or changed"
   }
 }
 

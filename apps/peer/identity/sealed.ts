@@ -1,20 +1,24 @@
 /**
- * A direct message sealed and opened as a whole: the header `envelope.ts` binds is read off the message, the
- * text is sealed for the recipient and for the sender's own box key (so the sender's history stays readable on
- * its disk, which holds ciphertext only). New: WeApRous `apps/peer.py` sent and kept every message in clear.
+ * Messages sealed and opened as a whole: the header `envelope.ts` binds is read off the message; a direct
+ * message's text is sealed for the recipient and for the sender's own box key (so the sender's history stays
+ * readable on its disk, which holds ciphertext only), a private channel's under the channel's message key.
+ * New: WeApRous `apps/peer.py` sent and kept every message in clear.
  */
 
 import { type ChatMessage } from '../model/message';
-import { seal, SEALED_TEXT, type SealedHeader } from './envelope';
+import { openFromChannel, seal, SEALED_TEXT, sealForChannel, type SealedHeader } from './envelope';
 import type { Identity } from './identity';
 
 /** The text shown for a sealed message this peer cannot open: not for it, or sealed wrongly by its sender. */
 export const UNOPENED_TEXT = '(encrypted: this peer cannot open it)';
+/** The text shown for a channel message while the channel is not joined with a key (after leaving it, say). */
+export const NO_CHANNEL_KEY_TEXT = '(encrypted: join the channel with its key to read it)';
 
-/** The fields of a direct message its sealed text is bound to. */
+/** The fields of a message its sealed text is bound to; `to` is the recipient's id, or `#channel`. */
 export function headerOf(message: ChatMessage): SealedHeader {
   const { from, id, clock, timestamp, channel } = message;
-  return { from, to: channel.slice(1), id, clock, timestamp, channel };
+  const to = channel.startsWith('@') ? channel.slice(1) : `#${channel}`;
+  return { from, to, id, clock, timestamp, channel };
 }
 
 /** `made` (a direct message with its id and clock, not yet signed) with its text sealed, `msg` a placeholder. */
@@ -23,11 +27,27 @@ export function sealMessage(made: ChatMessage, recipientBoxKey: string, ownBoxKe
   return { ...made, msg: SEALED_TEXT, enc: seal(made.msg, header, recipientBoxKey), enc_self: seal(made.msg, header, ownBoxKey) };
 }
 
-/** The text of a stored message as this peer reads it: opened when sealed (its own copy or one for it), else `msg`. */
-export function readableText(message: ChatMessage, selfId: string, identity: Identity): string {
-  const sealed = message.from === selfId ? message.enc_self : message.enc;
+/** `made` (a private channel's message with its id and clock, not yet signed) with its text sealed for the members. */
+export function sealChannelMessage(made: ChatMessage, channelMessageKey: Buffer): ChatMessage {
+  return { ...made, msg: SEALED_TEXT, enc: sealForChannel(made.msg, headerOf(made), channelMessageKey) };
+}
+
+/** How this peer opens what it holds: its identity (direct messages), and a joined channel's message key. */
+export interface Openers {
+  selfId: string;
+  identity: Identity;
+  /** The message key of a channel joined with a key, once derived. */
+  channelKey: (channel: string) => Buffer | undefined;
+}
+
+/** The text of a stored message as this peer reads it: opened when sealed (its own copy, one for it, its channel's), else `msg`. */
+export function readableText(message: ChatMessage, { selfId, identity, channelKey }: Openers): string {
+  const sealed = message.from === selfId && message.enc_self !== undefined ? message.enc_self : message.enc;
   if (sealed === undefined) return message.msg;
-  return identity.openSealed(sealed, headerOf(message)) ?? UNOPENED_TEXT;
+  if ('epk' in sealed) return identity.openSealed(sealed, headerOf(message)) ?? UNOPENED_TEXT;
+  const key = channelKey(message.channel);
+  if (key === undefined) return NO_CHANNEL_KEY_TEXT;
+  return openFromChannel(sealed, headerOf(message), key) ?? UNOPENED_TEXT;
 }
 
 /** Whether a message carries a sealed text. */

@@ -5,6 +5,7 @@
  * had one room. docs/protocol.md, "Channels on the console".
  */
 
+import { SHORT_KEY_CHARS } from '../../channel-secret';
 import { type ChannelClaim, GENERAL_CHANNEL } from '../../protocol';
 
 /** Why a channel operation cannot be done: the same sentence on both screens (the console adds `[Channel]`). */
@@ -12,6 +13,9 @@ export const channelReasons = {
   badName: (typed: string) => `"${typed}" is not a channel name: 1 to 32 letters, digits, "-" or "_", e.g. #team`,
   notJoined: (channel: string) => `You are not in #${channel}; /join #${channel} first (/channels lists yours)`,
   general: () => 'Every peer is always in #general; it cannot be joined or left',
+  shortKey: (channel: string, length: number) =>
+    `The key of #${channel} has ${length} characters: whoever captures one of its messages can try guesses offline. ` +
+    `A key of ${SHORT_KEY_CHARS} or more characters (a few words) is much harder to guess.`,
 };
 
 export interface ChannelView {

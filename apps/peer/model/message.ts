@@ -30,20 +30,19 @@ export interface ChatMessage {
    */
   signature?: string;
   /**
-   * A direct message's text sealed for its recipient (`identity/envelope.ts`, docs/identity.md); `msg` is then
-   * only `(encrypted)`, for peers that cannot open it. `enc_self` is the same text sealed for the sender's own key.
+   * The text sealed (`identity/envelope.ts`): a direct message's for its recipient (docs/identity.md), a private
+   * channel's for its members (docs/security/channels.md); `msg` is then only `(encrypted)`, for peers that
+   * cannot open it. `enc_self` is a direct message's text sealed for the sender's own key.
    */
   enc?: SealedText;
   enc_self?: SealedText;
 }
 
-/** A sealed text as it travels: base64 fields, `ct` ending in the 16-byte tag (`identity/envelope.ts: Envelope`). */
-export interface SealedText {
-  v: 1;
-  epk: string;
-  nonce: string;
-  ct: string;
-}
+/**
+ * A sealed text as it travels: base64 fields, `ct` ending in the 16-byte tag. A direct message's carries the
+ * sender's ephemeral key `epk` (`identity/envelope.ts: Envelope`), a channel message's the `salt` of its key.
+ */
+export type SealedText = { v: 1; epk: string; nonce: string; ct: string } | { v: 1; salt: string; nonce: string; ct: string };
 
 /** The channel the document's payloads (no `channel` field) belong to. */
 export const DEFAULT_CHANNEL = GENERAL_CHANNEL;
@@ -230,10 +229,11 @@ export function readMessage(body: JsonObject, defaults: { channel: string; now: 
   if (clock !== undefined) value.clock = clock as number;
   // Kept as it came (whether it is good is the trust's question); 88 characters for an Ed25519 signature.
   if (typeof body.signature === 'string' && body.signature.length <= MAX_SIGNATURE_CHARS) value.signature = body.signature;
-  for (const field of ['enc', 'enc_self'] as const) {
+  const direct = channel.startsWith('@');
+  for (const field of direct ? (['enc', 'enc_self'] as const) : (['enc'] as const)) {
     if (body[field] === undefined) continue;
-    const sealed = readSealed(body[field]);
-    if (sealed === undefined) return refuse(`"${field}" must be {"v":1,"epk","nonce","ct"}, base64 each, as docs/identity.md shows`);
+    const sealed = readSealed(body[field], direct);
+    if (sealed === undefined) return refuse(`"${field}" must be ${direct ? SEALED_DIRECT_SHAPE : SEALED_CHANNEL_SHAPE}, base64 each`);
     value[field] = sealed;
   }
   return { ok: true, value };
@@ -242,13 +242,17 @@ export function readMessage(body: JsonObject, defaults: { channel: string; now: 
 /** The base64 of a longest text sealed: every character 4 UTF-8 bytes, and the tag. */
 const MAX_SEALED_CHARS = Math.ceil(((MAX_MESSAGE_CHARS * 4 + 16) * 4) / 3) + 4;
 
-/** A sealed text's shape (whether it opens is the recipient's question): its four fields, nothing more. */
-function readSealed(value: unknown): SealedText | undefined {
+const SEALED_DIRECT_SHAPE = '{"v":1,"epk","nonce","ct"} (docs/identity.md)';
+const SEALED_CHANNEL_SHAPE = '{"v":1,"salt","nonce","ct"} (docs/security/channels.md)';
+
+/** A sealed text's shape (whether it opens is the reader's question): its four fields, nothing more. */
+function readSealed(value: unknown, direct: boolean): SealedText | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { v, epk, nonce, ct } = value as Record<string, unknown>;
+  const { v, epk, salt, nonce, ct } = value as Record<string, unknown>;
   const base64 = (text: unknown, max: number) => typeof text === 'string' && text.length <= max && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
-  if (v !== 1 || !base64(epk, 44) || !base64(nonce, 16) || !base64(ct, MAX_SEALED_CHARS)) return undefined;
-  return { v, epk: epk as string, nonce: nonce as string, ct: ct as string };
+  if (v !== 1 || !base64(nonce, 16) || !base64(ct, MAX_SEALED_CHARS)) return undefined;
+  if (direct) return base64(epk, 44) ? { v, epk: epk as string, nonce: nonce as string, ct: ct as string } : undefined;
+  return base64(salt, 24) ? { v, salt: salt as string, nonce: nonce as string, ct: ct as string } : undefined;
 }
 
 /** A line of the history file: every field present, as `add` wrote it. */

@@ -86,6 +86,7 @@ export class CatchUp {
         // The page's cursor moves on with what the peer sent, kept or not.
         [since, after] = [message.clock, message.id];
         if (direct && (message.from !== peer.peer_id || message.channel !== channel)) continue; // ours: held already
+        if (message.enc === undefined && this.parts.channels.isPrivate(channel)) continue; // a private channel's are sealed
         const verdict = await this.judge(message);
         if (verdict === 'forged') forged += 1;
         else if ((await history.acceptQuietly(verdict)) === 'added') added += 1;

@@ -127,6 +127,8 @@ export class Inbox {
       const known = checking.members.get(key) ?? this.checkMembers(incoming.channel, incoming.from);
       checking.members.set(key, known);
       await known;
+      if (this.parts.gate?.isPrivate?.(incoming.channel) && incoming.enc === undefined)
+        throw new HttpError(400, clearInPrivate(incoming.channel));
     }
     // No name sent: the one it connected with, else its id.
     if (body.name === undefined || body.name === null) incoming.name = this.state.get(incoming.from)?.name ?? incoming.from;
@@ -226,4 +228,9 @@ export class Inbox {
     this.saidFull = true;
     return { status: 'error', code: 507, error: error.message };
   }
+}
+
+/** Why a private channel's message in clear is refused: members seal every one (docs/security/channels.md). */
+export function clearInPrivate(channel: string): string {
+  return `Messages in #${channel} are sealed with a key derived from the channel's key ("enc"); this one came in clear, so it is not taken`;
 }

@@ -1,12 +1,14 @@
 /**
  * The peer's side of the tracker API (`docs/protocol.md`): register, list, heartbeat, join, unregister, each one
  * request through the shared keep-alive `HttpClient`; a failure rejects with a sentence. With a `signer`, every
- * write is signed (docs/identity.md). Ports `register_with_tracker`, `get_peer_list`, `send_heartbeat` and
+ * write is signed (docs/identity.md). A private channel's key never goes: a proof of it does (`channel-secret.ts`). Ports `register_with_tracker`, `get_peer_list`, `send_heartbeat` and
  * `unregister_from_tracker` of WeApRous `apps/peer.py`.
  */
 
 import type { ClientResponse, HttpClient } from '../../../daemon/client';
+import { proveClaim } from '../../channel-secret';
 import { type ChannelBody, type ChannelClaim, isPeerEntry, type PeerEntry, type RegisterBody } from '../../protocol';
+import { ChannelKeys } from '../identity/channel-keys';
 import type { Identity } from '../identity/identity';
 import type { PeerInfo } from '../model/peers';
 
@@ -32,8 +34,10 @@ export class TrackerClient {
     private readonly timeoutMs = 3_000,
     /** Signs what this peer writes at the tracker; without one, the document's bodies exactly. */
     private readonly signer: Identity | null = null,
-    /** The channels the heartbeat claims again after a tracker restart (besides #general). */
+    /** The channels the heartbeat claims again after a tracker restart (besides #general), a private one with its key. */
     private readonly claims: () => ChannelClaim[] = () => [],
+    /** Turns a key into the proof sent instead (derived once per channel and key). */
+    private readonly keys = new ChannelKeys(() => undefined),
   ) {}
 
   /**
@@ -62,7 +66,7 @@ export class TrackerClient {
    * claimed channels, what the tracker said of them (`refused`: someone else holds a name now).
    */
   async heartbeat(): Promise<'alive' | 'unknown' | ChannelAnswer> {
-    const channels = this.claims();
+    const channels = await Promise.all(this.claims().map((claim) => this.proven(claim)));
     // With no channel joined and no signer, the document's body exactly.
     const body = channels.length === 0 ? { peer_id: this.self.peer_id } : { peer_id: this.self.peer_id, channels };
     const res = await this.post('/heartbeat/', body);
@@ -71,10 +75,10 @@ export class TrackerClient {
     return channels.length === 0 ? 'alive' : channelAnswer(answer);
   }
 
-  /** `POST /add-list/`: join `channel` (with `key` for a private one) or leave it; the tracker's sentence. */
+  /** `POST /add-list/`: join `channel` (a private one with a proof of `key`) or leave it; the tracker's sentence. */
   async channel(channel: string, options: { key?: string; leave?: boolean } = {}): Promise<string> {
-    const body: ChannelBody = { peer_id: this.self.peer_id, channel, leave: options.leave === true };
-    if (options.key !== undefined) body.key = options.key;
+    const claim = await this.proven({ channel, key: options.key });
+    const body: ChannelBody = { peer_id: this.self.peer_id, ...claim, leave: options.leave === true };
     const answer = expectOk(await this.post('/add-list/', body));
     return typeof answer.message === 'string' ? answer.message : answer.status;
   }
@@ -86,6 +90,13 @@ export class TrackerClient {
     const body = expectOk(res);
     if (!Array.isArray(body.peers)) throw new Error('The tracker answered without a "peers" list');
     return body.peers.filter(isPeerEntry);
+  }
+
+  /** A claim as it goes to the tracker: a private channel's key replaced by a fresh proof of it. */
+  private async proven({ channel, key }: ChannelClaim): Promise<ChannelClaim> {
+    if (key === undefined) return { channel };
+    const { signer } = await this.keys.secretsOf(channel, key);
+    return { channel, proof: proveClaim(signer, channel, this.self.peer_id, Date.now()) };
   }
 
   /** `POST /remove/`; resolves with the tracker's status ("ok"). */

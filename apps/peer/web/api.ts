@@ -105,10 +105,11 @@ export function apiRoutes(app: WeApRous, parts: ApiParts): void {
       const chat = await parts.chat;
       const joined = await chat.join(field(body, 'channel', 'team'), key, 'web');
       // Not the console's line: it goes on "plain text goes there now", which is true of the console only.
-      return answer(joined, ({ channel, said, members }) => ({
+      return answer(joined, ({ channel, said, members, warning }) => ({
         status: 'ok',
         channel,
-        message: `${said}: you are in #${channel} (${members} member${members === 1 ? '' : 's'})`,
+        message: `${said}: you are in #${channel} (${members} member${members === 1 ? '' : 's'})${warning ? `. ${warning}` : ''}`,
+        ...(warning ? { warning } : {}),
       }));
     }
 

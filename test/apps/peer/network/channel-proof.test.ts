@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { HttpClient } from '../../../../daemon/client';
 import type { Backend } from '../../../../daemon/backend';
 import { WeApRous } from '../../../../daemon/weaprous';
-import { ChannelKeys, channelProof, deriveProofKey } from '../../../../apps/peer/identity/channel-keys';
+import { ChannelKeys, channelProof, deriveSecrets } from '../../../../apps/peer/identity/channel-keys';
 import { Channels } from '../../../../apps/peer/model/channels';
 import { CHANNEL_PROOF_PATH, ChannelProofs } from '../../../../apps/peer/network/channel-proof';
 import { readJsonObject } from '../../../../apps/json-fields';
@@ -73,7 +73,7 @@ describe('ChannelProofs', () => {
     const outsider = await peer();
     const url = (p: TestPeer) => `http://127.0.0.1:${p.address.port}/channel-proof/`;
     const fields = { channel: 'secret', from: '127.0.0.2:6000', to: alice.id, time: Date.now() };
-    const wrong = { ...fields, proof: channelProof(await deriveProofKey('secret', 'guess'), fields) };
+    const wrong = { ...fields, proof: channelProof((await deriveSecrets('secret', 'guess')).proofKey, fields) };
     const res = await client.request(url(alice), { method: 'POST', json: wrong });
     expect(res.status).to.equal(403);
     expect(res.json<{ error: string }>().error).to.match(/^Wrong proof for #secret/);

@@ -14,6 +14,7 @@ import type { Backend } from '../../../../daemon/backend';
 import { History } from '../../../../apps/peer/storage/history';
 import { derivedId } from '../../../../apps/peer/model/message';
 import { createPeerServer } from '../../../../apps/peer/network/routes';
+import { clearInPrivate } from '../../../../apps/peer/network/inbox';
 import { noticeLines } from '../../../../apps/peer/console/notices';
 import { ChatState } from '../../../../apps/peer/model/peers';
 import { Trust } from '../../../../apps/peer/identity/trust';
@@ -371,7 +372,8 @@ describe('peer server routes', () => {
         }),
       );
       // This peer is in #team, and the tracker says 10.0.0.8:5000 is a member; this peer has never met its key.
-      const gate = { isMember: () => true, admits: async () => true };
+      // #vault is private: its members seal every message (docs/security/channels.md).
+      const gate = { isMember: () => true, admits: async () => true, isPrivate: (channel: string) => channel === 'vault' };
       const port = await freePort();
       privateBackend = await createPeerServer(state, { history, trust, gate }, () => {})
         .prepareAddress('127.0.0.1', port)
@@ -403,6 +405,33 @@ describe('peer server routes', () => {
       const replayed = await client.request(`${privateBase}/history/?${signedQuery({ time: String(Date.now() - 10 * 60_000) })}`);
       expect(replayed.status).to.equal(401);
       expect(replayed.json<{ error: string }>().error).to.match(/^"time" is 600 s away from this peer's clock/);
+    });
+
+    it("refuses a member's message in a private channel sent in clear (400), and takes it sealed", async () => {
+      const made = (n: number, extra: object = {}) => {
+        const message = {
+          id: `${MEMBER}/v-${n}`,
+          channel: 'vault',
+          from: MEMBER,
+          name: 'M',
+          msg: 'in clear',
+          timestamp: n,
+          clock: n,
+          ...extra,
+        };
+        return { ...message, signature: member.sign(message) };
+      };
+      const clear = await client.request(`${privateBase}/broadcast-peer/`, { method: 'POST', json: made(1) });
+      expect([clear.status, clear.json<{ error: string }>().error]).to.deep.equal([400, clearInPrivate('vault')]);
+      const enc = {
+        v: 1,
+        salt: Buffer.alloc(16).toString('base64'),
+        nonce: Buffer.alloc(12).toString('base64'),
+        ct: Buffer.alloc(20).toString('base64'),
+      };
+      const sealed = await client.request(`${privateBase}/broadcast-peer/`, { method: 'POST', json: made(2, { msg: '(encrypted)', enc }) });
+      expect(sealed.status).to.equal(200);
+      expect(history.recent('vault', 10).messages.map((m) => m.msg)).to.deep.equal(['(encrypted)']);
     });
 
     it('is refused (401) to a caller that names a member whose key this peer does not know', async () => {

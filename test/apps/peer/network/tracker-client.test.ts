@@ -43,7 +43,7 @@ describe('TrackerClient', () => {
     let tracker: TrackerClient;
     beforeEach(async () => {
       log = [];
-      tracker = await clientFor(createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: () => 0 }));
+      tracker = await clientFor(createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: Date.now }));
     });
 
     it('register() sends the document\'s body, without the name, and resolves with "ok"', async () => {
@@ -71,13 +71,16 @@ describe('TrackerClient', () => {
       expect(await tracker.members('team')).to.deep.equal([]);
     });
 
-    it("channel() rejects a wrong key with the tracker's sentence", async () => {
+    it("channel() proves a key without sending it, and rejects a wrong key with the tracker's sentence", async () => {
       await tracker.register();
       await tracker.channel('secret', { key: 's3cret' });
       const bob = new TrackerClient(client, tracker.url, { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002, name: 'Bob' }, 2_000);
       await bob.register();
       const error = await bob.channel('secret', { key: 'guess' }).catch((e: Error) => e);
       expect((error as Error).message).to.equal('Answer 403: Wrong key for #secret; use the key it was created with');
+      const bodies = log.filter((line) => line.startsWith('[Tracker] Body:')).join('\n');
+      expect(bodies).to.include('"proof":{"verifier":');
+      expect(bodies).not.to.match(/s3cret|guess/);
     });
 
     it('heartbeat() carries the joined channels, so a restarted tracker learns them again', async () => {

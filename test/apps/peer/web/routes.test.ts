@@ -229,10 +229,14 @@ describe('the browser chat on a peer (routes)', function () {
 
   it('joins a private channel with its key and leaves it, through the tracker, as /join and /leave do', async () => {
     const joined = await post('/api/join/', { channel: '#Secret', key: 's3cret' }, withCookie(origin()));
+    const warning =
+      'The key of #secret has 6 characters: whoever captures one of its messages can try guesses offline. ' +
+      'A key of 12 or more characters (a few words) is much harder to guess.';
     expect(joined.json()).to.deep.equal({
       status: 'ok',
       channel: 'secret',
-      message: 'Created #secret: you are in #secret (1 member)',
+      message: `Created #secret: you are in #secret (1 member). ${warning}`,
+      warning,
     });
     const state = (await client.request(`${base}/api/state/`, { headers: withCookie() })).json<{ channels: unknown[] }>();
     expect(state.channels).to.deep.include({ name: 'secret', private: true, unread: 0 });
