@@ -1,15 +1,17 @@
 /**
  * The chat benchmark (`npm run bench:chat -- --peers 10,50,100 --rate 10 --messages 100 --burst 1000`): for
- * each class size N, a tracker and N real peers (`cluster.ts`), one sender, and four runs (`run.ts`). Prints
- * per-delivery latency, deliveries/s, losses, duplicates and memory, and the command that reproduces it;
- * `--svg` draws latency against N (`report.ts`). New: no WeApRous twin.
+ * each class size N, a tracker and N real peers (`cluster.ts`), one sender, and four runs (`run.ts`); then the
+ * cost of encryption in a cluster of `--encryption-peers` (`encryption.ts`). Prints per-delivery latency,
+ * deliveries/s, losses, duplicates and memory, and the command that reproduces it; `--svg` draws latency against
+ * N (`report.ts`). New: no WeApRous twin.
  */
 
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { bundleChat, ChatCluster } from './cluster';
-import { type RunResult, type RunSpec, RunWatch, runOnce } from './run';
-import { latencyChart, resultLine, resultTable, rssLine } from './report';
+import { bundleChat, ChatCluster, type ChatBundles } from './cluster';
+import { measureEncryption } from './encryption';
+import { type RunResult, type RunSpec, Runner } from './run';
+import { costLine, latencyChart, resultLine, resultTable, rssLine } from './report';
 
 interface Options {
   peers: number[];
@@ -18,13 +20,18 @@ interface Options {
   burst: number;
   svg?: string;
   hosted: boolean;
+  /** The class size of the encryption runs (a process per peer, whatever `hosted` says). */
+  encryptionPeers: number;
+  /** `sizes` runs only the runs per class size, `encryption` only the cost of encryption; '' both. */
+  only: '' | 'sizes' | 'encryption';
 }
 
 const USAGE =
-  'Usage: npm run bench:chat -- [--peers 10,50,100] [--rate 10] [--messages 100] [--burst 1000] [--hosted] [--svg docs/images/chat-latency.svg]';
+  'Usage: npm run bench:chat -- [--peers 10,50,100] [--rate 10] [--messages 100] [--burst 1000] [--hosted] [--svg docs/images/chat-latency.svg]' +
+  ' [--encryption-peers 10] [--only sizes|encryption]';
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { peers: [10, 50, 100], rate: 10, messages: 100, burst: 1000, hosted: false };
+  const options: Options = { peers: [10, 50, 100], rate: 10, messages: 100, burst: 1000, hosted: false, encryptionPeers: 10, only: '' };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--hosted') {
@@ -41,80 +48,89 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--messages') options.messages = whole(value);
     else if (flag === '--burst') options.burst = whole(value);
     else if (flag === '--svg' && value) options.svg = value;
+    else if (flag === '--encryption-peers') options.encryptionPeers = whole(value);
+    else if (flag === '--only' && (value === 'sizes' || value === 'encryption')) options.only = value;
     else throw new Error(`Unknown option ${flag}\n${USAGE}`);
   }
-  if (options.peers.some((n) => n < 2)) throw new Error(`--peers needs at least 2 peers per run (a sender and a receiver)\n${USAGE}`);
+  if ([...options.peers, options.encryptionPeers].some((n) => n < 2))
+    throw new Error(`--peers needs at least 2 peers per run (a sender and a receiver)\n${USAGE}`);
   return options;
+}
+
+function commandOf(options: Options): string {
+  const { peers, rate, messages, burst, hosted, encryptionPeers, only, svg } = options;
+  return (
+    `npm run bench:chat -- --peers ${peers.join(',')} --rate ${rate} --messages ${messages} --burst ${burst}${hosted ? ' --hosted' : ''}` +
+    ` --encryption-peers ${encryptionPeers}${only ? ` --only ${only}` : ''}${svg ? ` --svg ${svg}` : ''}`
+  );
+}
+
+function load(when: string): string {
+  return `Load average ${when}: ${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')}`;
+}
+
+/**
+ * For one class size: our peer sending at a steady rate and in a burst, then the reference document's way (one
+ * request after another, a new TCP connection each) doing the same, as the baseline; and the peers' memory.
+ */
+async function measureSize(
+  size: number,
+  options: Options,
+  bundles: ChatBundles,
+  runner: Runner,
+): Promise<{ results: RunResult[]; rss: number[] }> {
+  console.log(`\nN = ${size}: starting a tracker and ${size} peers...`);
+  const started = Date.now();
+  const cluster = await ChatCluster.start(size, bundles, runner.onLine, options.hosted);
+  console.log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  try {
+    const specs: RunSpec[] = [
+      { mode: 'peer', rate: options.rate, messages: options.messages },
+      { mode: 'peer', rate: 0, messages: options.burst },
+      { mode: 'document', rate: options.rate, messages: options.messages },
+      { mode: 'document', rate: 0, messages: options.burst },
+    ];
+    const results: RunResult[] = [];
+    for (const spec of specs) {
+      results.push(await runner.run(cluster, spec));
+      console.log(`  ${resultLine(results.at(-1)!)}`);
+    }
+    const rss = cluster.peerRss();
+    console.log(`  ${rssLine(size, rss)}`);
+    return { results, rss };
+  } finally {
+    await cluster.stop();
+  }
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const hosted = options.hosted ? ' --hosted' : '';
-  const command = `npm run bench:chat -- --peers ${options.peers.join(',')} --rate ${options.rate} --messages ${options.messages} --burst ${options.burst}${hosted}`;
   const how = options.hosted
     ? 'the sender a peer process of its own, every receiver a real PeerApp in one host process (bench/chat/host.ts): on two cores, 100 processes would measure the scheduler'
     : 'real peer processes, one per peer';
-  console.log(`Chat benchmark: ${how}; esbuild bundles under plain node ${process.version}, on loopback.`);
-  console.log(
-    `Load average before: ${loadavg()
-      .map((load) => load.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`Chat benchmark: ${how}; esbuild bundles under plain node ${process.version}, on loopback.\n${load('before')}`);
   const bundles = await bundleChat();
-  const results: RunResult[] = [];
-  const rss: Array<{ size: number; bytes: number[] }> = [];
-  let watch: RunWatch | null = null;
-  const onLine = (name: string, line: string, at: number) => watch?.onLine(name, line, at);
-  let runs = 0;
-  for (const size of options.peers) {
-    console.log(`\nN = ${size}: starting a tracker and ${size} peers...`);
-    const started = Date.now();
-    const cluster = await ChatCluster.start(size, bundles, onLine, options.hosted);
-    console.log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    try {
-      // Our peer sending at a steady rate and in a burst, then the reference document's way (one request after
-      // another, a new TCP connection each) doing the same, as the baseline.
-      const specs: RunSpec[] = [
-        { mode: 'peer', rate: options.rate, messages: options.messages },
-        { mode: 'peer', rate: 0, messages: options.burst },
-        { mode: 'document', rate: options.rate, messages: options.messages },
-        { mode: 'document', rate: 0, messages: options.burst },
-      ];
-      for (const spec of specs) {
-        runs += 1;
-        watch = new RunWatch(`r${runs}`, spec.messages);
-        const result = await runOnce(cluster, spec, watch);
-        watch = null;
-        results.push(result);
-        console.log(`  ${resultLine(result)}`);
-      }
-      rss.push({ size, bytes: cluster.peerRss() });
-      console.log(`  ${rssLine(size, rss.at(-1)!.bytes)}`);
-    } finally {
-      await cluster.stop();
-    }
-  }
+  const runner = new Runner();
+  const sizes = options.only === 'encryption' ? [] : options.peers;
+  const measured: Array<{ results: RunResult[]; rss: number[] }> = [];
+  for (const size of sizes) measured.push(await measureSize(size, options, bundles, runner));
+  const pattern = { rate: options.rate, messages: options.messages, burst: options.burst };
+  const costs = options.only === 'sizes' ? [] : await measureEncryption(options.encryptionPeers, pattern, bundles, runner);
+  const results = [...measured.flatMap((m) => m.results), ...costs.flatMap((pair) => [pair.encrypted, pair.clear])];
   console.log(`\n${resultTable(results)}`);
-  for (const { size, bytes } of rss) console.log(rssLine(size, bytes));
+  measured.forEach(({ rss }, i) => console.log(rssLine(sizes[i], rss)));
+  if (costs.length > 0) console.log(`\nThe cost of encryption:\n${costs.map((pair) => costLine(pair.encrypted, pair.clear)).join('\n')}`);
   const lost = results.reduce((sum, r) => sum + r.lost, 0);
   const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
-  console.log(`\nLosses: ${lost}, duplicates: ${duplicates} (both must be 0).`);
-  console.log(
-    `Load average after: ${loadavg()
-      .map((load) => load.toFixed(2))
-      .join(' ')}`,
-  );
-  if (options.svg) {
-    writeFileSync(
-      options.svg,
-      latencyChart(
-        results.filter((r) => r.spec.rate > 0),
-        options.hosted ? 'receivers in one process' : 'a process per peer',
-      ),
-    );
+  console.log(`\nLosses: ${lost}, duplicates: ${duplicates} (both must be 0).\n${load('after')}`);
+  const charted = measured.flatMap((m) => m.results).filter((r) => r.spec.rate > 0);
+  if (options.svg && charted.length > 0) {
+    writeFileSync(options.svg, latencyChart(charted, options.hosted ? 'receivers in one process' : 'a process per peer'));
     console.log(`Chart: ${options.svg}`);
   }
-  console.log(`Reproduce: ${command}${options.svg ? ` --svg ${options.svg}` : ''}`);
+  console.log(`Reproduce: ${commandOf(options)}`);
   if (lost > 0 || duplicates > 0) process.exitCode = 1;
 }
 

@@ -121,11 +121,11 @@ export class ClusterProcess {
 
 /** A tracker, `size - 1` receivers and one sender (started last, so it connects to all of them). */
 export class ChatCluster {
-  /** The receiving peers, by name and port (a process each, or all in `host`). */
-  readonly receivers: Array<{ name: string; port: number }> = [];
+  readonly receivers: Array<{ name: string; port: number }> = []; // by name and port (a process each, or all in `host`)
   sender!: ClusterProcess;
   private tracker!: ClusterProcess;
-  private readonly processes: ClusterProcess[] = [];
+  /** Every process but the tracker and the sender: the receivers in order, or the one host. */
+  readonly processes: ClusterProcess[] = [];
   private host: ClusterProcess | null = null;
   private readonly dataRoot = mkdtempSync(join(tmpdir(), 'weaprous-bench-chat-'));
 

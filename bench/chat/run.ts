@@ -3,20 +3,27 @@
  * at a steady rate or all at once, sent either by the sender peer itself (typed at its console, as a person
  * would) or the reference document's way (one `POST /broadcast-peer/` after another, a new TCP connection
  * each, as WeApRous `apps/peer.py` sent them). A delivery is a receiving peer printing the message; its
- * latency runs from the moment the message was typed (or was due) to that line. New: no WeApRous twin.
+ * latency runs from the moment the message was typed (or was due) to that line. Direct messages go the same
+ * two ways: `/direct <peer> text` typed for each receiver (sealed, as peers with keys send them), or one key-less
+ * `POST /send-peer/` each (in clear, as the document's curl sends them). New: no WeApRous twin.
  */
 
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { ChatCluster, ClusterProcess } from './cluster';
+import type { ChatCluster, ClusterProcess, LineHandler } from './cluster';
 
-export type SendMode = 'peer' | 'document';
+/** `peer`/`document`: one message to all (in #general, or the sender's channel); `direct`/`document-direct`: one to each. */
+export type SendMode = 'peer' | 'document' | 'direct' | 'document-direct';
 
 export interface RunSpec {
   mode: SendMode;
   /** Messages per second, or 0 for a burst (all typed at once). */
   rate: number;
   messages: number;
+  /** For `peer`: a channel the sender switches to first (it joined it), instead of #general. */
+  channel?: string;
+  /** What the run is called in the output, when not its mode's name. */
+  label?: string;
 }
 
 export interface RunResult {
@@ -31,6 +38,9 @@ export interface RunResult {
   /** Deliveries per second, from the first message typed to the last delivery. */
   perSecond: number;
 }
+
+/** The cluster's sending peer (`cluster.ts`): what it prints is never a delivery. */
+const SENDER = 'Sender';
 
 /** After the last message is sent, a run waits this long for a delivery that has not come before calling it lost. */
 const QUIET_MS = 10_000;
@@ -50,15 +60,17 @@ export class RunWatch {
     readonly messages: number,
   ) {
     this.sentAt = new Float64Array(messages).fill(NaN);
-    this.pattern = new RegExp(`^\\[BROADCAST\\] .*: bench-${tag}-(\\d+)$`);
+    // `[BROADCAST] `, `[DIRECT] `, `[#team] ` then the sender, `: ` and the text.
+    this.pattern = new RegExp(`^\\[(?:BROADCAST|DIRECT|#[^\\]]+)\\] .*: bench-${tag}-(\\d+)$`);
   }
 
   text(n: number): string {
     return `bench-${this.tag}-${n}`;
   }
 
-  /** One line from a peer of the cluster (`name` is the peer's). */
+  /** One line from a peer of the cluster (`name` is the peer's); the sender's own are not deliveries. */
   onLine(name: string, line: string, at: number): void {
+    if (name === SENDER) return;
     const hit = this.pattern.exec(line.replace(/^\[[^\]]*\] > /, ''));
     if (!hit) return;
     const n = Number(hit[1]);
@@ -96,9 +108,11 @@ export class RunWatch {
 export async function runOnce(cluster: ChatCluster, spec: RunSpec, watch: RunWatch): Promise<RunResult> {
   const receivers = cluster.receivers;
   const expected = spec.messages * receivers.length;
+  if (spec.channel !== undefined) await switchTo(cluster.sender, spec.channel);
   const firstAt = performance.now();
   if (spec.mode === 'peer') await typeAll(cluster.sender, spec, watch, firstAt);
-  else await postAll(receivers, spec, watch, firstAt);
+  else if (spec.mode === 'direct') await typeAll(cluster.sender, spec, watch, firstAt, receivers);
+  else await postAll(receivers, spec, watch, firstAt, spec.mode === 'document' ? '/broadcast-peer/' : '/send-peer/');
   await watch.settle(expected);
   const latencies = [...watch.latencies].sort((a, b) => a - b);
   const seconds = (watch.lastAt - firstAt) / 1000;
@@ -124,35 +138,55 @@ async function until(time: number): Promise<void> {
   if (wait > 0) await new Promise((done) => setTimeout(done, wait));
 }
 
-/** Our way: each message typed at the sender's console when due; the peer stores it and sends it to all. */
-async function typeAll(sender: ClusterProcess, spec: RunSpec, watch: RunWatch, firstAt: number): Promise<void> {
+/** `/switch #channel` at the sender, so that plain text goes there; resolves when it says so. */
+async function switchTo(sender: ClusterProcess, channel: string): Promise<void> {
+  const switched = sender.waitFor((line) => line.includes(`Plain text goes to #${channel} now`), 10_000, `switch to #${channel}`);
+  sender.type(`/switch #${channel}`);
+  await switched;
+}
+
+/**
+ * Our way: each message typed at the sender's console when due; the peer stores it and sends it to all. With
+ * `to`, typed as `/direct <peer id> text` once for each of them instead: a direct message each, sealed.
+ */
+async function typeAll(
+  sender: ClusterProcess,
+  spec: RunSpec,
+  watch: RunWatch,
+  firstAt: number,
+  to?: Array<{ port: number }>,
+): Promise<void> {
   for (let n = 0; n < spec.messages; n++) {
     await until(dueAt(spec, firstAt, n));
     watch.sentAt[n] = performance.now();
-    sender.type(watch.text(n));
+    if (to === undefined) sender.type(watch.text(n));
+    else for (const peer of to) sender.type(`/direct 127.0.0.1:${peer.port} ${watch.text(n)}`);
   }
 }
 
-/** The document's way: for each message, one POST per peer, one after another, a new connection each. */
-async function postAll(receivers: Array<{ port: number }>, spec: RunSpec, watch: RunWatch, firstAt: number): Promise<void> {
+/**
+ * The document's way: for each message, one POST to `path` per peer, one after another, a new connection each,
+ * key-less and unsigned, as its curl examples send them.
+ */
+async function postAll(receivers: Array<{ port: number }>, spec: RunSpec, watch: RunWatch, firstAt: number, path: string): Promise<void> {
   for (let n = 0; n < spec.messages; n++) {
     const due = dueAt(spec, firstAt, n);
     await until(due);
     watch.sentAt[n] = due; // typed then: a message waiting behind the previous one's loop waits in its latency
     const body = JSON.stringify({ from: '127.0.0.1:9', name: 'Doc', msg: watch.text(n), timestamp: Date.now() / 1000 });
-    for (const peer of receivers) await postOnce(peer.port, body);
+    for (const peer of receivers) await postOnce(peer.port, body, path);
   }
 }
 
-/** `POST /broadcast-peer/` with `Connection: close` on a connection of its own; resolves when it is answered. */
-function postOnce(port: number, body: string): Promise<void> {
+/** `POST <path>` with `Connection: close` on a connection of its own; resolves when it is answered. */
+function postOnce(port: number, body: string, path: string): Promise<void> {
   return new Promise((done) => {
     const req = request(
       {
         host: '127.0.0.1',
         port,
         method: 'POST',
-        path: '/broadcast-peer/',
+        path,
         agent: false,
         headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' },
       },
@@ -164,4 +198,22 @@ function postOnce(port: number, body: string): Promise<void> {
     req.on('error', () => done()); // counted as lost if it never shows
     req.end(body);
   });
+}
+
+/** Runs specs one after another, each with a watch of its own, on the lines of every cluster it is handed. */
+export class Runner {
+  private watch: RunWatch | null = null;
+  private count = 0;
+  /** Give this to `ChatCluster.start`: a line goes to the run under way, if any. */
+  readonly onLine: LineHandler = (name, line, at) => this.watch?.onLine(name, line, at);
+
+  async run(cluster: ChatCluster, spec: RunSpec): Promise<RunResult> {
+    this.count += 1;
+    this.watch = new RunWatch(`r${this.count}`, spec.messages);
+    try {
+      return await runOnce(cluster, spec, this.watch);
+    } finally {
+      this.watch = null;
+    }
+  }
 }

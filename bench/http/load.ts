@@ -18,8 +18,10 @@ export interface Scenario {
   connections: number;
   /** Requests each connection sends before waiting for an answer; 1 is plain keep-alive. */
   pipelining: number;
-  /** The daemon's requests/s divided by node:http's that this scenario aims for. */
-  target: number;
+  /** The daemon's requests/s divided by node:http's that this scenario aims for; none for HTTPS. */
+  target?: number;
+  /** Served over TLS: the daemon with `run({ tls })` against node:https, the raw bound over node:tls. */
+  https?: boolean;
 }
 
 export interface RunResult {
@@ -45,11 +47,12 @@ interface Fired {
   generatorMicros: number;
 }
 
-async function fireAutocannon(port: number, scenario: Scenario, seconds: number): Promise<Fired> {
+/** autocannon speaks TLS to an `https://` URL (node:tls, without checking the certificate: `fetchHello` did). */
+async function fireAutocannon(url: string, scenario: Scenario, seconds: number): Promise<Fired> {
   const before = process.cpuUsage();
   const latencies = new LatencyHistogram();
   const options = {
-    url: `http://127.0.0.1:${port}/`,
+    url,
     connections: scenario.connections,
     pipelining: scenario.pipelining,
     duration: seconds,
@@ -72,9 +75,9 @@ async function fireAutocannon(port: number, scenario: Scenario, seconds: number)
   };
 }
 
-async function fire(generator: Generator, port: number, scenario: Scenario, seconds: number): Promise<Fired> {
-  if (generator === 'autocannon') return fireAutocannon(port, scenario, seconds);
-  const r = await fireWrk(port, scenario.connections, scenario.pipelining, seconds);
+async function fire(generator: Generator, url: string, scenario: Scenario, seconds: number): Promise<Fired> {
+  if (generator === 'autocannon') return fireAutocannon(url, scenario, seconds);
+  const r = await fireWrk(url, scenario.connections, scenario.pipelining, seconds);
   return { ...r, problems: { non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts } };
 }
 
@@ -86,10 +89,10 @@ export async function measure(
   warmupSeconds: number,
   generator: Generator = 'autocannon',
 ): Promise<RunResult> {
-  if (warmupSeconds > 0) await fire(generator, server.port, scenario, warmupSeconds);
+  if (warmupSeconds > 0) await fire(generator, server.url, scenario, warmupSeconds);
   const serverBefore = await server.cpuMicros();
   const started = process.hrtime.bigint();
-  const result = await fire(generator, server.port, scenario, seconds);
+  const result = await fire(generator, server.url, scenario, seconds);
   const wallMicros = Number(process.hrtime.bigint() - started) / 1000;
   const serverUsed = (await server.cpuMicros()) - serverBefore;
   return {

@@ -1,6 +1,6 @@
 /**
  * Turns the runs of `bench/http/hello.ts` into what it prints: a line per run as it finishes, then a Markdown
- * table with one row per server and scenario (median requests/s over rounds, the ratio to node:http,
+ * table with one row per server and scenario (median requests/s over rounds, the ratio to node:http or node:https,
  * latency, how busy each process was), the verdict against the targets, and caveats.
  * Benchmark tooling; no WeApRous twin.
  */
@@ -20,6 +20,18 @@ export const LABELS: Record<ServerKind, string> = {
   node: 'node:http',
   daemon: 'WeApRous daemon',
 };
+
+/** The same servers given a certificate: each speaks HTTPS (`bench/http/servers/*.ts`). */
+export const HTTPS_LABELS: Record<ServerKind, string> = {
+  raw: 'raw TLS (bound)',
+  node: 'node:https',
+  daemon: 'WeApRous daemon TLS',
+};
+
+/** What `kind` is called in `scenario`: its HTTPS name when the scenario is served over TLS. */
+export function labelOf(kind: ServerKind, scenario: Pick<Scenario, 'https'>): string {
+  return (scenario.https ? HTTPS_LABELS : LABELS)[kind];
+}
 
 const KINDS: ServerKind[] = ['raw', 'node', 'daemon'];
 
@@ -41,7 +53,7 @@ export function roundRatios(runs: Record<ServerKind, RunResult[]>, kind: ServerK
 export function runLine(scenario: Scenario, kind: ServerKind, round: number, run: RunResult): string {
   const problems = describeProblems(run);
   return (
-    `  ${scenario.name.padEnd(22)} round ${round} ${LABELS[kind].padEnd(18)} ${fmtRps(run.requestsPerSecond).padStart(9)} req/s` +
+    `  ${scenario.name.padEnd(22)} round ${round} ${labelOf(kind, scenario).padEnd(19)} ${fmtRps(run.requestsPerSecond).padStart(9)} req/s` +
     `  p50 ${fmtLatency(run.p50Micros)}  p99 ${fmtLatency(run.p99Micros)}` +
     `  server CPU ${fmtPercent(run.serverCpu)} (${fmtMicros(run.serverMicrosPerRequest)}/req)` +
     `  generator CPU ${fmtPercent(run.generatorCpu)}${problems ? `  FAILED: ${problems}` : ''}`
@@ -59,7 +71,7 @@ function tableRow(scenario: Scenario, kind: ServerKind, runs: Record<ServerKind,
   const problems = own.map(describeProblems).filter(Boolean);
   return [
     scenario.name,
-    LABELS[kind],
+    labelOf(kind, scenario),
     fmtRps(medianOf(own, 'requestsPerSecond')),
     ...ratioCell(kind, runs),
     fmtLatency(medianOf(own, 'p50Micros')),
@@ -81,7 +93,7 @@ export function summaryTable(all: ScenarioRuns[]): string {
     'scenario',
     'server',
     'req/s',
-    'vs node:http',
+    'vs node:http(s)',
     'per round',
     'p50',
     'p99',
@@ -103,12 +115,31 @@ export function summaryTable(all: ScenarioRuns[]): string {
 export function verdicts(all: ScenarioRuns[]): string[] {
   return all.map(({ scenario, runs }) => {
     const ratio = roundRatios(runs, 'daemon').median;
-    const met = ratio >= scenario.target ? 'met' : 'NOT met';
+    const target = scenario.target;
+    const met = target === undefined ? 'no target' : `target ${fmtRatio(target)} ${ratio >= target ? 'met' : 'NOT met'}`;
     const byCpu = medianOf(runs.node, 'serverMicrosPerRequest') / medianOf(runs.daemon, 'serverMicrosPerRequest');
     const ofBound = medianOf(runs.daemon, 'requestsPerSecond') / medianOf(runs.raw, 'requestsPerSecond');
     return (
-      `${scenario.name}: daemon ${fmtRatio(ratio)} node:http, target ${fmtRatio(scenario.target)} ${met}` +
-      ` (by server CPU per request: ${fmtRatio(byCpu)}); the daemon reached ${fmtPercent(ofBound)} of the raw-socket bound.`
+      `${scenario.name}: daemon ${fmtRatio(ratio)} ${labelOf('node', scenario)}, ${met}` +
+      ` (by server CPU per request: ${fmtRatio(byCpu)}); the daemon reached ${fmtPercent(ofBound)} of the ${scenario.https ? 'raw-TLS' : 'raw-socket'} bound.`
+    );
+  });
+}
+
+/**
+ * The cost of encryption, one sentence per server: its keep-alive run over TLS against the same run over plain
+ * HTTP (same connections, same generator), in requests/s and in server CPU per request. None without both runs.
+ */
+export function tlsCosts(all: ScenarioRuns[]): string[] {
+  const tls = all.find(({ scenario }) => scenario.https);
+  const plain = all.find(({ scenario }) => !scenario.https && scenario.pipelining === 1);
+  if (!tls || !plain || tls.scenario.connections !== plain.scenario.connections) return [];
+  return KINDS.map((kind) => {
+    const [rps, rpsTls] = [plain, tls].map(({ runs }) => medianOf(runs[kind], 'requestsPerSecond'));
+    const [cpu, cpuTls] = [plain, tls].map(({ runs }) => medianOf(runs[kind], 'serverMicrosPerRequest'));
+    return (
+      `TLS cost, ${LABELS[kind]}: ${fmtRps(rps)} → ${fmtRps(rpsTls)} req/s (${fmtPercent(rpsTls / rps)} of plain HTTP), ` +
+      `server CPU ${fmtMicros(cpu)} → ${fmtMicros(cpuTls)} per request`
     );
   });
 }
@@ -126,7 +157,7 @@ export function caveats(all: ScenarioRuns[]): string[] {
     for (const kind of KINDS) {
       const server = medianOf(runs[kind], 'serverCpu');
       const generator = medianOf(runs[kind], 'generatorCpu');
-      const shares = `${LABELS[kind]} ${fmtPercent(server)} / ${fmtPercent(generator)}`;
+      const shares = `${labelOf(kind, scenario)} ${fmtPercent(server)} / ${fmtPercent(generator)}`;
       if (server < 0.9 && generator > 0.9) generatorBound.push(shares);
       else if (server < 0.85 && generator < 0.85) starved.push(shares);
     }

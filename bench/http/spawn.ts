@@ -1,17 +1,20 @@
 /**
  * Starts one server under test in its own process, `node <bundle>.js 0` (plain node, the bundle from
- * `bench/bundle.ts`), and talks to it: wait until it listens, ask for its CPU time, check its answer to
- * `GET /` once, stop it. Benchmark tooling only; it has no twin in WeApRous.
+ * `bench/bundle.ts`), or `node <bundle>.js 0 cert.pem key.pem` for HTTPS, and talks to it: wait until it
+ * listens, ask for its CPU time, check its answer to `GET /` once, stop it. Benchmark tooling; no WeApRous twin.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { ServerKind } from '../bundle';
 import { HELLO, type ServerMessage } from './serve';
 
 export interface ServerProcess {
   kind: ServerKind;
   port: number;
+  /** Where the load goes: `http://127.0.0.1:<port>/`, or `https://` when the server was given a certificate. */
+  url: string;
   /** CPU time (user + system, microseconds) the server process has used so far. */
   cpuMicros(): Promise<number>;
   stop(): Promise<void>;
@@ -19,11 +22,18 @@ export interface ServerProcess {
 
 const START_TIMEOUT_MS = 20_000;
 
-/** Spawns `node [nodeFlags] <bundle> 0`; `nodeFlags` are e.g. `--cpu-prof`. */
-export function startServer(kind: ServerKind, bundle: string, nodeFlags: string[] = []): Promise<ServerProcess> {
+/** The certificate and key files an HTTPS server is started with. */
+export interface CertFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/** Spawns `node [nodeFlags] <bundle> 0 [cert key]`; `nodeFlags` are e.g. `--cpu-prof`. */
+export function startServer(kind: ServerKind, bundle: string, nodeFlags: string[] = [], cert?: CertFiles): Promise<ServerProcess> {
   // process.execPath is the node binary itself; ts-node's hooks live in this process only, and NODE_OPTIONS
   // is emptied so that a `-r ts-node/register` set there cannot reach the measured server either.
-  const child = spawn(process.execPath, [...nodeFlags, bundle, '0'], {
+  const tlsArgs = cert ? [cert.certFile, cert.keyFile] : [];
+  const child = spawn(process.execPath, [...nodeFlags, bundle, '0', ...tlsArgs], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, NODE_OPTIONS: '' },
   });
@@ -43,7 +53,8 @@ export function startServer(kind: ServerKind, bundle: string, nodeFlags: string[
       if (message.type !== 'listening') return;
       clearTimeout(timer);
       child.off('exit', onExit);
-      resolve({ kind, port: message.port, cpuMicros: () => askUsage(child), stop: () => stopChild(child) });
+      const url = `${cert ? 'https' : 'http'}://127.0.0.1:${message.port}/`;
+      resolve({ kind, port: message.port, url, cpuMicros: () => askUsage(child), stop: () => stopChild(child) });
     });
   });
 }
@@ -81,10 +92,13 @@ export interface HelloCheck {
   head: string;
 }
 
-/** Sends one keep-alive `GET /` and reads exactly one response (head, then Content-Length bytes). */
-export function fetchHello(port: number, timeoutMs = 5_000): Promise<HelloCheck> {
+/**
+ * Sends one keep-alive `GET /` and reads exactly one response (head, then Content-Length bytes); with `ca`, over
+ * TLS, the server's certificate checked against it for 127.0.0.1.
+ */
+export function fetchHello(port: number, ca?: Buffer, timeoutMs = 5_000): Promise<HelloCheck> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket: Socket = ca ? connectTls({ host: '127.0.0.1', port, ca }) : connect(port, '127.0.0.1');
     let received = Buffer.alloc(0);
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`No answer from port ${port} within ${timeoutMs} ms.`)));
     socket.on('error', reject);

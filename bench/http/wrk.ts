@@ -35,8 +35,8 @@ export function checkWrk(): void {
   }
 }
 
-/** Runs wrk with one thread against `port` and parses what it prints. */
-export function fireWrk(port: number, connections: number, pipelining: number, seconds: number): Promise<WrkResult> {
+/** Runs wrk with one thread against `url` (`https://` needs a wrk built with OpenSSL, as distributions ship it). */
+export function fireWrk(url: string, connections: number, pipelining: number, seconds: number): Promise<WrkResult> {
   const script = join(__dirname, 'pipeline.lua');
   const args = [
     '-f',
@@ -48,7 +48,7 @@ export function fireWrk(port: number, connections: number, pipelining: number, s
     '--latency',
     '-s',
     script,
-    `http://127.0.0.1:${port}/`,
+    url,
     '--',
     String(pipelining),
   ];

@@ -2,11 +2,12 @@
  * The upper bound: a node:net server that parses nothing and writes one fixed HTTP response for every
  * `\r\n\r\n` it sees (`bench/http/fixed-reply.ts`): the least an answer over node:net can cost. When the
  * servers, not the load generator, set the pace, it bounds them all and shows how much of the gap is the
- * daemon's own work. Not a server to copy: it would answer anything. Bundled by `bench/bundle.ts`, run by
- * plain `node`. New: no WeApRous twin.
+ * daemon's own work. With a certificate, the same over node:tls. Not a server to copy: it would answer
+ * anything. Bundled by `bench/bundle.ts`, run by plain `node`. New: no WeApRous twin.
  */
 
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { countRequestEnds, replies } from '../fixed-reply';
 import { serve } from '../serve';
 
@@ -21,13 +22,14 @@ function onConnection(socket: Socket): void {
   socket.on('error', () => socket.destroy());
 }
 
-serve(async (port) => {
+serve(async (port, tls) => {
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const accept = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     onConnection(socket);
-  });
+  };
+  const server = tls ? createTlsServer(tls, accept) : createServer(accept);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const stop = () =>
     new Promise<void>((resolve) => {

@@ -6,7 +6,8 @@
 
 import { expect } from 'chai';
 import type { RunResult } from '../../../bench/chat/run';
-import { fmtMs, latencyChart, percentile, resultLine, resultTable, rssLine } from '../../../bench/chat/report';
+import { encryptionPairs } from '../../../bench/chat/encryption';
+import { costLine, fmtMs, latencyChart, percentile, resultLine, resultTable, rssLine } from '../../../bench/chat/report';
 
 function run(size: number, mode: 'peer' | 'document', latencies: number[], lost = 0): RunResult {
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -55,5 +56,28 @@ describe('chat benchmark report', () => {
     expect(svg).to.include('>10</text>');
     expect(svg).to.include('>50</text>');
     expect(svg).not.to.include('NaN');
+  });
+
+  it('costLine() sets a run with encryption against the same pattern without, by deliveries/s and p99', () => {
+    const sealed = { ...run(10, 'peer', [1, 2, 3]), spec: { mode: 'direct' as const, rate: 0, messages: 9, label: 'sealed direct' } };
+    const clear = {
+      ...run(10, 'peer', [1, 2, 6]),
+      spec: { mode: 'document-direct' as const, rate: 0, messages: 9, label: 'key-less direct (curl)' },
+      perSecond: 120,
+    };
+    expect(costLine(sealed, clear)).to.equal(
+      'N=10 sealed direct against key-less direct (curl), burst of 9: 90 against 120 deliveries/s (75%), p99 3.00 ms against 6.00 ms',
+    );
+  });
+
+  it('encryptionPairs() pairs each encrypted run with the same pattern in clear, steady then burst', () => {
+    const pairs = encryptionPairs({ rate: 10, messages: 100, burst: 1000 });
+    expect(pairs.map(([a, b]) => [a.mode, b.mode, a.rate, a.messages === b.messages && a.rate === b.rate])).to.deep.equal([
+      ['direct', 'document-direct', 10, true],
+      ['direct', 'document-direct', 0, true],
+      ['peer', 'peer', 10, true],
+      ['peer', 'peer', 0, true],
+    ]);
+    expect(pairs[2].map((spec) => spec.channel)).to.deep.equal(['bench-private', 'bench-public']);
   });
 });

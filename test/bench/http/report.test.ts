@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import type { RunResult } from '../../../bench/http/load';
-import { caveats, roundRatios, summaryTable, verdicts, type ScenarioRuns } from '../../../bench/http/report';
+import { caveats, roundRatios, summaryTable, tlsCosts, verdicts, type ScenarioRuns } from '../../../bench/http/report';
 
 function run(requestsPerSecond: number, p50Micros = 400, p99Micros = 900): RunResult {
   return {
@@ -72,5 +72,29 @@ describe('verdicts()', () => {
       'keep-alive 50 conns: daemon 1.20x node:http, target 1.20x met (by server CPU per request: 1.00x);' +
         ' the daemon reached 63% of the raw-socket bound.',
     ]);
+  });
+});
+
+describe('tlsCosts()', () => {
+  const HTTPS: ScenarioRuns = {
+    scenario: { name: 'https keep-alive 50 conns', connections: 50, pipelining: 1, https: true },
+    runs: { raw: [run(45_000)], node: [run(30_000)], daemon: [run(26_750)] },
+  };
+
+  it('compares each server over TLS with the same keep-alive run over plain HTTP', () => {
+    const costs = tlsCosts([KEEP_ALIVE, HTTPS]);
+    expect(costs).to.have.length(3);
+    expect(costs[2]).to.equal(
+      'TLS cost, WeApRous daemon: 53,500 → 26,750 req/s (50% of plain HTTP), server CPU 20.0 µs → 20.0 µs per request',
+    );
+  });
+
+  it('names the HTTPS servers in the table and says the HTTPS run has no target', () => {
+    expect(summaryTable([HTTPS])).to.match(/\| node:https +\| 30,000 \| 1\.00x \(baseline\)/);
+    expect(verdicts([HTTPS])[0]).to.match(/^https keep-alive 50 conns: daemon 0\.89x node:https, no target .* raw-TLS bound\.$/);
+  });
+
+  it('says nothing without both runs', () => {
+    expect(tlsCosts([KEEP_ALIVE])).to.deep.equal([]);
   });
 });
