@@ -1,7 +1,7 @@
 /**
- * A direct message sealed for its recipient: it opens for that recipient only, with the header it was sealed
- * with, and any byte changed is refused; keys and nonces never repeat. Each test makes its own key pairs.
- * Tests for `apps/peer/identity/envelope.ts` (new; WeApRous sent messages in clear).
+ * A direct message sealed for its recipient, a channel message for the holders of the channel's key: each opens
+ * for them only, with the header it was sealed with, and any byte changed is refused; keys, salts and nonces
+ * never repeat. Each test makes its own keys. Tests for `apps/peer/identity/envelope.ts` (new).
  */
 
 import { expect } from 'chai';
@@ -13,9 +13,12 @@ import {
   boxKeyText,
   type Envelope,
   open,
+  openFromChannel,
   seal,
   type SealedHeader,
+  sealForChannel,
 } from '../../../../apps/peer/identity/envelope';
+import { deriveSecrets } from '../../../../apps/peer/identity/channel-keys';
 import { publicKeyText, signedBytes, verify } from '../../../../apps/signature';
 
 function boxPair() {
@@ -128,5 +131,56 @@ describe('envelope: boxKeySigned()', () => {
     expect(boxKeySigned(key, signature, publicKeyText(mallory.publicKey))).to.equal(false);
     expect(boxKeySigned(boxPair().key, signature, publicKeyText(identity.publicKey))).to.equal(false);
     expect(boxKeySigned('not a key', signature, publicKeyText(identity.publicKey))).to.equal(false);
+  });
+});
+
+describe('envelope: sealForChannel() and openFromChannel()', () => {
+  const inVault: SealedHeader = { ...header, channel: 'vault', to: '#vault' };
+  let vault: Buffer;
+  before(async () => (vault = (await deriveSecrets('vault', 'correct-horse-battery')).messageKey));
+
+  it('opens with the channel key to the very text, which no field carries', () => {
+    const envelope = sealForChannel('the safe opens at 0417 ✓', inVault, vault);
+    expect(openFromChannel(envelope, inVault, vault)).to.equal('the safe opens at 0417 ✓');
+    expect(JSON.stringify(envelope)).not.to.include('0417');
+  });
+
+  it('refuses a changed ciphertext, tag, nonce or salt, and any other header', () => {
+    const envelope = sealForChannel('meet at noon', inVault, vault);
+    const ct = Buffer.from(envelope.ct, 'base64');
+    for (const changed of [
+      { ...envelope, ct: flip(envelope.ct) },
+      { ...envelope, ct: flip(envelope.ct, ct.length - 1) },
+      { ...envelope, nonce: flip(envelope.nonce) },
+      { ...envelope, salt: flip(envelope.salt) },
+    ])
+      expect(openFromChannel(changed, inVault, vault)).to.equal(null);
+    for (const other of [{ channel: 'team', to: '#team' }, { from: '127.0.0.1:5009' }, { id: 'x/1' }, { clock: 8 }, { timestamp: 1 }])
+      expect(openFromChannel(envelope, { ...inVault, ...other }, vault)).to.equal(null);
+  });
+
+  it("a wrong key cannot read the channel's history, nor another channel's key with the same password", async () => {
+    const envelope = sealForChannel('meet at noon', inVault, vault);
+    const guessed = (await deriveSecrets('vault', 'correct-horse-batterz')).messageKey;
+    const sameKeyOtherChannel = (await deriveSecrets('team', 'correct-horse-battery')).messageKey;
+    expect(openFromChannel(envelope, inVault, guessed)).to.equal(null);
+    expect(openFromChannel(envelope, inVault, sameKeyOtherChannel)).to.equal(null);
+  });
+
+  it('never repeats a salt or a nonce, over 10,000 messages', function () {
+    this.timeout(60_000);
+    const salts = new Set<string>();
+    const nonces = new Set<string>();
+    fc.assert(
+      fc.property(fc.string(), fc.nat({ max: 2 ** 40 }), (text, clock) => {
+        const envelope = sealForChannel(text, { ...inVault, clock }, vault);
+        expect(salts.has(envelope.salt) || nonces.has(envelope.nonce)).to.equal(false);
+        salts.add(envelope.salt);
+        nonces.add(envelope.nonce);
+        return openFromChannel(envelope, { ...inVault, clock }, vault) === text;
+      }),
+      { numRuns: 10_000 },
+    );
+    expect(salts.size).to.equal(10_000);
   });
 });
