@@ -8,6 +8,7 @@
 import { HttpError } from '../../../daemon/status';
 import { GENERAL_CHANNEL, MAX_BATCH_MESSAGES } from '../../protocol';
 import type { JsonObject } from '../../json-fields';
+import { isSealed } from '../identity/sealed';
 import type { Trust } from '../identity/trust';
 import type { Notify } from '../model/notices';
 import type { History } from '../storage/history';
@@ -121,6 +122,9 @@ export class Inbox {
     if (type === 'direct' && incoming.channel !== channel)
       throw new HttpError(400, `"channel" of a direct message to this peer must be "${channel}" (or leave it out)`);
     await this.checkSender(incoming, body, checking.source, checking.vouchedFor);
+    // Two peers with keys never fall back to clear text: a keyed sender seals (docs/identity.md, "Who gets clear text").
+    if (type === 'direct' && !isSealed(incoming) && this.parts.trust?.knows(incoming.from))
+      throw new HttpError(403, clearDirectReason(incoming.from));
     if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL) {
       // One question per channel and sender per request: a batch of 100 need not ask the tracker 100 times.
       const key = `${incoming.channel} ${incoming.from}`;
@@ -226,4 +230,15 @@ export class Inbox {
     this.saidFull = true;
     return { status: 'error', code: 507, error: error.message };
   }
+}
+
+/**
+ * Why a direct message in clear from a sender with a key is refused (403: the same body from a key-less sender
+ * is taken, so it is who sends it that is refused, RFC 9110 §15.5.4). A listener who strips "enc" gets 401 first.
+ */
+export function clearDirectReason(from: string): string {
+  return (
+    `${from} has a key, so its direct messages to this peer must be sealed ("enc", docs/identity.md "Direct messages, sealed"); ` +
+    'this one came in clear and was not stored. Seal the text for the box key this peer gives at GET /identity/ and send it again.'
+  );
 }
