@@ -1,12 +1,13 @@
 /**
  * Direct messages sealed end to end, with a real tracker and two real peers: Alice's `/direct Bob ...` is shown
- * to Bob in clear, yet neither history file (Bob's holds exactly what `/send-peer/` carried) holds the text.
+ * to Bob in clear, yet neither history file (Bob's holds exactly what `/send-peer/` carried) holds the text; after
+ * Alice restarts, a direct message to Bob while he is down is sealed (his box key kept in known-peers.json) and queued.
  * End-to-end tests for `apps/peer/identity/envelope.ts` and `sealed.ts` through `apps/peer.ts` (new; WeApRous
  * `apps/peer.py` sent direct messages in clear).
  */
 
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpClient } from '../../daemon/client';
 import { Child, dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
@@ -72,5 +73,45 @@ describe('direct messages, sealed (real tracker and peers)', function () {
     await alice.waitFor(/Alice \(.*\): the vault code is 7391$/);
     bob.type(`/history ${id('Alice')}`);
     await bob.waitFor(/Alice \(.*\): the vault code is 7391$/);
+  });
+});
+
+describe('a direct message to a peer that is down, after a restart (real tracker and peers)', function () {
+  this.timeout(120_000);
+  const processes = new Processes();
+  after(() => processes.killAll());
+
+  it('is sealed with the box key kept in known-peers.json, queued, and read by Bob when he is back', async () => {
+    const trackerPort = await freePort();
+    const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
+    await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
+    const url = `http://127.0.0.1:${trackerPort}`;
+    const [alicePort, bobPort] = [await freePort(), await freePort()];
+    const [aliceDir, bobDir] = [dataDir('Alice'), dataDir('Bob')];
+    const start = async (name: string, port: number, folder: string) => {
+      const peer = processes.startPeer(name, url, port, ['--data-dir', folder]);
+      await peer.waitFor(exact(`[${name}] > `), STARTUP_MS);
+      return peer;
+    };
+    const bobId = `127.0.0.1:${bobPort}`;
+    const bob = await start('Bob', bobPort, bobDir);
+    const alice = await start('Alice', alicePort, aliceDir);
+    await alice.waitForLines([exact(`[P2P] Connected to peer: Bob (${bobId})`)]);
+    await alice.kill();
+    const aliceAgain = await start('Alice', alicePort, aliceDir);
+    await aliceAgain.waitForLines([exact(`[P2P] Connected to peer: Bob (${bobId})`)]);
+    const known = JSON.parse(readFileSync(join(aliceDir, 'known-peers.json'), 'utf8')) as Record<string, { box_key?: string }>;
+    expect(known[bobId].box_key).to.match(/^[A-Za-z0-9+/]{43}=$/);
+
+    await bob.kill(); // SIGKILL: no goodbye, so Alice still counts him among her peers
+    const secret = 'the boat leaves at nine';
+    aliceAgain.type(`/direct ${bobId} ${secret}`);
+    await aliceAgain.waitFor(`[P2P]   queued for Bob (${bobId}): 1 message waiting`, 15_000);
+    const bobAgain = await start('Bob', bobPort, bobDir);
+    await bobAgain.waitFor(exact(`[DIRECT] Alice (127.0.0.1:${alicePort}): ${secret}`), 30_000);
+    for (const folder of [aliceDir, bobDir]) {
+      const file = join(folder, 'history.jsonl');
+      expect(existsSync(file) ? readFileSync(file, 'utf8') : '').not.to.include('boat');
+    }
   });
 });

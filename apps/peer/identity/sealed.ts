@@ -51,6 +51,6 @@ export function readableText(message: ChatMessage, { selfId, identity, channelKe
 }
 
 /** Whether a message carries a sealed text. */
-export function isSealed(message: ChatMessage): boolean {
+export function isSealed(message: Pick<ChatMessage, 'enc'>): boolean {
   return message.enc !== undefined;
 }

@@ -20,8 +20,6 @@ export class Trust {
   private readonly verdicts = new WeakMap<ChatMessage, 'verified' | 'forged'>();
   /** Peers `learn` asked in vain, and until when it does not ask them again (a page naming 100 absent peers). */
   private readonly unanswered = new Map<string, number>();
-  /** Box keys (`envelope.ts`) by peer id, each signed by that peer's remembered identity key; asked again after a restart. */
-  private readonly boxKeys = new Map<string, string>();
 
   constructor(
     readonly identity: Identity,
@@ -74,7 +72,8 @@ export class Trust {
   rememberBox(peerId: string, claim: Partial<BoxKeyClaim>): boolean {
     const identityKey = this.known.keyOf(peerId);
     if (identityKey === undefined || !boxKeySigned(claim.box_key, claim.box_key_signature, identityKey)) return false;
-    this.boxKeys.set(peerId, claim.box_key);
+    // Kept with the identity key in known-peers.json: after a restart a message to a peer that is away is still sealed.
+    this.known.rememberBox(peerId, { box_key: claim.box_key, box_key_signature: claim.box_key_signature as string });
     return true;
   }
 
@@ -86,11 +85,11 @@ export class Trust {
   async boxKeyFor(peerId: string): Promise<string | 'clear' | undefined> {
     await this.learn(peerId);
     if (this.known.keyOf(peerId) === undefined) return 'clear';
-    const known = this.boxKeys.get(peerId);
+    const known = this.known.boxKeyOf(peerId);
     if (known !== undefined) return known;
     const answer = await this.askKey(addressOfId(peerId));
     if (answer.ok && answer.key === this.known.keyOf(peerId) && answer.box) this.rememberBox(peerId, answer.box);
-    return this.boxKeys.get(peerId);
+    return this.known.boxKeyOf(peerId);
   }
 
   /**

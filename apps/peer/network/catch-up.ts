@@ -12,6 +12,7 @@ import type { History } from '../storage/history';
 import { type ChatMessage, derivedId, directChannel, readMessage } from '../model/message';
 import type { PeerClient } from './peer-client';
 import type { PeerInfo } from '../model/peers';
+import { isSealed } from '../identity/sealed';
 import type { Trust } from '../identity/trust';
 import type { EventLog } from '../model/events';
 import type { Notify } from '../model/notices';
@@ -86,7 +87,9 @@ export class CatchUp {
         // The page's cursor moves on with what the peer sent, kept or not.
         [since, after] = [message.clock, message.id];
         if (direct && (message.from !== peer.peer_id || message.channel !== channel)) continue; // ours: held already
-        if (message.enc === undefined && this.parts.channels.isPrivate(channel)) continue; // a private channel's are sealed
+        // Its sender has a key (a direct conversation is asked of such peers only): in clear, it is refused, as the inbox refuses it.
+        if (direct && !isSealed(message)) continue;
+        if (!isSealed(message) && this.parts.channels.isPrivate(channel)) continue; // a private channel's are sealed
         const verdict = await this.judge(message);
         if (verdict === 'forged') forged += 1;
         else if ((await history.acceptQuietly(verdict)) === 'added') added += 1;

@@ -8,6 +8,7 @@
 import { HttpError } from '../../../daemon/status';
 import { GENERAL_CHANNEL, MAX_BATCH_MESSAGES } from '../../protocol';
 import type { JsonObject } from '../../json-fields';
+import { isSealed } from '../identity/sealed';
 import type { Trust } from '../identity/trust';
 import type { Notify } from '../model/notices';
 import type { History } from '../storage/history';
@@ -121,14 +122,16 @@ export class Inbox {
     if (type === 'direct' && incoming.channel !== channel)
       throw new HttpError(400, `"channel" of a direct message to this peer must be "${channel}" (or leave it out)`);
     await this.checkSender(incoming, body, checking.source, checking.vouchedFor);
+    // Two peers with keys never fall back to clear text: a keyed sender seals (docs/identity.md, "Who gets clear text").
+    if (type === 'direct' && !isSealed(incoming) && this.parts.trust?.knows(incoming.from))
+      throw new HttpError(403, clearDirectReason(incoming.from));
     if (type === 'broadcast' && incoming.channel !== GENERAL_CHANNEL) {
       // One question per channel and sender per request: a batch of 100 need not ask the tracker 100 times.
       const key = `${incoming.channel} ${incoming.from}`;
       const known = checking.members.get(key) ?? this.checkMembers(incoming.channel, incoming.from);
       checking.members.set(key, known);
       await known;
-      if (this.parts.gate?.isPrivate?.(incoming.channel) && incoming.enc === undefined)
-        throw new HttpError(400, clearInPrivate(incoming.channel));
+      if (this.parts.gate?.isPrivate?.(incoming.channel) && !isSealed(incoming)) throw new HttpError(400, clearInPrivate(incoming.channel));
     }
     // No name sent: the one it connected with, else its id.
     if (body.name === undefined || body.name === null) incoming.name = this.state.get(incoming.from)?.name ?? incoming.from;
@@ -233,4 +236,15 @@ export class Inbox {
 /** Why a private channel's message in clear is refused: members seal every one (docs/security/channels.md). */
 export function clearInPrivate(channel: string): string {
   return `Messages in #${channel} are sealed with a key derived from the channel's key ("enc"); this one came in clear, so it is not taken`;
+}
+
+/**
+ * Why a direct message in clear from a sender with a key is refused (403: the same body from a key-less sender
+ * is taken, so it is who sends it that is refused, RFC 9110 §15.5.4). A listener who strips "enc" gets 401 first.
+ */
+export function clearDirectReason(from: string): string {
+  return (
+    `${from} has a key, so its direct messages to this peer must be sealed ("enc", docs/identity.md "Direct messages, sealed"); ` +
+    'this one came in clear and was not stored. Seal the text for the box key this peer gives at GET /identity/ and send it again.'
+  );
 }

@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { publicKeyText } from '../../../../apps/signature';
-import { KNOWN_PEERS_FILE, KnownPeers, openKnownPeers } from '../../../../apps/peer/identity/known-peers';
+import { KNOWN_PEERS_FILE, type KnownEntry, KnownPeers, openKnownPeers } from '../../../../apps/peer/identity/known-peers';
+import { loadOrCreateIdentity } from '../../../../apps/peer/identity/identity';
 
 const newKey = () => publicKeyText(generateKeyPairSync('ed25519').publicKey);
 const bob = '127.0.0.1:5002';
@@ -29,7 +30,7 @@ describe('KnownPeers', () => {
   });
 
   it('keeps the first key: remembering another key for a known peer changes nothing', () => {
-    const changes: Record<string, string>[] = [];
+    const changes: Record<string, KnownEntry>[] = [];
     const first = newKey();
     const known = new KnownPeers({}, (entries) => changes.push(entries));
     known.remember(bob, first);
@@ -89,6 +90,25 @@ describe('openKnownPeers()', () => {
     expect(fs.readdirSync(folder)).to.deep.equal([KNOWN_PEERS_FILE]);
   });
 
+  it("keeps a box key claim with the key, on the peer's one line, and checks its signature again when it reads the file", () => {
+    const bobs = loadOrCreateIdentity(path.join(folder, 'bob'));
+    const claim = { box_key: bobs.boxKey, box_key_signature: bobs.boxKeySignature };
+    const known = openKnownPeers(folder);
+    known.remember(bob, bobs.publicKey);
+    known.rememberBox(bob, claim);
+    const file = path.join(folder, KNOWN_PEERS_FILE);
+    expect(fs.readFileSync(file, 'utf8')).to.equal(`{\n  "${bob}": ${JSON.stringify({ public_key: bobs.publicKey, ...claim })}\n}\n`);
+    expect(openKnownPeers(folder).boxKeyOf(bob)).to.equal(bobs.boxKey);
+    // A box key another identity signed (a file edited by someone else) is left out: it is asked for again.
+    const mallorys = loadOrCreateIdentity(path.join(folder, 'mallory'));
+    const swapped = { [bob]: { public_key: bobs.publicKey, box_key: mallorys.boxKey, box_key_signature: mallorys.boxKeySignature } };
+    fs.writeFileSync(file, JSON.stringify(swapped));
+    const reopened = openKnownPeers(folder);
+    expect([reopened.keyOf(bob), reopened.boxKeyOf(bob)]).to.deep.equal([bobs.publicKey, undefined]);
+    reopened.forget(bob);
+    expect(openKnownPeers(folder).entries()).to.deep.equal({});
+  });
+
   it('creates the data folder when it saves the first key', () => {
     const data = path.join(folder, 'not', 'yet');
     openKnownPeers(data).remember(bob, newKey());
@@ -106,6 +126,7 @@ describe('openKnownPeers()', () => {
     ['a JSON array', '[]'],
     ['a key that is not a public key', '{"127.0.0.1:5002": "AAAA"}'],
     ['a key that is not a string', '{"127.0.0.1:5002": 42}'],
+    ['an entry whose "public_key" is not a public key', '{"127.0.0.1:5002": {"public_key": "AAAA"}}'],
   ]) {
     it(`refuses a file holding ${what} with a sentence, and leaves it as it was`, () => {
       const file = path.join(folder, KNOWN_PEERS_FILE);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpError } from '../../../../daemon/status';
 import { loadOrCreateIdentity } from '../../../../apps/peer/identity/identity';
-import { KnownPeers } from '../../../../apps/peer/identity/known-peers';
+import { type KnownEntry, KnownPeers } from '../../../../apps/peer/identity/known-peers';
 import { Trust } from '../../../../apps/peer/identity/trust';
 import type { AskKey } from '../../../../apps/owner';
 
@@ -185,7 +185,17 @@ describe('Trust', () => {
       const withBox: AskKey = async () => ({ ok: true, key: bob.publicKey, box: bobBox });
       const known = new KnownPeers({ [BOB]: bob.publicKey });
       expect(await new Trust(alice, known, () => {}, '', withBox).boxKeyFor(BOB)).to.equal(bob.boxKey);
-      expect(await new Trust(alice, known, () => {}, '', bobAnswers).boxKeyFor(BOB)).to.equal(undefined);
+      const notKnown = new KnownPeers({ [BOB]: bob.publicKey });
+      expect(await new Trust(alice, notKnown, () => {}, '', bobAnswers).boxKeyFor(BOB)).to.equal(undefined);
+    });
+
+    it('keeps the box key in the known peers: after a restart it seals for a peer that is away, asking nobody', async () => {
+      const saved: Array<Record<string, KnownEntry>> = [];
+      const known = new KnownPeers({ [BOB]: bob.publicKey }, (entries) => saved.push(entries));
+      expect(new Trust(alice, known, () => {}, '', bobAnswers).rememberBox(BOB, bobBox)).to.equal(true);
+      const away: AskKey = async () => ({ ok: false, reason: 'Bob is away' });
+      const restarted = new Trust(alice, new KnownPeers(saved.at(-1)), () => {}, '', away);
+      expect(await restarted.boxKeyFor(BOB)).to.equal(bob.boxKey);
     });
 
     it("says 'clear' for a peer with no key at all (the document's curl TestPeer)", async () => {
