@@ -153,7 +153,7 @@ export class Chat {
     return ok(
       this.hand(message, [peer], origin, async () => {
         const outcome = await this.parts.delivery.deliver(peer, message);
-        if (outcome.kind === 'sent') return this.parts.notify({ kind: 'direct-sent', peer });
+        if (outcome.kind === 'sent') return this.parts.notify({ kind: 'direct-sent', peer, ...(seal ? {} : { clear: true as const }) });
         const waiting = outcome.kind === 'queued' ? outcome.waiting : undefined;
         this.parts.notify({ kind: 'direct-failed', peer, reason: outcome.reason, waiting });
       }),

@@ -39,7 +39,7 @@ window.ChatView = (function chatView() {
     return date.getDate() + ' ' + date.toLocaleString('en', { month: 'short' }) + ' ' + hhmm;
   }
 
-  /** One message: sender, address, time, verified mark, pending mark, then its text. */
+  /** One message: sender, address, time, verified mark, 'in clear' for a direct message not sealed, pending mark, then its text. */
   function message(view) {
     const article = document.createElement('article');
     article.className = 'message' + (view.mine ? ' mine' : '') + (view.mention ? ' mention' : '');
@@ -54,6 +54,11 @@ window.ChatView = (function chatView() {
         ? 'Signed with the key this peer knows for ' + view.from
         : 'No key is known for ' + view.from + ': anyone could have sent this in that name';
     head.append(text('strong', view.name, 'sender'), ' ', text('span', view.from, 'address'), ' ', time, ' ', mark);
+    if (view.conversation.charAt(0) === '@' && !view.sealed) {
+      const clear = text('span', 'in clear', 'mark clear');
+      clear.title = 'Not encrypted: ' + (view.mine ? 'this peer' : view.name) + ' has no key, so anyone on the network can read it';
+      head.append(' ', clear);
+    }
     if (view.mention) head.append(' ', text('span', 'mentions you', 'mention-mark'));
     head.append(text('span', 'pending', 'pending-mark'));
     article.append(head, text('p', view.text, 'text'));

@@ -76,8 +76,10 @@ export function droppedLine(peer: PeerInfo): string {
   return `[P2P] Removed ${describePeer(peer)} from the connected peers: nothing is listening there any more`;
 }
 
-export function directSentLine(peer: PeerInfo): string {
-  return `[P2P] Direct message sent to ${peer.peer_id}`;
+/** `clear`: it went without encryption, since the peer has no key (the document's kind); the sender is told so. */
+export function directSentLine(peer: PeerInfo, clear = false): string {
+  const sent = `[P2P] Direct message sent to ${peer.peer_id}`;
+  return clear ? `${sent}, in clear: ${clean(peer.name)} has no key, so anyone on the network can read it` : sent;
 }
 
 export function directFailedLine(failure: Failure): string {
@@ -119,7 +121,7 @@ function peerToPeerLines(notice: Notice): string[] | undefined {
     case 'channel-sent':
       return reportLines(notice.report, notice.channel);
     case 'direct-sent':
-      return [directSentLine(notice.peer)];
+      return [directSentLine(notice.peer, notice.clear)];
     case 'direct-failed': {
       const failed = directFailedLine({ peer: notice.peer, reason: notice.reason });
       return notice.waiting === undefined ? [failed] : [failed, queuedLine(notice.peer, notice.waiting)];

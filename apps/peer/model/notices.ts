@@ -33,7 +33,8 @@ export type Notice =
   | { kind: 'peer-left'; peer: PeerInfo }
   | { kind: 'broadcast-sent'; report: SendReport }
   | { kind: 'channel-sent'; channel: string; report: SendReport }
-  | { kind: 'direct-sent'; peer: PeerInfo }
+  /** `clear`: sent without encryption, to a peer with no key (the document's kind). */
+  | { kind: 'direct-sent'; peer: PeerInfo; clear?: true }
   | { kind: 'direct-failed'; peer: PeerInfo; reason: string; waiting?: number }
   // Messages that wait (delivery/)
   | { kind: 'waiting-delivered'; peer: PeerRef; count: number }

@@ -20,6 +20,8 @@ export interface MessageView {
   /** The Lamport clock: the order every peer shows a conversation in (then `from`, then `id`). */
   clock: number;
   authorship: 'verified' | 'unverified';
+  /** Its text travelled sealed (`enc`): a direct message to or from a peer with keys, a private channel's. */
+  sealed: boolean;
   /** This peer's own message, not yet acknowledged by every peer it went to. */
   pending: boolean;
   mine: boolean;
@@ -52,6 +54,7 @@ export function messageView(message: ChatMessage, context: ViewContext): Message
     time: Math.round(message.timestamp * 1000),
     clock: message.clock,
     authorship: context.authorship?.(message) === 'verified' ? 'verified' : 'unverified',
+    sealed: message.enc !== undefined,
     pending: mine && context.pending(message.id),
     mine,
     mention: !mine && mentions(text, context.self.name),

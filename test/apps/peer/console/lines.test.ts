@@ -110,6 +110,12 @@ describe('peer console rendering', () => {
     expect(notices.directSentLine(bob)).to.equal('[P2P] Direct message sent to 127.0.0.1:5002');
   });
 
+  it('says when a direct message went in clear, to a peer with no key', () => {
+    expect(notices.directSentLine(bob, true)).to.equal(
+      '[P2P] Direct message sent to 127.0.0.1:5002, in clear: Bob has no key, so anyone on the network can read it',
+    );
+  });
+
   it('answers a mistyped command with what to type', () => {
     const unknown = parseCommand('/conect');
     const direct = parseCommand('/direct Bob');

@@ -29,6 +29,7 @@ describe('messageView()', () => {
       time: 1_699_680_000_500,
       clock: 7,
       authorship: 'verified',
+      sealed: false, // sent in clear: the page marks such a direct message "in clear"
       pending: false, // only one's own messages wait for acknowledgements
       mine: false,
       mention: true,
@@ -40,5 +41,12 @@ describe('messageView()', () => {
     const view = messageView(mine, { self, authorship: () => 'forged', pending: () => true });
     expect(view).to.include({ conversation: 'general', authorship: 'unverified', pending: true, mine: true, mention: false });
     expect(messageView(fromBob, { self, pending: () => false }).authorship).to.equal('unverified');
+  });
+
+  it('says whether the text travelled sealed', () => {
+    const enc = { v: 1 as const, epk: 'e', nonce: 'n', ct: 'c' };
+    const sealed = { ...fromBob, msg: '(encrypted)', enc };
+    expect(messageView(sealed, { self, pending: () => false, text: () => 'hi' })).to.include({ sealed: true, text: 'hi' });
+    expect(messageView(fromBob, { self, pending: () => false }).sealed).to.equal(false);
   });
 });
