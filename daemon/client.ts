@@ -34,12 +34,15 @@ export interface ClientOptions extends TlsTrust {
   idleMs?: number;
   /** Largest response body accepted. */
   maxBodyBytes?: number;
+  /** The address plain http:// connections come from (`127.0.0.2`: a test's second machine on loopback). */
+  localAddress?: string;
 }
 
 export class HttpClient {
   private readonly pool: ConnectionPool;
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
+  private readonly localAddress: string | undefined;
   /** How an https:// server is checked: `ca` (else the system's CAs) or a pinned `fingerprint`; never not at all. */
   private readonly trust: TlsTrust;
 
@@ -48,6 +51,7 @@ export class HttpClient {
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.pool = new ConnectionPool(options.idleMs ?? 4_000);
     this.maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+    this.localAddress = options.localAddress;
   }
 
   /** `await client.request('http://127.0.0.1:8000/get-list/')` */
@@ -71,7 +75,9 @@ export class HttpClient {
         }
       }
     }
-    const socket = target.secure ? await this.openSecure(target, timeoutMs) : connect({ host: target.host, port: target.port });
+    const socket = target.secure
+      ? await this.openSecure(target, timeoutMs)
+      : connect({ host: target.host, port: target.port, localAddress: this.localAddress });
     socket.setNoDelay(true);
     return this.exchange(socket, target, method, payload, { timeoutMs, maxBodyBytes }, false);
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sourced by scripts/install-browser.sh and scripts/install-redis.sh: installs one Debian package with apt-get,
+# Sourced by scripts/install-browser.sh, install-redis.sh and install-tcpdump.sh: installs one Debian package with apt-get,
 # as root or through sudo, updating the package lists only when a first try fails (a fresh container has none,
 # an old one stale ones). The caller defines `fail MESSAGE`. New, not in WeApRous.
 # Usage (from a script): source "$(dirname "$0")/apt-install.sh"; apt_install chromium install-browser
