@@ -185,8 +185,21 @@ export class Chat {
     return report;
   }
 
-  /** A message another peer sent, stored just now: counted unread for the page, and emitted. */
+  /**
+   * A message another peer sent, stored just now: counted unread for the page, and emitted. A private channel's
+   * waits for the channel's key to be derived (about 50 ms after a start), so it is shown opened, never as sealed.
+   */
   received(message: ChatMessage): void {
+    const deriving = message.enc && !this.parts.keys.messageKey(message.channel) ? this.parts.keys.secrets(message.channel) : undefined;
+    if (deriving)
+      return void deriving.then(
+        () => this.show(message),
+        () => this.show(message),
+      );
+    this.show(message);
+  }
+
+  private show(message: ChatMessage): void {
     const shown = this.view(message);
     if (message.channel.startsWith('@') && shown.authorship === 'verified') this.parts.contacts?.hear(message.from);
     this.parts.unread.arrived(shown.conversation);
