@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'tmp/', 'scratch/', 'data/'] },
+  { ignores: ['node_modules/', 'tmp/', 'scratch/', 'data/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

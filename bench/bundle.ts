@@ -14,13 +14,14 @@ export type ServerKind = 'raw' | 'node' | 'daemon';
 export const BUNDLE_DIR = join(tmpdir(), 'weaprous-bench');
 
 /**
- * Bundles each entry (`{ name: path of a .ts file }`) into `BUNDLE_DIR/<name>.js`, for plain `node`, and
- * returns the paths by name. The one esbuild setting every benchmark uses: servers, tracker, chat peers.
+ * Bundles each entry (`{ name: path of a .ts file }`) into `<outdir>/<name>.js`, for plain `node`, and
+ * returns the paths by name. The one esbuild setting every bundle uses: the benchmarks' servers, tracker and
+ * chat peers, and `npm run build` (`scripts/build.ts`, into `dist/`).
  */
-export async function bundle<Name extends string>(entries: Record<Name, string>): Promise<Record<Name, string>> {
+export async function bundle<Name extends string>(entries: Record<Name, string>, outdir = BUNDLE_DIR): Promise<Record<Name, string>> {
   await build({
     entryPoints: entries,
-    outdir: BUNDLE_DIR,
+    outdir,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -30,7 +31,7 @@ export async function bundle<Name extends string>(entries: Record<Name, string>)
     logLevel: 'warning',
   });
   const names = Object.keys(entries) as Name[];
-  return Object.fromEntries(names.map((name) => [name, join(BUNDLE_DIR, `${name}.js`)])) as Record<Name, string>;
+  return Object.fromEntries(names.map((name) => [name, join(outdir, `${name}.js`)])) as Record<Name, string>;
 }
 
 /** Builds one `<kind>.js` per server into `BUNDLE_DIR` and returns their paths. */

@@ -11,6 +11,7 @@ import { WeApRous } from '../../daemon/weaprous';
 import { redirect, setCookie, text, type Response } from '../../daemon/response';
 import { serveFile, staticRoutes } from '../../daemon/static';
 import type { Request } from '../../daemon/request';
+import { REPOSITORY } from '../repository';
 
 export interface SampleAppOptions {
   /** Folder of the HTML pages (index.html, login.html, 401.html); default the repository's www/. */
@@ -23,7 +24,6 @@ export interface SampleAppOptions {
 export const USERNAME = 'admin';
 export const PASSWORD = 'password';
 
-const REPOSITORY = join(__dirname, '..', '..');
 // The cookie the assignment asks for; HttpOnly keeps page scripts from reading it, Lax from cross-site POSTs.
 const AUTH_COOKIE = { path: '/', httpOnly: true, sameSite: 'Lax' as const };
 // Pages whose content depends on the cookie must never come back from a cache after logout.

@@ -13,6 +13,7 @@ import { serveFile } from '../../daemon/static';
 import { GENERAL_CHANNEL } from '../protocol';
 import { parseEntries, type Registry } from './registry';
 import type { Channels } from './channels';
+import { REPOSITORY } from '../repository';
 
 /** One peer as the page shows it; `last_seen` is in milliseconds since the epoch, as `now` is. */
 export interface StatusPeer {
@@ -55,8 +56,6 @@ export interface StatusFiles {
   /** Folder holding `css/tracker.css` and `js/tracker.js`; default the repository's `static/`. */
   staticRoot?: string;
 }
-
-const REPOSITORY = join(__dirname, '..', '..');
 
 /**
  * Only the tracker's own scripts and styles run on its page, even if a peer name slipped into the HTML: no inline

@@ -20,6 +20,7 @@ import { pageRoutes } from './pages';
 import { PeerList, type PeerSource } from './peers';
 import { LINK_MS, type SessionRecord, Sessions } from './sessions';
 import { EventStreams } from './sse';
+import { REPOSITORY } from '../../repository';
 
 export interface WebParts {
   self: PeerInfo;
@@ -46,7 +47,6 @@ export interface LoginLink {
 }
 
 export const SESSIONS_FILE = 'web-sessions.json';
-const REPOSITORY = join(__dirname, '..', '..', '..');
 
 export class WebUi {
   readonly sessions: Sessions;
