@@ -1,7 +1,7 @@
 /**
  * The connection layer over real sockets: a backend on port 0 and raw TCP clients that write byte-exact
  * requests. Keep-alive, pipelining, 100-continue, limits, timeouts, errors, streaming, back-pressure and
- * closing. Tests for `daemon/httpadapter.ts` and `daemon/backend.ts` (WeApRous `daemon/httpadapter.py`,
+ * closing; the framing blocks run again over TLS. Tests for `daemon/httpadapter.ts` and `daemon/backend.ts` (WeApRous `daemon/httpadapter.py`,
  * `daemon/backend.py`).
  */
 
@@ -12,6 +12,7 @@ import { DEFAULT_ADAPTER_OPTIONS, type RequestHandler } from '../../daemon/httpa
 import type { Request } from '../../daemon/request';
 import { response, stream, text, type Response } from '../../daemon/response';
 import { deferred, RawConnection } from '../helpers/raw';
+import { makeTestCert, type TestCert } from '../helpers/cert';
 
 const GET = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n${extra}\r\n`;
 
@@ -20,16 +21,20 @@ let connections: RawConnection[] = [];
 let serverSockets: Socket[] = [];
 let logged: unknown[][] = [];
 const consoleError = console.error;
+/** What `start` serves and `open` speaks: plain TCP, or TLS with a throwaway certificate (made once, on first use). */
+let transport: 'tcp' | 'tls' = 'tcp';
+let cert: TestCert | null | undefined;
 
 /** Starts a backend on 127.0.0.1:0 with `handler`; it is closed after the test. */
 async function start(handler: RequestHandler, options: Partial<BackendOptions> = {}): Promise<number> {
-  backend = await createBackend('127.0.0.1', 0, handler, { closeGraceMs: 2000, ...options });
-  backend.server.on('connection', (socket: Socket) => serverSockets.push(socket));
+  const tls = transport === 'tls' ? { cert: cert!.cert, key: cert!.key } : undefined;
+  backend = await createBackend('127.0.0.1', 0, handler, { closeGraceMs: 2000, tls, ...options });
+  backend.server.on('connection', (socket: Socket) => serverSockets.push(socket)); // over TLS, the TCP socket under it
   return backend.address().port;
 }
 
 async function open(port: number): Promise<RawConnection> {
-  const connection = await RawConnection.open(port);
+  const connection = await RawConnection.open(port, '127.0.0.1', transport === 'tls' ? { ca: cert!.cert } : undefined);
   connections.push(connection);
   return connection;
 }
@@ -58,6 +63,29 @@ function pattern(length: number, from = 0): Buffer {
   return out;
 }
 
+/**
+ * Runs a block about HTTP/1.1 framing (RFC 9112) over TCP, then again over TLS with the same byte-exact requests:
+ * TLS only carries the bytes (RFC 9110 §4.2.2), so every answer, and every close, must be the same. The blocks that
+ * count bytes on the server's socket (back-pressure, budgets, slow readers) or time the wire stay TCP-only: under TLS
+ * `serverSockets` holds the encrypted TCP socket, whose counts include record headers and the handshake.
+ */
+function overTcpAndTls(title: string, body: () => void): void {
+  for (const over of ['tcp', 'tls'] as const) {
+    describe(`${title} (over ${over.toUpperCase()})`, () => {
+      before(function () {
+        if (over === 'tls' && cert === undefined) cert = makeTestCert();
+        if (over === 'tls' && cert === null) {
+          console.log('    (skipped: openssl is not installed, so no test certificate can be made)');
+          this.skip();
+        }
+      });
+      beforeEach(() => (transport = over));
+      afterEach(() => (transport = 'tcp'));
+      body();
+    });
+  }
+}
+
 describe('HttpAdapter over a socket', () => {
   beforeEach(() => {
     logged = [];
@@ -73,7 +101,7 @@ describe('HttpAdapter over a socket', () => {
     backend = null;
   });
 
-  describe('keep-alive', () => {
+  overTcpAndTls('keep-alive', () => {
     it('answers two requests, one after the other, on one connection', async () => {
       const connection = await open(await start(echo));
       await connection.write(GET('/one'));
@@ -116,7 +144,7 @@ describe('HttpAdapter over a socket', () => {
     });
   });
 
-  describe('pipelining', () => {
+  overTcpAndTls('pipelining', () => {
     it('answers 10 requests from one write in request order, though handlers finish in reverse', async () => {
       const pending = new Map<string, ReturnType<typeof deferred<Response>>>();
       const allArrived = deferred();
@@ -348,7 +376,7 @@ describe('HttpAdapter over a socket', () => {
     });
   });
 
-  describe('request bodies', () => {
+  overTcpAndTls('request bodies', () => {
     it('reads a chunked body that arrives over several writes', async () => {
       const connection = await open(await start(echo));
       await connection.write('POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
@@ -400,7 +428,7 @@ describe('HttpAdapter over a socket', () => {
     });
   });
 
-  describe('refusals: the answer, then the connection closes', () => {
+  overTcpAndTls('refusals: the answer, then the connection closes', () => {
     const CHUNKED = 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n';
     const cases: Array<[string, string, number]> = [
       ['a header block over maxHeaderBytes', GET('/', `X-Big: ${'a'.repeat(2000)}\r\n`), 431],

@@ -1,11 +1,12 @@
 /**
- * Raw TCP helpers for socket tests: connect to a port, write exact bytes, read back whole HTTP responses.
- * Tests use these instead of an HTTP client so that what goes on the wire is byte for byte the fixture,
+ * Raw TCP (or TLS) helpers for socket tests: connect to a port, write exact bytes, read back whole HTTP responses.
+ * Tests use these instead of an HTTP client so that what goes in the stream is byte for byte the fixture,
  * and the response reader here is deliberately separate from the daemon's own parser and client.
  * No WeApRous twin: the Python course tested its server with curl and a browser.
  */
 
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 export interface RawResponse {
   version: string;
@@ -57,12 +58,16 @@ export class RawConnection {
     });
   }
 
-  /** Connects to `127.0.0.1:port`; rejects with the socket error (e.g. ECONNREFUSED). */
-  static open(port: number, host = '127.0.0.1'): Promise<RawConnection> {
+  /**
+   * Connects to `127.0.0.1:port`; rejects with the socket error (e.g. ECONNREFUSED). With `tls`, a TLS connection
+   * that trusts that CA, resolved once the handshake is done: what `write` sends and 'data' gives are the same
+   * plain HTTP bytes, the TLSSocket encrypts them underneath (RFC 9110 §4.2.2).
+   */
+  static open(port: number, host = '127.0.0.1', tls?: { ca: string | Buffer }): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, host);
+      const socket = tls ? connectTls({ port, host, ca: tls.ca }) : connect(port, host);
       socket.once('error', reject);
-      socket.once('connect', () => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         socket.off('error', reject);
         resolve(new RawConnection(socket));
       });
