@@ -5,7 +5,7 @@
  */
 
 import { readFileSync, statSync } from 'node:fs';
-import { PeerApp, type PeerOptions } from './peer/app';
+import type { PeerApp, PeerOptions } from './peer/app';
 import { parsePeerArgs, passwordFromFile, type PeerArgs, PEER_USAGE } from './peer/options';
 import { peerId } from './address';
 
@@ -55,7 +55,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => (app ? void app.quit() : process.exit(0)));
   process.on('SIGHUP', () => (app ? void app.quit() : process.exit(0)));
   try {
-    app = await PeerApp.start(options);
+    // Loaded only now, so `--help` and a mistyped flag answer without loading the whole peer. `require`, as
+    // the CommonJS this runs as: `import()` of a .ts file would go to Node's ES module loader, which has no ts-node.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PeerApp: App } = require('./peer/app') as typeof import('./peer/app');
+    app = await App.start(options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `port ${port} is already in use (another peer?); pick another --port` : (error as Error).message;
