@@ -32,6 +32,8 @@ const MAX_ANSWER_BYTES = 16 * 1024;
 export interface PeerAddress {
   ip: string;
   port: number;
+  /** `https` for a peer that serves HTTPS (`"scheme"` in its registration or hello); absent: http. */
+  scheme?: 'https';
 }
 
 /**
@@ -56,7 +58,7 @@ export class KeyOwners {
 
   keyAt(address: PeerAddress, source = ''): Promise<KeyAnswer> {
     const host = address.ip.includes(':') ? `[${address.ip}]` : address.ip; // an IPv6 address goes in brackets
-    const url = `http://${host}:${address.port}/identity/`;
+    const url = `${address.scheme ?? 'http'}://${host}:${address.port}/identity/`;
     const asked = this.pending.get(url);
     if (asked) return asked;
     const fromSource = this.bySource.get(source) ?? 0;
