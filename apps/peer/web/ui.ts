@@ -80,7 +80,8 @@ export class WebUi {
     const ready = this.ready;
     const hosts = [this.parts.self.ip];
     const from = webAudience(this.parts.self.ip, this.parts.webFrom);
-    const overHttps = this.parts.self.scheme === 'https'; // --tls-cert: the cookie is Secure (--web-from needs it)
+    // Secure over HTTPS (--tls-cert), and always with --web-from, which options.ts allows only over HTTPS.
+    const overHttps = this.parts.self.scheme === 'https' || (this.parts.webFrom ?? []).length > 0;
     const gate = { ready, hosts, from };
     pageRoutes(app, { ...gate, sessions, cookie, www, assets, overHttps, endStreams: (id) => streams.closeOwner(id) });
     apiRoutes(app, { ...this.parts, ...gate, peers, streams, sessions, cookie });
