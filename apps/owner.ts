@@ -32,6 +32,8 @@ const MAX_ANSWER_BYTES = 16 * 1024;
 export interface PeerAddress {
   ip: string;
   port: number;
+  /** `https` for a peer that serves HTTPS (`"scheme"` in its registration or hello); absent: http. */
+  scheme?: 'https';
 }
 
 /**
@@ -56,7 +58,7 @@ export class KeyOwners {
 
   keyAt(address: PeerAddress, source = ''): Promise<KeyAnswer> {
     const host = address.ip.includes(':') ? `[${address.ip}]` : address.ip; // an IPv6 address goes in brackets
-    const url = `http://${host}:${address.port}/identity/`;
+    const url = `${address.scheme ?? 'http'}://${host}:${address.port}/identity/`;
     const asked = this.pending.get(url);
     if (asked) return asked;
     const fromSource = this.bySource.get(source) ?? 0;
@@ -95,11 +97,15 @@ export class KeyOwners {
  * this check a stranger could send the first request for a classmate's id with the stranger's own key, and the
  * classmate would be refused as an impostor from then on. Why an address could not be asked (refused, timed
  * out, answered 404) is not told: that would make this check a port scanner for anyone who sends a key.
+ * `scheme` is the peer's (`https`): the sentence then names the flags that let the asker check its certificate.
  */
-export function keyMismatch(peerId: string, key: string, answer: KeyAnswer): string | null {
+export function keyMismatch(peerId: string, key: string, answer: KeyAnswer, scheme?: 'https'): string | null {
   if (!answer.ok && answer.reason.startsWith('too many')) return `The key offered for ${peerId} cannot be checked now: ${answer.reason}`;
+  // Over HTTPS the asker must also trust the peer's certificate: say which flag gives it (still not why it failed).
+  const tls =
+    scheme === 'https' ? ", over HTTPS with a certificate the asker trusts (the tracker's --tls-ca, a peer's --tls-ca or --tls-pin)" : '';
   if (!answer.ok)
-    return `The key offered for ${peerId} cannot be confirmed: the peer listening at that address must answer GET /identity/ with it; a key is bound only when it does`;
+    return `The key offered for ${peerId} cannot be confirmed: the peer listening at that address must answer GET /identity/ with it${tls}; a key is bound only when it does`;
   if (answer.key !== key)
     return `The peer listening at ${peerId} holds ${answer.key === undefined ? 'no key' : 'another key'}; a key is bound to an id only by the peer at that address`;
   return null;

@@ -8,8 +8,9 @@ import { readFileSync, statSync } from 'node:fs';
 import type { PeerApp, PeerOptions } from './peer/app';
 import { parsePeerArgs, passwordFromFile, type PeerArgs, PEER_USAGE } from './peer/options';
 import { peerId } from './address';
+import { readTlsFiles, type TlsFiles } from '../daemon/tls';
 
-/** `--tls-ca`'s PEM, or `--tls-pin`, for the https:// tracker; exits with the reason when the file cannot be read. */
+/** `--tls-ca`'s PEM, or `--tls-pin`, for the https:// tracker and HTTPS peers; exits with the reason when the file cannot be read. */
 function trackerTrust(ca: string | undefined, pin: string | undefined): PeerOptions['trackerTrust'] {
   if (pin !== undefined) return { fingerprint: pin };
   if (ca === undefined) return undefined;
@@ -19,6 +20,14 @@ function trackerTrust(ca: string | undefined, pin: string | undefined): PeerOpti
     console.error(`[P2P] Cannot read --tls-ca ${ca}: ${(error as Error).message}`);
     process.exit(2);
   }
+}
+
+/** `--tls-cert` and `--tls-key`, read (undefined: plain HTTP); exits with the reason when a file cannot be read. */
+function tlsFiles(cert: string | undefined, key: string | undefined): TlsFiles | undefined {
+  const tls = readTlsFiles(cert, key);
+  if (tls === undefined || !('error' in tls)) return tls;
+  console.error(`[P2P] ${tls.error}`);
+  process.exit(2);
 }
 
 /** The password in `--password-file`, its warnings printed; exits with the reason when it cannot be read. */
@@ -72,10 +81,13 @@ async function main(): Promise<void> {
 /** What the command line says, as `PeerApp.start` takes it; the password read from its file. */
 function peerOptions(args: PeerArgs): PeerOptions {
   const { trackerUrl, ip, port, name, heartbeatSeconds, dataDir, passwordFile, webFrom, trackerCa, trackerPin } = args;
+  const tls = tlsFiles(args.tlsCert, args.tlsKey);
+  const self: PeerOptions['self'] = { peer_id: peerId(ip, port), ip, port, name };
   return {
-    self: { peer_id: peerId(ip, port), ip, port, name },
+    self: tls ? { ...self, scheme: 'https' } : self, // other peers reach an HTTPS one at https://
+    tls,
     trackerUrl,
-    trackerTrust: trackerTrust(trackerCa, trackerPin), // checks an https:// tracker; peers stay on http://
+    trackerTrust: trackerTrust(trackerCa, trackerPin), // checks an https:// tracker and peers that serve HTTPS
     heartbeatMs: heartbeatSeconds * 1000,
     dataDir,
     password: passwordFile === undefined ? args.password : readPasswordFile(passwordFile), // the browser chat's

@@ -17,9 +17,14 @@ export interface RegisterBody {
   port: number;
   peer_id: string;
   name?: string;
+  /** `"https"` for a peer that serves HTTPS (`--tls-cert`); absent: `http`, the document's peers. */
+  scheme?: Scheme;
 }
 
-/** One peer in the answer to `GET /get-list/`: the documented fields first, then the optional name. */
+/** How a peer is reached: only `https` is ever written, so the document's bodies stay as they are. */
+export type Scheme = 'https';
+
+/** One peer in the answer to `GET /get-list/`: the documented fields first, then the optional name and scheme. */
 export type PeerEntry = RegisterBody;
 
 /** `POST /connect-peer/` (peer → peer): who is calling, and where to reach it. */
@@ -28,6 +33,7 @@ export interface ConnectBody {
   port: number;
   peer_id: string;
   name: string;
+  scheme?: Scheme;
 }
 
 /**
@@ -69,7 +75,8 @@ export function isPeerEntry(value: unknown): value is PeerEntry {
     entry !== null &&
     typeof entry.ip === 'string' &&
     Number.isInteger(entry.port) &&
-    typeof entry.peer_id === 'string'
+    typeof entry.peer_id === 'string' &&
+    (entry.scheme === undefined || entry.scheme === 'https')
   );
 }
 
@@ -109,9 +116,22 @@ const CONNECT_EXAMPLE = '{"ip":"127.0.0.1","port":5002,"peer_id":"127.0.0.1:5002
 export const MESSAGE_EXAMPLE = '{"from":"127.0.0.1:5002","name":"Bob","msg":"Hello","timestamp":1699680000}';
 
 /** The body of `POST /submit-info/`: where the peer is; the tracker makes the id from `ip` and `port`. */
-export function readRegisterBody(request: Request): { ip: string; port: number; name?: string } {
+export function readRegisterBody(request: Request): { ip: string; port: number; name?: string; scheme?: Scheme } {
   const body = readJsonObject(request, REGISTER_EXAMPLE);
-  return { ip: requireReachableIp(body), port: requirePort(body), name: optionalName(body) };
+  const place = { ip: requireReachableIp(body), port: requirePort(body), name: optionalName(body) };
+  const scheme = optionalScheme(body);
+  return scheme === undefined ? place : { ...place, scheme };
+}
+
+/**
+ * `"scheme":"https"` for a peer that serves HTTPS (RFC 9110 §4.2.2); `"http"` or nothing is the document's
+ * plain peer, read as absent so that it is never written back.
+ */
+export function optionalScheme(body: JsonObject): Scheme | undefined {
+  const scheme = body.scheme;
+  if (scheme === undefined || scheme === null || scheme === 'http') return undefined;
+  if (scheme === 'https') return 'https';
+  throw new HttpError(400, '"scheme" must be "https" for a peer that serves HTTPS, or left out (http), e.g. "scheme":"https"');
 }
 
 /** The body of `POST /remove/`, `/heartbeat/` and `/disconnect-peer/`: `{"peer_id":"127.0.0.1:5001"}`. */
@@ -131,7 +151,9 @@ export function readConnectBody(request: Request): ConnectBody {
   if (body.peer_id !== undefined && body.peer_id !== id) {
     throw new HttpError(400, `"peer_id" must be "ip:port" of the ip and port sent, here "${id}" (or leave it out)`);
   }
-  return { ip, port, peer_id: id, name: optionalName(body) ?? id };
+  const scheme = optionalScheme(body);
+  const hello = { ip, port, peer_id: id, name: optionalName(body) ?? id };
+  return scheme === undefined ? hello : { ...hello, scheme };
 }
 
 /** The body of `POST /broadcast-peer/` and `/send-peer/`; `name` and `timestamp` may be left out. */

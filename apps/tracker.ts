@@ -9,6 +9,7 @@ import type { Backend } from '../daemon/backend';
 import type { WeApRous } from '../daemon/weaprous';
 import { PeerRegistry, type Registry } from './tracker/registry';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ChannelRegistry, type Channels } from './tracker/channels';
 import { ChannelVault } from './tracker/vault';
 import { connectRedis } from './tracker/redis';
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
   process.stdout.on('error', () => {});
   const log = (line: string) => void process.stdout.write(`${line}\n`);
   const { registry, channels } = await openRegistry(args, log);
-  const app = createTrackerApp({ registry, channels, log, now: Date.now, quiet: args.quiet });
+  const peerTrust = args.tlsCa === undefined ? undefined : { ca: readOrExit(args.tlsCa) }; // checks peers that serve HTTPS
+  const app = createTrackerApp({ registry, channels, log, now: Date.now, quiet: args.quiet, peerTrust });
 
   for (const line of trackerBanner(ip, port, ttlSeconds)) console.log(line);
   console.log(`Registry: ${args.registry === 'memory' ? 'in memory (this process only)' : args.registry}`);
@@ -67,6 +69,16 @@ async function listenOrExit(app: WeApRous, ip: string, port: number, tls: TlsFil
         ? `port ${port} is already in use (another tracker?); stop it or pick another --server-port`
         : (error as Error).message;
     console.error(`[Tracker] Cannot listen on ${ip}:${port}: ${why}`);
+    process.exit(1);
+  }
+}
+
+/** `--tls-ca`'s PEM; exits 1 with a sentence when it cannot be read. */
+function readOrExit(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    console.error(`[Tracker] Cannot read --tls-ca ${file}: ${(error as Error).message}`);
     process.exit(1);
   }
 }

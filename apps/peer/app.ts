@@ -68,12 +68,12 @@ export class PeerApp {
     const chat = ready.promise.then((done) => done.chat);
     const web = new WebUi({ ...options, state, channels, events, chat, notify });
     web.routes(server); // the browser chat, on the same port as the P2P endpoints
-    const backend = await server.prepareAddress(options.listenIp, options.self.port).run();
+    const backend = await server.prepareAddress(options.listenIp, options.self.port).run({ tls: options.tls });
     terminal.print(...view.peerBanner(options.self, options.trackerUrl, web.url));
     const client = new HttpClient({ timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, ...options.trackerTrust });
     let data: DataFolder;
     try {
-      data = await openDataFolder(options, client, notify); // after listening: a second process on a port in use never touches the first one's files
+      data = await openDataFolder(options, client, notify, state); // after listening: a second process on a port in use never touches the first one's files
     } catch (error) {
       terminal.print(view.historyProblemLine(reasonOf(error)));
       await backend.close();

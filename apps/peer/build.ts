@@ -7,8 +7,9 @@
 import type { Backend } from '../../daemon/backend';
 import { shareOf } from '../../daemon/admission';
 import { HttpClient } from '../../daemon/client';
-import type { TlsTrust } from '../../daemon/tls';
-import { KeyOwners } from '../owner';
+import type { TlsFiles, TlsTrust } from '../../daemon/tls';
+import { KeyOwners, type PeerAddress } from '../owner';
+import { peerId } from '../address';
 import { Chat } from './chat';
 import { PeerConsole } from './console/console';
 import { ConsoleScreen } from './console/screen';
@@ -42,8 +43,10 @@ import { WebUi } from './web/ui';
 export interface PeerOptions {
   self: PeerInfo;
   trackerUrl: string;
-  /** How an https:// tracker is checked (`--tls-ca` PEM or `--tls-pin`); peers are reached over http:// and never use it. */
+  /** How an https:// tracker and peers that serve HTTPS are checked (`--tls-ca` PEM or `--tls-pin`). */
   trackerTrust?: TlsTrust;
+  /** The certificate and key this peer serves HTTPS with (`--tls-cert`, `--tls-key`); then `self.scheme` is `https`. */
+  tls?: TlsFiles;
   heartbeatMs: number;
   /** The folder of this peer's history (`--data-dir`). */
   dataDir: string;
@@ -98,7 +101,7 @@ export interface DataFolder {
 }
 
 /** Opens the data folder: the identity (this peer's key), the contacts, the history, the keys of the peers met. */
-export async function openDataFolder(options: PeerOptions, client: HttpClient, notify: Notify): Promise<DataFolder> {
+export async function openDataFolder(options: PeerOptions, client: HttpClient, notify: Notify, state: ChatState): Promise<DataFolder> {
   const dir = options.dataDir;
   const identity = loadOrCreateIdentity(dir);
   const contacts = openContacts(dir);
@@ -111,7 +114,10 @@ export async function openDataFolder(options: PeerOptions, client: HttpClient, n
   try {
     const owners = new KeyOwners(client);
     const known = openKnownPeers(dir);
-    const trust = new Trust(identity, known, notify, `${dir}/${KNOWN_PEERS_FILE}`, (address, source) => owners.keyAt(address, source));
+    // A peer heard to serve HTTPS is asked its key over TLS, even when only its id is at hand (`ChatState.schemeOf`).
+    const askKey = (address: PeerAddress, source?: string) =>
+      owners.keyAt({ ...address, scheme: address.scheme ?? state.schemeOf(peerId(address.ip, address.port)) }, source);
+    const trust = new Trust(identity, known, notify, `${dir}/${KNOWN_PEERS_FILE}`, askKey);
     return { history, trust, contacts };
   } catch (error) {
     await history.close();

@@ -1,8 +1,8 @@
 /**
  * The peer's command line: `--tracker http://127.0.0.1:8000 --port 5001 --name Alice [--ip 127.0.0.1]
- * [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--web-from ADDRESS --tls-cert FILE
- * --tls-key FILE] [--tls-ca FILE | --tls-pin SHA256]`. Pure: it returns the options or a sentence saying what is wrong (the password file's text is
- * read by `apps/peer.ts`, which prints and exits). Ports the argparse block of WeApRous `apps/peer.py`.
+ * [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--tls-cert FILE --tls-key FILE
+ * [--web-from ADDRESS]] [--tls-ca FILE | --tls-pin SHA256]`. Pure: it returns the options or a sentence saying
+ * what is wrong (`apps/peer.ts` reads the files, prints and exits). Ports the argparse block of WeApRous `apps/peer.py`.
  */
 
 import { CONTROL_CHARACTERS } from '../text';
@@ -25,10 +25,10 @@ export interface PeerArgs {
   passwordFile?: string;
   /** Other machines the browser chat answers (`--web-from`), over HTTPS only; by default only this machine. */
   webFrom?: string[];
-  /** The HTTPS certificate and key, PEM files (`--tls-cert`, `--tls-key`). */
+  /** The certificate and key this peer serves HTTPS with, PEM files (`--tls-cert`, `--tls-key`): both or neither. */
   tlsCert?: string;
   tlsKey?: string;
-  /** How an https:// tracker is checked: a CA (or its self-signed certificate) PEM file (`--tls-ca`)... */
+  /** How an https:// tracker and HTTPS peers are checked: a CA (or a self-signed certificate) PEM file (`--tls-ca`)... */
   trackerCa?: string;
   /** ...or the SHA-256 fingerprint of its certificate (`--tls-pin`). */
   trackerPin?: string;
@@ -39,27 +39,26 @@ export const PASSWORD_VARIABLE = 'WEAPROUS_PASSWORD';
 
 export const PASSWORD_WARNING = `[P2P] Warning: --password shows the password to every user of this machine (ps); use --password-file FILE or ${PASSWORD_VARIABLE} instead`;
 
-/**
- * The peer's one port serves the other peers too, and they reach it at `http://IP:PORT` (the tracker lists no
- * scheme), so it cannot switch to HTTPS alone: `--tls-cert` (and so `--web-from`) waits until peers register one.
- */
-export const PEER_TLS_NOT_YET =
-  'A peer cannot serve HTTPS yet: the other peers reach its port at http://IP:PORT, so the browser chat stays on this machine (open it here); ' +
-  '--web-from and --tls-cert will open it to others once peers tell the tracker their scheme (docs/web-ui.md)';
+export const PEER_TLS_NEEDS_TRUST =
+  'A peer that serves HTTPS meets other peers that do, and must check their certificates: give --tls-ca FILE (the CA that signed them, ' +
+  'or the one self-signed certificate they share, PEM: cert/cert.pem after npm run cert) or --tls-pin SHA256 (when they all share that certificate)';
 
 export const TRACKER_NEEDS_TRUST =
   'An https:// tracker must be checked: give --tls-ca FILE (its CA, or its self-signed certificate, PEM: cert/cert.pem after npm run cert) ' +
   'or --tls-pin SHA256 (openssl x509 -in cert/cert.pem -noout -fingerprint -sha256)';
+
+export const TLS_NEEDS_BOTH = 'HTTPS needs both --tls-cert FILE and --tls-key FILE (npm run cert writes a pair into cert/)';
 
 export const WEB_FROM_NEEDS_TLS =
   '--web-from opens the browser chat to other machines, and its password and session cookie must not cross the network in clear: ' +
   'give --tls-cert FILE and --tls-key FILE too, so that it answers over HTTPS';
 
 export const PEER_USAGE =
-  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--web-from ADDRESS[,ADDRESS] --tls-cert FILE --tls-key FILE] [--tls-ca FILE | --tls-pin SHA256]\n' +
+  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--tls-cert FILE --tls-key FILE [--web-from ADDRESS[,ADDRESS]]] [--tls-ca FILE | --tls-pin SHA256]\n' +
   `  --password-file: a file whose first line is what the browser chat at http://<ip>:<port>/ asks for (or set ${PASSWORD_VARIABLE}); without one the console prints a one-time login link (/web)\n` +
   '  --web-from: other machines the browser chat answers, over HTTPS; by default it answers only this machine\n' +
-  '  --tls-ca FILE | --tls-pin SHA256: how an https:// --tracker is checked: a CA or its self-signed certificate (PEM), or its SHA-256 fingerprint';
+  '  --tls-cert FILE --tls-key FILE: serve the peer (its endpoints and the browser chat) over HTTPS; other peers then reach it at https://\n' +
+  '  --tls-ca FILE | --tls-pin SHA256: how an https:// --tracker and peers that serve HTTPS are checked: a CA or a self-signed certificate (PEM), or its SHA-256 fingerprint';
 
 /** The options, and warnings to print before starting (`PASSWORD_WARNING`). */
 type Parsed = { ok: true; args: PeerArgs; warnings?: string[] } | { ok: false; reason: string } | { ok: 'help' };
@@ -147,8 +146,6 @@ function withWeb(base: PeerArgs, raw: Record<string, string>, env: Record<string
   const args: PeerArgs = { ...base };
   if (password !== undefined) args.password = password;
   if (raw['password-file'] !== undefined) args.passwordFile = raw['password-file'];
-  if (raw['tls-cert'] !== undefined) args.tlsCert = raw['tls-cert'];
-  if (raw['tls-key'] !== undefined) args.tlsKey = raw['tls-key'];
   if (raw['web-from'] !== undefined) {
     const webFrom = raw['web-from'].split(',').map((address) => address.trim());
     if (webFrom.some((address) => isIP(address) === 0))
@@ -159,28 +156,29 @@ function withWeb(base: PeerArgs, raw: Record<string, string>, env: Record<string
     if (args.tlsCert === undefined || args.tlsKey === undefined) return { ok: false, reason: WEB_FROM_NEEDS_TLS };
     args.webFrom = webFrom;
   }
-  if (args.tlsCert !== undefined || args.tlsKey !== undefined) return { ok: false, reason: PEER_TLS_NOT_YET };
   return raw.password === undefined ? { ok: true, args } : { ok: true, args, warnings: [PASSWORD_WARNING] };
 }
 
 /**
- * An https:// tracker is checked against `--tls-ca` or `--tls-pin`, never not at all; an http:// one has nothing
- * to check, so either flag there is a mistake to say. Other peers are reached over http:// and never use them.
+ * HTTPS both ways: `--tls-cert`/`--tls-key` serve this peer over TLS; `--tls-ca` or `--tls-pin` check an https://
+ * tracker and the peers that serve HTTPS, never not at all. A peer that serves HTTPS meets such peers, so it
+ * needs one of them too; a plain peer may give one to reach HTTPS peers.
  */
 function withTrackerTrust(base: PeerArgs, raw: Record<string, string>): Parsed {
   const ca = raw['tls-ca'];
   const pin = raw['tls-pin'];
   if (ca !== undefined && pin !== undefined) return { ok: false, reason: 'Give --tls-ca or --tls-pin, not both' };
-  const secure = base.trackerUrl.startsWith('https://');
-  if (!secure && (ca !== undefined || pin !== undefined))
-    return { ok: false, reason: `--tls-ca and --tls-pin check an https:// tracker; ${base.trackerUrl} is plain http://` };
-  if (secure && ca === undefined && pin === undefined) return { ok: false, reason: TRACKER_NEEDS_TRUST };
+  if ((raw['tls-cert'] === undefined) !== (raw['tls-key'] === undefined)) return { ok: false, reason: TLS_NEEDS_BOTH };
+  const serves = raw['tls-cert'] !== undefined;
+  if (base.trackerUrl.startsWith('https://') && ca === undefined && pin === undefined) return { ok: false, reason: TRACKER_NEEDS_TRUST };
+  if (serves && ca === undefined && pin === undefined) return { ok: false, reason: PEER_TLS_NEEDS_TRUST };
   if (pin !== undefined && !/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/.test(pin))
     return { ok: false, reason: `--tls-pin must be a SHA-256 fingerprint, 64 hex digits with or without colons, not "${pin}"` };
   if (ca !== undefined && ca.trim() === '') return { ok: false, reason: '--tls-ca must be a PEM file, such as cert/cert.pem' };
   const args: PeerArgs = { ...base };
   if (ca !== undefined) args.trackerCa = ca;
   if (pin !== undefined) args.trackerPin = pin;
+  if (serves) Object.assign(args, { tlsCert: raw['tls-cert'], tlsKey: raw['tls-key'] });
   return { ok: true, args };
 }
 

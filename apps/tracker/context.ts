@@ -8,6 +8,7 @@
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
 import { HttpClient } from '../../daemon/client';
+import type { TlsTrust } from '../../daemon/tls';
 import { GENERAL_CHANNEL } from '../protocol';
 import { readJsonObject } from '../json-fields';
 import { ASK_KEY_TIMEOUT_MS, type AskKey, KeyOwners } from '../owner';
@@ -32,6 +33,8 @@ export interface TrackerOptions {
   limiter?: RateLimiter;
   /** Asks an address for its peer's key before the first binding (`owner.ts`); by default `GET /identity/` there. */
   askKey?: AskKey;
+  /** How an HTTPS peer's certificate is checked when its `/identity/` is asked (`--tls-ca`); else the system's CAs. */
+  peerTrust?: TlsTrust;
   /**
    * Log only what changes (registrations, expiry, channels, refusals), not every request, body, heartbeat and
    * list: the document's log is three lines per heartbeat, 10,000 lines a second at 100,000 peers.
@@ -51,7 +54,7 @@ export class TrackerContext {
   readonly trace: (line: string) => void;
   readonly now: () => number;
 
-  constructor({ registry, log, now, channels, keys, limiter, askKey, quiet }: TrackerOptions) {
+  constructor({ registry, log, now, channels, keys, limiter, askKey, peerTrust, quiet }: TrackerOptions) {
     this.registry = registry;
     this.log = log;
     this.trace = quiet ? () => {} : log;
@@ -63,7 +66,7 @@ export class TrackerContext {
     else {
       // 1 s (ASK_KEY_TIMEOUT_MS of owner.ts), well inside the peer's own 3 s: a wrong --ip is then told to the
       // peer as the 401 it is, not hidden behind a timeout of its registration.
-      const owners = new KeyOwners(new HttpClient({ timeoutMs: ASK_KEY_TIMEOUT_MS }), ASK_KEY_TIMEOUT_MS);
+      const owners = new KeyOwners(new HttpClient({ timeoutMs: ASK_KEY_TIMEOUT_MS, ...peerTrust }), ASK_KEY_TIMEOUT_MS);
       this.askKey = (address, source) => owners.keyAt(address, source);
     }
   }

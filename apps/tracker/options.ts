@@ -20,10 +20,13 @@ export interface TrackerArgs {
   /** `--tls-cert`/`--tls-key`: the files of the certificate and key to serve HTTPS with; both or neither. */
   tlsCert?: string;
   tlsKey?: string;
+  /** `--tls-ca`: the PEM that HTTPS peers' certificates are checked against when the tracker asks their `/identity/`. */
+  tlsCa?: string;
 }
 
 export const TRACKER_USAGE =
-  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--data-dir data/tracker-8000] [--quiet] [--tls-cert cert/cert.pem --tls-key cert/key.pem]';
+  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--data-dir data/tracker-8000] [--quiet] [--tls-cert cert/cert.pem --tls-key cert/key.pem] [--tls-ca cert/cert.pem]\n' +
+  '  --tls-ca: the CA (or the shared self-signed certificate) of peers that serve HTTPS, checked when their key is bound';
 
 /** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory', quiet: false } }` */
 export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs } | { ok: false; error: string } | { ok: 'help' } {
@@ -41,6 +44,7 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
         help: { type: 'boolean', short: 'h' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        'tls-ca': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -66,6 +70,7 @@ export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs 
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
     return { ok: false, error: 'HTTPS needs both --tls-cert FILE and --tls-key FILE (npm run cert writes a pair into cert/)' };
   if (values['tls-cert'] !== undefined) Object.assign(args, { tlsCert: String(values['tls-cert']), tlsKey: String(values['tls-key']) });
+  if (values['tls-ca'] !== undefined) args.tlsCa = String(values['tls-ca']);
   return { ok: true, args };
 }
 

@@ -158,10 +158,11 @@ export class RedisRegistry implements Registry {
     return this.link.call((redis) => redis.zcard(`${this.link.prefix}peers:ids`));
   }
 
-  async register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string, source?: string): Promise<Registered> {
+  async register(peer: Omit<PeerEntry, 'peer_id'>, now: number, publicKey?: string, source?: string): Promise<Registered> {
     const id = peerId(peer.ip, peer.port);
     const entry: PeerEntry = { ip: peer.ip, port: peer.port, peer_id: id };
     if (peer.name !== undefined) entry.name = peer.name;
+    if (peer.scheme === 'https') entry.scheme = 'https'; // how other peers reach it; absent: http
     const share = shareOf(source) ?? '';
     const args = [id, JSON.stringify(entry), now, this.ttlMs, publicKey ?? '', share, UNPROVEN_PER_ADDRESS];
     const [outcome, detail] = await this.link.run<string[]>(REGISTER, ...args);

@@ -50,7 +50,7 @@ export interface Registry {
    * An id bound to a key is refreshed only with that very key: anything else answers `boundTo`. A new id with
    * no key counts against its `source` address's share of unproven ids: past it, `shareFull`.
    */
-  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string, source?: string): Awaitable<Registered>;
+  register(peer: Omit<PeerEntry, 'peer_id'>, now: number, publicKey?: string, source?: string): Awaitable<Registered>;
   /** Removes a peer; false when it was not registered (already removed or expired). */
   unregister(id: string): Awaitable<boolean>;
   /** Marks a peer as alive; false when the tracker does not know it (it must register again). */
@@ -123,7 +123,7 @@ export class PeerRegistry implements Registry {
     return this.peers.size;
   }
 
-  register(peer: { ip: string; port: number; name?: string }, now: number, publicKey?: string, source?: string): Registered {
+  register(peer: Omit<PeerEntry, 'peer_id'>, now: number, publicKey?: string, source?: string): Registered {
     const id = peerId(peer.ip, peer.port);
     const previous = this.peers.get(id);
     if (previous?.publicKey !== undefined && previous.publicKey !== publicKey) return { boundTo: previous.publicKey };
@@ -133,6 +133,7 @@ export class PeerRegistry implements Registry {
       return { shareFull: share };
     const entry: PeerEntry = { ip: peer.ip, port: peer.port, peer_id: id };
     if (peer.name !== undefined) entry.name = peer.name;
+    if (peer.scheme === 'https') entry.scheme = 'https'; // how other peers reach it; absent: http
     // Every field set here, in one order, so all records share one shape (V8 hidden class).
     const record: PeerRecord = {
       peer_id: id,

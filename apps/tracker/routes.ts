@@ -54,7 +54,7 @@ function peerRoutes(app: WeApRous, tracker: TrackerContext): void {
       const key = registrationKey(id, readJsonObject(request, '{}'), bound, tracker.now());
       if (key !== undefined && bound === undefined) {
         // A first key is bound only if the peer at that address holds it: else a stranger could take a classmate's id.
-        const mismatch = keyMismatch(id, key, await tracker.askKey(peer, request.remoteAddress));
+        const mismatch = keyMismatch(id, key, await tracker.askKey(peer, request.remoteAddress), peer.scheme);
         if (mismatch !== null) throw new HttpError(401, mismatch);
       }
       // The registry refuses, in the same step as it writes, an id another tracker or request bound meanwhile.

@@ -41,6 +41,16 @@ describe('apps/protocol.ts', () => {
       });
     });
 
+    it('readRegisterBody() and readConnectBody() read "scheme":"https", take "http" as none, and refuse another', () => {
+      const body = '"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001","name":"Alice"';
+      expect(readRegisterBody(post(`{${body},"scheme":"https"}`)).scheme).to.equal('https');
+      expect(readConnectBody(post(`{${body},"scheme":"https"}`)).scheme).to.equal('https');
+      expect(readConnectBody(post(`{${body},"scheme":"http"}`))).not.to.have.property('scheme');
+      expect(refusal(() => readRegisterBody(post(`{${body},"scheme":"ftp"}`)))).to.match(/^"scheme" must be "https"/);
+      expect(isPeerEntry({ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001', scheme: 'https' })).to.equal(true);
+      expect(isPeerEntry({ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001', scheme: 'gopher' })).to.equal(false);
+    });
+
     it('readRegisterBody() refuses an address no peer can be reached at', () => {
       expect(refusal(() => readRegisterBody(post('{"ip":"0.0.0.0","port":5001}')))).to.match(/^"ip" 0\.0\.0\.0 is the "any address"/);
     });

@@ -37,7 +37,7 @@ export class Trust {
    * it; then it is remembered. Throws 401 otherwise.
    */
   async introduce(
-    peer: { peer_id: string; name: string; ip: string; port: number },
+    peer: { peer_id: string; name: string; ip: string; port: number; scheme?: 'https' },
     body: JsonObject,
     receiver: string,
     source?: string,
@@ -58,7 +58,7 @@ export class Trust {
     const replayed = notForNow(body, receiver, Date.now());
     if (replayed !== null) throw new HttpError(401, replayed);
     if (remembered !== undefined) return void this.rememberBox(peerId, body);
-    const mismatch = keyMismatch(peerId, key, await this.askKey(peer, source));
+    const mismatch = keyMismatch(peerId, key, await this.askKey(peer, source), peer.scheme);
     if (mismatch !== null) throw new HttpError(401, mismatch);
     // Asked again while the answer came: a key remembered meanwhile wins, and another one is refused.
     if (this.known.remember(peerId, key) === 'different') throw new HttpError(401, `This peer knows another key for ${peerId}`);

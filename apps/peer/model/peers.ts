@@ -10,6 +10,8 @@ export interface PeerInfo {
   ip: string;
   port: number;
   name: string;
+  /** `https` for a peer that serves HTTPS (its hello or the tracker's list said so); absent: http. */
+  scheme?: 'https';
 }
 
 /** Where a message goes: the peer's address is its id (`127.0.0.1:5002`, `::1:5002`). */
@@ -17,7 +19,11 @@ export interface Address {
   peer_id: string;
   ip: string;
   port: number;
+  scheme?: 'https';
 }
+
+/** Peers remembered as serving HTTPS at most; past it, the longest known is forgotten. */
+export const MAX_SECURE_REMEMBERED = 10_000;
 
 /** `127.0.0.1:5002` → `{ip: '127.0.0.1', port: 5002}`; undefined when the id is not `ip:port`. */
 export function addressOf(peerId: string): Address | undefined {
@@ -50,6 +56,8 @@ export class ChatState {
   private readonly connected = new Map<string, PeerInfo>();
   /** Unproven peers by id, oldest first, with the address that made each. */
   private readonly unproven = new Map<string, string>();
+  /** Ids heard to serve HTTPS, connected or not: an outbox for a peer gone still goes over TLS. */
+  private readonly secure = new Set<string>();
   private readonly listeners: Array<() => void> = [];
 
   constructor(
@@ -66,12 +74,39 @@ export class ChatState {
   connect(peer: PeerInfo, proof: Proof = { source: '', proven: true }): 'new' | 'updated' | 'same' | 'full' {
     const known = this.connected.get(peer.peer_id);
     if (!known && !this.makeRoom(proof)) return 'full';
-    this.connected.set(peer.peer_id, { ...peer });
+    this.learnScheme(peer);
+    this.connected.set(peer.peer_id, this.withScheme(peer));
     if (proof.proven) this.unproven.delete(peer.peer_id);
     else if (!known || this.unproven.has(peer.peer_id)) this.unproven.set(peer.peer_id, proof.source);
-    const same = known !== undefined && known.name === peer.name && known.ip === peer.ip && known.port === peer.port;
+    const same =
+      known !== undefined &&
+      known.name === peer.name &&
+      known.ip === peer.ip &&
+      known.port === peer.port &&
+      known.scheme === this.schemeOf(peer.peer_id);
     if (!same) this.touch();
     return !known ? 'new' : same ? 'same' : 'updated';
+  }
+
+  /**
+   * Remembers that `peer` serves HTTPS (`"scheme":"https"` in its hello or the tracker's list). Once heard it
+   * stays: a hello without the scheme, which anyone can send, must not make this peer post to it in clear.
+   */
+  learnScheme(peer: { peer_id: string; scheme?: string }): void {
+    if (peer.scheme !== 'https' || this.secure.has(peer.peer_id)) return;
+    if (this.secure.size >= MAX_SECURE_REMEMBERED) this.secure.delete(this.secure.values().next().value as string);
+    this.secure.add(peer.peer_id);
+  }
+
+  /** `'https'` for a peer heard to serve HTTPS, else undefined (http). */
+  schemeOf(peerId: string): 'https' | undefined {
+    return this.secure.has(peerId) ? 'https' : undefined;
+  }
+
+  /** `peer` with the scheme it is reached by, and no `scheme` field for a plain one (the document's shape). */
+  private withScheme(peer: PeerInfo): PeerInfo {
+    const { scheme: _said, ...plain } = peer;
+    return this.secure.has(peer.peer_id) ? { ...plain, scheme: 'https' } : plain;
   }
 
   /** Whether a peer not yet connected fits: its address's oldest unproven peer, or the most crowded address's, goes. */

@@ -83,6 +83,7 @@ export class Members {
   /** A peer by id: as connected, or by its address alone (named by its id) when it is not. */
   peerOf(peerId: string): PeerInfo | undefined {
     const address = addressOf(peerId);
-    return this.parts.state.get(peerId) ?? (address && { ...address, name: peerId });
+    const scheme = this.parts.state.schemeOf(peerId); // a peer heard to serve HTTPS is asked over TLS
+    return this.parts.state.get(peerId) ?? (address && { ...address, name: peerId, ...(scheme && { scheme }) });
   }
 }

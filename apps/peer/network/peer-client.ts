@@ -69,8 +69,10 @@ export class PeerClient implements Courier {
   }
 
   private async introduce(target: Target): Promise<PeerInfo> {
-    const { ip, port, peer_id, name } = this.state.self;
+    const { ip, port, peer_id, name, scheme } = this.state.self;
     const hello: ConnectBody & Record<string, unknown> = { ip, port, peer_id, name };
+    if (scheme === 'https') hello.scheme = scheme; // the other peer reaches us over TLS; absent: the document's hello
+    this.state.learnScheme(target); // the tracker's list said how to reach it
     if (this.trust) {
       const { publicKey, boxKey, boxKeySignature } = this.trust.identity;
       // Signed for its receiver and now (`notForNow` in signature.ts): a copy cannot connect us elsewhere, or later.
@@ -84,7 +86,8 @@ export class PeerClient implements Courier {
       throw new Error(`${target.peer_id} answered with a different key from the one this peer remembers; not connected`);
     }
     const peerName = typeof body.name === 'string' && body.name !== '' ? body.name : target.peer_id;
-    return { peer_id: target.peer_id, ip: target.ip, port: target.port, name: peerName };
+    const peer: PeerInfo = { peer_id: target.peer_id, ip: target.ip, port: target.port, name: peerName };
+    return target.scheme === 'https' ? { ...peer, scheme: 'https' } : peer;
   }
 
   /**
@@ -162,7 +165,7 @@ export class PeerClient implements Courier {
     const query = Object.entries(params)
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
       .join('&');
-    const url = `${peerUrl(peer)}/history/?${query}`;
+    const url = `${this.urlOf(peer)}/history/?${query}`;
     const body = expectOk(await this.client.request(url, { timeoutMs: this.timeoutMs, maxBodyBytes: MAX_PAGE_BYTES }));
     return { messages: Array.isArray(body.messages) ? body.messages : [], more: body.more === true };
   }
@@ -180,9 +183,19 @@ export class PeerClient implements Courier {
     );
   }
 
+  /** `https://...` for a peer heard to serve HTTPS (`ChatState.schemeOf`), even when `peer` came from its id alone. */
+  private urlOf(peer: Address): string {
+    return peerUrl({ ...peer, scheme: peer.scheme ?? this.state.schemeOf(peer.peer_id) });
+  }
+
   /** A POST whose answer is small (`{"status":"ok",...}`): a peer answering megabytes is cut off. */
-  private post(peer: { ip: string; port: number }, path: string, json: unknown) {
-    return this.client.request(peerUrl(peer) + path, { method: 'POST', json, timeoutMs: this.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES });
+  private post(peer: Address, path: string, json: unknown) {
+    return this.client.request(this.urlOf(peer) + path, {
+      method: 'POST',
+      json,
+      timeoutMs: this.timeoutMs,
+      maxBodyBytes: MAX_ANSWER_BYTES,
+    });
   }
 }
 
@@ -198,7 +211,7 @@ export const MAX_ANSWER_BYTES = 64 * 1024;
  */
 export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
-/** `http://127.0.0.1:5002`, with brackets around an IPv6 address. */
-export function peerUrl(peer: { ip: string; port: number }): string {
-  return `http://${peer.ip.includes(':') ? `[${peer.ip}]` : peer.ip}:${peer.port}`;
+/** `http://127.0.0.1:5002` (`https://` for a peer that serves HTTPS), with brackets around an IPv6 address. */
+export function peerUrl(peer: { ip: string; port: number; scheme?: string }): string {
+  return `${peer.scheme === 'https' ? 'https' : 'http'}://${peer.ip.includes(':') ? `[${peer.ip}]` : peer.ip}:${peer.port}`;
 }

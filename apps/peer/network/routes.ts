@@ -51,6 +51,7 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
         throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
       const body = readJsonObject(request, '{}');
       const { trust, onConnect } = await ready;
+      state.learnScheme(peer); // its key is asked at its address, over TLS when it serves HTTPS
       await trust?.introduce(peer, body, self.peer_id, request.remoteAddress);
       // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
       const source = normalAddress(request.remoteAddress ?? '');

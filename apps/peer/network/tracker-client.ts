@@ -46,8 +46,9 @@ export class TrackerClient {
    * signer, also `public_key`, `time` and `signature`. Resolves with the tracker's status ("ok").
    */
   async register(): Promise<string> {
-    const { ip, port, peer_id } = this.self;
+    const { ip, port, peer_id, scheme } = this.self;
     const body: RegisterBody = { ip, port, peer_id };
+    if (scheme === 'https') body.scheme = scheme; // other peers reach this one over TLS
     const offer = this.signer === null ? body : { ...body, public_key: this.signer.publicKey };
     const res = await this.post('/submit-info/', offer);
     return expectOk(res).status;

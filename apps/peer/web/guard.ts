@@ -33,7 +33,7 @@ export function cookieName(port: number): string {
  */
 export const COOKIE: CookieOptions = { path: '/', httpOnly: true, sameSite: 'Strict' };
 
-/** `COOKIE`, Secure when the web UI is open to other machines (--web-from, over HTTPS): never sent in clear (RFC 6265 §4.1.2.5). */
+/** `COOKIE`, Secure when the peer serves HTTPS (--tls-cert, which --web-from needs): never sent in clear (RFC 6265 §4.1.2.5). */
 export function cookieOptions(overHttps: boolean): CookieOptions {
   return overHttps ? { ...COOKIE, secure: true } : COOKIE;
 }

@@ -66,7 +66,7 @@ export class WebUi {
     this.ready = new Promise((done) => (this.markReady = done));
   }
 
-  /** `http://127.0.0.1:5001/`: the chat's address, on the peer's own port. */
+  /** `http://127.0.0.1:5001/` (`https://` with --tls-cert): the chat's address, on the peer's own port. */
   get url(): string {
     return `${peerUrl(this.parts.self)}/`;
   }
@@ -80,7 +80,8 @@ export class WebUi {
     const ready = this.ready;
     const hosts = [this.parts.self.ip];
     const from = webAudience(this.parts.self.ip, this.parts.webFrom);
-    const overHttps = (this.parts.webFrom ?? []).length > 0;
+    // Secure over HTTPS (--tls-cert), and always with --web-from, which options.ts allows only over HTTPS.
+    const overHttps = this.parts.self.scheme === 'https' || (this.parts.webFrom ?? []).length > 0;
     const gate = { ready, hosts, from };
     pageRoutes(app, { ...gate, sessions, cookie, www, assets, overHttps, endStreams: (id) => streams.closeOwner(id) });
     apiRoutes(app, { ...this.parts, ...gate, peers, streams, sessions, cookie });

@@ -4,7 +4,14 @@
  */
 
 import { expect } from 'chai';
-import { parsePeerArgs, PASSWORD_WARNING, passwordFromFile, PEER_TLS_NOT_YET, WEB_FROM_NEEDS_TLS } from '../../../apps/peer/options';
+import {
+  parsePeerArgs,
+  PASSWORD_WARNING,
+  passwordFromFile,
+  PEER_TLS_NEEDS_TRUST,
+  TLS_NEEDS_BOTH,
+  WEB_FROM_NEEDS_TLS,
+} from '../../../apps/peer/options';
 import { TRACKER_NEEDS_TRUST } from '../../../apps/peer/options';
 
 describe('parsePeerArgs()', () => {
@@ -135,14 +142,28 @@ describe('parsePeerArgs()', () => {
   });
 
   it('opens the browser chat to --web-from machines only with --tls-cert and --tls-key', () => {
+    const ca = ['--tls-ca', 'cert.pem'];
     expect(parsePeerArgs(['--web-from', '127.0.0.2'])).to.deep.equal({ ok: false, reason: WEB_FROM_NEEDS_TLS });
-    expect(parsePeerArgs(['--web-from', '127.0.0.2', '--tls-cert', 'cert.pem'])).to.deep.equal({ ok: false, reason: WEB_FROM_NEEDS_TLS });
-    // With both, it would open; but the peer's port cannot serve HTTPS yet, and it says so rather than start in clear.
-    const open = parsePeerArgs(['--web-from', '192.168.1.20, ::1', '--tls-cert', 'cert.pem', '--tls-key', 'key.pem']);
-    expect(open).to.deep.equal({ ok: false, reason: PEER_TLS_NOT_YET });
-    expect(parsePeerArgs(['--tls-cert', 'cert.pem', '--tls-key', 'key.pem'])).to.deep.equal({ ok: false, reason: PEER_TLS_NOT_YET });
-    const named = parsePeerArgs(['--web-from', 'bob.lan', '--tls-cert', 'c', '--tls-key', 'k']);
+    expect(parsePeerArgs(['--web-from', '127.0.0.2', '--tls-cert', 'cert.pem', ...ca])).to.deep.equal({
+      ok: false,
+      reason: TLS_NEEDS_BOTH,
+    });
+    const open = parsePeerArgs(['--web-from', '192.168.1.20, ::1', '--tls-cert', 'cert.pem', '--tls-key', 'key.pem', ...ca]);
+    expect(open.ok === true && [open.args.webFrom, open.args.tlsCert, open.args.tlsKey, open.args.trackerCa]).to.deep.equal([
+      ['192.168.1.20', '::1'],
+      'cert.pem',
+      'key.pem',
+      'cert.pem',
+    ]);
+    const named = parsePeerArgs(['--web-from', 'bob.lan', '--tls-cert', 'c', '--tls-key', 'k', ...ca]);
     expect((named as { reason: string }).reason).to.match(/^--web-from must be IP addresses separated by commas/);
+  });
+
+  it('serves HTTPS only with a way to check the other HTTPS peers (--tls-ca or --tls-pin)', () => {
+    expect(parsePeerArgs(['--tls-cert', 'cert.pem', '--tls-key', 'key.pem'])).to.deep.equal({ ok: false, reason: PEER_TLS_NEEDS_TRUST });
+    expect(parsePeerArgs(['--tls-key', 'key.pem', '--tls-pin', 'ab'.repeat(32)])).to.deep.equal({ ok: false, reason: TLS_NEEDS_BOTH });
+    const pinned = parsePeerArgs(['--tls-cert', 'cert.pem', '--tls-key', 'key.pem', '--tls-pin', 'ab'.repeat(32)]);
+    expect(pinned.ok === true && [pinned.args.tlsCert, pinned.args.trackerPin]).to.deep.equal(['cert.pem', 'ab'.repeat(32)]);
   });
 
   it('checks an https:// tracker against --tls-ca or --tls-pin, and never not at all', () => {
@@ -166,11 +187,9 @@ describe('parsePeerArgs()', () => {
     expect((short as { reason: string }).reason).to.match(/^--tls-pin must be a SHA-256 fingerprint, 64 hex digits/);
   });
 
-  it('refuses --tls-ca and --tls-pin with an http:// tracker, which has nothing to check', () => {
-    expect(parsePeerArgs(['--tls-ca', 'cert.pem'])).to.deep.equal({
-      ok: false,
-      reason: '--tls-ca and --tls-pin check an https:// tracker; http://127.0.0.1:8000 is plain http://',
-    });
+  it('takes --tls-ca with an http:// tracker: it checks the peers that serve HTTPS', () => {
+    const ca = parsePeerArgs(['--tls-ca', 'cert.pem']);
+    expect(ca.ok === true && [ca.args.trackerUrl, ca.args.trackerCa]).to.deep.equal(['http://127.0.0.1:8000', 'cert.pem']);
   });
 
   it('answers --help', () => {

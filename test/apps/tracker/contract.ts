@@ -51,6 +51,13 @@ export function registryContract(make: MakeStore): void {
     expect(Object.keys(list[0])).to.deep.equal(['ip', 'port', 'peer_id', 'name']);
   });
 
+  it('keeps "scheme":"https" for a peer that serves HTTPS, last, and writes none for a plain one', async () => {
+    await registry.register({ ip: '127.0.0.1', port: 5002, name: 'Bob', scheme: 'https' }, 0);
+    const list = parseEntries(await registry.list());
+    expect(list).to.deep.equal([{ ip: '127.0.0.1', port: 5002, peer_id: B, name: 'Bob', scheme: 'https' }]);
+    expect(Object.keys(list[0])).to.deep.equal(['ip', 'port', 'peer_id', 'name', 'scheme']);
+  });
+
   it('lists peers in registration order, and a re-registration keeps its place', async () => {
     await registry.register({ ip: '127.0.0.1', port: 5002 }, 0);
     await registry.register({ ip: '127.0.0.1', port: 5001 }, 0);

@@ -31,6 +31,11 @@ describe('parseTrackerArgs()', () => {
     expect(parsed).to.have.nested.property('args.tlsKey', 'cert/key.pem');
   });
 
+  it('reads --tls-ca, the CA that HTTPS peers are checked against when their key is bound', () => {
+    expect(parseTrackerArgs(['--tls-ca', 'cert/cert.pem'])).to.have.nested.property('args.tlsCa', 'cert/cert.pem');
+    expect(parseTrackerArgs([])).not.to.have.nested.property('args.tlsCa');
+  });
+
   const bad: Array<[string[], RegExp]> = [
     [['--server-port', '99999'], /--server-port must be a port number/],
     [['--server-port', '80x'], /--server-port must be a port number from 0 to 65535, not "80x"/],

@@ -19,6 +19,19 @@ describe('ChatState', () => {
     expect(state.peers()).to.deep.equal([{ ...bob, name: 'Robert' }]);
   });
 
+  it('remembers a peer that serves HTTPS, and a hello without the scheme does not make it plain again', () => {
+    const state = new ChatState(alice);
+    expect(state.connect({ ...bob, scheme: 'https' })).to.equal('new');
+    expect(state.schemeOf(bob.peer_id)).to.equal('https');
+    expect(state.connect(bob)).to.equal('same');
+    expect(state.get(bob.peer_id)).to.deep.equal({ ...bob, scheme: 'https' });
+    state.disconnect(bob.peer_id);
+    expect(state.schemeOf(bob.peer_id)).to.equal('https'); // its outbox still goes over TLS
+    expect(state.connect(jack)).to.equal('new');
+    expect(state.get(jack.peer_id)).to.deep.equal(jack);
+    expect(state.schemeOf(jack.peer_id)).to.equal(undefined);
+  });
+
   it('lists peers in the order they connected and forgets one that leaves', () => {
     const state = new ChatState(alice);
     state.connect(bob);

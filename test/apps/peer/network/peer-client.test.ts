@@ -322,6 +322,7 @@ describe('PeerClient', () => {
 
   it('peerUrl() brackets an IPv6 address', () => {
     expect(peerUrl({ ip: '127.0.0.1', port: 5002 })).to.equal('http://127.0.0.1:5002');
+    expect(peerUrl({ ip: '127.0.0.1', port: 5002, scheme: 'https' })).to.equal('https://127.0.0.1:5002');
     expect(peerUrl({ ip: '::1', port: 5002 })).to.equal('http://[::1]:5002');
   });
 });
