@@ -4,7 +4,7 @@
  * Ports the `__main__` block of WeApRous `apps/peer.py`.
  */
 
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { PeerApp, PeerOptions } from './peer/app';
 import { parsePeerArgs, passwordFromFile, type PeerArgs, PEER_USAGE } from './peer/options';
 import { peerId } from './address';
@@ -44,7 +44,7 @@ function readPasswordFile(path: string): string {
 }
 
 async function main(): Promise<void> {
-  const parsed = parsePeerArgs(process.argv.slice(2), process.env);
+  const parsed = parsePeerArgs(process.argv.slice(2), process.env, existsSync);
   if (parsed.ok === 'help') {
     console.log(PEER_USAGE);
     return;

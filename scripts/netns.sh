@@ -174,7 +174,7 @@ set_link() {
   if [ "$state" = down ]; then echo "Cut $name: eth0 in $ns is down ($SCRIPT heal $name brings it back)"; else echo "Healed $name: eth0 in $ns is up"; fi
 }
 
-# Runs as the user who typed sudo, so files it makes (data/<name>-<port>/) are not owned by root.
+# Runs as the user who typed sudo, so files it makes (data/<ip>-<port>/) are not owned by root.
 run_inside() {
   local name=$1 ns
   shift

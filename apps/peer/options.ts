@@ -1,6 +1,6 @@
 /**
  * The peer's command line: `--tracker http://127.0.0.1:8000 --port 5001 --name Alice [--ip 127.0.0.1]
- * [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--tls-cert FILE --tls-key FILE
+ * [--heartbeat 30] [--data-dir data/127.0.0.1-5001] [--password-file FILE] [--tls-cert FILE --tls-key FILE
  * [--web-from ADDRESS]] [--tls-ca FILE | --tls-pin SHA256]`. Pure: it returns the options or a sentence saying
  * what is wrong (`apps/peer.ts` reads the files, prints and exits). Ports the argparse block of WeApRous `apps/peer.py`.
  */
@@ -17,7 +17,7 @@ export interface PeerArgs {
   port: number;
   name: string;
   heartbeatSeconds: number;
-  /** Where the history (and later the outbox) is kept; `data/<name>-<port>` unless given. */
+  /** Where the key, the history and the outboxes are kept; `data/<ip>-<port>` unless given (`defaultDataDir`). */
   dataDir: string;
   /** The browser chat's password; without it, only the login links the console prints let a browser in. */
   password?: string;
@@ -54,7 +54,7 @@ export const WEB_FROM_NEEDS_TLS =
   'give --tls-cert FILE and --tls-key FILE too, so that it answers over HTTPS';
 
 export const PEER_USAGE =
-  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/Alice-5001] [--password-file FILE] [--tls-cert FILE --tls-key FILE [--web-from ADDRESS[,ADDRESS]]] [--tls-ca FILE | --tls-pin SHA256]\n' +
+  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/127.0.0.1-5001] [--password-file FILE] [--tls-cert FILE --tls-key FILE [--web-from ADDRESS[,ADDRESS]]] [--tls-ca FILE | --tls-pin SHA256]\n' +
   `  --password-file: a file whose first line is what the browser chat at http://<ip>:<port>/ asks for (or set ${PASSWORD_VARIABLE}); without one the console prints a one-time login link (/web)\n` +
   '  --web-from: other machines the browser chat answers, over HTTPS; by default it answers only this machine\n' +
   '  --tls-cert FILE --tls-key FILE: serve the peer (its endpoints and the browser chat) over HTTPS; other peers then reach it at https://\n' +
@@ -67,11 +67,15 @@ type Parsed = { ok: true; args: PeerArgs; warnings?: string[] } | { ok: false; r
  * `parsePeerArgs(['--port', '5002', '--name', 'Bob'])` → `{ ok: true, args: { port: 5002, name: 'Bob', ... } }`;
  * `env` is where `WEAPROUS_PASSWORD` is looked for (`process.env`).
  */
-export function parsePeerArgs(argv: string[], env: Record<string, string | undefined> = {}): Parsed {
+export function parsePeerArgs(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  exists: (folder: string) => boolean = () => false,
+): Parsed {
   const flags = readFlags(argv);
   if (typeof flags === 'string') return { ok: false, reason: flags };
   if (flags.help) return { ok: 'help' };
-  const checked = checkFlags(flags as Record<string, string>);
+  const checked = checkFlags(flags as Record<string, string>, exists);
   if (checked.ok !== true) return checked;
   const trusted = withTrackerTrust(checked.args, flags as Record<string, string>);
   if (trusted.ok !== true) return trusted;
@@ -106,7 +110,7 @@ function readFlags(argv: string[]): Record<string, string | boolean | undefined>
 }
 
 /** Each flag's value checked; the first one wrong gives the sentence. */
-function checkFlags(raw: Record<string, string>): Parsed {
+function checkFlags(raw: Record<string, string>, exists: (folder: string) => boolean): Parsed {
   const port = Number(raw.port);
   if (!/^\d+$/.test(raw.port) || port < 1 || port > 65535)
     return { ok: false, reason: `--port must be a port number from 1 to 65535, not "${raw.port}"` };
@@ -127,8 +131,8 @@ function checkFlags(raw: Record<string, string>): Parsed {
   const trackerUrl = trackerBase(raw.tracker);
   if (!trackerUrl)
     return { ok: false, reason: `--tracker must be an http:// or https:// URL such as http://127.0.0.1:8000, not "${raw.tracker}"` };
-  const dataDir = raw['data-dir'] ?? defaultDataDir(name, port);
-  if (dataDir.trim() === '') return { ok: false, reason: '--data-dir must be a folder, such as data/Alice-5001' };
+  const dataDir = raw['data-dir'] ?? defaultDataDir(raw.ip, port, name, exists);
+  if (dataDir.trim() === '') return { ok: false, reason: '--data-dir must be a folder, such as data/127.0.0.1-5001' };
   return { ok: true, args: { trackerUrl, ip: raw.ip, port, name, heartbeatSeconds, dataDir } };
 }
 
@@ -202,11 +206,15 @@ export function passwordFromFile(path: string, text: string, mode: number): { pa
 }
 
 /**
- * `data/Alice-5001`: one folder per name and port, so two peers on one machine never share a history. A
- * character a file name cannot hold (`/`, `\`, `:` ...) becomes `_`.
+ * `data/127.0.0.1-5001`: one folder per peer id (`ip:port`), so the key, the history and the outboxes belong
+ * to the id, whatever the name: restarted as Alicia on the same port, Alice is the same peer to everyone (the
+ * others show the new name). A folder of the layout before, `data/<name>-<port>`, is used while it is there
+ * (`exists`), so nobody loses a key or a history. A character a file name cannot hold (`:` of IPv6) becomes `_`.
  */
-export function defaultDataDir(name: string, port: number): string {
-  return `data/${name.replace(/[/\\:*?"<>|]/g, '_').replace(/^\.+/, '_')}-${port}`;
+export function defaultDataDir(ip: string, port: number, name: string, exists: (folder: string) => boolean = () => false): string {
+  const safe = (text: string) => text.replace(/[/\\:*?"<>|]/g, '_').replace(/^\.+/, '_');
+  const before = `data/${safe(name)}-${port}`;
+  return exists(before) ? before : `data/${safe(ip)}-${port}`;
 }
 
 /** `http://127.0.0.1:8000/` → `http://127.0.0.1:8000`; null when it is not an http:// or https:// URL. */

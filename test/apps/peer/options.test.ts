@@ -24,7 +24,7 @@ describe('parsePeerArgs()', () => {
         port: 5001,
         name: 'Alice',
         heartbeatSeconds: 30,
-        dataDir: 'data/Alice-5001',
+        dataDir: 'data/127.0.0.1-5001',
       },
     });
   });
@@ -38,7 +38,7 @@ describe('parsePeerArgs()', () => {
         port: 5001,
         name: 'Peer5001',
         heartbeatSeconds: 30,
-        dataDir: 'data/Peer5001-5001',
+        dataDir: 'data/127.0.0.1-5001',
       },
     });
   });
@@ -53,17 +53,30 @@ describe('parsePeerArgs()', () => {
         port: 5001,
         name: 'Peer5001',
         heartbeatSeconds: 0.5,
-        dataDir: 'data/Peer5001-5001',
+        dataDir: 'data/192.168.1.20-5001',
       },
     });
   });
 
-  it('takes --data-dir, and by default keeps each name and port in a folder of its own', () => {
+  it('takes --data-dir, and by default keeps each peer id in a folder of its own, whatever its name', () => {
     const given = parsePeerArgs(['--data-dir', '/tmp/alice']);
     expect(given.ok === true && given.args.dataDir).to.equal('/tmp/alice');
-    const odd = parsePeerArgs(['--name', '../a/b:c', '--port', '5003']);
+    const renamed = parsePeerArgs(['--name', 'Alicia', '--port', '5001']);
+    expect(renamed.ok === true && renamed.args.dataDir).to.equal('data/127.0.0.1-5001');
+    const v6 = parsePeerArgs(['--ip', '::1', '--port', '5003']);
+    expect(v6.ok === true && v6.args.dataDir).to.equal('data/__1-5003');
+    expect(parsePeerArgs(['--data-dir', ' '])).to.deep.equal({
+      ok: false,
+      reason: '--data-dir must be a folder, such as data/127.0.0.1-5001',
+    });
+  });
+
+  it('keeps using a folder of the layout before (data/<name>-<port>) while it is there', () => {
+    const old = (folder: string) => folder === 'data/__a_b_c-5003';
+    const odd = parsePeerArgs(['--name', '../a/b:c', '--port', '5003'], {}, old);
     expect(odd.ok === true && odd.args.dataDir).to.equal('data/__a_b_c-5003');
-    expect(parsePeerArgs(['--data-dir', ' '])).to.deep.equal({ ok: false, reason: '--data-dir must be a folder, such as data/Alice-5001' });
+    const other = parsePeerArgs(['--name', 'Bob', '--port', '5003'], {}, old);
+    expect(other.ok === true && other.args.dataDir).to.equal('data/127.0.0.1-5003');
   });
 
   it('takes a Vietnamese name with diacritics', () => {
