@@ -75,11 +75,7 @@ export function statusRoutes(app: WeApRous, source: StatusSource, files: StatusF
   const www = files.wwwRoot ?? join(REPOSITORY, 'www');
   const assets = files.staticRoot ?? join(REPOSITORY, 'static');
   app.addRoute('GET', '/', async (request) => withPolicy(await serveFile(www, 'tracker.html', request)));
-  app.addRoute('GET', '/status/', async () => {
-    const res = withPolicy(json(await trackerStatus(source)));
-    res.headers.set('Cache-Control', 'no-store');
-    return res;
-  });
+  app.addRoute('GET', '/status/', async () => withPolicy(json(await trackerStatus(source))));
   for (const [url, file] of Object.entries(ASSETS)) {
     app.addRoute('GET', url, async (request: Request) => withPolicy(await serveFile(assets, file, request)));
   }
