@@ -68,9 +68,11 @@ export const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; for
 const ASSETS: Record<string, string> = {
   '/static/css/tracker.css': 'css/tracker.css',
   '/static/js/tracker.js': 'js/tracker.js',
+  // The page names its icon, as every page of www/ does, so a browser does not ask for /favicon.ico and log a 404.
+  '/static/images/logo.svg': 'images/logo.svg',
 };
 
-/** Adds `GET /`, `GET /status/` and the page's two assets to the tracker app. */
+/** Adds `GET /`, `GET /status/` and the page's assets (script, style sheet, icon) to the tracker app. */
 export function statusRoutes(app: WeApRous, source: StatusSource, files: StatusFiles = {}): WeApRous {
   const www = files.wwwRoot ?? join(REPOSITORY, 'www');
   const assets = files.staticRoot ?? join(REPOSITORY, 'static');
