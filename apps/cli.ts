@@ -1,7 +1,8 @@
 /**
  * The command line shared by the start scripts (`start_proxy.ts`, `start_backend.ts`, `apps/sampleapp.ts`):
  * the assignment's `--server-ip` / `--server-port` flags, a sentence for each way `listen` can fail, and a
- * clean exit on Ctrl+C or SIGTERM. Ports the argparse blocks the WeApRous `start_*.py` scripts each repeated.
+ * clean exit on Ctrl+C or SIGTERM; for every app, the hint when `npm run` kept a flag. Ports the argparse blocks
+ * the WeApRous `start_*.py` scripts each repeated.
  */
 
 import { isIP } from 'node:net';
