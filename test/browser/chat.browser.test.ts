@@ -131,6 +131,8 @@ describe('the browser chat of two peers in Chromium', function () {
     await pageA.getByLabel('Channel name').fill('#team');
     await pageA.getByLabel('Channel name').press('Enter');
     await pageA.getByRole('heading', { name: '#team', exact: true }).waitFor();
+    // Joined by keyboard to talk there: the next keys go to the message box, not to the channel name field.
+    expect(await pageA.evaluate('document.activeElement.id')).to.equal('message');
     await send(pageA, 'Only for #team');
     await team.locator('.badge', { hasText: '1' }).waitFor();
     expect(await pageB.title()).to.equal('(1) #general - Bob - WeApRous chat');
