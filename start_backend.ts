@@ -31,7 +31,7 @@ export function createDemoBackend(name: string): WeApRous {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const flags = parseServerFlags(argv, BACKEND_DEFAULTS, TLS_FLAGS);
+  const flags = parseServerFlags(argv, BACKEND_DEFAULTS, TLS_FLAGS, process.env);
   if ('help' in flags) return console.log(USAGE);
   if ('error' in flags) {
     console.error(`[Backend] ${flags.error}\n${USAGE}`);

@@ -43,7 +43,7 @@ function loadTrustedCertificates(hosts: VirtualHost[], file: string): void {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const flags = parseServerFlags(argv, PROXY_DEFAULTS, ['--config', ...TLS_FLAGS]);
+  const flags = parseServerFlags(argv, PROXY_DEFAULTS, ['--config', ...TLS_FLAGS], process.env);
   if ('help' in flags) return console.log(USAGE);
   if ('error' in flags) {
     console.error(`[Proxy] ${flags.error}\n${USAGE}`);

@@ -1,7 +1,8 @@
 /**
  * The command line shared by the start scripts (`start_proxy.ts`, `start_backend.ts`, `apps/sampleapp.ts`):
  * the assignment's `--server-ip` / `--server-port` flags, a sentence for each way `listen` can fail, and a
- * clean exit on Ctrl+C or SIGTERM. Ports the argparse blocks the WeApRous `start_*.py` scripts each repeated.
+ * clean exit on Ctrl+C or SIGTERM; for every app, the hint when `npm run` kept a flag. Ports the argparse blocks
+ * the WeApRous `start_*.py` scripts each repeated.
  */
 
 import { isIP } from 'node:net';
@@ -19,19 +20,25 @@ export interface ServerFlags {
 }
 
 /**
- * Reads `--server-ip` and `--server-port` (and the `extra` flag names given), as `--name value` or `--name=value`.
+ * Reads `--server-ip` and `--server-port` (and the `extra` flag names given), as `--name value` or `--name=value`;
+ * `env` is read only to explain a stray argument (`npmHint`).
  * `parseServerFlags(['--server-port', '8081'], { ip: '0.0.0.0', port: 8080 })` → `{ ip: '0.0.0.0', port: 8081, extra: {} }`.
  */
 export function parseServerFlags(
   argv: string[],
   defaults: { ip: string; port: number },
   extraNames: string[] = [],
+  env: Env = {},
 ): ServerFlags | { error: string } | { help: true } {
   const flags: ServerFlags = { ...defaults, extra: {} };
+  const names = ['--server-ip', '--server-port', ...extraNames];
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split(/=(.*)/s, 2);
     if (name === '--help' || name === '-h') return { help: true };
-    if (name !== '--server-ip' && name !== '--server-port' && !extraNames.includes(name)) return { error: `Unknown option "${argv[i]}".` };
+    if (!names.includes(name)) {
+      const hint = npmHint(argv[i], [...names.map((n) => n.slice(2)), 'help'], env);
+      return { error: `Unknown option "${argv[i]}".${hint}` };
+    }
     const value = inline ?? argv[++i];
     if (value === undefined || value === '') return { error: `${name} needs a value.` };
     if (name === '--server-ip') {
@@ -47,6 +54,32 @@ export function parseServerFlags(
     }
   }
   return flags;
+}
+
+/** The environment a command line is read with: `process.env` in a program, a literal in a test. */
+export type Env = Record<string, string | undefined>;
+
+/**
+ * The sentence to add when the parser found an argument without a flag (`stray`), which may be a value npm kept
+ * the flag of: `npm run peer --port 5005` hands `--port` to npm (which sets `npm_config_port=true`) and only
+ * `5005` to the program; options for the program go after `--` (npm-run-script's documentation). `flags` are the
+ * program's flag names without dashes. Empty outside `npm run`, and for an argument that is a flag.
+ */
+export function npmHint(stray: string, flags: string[], env: Env): string {
+  const script = env.npm_lifecycle_event;
+  if (script === undefined || stray.startsWith('-')) return '';
+  const kept = flags.filter((flag) => env[`npm_config_${flag.replace(/-/g, '_')}`] === 'true').map((flag) => `--${flag}`);
+  const options = kept.length === 1 ? `${kept[0]} ${stray}` : '<options>';
+  const who = kept.length > 0 ? `npm kept ${kept.join(', ')} for itself` : 'npm keeps the options before "--" for itself';
+  return ` ${who}: options for the program go after "--", as in: npm run ${script} -- ${options}`;
+}
+
+/** `npmHint` for the error of node:util `parseArgs`, which names the stray argument in quotes. */
+export function parseArgsError(error: unknown, flags: string[], env: Env): string {
+  const { message, code } = error as NodeJS.ErrnoException;
+  const stray = code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? /'(.*)'/s.exec(message)?.[1] : undefined;
+  // node's sentence has no full stop of its own: "... does not take positional arguments"
+  return stray === undefined ? message : message.replace(/([^.])$/, '$1.') + npmHint(stray, flags, env);
 }
 
 /** The certificate and key `--tls-cert`/`--tls-key` name (undefined: plain HTTP); exits 2 with a sentence when wrong. */

@@ -5,7 +5,7 @@
  * Run: `npx ts-node apps/sampleapp.ts --server-port 9000`
  */
 
-import { listenFailure, parseServerFlags, stopOnSignals, TLS_FLAGS, TLS_USAGE } from './cli';
+import { listenFailure, parseServerFlags, stopOnSignals, TLS_FLAGS, TLS_USAGE, type Env } from './cli';
 import { readTlsFiles, type TlsFiles } from '../daemon/tls';
 import { createSampleApp } from './sampleapp/app';
 
@@ -19,8 +19,8 @@ export interface SampleAppFlags {
 }
 
 /** `parseFlags(['--server-port', '9001'])` → `{ ip: '0.0.0.0', port: 9001 }`; a bad flag → `{ error }`. */
-export function parseFlags(argv: string[]): SampleAppFlags | { error: string } | { help: true } {
-  const flags = parseServerFlags(argv, { ip: '0.0.0.0', port: 9000 }, TLS_FLAGS);
+export function parseFlags(argv: string[], env: Env = {}): SampleAppFlags | { error: string } | { help: true } {
+  const flags = parseServerFlags(argv, { ip: '0.0.0.0', port: 9000 }, TLS_FLAGS, env);
   if (!('ip' in flags)) return flags;
   const tls = readTlsFiles(flags.extra['--tls-cert'], flags.extra['--tls-key']);
   if (tls !== undefined && 'error' in tls) return tls;
@@ -28,7 +28,7 @@ export function parseFlags(argv: string[]): SampleAppFlags | { error: string } |
 }
 
 async function main(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv);
+  const flags = parseFlags(argv, process.env);
   if ('help' in flags) {
     console.log(USAGE);
     return;

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
 
 /** The parsed command line; null after printing the usage for `--help`; exits 2 with a sentence when it is wrong. */
 function argsOrExit(argv: string[]): TrackerArgs | null {
-  const parsed = parseTrackerArgs(argv);
+  const parsed = parseTrackerArgs(argv, process.env);
   if (parsed.ok === 'help') {
     console.log(TRACKER_USAGE);
     return null;

@@ -260,10 +260,14 @@ function responseField(text: string, s: HeadScan): null {
   return null;
 }
 
+const CONNECT_REASON = 'CONNECT (a tunnel, RFC 9110 §9.3.6) is not implemented: this server is not a forward proxy.';
+
 /** The blank line is in: the rules that need the whole head, then the head itself. */
 function requestHead(s: HeadScan, headLength: number): HeadResult {
   const framing = finishFraming(s.framing);
   if (framing.kind === 'error') return framing;
+  // RFC 9110 §9.3.6, §9.1: CONNECT asks for a tunnel, which an origin server (or a reverse proxy) does not open.
+  if (s.method === 'CONNECT') return refuse(501, 'CONNECT_NOT_IMPLEMENTED', CONNECT_REASON);
   const headers = s.headers;
   // RFC 9112 §3.2.2: with an absolute-form target, the target's host wins over the Host header.
   if (s.authority !== null) headers.set('host', s.authority);

@@ -39,12 +39,22 @@ export function isResponse(value: unknown): value is Response {
   return value instanceof ResponseValue;
 }
 
-/** `json({ status: 'ok' })` → 200 with `Content-Type: application/json; charset=utf-8`. */
+/** `json({ status: 'ok' })` → 200 with `Content-Type: application/json; charset=utf-8` and `Cache-Control: no-store`. */
 export function json(data: unknown, status = 200): Response {
   const body: string | undefined = JSON.stringify(data);
   // JSON.stringify gives undefined for a function, a symbol or undefined: say so rather than send an empty 200.
   if (body === undefined) throw new TypeError(`A ${typeof data} cannot be sent as JSON`);
-  return response(status, body, { 'Content-Type': 'application/json; charset=utf-8' });
+  return jsonText(body, status);
+}
+
+/**
+ * A JSON answer already serialized: `jsonText('{"status":"ok"}')`. Every JSON answer is an API's view of state that
+ * changes from one request to the next and has no validator to revalidate it with, so none is stored by a browser
+ * or a shared cache (RFC 9111 §5.2.2.5): an address book or a history page read from a cache would be stale,
+ * and another user's.
+ */
+export function jsonText(body: string | Buffer, status = 200): Response {
+  return response(status, body, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
 }
 
 export function html(text: string, status = 200): Response {

@@ -1,13 +1,21 @@
 /**
  * The router: a table of (method, path pattern) → handler with two operations, `add` and `match`.
- * `match` tells "no such path" (404) apart from "path exists, wrong method" (405, with the allowed methods).
+ * `match` tells "no such path" (404) apart from "path exists, wrong method" (405, with the allowed methods), and
+ * both from "no route anywhere takes this method, nor is it one of HTTP's own" (501, RFC 9110 §9.1).
  * Patterns are literal segments, `:name` parameters and a final `*name` that takes the rest of the path
  * (`/static/*file` matches `/static/css/site.css` with `file = 'css/site.css'`); `/x` and `/x/` are the same route.
  * WeApRous kept routes in a dict keyed by `(method, path)` inside `weaprous.py`; this is that dict, grown up.
  */
 
 export type Match<H> =
-  { kind: 'found'; handler: H; params: Record<string, string> } | { kind: 'not-found' } | { kind: 'method-not-allowed'; allow: string[] };
+  | { kind: 'found'; handler: H; params: Record<string, string> }
+  | { kind: 'not-found' }
+  | { kind: 'method-not-allowed'; allow: string[] }
+  | { kind: 'not-implemented'; implemented: string[] };
+
+// The methods RFC 9110 §9 defines, and PATCH (RFC 5789): on a route that lacks one, a 405; any other method no
+// route registers is one this server does not recognize, a 501 (RFC 9110 §9.1).
+const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 interface Route<H> {
   segments: string[];
@@ -33,6 +41,8 @@ function routeKey(segments: string[]): string {
 export class Router<H> {
   private readonly routes: Route<H>[] = [];
   private readonly staticRoutes = new Map<string, Route<H>>();
+  /** Every method some route registers. */
+  private readonly methods = new Set<string>();
 
   /** Registers `handler` for `method` on `pattern`; throws if that exact pair is already taken. */
   add(method: string, pattern: string, handler: H): void {
@@ -50,10 +60,13 @@ export class Router<H> {
     const upper = method.toUpperCase();
     if (route.handlers.has(upper)) throw new Error(`Route ${upper} ${pattern} is already registered`);
     route.handlers.set(upper, handler);
+    this.methods.add(upper);
   }
 
   /** Finds the handler for `method` and a decoded `path`: `match('GET', '/channels/general/')`. */
   match(method: string, path: string): Match<H> {
+    if (!STANDARD_METHODS.has(method) && !this.methods.has(method))
+      return { kind: 'not-implemented', implemented: allowedMethods(this.methods) };
     let segments: string[] | null = null;
     const exact = this.staticRoutes.get(quickKey(path)) ?? this.staticRoutes.get(routeKey((segments = splitPath(path))));
     const handler = exact && handlerFor(exact, method);
@@ -88,8 +101,8 @@ function handlerFor<H>(route: Route<H>, method: string): H | undefined {
   return route.handlers.get(method) ?? (method === 'HEAD' ? route.handlers.get('GET') : undefined);
 }
 
-function allowedMethods<H>(handlers: Map<string, H>): string[] {
-  const methods = [...handlers.keys()];
+function allowedMethods(registered: Map<string, unknown> | Set<string>): string[] {
+  const methods = [...registered.keys()];
   if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
   return methods.sort();
 }

@@ -126,6 +126,7 @@ function scanTarget(text: string, s: StartLineScan): Step | null {
 
 function endTarget(text: string, s: StartLineScan, end: number): Refusal | null {
   const target = text.slice(s.mark, end);
+  if (s.method === 'CONNECT') return endAuthorityTarget(target, s, end);
   // RFC 9112 §3.2.4: the asterisk-form asks about the server as a whole, which only OPTIONS does.
   if (target === '*' && s.method !== 'OPTIONS') return refuse(400, 'INVALID_TARGET', `"*" is a target for OPTIONS only, not ${s.method}.`);
   const split = splitTarget(target);
@@ -134,6 +135,20 @@ function endTarget(text: string, s: StartLineScan, end: number): Refusal | null 
   s.path = split.path;
   s.query = split.query;
   s.authority = split.authority;
+  s.mark = s.pos = end + 1;
+  s.part = VERSION;
+  return null;
+}
+
+// RFC 9112 §3.2.3: CONNECT, and only CONNECT, names a `host:port` (authority-form), with no path.
+const AUTHORITY_FORM = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+):[0-9]{1,5}$/;
+
+/** A CONNECT's target: read it so the whole request can be judged; `requestHead` then answers it 501. */
+function endAuthorityTarget(target: string, s: StartLineScan, end: number): Refusal | null {
+  if (!AUTHORITY_FORM.test(target)) return refuse(400, 'INVALID_TARGET', `CONNECT takes "host:port", not "${printable(target)}".`);
+  s.target = s.authority = target;
+  s.path = '';
+  s.query = {};
   s.mark = s.pos = end + 1;
   s.part = VERSION;
   return null;

@@ -47,12 +47,13 @@ export async function serveFile(root: string, relativePath: string, request: Req
     'Content-Type': contentType(found.path),
     'Cache-Control': options.cacheControl ?? 'no-cache',
   };
-  if (status === 200) {
+  // Validators describe the file as the representation of what was asked for: a GET or HEAD of it answered 200
+  // (RFC 9110 §8.8). A POST answered with a page (a login's welcome) is the result of an action, not that file, so it
+  // gets the page without them, and without preconditions (§13.2.1).
+  if (status === 200 && (request.method === 'GET' || request.method === 'HEAD')) {
     headers.ETag = entityTag(found.stat);
     headers['Last-Modified'] = new Date(found.stat.mtimeMs).toUTCString();
-    // RFC 9110 §13.2.1: preconditions are for GET and HEAD here; a POST answered with a page gets the page.
-    const conditional = request.method === 'GET' || request.method === 'HEAD';
-    if (conditional && isNotModified(request.headers, headers.ETag, found.stat.mtimeMs)) {
+    if (isNotModified(request.headers, headers.ETag, found.stat.mtimeMs)) {
       // RFC 9110 §15.4.5: a 304 repeats the validators and Cache-Control a 200 would carry, and no body.
       return response(304, null, {
         ETag: headers.ETag,

@@ -77,6 +77,10 @@ export class WeApRous {
     if (request.path === '*') return response(204);
     const match = this.router.match(request.method, request.path);
     if (match.kind === 'not-found') return errorResponse(404, `No route for ${request.path}`, wantsJson(request.headers.get('accept')));
+    if (match.kind === 'not-implemented') {
+      const reason = `${request.method} is not a method this server implements; it answers ${match.implemented.join(', ')}.`;
+      return errorResponse(501, reason, wantsJson(request.headers.get('accept')));
+    }
     if (match.kind === 'method-not-allowed') {
       const res = errorResponse(
         405,

@@ -41,6 +41,12 @@ if ! command -v tmux >/dev/null 2>&1; then
   exit 0
 fi
 
+# `npm run demo` puts npm's settings in the environment (npm_config_*, npm_package_*, ...). A tmux server started
+# with them hands them to every shell in it, and npm in those shells warns about each ("npm warn ... setting is
+# being ignored"): tmux gets the environment without them.
+for name in $(compgen -e); do
+  case "$name" in npm_* | NPM_*) unset "$name" ;; esac
+done
 tmux kill-session -t "$SESSION" 2>/dev/null || true
 # Each pane starts a little after the previous one so the output matches the reference document's order
 # (Bob finds Alice, Jack finds both). A pane whose program exits stays open so its last lines can be read.

@@ -10,6 +10,7 @@ import { MAX_NAME_CHARS } from './model/message';
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { MAX_HOST_NAME_CHARS } from '../address';
+import { parseArgsError, type Env } from '../cli';
 
 export interface PeerArgs {
   trackerUrl: string;
@@ -72,7 +73,7 @@ export function parsePeerArgs(
   env: Record<string, string | undefined> = {},
   exists: (folder: string) => boolean = () => false,
 ): Parsed {
-  const flags = readFlags(argv);
+  const flags = readFlags(argv, env);
   if (typeof flags === 'string') return { ok: false, reason: flags };
   if (flags.help) return { ok: 'help' };
   const checked = checkFlags(flags as Record<string, string>, exists);
@@ -83,31 +84,30 @@ export function parsePeerArgs(
 }
 
 /** The flags as given, with the defaults filled in (node:util `parseArgs`); a sentence for an unknown one. */
-function readFlags(argv: string[]): Record<string, string | boolean | undefined> | string {
+function readFlags(argv: string[], env: Env): Record<string, string | boolean | undefined> | string {
   try {
-    return parseArgs({
-      args: argv,
-      options: {
-        tracker: { type: 'string', default: 'http://127.0.0.1:8000' },
-        port: { type: 'string', default: '5001' },
-        name: { type: 'string' },
-        ip: { type: 'string', default: '127.0.0.1' },
-        heartbeat: { type: 'string', default: '30' },
-        'data-dir': { type: 'string' },
-        password: { type: 'string' },
-        'password-file': { type: 'string' },
-        'web-from': { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'tls-ca': { type: 'string' },
-        'tls-pin': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
+    return parseArgs({ args: argv, options: OPTIONS }).values;
   } catch (error) {
-    return (error as Error).message;
+    return parseArgsError(error, Object.keys(OPTIONS), env);
   }
 }
+
+const OPTIONS = {
+  tracker: { type: 'string', default: 'http://127.0.0.1:8000' },
+  port: { type: 'string', default: '5001' },
+  name: { type: 'string' },
+  ip: { type: 'string', default: '127.0.0.1' },
+  heartbeat: { type: 'string', default: '30' },
+  'data-dir': { type: 'string' },
+  password: { type: 'string' },
+  'password-file': { type: 'string' },
+  'web-from': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-pin': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Each flag's value checked; the first one wrong gives the sentence. */
 function checkFlags(raw: Record<string, string>, exists: (folder: string) => boolean): Parsed {

@@ -6,6 +6,7 @@
 
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
+import { parseArgsError, type Env } from '../cli';
 
 export interface TrackerArgs {
   ip: string;
@@ -28,27 +29,29 @@ export const TRACKER_USAGE =
   'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--data-dir data/tracker-8000] [--quiet] [--tls-cert cert/cert.pem --tls-key cert/key.pem] [--tls-ca cert/cert.pem]\n' +
   '  --tls-ca: the CA (or the shared self-signed certificate) of peers that serve HTTPS, checked when their key is bound';
 
+const OPTIONS = {
+  'server-ip': { type: 'string', default: '0.0.0.0' },
+  'server-port': { type: 'string', default: '8000' },
+  ttl: { type: 'string', default: '300' },
+  registry: { type: 'string', default: 'memory' },
+  quiet: { type: 'boolean', default: false },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+} as const;
+
 /** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory', quiet: false } }` */
-export function parseTrackerArgs(argv: string[]): { ok: true; args: TrackerArgs } | { ok: false; error: string } | { ok: 'help' } {
+export function parseTrackerArgs(
+  argv: string[],
+  env: Env = {},
+): { ok: true; args: TrackerArgs } | { ok: false; error: string } | { ok: 'help' } {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'server-ip': { type: 'string', default: '0.0.0.0' },
-        'server-port': { type: 'string', default: '8000' },
-        ttl: { type: 'string', default: '300' },
-        registry: { type: 'string', default: 'memory' },
-        quiet: { type: 'boolean', default: false },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'tls-ca': { type: 'string' },
-      },
-    }));
+    ({ values } = parseArgs({ args: argv, options: OPTIONS }));
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return { ok: false, error: parseArgsError(error, Object.keys(OPTIONS), env) };
   }
   if (values.help) return { ok: 'help' };
   const ip = String(values['server-ip']);

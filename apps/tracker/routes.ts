@@ -8,7 +8,7 @@
 import { WeApRous } from '../../daemon/weaprous';
 import { HttpError } from '../../daemon/status';
 import type { Request } from '../../daemon/request';
-import { json, response, type Response } from '../../daemon/response';
+import { json, jsonText, type Response } from '../../daemon/response';
 import { channelName, GENERAL_CHANNEL, readHeartbeatBody, readPeerIdBody, readRegisterBody } from '../protocol';
 import { peerId } from '../address';
 import { readJsonObject } from '../json-fields';
@@ -107,7 +107,7 @@ function peerRoutes(app: WeApRous, tracker: TrackerContext): void {
         this.wholeListCache = { version, count: entries.length, body };
       }
       tracker.trace(`[Tracker] Returning ${this.wholeListCache.count} peers`);
-      return response(200, this.wholeListCache.body, { 'Content-Type': 'application/json; charset=utf-8' });
+      return jsonText(this.wholeListCache.body);
     }
 
     @app.route('/remove/', { methods: ['POST'] })
@@ -173,7 +173,7 @@ async function channelList(tracker: TrackerContext, name: string, page: PageQuer
  */
 function listAnswer(fields: Record<string, unknown>, entries: EntryJson[]): Response {
   const head = JSON.stringify(fields).slice(0, -1);
-  return response(200, `${head},"peers":[${entries.join(',')}]}`, { 'Content-Type': 'application/json; charset=utf-8' });
+  return jsonText(`${head},"peers":[${entries.join(',')}]}`);
 }
 
 /** How a paged answer's log line ends: ` (page; next 127.0.0.1:5100)` when more follow; nothing otherwise. */

@@ -67,18 +67,16 @@ export const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; for
 const ASSETS: Record<string, string> = {
   '/static/css/tracker.css': 'css/tracker.css',
   '/static/js/tracker.js': 'js/tracker.js',
+  // The page names its icon, as every page of www/ does, so a browser does not ask for /favicon.ico and log a 404.
+  '/static/images/logo.svg': 'images/logo.svg',
 };
 
-/** Adds `GET /`, `GET /status/` and the page's two assets to the tracker app. */
+/** Adds `GET /`, `GET /status/` and the page's assets (script, style sheet, icon) to the tracker app. */
 export function statusRoutes(app: WeApRous, source: StatusSource, files: StatusFiles = {}): WeApRous {
   const www = files.wwwRoot ?? join(REPOSITORY, 'www');
   const assets = files.staticRoot ?? join(REPOSITORY, 'static');
   app.addRoute('GET', '/', async (request) => withPolicy(await serveFile(www, 'tracker.html', request)));
-  app.addRoute('GET', '/status/', async () => {
-    const res = withPolicy(json(await trackerStatus(source)));
-    res.headers.set('Cache-Control', 'no-store');
-    return res;
-  });
+  app.addRoute('GET', '/status/', async () => withPolicy(json(await trackerStatus(source))));
   for (const [url, file] of Object.entries(ASSETS)) {
     app.addRoute('GET', url, async (request: Request) => withPolicy(await serveFile(assets, file, request)));
   }

@@ -230,6 +230,7 @@
       await loadState();
       location.hash = joined.channel;
       show(joined.channel);
+      $('message').focus(); // joined to talk there: the next keys are a message, not another channel's name
       alertText('');
     } catch (error) {
       alertText(error.message);

@@ -89,6 +89,10 @@ describe('channels on the console (end to end)', function () {
     await bob.waitForLines([exact('Channels (2):'), exact('  * #general'), exact('    #team (1 unread)')], 10_000, bob.cursor);
     bob.type('/history #team');
     await bob.waitFor(/^ {2}\[\d\d:\d\d\] Alice \(127\.0\.0\.1:\d+\): are you there @Bob\?$/);
+    // Reading #team's history is reading #team: its unread count goes, as /switch #team would clear it.
+    await bob.waitFor(exact('[Bob] > '));
+    bob.type('/channels');
+    await bob.waitForLines([exact('Channels (2):'), exact('  * #general'), exact('    #team')], 10_000, bob.cursor);
   });
 
   it('a message or history request that claims a known peer without its signature is refused with 401', async () => {

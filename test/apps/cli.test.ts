@@ -5,9 +5,30 @@
  */
 
 import { expect } from 'chai';
-import { listenFailure, parseServerFlags } from '../../apps/cli';
+import { listenFailure, npmHint, parseServerFlags } from '../../apps/cli';
 
 const DEFAULTS = { ip: '0.0.0.0', port: 8080 };
+
+describe('npmHint()', () => {
+  it('says nothing outside npm run, or for an argument that is a flag', () => {
+    expect(npmHint('5005', ['port'], {})).to.equal('');
+    expect(npmHint('--colour', ['port'], { npm_lifecycle_event: 'peer' })).to.equal('');
+  });
+
+  it('names the flags npm kept (npm_config_<flag>=true) and the command that works', () => {
+    const env = { npm_lifecycle_event: 'peer', npm_config_port: 'true', npm_config_audit: 'true' };
+    expect(npmHint('5005', ['port', 'name'], env)).to.equal(
+      ' npm kept --port for itself: options for the program go after "--", as in: npm run peer -- --port 5005',
+    );
+    const two = { ...env, npm_config_name: 'true' };
+    expect(npmHint('5005', ['port', 'name'], two)).to.equal(
+      ' npm kept --port, --name for itself: options for the program go after "--", as in: npm run peer -- <options>',
+    );
+    expect(npmHint('5005', ['port'], { npm_lifecycle_event: 'peer' })).to.equal(
+      ' npm keeps the options before "--" for itself: options for the program go after "--", as in: npm run peer -- <options>',
+    );
+  });
+});
 
 describe('parseServerFlags()', () => {
   it('keeps the defaults when no flag is given', () => {
@@ -34,6 +55,14 @@ describe('parseServerFlags()', () => {
       .to.have.property('error')
       .that.includes('Unknown option "--config"');
     expect(parseServerFlags(['-h'], DEFAULTS)).to.deep.equal({ help: true });
+  });
+
+  it('says to put the flags after "--" when npm run kept one for itself (npm run backend --server-port 9002)', () => {
+    const npm = { npm_lifecycle_event: 'backend', npm_config_server_port: 'true' };
+    expect(parseServerFlags(['9002'], DEFAULTS, [], npm)).to.deep.equal({
+      error:
+        'Unknown option "9002". npm kept --server-port for itself: options for the program go after "--", as in: npm run backend -- --server-port 9002',
+    });
   });
 
   it('turns listen errors into a sentence with what to do', () => {

@@ -52,7 +52,12 @@ describe('scripts/demo.sh', () => {
       // The same PATH plus a `tmux` that records each call and succeeds.
       withTmux = mkdtempSync(join(tmpdir(), 'demo-tmux-'));
       for (const tool of ['id', 'dirname']) symlinkSync(join(bin, tool), join(withTmux, tool));
-      writeFileSync(join(withTmux, 'tmux'), `#!/bin/bash\necho "$*" >> ${join(withTmux, 'calls')}\n`);
+      // It also writes down the npm_* variables it was given: there must be none (see the last test).
+      const calls = join(withTmux, 'calls');
+      writeFileSync(
+        join(withTmux, 'tmux'),
+        `#!/bin/bash\necho "$*" >> ${calls}\nfor v in $(compgen -e); do case $v in npm_*) echo "env $v" >> ${calls};; esac; done\n`,
+      );
       chmodSync(join(withTmux, 'tmux'), 0o755);
     });
     after(() => rmSync(withTmux, { recursive: true, force: true }));
@@ -63,6 +68,14 @@ describe('scripts/demo.sh', () => {
       expect(output).not.to.include('attach');
       expect(output).not.to.match(/^ {2}\d\. /m);
       expect(readFileSync(join(withTmux, 'calls'), 'utf8')).to.include('new-session -d -s weaprous-chat');
+    });
+
+    it("starts tmux without npm run's settings, so the shells in it do not hand them to npm again", async () => {
+      rmSync(join(withTmux, 'calls'), { force: true });
+      await runDemo(withTmux, { npm_config_allow_scripts: 'esbuild', npm_lifecycle_event: 'demo', npm_package_name: 'weaprous' });
+      const calls = readFileSync(join(withTmux, 'calls'), 'utf8');
+      expect(calls).to.include('new-session -d -s weaprous-chat');
+      expect(calls).not.to.include('env npm_');
     });
 
     it('from outside tmux with no terminal, says tmux attach and not the by-hand commands', async () => {

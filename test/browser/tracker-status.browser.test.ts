@@ -36,9 +36,10 @@ describe('the tracker status page in Chromium', () => {
   };
   const register = (port: number, name: string) => post('/submit-info/', { ip: '127.0.0.1', port, peer_id: `127.0.0.1:${port}`, name });
 
-  /** Every alert, confirm or prompt the page opens, and every uncaught error in its scripts. */
-  function watch(page: Page): { dialogs: string[]; errors: string[] } {
-    const seen = { dialogs: [] as string[], errors: [] as string[] };
+  /** Every alert, confirm or prompt the page opens, every uncaught error in its scripts, and every 4xx or 5xx it got. */
+  function watch(page: Page): { dialogs: string[]; errors: string[]; refused: string[] } {
+    const seen = { dialogs: [] as string[], errors: [] as string[], refused: [] as string[] };
+    page.on('response', (res) => void (res.status() >= 400 && seen.refused.push(`${res.status()} ${res.url()}`)));
     page.on('dialog', (dialog) => {
       seen.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss();
@@ -81,5 +82,6 @@ describe('the tracker status page in Chromium', () => {
 
     expect(seen.dialogs, 'no alert() may run').to.deep.equal([]);
     expect(seen.errors, 'no script error').to.deep.equal([]);
+    expect(seen.refused, 'no request of the page refused').to.deep.equal([]);
   });
 });

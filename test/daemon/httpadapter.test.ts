@@ -447,6 +447,7 @@ describe('HttpAdapter over a socket', () => {
       ['a missing Host', 'GET / HTTP/1.1\r\n\r\n', 400],
       ['HTTP/2.0', 'GET / HTTP/2.0\r\nHost: a\r\n\r\n', 505],
       ['Transfer-Encoding: gzip, chunked', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501],
+      ['CONNECT (this server is no forward proxy)', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 501],
       ['an unknown expectation', 'POST / HTTP/1.1\r\nHost: a\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx', 417],
     ];
     for (const [what, raw, status] of cases) {

@@ -109,6 +109,13 @@ describe('parseRequestHead() refuses at the first byte that makes the request in
     ['two spaces after the method', 'GET  ', '400 INVALID_TARGET'],
     ['a malformed percent-escape, once the target ends', 'GET /a%zz ', '400 INVALID_TARGET'],
     ['"*" for a method other than OPTIONS', 'GET * ', '400 INVALID_TARGET'],
+    ['a host:port target for a method other than CONNECT', 'GET example.com:443 ', '400 INVALID_TARGET'],
+    ['a CONNECT target that is not host:port', 'CONNECT /a ', '400 INVALID_TARGET'],
+    [
+      'a well-formed CONNECT, once its head ends',
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+      '501 CONNECT_NOT_IMPLEMENTED',
+    ],
     ['a request line without a version', 'GET /\r', '400 INVALID_REQUEST_LINE'],
     ['HTTP/5.6, as soon as its major digit arrives', 'GET / HTTP/5', '505 UNSUPPORTED_VERSION'],
     ['HTTP/1.2', 'GET / HTTP/1.2', '505 UNSUPPORTED_VERSION'],

@@ -280,6 +280,20 @@ describe('createProxy() with two real backends', () => {
     );
   });
 
+  it('answers CONNECT with 501 itself: a reverse proxy opens no tunnels (RFC 9110 §9.3.6)', async () => {
+    const port = portOf(await start(twoBackends()).then(() => proxy));
+    const reply = await rawExchange(port, ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n']);
+    expect(reply).to.match(/^HTTP\/1\.1 501 Not Implemented\r\n/);
+    expect(reply).to.include('not a forward proxy');
+  });
+
+  it('forwards a method it does not know to the backend, which is the one to judge it (RFC 9110 §9.1)', async () => {
+    const port = portOf(await start(twoBackends()).then(() => proxy));
+    const reply = await rawExchange(port, ['BREW / HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n']);
+    expect(reply).to.match(/^HTTP\/1\.1 501 Not Implemented\r\n/);
+    expect(reply).to.include('BREW');
+  });
+
   it('relays 100 Continue from the backend, then the body and the answer', async () => {
     const port = portOf(await start(twoBackends()).then(() => proxy));
     const conversation = new Conversation(port);

@@ -13,6 +13,7 @@ import {
   httpDate,
   isResponse,
   json,
+  jsonText,
   redirect,
   response,
   serializeHead,
@@ -254,6 +255,13 @@ describe('response helpers', () => {
     const res = json({ a: 1 }, 201);
     expect(res.status).to.equal(201);
     expect((res.body as Buffer).toString()).to.equal('{"a":1}');
+  });
+
+  it('json() and jsonText() say Cache-Control: no-store, so no cache keeps an answer about state (RFC 9111 §5.2.2.5)', () => {
+    for (const res of [json({ a: 1 }), jsonText('{"a":1}'), jsonText(Buffer.from('{}'), 404)]) {
+      expect(res.headers.get('Content-Type')).to.equal('application/json; charset=utf-8');
+      expect(res.headers.get('Cache-Control')).to.equal('no-store');
+    }
   });
 
   it('html() and text() set their content types', () => {

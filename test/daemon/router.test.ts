@@ -97,6 +97,16 @@ describe('Router', () => {
       expect(found(router, 'HEAD', '/b').handler).to.equal('head-b');
     });
 
+    it('says not-implemented, with what it implements, for a method neither HTTP nor any route defines (RFC 9110 §9.1)', () => {
+      const router = new Router<string>();
+      router.add('POST', '/login', 'post');
+      router.add('GET', '/login', 'get');
+      router.add('BREW', '/pot', 'brew');
+      expect(router.match('FOO', '/login')).to.deep.equal({ kind: 'not-implemented', implemented: ['BREW', 'GET', 'HEAD', 'POST'] });
+      expect(router.match('BREW', '/login')).to.deep.equal({ kind: 'method-not-allowed', allow: ['GET', 'HEAD', 'POST'] });
+      expect(router.match('PATCH', '/login').kind).to.equal('method-not-allowed');
+    });
+
     it('gives method-not-allowed for a parameter route too', () => {
       const router = new Router<string>();
       router.add('GET', '/channels/:name', 'get');

@@ -34,6 +34,11 @@ describe('scanStartLine()', () => {
     expect(scan.part).to.equal(START_LINE_LF);
   });
 
+  it('reads the host:port of a CONNECT (authority-form, RFC 9112 §3.2.3) as its target and authority', () => {
+    const scan = read('CONNECT example.com:443 HTTP/1.1\r\n', EMPTY_LINES) as StartLineScan;
+    expect([scan.method, scan.target, scan.authority, scan.path]).to.deep.equal(['CONNECT', 'example.com:443', 'example.com:443', '']);
+  });
+
   it('says incomplete, not wrong, while the line is a valid beginning', () => {
     for (const text of ['G', 'GET', 'GET ', 'GET /a', 'GET /a HTTP/1', 'GET /a HTTP/1.1'])
       expect(read(text, EMPTY_LINES)).to.equal('incomplete');

@@ -208,9 +208,10 @@ describe('static files (daemon/static.ts)', () => {
       expect(res.status).to.equal(200);
     });
 
-    it('evaluates preconditions for GET and HEAD only: a POST answered with a file gets the file', async () => {
+    it('evaluates preconditions for GET and HEAD only: a POST answered with a file gets the file, without validators', async () => {
       const res = await serveFile(root, 'hello.txt', req('POST /login', `If-None-Match: ${etag}`));
       expect(res.status).to.equal(200);
+      expect([res.headers.has('etag'), res.headers.has('last-modified')]).to.deep.equal([false, false]);
     });
 
     it('sends no validators with a non-200 page', async () => {

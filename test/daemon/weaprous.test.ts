@@ -70,6 +70,15 @@ describe('WeApRous', () => {
       expect(bodyJson(res).error).to.include('use GET, HEAD, POST');
     });
 
+    it('answers a method it does not implement with 501 and what it does implement, in JSON or in text', async () => {
+      const app = new WeApRous().addRoute(['GET', 'POST'], '/login', () => 'ok');
+      const res = await app.handle(req('FOO /login HTTP/1.1\r\nHost: a\r\n\r\n'));
+      expect(res.status).to.equal(501);
+      expect(bodyJson(res).error).to.equal('FOO is not a method this server implements; it answers GET, HEAD, POST.');
+      const page = await app.handle(req('FOO /nowhere HTTP/1.1\r\nHost: a\r\nAccept: text/html\r\n\r\n'));
+      expect([page.status, page.headers.get('content-type')]).to.deep.equal([501, 'text/plain; charset=utf-8']);
+    });
+
     it('answers "OPTIONS *" (a question about the server, RFC 9110 §9.3.7) with 204', async () => {
       const app = new WeApRous().addRoute('GET', '/page', () => 'page');
       const res = await app.handle(req('OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n'));

@@ -93,7 +93,7 @@ export class PeerConsole {
       case 'direct':
         return this.direct(command.target, command.message, command.quoted);
       case 'history':
-        return this.print(...this.parts.screen.history(command.target, command.count));
+        return this.showHistory(command.target, command.count);
       case 'web': {
         const { link, minutes } = this.parts.webLink();
         return this.print(view.webLines.link(link, minutes));
@@ -138,6 +138,15 @@ export class PeerConsole {
     const left = await this.parts.chat.leave(typed, 'console');
     if (left.ok) this.print(view.channelLines.left(left.value.channel));
     else this.printFailure(left);
+    this.parts.screen.updatePrompt();
+  }
+
+  /** `/history #team`: its lines, and the conversation counts as read, as switching to it does. */
+  private showHistory(target: string | undefined, count: number): void {
+    const { lines, conversation } = this.parts.screen.history(target, count);
+    this.print(...lines);
+    if (conversation === undefined) return;
+    this.parts.chat.markRead(conversation, 'console');
     this.parts.screen.updatePrompt();
   }
 

@@ -82,8 +82,11 @@ export class ConsoleScreen {
     }
   }
 
-  /** `/history [#channel|peer] [n]`: #general unless a channel or a peer (connected, or by its id) is named. */
-  history(target: string | undefined, count: number): string[] {
+  /**
+   * `/history [#channel|peer] [n]`: #general unless a channel or a peer (connected, or by its id) is named. The lines, and
+   * the conversation they show (none when the target was not found), which the console then counts as read.
+   */
+  history(target: string | undefined, count: number): { lines: string[]; conversation?: string } {
     const history = this.parts.history;
     let conversation = GENERAL_CHANNEL;
     let title = `#${GENERAL_CHANNEL}`;
@@ -92,18 +95,19 @@ export class ConsoleScreen {
       title = `#${conversation}`;
     } else if (target !== undefined) {
       const found = this.parts.state.find(target);
-      if (found.kind === 'ambiguous') return [view.unknownPeerLine(target, found.peers)];
+      if (found.kind === 'ambiguous') return { lines: [view.unknownPeerLine(target, found.peers)] };
       const peer = found.kind === 'found' ? found.peer : undefined;
       conversation = directChannel(peer?.peer_id ?? target);
-      if (!peer && !history.conversations().includes(conversation)) return [view.unknownConversationLine(target)];
+      if (!peer && !history.conversations().includes(conversation)) return { lines: [view.unknownConversationLine(target)] };
       title = `the conversation with ${view.describePeer(peer ?? { name: target, peer_id: target })}`;
     }
     const { messages, total } = history.recent(conversation, count);
     const textOf = this.parts.textOf ?? ((m: ChatMessage) => m.msg);
-    return view.historyLines(
+    const lines = view.historyLines(
       title,
       messages.map((m) => ({ ...m, msg: textOf(m) })),
       total,
     );
+    return { lines, conversation };
   }
 }

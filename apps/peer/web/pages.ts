@@ -143,9 +143,12 @@ function now(parts: PageParts): number {
 
 /** The login page with a sentence in its message slot, escaped (a refused Origin is quoted in it). */
 async function loginPage(parts: PageParts, status: number, message?: string): Promise<Response> {
-  const page = await readFile(join(parts.www, 'chat-login.html'), 'utf8');
-  const said = message ?? (parts.sessions.hasPassword ? undefined : SAID.noPassword);
-  const slot = said === undefined ? '' : `<p class="notice" role="alert">${escapeHtml(said)}</p>`;
+  let page = await readFile(join(parts.www, 'chat-login.html'), 'utf8');
+  const open = parts.sessions.hasPassword;
+  const said = [...new Set([message, open ? undefined : SAID.noPassword])].filter((s) => s !== undefined);
+  const slot = said.map((s) => `<p class="notice" role="alert">${escapeHtml(s)}</p>`).join('');
+  // A peer without a password refuses every one: a password field would only invite a guess that cannot work.
+  if (!open) page = page.replace(/<form\b[\s\S]*?<\/form>\s*/, '');
   return html(page.replace('<!-- message -->', slot), status);
 }
 

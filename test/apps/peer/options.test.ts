@@ -111,6 +111,16 @@ describe('parsePeerArgs()', () => {
     });
   }
 
+  it('answers npm run peer --port 5005 (npm keeps --port) with the command that works: npm run peer -- --port 5005', () => {
+    const parsed = parsePeerArgs(['5005'], { npm_lifecycle_event: 'peer', npm_config_port: 'true' });
+    expect(parsed).to.deep.equal({
+      ok: false,
+      reason:
+        "Unexpected argument '5005'. This command does not take positional arguments." +
+        ' npm kept --port for itself: options for the program go after "--", as in: npm run peer -- --port 5005',
+    });
+  });
+
   it("still takes the browser chat's --password, with a warning, and has none unless given", () => {
     const parsed = parsePeerArgs(['--password', 'correct horse']);
     expect(parsed.ok === true && parsed.args.password).to.equal('correct horse');

@@ -74,6 +74,8 @@ describe('SampleApp (Task 1, cookie login)', () => {
       const res = await postForm('/login', 'username=admin&password=password');
       expectLoggedInPage(res);
       expect(res.headers.get('set-cookie')).to.equal(AUTH_COOKIE);
+      // The index file's validators belong to a GET of it (RFC 9110 §8.8), not to the answer to a login.
+      expect([res.headers.get('etag'), res.headers.get('last-modified')]).to.deep.equal([undefined, undefined]);
     });
 
     it('accepts the same credentials as JSON', async () => {

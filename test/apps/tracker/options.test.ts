@@ -48,6 +48,13 @@ describe('parseTrackerArgs()', () => {
     [['--registry', 'redis://:secret@127.0.0.1:6379'], /--registry must be "memory" or a Redis URL/],
     [['--tls-cert', 'cert/cert.pem'], /HTTPS needs both --tls-cert FILE and --tls-key FILE/],
   ];
+  it('answers npm run tracker --server-port 8001 with the command that works: npm run tracker -- --server-port 8001', () => {
+    const parsed = parseTrackerArgs(['8001'], { npm_lifecycle_event: 'tracker', npm_config_server_port: 'true' });
+    expect(parsed)
+      .to.have.property('error')
+      .that.match(/as in: npm run tracker -- --server-port 8001$/);
+  });
+
   for (const [argv, reason] of bad) {
     it(`refuses ${argv.join(' ')} with a sentence`, () => {
       const parsed = parseTrackerArgs(argv);

@@ -139,6 +139,14 @@ describe('tracker routes', () => {
       expect(log).to.deep.equal(['[Tracker] GET /get-list/', '[Tracker] Returning 2 peers']);
     });
 
+    it('is never stored by a cache, whole, by page or by channel, nor is any other JSON answer', async () => {
+      const answers = [
+        await register(5001),
+        ...(await Promise.all(['/get-list/', '/get-list/?limit=1', '/get-list/?channel=general'].map((p) => client.request(base + p)))),
+      ];
+      for (const res of answers) expect([res.status, res.headers.get('cache-control')]).to.deep.equal([200, 'no-store']);
+    });
+
     it('drops the peers whose TTL ran out before answering', async () => {
       await register(5001);
       now += 200_000;

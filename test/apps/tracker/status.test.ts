@@ -67,6 +67,15 @@ describe('tracker status page', () => {
       expect((await client.request(base + '/static/js/app.js')).status).to.equal(404);
     });
 
+    it('names an icon the tracker serves, so a browser asks for no /favicon.ico and logs no 404', async () => {
+      const page = (await client.request(base + '/')).text();
+      const icons = [...page.matchAll(/<link rel="icon" href="([^"]+)"/g)].map((m) => m[1]);
+      expect(icons).to.deep.equal(['/static/images/logo.svg']);
+      const icon = await client.request(base + icons[0]);
+      expect(icon.status).to.equal(200);
+      expect(icon.headers.get('content-type')).to.match(/^image\/svg\+xml/);
+    });
+
     it('logs neither the page nor its polling, so an open page does not fill the log', async () => {
       await client.request(base + '/');
       await client.request(base + '/status/');

@@ -125,6 +125,11 @@ describe('peer server routes', () => {
     const say = (msg: string, clock: number) =>
       post('/broadcast-peer/', JSON.stringify({ id: `127.0.0.1:9001/x-${clock}`, from: '127.0.0.1:9001', msg, timestamp: 1, clock }));
 
+    it('is never stored by a cache, nor is /identity/ (Cache-Control: no-store)', async () => {
+      for (const res of [await get('channel=general&since=0'), await client.request(base + '/identity/')])
+        expect([res.status, res.headers.get('cache-control')]).to.deep.equal([200, 'no-store']);
+    });
+
     it('answers a page of #general after a clock, in Lamport order, and says when more follow', async () => {
       for (const [msg, clock] of [
         ['a', 3],
