@@ -153,7 +153,7 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
       await run.tracker.waitForLines(
         [
           '[Tracker] POST /submit-info/',
-          `[Tracker] Body: {"ip":"127.0.0.1","port":${run.port.Alice},"peer_id":"${id('Alice')}"}`,
+          `[Tracker] Body: {"ip":"127.0.0.1","port":${run.port.Alice},"peer_id":"${id('Alice')}","name":"Alice"}`,
           `[Tracker] Registered: ${id('Alice')} - Total: 1`,
           '[Tracker] GET /get-list/',
           '[Tracker] Returning 1 peers',
