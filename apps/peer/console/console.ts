@@ -54,7 +54,7 @@ export class PeerConsole {
   /** Opens the prompt and reads commands until `/quit` or the end of the input. */
   open(leaving: Leaving): void {
     this.leaving = leaving;
-    this.print(...view.consoleHeader());
+    this.print(...view.consoleHeader(this.parts.terminal.columns));
     this.parts.terminal.start(view.prompt(this.parts.self.name), {
       onLine: (line) => this.enqueue(() => this.run(parseCommand(line))),
       onEnd: () => this.enqueue(() => leaving.quit()), // Ctrl+D or end of piped input: finish what was typed, then leave
@@ -73,7 +73,7 @@ export class PeerConsole {
       case 'empty':
         return;
       case 'help':
-        return this.print(...view.helpLines());
+        return this.print(...view.helpLines(this.parts.terminal.columns));
       case 'peers': {
         const waiting = new Map(this.parts.delivery.pending().map(({ peerId, waiting }) => [peerId, waiting]));
         return this.print(...view.peersLines(state.peers(), waiting, (id) => trust.knows(id)));
@@ -93,10 +93,10 @@ export class PeerConsole {
       case 'direct':
         return this.direct(command.target, command.message, command.quoted);
       case 'history':
-        return this.print(...this.parts.screen.history(command.target, command.count));
+        return this.parts.terminal.printQuoted(...this.parts.screen.history(command.target, command.count));
       case 'web': {
         const { link, minutes } = this.parts.webLink();
-        return this.print(view.webLines.link(link, minutes));
+        return this.print(...view.webLines.link(link, minutes));
       }
       case 'forget':
         return this.print(view.forgotLine(command.peerId, trust.forget(command.peerId)));
