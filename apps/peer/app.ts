@@ -60,7 +60,8 @@ export class PeerApp {
     const terminal = new Terminal(options.input, options.output);
     const notify: Notify = (notice) => {
       const lines = noticeLines(notice, (id) => state.get(id)?.name);
-      if (notice.kind === 'message') terminal.printQuoted(...lines); // another peer's text: cut and marked
+      // A message is another peer's text: cut to the screen and marked; the rest are this peer's own lines.
+      if (notice.kind === 'message') terminal.printQuoted(...lines);
       else terminal.print(...lines);
     };
     const ready = deferred<Ready>();

@@ -80,9 +80,15 @@ for (const columns of [80, 40]) {
     it("cuts another peer's long message into rows marked with ↳", async () => {
       const base = `http://127.0.0.1:${port}`;
       const from = '127.0.0.1:9001';
-      await client.request(`${base}/connect-peer/`, { method: 'POST', json: { ip: '127.0.0.1', port: 9001, peer_id: from, name: 'TestPeer' } });
+      await client.request(`${base}/connect-peer/`, {
+        method: 'POST',
+        json: { ip: '127.0.0.1', port: 9001, peer_id: from, name: 'TestPeer' },
+      });
       const msg = `${'word '.repeat(30)}end-of-message`;
-      await client.request(`${base}/broadcast-peer/`, { method: 'POST', json: { from, name: 'TestPeer', msg, timestamp: Date.now() / 1000 } });
+      await client.request(`${base}/broadcast-peer/`, {
+        method: 'POST',
+        json: { from, name: 'TestPeer', msg, timestamp: Date.now() / 1000 },
+      });
       const rows = await waitForPane(session, /end-of-message/);
       const first = rows.findIndex((row) => row.startsWith('[BROADCAST] TestPeer'));
       const last = rows.findIndex((row) => row.includes('end-of-message'));

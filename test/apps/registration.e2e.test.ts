@@ -58,7 +58,9 @@ describe('a registration belongs to its key (end to end)', function () {
 
   it("the tracker's status page names the peer: it sent its name with its registration", async () => {
     const status = (await client.request(trackerUrl + '/status/')).json<{ peers: Array<{ peer_id: string; name?: string }> }>();
-    expect(status.peers.map(({ peer_id, name }) => ({ peer_id, name }))).to.deep.equal([{ peer_id: `127.0.0.1:${alicePort}`, name: 'Alice' }]);
+    expect(status.peers.map(({ peer_id, name }) => ({ peer_id, name }))).to.deep.equal([
+      { peer_id: `127.0.0.1:${alicePort}`, name: 'Alice' },
+    ]);
   });
 
   it('the peer itself still writes its registration: its signed /add-list/ is taken', async () => {
