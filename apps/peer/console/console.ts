@@ -15,7 +15,7 @@ import type { ChatState, PeerInfo } from '../model/peers';
 import type { Discovery, DiscoveryMode, Meeting } from '../network/discovery';
 import { type Command, parseCommand } from './commands';
 import * as view from './lines';
-import { trackerLines } from './notices';
+import { outboxDroppedLine, outboxLines, trackerLines } from './notices';
 import type { ConsoleScreen } from './screen';
 import type { Terminal } from './terminal';
 
@@ -98,6 +98,8 @@ export class PeerConsole {
         const { link, minutes } = this.parts.webLink();
         return this.print(...view.webLines.link(link, minutes));
       }
+      case 'outbox':
+        return this.outbox(command.drop);
       case 'forget':
         return this.print(view.forgotLine(command.peerId, trust.forget(command.peerId)));
       case 'quit':
@@ -107,6 +109,21 @@ export class PeerConsole {
       case 'too-long':
         return this.print(view.commandErrorLine(command));
     }
+  }
+
+  /** `/outbox`: what waits for whom; `/outbox drop <peer>`: that peer's queue given up (by id, or a connected peer's name). */
+  private async outbox(drop?: string): Promise<void> {
+    const { delivery, state } = this.parts;
+    const named = (id: string) => state.recall(id) ?? { name: id, peer_id: id };
+    if (drop === undefined) {
+      const waiting = delivery.pending().map(({ peerId, ...rest }) => ({ peer: named(peerId), ...rest }));
+      return this.print(...outboxLines(waiting, Date.now()));
+    }
+    const found = state.find(drop);
+    if (found.kind === 'ambiguous') return this.print(view.unknownPeerLine(drop, found.peers));
+    const waiting = delivery.pending().map(({ peerId }) => named(peerId));
+    const peer = found.kind === 'found' ? found.peer : (waiting.find((p) => p.name.toLowerCase() === drop.toLowerCase()) ?? named(drop));
+    this.print(outboxDroppedLine(peer, await delivery.drop(peer.peer_id)));
   }
 
   /** A failed operation in the console's words: a channel's reason tagged `[Channel]`. */

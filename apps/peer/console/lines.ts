@@ -6,7 +6,7 @@
  */
 
 import { type ChannelView, channelReasons } from '../model/channels';
-import { CHANNEL_USAGE, DIRECT_USAGE, HISTORY_USAGE, type Command } from './commands';
+import { CHANNEL_USAGE, DIRECT_USAGE, HISTORY_USAGE, OUTBOX_USAGE, type Command } from './commands';
 import { type ChatMessage, tooLongReason } from '../model/message';
 import type { PeerInfo } from '../model/peers';
 
@@ -36,7 +36,10 @@ export function peerBanner(self: PeerInfo, trackerUrl: string, webUrl?: string, 
  */
 export const webLines = {
   /** The link alone on the second line, so a click or `tmux capture-pane -J` takes it whole. */
-  link: (url: string, minutes: number) => [`[Web] Log in with this link (works once, within ${minutes} minutes; /web prints a fresh one):`, url],
+  link: (url: string, minutes: number) => [
+    `[Web] Log in with this link (works once, within ${minutes} minutes; /web prints a fresh one):`,
+    url,
+  ],
   passwordHint: () => '[Web] Log in with the password this peer was started with (--password-file), or with a link from /web',
   /** A message typed in the browser: `[Web] Alice (127.0.0.1:5001) in #general: hi`, `... to Bob (127.0.0.1:5002): hi`. */
   message: (from: { name: string; peer_id: string }, where: string, text: string) => `[Web] ${describePeer(from)} ${where}: ${clean(text)}`,
@@ -66,6 +69,8 @@ const HELP: Array<[string, string]> = [
   ['/channels', 'List your channels: * marks the current one, with unread counts'],
   ['/switch #name', 'Send plain text to that channel from now on (the prompt shows it)'],
   ['/direct <peer_id|name> <msg>', 'Send a message to one peer, e.g. /direct 127.0.0.1:5002 Hi Bob'],
+  ['/outbox', 'List the messages waiting for peers that did not answer'],
+  ['/outbox drop <peer>', "Drop the messages waiting for that peer (they stay in this peer's history)"],
   ['/web', 'Print a login link for the browser chat (works once)'],
   ['/forget <peer_id>', "Forget a peer's key, when it really started over with a new one"],
   ['/quit', 'Leave: tell the peers, unregister, exit (Ctrl+C and Ctrl+D too)'],
@@ -237,6 +242,7 @@ export function commandErrorLine(command: Extract<Command, { kind: 'unknown' | '
   }
   if (command.command === '/direct') return `Usage: ${DIRECT_USAGE}`;
   if (command.command === '/history') return `Usage: ${HISTORY_USAGE}`;
+  if (command.command === '/outbox') return `Usage: ${OUTBOX_USAGE}`;
   if (command.command in CHANNEL_USAGE) return `Usage: ${CHANNEL_USAGE[command.command]}`;
   return `${command.command} takes no arguments; type just ${command.command}`;
 }

@@ -45,10 +45,15 @@ describe('peer console rendering', () => {
     for (const columns of [80, 40, 32]) {
       const help = view.helpLines(columns);
       for (const line of help) expect(line.length, line).to.be.below(columns);
-      const words = (lines: string[]) => lines.join(' ').split(/\s+/).filter((w) => w !== '');
+      const words = (lines: string[]) =>
+        lines
+          .join(' ')
+          .split(/\s+/)
+          .filter((w) => w !== '');
       expect(words(help)).to.deep.equal(words(view.helpLines()));
     }
     expect(view.wrapWords('a b c', 4, '')).to.deep.equal(['a b', 'c']);
+    expect(view.helpLines().join('\n')).to.include('/outbox drop <peer>');
   });
 
   it('prints the console header and the prompt of Test 2', () => {
