@@ -11,7 +11,7 @@ import { peerId, requirePort, requireReachableIp } from './address';
 import { type JsonObject, optionalKey, optionalName, readJsonObject, requireString } from './json-fields';
 import { type ChannelProof, isVerifier } from './channel-secret';
 
-/** `POST /submit-info/` (peer → tracker), the document's body; `name` is optional and not sent by our peers. */
+/** `POST /submit-info/` (peer → tracker), the document's body; `name` is optional (our peers send it). */
 export interface RegisterBody {
   ip: string;
   port: number;

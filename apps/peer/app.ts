@@ -58,7 +58,12 @@ export class PeerApp {
     const channels = new Channels();
     const events = new EventLog();
     const terminal = new Terminal(options.input, options.output);
-    const notify: Notify = (notice) => terminal.print(...noticeLines(notice, (id) => state.get(id)?.name));
+    const notify: Notify = (notice) => {
+      const lines = noticeLines(notice, (id) => state.get(id)?.name);
+      // A message is another peer's text: cut to the screen and marked; the rest are this peer's own lines.
+      if (notice.kind === 'message') terminal.printQuoted(...lines);
+      else terminal.print(...lines);
+    };
     const ready = deferred<Ready>();
     const server = createPeerServer(
       state,
@@ -69,7 +74,7 @@ export class PeerApp {
     const web = new WebUi({ ...options, state, channels, events, chat, notify });
     web.routes(server); // the browser chat, on the same port as the P2P endpoints
     const backend = await server.prepareAddress(options.listenIp, options.self.port).run({ tls: options.tls });
-    terminal.print(...view.peerBanner(options.self, options.trackerUrl, web.url));
+    terminal.print(...view.peerBanner(options.self, options.trackerUrl, web.url, terminal.columns));
     const client = new HttpClient({ timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, ...options.trackerTrust });
     let data: DataFolder;
     try {
@@ -90,7 +95,7 @@ export class PeerApp {
     const { web, terminal, delivery, session, console } = this.built;
     await web.open(); // sessions saved by the run before: open pages stay logged in
     const login = web.login();
-    terminal.print('link' in login ? view.webLines.link(login.link, login.minutes) : view.webLines.passwordHint());
+    terminal.print(...('link' in login ? view.webLines.link(login.link, login.minutes) : [view.webLines.passwordHint()]));
     await delivery.start(); // messages a run before left waiting go now
     if (this.quitting) return;
     if (await session.start()) {

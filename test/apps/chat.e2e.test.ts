@@ -153,7 +153,7 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
       await run.tracker.waitForLines(
         [
           '[Tracker] POST /submit-info/',
-          `[Tracker] Body: {"ip":"127.0.0.1","port":${run.port.Alice},"peer_id":"${id('Alice')}"}`,
+          `[Tracker] Body: {"ip":"127.0.0.1","port":${run.port.Alice},"peer_id":"${id('Alice')}","name":"Alice"}`,
           `[Tracker] Registered: ${id('Alice')} - Total: 1`,
           '[Tracker] GET /get-list/',
           '[Tracker] Returning 1 peers',
@@ -354,8 +354,10 @@ describe('hybrid chat end to end (real tracker and peers)', function () {
       ]);
       expect(submitted).to.equal('{"status":"ok","peer_id":"127.0.0.1:9001"}');
 
-      // Byte for byte the document's list (compact): Alice, Bob, then the peer curl registered.
-      const entries = [run.port.Alice, run.port.Bob, 9001].map((p) => `{"ip":"127.0.0.1","port":${p},"peer_id":"127.0.0.1:${p}"}`);
+      // Byte for byte the document's list (compact): Alice, Bob (with the names they send), then the peer curl registered.
+      const named = (p: number, name?: string) =>
+        `{"ip":"127.0.0.1","port":${p},"peer_id":"127.0.0.1:${p}"${name ? `,"name":"${name}"` : ''}}`;
+      const entries = [named(run.port.Alice, 'Alice'), named(run.port.Bob, 'Bob'), named(9001)];
       expect(await curl([`${run.trackerUrl}/get-list/`])).to.equal(`{"status":"ok","count":3,"peers":[${entries.join(',')}]}`);
 
       const removed = await curl([

@@ -1,6 +1,6 @@
 /**
  * A peer's registration at the tracker belongs to its key, run for real as processes: a running peer
- * registers with its public key; a third party's unsigned `/remove/` and `/heartbeat/`, and a `/submit-info/`
+ * registers with its public key and its name (shown on the status page); a third party's unsigned `/remove/` and `/heartbeat/`, and a `/submit-info/`
  * that tries to rename it or bind another key, all get 401, and the peer stays listed.
  * End-to-end test for `apps/tracker/binding.ts` and `apps/peer/network/tracker-client.ts` (issue 7, item 7).
  */
@@ -53,7 +53,14 @@ describe('a registration belongs to its key (end to end)', function () {
       expect(res.status, path).to.equal(401);
       expect(res.json<{ error: string }>().error).to.match(new RegExp(`^127\\.0\\.0\\.1:${alicePort} is registered with `));
     }
-    expect(await listed()).to.deep.equal([register]);
+    expect(await listed()).to.deep.equal([{ ...register, name: 'Alice' }]);
+  });
+
+  it("the tracker's status page names the peer: it sent its name with its registration", async () => {
+    const status = (await client.request(trackerUrl + '/status/')).json<{ peers: Array<{ peer_id: string; name?: string }> }>();
+    expect(status.peers.map(({ peer_id, name }) => ({ peer_id, name }))).to.deep.equal([
+      { peer_id: `127.0.0.1:${alicePort}`, name: 'Alice' },
+    ]);
   });
 
   it('the peer itself still writes its registration: its signed /add-list/ is taken', async () => {

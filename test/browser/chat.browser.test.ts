@@ -94,8 +94,7 @@ describe('the browser chat of two peers in Chromium', function () {
   });
 
   it('lets Bob in with the one-time link from his console, which then no longer works', async () => {
-    const line = await bob.waitFor(/^\[Web\] Log in: http:\/\/\S+/, 1_000, 0);
-    const link = line.split(' ')[3];
+    const link = await bob.waitFor(/^http:\/\/\S+\/login\/\?token=\S+$/, 1_000, 0);
     pageB = await newPage();
     await pageB.addInitScript(FAKE_NOTIFICATIONS);
     await pageB.goto(link);

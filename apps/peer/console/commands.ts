@@ -26,12 +26,15 @@ export type Command =
   /** `/history [#channel|peer] [n]`: no target is #general. */
   | { kind: 'history'; target?: string; count: number }
   | { kind: 'forget'; peerId: string }
+  /** `/outbox`, or `/outbox drop <peer>` (`drop`: the peer's id or name as typed). */
+  | { kind: 'outbox'; drop?: string }
   | { kind: 'unknown'; command: string }
   | { kind: 'usage-error'; command: string; usage: string }
   | { kind: 'too-long'; length: number; limit: number };
 
 export const DIRECT_USAGE = '/direct <peer_id or name> <message>, e.g. /direct 127.0.0.1:5002 Hi Bob';
 export const HISTORY_USAGE = '/history [#channel|peer] [n], n from 1 to 1000 (20 unless given), e.g. /history, /history Bob 50';
+export const OUTBOX_USAGE = '/outbox, or /outbox drop <peer_id or name>, e.g. /outbox drop 127.0.0.1:9001';
 export const HISTORY_DEFAULT = 20;
 export const HISTORY_MAX = 1000;
 
@@ -67,6 +70,11 @@ export function parseCommand(line: string): Command {
   if (word === '/forget') {
     const usage = '/forget <peer_id>, e.g. /forget 127.0.0.1:5003 (after that peer really started over with a new key)';
     return rest === '' || /\s/.test(rest) ? { kind: 'usage-error', command: '/forget', usage } : { kind: 'forget', peerId: rest };
+  }
+  if (word === '/outbox') {
+    const drop = /^drop\s+(\S+)$/i.exec(rest);
+    if (rest === '') return { kind: 'outbox' };
+    return drop ? { kind: 'outbox', drop: drop[1] } : { kind: 'usage-error', command: '/outbox', usage: OUTBOX_USAGE };
   }
   if (word in CHANNEL_USAGE) return parseChannel(word, rest);
   const bare = BARE[word];

@@ -15,7 +15,7 @@ import type { ChatState, PeerInfo } from '../model/peers';
 import type { Discovery, DiscoveryMode, Meeting } from '../network/discovery';
 import { type Command, parseCommand } from './commands';
 import * as view from './lines';
-import { trackerLines } from './notices';
+import { outboxDroppedLine, outboxLines, trackerLines } from './notices';
 import type { ConsoleScreen } from './screen';
 import type { Terminal } from './terminal';
 
@@ -54,7 +54,7 @@ export class PeerConsole {
   /** Opens the prompt and reads commands until `/quit` or the end of the input. */
   open(leaving: Leaving): void {
     this.leaving = leaving;
-    this.print(...view.consoleHeader());
+    this.print(...view.consoleHeader(this.parts.terminal.columns));
     this.parts.terminal.start(view.prompt(this.parts.self.name), {
       onLine: (line) => this.enqueue(() => this.run(parseCommand(line))),
       onEnd: () => this.enqueue(() => leaving.quit()), // Ctrl+D or end of piped input: finish what was typed, then leave
@@ -73,7 +73,7 @@ export class PeerConsole {
       case 'empty':
         return;
       case 'help':
-        return this.print(...view.helpLines());
+        return this.print(...view.helpLines(this.parts.terminal.columns));
       case 'peers': {
         const waiting = new Map(this.parts.delivery.pending().map(({ peerId, waiting }) => [peerId, waiting]));
         return this.print(...view.peersLines(state.peers(), waiting, (id) => trust.knows(id)));
@@ -96,8 +96,10 @@ export class PeerConsole {
         return this.showHistory(command.target, command.count);
       case 'web': {
         const { link, minutes } = this.parts.webLink();
-        return this.print(view.webLines.link(link, minutes));
+        return this.print(...view.webLines.link(link, minutes));
       }
+      case 'outbox':
+        return this.outbox(command.drop);
       case 'forget':
         return this.print(view.forgotLine(command.peerId, trust.forget(command.peerId)));
       case 'quit':
@@ -107,6 +109,21 @@ export class PeerConsole {
       case 'too-long':
         return this.print(view.commandErrorLine(command));
     }
+  }
+
+  /** `/outbox`: what waits for whom; `/outbox drop <peer>`: that peer's queue given up (by id, or a connected peer's name). */
+  private async outbox(drop?: string): Promise<void> {
+    const { delivery, state } = this.parts;
+    const named = (id: string) => state.recall(id) ?? { name: id, peer_id: id };
+    if (drop === undefined) {
+      const waiting = delivery.pending().map(({ peerId, ...rest }) => ({ peer: named(peerId), ...rest }));
+      return this.print(...outboxLines(waiting, Date.now()));
+    }
+    const found = state.find(drop);
+    if (found.kind === 'ambiguous') return this.print(view.unknownPeerLine(drop, found.peers));
+    const waiting = delivery.pending().map(({ peerId }) => named(peerId));
+    const peer = found.kind === 'found' ? found.peer : (waiting.find((p) => p.name.toLowerCase() === drop.toLowerCase()) ?? named(drop));
+    this.print(outboxDroppedLine(peer, await delivery.drop(peer.peer_id)));
   }
 
   /** A failed operation in the console's words: a channel's reason tagged `[Channel]`. */
@@ -144,7 +161,7 @@ export class PeerConsole {
   /** `/history #team`: its lines, and the conversation counts as read, as switching to it does. */
   private showHistory(target: string | undefined, count: number): void {
     const { lines, conversation } = this.parts.screen.history(target, count);
-    this.print(...lines);
+    this.parts.terminal.printQuoted(...lines); // other peers' text: wrapped and marked
     if (conversation === undefined) return;
     this.parts.chat.markRead(conversation, 'console');
     this.parts.screen.updatePrompt();

@@ -6,14 +6,18 @@
  */
 
 import { type ChannelView, channelReasons } from '../model/channels';
-import { CHANNEL_USAGE, DIRECT_USAGE, HISTORY_USAGE, type Command } from './commands';
+import { CHANNEL_USAGE, DIRECT_USAGE, HISTORY_USAGE, OUTBOX_USAGE, type Command } from './commands';
 import { type ChatMessage, tooLongReason } from '../model/message';
 import type { PeerInfo } from '../model/peers';
 
-const RULE = '='.repeat(60);
+/** The banners' `=====` line: the document's 60 signs, fewer on a narrower screen, so it is never wrapped. */
+export function rule(columns?: number): string {
+  return '='.repeat(columns === undefined ? 60 : Math.max(1, Math.min(60, columns - 1)));
+}
 
-/** The start-up banner of the document's Test 2; `webUrl` adds where the browser chat is. */
-export function peerBanner(self: PeerInfo, trackerUrl: string, webUrl?: string): string[] {
+/** The start-up banner of the document's Test 2; `webUrl` adds where the browser chat is; `columns`, the screen's width. */
+export function peerBanner(self: PeerInfo, trackerUrl: string, webUrl?: string, columns?: number): string[] {
+  const RULE = rule(columns);
   return [
     RULE,
     'Task 2: Peer Application Starting...',
@@ -31,7 +35,11 @@ export function peerBanner(self: PeerInfo, trackerUrl: string, webUrl?: string):
  * fresh one. `password` says whether the login page takes the password (`--password-file`) too.
  */
 export const webLines = {
-  link: (url: string, minutes: number) => `[Web] Log in: ${url} (works once, within ${minutes} minutes; /web prints a fresh link)`,
+  /** The link alone on the second line, so a click or `tmux capture-pane -J` takes it whole. */
+  link: (url: string, minutes: number) => [
+    `[Web] Log in with this link (works once, within ${minutes} minutes; /web prints a fresh one):`,
+    url,
+  ],
   passwordHint: () => '[Web] Log in with the password this peer was started with (--password-file), or with a link from /web',
   /** A message typed in the browser: `[Web] Alice (127.0.0.1:5001) in #general: hi`, `... to Bob (127.0.0.1:5002): hi`. */
   message: (from: { name: string; peer_id: string }, where: string, text: string) => `[Web] ${describePeer(from)} ${where}: ${clean(text)}`,
@@ -40,8 +48,8 @@ export const webLines = {
 };
 
 /** Printed once start-up is over, right before the first prompt. */
-export function consoleHeader(): string[] {
-  return ['', RULE, 'Peer Console - Type /help for commands', RULE];
+export function consoleHeader(columns?: number): string[] {
+  return ['', rule(columns), 'Peer Console - Type /help for commands', rule(columns)];
 }
 
 /** `[Alice] > ` in #general; `[Alice #team] > ` elsewhere; `[Alice #team, 3 unread] > ` with unread messages elsewhere. */
@@ -50,26 +58,56 @@ export function prompt(name: string, channel = 'general', unread = 0): string {
   return `[${name}${where}${unread > 0 ? `, ${unread} unread` : ''}] > `;
 }
 
-export function helpLines(): string[] {
-  return [
-    'Commands:',
-    '  /help                        Show this list',
-    '  /peers                       List the connected peers',
-    '  /discover                    Ask the tracker for peers and connect to new ones',
-    '  /history [#channel|peer] [n] Show the last n messages (20 unless given) of #general, a channel or a peer',
-    '  /join #name [KEY]            Join a channel (created if new; with a KEY, a private one) and switch to it',
-    '  /leave #name                 Leave a channel (not #general)',
-    '  /channels                    List your channels: * marks the current one, with unread counts',
-    '  /switch #name                Send plain text to that channel from now on (the prompt shows it)',
-    '  /direct <peer_id|name> <msg> Send a message to one peer, e.g. /direct 127.0.0.1:5002 Hi Bob',
-    '  /web                         Print a login link for the browser chat (works once)',
-    "  /forget <peer_id>            Forget a peer's key, when it really started over with a new one",
-    '  /quit                        Leave: tell the peers, unregister, exit (Ctrl+C and Ctrl+D too)',
-    '  <text>                       Send the text to the current channel (#general: every connected peer)',
-    '  @name in a message           Mentions that peer: highlighted on its screen',
-    '  //<text>                     Broadcast text that starts with "/"',
-    '',
-  ];
+/** Each command of /help and what it does. */
+const HELP: Array<[string, string]> = [
+  ['/help', 'Show this list'],
+  ['/peers', 'List the connected peers'],
+  ['/discover', 'Ask the tracker for peers and connect to new ones'],
+  ['/history [#channel|peer] [n]', 'Show the last n messages (20 unless given) of #general, a channel or a peer'],
+  ['/join #name [KEY]', 'Join a channel (created if new; with a KEY, a private one) and switch to it'],
+  ['/leave #name', 'Leave a channel (not #general)'],
+  ['/channels', 'List your channels: * marks the current one, with unread counts'],
+  ['/switch #name', 'Send plain text to that channel from now on (the prompt shows it)'],
+  ['/direct <peer_id|name> <msg>', 'Send a message to one peer, e.g. /direct 127.0.0.1:5002 Hi Bob'],
+  ['/outbox', 'List the messages waiting for peers that did not answer'],
+  ['/outbox drop <peer>', "Drop the messages waiting for that peer (they stay in this peer's history)"],
+  ['/web', 'Print a login link for the browser chat (works once)'],
+  ['/forget <peer_id>', "Forget a peer's key, when it really started over with a new one"],
+  ['/quit', 'Leave: tell the peers, unregister, exit (Ctrl+C and Ctrl+D too)'],
+  ['<text>', 'Send the text to the current channel (#general: every connected peer)'],
+  ['@name in a message', 'Mentions that peer: highlighted on its screen'],
+  ['//<text>', 'Broadcast text that starts with "/"'],
+];
+
+/**
+ * The answer to /help: each command with what it does beside it, cut between words to fit a screen `columns`
+ * wide (none: a pipe, one line each); on a screen too narrow for two columns (the demo's 40), what it does below.
+ */
+export function helpLines(columns?: number): string[] {
+  const width = columns === undefined ? Infinity : columns - 1;
+  const beside = ' '.repeat(31);
+  const lines = HELP.flatMap(([usage, what]) => {
+    if (width - beside.length >= 30) {
+      const [first, ...rest] = wrapWords(what, width, beside);
+      return [`  ${usage.padEnd(28)} ${first.slice(beside.length)}`, ...rest];
+    }
+    return [`  ${usage}`, ...wrapWords(what, width, '      ')];
+  });
+  return ['Commands:', ...lines, ''];
+}
+
+/** `text` in lines of at most `width` characters, each starting with `indent`, cut only between words. */
+export function wrapWords(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of text.split(' ')) {
+    if (line !== indent && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent;
+    }
+    line += line === indent ? word : ` ${word}`;
+  }
+  return [...lines, line];
 }
 
 /** After `/forget`: what changed, and what happens next. */
@@ -204,6 +242,7 @@ export function commandErrorLine(command: Extract<Command, { kind: 'unknown' | '
   }
   if (command.command === '/direct') return `Usage: ${DIRECT_USAGE}`;
   if (command.command === '/history') return `Usage: ${HISTORY_USAGE}`;
+  if (command.command === '/outbox') return `Usage: ${OUTBOX_USAGE}`;
   if (command.command in CHANNEL_USAGE) return `Usage: ${CHANNEL_USAGE[command.command]}`;
   return `${command.command} takes no arguments; type just ${command.command}`;
 }

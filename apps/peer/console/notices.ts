@@ -38,6 +38,39 @@ export function queuedLine(peer: { name: string; peer_id: string }, waiting: num
   return `[P2P]   queued for ${describePeer(peer)}: ${messages(waiting)} waiting, sent again until it is delivered`;
 }
 
+/**
+ * The answer to /outbox: for each peer messages wait for, how many, how old the oldest is and when the next
+ * try is. `now` in ms; `oldest` in seconds, as a message's timestamp.
+ */
+export function outboxLines(
+  waiting: Array<{ peer: { name: string; peer_id: string }; waiting: number; oldest?: number; nextTry: number }>,
+  now: number,
+): string[] {
+  if (waiting.length === 0) return ['No messages are waiting for any peer'];
+  const ago = (seconds: number) => duration(now - seconds * 1000);
+  return [
+    `Messages waiting (${waiting.length} peer${waiting.length === 1 ? '' : 's'}):`,
+    ...waiting.map(
+      ({ peer, waiting: n, oldest, nextTry }) =>
+        `  - ${describePeer(peer)}: ${messages(n)}${oldest === undefined ? '' : `, oldest ${ago(oldest)} ago`}, next try ${nextTry <= now ? 'now' : `in ${duration(nextTry - now)}`}`,
+    ),
+    `Type /outbox drop <peer> to give up on what waits for a peer (it stays in this peer's history)`,
+  ];
+}
+
+/** After /outbox drop: how many messages went. */
+export function outboxDroppedLine(peer: { name: string; peer_id: string }, dropped: number): string {
+  if (dropped === 0) return `No messages were waiting for ${describePeer(peer)}`;
+  return `[P2P] Dropped ${messages(dropped)} waiting for ${describePeer(peer)} (they stay in this peer's history)`;
+}
+
+/** `45s`, `3m`, `2h` */
+function duration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  return seconds < 3600 ? `${Math.floor(seconds / 60)}m` : `${Math.floor(seconds / 3600)}h`;
+}
+
 /** A received message: `[BROADCAST] Alice (127.0.0.1:5001): Hello everyone from Alice!` */
 export function messageLine(type: 'broadcast' | 'direct', name: string, from: string, msg: string): string {
   return `[${type === 'broadcast' ? 'BROADCAST' : 'DIRECT'}] ${clean(name)} (${clean(from)}): ${clean(msg)}`;

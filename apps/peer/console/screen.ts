@@ -75,7 +75,7 @@ export class ConsoleScreen {
       : view.channelMessageLine(conversation, name, from, text);
     if (message.mention) line = view.highlight(line, this.parts.tty);
     const unread = !plain && channels.arrived(conversation);
-    this.print(line);
+    terminal.printQuoted(line);
     if (unread || (plain && channels.current !== GENERAL_CHANNEL && channels.arrived(GENERAL_CHANNEL))) {
       terminal.bell();
       this.updatePrompt();

@@ -1,7 +1,8 @@
 /**
  * The peer's screen and keyboard: on a terminal, a readline prompt kept at the bottom with each incoming line
- * printed above it (what was half typed is restored); on a pipe, plain lines. A line too long for the screen is
- * cut into rows here. Ports `raw_input("[Alice] > ")` and the `print` calls of WeApRous `apps/peer.py`.
+ * printed above it (what was half typed is restored); on a pipe, plain lines. The peer's own lines go out whole
+ * (a link stays one line); a line carrying another peer's text is cut into marked rows here.
+ * Ports `raw_input("[Alice] > ")` and the `print` calls of WeApRous `apps/peer.py`.
  */
 
 import { createInterface, type Interface } from 'node:readline';
@@ -35,10 +36,26 @@ export class Terminal {
     if (this.interactive) tolerateLostTerminal(input);
   }
 
-  /** Prints lines; once the prompt is up, above it, with the half-typed line restored below. */
+  /**
+   * Prints the peer's own lines as they are, never cut: the terminal wraps a long one, so a link stays whole
+   * for a click and for `tmux capture-pane -J`. Once the prompt is up, above it, the half-typed line restored.
+   */
   print(...lines: string[]): void {
+    this.write(lines);
+  }
+
+  /** Prints lines that carry text another peer wrote (a message): cut to the screen, each row after the first marked. */
+  printQuoted(...lines: string[]): void {
+    this.write(this.fit(lines));
+  }
+
+  /** The screen's width on a terminal; undefined on a pipe, whose reader has no width. */
+  get columns(): number | undefined {
+    return this.output.isTTY ? this.output.columns || undefined : undefined;
+  }
+
+  private write(rows: string[]): void {
     if (this.lost) return;
-    const rows = this.fit(lines);
     const rl = this.rl;
     if (!rl || !this.interactive || this.closing) {
       for (const row of rows) this.output.write(row + '\n');
@@ -61,8 +78,8 @@ export class Terminal {
 
   /** On a screen of known width, each line as the rows `fitToWidth` cuts; elsewhere (a pipe) as it is. */
   private fit(lines: string[]): string[] {
-    const columns = this.output.columns;
-    if (!this.output.isTTY || !columns) return lines;
+    const columns = this.columns;
+    if (columns === undefined) return lines;
     return lines.flatMap((line) => fitToWidth(line, columns));
   }
 
@@ -116,7 +133,7 @@ export const CONTINUATION = '  ↳ ';
 
 /**
  * A line cut into rows for a screen `columns` wide, every row after the first starting with CONTINUATION.
- * The terminal then never wraps a line itself, so a long message cannot put text of its choosing at
+ * The terminal then never wraps a message itself, so a long one cannot put text of its choosing at
  * column 0, where it would pass for a line of its own (`[BROADCAST] Bob ...`). Rows are cut between
  * characters as the reader sees them (a letter with its tone marks, a whole emoji) and keep one cell
  * free, for terminals that draw a character wider than `cellWidth` guesses.

@@ -200,10 +200,14 @@ export class Delivery {
     return this.outboxes.get(peerId)?.size ?? 0;
   }
 
-  /** The peers messages wait for, and how many. */
-  pending(): Array<{ peerId: string; waiting: number }> {
-    return [...this.outboxes.values()].filter((o) => o.size > 0).map((o) => ({ peerId: o.peerId, waiting: o.size }));
+  /** The peers messages wait for (`/peers`, `/outbox`): how many, the oldest one's time (s), the next try (ms; 0: at once). */
+  pending(): Array<{ peerId: string; waiting: number; oldest?: number; nextTry: number }> {
+    const open = [...this.outboxes.values()].filter((o) => o.size > 0);
+    return open.map((o) => ({ peerId: o.peerId, waiting: o.size, oldest: o.head()?.timestamp, nextTry: o.nextAttemptAt }));
   }
+
+  /** `/outbox drop <peer>`: forgets what waits for that peer (it stays in the history); resolves with how many went. */
+  drop = (peerId: string): Promise<number> => this.outboxes.drop(peerId);
 
   /**
    * The peer may be back (it connected to us, or we to it): try at once instead of at the next retry time. Anyone

@@ -103,6 +103,31 @@ export class Outboxes {
     this.forget(outbox);
   }
 
+  /**
+   * Deletes a peer's outbox with its file, open or still on disk: the user gave up on that peer (`/outbox drop`).
+   * A message in flight is let go (the drain stops, as for an outbox dropped for room). Resolves with how many went.
+   */
+  async drop(peerId: string): Promise<number> {
+    await this.opening.get(peerId)?.catch(() => undefined);
+    const outbox = this.open.get(peerId);
+    if (outbox) {
+      const dropped = outbox.size;
+      this.forget(outbox);
+      await this.closing.get(peerId);
+      return dropped;
+    }
+    const at = this.onDisk.indexOf(peerId);
+    if (at === -1) return 0;
+    this.onDisk.splice(at, 1);
+    const options = { onProblem: (reason: string) => this.problem(reason), budget: this.options.budget, limit: this.options.limit };
+    return (await Outbox.open(this.options.dir, peerId, options)).discard();
+  }
+
+  /** The peers whose messages wait on disk with no outbox open yet (more than `maxOutboxes` at start). */
+  waitingOnDisk(): string[] {
+    return [...this.onDisk];
+  }
+
   /** Closes every outbox, keeping their files (a restart opens them again). */
   async close(): Promise<void> {
     this.closed = true;

@@ -52,8 +52,13 @@ export interface Proof {
   capped?: boolean;
 }
 
+/** How many peers that left `ChatState` remembers by name. */
+const MAX_GONE = 1_024;
+
 export class ChatState {
   private readonly connected = new Map<string, PeerInfo>();
+  /** Peers that left, the latest `MAX_GONE`: their names, for what still waits for them. */
+  private readonly gone = new Map<string, PeerInfo>();
   /** Unproven peers by id, oldest first, with the address that made each. */
   private readonly unproven = new Map<string, string>();
   /** Ids heard to serve HTTPS, connected or not: an outbox for a peer gone still goes over TLS. */
@@ -133,6 +138,8 @@ export class ChatState {
   /** Forgets a peer; returns it, or undefined when it was not connected. */
   disconnect(peerId: string): PeerInfo | undefined {
     const known = this.connected.get(peerId);
+    if (known) this.gone.set(peerId, known);
+    if (this.gone.size > MAX_GONE) this.gone.delete(this.gone.keys().next().value as string);
     this.connected.delete(peerId);
     this.unproven.delete(peerId);
     if (known) this.touch();
@@ -165,6 +172,11 @@ export class ChatState {
 
   get(peerId: string): PeerInfo | undefined {
     return this.connected.get(peerId);
+  }
+
+  /** A connected peer, or one that left lately (what still waits for it is named so: `/outbox`). */
+  recall(peerId: string): PeerInfo | undefined {
+    return this.connected.get(peerId) ?? this.gone.get(peerId);
   }
 
   /** The connected peers, in the order they connected. */

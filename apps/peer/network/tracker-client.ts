@@ -41,13 +41,13 @@ export class TrackerClient {
   ) {}
 
   /**
-   * `POST /submit-info/` with the document's body, `{"ip":...,"port":...,"peer_id":...}`, so the tracker's log
-   * and `/get-list/` read as the document shows (names travel peer to peer, in `/connect-peer/`); with a
-   * signer, also `public_key`, `time` and `signature`. Resolves with the tracker's status ("ok").
+   * `POST /submit-info/` with the document's body, `{"ip":...,"port":...,"peer_id":...}`, and the optional
+   * `"name"` (docs/protocol.md), so the tracker's status page and `/get-list/` name the peer; with a signer,
+   * also `public_key`, `time` and `signature`. Resolves with the tracker's status ("ok").
    */
   async register(): Promise<string> {
-    const { ip, port, peer_id, scheme } = this.self;
-    const body: RegisterBody = { ip, port, peer_id };
+    const { ip, port, peer_id, name, scheme } = this.self;
+    const body: RegisterBody = { ip, port, peer_id, name };
     if (scheme === 'https') body.scheme = scheme; // other peers reach this one over TLS
     const offer = this.signer === null ? body : { ...body, public_key: this.signer.publicKey };
     const res = await this.post('/submit-info/', offer);

@@ -81,6 +81,25 @@ export class History {
    * message that came in from `source` is charged to its share (`shares.ts`); over it, `OverShare`.
    */
   async accept(incoming: IncomingMessage, source?: string): Promise<{ status: 'added' | 'duplicate'; message: ChatMessage }> {
+    const { status, message } = await this.keep(incoming, source);
+    // Caught up on before its live copy came: stored already, but never shown, so show it now.
+    if (status === 'duplicate' && this.quiet.delete(message.id)) return { status: 'added', message };
+    return { status, message };
+  }
+
+  /**
+   * `accept` for catch-up, which shows nothing: a live copy arriving later is still shown once. A copy another
+   * catch-up stored already is a duplicate here, so two peers answering the same history count it once.
+   */
+  async acceptQuietly(incoming: IncomingMessage): Promise<'added' | 'duplicate'> {
+    const { status, message } = await this.keep(incoming);
+    if (status === 'added') this.quiet.add(message.id);
+    if (this.quiet.size > QUIET_LIMIT) this.quiet.delete(this.quiet.values().next().value as string);
+    return status;
+  }
+
+  /** Stores a message from another peer once, charged to its writer's share; the clock moves only for a new one. */
+  private async keep(incoming: IncomingMessage, source?: string): Promise<{ status: 'added' | 'duplicate'; message: ChatMessage }> {
     const held = this.store.has(incoming.id);
     const writer: Writer = this.isContact(incoming.from) ? 'contact' : 'stranger';
     if (!held && source !== undefined && writer === 'stranger') {
@@ -88,18 +107,7 @@ export class History {
       if (refused !== null) throw new OverShare(refused);
     }
     const message = held ? { ...incoming, clock: incoming.clock ?? this.clock.now } : receive(incoming, this.clock);
-    const status = await this.store.add(message, writer);
-    // Caught up on before its live copy came: stored already, but never shown, so show it now.
-    if (status === 'duplicate' && this.quiet.delete(message.id)) return { status: 'added', message };
-    return { status, message };
-  }
-
-  /** `accept` for catch-up, which shows nothing: a live copy arriving later is still shown once. */
-  async acceptQuietly(incoming: IncomingMessage): Promise<'added' | 'duplicate'> {
-    const { status, message } = await this.accept(incoming);
-    if (status === 'added') this.quiet.add(message.id);
-    if (this.quiet.size > QUIET_LIMIT) this.quiet.delete(this.quiet.values().next().value as string);
-    return status;
+    return { status: await this.store.add(message, writer), message };
   }
 
   /** The last `count` messages of a channel (`general`) or conversation (`@127.0.0.1:5002`), oldest first, and how many it holds. */

@@ -124,4 +124,11 @@ describe('parseCommand()', () => {
   it('broadcasts "//text" as "/text", the way to send a message starting with a slash', () => {
     expect(parseCommand('//shrug')).to.deep.equal({ kind: 'broadcast', message: '/shrug' });
   });
+
+  it('reads /outbox and /outbox drop <peer>, and shows the usage for anything else', () => {
+    expect(parseCommand('/outbox')).to.deep.equal({ kind: 'outbox' });
+    expect(parseCommand('/outbox drop TestPeer')).to.deep.equal({ kind: 'outbox', drop: 'TestPeer' });
+    expect(parseCommand('/outbox drop').kind).to.equal('usage-error');
+    expect(parseCommand('/outbox clear all').kind).to.equal('usage-error');
+  });
 });

@@ -31,11 +31,29 @@ describe('peer console rendering', () => {
   it('adds the browser chat to the banner, and says how to log in', () => {
     const banner = view.peerBanner(alice, 'http://127.0.0.1:8000', 'http://127.0.0.1:5001/');
     expect(banner.slice(5, 8)).to.deep.equal(['Tracker: http://127.0.0.1:8000', 'Web UI: http://127.0.0.1:5001/', RULE]);
-    expect(view.webLines.link('http://127.0.0.1:5001/login/?token=abc', 10)).to.equal(
-      '[Web] Log in: http://127.0.0.1:5001/login/?token=abc (works once, within 10 minutes; /web prints a fresh link)',
-    );
+    expect(view.webLines.link('http://127.0.0.1:5001/login/?token=abc', 10)).to.deep.equal([
+      '[Web] Log in with this link (works once, within 10 minutes; /web prints a fresh one):',
+      'http://127.0.0.1:5001/login/?token=abc',
+    ]);
     expect(view.webLines.message(alice, 'in #general', 'hi\nthere')).to.equal('[Web] Alice (127.0.0.1:5001) in #general: hi there');
     expect(view.helpLines().join('\n')).to.include('/web');
+  });
+
+  it('narrows the banners to a narrow screen, and lays /help out to fit it without breaking a word', () => {
+    expect(view.consoleHeader(40)[1]).to.equal('='.repeat(39));
+    expect(view.peerBanner(alice, 'http://127.0.0.1:8000', undefined, 80)[0]).to.equal(RULE);
+    for (const columns of [80, 40, 32]) {
+      const help = view.helpLines(columns);
+      for (const line of help) expect(line.length, line).to.be.below(columns);
+      const words = (lines: string[]) =>
+        lines
+          .join(' ')
+          .split(/\s+/)
+          .filter((w) => w !== '');
+      expect(words(help)).to.deep.equal(words(view.helpLines()));
+    }
+    expect(view.wrapWords('a b c', 4, '')).to.deep.equal(['a b', 'c']);
+    expect(view.helpLines().join('\n')).to.include('/outbox drop <peer>');
   });
 
   it('prints the console header and the prompt of Test 2', () => {

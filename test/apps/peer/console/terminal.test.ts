@@ -181,6 +181,21 @@ describe('Terminal', () => {
       });
     }
 
+    for (const columns of [80, 40]) {
+      it(`prints its own lines whole on ${columns} columns, a link unbroken and unmarked; a message cut and marked`, async () => {
+        const io = streams(true, columns);
+        const terminal = new Terminal(io.input, io.output);
+        const link = `http://127.0.0.1:5001/login/?token=${'rT8TAXwKj_a-Wf2F1GKfnxKHQRWyHK'.padEnd(43, 'x')}`;
+        terminal.print('[Web] Log in with this link (works once, within 10 minutes; /web prints a fresh one):', link);
+        terminal.printQuoted(messageLine('broadcast', 'Bob', '127.0.0.1:5002', 'y'.repeat(100)));
+        await settle();
+        const rows = io.written().split('\n');
+        expect(rows[1]).to.equal(link);
+        expect(rows.slice(0, 2).join('\n')).not.to.include(CONTINUATION);
+        expect(rows.slice(3).every((row) => row === '' || row.startsWith(CONTINUATION))).to.equal(true);
+      });
+    }
+
     for (const [what, separator] of [
       ['a line break', '\n'],
       ['U+2028', '\u2028'],
@@ -190,7 +205,7 @@ describe('Terminal', () => {
         const terminal = new Terminal(io.input, io.output);
         terminal.start('[Alice] > ', { onLine: () => {}, onEnd: () => {}, onInterrupt: () => {} });
         const before = io.written().length;
-        terminal.print(fakeMessage(separator));
+        terminal.printQuoted(fakeMessage(separator));
         await settle();
         const rows = screenRows(io.written().slice(before)).filter((row) => row !== '');
         expect(rows[0]).to.match(/^\[BROADCAST\] Mallory \(127\.0\.0\.1:5009\): x/);

@@ -143,7 +143,7 @@ describe('Delivery', () => {
       reason: '1 earlier message still waiting',
       waiting: 2,
     });
-    expect(delivery.pending()).to.deep.equal([{ peerId: BOB.peer_id, waiting: 2 }]);
+    expect(delivery.pending()).to.deep.equal([{ peerId: BOB.peer_id, waiting: 2, oldest: 1, nextTry: 0 }]);
     delivery.retryNow(BOB.peer_id);
     await until(() => delivery.waiting(BOB.peer_id) === 0 && said.length > 0);
     expect(received).to.deep.equal(['m1', 'm2']);

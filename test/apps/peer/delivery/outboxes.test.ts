@@ -59,6 +59,16 @@ describe('Outboxes', () => {
     expect(await Outbox.pending(dir)).to.deep.equal([BOB]); // 'b' is on disk for the next run
   });
 
+  it("drops one peer's outbox on request (/outbox drop), file and all, and says how many messages went", async () => {
+    await outboxes.write(BOB, (outbox) => outbox.enqueue(message('a')));
+    await outboxes.write(BOB, (outbox) => outbox.enqueue(message('b')));
+    expect(await outboxes.drop(BOB)).to.equal(2);
+    expect([outboxes.get(BOB), existsSync(file(BOB))]).to.deep.equal([undefined, false]);
+    expect(await outboxes.drop(BOB)).to.equal(0);
+    await outboxes.close();
+    expect(await Outbox.pending(dir)).to.deep.equal([]); // nothing comes back after a restart
+  });
+
   it('does not close an outbox while a message is being written to it, nor while one is in flight or being sent from', async () => {
     await outboxes.write(BOB, async (outbox) => {
       outboxes.closeIfDone(outbox); // empty, but being written to

@@ -46,14 +46,14 @@ describe('TrackerClient', () => {
       tracker = await clientFor(createTrackerApp({ registry: new PeerRegistry(300_000), log: (line) => log.push(line), now: Date.now }));
     });
 
-    it('register() sends the document\'s body, without the name, and resolves with "ok"', async () => {
+    it('register() sends the document\'s body with the optional name, and resolves with "ok"', async () => {
       expect(await tracker.register()).to.equal('ok');
-      expect(log).to.include('[Tracker] Body: {"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}');
+      expect(log).to.include('[Tracker] Body: {"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001","name":"Alice"}');
     });
 
     it('list() returns every registered peer, this one included', async () => {
       await tracker.register();
-      expect(await tracker.list()).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001' }]);
+      expect(await tracker.list()).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001', name: 'Alice' }]);
     });
 
     it('heartbeat() says "unknown" before registering (the tracker answers 404) and "alive" after', async () => {
@@ -66,7 +66,7 @@ describe('TrackerClient', () => {
       await tracker.register();
       expect(await tracker.members('team')).to.deep.equal([]);
       expect(await tracker.channel('team')).to.equal('Created #team');
-      expect(await tracker.members('team')).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001' }]);
+      expect(await tracker.members('team')).to.deep.equal([{ ip: '127.0.0.1', port: 5001, peer_id: '127.0.0.1:5001', name: 'Alice' }]);
       await tracker.channel('team', { leave: true });
       expect(await tracker.members('team')).to.deep.equal([]);
     });
@@ -129,7 +129,7 @@ describe('TrackerClient', () => {
       );
       expect(await tracker.register()).to.equal('ok');
       expect(log).to.include(`[Tracker] Key bound: 127.0.0.1:5001 (${identity.publicKey})`);
-      expect(log).to.include('[Tracker] Body: {"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001"}');
+      expect(log).to.include('[Tracker] Body: {"ip":"127.0.0.1","port":5001,"peer_id":"127.0.0.1:5001","name":"Alice"}');
       expect(await tracker.heartbeat()).to.equal('alive');
       expect(await tracker.channel('team')).to.equal('Created #team');
       expect(await tracker.register()).to.equal('ok');

@@ -103,6 +103,16 @@ describe('History', () => {
     expect(history.recent('general', 20).total).to.equal(1);
     await history.close();
   });
+
+  it('counts a message two catch-ups bring once, at once or one after the other, and still shows its live copy', async () => {
+    const history = await History.open(dir, ALICE, { startedAt: 1 });
+    const both = await Promise.all([history.acceptQuietly(fromBob('twice', 3)), history.acceptQuietly(fromBob('twice', 3))]);
+    expect(both.sort()).to.deep.equal(['added', 'duplicate']);
+    expect(await history.acceptQuietly(fromBob('twice', 3))).to.equal('duplicate');
+    expect((await history.accept(fromBob('twice', 3))).status).to.equal('added'); // shown once, when it comes live
+    expect((await history.accept(fromBob('twice', 3))).status).to.equal('duplicate');
+    await history.close();
+  });
 });
 
 async function lastOf(history: History) {
