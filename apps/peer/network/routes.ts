@@ -51,15 +51,17 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
         throw new HttpError(400, `"${peer.peer_id}" is this peer's own id; a peer does not connect to itself`);
       const body = readJsonObject(request, '{}');
       const { trust, onConnect } = await ready;
-      state.learnScheme(peer); // its key is asked at its address, over TLS when it serves HTTPS
-      await trust?.introduce(peer, body, self.peer_id, request.remoteAddress);
+      await trust?.introduce(peer, body, self.peer_id, request.remoteAddress); // asked at its address, over TLS if it says https
+      // Its "scheme" counts only when its key signed the hello: anyone can send an unsigned one, and an https
+      // stays for good (docs/protocol.md), so a stranger's would cut this peer off from a plain peer.
+      const heard = trust === undefined || trust.knows(peer.peer_id) ? peer : withoutScheme(peer);
       // A peer that reconnects unchanged (both sides connecting at once) is not announced twice.
       const source = normalAddress(request.remoteAddress ?? '');
-      const added = state.connect(peer, { source, proven: trust?.knows(peer.peer_id) ?? false, capped: shareOf(source) !== null });
+      const added = state.connect(heard, { source, proven: trust?.knows(peer.peer_id) ?? false, capped: shareOf(source) !== null });
       if (added === 'full')
         throw new HttpError(503, `This peer has as many proven peers connected as it keeps (${MAX_CONNECTED}); try again later`);
-      if (added !== 'same') notify({ kind: 'peer-connected', peer });
-      onConnect?.(peer);
+      if (added !== 'same') notify({ kind: 'peer-connected', peer: heard });
+      onConnect?.(heard);
       const answer = { status: 'ok', message: 'Connected', peer_id: self.peer_id, name: self.name };
       // A caller that sent its key gets ours; the document's curl request gets the document's answer.
       return trust && body.public_key !== undefined ? { ...answer, ...keysOf(trust.identity) } : answer;
@@ -126,6 +128,11 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
 }
 
 /** A message's outcome as the answer: `{"status":"received"}`, or the refusal with its status. */
+/** A hello's peer without its `"scheme"`: reached at `http://` unless its key said otherwise. */
+function withoutScheme({ scheme: _said, ...plain }: PeerInfo): PeerInfo {
+  return plain;
+}
+
 function answer(result: BatchResult) {
   return result.status === 'received' ? result : json(result, result.code);
 }
