@@ -72,7 +72,8 @@ export class PeerClient implements Courier {
     const { ip, port, peer_id, name, scheme } = this.state.self;
     const hello: ConnectBody & Record<string, unknown> = { ip, port, peer_id, name };
     if (scheme === 'https') hello.scheme = scheme; // the other peer reaches us over TLS; absent: the document's hello
-    this.state.learnScheme(target); // the tracker's list said how to reach it
+    // The tracker's list says how to reach it for this hello (`urlOf` takes `target.scheme`); it is remembered only
+    // once the peer answered with its key (`ChatState.connect`): a stranger's registration of the id cannot pin it.
     if (this.trust) {
       const { publicKey, boxKey, boxKeySignature } = this.trust.identity;
       // Signed for its receiver and now (`notForNow` in signature.ts): a copy cannot connect us elsewhere, or later.

@@ -104,6 +104,18 @@ describe('PeerClient', () => {
     expect(bob.shown).to.deep.equal(['[P2P] Peer connected: Alice (127.0.0.1:5001)']);
   });
 
+  it('a tracker list that says "https" for a plain peer (a stranger registered its id) does not pin it to https', async () => {
+    const bob = await startRemote('Bob');
+    remotes.push(bob);
+    const target = { ip: '127.0.0.1', port: bob.info.port, peer_id: bob.info.peer_id };
+    await mesh.connect({ ...target, scheme: 'https' }).then(
+      () => expect.fail('a plain peer cannot answer a TLS hello'),
+      () => undefined,
+    );
+    expect(state.schemeOf(bob.info.peer_id)).to.equal(undefined);
+    expect(await mesh.connect(target)).to.deep.equal(bob.info); // its real address still works
+  });
+
   /** Posts `message` to every connected peer at once, as delivery does: each one's error, or null. */
   const toAll = (client: PeerClient, message: ChatMessage) =>
     Promise.all(
