@@ -181,7 +181,8 @@ describe("the proxy's limits (proxyadapter.ts, upstream.ts)", () => {
     expect(most)
       .to.be.above(0)
       .and.below(DEFAULT_CONNECTION_OPTIONS.maxUnsentBytes + 16 * 1024);
-    expect(closedAt - started).to.be.within(500, 3_000);
+    // Not before the write timeout; `within` above already failed it had it never come (no upper bound on a busy machine).
+    expect(closedAt - started).to.be.at.least(500);
     // Read but not answered: what waits in the proxy's input buffer (a head's worth) and Node's (a read or two).
     expect(served).to.be.below(2_000);
     expect(socket.bytesRead - served * request(served).length).to.be.below(256 * 1024);
