@@ -2,12 +2,12 @@
  * What an idle chat costs: a tracker and 1, 10 and 100 peers, each a `ts-node` process as a class starts them,
  * left alone; CPU time and wake-ups (context switches) of each process over a quiet window, read from /proc,
  * beside idle baselines (plain node processes) measured in the same window. New: no WeApRous twin.
- * Usage: npm run bench:idle -- [--max 100] [--settle 10] [--seconds 20]
+ * Usage: npm run bench:idle -- [--max 100] [--settle 30] [--seconds 30]: the window is one heartbeat by default.
  */
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClusterProcess, freePort } from './chat/cluster';
@@ -144,7 +144,8 @@ async function runSize(size: number, settle: number, seconds: number): Promise<s
     await idle.peers(size, trackerUrl);
     await new Promise((done) => setTimeout(done, settle * 1000));
     const rows = await measure(idle.measured, seconds);
-    const lines = [`${size} idle peer${size === 1 ? '' : 's'}, ${seconds} s after ${settle} s of quiet:`, ''];
+    const load = `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`; // other work on the machine shows here
+    const lines = [`${size} idle peer${size === 1 ? '' : 's'}, ${seconds} s after ${settle} s of quiet (${load}):`, ''];
     lines.push(
       '| process | count | CPU ms/s, mean | CPU ms/s, highest | wake-ups/s, mean | wake-ups/s, highest |',
       '|---|---|---|---|---|---|',
@@ -160,8 +161,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       max: { type: 'string', default: '100' },
-      settle: { type: 'string', default: '10' },
-      seconds: { type: 'string', default: '20' },
+      settle: { type: 'string', default: '30' },
+      seconds: { type: 'string', default: '30' },
     },
   });
   const [max, settle, seconds] = [Number(values.max), Number(values.settle), Number(values.seconds)];
