@@ -65,6 +65,7 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
   const budget = new MemoryBudget(limit, Math.min(limit, Math.max(settings.bodyBudgetPerAddressBytes, settings.maxBodyBytes)));
   const connections = new Set<Connection>();
   const admission = new Admission(settings);
+  const watch = watchTimeouts(connections, settings, () => admission.crowded());
   // A connection from a capped address counts against its own share; one from this machine (our reverse proxy),
   // against the share of the client the proxy says it speaks for.
   const accountFor = (key: string | null) => (head: RequestHead) =>
@@ -79,9 +80,9 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
       admission.leave(admitted.key);
     };
     const clientOf = (head: RequestHead) => admission.clientOf(socket.remoteAddress, head.headers.get('x-forwarded-for'));
+    watch.wake(); // the timeouts' tick runs while a connection is open (timeouts.ts)
     connections.add(new HttpAdapter(socket, handler, settings, accountFor(admitted.key), left, clientOf));
   });
-  const timer = watchTimeouts(connections, settings, () => admission.crowded());
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {
@@ -92,7 +93,7 @@ export function createBackend(ip: string, port: number, handler: RequestHandler,
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        clearInterval(timer); // only now: lingering and half-read connections are still timed out meanwhile
+        watch.stop(); // only now: lingering and half-read connections are still timed out meanwhile
         resolve();
       });
       for (const connection of connections) connection.drain();

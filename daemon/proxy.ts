@@ -82,6 +82,7 @@ export function createProxy(
   const connections = new Set<Connection>();
   // As the backend does (backend.ts): a cap in all and per remote address, and a short head time when crowded.
   const admission = new Admission(settings);
+  const watch = watchTimeouts(connections, settings, () => admission.crowded());
   const { server, cutAll } = createListener(settings.tls, settings.headersTimeoutMs, (socket) => {
     const admitted = admission.admit(socket.remoteAddress);
     if (admitted.kind !== 'admitted') return turnAway(socket, admitted.kind);
@@ -89,10 +90,9 @@ export function createProxy(
       connections.delete(connection);
       admission.leave(admitted.key);
     };
+    watch.wake(); // the timeouts' tick runs while a connection is open (timeouts.ts)
     connections.add(new ProxyAdapter(socket, context, left));
   });
-
-  const timer = watchTimeouts(connections, settings, () => admission.crowded());
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {
@@ -103,7 +103,7 @@ export function createProxy(
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        clearInterval(timer); // only now: lingering and half-read connections are still timed out meanwhile
+        watch.stop(); // only now: lingering and half-read connections are still timed out meanwhile
         resolve();
       });
       connections.forEach((c) => c.drain());

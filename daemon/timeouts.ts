@@ -4,6 +4,8 @@
  * `Connection.checkTimeouts` (connection.ts). New: WeApRous's Python server had no timeouts.
  */
 
+import { Tick } from './tick';
+
 export interface ConnectionOptions {
   /** The request line and headers must arrive within this long of their first byte (408). */
   headersTimeoutMs: number;
@@ -58,12 +60,20 @@ export function lastTick(): number {
   return tick;
 }
 
+/** A server's timeout tick (`watchTimeouts`): `wake` it as a connection comes; `stop` it when the server closes. */
+export interface TimeoutWatch {
+  /** Call before making a connection: starts the tick if it sleeps, and brings `lastTick` up to now. */
+  wake(): void;
+  stop(): void;
+}
+
 /**
- * One timer per server checks every connection's timeouts, instead of a timer per connection: cheaper
- * with thousands of connections, and precise enough (a tick is a quarter of the shortest timeout, at most 1 s).
- * `crowded` is asked once a tick (backend.ts: `Admission.crowded`).
+ * One timer per server checks every connection's timeouts, instead of a timer per connection (or
+ * `socket.setTimeout`, re-armed on every read and write): cheaper with thousands of connections, and precise
+ * enough (a tick is a quarter of the shortest timeout, at most 1 s). It runs only while a connection is open:
+ * a server nobody talks to wakes for nothing. `crowded` is asked once a tick (backend.ts: `Admission.crowded`).
  */
-export function watchTimeouts(connections: Iterable<Timed>, options: ConnectionOptions, crowded = (): boolean => false): NodeJS.Timeout {
+export function watchTimeouts(connections: ReadonlySet<Timed>, options: ConnectionOptions, crowded = (): boolean => false): TimeoutWatch {
   const shortest = Math.min(
     options.headersTimeoutMs,
     options.crowdedHeadersTimeoutMs,
@@ -72,17 +82,21 @@ export function watchTimeouts(connections: Iterable<Timed>, options: ConnectionO
     options.bodyRateWindowMs,
     options.writeTimeoutMs,
   );
-  tick = Date.now(); // a server's first connections must not start their clocks at a time long gone
-  const timer = setInterval(
+  const sweep = new Tick(
     () => {
       const now = (tick = Date.now());
       const busy = crowded();
       for (const connection of connections) connection.checkTimeouts(now, busy);
+      if (connections.size === 0) sweep.sleep(); // the next connection wakes it
     },
     Math.max(10, Math.min(1000, shortest / 4)),
   );
-  timer.unref();
-  return timer;
+  const wake = (): void => {
+    if (sweep.running) return;
+    tick = Date.now(); // a connection must not start its clocks at a time long gone
+    sweep.wake();
+  };
+  return { wake, stop: () => sweep.sleep() };
 }
 
 /** `5000` → `5 s`, `250` → `250 ms`: a limit as a refusal sentence says it. */

@@ -5,7 +5,25 @@
  * decorators that `@app.route(...)` uses. Wired up in tsconfig.json under "ts-node".
  */
 'use strict';
-const { transformSync } = require('esbuild');
+const { stop, transformSync } = require('esbuild');
+const { setTimeout } = require('node:timers');
+
+/**
+ * transformSync runs esbuild in a worker thread and a child process that ping each other every second, for as
+ * long as the program runs: an idle peer would wake for them alone. Once no file has been loaded for this long
+ * they are stopped; a module required later starts them again (esbuild's `stop()`, https://esbuild.github.io/api/#stop).
+ */
+const STOP_AFTER_MS = 2000;
+let stopTimer = null;
+
+function stopSoon() {
+  if (stopTimer) return void stopTimer.refresh();
+  stopTimer = setTimeout(() => {
+    stopTimer = null;
+    void stop();
+  }, STOP_AFTER_MS);
+  stopTimer.unref();
+}
 
 exports.create = function create() {
   return {
@@ -19,6 +37,7 @@ exports.create = function create() {
         // TypeScript's own CommonJS output keeps `this` undefined at top level and marks ES modules; match it.
         supported: { decorators: false },
       });
+      stopSoon();
       return { outputText: result.code, sourceMapText: result.map };
     },
   };

@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection } from '../../daemon/connection';
-import { DEFAULT_CONNECTION_OPTIONS, watchTimeouts, type ConnectionOptions } from '../../daemon/timeouts';
+import { DEFAULT_CONNECTION_OPTIONS, watchTimeouts, type ConnectionOptions, type TimeoutWatch } from '../../daemon/timeouts';
 import { RawConnection } from '../helpers/raw';
 
 /** `PING\n` → `echo PING\n`; `QUIT\n` is the last request; `BODY\n` starts a body that must then keep coming. */
@@ -55,23 +55,24 @@ class LineConnection extends Connection {
 
 describe('Connection', () => {
   let server: Server;
-  let timer: NodeJS.Timeout;
+  let watch: TimeoutWatch;
   const connections = new Set<Connection>();
   let last: LineConnection;
 
   async function start(options: Partial<ConnectionOptions> = {}): Promise<RawConnection> {
     const settings = { ...DEFAULT_CONNECTION_OPTIONS, ...options };
     server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
+      watch.wake();
       last = new LineConnection(socket, settings, (c) => connections.delete(c));
       connections.add(last);
     });
-    timer = watchTimeouts(connections, settings);
+    watch = watchTimeouts(connections, settings);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     return RawConnection.open((server.address() as { port: number }).port);
   }
 
   afterEach(async () => {
-    clearInterval(timer);
+    watch.stop();
     for (const connection of connections) connection.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });

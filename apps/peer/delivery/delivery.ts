@@ -5,6 +5,7 @@
  * to send when, and returns each message's outcome. New; WeApRous `apps/peer.py` forgot a message that failed.
  */
 
+import { Tick } from '../../../daemon/tick';
 import { reasonOf } from '../../text';
 import type { ChatMessage } from '../model/message';
 import type { Notify } from '../model/notices';
@@ -70,7 +71,8 @@ export class Delivery {
   private readonly speeds: Speeds;
   /** Listed peers being connected to (`expect`); what is handed to them waits in their lane until `reached` or `missed`. */
   private readonly expected = new Map<string, Address>();
-  private timer: NodeJS.Timeout | null = null;
+  /** The retry tick, from `start` to `close`: it runs while an outbox is open, and stops itself when none is. */
+  private retries: Tick | null = null;
   private readonly now: () => number;
 
   constructor(
@@ -95,8 +97,8 @@ export class Delivery {
   /** Opens the outboxes a run before left with messages waiting, and starts retrying them. */
   async start(): Promise<void> {
     await this.outboxes.reopen();
-    this.timer = setInterval(() => this.tick(), TICK_MS);
-    this.timer.unref();
+    this.retries = new Tick(() => this.tick(), TICK_MS);
+    this.retries.wake();
     this.tick();
   }
 
@@ -229,14 +231,15 @@ export class Delivery {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.retries?.sleep();
+    this.retries = null;
     await this.outboxes.close();
   }
 
   private async queue(peerId: string, message: ChatMessage, reason: string): Promise<Exclude<Outcome, { kind: 'sent' }>> {
     return this.outboxes.write(peerId, async (outbox) => {
       const result = await outbox.enqueue(message);
+      this.retries?.wake(); // a message waits: tick until none does
       if (result === 'full') {
         const why =
           outbox.size >= (this.options.outboxLimit ?? OUTBOX_LIMIT)
@@ -256,6 +259,7 @@ export class Delivery {
         void this.drain(outbox).catch((error) =>
           this.options.notify({ kind: 'waiting-failed', peer: { peer_id: outbox.peerId }, reason: reasonOf(error) }),
         );
+    if (this.outboxes.empty) this.retries?.sleep(); // nothing waits: an idle peer wakes for nothing
   }
 
   /**

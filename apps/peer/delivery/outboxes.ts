@@ -56,6 +56,11 @@ export class Outboxes {
     return this.open.values();
   }
 
+  /** Whether any outbox is open, opening or waiting on disk for room: while none is, nothing needs a retry tick. */
+  get empty(): boolean {
+    return this.open.size === 0 && this.opening.size === 0 && this.onDisk.length === 0;
+  }
+
   /** Opens the outboxes a run before left with messages waiting: those of peers whose key is known first. */
   async reopen(): Promise<void> {
     const pending = await Outbox.pending(this.options.dir);

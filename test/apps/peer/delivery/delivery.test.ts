@@ -150,6 +150,29 @@ describe('Delivery', () => {
     expect(said).to.deep.equal(['[P2P] Delivered 2 waiting messages to Bob (127.0.0.1:5002)']);
   });
 
+  it('ticks only while a message waits: an idle Delivery never looks at its outboxes', async () => {
+    let looks = 0;
+    const now = (): number => {
+      looks += 1;
+      return Date.now();
+    };
+    up = false;
+    const delivery = await start(undefined, { now });
+    await new Promise((done) => setTimeout(done, 600)); // two ticks' time
+    expect(looks).to.equal(1, 'only the look at start');
+    await delivery.deliver(BOB, message(1));
+    const queued = looks;
+    await new Promise((done) => setTimeout(done, 600));
+    expect(looks).to.be.above(queued, 'a waiting message is ticked for');
+    up = true;
+    delivery.retryNow(BOB.peer_id);
+    await until(() => delivery.waiting(BOB.peer_id) === 0);
+    await new Promise((done) => setTimeout(done, 300));
+    const emptied = looks;
+    await new Promise((done) => setTimeout(done, 600));
+    expect(looks).to.equal(emptied, 'nothing waits: no tick');
+  });
+
   it('says a message could not be kept when its outbox cannot be opened (a made-up host name too long for a file name)', async () => {
     const delivery = await start(async () => {
       throw new Error('connection refused');
