@@ -34,6 +34,8 @@ export interface KeyOptions {
   maxQueued?: number;
   /** Checks per source address: by default 3 at once, then 2 a second. */
   perAddress?: RateLimiter;
+  /** How a key becomes its verifier: `verifierOf` (scrypt) unless a test of the limits wants it instant. */
+  derive?: (channel: string, key: string) => Promise<Verifier>;
 }
 
 export class ChannelKeys {
@@ -44,11 +46,13 @@ export class ChannelKeys {
   private readonly maxPending: number;
   private readonly maxQueued: number;
   private readonly perAddress: RateLimiter;
+  private readonly derive: (channel: string, key: string) => Promise<Verifier>;
 
-  constructor({ maxPending = 2, maxQueued = 32, perAddress = new RateLimiter(3, 2) }: KeyOptions = {}) {
+  constructor({ maxPending = 2, maxQueued = 32, perAddress = new RateLimiter(3, 2), derive = verifierOf }: KeyOptions = {}) {
     this.maxPending = maxPending;
     this.maxQueued = maxQueued;
     this.perAddress = perAddress;
+    this.derive = derive;
   }
 
   /** Checks running or waiting. */
@@ -65,7 +69,7 @@ export class ChannelKeys {
     try {
       await this.turn();
       try {
-        return await verifierOf(channel, key);
+        return await this.derive(channel, key);
       } finally {
         this.release();
       }
