@@ -70,3 +70,18 @@ export function explain(where: string, command: string, expected: string[], actu
   const list = (lines: string[]) => lines.map((line) => `    | ${line}`).join('\n');
   return `${where}: \`${command}\` printed\n${list(actual)}\n  where the doc shows\n${list(expected)}`;
 }
+
+/** `# 401 {...}`, protocol.md's way of showing a status with the body: the step's command, asked to print it. */
+export const WITH_STATUS = /^\d{3} [{[]/;
+
+/** The command of a step whose output the doc shows as `401 {...}`, printing the status code the same way. */
+export function withStatus(command: string): string {
+  return `${command} -s -w '\\n%{http_code}'`;
+}
+
+/** Output of `withStatus()` read as the doc writes it: `401 {"status":"error",...}`. */
+export function statusLine(output: string): string[] {
+  const lines = outputLines(output);
+  const code = lines.pop() ?? '';
+  return [`${code} ${lines.join('\n')}`];
+}
