@@ -13,6 +13,7 @@ import { median } from './format';
 
 const ROOT = join(__dirname, '..');
 const TS_NODE = join(ROOT, 'node_modules', '.bin', 'ts-node');
+const HOLD = "console.log('up'); setTimeout(() => {}, 60_000)";
 
 interface Timed {
   label: string;
@@ -98,6 +99,9 @@ async function main(): Promise<void> {
   const commands: Timed[] = [
     { label: 'node -e 0 (baseline)', command: [process.execPath, '-e', '0'] },
     { label: 'ts-node -e 0 (baseline)', command: [TS_NODE, '-e', '0'] },
+    // The floor of memory: the runtime alone, held open, measured the moment it prints.
+    { label: 'node, holding on', command: [process.execPath, '-e', HOLD], until: /^up$/m },
+    { label: 'ts-node, holding on', command: [TS_NODE, '-e', HOLD], until: /^up$/m },
     { label: 'ts-node apps/peer.ts --help', command: [TS_NODE, 'apps/peer.ts', '--help'] },
     { label: 'node dist/peer.js --help', command: [process.execPath, built.peer, '--help'] },
     { label: 'ts-node apps/peer.ts, to its prompt', command: [TS_NODE, 'apps/peer.ts', ...peerArgs], until: prompt },
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
     const results = await measure(commands, runs);
     const tsNode = median(results.get('ts-node -e 0 (baseline)')!.ms);
     console.log(`Start-up, median of ${runs} runs each, run in turn (${new Date().toISOString()}):\n`);
-    console.log('| command | wall, median | / ts-node -e 0 | RSS at the prompt |');
+    console.log('| command | wall, median | / ts-node -e 0 | RSS then |');
     console.log('|---|---|---|---|');
     for (const { label } of commands) {
       const { ms, rss } = results.get(label)!;
