@@ -138,13 +138,17 @@ describe('the pages on a phone in Chromium (390x844)', function () {
     await alice.waitFor(/^\[Web\] Alice \(.*\) in #team: from the phone$/, 5_000);
   });
 
-  it('closes the drawer with Escape, giving the focus back to its button', async () => {
+  it('closes the drawer with Escape, giving the focus back to its button, or with a tap beside it', async () => {
     const button = phone.getByRole('button', { name: 'Channels' });
     await button.click();
     await phone.getByRole('navigation', { name: 'Channels' }).waitFor();
     await phone.keyboard.press('Escape');
     await phone.getByRole('navigation', { name: 'Channels' }).waitFor({ state: 'hidden' });
     expect(await phone.evaluate('document.activeElement.id')).to.equal('channels-button');
+    await button.click();
+    await phone.getByRole('navigation', { name: 'Channels' }).waitFor();
+    await phone.touchscreen.tap(370, 400); // on the dimmed page beside the drawer
+    await phone.getByRole('navigation', { name: 'Channels' }).waitFor({ state: 'hidden' });
   });
 
   it('logs out from the phone', async () => {
@@ -172,13 +176,21 @@ describe('the pages on a phone in Chromium (390x844)', function () {
     await page.screenshot({ path: join(SHOTS, 'phone-tracker.png') });
   });
 
-  it("shows the sample app's pages whole and still", async () => {
+  it("shows the sample app's pages whole and still: its 401, its login, and the page behind it", async () => {
     const page = await newPage(PHONE);
-    for (const path of ['/login', '/']) {
-      await page.goto(url.sampleapp + path);
+    const check = async (what: string) => {
       await expectNoSidewaysScroll(page);
-      expect(await shiftOf(page), `layout shift of the sample app's ${path}`).to.be.below(GOOD_SHIFT);
-    }
+      expect(await shiftOf(page), `layout shift of the sample app's ${what}`).to.be.below(GOOD_SHIFT);
+    };
+    await page.goto(url.sampleapp + '/');
+    await check('401 page');
+    await page.goto(url.sampleapp + '/login');
+    await check('login page');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'You are logged in' }).waitFor();
+    await check('index page');
   });
 
   it('keeps three columns at 1280x800: the channels beside the conversation, no drawer button, nothing moving', async () => {
