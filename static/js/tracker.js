@@ -96,6 +96,7 @@
       document.body.classList.add('stale');
       say('The tracker is not answering (' + error.message + '); trying again every 3 seconds.');
     }
+    document.querySelector('main').removeAttribute('aria-busy'); // filled, or stale: shown either way
     window.setTimeout(refresh, REFRESH_MS);
   }
 

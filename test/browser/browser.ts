@@ -7,7 +7,7 @@
 
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 
 /** How long one page action or assertion may wait: far under mocha's 20 s, so a test fails, with a reason, before it times out. */
 export const ACTION_MS = 5_000;
@@ -52,8 +52,11 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 export interface ChromiumSuite {
-  /** A fresh context (its own cookies and storage, like a private window) whose actions time out after `ACTION_MS`. */
-  newContext(): Promise<BrowserContext>;
+  /**
+   * A fresh context (its own cookies and storage, like a private window) whose actions time out after `ACTION_MS`;
+   * `options` as Playwright takes them, e.g. a phone's `{ viewport: { width: 390, height: 844 }, isMobile: true }`.
+   */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
 }
 
 /**
@@ -75,9 +78,9 @@ export function useChromium(): ChromiumSuite {
   });
 
   return {
-    async newContext() {
+    async newContext(options?: BrowserContextOptions) {
       if (!browser) throw new Error('Chromium is not running: call newContext() inside a test, after useChromium()');
-      const context = await browser.newContext();
+      const context = await browser.newContext(options);
       context.setDefaultTimeout(ACTION_MS);
       context.setDefaultNavigationTimeout(ACTION_MS);
       contexts.push(context);

@@ -40,9 +40,11 @@ export const FAIL_DELAY_MS = 1_000;
 /** The assets the pages load, by URL; nothing else of `static/` is served by a peer. */
 const ASSETS: Record<string, string> = {
   '/static/css/chat.css': 'css/chat.css',
+  '/static/css/chat-phone.css': 'css/chat-phone.css',
   '/static/js/chat-view.js': 'js/chat-view.js',
   '/static/js/chat-log.js': 'js/chat-log.js',
   '/static/js/chat.js': 'js/chat.js',
+  '/static/js/chat-drawer.js': 'js/chat-drawer.js',
   '/static/images/logo.svg': 'images/logo.svg',
 };
 
