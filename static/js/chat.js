@@ -148,7 +148,7 @@
       track((data) => logs.has(data.conversation) && logs.get(data.conversation).loadLatest()),
     );
     source.addEventListener('reload', track(reload));
-    source.addEventListener('logout', () => location.assign('/login/'));
+    source.addEventListener('logout', () => location.assign('/login/?out')); // says "You have logged out."
   }
 
   function onMessage({ message }) {

@@ -247,6 +247,8 @@ describe('the browser chat of two peers in Chromium', function () {
 
   it('logs out: the page goes back to the login page, and the cookie no longer opens the chat', async () => {
     await pageB.getByRole('button', { name: 'Log out' }).click();
+    // The documented page: it says so, whether the form's answer or the event stream's `logout` got there first.
+    await pageB.getByText('You have logged out.').waitFor();
     // Bob has no password: his login page says how to get a link, and has no password field to type into.
     await pageB.getByText('This peer was started without a password').waitFor();
     expect(await pageB.getByLabel('Password').count()).to.equal(0);
