@@ -133,7 +133,11 @@ export function peersLines(
 ): string[] {
   const count = (id: string) => (waiting.get(id) ? ` - ${messages(waiting.get(id)!)} waiting` : '');
   const owed = [...waiting].filter(([id, n]) => n > 0 && !peers.some((peer) => peer.peer_id === id));
-  const away = owed.map(([id]) => `  - ${clean(id)} (not connected)${count(id)}`);
+  // Peers not connected that messages wait for: under a heading of their own, so the count above is what it lists.
+  const away =
+    owed.length === 0
+      ? []
+      : [`Not connected, messages waiting (${owed.length}; /outbox lists them)`, ...owed.map(([id]) => `  - ${clean(id)}${count(id)}`)];
   if (peers.length === 0) return ['Connected peers (0)', '  (none yet - type /discover to ask the tracker for peers)', ...away, ''];
   const mark = (id: string) => (verified(id) ? '' : ' [unverified]');
   return [

@@ -92,7 +92,8 @@ describe('peer console rendering', () => {
       'Connected peers (2)',
       '  - Bob (127.0.0.1:5002) - 3 messages waiting',
       '  - Jack (127.0.0.1:5003)',
-      '  - 127.0.0.1:9001 (not connected) - 1 message waiting',
+      'Not connected, messages waiting (1; /outbox lists them)',
+      '  - 127.0.0.1:9001 - 1 message waiting',
       '',
     ]);
     expect(view.peersLines([bob, jack], new Map(), (id) => id === bob.peer_id)).to.deep.equal([
