@@ -35,6 +35,7 @@ import { TrackerSession } from './network/session';
 import { ChannelProofs } from './network/channel-proof';
 import { Members } from './network/members';
 import { ChannelKeys } from './identity/channel-keys';
+import { giveUpOnTheGone } from './network/housekeeping';
 import { TrackerClient } from './network/tracker-client';
 import { openContacts } from './storage/contacts-file';
 import { History } from './storage/history';
@@ -201,6 +202,7 @@ function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
     // every peer listed (their outboxes for it go at once), sends what waits for them and catches up.
     onRegistered: (kind): Promise<void> => console.discover(kind === 'late' ? 'command' : 'again'),
     onChannels: (answer) => core.members.answered(answer), // a refused private channel is contested, never trusted
+    onBeat: () => giveUpOnTheGone({ delivery, trust, tracker, notify: made.notify }), // an unreachable TestPeer's outbox
   });
   const background = (task: () => Promise<void>) => tasks.run(task);
   const isProven = (peerId: string) => contacts.has(peerId) || trust.knows(peerId); // connected to first

@@ -169,6 +169,11 @@ function waitingLines(notice: Notice, named: (peerId: string) => string | undefi
       return [`[P2P] Delivered ${notice.count} waiting message${notice.count === 1 ? '' : 's'} to ${describeRef(notice.peer, named)}`];
     case 'waiting-failed':
       return [`[P2P] Could not deliver waiting messages to ${describeRef(notice.peer, named)}: ${clean(notice.reason)}`];
+    case 'outbox-given-up':
+      return [
+        `[P2P] Gave up on ${describeRef(notice.peer, named)}: it has no key, took nothing for ${notice.minutes} minutes and the tracker ` +
+          `no longer lists it. Dropped ${messages(notice.dropped)} waiting for it (they stay in this peer's history).`,
+      ];
     case 'outbox-evicted': {
       const they = notice.dropped === 1 ? 'It is' : 'They are';
       return [

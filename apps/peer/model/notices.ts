@@ -41,6 +41,8 @@ export type Notice =
   | { kind: 'waiting-failed'; peer: PeerRef; reason: string }
   | { kind: 'outbox-evicted'; peer: PeerRef; dropped: number; forPeer: PeerRef; maxOutboxes: number }
   | { kind: 'outboxes-on-disk'; peers: number; maxOutboxes: number }
+  /** A key-less peer that took nothing for `minutes` and the tracker lists no more (network/housekeeping.ts). */
+  | { kind: 'outbox-given-up'; peer: PeerRef; dropped: number; minutes: number }
   // History (storage/, network/inbox.ts, network/catch-up.ts)
   | { kind: 'history-full'; reason: string }
   | { kind: 'caught-up'; channel: string; peer: PeerInfo; added: number; forged: number }

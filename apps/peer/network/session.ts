@@ -22,6 +22,8 @@ export interface SessionOptions {
   onRegistered: (kind: 'late' | 'again') => Promise<void> | void;
   /** What the tracker said of the channels a heartbeat claimed: the ones it has this peer in, the ones refused. */
   onChannels?: (answer: ChannelAnswer) => void;
+  /** After each heartbeat the tracker answered: housekeeping that asks it (`housekeeping.ts`). */
+  onBeat?: () => Promise<void>;
   /** Runs `fn` after `ms` and returns a function that cancels it; a fake one makes tests instant. */
   schedule?: (fn: () => void, ms: number) => () => void;
 }
@@ -98,7 +100,7 @@ export class TrackerSession {
     }
     if (this.phase === 'stopped') return;
     if (typeof answer === 'object') this.options.onChannels?.(answer);
-    if (answer !== 'unknown') return;
+    if (answer !== 'unknown') return void (await this.options.onBeat?.().catch(() => undefined));
     this.options.notify({ kind: 'tracker-forgot' });
     this.phase = 'lost';
     if (await this.register('lost')) await this.options.onRegistered('again');
