@@ -83,7 +83,8 @@ export class ConnectionTrace {
     this.lines('<', lines);
     const size = body === 'streamed' ? 'body streamed' : body === null || body.length === 0 ? 'no body' : `body ${body.length} bytes`;
     const time = request ? `, ${(performance.now() - request.at).toFixed(1)} ms` : '';
-    this.write(`${this.tag} < (head ${head.length} bytes, ${size}${time}, ${answerer(request)})`);
+    const who = interim ? 'interim: the request goes on' : answerer(request);
+    this.write(`${this.tag} < (head ${head.length} bytes, ${size}${time}, ${who})`);
     if (body !== null && body !== 'streamed' && body.length > 0) this.write(`${this.tag} < body: ${bodyLine(body)}`);
   }
 
