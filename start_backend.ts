@@ -8,11 +8,21 @@
 import { WeApRous } from './daemon/weaprous';
 import { response, type Response } from './daemon/response';
 import type { Request } from './daemon/request';
-import { listenFailure, parseServerFlags, stopOnSignals, TLS_FLAGS, TLS_USAGE, tlsOrExit } from './apps/cli';
+import {
+  listenFailure,
+  parseServerFlags,
+  stopOnSignals,
+  TLS_FLAGS,
+  TLS_USAGE,
+  tlsOrExit,
+  TRACE_HELP,
+  TRACE_USAGE,
+  tracerFor,
+} from './apps/cli';
 
 /** Port 9001 lives here, not in package.json, so `npm run backend -- --server-port 9002` passes one port, the user's. */
 export const BACKEND_DEFAULTS = { ip: '0.0.0.0', port: 9001 };
-const USAGE = `Usage: ts-node start_backend.ts [--server-ip ${BACKEND_DEFAULTS.ip}] [--server-port ${BACKEND_DEFAULTS.port}] ${TLS_USAGE}`;
+const USAGE = `Usage: ts-node start_backend.ts [--server-ip ${BACKEND_DEFAULTS.ip}] [--server-port ${BACKEND_DEFAULTS.port}] ${TLS_USAGE} ${TRACE_USAGE}\n${TRACE_HELP}`;
 
 /** The demo backend; `name` is what it reports as "backend" (its address). */
 export function createDemoBackend(name: string): WeApRous {
@@ -41,7 +51,9 @@ async function main(argv: string[]): Promise<void> {
   const app = createDemoBackend(`${flags.ip === '0.0.0.0' ? '127.0.0.1' : flags.ip}:${flags.port}`);
   try {
     // 64 MiB so large bodies can be echoed through the proxy; the framework's default is 1 MiB.
-    const backend = await app.prepareAddress(flags.ip, flags.port).run({ maxBodyBytes: 64 * 1024 * 1024, tls });
+    const backend = await app
+      .prepareAddress(flags.ip, flags.port)
+      .run({ maxBodyBytes: 64 * 1024 * 1024, tls, trace: tracerFor(flags.trace) });
     console.log(`[Backend] Listening on ${flags.ip}:${backend.address().port}${tls ? ' (HTTPS)' : ''}`);
     stopOnSignals(backend);
   } catch (error) {

@@ -8,11 +8,21 @@
 import { readFileSync } from 'node:fs';
 import { parseProxyConfig, type VirtualHost } from './daemon/proxyconf';
 import { createProxy } from './daemon/proxy';
-import { listenFailure, parseServerFlags, stopOnSignals, TLS_FLAGS, TLS_USAGE, tlsOrExit } from './apps/cli';
+import {
+  listenFailure,
+  parseServerFlags,
+  stopOnSignals,
+  TLS_FLAGS,
+  TLS_USAGE,
+  tlsOrExit,
+  TRACE_HELP,
+  TRACE_USAGE,
+  tracerFor,
+} from './apps/cli';
 
 /** The defaults live here, not in package.json, so `npm run proxy -- --server-port 8081` passes one port, the user's. */
 export const PROXY_DEFAULTS = { ip: '0.0.0.0', port: 8080 };
-const USAGE = `Usage: ts-node start_proxy.ts [--server-ip ${PROXY_DEFAULTS.ip}] [--server-port ${PROXY_DEFAULTS.port}] [--config config/proxy.conf] ${TLS_USAGE}`;
+const USAGE = `Usage: ts-node start_proxy.ts [--server-ip ${PROXY_DEFAULTS.ip}] [--server-port ${PROXY_DEFAULTS.port}] [--config config/proxy.conf] ${TLS_USAGE} ${TRACE_USAGE}\n${TRACE_HELP} and the backend that answered`;
 
 function readConfig(file: string): string {
   try {
@@ -58,7 +68,11 @@ async function main(argv: string[]): Promise<void> {
   }
   loadTrustedCertificates(config.hosts, file);
   try {
-    const proxy = await createProxy(flags.ip, flags.port, config.hosts, { onLog: (line) => console.log(`[Proxy] ${line}`), tls });
+    const proxy = await createProxy(flags.ip, flags.port, config.hosts, {
+      onLog: (line) => console.log(`[Proxy] ${line}`),
+      tls,
+      trace: tracerFor(flags.trace),
+    });
     // With TLS the proxy terminates it: clients speak HTTPS to it, it speaks plain HTTP to the backends.
     console.log(`[Proxy] Listening on ${flags.ip}:${proxy.address().port}${tls ? ' (HTTPS)' : ''}`);
     for (const host of config.hosts) {

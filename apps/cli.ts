@@ -1,20 +1,41 @@
 /**
  * The command line shared by the start scripts (`start_proxy.ts`, `start_backend.ts`, `apps/sampleapp.ts`):
- * the assignment's `--server-ip` / `--server-port` flags, a sentence for each way `listen` can fail, and a
+ * the assignment's `--server-ip` / `--server-port` flags, `--trace` (every server's), a sentence for each way `listen` can fail, and a
  * clean exit on Ctrl+C or SIGTERM; for every app, the hint when `npm run` kept a flag. Ports the argparse blocks
  * the WeApRous `start_*.py` scripts each repeated.
  */
 
 import { isIP } from 'node:net';
 import { readTlsFiles, type TlsFiles } from '../daemon/tls';
+import { Tracer } from '../daemon/trace';
 
 /** The flags that make a start script speak HTTPS: `--tls-cert cert/cert.pem --tls-key cert/key.pem`. */
 export const TLS_FLAGS = ['--tls-cert', '--tls-key'];
 export const TLS_USAGE = '[--tls-cert cert/cert.pem --tls-key cert/key.pem]';
 
+/**
+ * `--trace`, one rule for every server: a flag without a value; each request and response head is printed as it
+ * crosses the socket (daemon/trace.ts). `TRACE_OPTION` is its entry for node:util `parseArgs` (tracker, peer).
+ */
+export const TRACE_FLAG = '--trace';
+export const TRACE_USAGE = '[--trace]';
+export const TRACE_OPTION = { trace: { type: 'boolean', default: false } } as const;
+export const TRACE_HELP =
+  '  --trace: print every request and response head as it crosses the socket: connection number, bytes, time, route; secrets masked';
+
+/** The tracer `--trace` asks for, writing a line at a time (to stdout unless `write` says otherwise); undefined without it. */
+export function tracerFor(
+  trace: boolean | undefined,
+  write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
+): Tracer | undefined {
+  return trace ? new Tracer(write) : undefined;
+}
+
 export interface ServerFlags {
   ip: string;
   port: number;
+  /** `--trace` was given. */
+  trace?: true;
   /** Values of the extra flags a script accepts, e.g. `{ '--config': 'my.conf' }`. */
   extra: Record<string, string>;
 }
@@ -31,10 +52,15 @@ export function parseServerFlags(
   env: Env = {},
 ): ServerFlags | { error: string } | { help: true } {
   const flags: ServerFlags = { ...defaults, extra: {} };
-  const names = ['--server-ip', '--server-port', ...extraNames];
+  const names = ['--server-ip', '--server-port', TRACE_FLAG, ...extraNames];
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split(/=(.*)/s, 2);
     if (name === '--help' || name === '-h') return { help: true };
+    if (name === TRACE_FLAG) {
+      if (inline !== undefined) return { error: `${TRACE_FLAG} takes no value.` };
+      flags.trace = true;
+      continue;
+    }
     if (!names.includes(name)) {
       const hint = npmHint(argv[i], [...names.map((n) => n.slice(2)), 'help'], env);
       return { error: `Unknown option "${argv[i]}".${hint}` };

@@ -91,6 +91,7 @@ function peerOptions(args: PeerArgs): PeerOptions {
     heartbeatMs: heartbeatSeconds * 1000,
     dataDir,
     password: passwordFile === undefined ? args.password : readPasswordFile(passwordFile), // the browser chat's
+    trace: args.trace, // each request and response head on the console
     webFrom, // other machines the browser chat answers; by default only this one
     listenIp: '0.0.0.0', // as the Python peer did, so peers on other machines can reach it at --ip
     input: process.stdin,

@@ -1,21 +1,23 @@
 /**
  * Starts the Task 1 sample app (cookie login): reads `--server-ip`, `--server-port` (and `--tls-cert`/`--tls-key`
- * for HTTPS), listens, and prints one line saying where. The routes live in `apps/sampleapp/app.ts`; this file only wires.
+ * for HTTPS, `--trace`), listens, and prints one line saying where. The routes live in `apps/sampleapp/app.ts`; this file only wires.
  * Ports WeApRous `start_sampleapp.py` (argparse flags, then `app.prepare_address(ip, port)` and `app.run()`).
  * Run: `npx ts-node apps/sampleapp.ts --server-port 9000`
  */
 
-import { listenFailure, parseServerFlags, stopOnSignals, TLS_FLAGS, TLS_USAGE, type Env } from './cli';
+import { listenFailure, parseServerFlags, stopOnSignals, TLS_FLAGS, TLS_USAGE, TRACE_HELP, TRACE_USAGE, tracerFor, type Env } from './cli';
 import { readTlsFiles, type TlsFiles } from '../daemon/tls';
 import { createSampleApp } from './sampleapp/app';
 
-const USAGE = `Usage: ts-node apps/sampleapp.ts [--server-ip 0.0.0.0] [--server-port 9000] ${TLS_USAGE}`;
+const USAGE = `Usage: ts-node apps/sampleapp.ts [--server-ip 0.0.0.0] [--server-port 9000] ${TLS_USAGE} ${TRACE_USAGE}\n${TRACE_HELP}`;
 
 export interface SampleAppFlags {
   ip: string;
   port: number;
   /** Set by `--tls-cert`/`--tls-key`: serve HTTPS. */
   tls?: TlsFiles;
+  /** `--trace`: print each request and response head (daemon/trace.ts). */
+  trace?: true;
 }
 
 /** `parseFlags(['--server-port', '9001'])` → `{ ip: '0.0.0.0', port: 9001 }`; a bad flag → `{ error }`. */
@@ -24,7 +26,8 @@ export function parseFlags(argv: string[], env: Env = {}): SampleAppFlags | { er
   if (!('ip' in flags)) return flags;
   const tls = readTlsFiles(flags.extra['--tls-cert'], flags.extra['--tls-key']);
   if (tls !== undefined && 'error' in tls) return tls;
-  return tls === undefined ? { ip: flags.ip, port: flags.port } : { ip: flags.ip, port: flags.port, tls };
+  const base: SampleAppFlags = flags.trace ? { ip: flags.ip, port: flags.port, trace: true } : { ip: flags.ip, port: flags.port };
+  return tls === undefined ? base : { ...base, tls };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -39,7 +42,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const app = createSampleApp().prepareAddress(flags.ip, flags.port);
   try {
-    const backend = await app.run({ tls: flags.tls });
+    const backend = await app.run({ tls: flags.tls, trace: tracerFor(flags.trace) });
     console.log(`[SampleApp] Listening on ${flags.ip}:${backend.address().port}${flags.tls ? ' (HTTPS)' : ''}`);
     stopOnSignals(backend);
   } catch (error) {

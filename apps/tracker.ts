@@ -5,7 +5,7 @@
  * Ports the Task 2 tracker of WeApRous `apps/sampleApp.py`.
  */
 
-import type { Backend } from '../daemon/backend';
+import type { Backend, BackendOptions } from '../daemon/backend';
 import type { WeApRous } from '../daemon/weaprous';
 import { PeerRegistry, type Registry } from './tracker/registry';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { RedisChannels } from './tracker/redis-channels';
 import { createTrackerApp, trackerBanner } from './tracker/routes';
 import { parseTrackerArgs, TRACKER_USAGE, type TrackerArgs } from './tracker/options';
 import { readTlsFiles, type TlsFiles } from '../daemon/tls';
+import { tracerFor } from './cli';
 
 /** The file in `--data-dir` that keeps the key of every channel name created private (`tracker/vault.ts`). */
 const VAULT_FILE = 'private-channels.json';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   if (args.registry === 'memory') console.log(`Private channel names kept in: ${join(args.dataDir, VAULT_FILE)}`);
   const tls = tlsOrExit(args);
   if (tls) console.log(`HTTPS: certificate ${args.tlsCert}, key ${args.tlsKey}`);
-  const backend = await listenOrExit(app, ip, port, tls);
+  const backend = await listenOrExit(app, ip, port, { tls, trace: tracerFor(args.trace, log) });
   console.log(`[Backend] Listening on IP ${ip} port ${backend.address().port}`);
   stopOnSignals(backend, registry);
 }
@@ -59,9 +60,9 @@ function argsOrExit(argv: string[]): TrackerArgs | null {
 }
 
 /** The tracker's socket, bound; exits 1 with a sentence when the port is taken or the address is wrong. */
-async function listenOrExit(app: WeApRous, ip: string, port: number, tls: TlsFiles | undefined): Promise<Backend> {
+async function listenOrExit(app: WeApRous, ip: string, port: number, options: Partial<BackendOptions>): Promise<Backend> {
   try {
-    return await app.prepareAddress(ip, port).run({ tls });
+    return await app.prepareAddress(ip, port).run(options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =

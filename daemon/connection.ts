@@ -9,6 +9,7 @@
 import type { Socket } from 'node:net';
 import { GrowableBuffer } from './buffer';
 import { lastTick, seconds, type ConnectionOptions } from './timeouts';
+import type { ConnectionTrace } from './trace';
 
 /** However long a client keeps sending after our last answer, we stop discarding its bytes after this long. */
 const MAX_LINGER_MS = 30_000;
@@ -46,6 +47,8 @@ export abstract class Connection implements ConnectionHooks {
   protected draining = false;
   /** Read once: `socket.remoteAddress` asks the operating system every time. */
   protected readonly remoteAddress: string | undefined;
+  /** What `--trace` prints of this connection (trace.ts); null, and never called, without it. */
+  protected readonly trace: ConnectionTrace | null;
   /** Why reading is paused ('pipeline', 'output', 'upstream', ...); reading goes on when it is empty. */
   private readonly holds = new Set<string>();
   private phaseSince = lastTick();
@@ -65,6 +68,7 @@ export abstract class Connection implements ConnectionHooks {
     private readonly onClosed: (connection: Connection) => void,
   ) {
     this.remoteAddress = socket.remoteAddress;
+    this.trace = options.trace?.open(socket) ?? null;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());

@@ -79,6 +79,7 @@ export class HttpAdapter extends Connection {
       // hold it that long); a body that came in one packet is charged here first.
       if (!this.charge(body.body.length)) return;
       const request = toRequest(this.head!, body.body, this.clientOf?.(this.head!) ?? this.remoteAddress);
+      this.trace?.requestBody(body.body, request);
       this.input.consume(body.end);
       if (this.input.length > 0) this.corkUntilNextTurn();
       this.head = null;
@@ -119,6 +120,7 @@ export class HttpAdapter extends Connection {
       return false;
     }
     this.head = result.head;
+    this.trace?.requestHead(this.input.bytes, result.headLength, result.head.framing);
     this.account = this.accountFor(result.head);
     this.headLength = result.headLength;
     this.bodyState = newBodyState();
@@ -167,6 +169,7 @@ export class HttpAdapter extends Connection {
     if (!this.continueOwed || this.head === null || this.queue.length > 0 || this.streaming || this.socket.destroyed) return;
     this.continueOwed = false;
     this.send(CONTINUE);
+    this.trace?.responseHead(CONTINUE, null);
     this.restartBodyWindow(); // the client starts sending only now
   }
 
@@ -237,10 +240,12 @@ export class HttpAdapter extends Connection {
     const output = encodeAnswer(slot, closeRequested, this.settings.maxUnsentBytes);
     if (output.kind === 'stream') {
       this.send(output.head);
+      this.trace?.responseHead(output.head, 'streamed');
       void this.pump(output.body, output.chunked, output.close, slot);
       return true;
     }
     this.send(output.bytes);
+    this.trace?.response(output.bytes);
     if (output.close) this.closeAfterWrite();
     return output.close;
   }

@@ -68,6 +68,7 @@ export class ProxyAdapter extends Connection {
 
   private startRequest(head: RequestHead, headLength: number): void {
     const raw = this.input.bytes.toString('latin1', 0, headLength);
+    this.trace?.requestHead(this.input.bytes, headLength, head.framing);
     this.input.consume(headLength);
     const vhost = findVirtualHost(this.context.hosts, head.headers.get('host'));
     if (!vhost) return this.answerUnknownHost(head);
@@ -164,8 +165,9 @@ export class ProxyAdapter extends Connection {
 
   private startExchange(current: Forwarding, upstream: Socket, reused: boolean): void {
     const backend = current.vhost.backends[current.backend];
+    this.trace?.answeredBy(`backend ${backend.key}`);
     const client: ClientSide = {
-      write: (data) => this.send(data),
+      write: this.trace ? (data) => (this.trace!.responseWrite(data), this.send(data)) : (data) => this.send(data),
       http10: current.head.version === 'HTTP/1.0',
       holdForUpstream: (hold) => (hold ? this.hold('upstream') : this.release('upstream')),
       // Decided when the response head is written; a body still arriving means the exchange ends early.
@@ -222,7 +224,10 @@ export class ProxyAdapter extends Connection {
     const closeNow = close || this.phase === 'closing' || this.draining;
     const serialized = serializeHead(res, { close: closeNow, http10: head?.version === 'HTTP/1.0', headRequest: head?.method === 'HEAD' });
     const body = head?.method === 'HEAD' ? EMPTY : (res.body as Buffer);
-    this.send(Buffer.concat([Buffer.from(serialized.head, 'latin1'), body]));
+    const bytes = Buffer.concat([Buffer.from(serialized.head, 'latin1'), body]);
+    this.trace?.answeredBy('the proxy itself');
+    this.trace?.response(bytes);
+    this.send(bytes);
     if (head) this.log(head, `-> proxy ${status}${logNote}`);
     this.finishRequest(!serialized.close);
   }

@@ -35,6 +35,8 @@ export interface Request extends RequestHead {
   form?: Record<string, string>;
   /** The client's IP address, when the request came from a socket. */
   remoteAddress?: string;
+  /** The pattern of the route that answered (`/channels/:name/`), set by the app; `--trace` prints it. */
+  route?: string;
 }
 
 export type RequestResult = { kind: 'incomplete' } | Refusal | { kind: 'request'; request: Request; bytesConsumed: number };
@@ -105,5 +107,6 @@ export function toRequest(head: RequestHead, body: Buffer, remoteAddress?: strin
     body,
     params: {},
     remoteAddress,
+    route: undefined,
   };
 }

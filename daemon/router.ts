@@ -8,7 +8,7 @@
  */
 
 export type Match<H> =
-  | { kind: 'found'; handler: H; params: Record<string, string> }
+  | { kind: 'found'; handler: H; params: Record<string, string>; route: string }
   | { kind: 'not-found' }
   | { kind: 'method-not-allowed'; allow: string[] }
   | { kind: 'not-implemented'; implemented: string[] };
@@ -19,6 +19,8 @@ const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNE
 
 interface Route<H> {
   segments: string[];
+  /** The pattern as registered, `/channels/:name/`: which route answered, for `--trace`. */
+  pattern: string;
   /** Static routes are looked up by exact path first, for speed. */
   hasParams: boolean;
   handlers: Map<string, H>;
@@ -53,7 +55,7 @@ export class Router<H> {
     if (!route) {
       const wildcard = segments.findIndex((s) => s.startsWith('*'));
       if (wildcard !== -1 && wildcard !== segments.length - 1) throw new TypeError(`"*" must be the last segment: ${pattern}`);
-      route = { segments, hasParams: segments.some((s) => s.startsWith(':') || s.startsWith('*')), handlers: new Map() };
+      route = { segments, pattern, hasParams: segments.some((s) => s.startsWith(':') || s.startsWith('*')), handlers: new Map() };
       this.routes.push(route);
       if (!route.hasParams) this.staticRoutes.set(key, route);
     }
@@ -70,7 +72,7 @@ export class Router<H> {
     let segments: string[] | null = null;
     const exact = this.staticRoutes.get(quickKey(path)) ?? this.staticRoutes.get(routeKey((segments = splitPath(path))));
     const handler = exact && handlerFor(exact, method);
-    if (handler) return { kind: 'found', handler, params: {} };
+    if (handler) return { kind: 'found', handler, params: {}, route: exact!.pattern };
     // Then the parameter routes: `POST /users/new` must not hide `GET /users/:id`.
     segments ??= splitPath(path);
     const allow = new Set<string>(exact ? allowedMethods(exact.handlers) : []);
@@ -78,7 +80,7 @@ export class Router<H> {
       const params = route.hasParams ? matchSegments(route.segments, segments) : null;
       if (!params) continue;
       const handler = handlerFor(route, method);
-      if (handler) return { kind: 'found', handler, params };
+      if (handler) return { kind: 'found', handler, params, route: route.pattern };
       for (const m of allowedMethods(route.handlers)) allow.add(m);
     }
     return allow.size > 0 ? { kind: 'method-not-allowed', allow: [...allow].sort() } : { kind: 'not-found' };

@@ -5,6 +5,7 @@
  */
 
 import { Tick } from './tick';
+import type { Tracer } from './trace';
 
 export interface ConnectionOptions {
   /** The request line and headers must arrive within this long of their first byte (408). */
@@ -30,6 +31,8 @@ export interface ConnectionOptions {
   maxUnsentBytes: number;
   /** After the last answer we read and discard this long, so the client is not reset before it reads it. */
   lingerMs: number;
+  /** `--trace`: every request and response head of every connection, written as it crosses the socket (trace.ts). */
+  trace?: Tracer | null;
 }
 
 export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {

@@ -91,6 +91,7 @@ export class WeApRous {
       return res;
     }
     request.params = match.params;
+    request.route = match.route;
     const decoded = decodeBody(request);
     if (decoded) return decoded;
     try {

@@ -6,6 +6,7 @@
 
 import { HttpClient } from '../../daemon/client';
 import { reasonOf } from '../text';
+import { tracerFor } from '../cli';
 import { Chat } from './chat';
 import * as view from './console/lines';
 import { noticeLines, trackerLines } from './console/notices';
@@ -73,7 +74,9 @@ export class PeerApp {
     const chat = ready.promise.then((done) => done.chat);
     const web = new WebUi({ ...options, state, channels, events, chat, notify });
     web.routes(server); // the browser chat, on the same port as the P2P endpoints
-    const backend = await server.prepareAddress(options.listenIp, options.self.port).run({ tls: options.tls });
+    // `--trace` prints through the console like the peer's own lines: above the prompt, which stays whole.
+    const trace = tracerFor(options.trace, (line) => terminal.print(line));
+    const backend = await server.prepareAddress(options.listenIp, options.self.port).run({ tls: options.tls, trace });
     terminal.print(...view.peerBanner(options.self, options.trackerUrl, web.url, terminal.columns));
     const client = new HttpClient({ timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, ...options.trackerTrust });
     let data: DataFolder;

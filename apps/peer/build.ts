@@ -48,6 +48,8 @@ export interface PeerOptions {
   trackerTrust?: TlsTrust;
   /** The certificate and key this peer serves HTTPS with (`--tls-cert`, `--tls-key`); then `self.scheme` is `https`. */
   tls?: TlsFiles;
+  /** `--trace`: each request and response head of this peer's server, printed on the console above the prompt. */
+  trace?: boolean;
   heartbeatMs: number;
   /** The folder of this peer's history (`--data-dir`). */
   dataDir: string;

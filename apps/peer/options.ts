@@ -1,7 +1,7 @@
 /**
  * The peer's command line: `--tracker http://127.0.0.1:8000 --port 5001 --name Alice [--ip 127.0.0.1]
  * [--heartbeat 30] [--data-dir data/127.0.0.1-5001] [--password-file FILE] [--tls-cert FILE --tls-key FILE
- * [--web-from ADDRESS]] [--tls-ca FILE | --tls-pin SHA256]`. Pure: it returns the options or a sentence saying
+ * [--web-from ADDRESS]] [--tls-ca FILE | --tls-pin SHA256] [--trace]`. Pure: it returns the options or a sentence saying
  * what is wrong (`apps/peer.ts` reads the files, prints and exits). Ports the argparse block of WeApRous `apps/peer.py`.
  */
 
@@ -10,7 +10,7 @@ import { MAX_NAME_CHARS } from './model/message';
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { MAX_HOST_NAME_CHARS } from '../address';
-import { parseArgsError, type Env } from '../cli';
+import { parseArgsError, TRACE_HELP, TRACE_OPTION, TRACE_USAGE, type Env } from '../cli';
 
 export interface PeerArgs {
   trackerUrl: string;
@@ -33,6 +33,8 @@ export interface PeerArgs {
   trackerCa?: string;
   /** ...or the SHA-256 fingerprint of its certificate (`--tls-pin`). */
   trackerPin?: string;
+  /** `--trace`: each request and response head printed on the console, above the prompt (daemon/trace.ts). */
+  trace?: true;
 }
 
 /** The environment variable a password may come in, out of sight of `ps`. */
@@ -55,11 +57,13 @@ export const WEB_FROM_NEEDS_TLS =
   'give --tls-cert FILE and --tls-key FILE too, so that it answers over HTTPS';
 
 export const PEER_USAGE =
-  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/127.0.0.1-5001] [--password-file FILE] [--tls-cert FILE --tls-key FILE [--web-from ADDRESS[,ADDRESS]]] [--tls-ca FILE | --tls-pin SHA256]\n' +
+  'Usage: ts-node apps/peer.ts [--tracker http://127.0.0.1:8000] [--port 5001] [--name Alice | --name "Nguyễn Văn An"] [--ip 127.0.0.1] [--heartbeat 30] [--data-dir data/127.0.0.1-5001] [--password-file FILE] [--tls-cert FILE --tls-key FILE [--web-from ADDRESS[,ADDRESS]]] [--tls-ca FILE | --tls-pin SHA256] ' +
+  `${TRACE_USAGE}\n` +
   `  --password-file: a file whose first line is what the browser chat at http://<ip>:<port>/ asks for (or set ${PASSWORD_VARIABLE}); without one the console prints a one-time login link (/web)\n` +
   '  --web-from: other machines the browser chat answers, over HTTPS; by default it answers only this machine\n' +
   '  --tls-cert FILE --tls-key FILE: serve the peer (its endpoints and the browser chat) over HTTPS; other peers then reach it at https://\n' +
-  '  --tls-ca FILE | --tls-pin SHA256: how an https:// --tracker and peers that serve HTTPS are checked: a CA or a self-signed certificate (PEM), or its SHA-256 fingerprint';
+  '  --tls-ca FILE | --tls-pin SHA256: how an https:// --tracker and peers that serve HTTPS are checked: a CA or a self-signed certificate (PEM), or its SHA-256 fingerprint\n' +
+  `${TRACE_HELP}, on the console above the prompt`;
 
 /** The options, and warnings to print before starting (`PASSWORD_WARNING`). */
 type Parsed = { ok: true; args: PeerArgs; warnings?: string[] } | { ok: false; reason: string } | { ok: 'help' };
@@ -80,7 +84,9 @@ export function parsePeerArgs(
   if (checked.ok !== true) return checked;
   const trusted = withTrackerTrust(checked.args, flags as Record<string, string>);
   if (trusted.ok !== true) return trusted;
-  return withWeb(trusted.args, flags as Record<string, string>, env);
+  const parsed = withWeb(trusted.args, flags as Record<string, string>, env);
+  if (parsed.ok === true && flags.trace === true) parsed.args.trace = true;
+  return parsed;
 }
 
 /** The flags as given, with the defaults filled in (node:util `parseArgs`); a sentence for an unknown one. */
@@ -107,6 +113,7 @@ const OPTIONS = {
   'tls-ca': { type: 'string' },
   'tls-pin': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...TRACE_OPTION,
 } as const;
 
 /** Each flag's value checked; the first one wrong gives the sentence. */

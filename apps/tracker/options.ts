@@ -6,7 +6,7 @@
 
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
-import { parseArgsError, type Env } from '../cli';
+import { parseArgsError, TRACE_HELP, TRACE_OPTION, TRACE_USAGE, type Env } from '../cli';
 
 export interface TrackerArgs {
   ip: string;
@@ -23,11 +23,15 @@ export interface TrackerArgs {
   tlsKey?: string;
   /** `--tls-ca`: the PEM that HTTPS peers' certificates are checked against when the tracker asks their `/identity/`. */
   tlsCa?: string;
+  /** `--trace`: print each request and response head (daemon/trace.ts). */
+  trace?: true;
 }
 
 export const TRACKER_USAGE =
-  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--data-dir data/tracker-8000] [--quiet] [--tls-cert cert/cert.pem --tls-key cert/key.pem] [--tls-ca cert/cert.pem]\n' +
-  '  --tls-ca: the CA (or the shared self-signed certificate) of peers that serve HTTPS, checked when their key is bound';
+  'Usage: ts-node apps/tracker.ts [--server-ip 0.0.0.0] [--server-port 8000] [--ttl 300] [--registry memory|redis://127.0.0.1:6379] [--data-dir data/tracker-8000] [--quiet] [--tls-cert cert/cert.pem --tls-key cert/key.pem] [--tls-ca cert/cert.pem] ' +
+  `${TRACE_USAGE}\n` +
+  '  --tls-ca: the CA (or the shared self-signed certificate) of peers that serve HTTPS, checked when their key is bound\n' +
+  TRACE_HELP;
 
 const OPTIONS = {
   'server-ip': { type: 'string', default: '0.0.0.0' },
@@ -40,6 +44,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'tls-ca': { type: 'string' },
+  ...TRACE_OPTION,
 } as const;
 
 /** `parseTrackerArgs(['--server-port', '8000'])` → `{ ok: true, args: { ip: '0.0.0.0', port: 8000, ttlSeconds: 300, registry: 'memory', quiet: false } }` */
@@ -74,6 +79,7 @@ export function parseTrackerArgs(
     return { ok: false, error: 'HTTPS needs both --tls-cert FILE and --tls-key FILE (npm run cert writes a pair into cert/)' };
   if (values['tls-cert'] !== undefined) Object.assign(args, { tlsCert: String(values['tls-cert']), tlsKey: String(values['tls-key']) });
   if (values['tls-ca'] !== undefined) args.tlsCa = String(values['tls-ca']);
+  if (values.trace === true) args.trace = true;
   return { ok: true, args };
 }
 

@@ -41,6 +41,16 @@ describe('parseServerFlags()', () => {
     ).to.deep.equal({ ip: '127.0.0.1', port: 8081, extra: { '--config': 'my.conf' } });
   });
 
+  it('takes --trace, a flag without a value, on every start script', () => {
+    expect(parseServerFlags(['--trace', '--server-port', '8081'], DEFAULTS)).to.deep.equal({
+      ip: '0.0.0.0',
+      port: 8081,
+      extra: {},
+      trace: true,
+    });
+    expect(parseServerFlags(['--trace=yes'], DEFAULTS)).to.deep.equal({ error: '--trace takes no value.' });
+  });
+
   it('explains a bad port, a bad address, a missing value and an unknown flag', () => {
     expect(parseServerFlags(['--server-port', '99999'], DEFAULTS))
       .to.have.property('error')

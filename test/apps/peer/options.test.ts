@@ -215,6 +215,13 @@ describe('parsePeerArgs()', () => {
     expect(ca.ok === true && [ca.args.trackerUrl, ca.args.trackerCa]).to.deep.equal(['http://127.0.0.1:8000', 'cert.pem']);
   });
 
+  it('takes --trace, and has none unless given', () => {
+    const traced = parsePeerArgs(['--trace']);
+    expect(traced.ok === true && traced.args.trace).to.equal(true);
+    const plain = parsePeerArgs([]);
+    expect(plain.ok === true && plain.args.trace).to.equal(undefined);
+  });
+
   it('answers --help', () => {
     expect(parsePeerArgs(['--help'])).to.deep.equal({ ok: 'help' });
   });

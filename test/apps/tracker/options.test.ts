@@ -62,4 +62,11 @@ describe('parseTrackerArgs()', () => {
       expect((parsed as { error: string }).error).to.match(reason);
     });
   }
+
+  it('takes --trace, and has none unless given', () => {
+    const traced = parseTrackerArgs(['--trace']);
+    expect(traced.ok === true && traced.args.trace).to.equal(true);
+    const plain = parseTrackerArgs([]);
+    expect(plain.ok === true && plain.args.trace).to.equal(undefined);
+  });
 });
