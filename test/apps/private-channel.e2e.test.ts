@@ -73,7 +73,7 @@ describe('a private channel taken over at the tracker (e2e)', function () {
     await bob.child.waitFor('said after the takeover', 10_000);
     expect(Date.now() - asked).to.be.below(5_000);
     const history = await mallory.history(alice.url, 'secret');
-    expect(history.status, JSON.stringify(history.body)).to.equal(403);
+    expect(history.status, JSON.stringify(history.body)).to.equal(409);
     expect(history.body.messages).to.equal(undefined);
     expect(mallory.received.filter((line) => line.startsWith('secret:'))).to.deep.equal([]);
   });
