@@ -34,6 +34,8 @@ export class Channels {
   private readonly joined = new Map<string, { key?: string }>([[GENERAL_CHANNEL, {}]]);
   private readonly unread = new Map<string, number>();
   private readonly members = new Map<string, Set<string>>();
+  /** Per channel, since when each remembered member has been missing from the tracker's list (`setMembers`). */
+  private readonly unlisted = new Map<string, Map<string, number>>();
   /** Per private channel, the peers that proved its key to this one (identity/channel-keys.ts). */
   private readonly proven = new Map<string, Set<string>>();
   private readonly contested = new Set<string>();
@@ -67,6 +69,7 @@ export class Channels {
     this.joined.delete(channel);
     this.unread.delete(channel);
     this.members.delete(channel);
+    this.unlisted.delete(channel);
     this.forgetProofs(channel);
     if (this.currentName === channel) this.currentName = GENERAL_CHANNEL;
   }
@@ -117,9 +120,25 @@ export class Channels {
       .map(([channel, { key }]) => (key === undefined ? { channel } : { channel, key }));
   }
 
-  /** The members of a channel as the tracker last listed them. */
-  setMembers(channel: string, peerIds: string[]): void {
-    this.members.set(channel, new Set(peerIds));
+  /**
+   * The members of a channel as the tracker lists them now. A member remembered and no longer listed stays for
+   * `graceMs` from the first list without it: a tracker that restarted lists a member again only after its next
+   * heartbeat, and a list without it (or none, a 404) must not make the messages meanwhile go to nobody.
+   */
+  setMembers(channel: string, peerIds: string[], now = 0, graceMs = 0): void {
+    const listed = new Set(peerIds);
+    const unlisted = this.unlisted.get(channel) ?? new Map<string, number>();
+    for (const id of listed) unlisted.delete(id);
+    for (const id of this.members.get(channel) ?? []) {
+      if (listed.has(id)) continue;
+      const since = unlisted.get(id) ?? now;
+      if (now - since < graceMs) {
+        listed.add(id);
+        unlisted.set(id, since);
+      } else unlisted.delete(id);
+    }
+    this.members.set(channel, listed);
+    this.unlisted.set(channel, unlisted);
   }
 
   knownMembers(channel: string): string[] {
