@@ -114,8 +114,9 @@ export class PeerApp {
   async quit(): Promise<void> {
     if (this.quitting) return;
     this.quitting = true;
-    const { session, terminal, tasks, state, peers, tracker, client, web, backend, delivery, history } = this.built;
+    const { session, catchUp, terminal, tasks, state, peers, tracker, client, web, backend, delivery, history } = this.built;
     session.stop();
+    catchUp.stop();
     terminal.close();
     await tasks.settled(); // what was typed before leaving is delivered or queued first
     terminal.print(view.leavingLine(state.peers().length));

@@ -6,7 +6,7 @@
 
 import { expect } from 'chai';
 import { HttpClient } from '../../daemon/client';
-import { type Child, exact, freePort, Processes, STARTUP_MS } from './child';
+import { type Child, dataDir, exact, freePort, Processes, STARTUP_MS } from './child';
 import { Link } from './link';
 
 describe('a tracker restart while a peer is cut from the tracker (e2e)', function () {
@@ -84,5 +84,34 @@ describe('a tracker restart while a peer is cut from the tracker (e2e)', functio
       peers: Array<{ peer_id: string }>;
     }>();
     expect(after.peers.map((p) => p.peer_id)).to.include(ids.Carol);
+  });
+});
+
+describe('catch-up when two peers meet (e2e)', function () {
+  this.timeout(120_000);
+  const processes = new Processes();
+  after(() => processes.killAll());
+
+  it('runs on both sides, each asking from what it last read of the other, not from its own clock', async () => {
+    const trackerPort = await freePort();
+    const trackerUrl = `http://127.0.0.1:${trackerPort}`;
+    const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
+    await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
+    const [davePort, erinPort, daveDir] = [await freePort(), await freePort(), dataDir('Dave')];
+    // Dave says 120 things alone, so his clock runs far ahead of Erin's; he leaves before she comes.
+    let dave = processes.startPeer('Dave', trackerUrl, davePort, ['--data-dir', daveDir]);
+    await dave.waitFor(exact('[Dave] > '), STARTUP_MS);
+    for (let n = 1; n <= 120; n++) dave.type(`dave ${n}`);
+    dave.type('/quit');
+    await dave.waitForExit(30_000);
+    const erin = processes.startPeer('Erin', trackerUrl, erinPort);
+    await erin.waitFor(exact('[Erin] > '), STARTUP_MS);
+    for (const n of [1, 2, 3]) erin.type(`erin ${n}`); // clocks 1 to 3, far below Dave's
+    for (let sent = 0; sent < 3; sent++) await erin.waitFor('[P2P] No connected peers to send to');
+    // Dave comes back and connects to Erin: he asks her from what he read of her (nothing), not from his clock
+    // less 100; she, the side that was called, asks him too.
+    dave = processes.startPeer('Dave', trackerUrl, davePort, ['--data-dir', daveDir]);
+    await dave.waitFor(`[History] Caught up on #general from Erin (127.0.0.1:${erinPort}): 3 new messages`, STARTUP_MS);
+    await erin.waitFor(`[History] Caught up on #general from Dave (127.0.0.1:${davePort}): 120 new messages`, 20_000);
   });
 });
