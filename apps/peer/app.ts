@@ -11,6 +11,7 @@ import * as view from './console/lines';
 import { noticeLines, trackerLines } from './console/notices';
 import { Terminal } from './console/terminal';
 import { Channels } from './model/channels';
+import { keepChannels } from './storage/channels-file';
 import { EventLog } from './model/events';
 import type { Notify } from './model/notices';
 import { ChatState } from './model/peers';
@@ -80,6 +81,7 @@ export class PeerApp {
       options.exit(1);
       return null;
     }
+    keepChannels(channels, options.dataDir); // back in the channels of the run before, private ones with their keys
     const built = wire({ options, state, channels, events, terminal, client, notify, backend, web, ...data });
     ready.resolve({ chat: built.chat, parts: peerParts(built, data.trust) });
     return new PeerApp(built);

@@ -115,3 +115,48 @@ describe('catch-up when two peers meet (e2e)', function () {
     await erin.waitFor(`[History] Caught up on #general from Dave (127.0.0.1:${davePort}): 120 new messages`, 20_000);
   });
 });
+
+describe('a peer killed and started again on its data folder (e2e)', function () {
+  this.timeout(120_000);
+  const processes = new Processes();
+  after(() => processes.killAll());
+  const KEY = 'correct-horse-battery-staple';
+
+  it('is back in its public and private channels, claims them at once, and gets the next message in each', async () => {
+    const trackerPort = await freePort();
+    const trackerUrl = `http://127.0.0.1:${trackerPort}`;
+    const tracker = processes.start('tracker', 'apps/tracker.ts', ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)]);
+    await tracker.waitFor(exact(`[Backend] Listening on IP 127.0.0.1 port ${trackerPort}`), STARTUP_MS);
+    const [alicePort, bobPort, bobDir] = [await freePort(), await freePort(), dataDir('Bob')];
+    const alice = processes.startPeer('Alice', trackerUrl, alicePort, ['--heartbeat', '1']);
+    await alice.waitFor(exact('[Alice] > '), STARTUP_MS);
+    let bob = processes.startPeer('Bob', trackerUrl, bobPort, ['--heartbeat', '1', '--data-dir', bobDir]);
+    await bob.waitFor(exact('[Bob] > '), STARTUP_MS);
+    for (const peer of [alice, bob]) {
+      peer.type('/join #team');
+      await peer.waitFor('you are in #team');
+      peer.type(`/join #secret ${KEY}`);
+      await peer.waitFor('you are in #secret');
+    }
+    alice.type('before the crash'); // in #secret, where /join left her
+    await bob.waitFor(exact(`[#secret] Alice (127.0.0.1:${alicePort}): before the crash`));
+
+    await bob.kill(); // SIGKILL: nothing is written on the way out
+    bob = processes.startPeer('Bob', trackerUrl, bobPort, ['--heartbeat', '1', '--data-dir', bobDir]);
+    await bob.waitFor(exact('[Bob] > '), STARTUP_MS);
+    bob.type('/channels');
+    await bob.waitForLines(['Channels (3):', '  * #general', '    #secret (private)', '    #team'], 5_000, bob.cursor);
+    const client = new HttpClient({ timeoutMs: 5_000 });
+    for (const channel of ['team', 'secret']) {
+      const listed = (await client.request(`${trackerUrl}/get-list/?channel=${channel}`)).json<{ peers: Array<{ peer_id: string }> }>();
+      expect(listed.peers.map((p) => p.peer_id)).to.include(`127.0.0.1:${bobPort}`);
+    }
+    client.close();
+
+    alice.type('after the crash');
+    await bob.waitFor(exact(`[#secret] Alice (127.0.0.1:${alicePort}): after the crash`), 15_000);
+    alice.type('/switch #team');
+    alice.type('team after the crash');
+    await bob.waitFor(exact(`[#team] Alice (127.0.0.1:${alicePort}): team after the crash`), 15_000);
+  });
+});

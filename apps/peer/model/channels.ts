@@ -6,7 +6,7 @@
  */
 
 import { SHORT_KEY_CHARS } from '../../channel-secret';
-import { type ChannelClaim, GENERAL_CHANNEL } from '../../protocol';
+import { type ChannelClaim, channelName, GENERAL_CHANNEL } from '../../protocol';
 
 /** Why a channel operation cannot be done: the same sentence on both screens (the console adds `[Channel]`). */
 export const channelReasons = {
@@ -27,6 +27,13 @@ export interface ChannelView {
   contested?: true;
 }
 
+/** What `storage/channels-file.ts` keeps across a restart: the joined channels (a private one's key), unread counts, members. A restart starts in #general. */
+export interface ChannelsJson {
+  joined: ChannelClaim[];
+  unread: Record<string, number>;
+  members: Record<string, string[]>;
+}
+
 /** The most peers remembered as having proved one channel's key (only a proof with the key adds one). */
 export const MAX_PROVEN_PER_CHANNEL = 1_000;
 
@@ -40,6 +47,8 @@ export class Channels {
   private readonly proven = new Map<string, Set<string>>();
   private readonly contested = new Set<string>();
   private currentName = GENERAL_CHANNEL;
+  /** Hears every change worth keeping across a restart (`storage/channels-file.ts` saves it then). */
+  onChange: () => void = () => {};
 
   get current(): string {
     return this.currentName;
@@ -52,6 +61,7 @@ export class Channels {
   join(channel: string, key?: string): void {
     if (this.joined.get(channel)?.key !== key) this.forgetProofs(channel);
     this.joined.set(channel, key === undefined ? {} : { key });
+    this.onChange();
   }
 
   /** The key `channel` was joined with; undefined for a public channel or one not joined. */
@@ -72,6 +82,7 @@ export class Channels {
     this.unlisted.delete(channel);
     this.forgetProofs(channel);
     if (this.currentName === channel) this.currentName = GENERAL_CHANNEL;
+    this.onChange();
   }
 
   /** Makes a joined channel the current one and marks it read; false when not joined. */
@@ -79,18 +90,20 @@ export class Channels {
     if (!this.joined.has(channel)) return false;
     this.currentName = channel;
     this.unread.delete(channel);
+    this.onChange();
     return true;
   }
 
   /** The user has seen `channel` elsewhere (the web UI): its unread count goes, the current channel stays. */
   markRead(channel: string): void {
-    this.unread.delete(channel);
+    if (this.unread.delete(channel)) this.onChange();
   }
 
   /** A message arrived in `channel`: true when it counts as unread (not the current channel). */
   arrived(channel: string): boolean {
     if (channel === this.currentName || !this.joined.has(channel)) return false;
     this.unread.set(channel, (this.unread.get(channel) ?? 0) + 1);
+    this.onChange();
     return true;
   }
 
@@ -137,8 +150,10 @@ export class Channels {
         unlisted.set(id, since);
       } else unlisted.delete(id);
     }
+    const before = this.members.get(channel);
     this.members.set(channel, listed);
     this.unlisted.set(channel, unlisted);
+    if (before?.size !== listed.size || [...listed].some((id) => !before.has(id))) this.onChange();
   }
 
   knownMembers(channel: string): string[] {
@@ -180,6 +195,29 @@ export class Channels {
 
   isContested(channel: string): boolean {
     return this.contested.has(channel);
+  }
+
+  toJSON(): ChannelsJson {
+    const members = [...this.members].filter(([name]) => this.joined.has(name));
+    return {
+      joined: this.claims(),
+      unread: Object.fromEntries(this.unread),
+      members: Object.fromEntries(members.map(([name, ids]) => [name, [...ids]])),
+    };
+  }
+
+  /** Takes back what `toJSON` gave after a restart, each field checked: what is not a joined channel is left out. */
+  restore(saved: Partial<Record<keyof ChannelsJson, unknown>>): void {
+    for (const item of Array.isArray(saved.joined) ? (saved.joined as unknown[]) : []) {
+      const claim = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+      const name = typeof claim.channel === 'string' ? channelName(claim.channel) : null;
+      if (name !== null && name !== GENERAL_CHANNEL) this.joined.set(name, typeof claim.key === 'string' ? { key: claim.key } : {});
+    }
+    const entries = (field: unknown) =>
+      Object.entries(typeof field === 'object' && field !== null ? field : {}).filter(([name]) => this.joined.has(name));
+    for (const [name, count] of entries(saved.unread)) if (Number.isSafeInteger(count) && count > 0) this.unread.set(name, count);
+    for (const [name, ids] of entries(saved.members))
+      if (Array.isArray(ids)) this.members.set(name, new Set(ids.filter((id): id is string => typeof id === 'string')));
   }
 
   private forgetProofs(channel: string): void {
