@@ -33,7 +33,15 @@ export interface DiscoveryParts {
   background: (task: () => Promise<void>) => void;
   /** Whether a peer has proven itself (a contact, a key met): such peers are connected to first. */
   isProven?: (peerId: string) => boolean;
+  /** The waits before each new try of a first meeting that failed; `MEET_RETRY_MS` unless a test wants them short. */
+  retryMs?: number[];
 }
+
+/**
+ * A meeting that fails (a slow peer's identity check answered 401, a peer still starting) is tried again after
+ * these waits, then left to `/discover` and the next registration: about 15 s of tries, four requests at most.
+ */
+export const MEET_RETRY_MS = [1_000, 2_000, 4_000, 8_000];
 
 /** `connect` answers what happened by then; a listed peer slower to answer is told to `onLate` (the console opens meanwhile). */
 export const REPORT_WITHIN_MS = 2_000;
@@ -62,6 +70,7 @@ export class Discovery {
     let late = false;
     const all = client.connectAll(fresh, (target, result, elapsedMs) => {
       const meeting = this.met(target, result, elapsedMs, known.has(target.peer_id));
+      if (result.status === 'rejected') this.retry(target, onLate, 0);
       if (late) onLate(meeting);
       else meetings.push(meeting);
     });
@@ -89,6 +98,20 @@ export class Discovery {
     delivery.retryNow(peer.peer_id);
     this.parts.background(() => catchUp.run(peer)); // what was said while this peer was away, or before it came
     return { peerId: peer.peer_id, before, peer };
+  }
+
+  /** Tries a failed meeting again after the `attempt`th wait, unless the peer has connected to this one meanwhile. */
+  private retry(target: PeerEntry, onLate: (meeting: Meeting) => void, attempt: number): void {
+    const wait = (this.parts.retryMs ?? MEET_RETRY_MS)[attempt];
+    if (wait === undefined) return;
+    const timer = setTimeout(async () => {
+      if (this.parts.state.isConnected(target.peer_id)) return;
+      const started = Date.now();
+      const [result] = await this.parts.client.connectAll([target]);
+      if (result.status === 'rejected') return this.retry(target, onLate, attempt + 1);
+      onLate(this.met(target, result, Date.now() - started, false));
+    }, wait);
+    timer.unref(); // a quitting peer does not wait for it
   }
 
   /** The tracker's list; by `/discover`, after registering again if the tracker restarted and forgot this peer. */
