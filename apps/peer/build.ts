@@ -222,7 +222,9 @@ export function peerParts(built: Built, trust: Trust): PeerParts {
     onMessage: (_type, message) => chat.received(message),
     onConnect: (peer) => {
       delivery.retryNow(peer.peer_id); // messages waiting for it go now
-      tasks.run(() => catchUp.run(peer)); // and both sides of a meeting ask what they missed, not only the caller
+      // Both sides of a meeting ask what they missed, not only the caller; only of a peer whose key its address
+      // confirmed: a made-up /connect-peer/ must not send this peer's requests to any address it names.
+      if (trust.knows(peer.peer_id)) tasks.run(() => catchUp.run(peer));
     },
   };
 }
