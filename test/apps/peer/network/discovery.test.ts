@@ -106,4 +106,30 @@ describe('Discovery with a peer slow to answer its identity check', () => {
     expect(aliceState.isConnected(bobInfo.peer_id)).to.equal(true);
     expect(bobState.isConnected(aliceInfo.peer_id)).to.equal(true);
   });
+
+  it('does not try again an address that did not answer, nor one that refused for good', async () => {
+    const reasons = ['Connection refused by 127.0.0.1:9', 'Answer 400: "ip" is wrong'];
+    let calls = 0;
+    const peers = {
+      connectAll: async (targets: Array<{ peer_id: string }>, onEach: (t: unknown, r: PromiseSettledResult<never>, ms: number) => void) => {
+        calls += 1;
+        targets.forEach((target, i) => onEach(target, { status: 'rejected', reason: new Error(reasons[i]) }, 1));
+        return [];
+      },
+    };
+    const entries = reasons.map((_, i) => ({ ip: '127.0.0.1', port: 9 + i, peer_id: `127.0.0.1:${9 + i}` }));
+    const discovery = new Discovery({
+      state: new ChatState({ peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' }),
+      tracker: { list: async () => entries } as unknown as TrackerClient,
+      session: {} as TrackerSession,
+      client: peers as unknown as PeerClient,
+      delivery: { expect: () => {}, missed: () => {} } as unknown as Delivery,
+      catchUp: {} as CatchUp,
+      background: () => {},
+      retryMs: [10, 10],
+    });
+    await discovery.connect('start');
+    await new Promise((done) => setTimeout(done, 100));
+    expect(calls).to.equal(1);
+  });
 });
