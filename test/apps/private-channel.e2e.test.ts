@@ -28,7 +28,9 @@ describe('a private channel taken over at the tracker (e2e)', function () {
 
   async function startPeer(name: string): Promise<{ child: Child; url: string }> {
     const port = await freePort();
-    const child = processes.startPeer(name, trackerUrl, port, ['--heartbeat', '1']);
+    // Heartbeats 4 s apart: a peer claims its channels the moment it registers again, so Mallory needs that
+    // long a window after the restart to take #secret first, as the attack supposes.
+    const child = processes.startPeer(name, trackerUrl, port, ['--heartbeat', '4']);
     await child.waitFor(exact(`[${name}] > `), STARTUP_MS);
     return { child, url: `http://127.0.0.1:${port}` };
   }
