@@ -12,6 +12,7 @@ import * as view from './console/lines';
 import { noticeLines, trackerLines } from './console/notices';
 import { Terminal } from './console/terminal';
 import { Channels } from './model/channels';
+import { keepChannels } from './storage/channels-file';
 import { EventLog } from './model/events';
 import type { Notify } from './model/notices';
 import { ChatState } from './model/peers';
@@ -88,6 +89,7 @@ export class PeerApp {
       options.exit(1);
       return null;
     }
+    keepChannels(channels, options.dataDir); // back in the channels of the run before, private ones with their keys
     const built = wire({ options, state, channels, events, terminal, client, notify, backend, web, ...data });
     ready.resolve({ chat: built.chat, parts: peerParts(built, data.trust) });
     return new PeerApp(built);
@@ -122,8 +124,9 @@ export class PeerApp {
   async quit(): Promise<void> {
     if (this.quitting) return;
     this.quitting = true;
-    const { session, terminal, tasks, state, peers, tracker, client, web, backend, delivery, history } = this.built;
+    const { session, catchUp, terminal, tasks, state, peers, tracker, client, web, backend, delivery, history } = this.built;
     session.stop();
+    catchUp.stop();
     terminal.close();
     await tasks.settled(); // what was typed before leaving is delivered or queued first
     terminal.print(view.leavingLine(state.peers().length));

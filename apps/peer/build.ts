@@ -38,6 +38,7 @@ import { ChannelKeys } from './identity/channel-keys';
 import { giveUpOnTheGone } from './network/housekeeping';
 import { TrackerClient } from './network/tracker-client';
 import { openContacts } from './storage/contacts-file';
+import { CatchUpCursors } from './storage/cursors';
 import { History } from './storage/history';
 import { WebUi } from './web/ui';
 
@@ -91,6 +92,7 @@ export interface Built {
   peers: PeerClient;
   tracker: TrackerClient;
   session: TrackerSession;
+  catchUp: CatchUp;
   proofs: ChannelProofs;
   chat: Chat;
   console: PeerConsole;
@@ -166,7 +168,8 @@ function wireChat(made: Made) {
   });
   const keys = new ChannelKeys((channel) => channels.keyOf(channel));
   const tracker = new TrackerClient(client, options.trackerUrl, self, timeoutMs, trust.identity, () => channels.claims(), keys);
-  const catchUp = new CatchUp({ selfId: self.peer_id, client: peers, channels, history, trust, events, notify });
+  const cursors = new CatchUpCursors(options.dataDir); // how far each peer's history was read, kept across restarts
+  const catchUp = new CatchUp({ selfId: self.peer_id, client: peers, channels, history, trust, events, notify, cursors });
   const background = (task: () => Promise<void>) => tasks.run(task);
   const unread = new Unread();
   const proofs = new ChannelProofs({ selfId: self.peer_id, channels, keys, client, timeoutMs });
@@ -216,7 +219,7 @@ function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
 
 /** What the routes answering other peers work with, once the peer is built. */
 export function peerParts(built: Built, trust: Trust): PeerParts {
-  const { history, chat, delivery, proofs } = built;
+  const { history, chat, delivery, proofs, catchUp, tasks } = built;
   return {
     history,
     trust,
@@ -227,7 +230,12 @@ export function peerParts(built: Built, trust: Trust): PeerParts {
       isPrivate: (channel) => chat.isPrivate(channel),
     },
     onMessage: (_type, message) => chat.received(message),
-    onConnect: (peer) => delivery.retryNow(peer.peer_id), // messages waiting for it go now
+    onConnect: (peer) => {
+      delivery.retryNow(peer.peer_id); // messages waiting for it go now
+      // Both sides of a meeting ask what they missed, not only the caller; only of a peer whose key its address
+      // confirmed: a made-up /connect-peer/ must not send this peer's requests to any address it names.
+      if (trust.knows(peer.peer_id)) tasks.run(() => catchUp.run(peer));
+    },
   };
 }
 

@@ -59,18 +59,21 @@ describe('channels on the console (end to end)', function () {
     expect(carol.since(carolFrom).filter((line) => line.includes('hello team'))).to.deep.equal([]);
   });
 
-  it('a member answers 403 to a channel message from a peer that is not in the channel', async () => {
+  it('a member answers 409 (not a member yet, Retry-After) to a channel message from a peer that is not in the channel', async () => {
     const client = new HttpClient({ timeoutMs: 5_000 });
     const mallory = '127.0.0.1:9001'; // no key known for it: only membership decides (Carol's id would get 401 unsigned)
     const body = { from: mallory, name: 'Mallory', msg: 'let me in', channel: 'team' };
     const res = await client.request(`http://${id('Bob')}/broadcast-peer/`, { method: 'POST', json: body });
-    expect(res.status).to.equal(403);
-    expect(res.json<{ error: string }>().error).to.equal(`${mallory} is not a member of #team; join it first (POST /add-list/)`);
+    expect(res.status).to.equal(409);
+    expect(res.headers.get('Retry-After')).to.equal('5');
+    expect(res.json<{ error: string }>().error).to.equal(
+      `${mallory} is not a member of #team yet; join it first (POST /add-list/); try again in 5 s`,
+    );
     // Nor can it read #team's history from a member; #general's is open.
     const read = await client.request(`http://${id('Bob')}/history/?channel=team&since=0&peer=${mallory}`);
-    expect(read.status).to.equal(403);
+    expect(read.status).to.equal(409);
     expect(read.json<{ error: string }>().error).to.equal(
-      'Only members of #team may read its history; say who asks with &peer=<your peer id>',
+      `${mallory} is not a member of #team yet; join it first (POST /add-list/); try again in 5 s`,
     );
     const general = await client.request(`http://${id('Bob')}/history/?channel=general`);
     expect(general.json<{ messages: Array<{ msg: string }> }>().messages.map((m) => m.msg)).to.deep.equal(['to everyone']);

@@ -167,6 +167,10 @@ function waitingLines(notice: Notice, named: (peerId: string) => string | undefi
   switch (notice.kind) {
     case 'waiting-delivered':
       return [`[P2P] Delivered ${notice.count} waiting message${notice.count === 1 ? '' : 's'} to ${describeRef(notice.peer, named)}`];
+    case 'waiting-refused':
+      return [
+        `[P2P] ${describeRef(notice.peer, named)} refused waiting message ${clean(notice.id)} for good; dropped from its outbox: ${clean(notice.reason)}`,
+      ];
     case 'waiting-failed':
       return [`[P2P] Could not deliver waiting messages to ${describeRef(notice.peer, named)}: ${clean(notice.reason)}`];
     case 'outbox-given-up':

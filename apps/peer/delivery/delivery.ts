@@ -32,10 +32,7 @@ export interface DeliveryOptions {
   onSettled?: (peerId: string, messageId: string) => void;
   /** Hears that what waits for a peer may have changed (a request answered, a message queued or sent). */
   onChange?: () => void;
-  /**
-   * Whether the peer's key is known (it signs what it sends). When all `MAX_OUTBOXES` are taken, such a peer's
-   * outbox may take the place of one whose peer's key is not: made-up peers cannot keep real ones out.
-   */
+  /** Whether the peer's key is known: at `MAX_OUTBOXES`, its outbox may take the place of one whose peer's key is not. */
   isKnown?: (peerId: string) => boolean;
   /** Whether the user exchanged messages with the peer (`model/contacts.ts`): its requests go first, its outbox has room kept. */
   isContact?: (peerId: string) => boolean;
@@ -285,8 +282,8 @@ export class Delivery {
           .timed(outbox.peerId, slot, send, (error) => error instanceof Refused)
           .then(
             () => 'sent' as const,
-            // A refusal (4xx) will not change by waiting: that message is dropped, and the next one goes.
-            (error: unknown) => (error instanceof Refused ? ('refused' as const) : ('failed' as const)),
+            // A refusal (4xx) will not change by waiting: that message is dropped, said, and the next one goes.
+            (error: unknown) => (error instanceof Refused ? error : ('failed' as const)),
           );
         slot.release();
         this.options.onChange?.();
@@ -295,6 +292,8 @@ export class Delivery {
           break;
         }
         await outbox.ack(message.id);
+        if (result instanceof Refused)
+          this.options.notify({ kind: 'waiting-refused', peer: { peer_id: outbox.peerId }, id: message.id, reason: result.message });
         this.options.onSettled?.(outbox.peerId, message.id);
         if (result === 'sent') delivered += 1;
       }

@@ -6,7 +6,7 @@
  */
 
 import { SHORT_KEY_CHARS } from '../../channel-secret';
-import { type ChannelClaim, GENERAL_CHANNEL } from '../../protocol';
+import { type ChannelClaim, channelName, GENERAL_CHANNEL } from '../../protocol';
 
 /** Why a channel operation cannot be done: the same sentence on both screens (the console adds `[Channel]`). */
 export const channelReasons = {
@@ -27,6 +27,13 @@ export interface ChannelView {
   contested?: true;
 }
 
+/** What `storage/channels-file.ts` keeps across a restart: the joined channels (a private one's key), unread counts, members. A restart starts in #general. */
+export interface ChannelsJson {
+  joined: ChannelClaim[];
+  unread: Record<string, number>;
+  members: Record<string, string[]>;
+}
+
 /** The most peers remembered as having proved one channel's key (only a proof with the key adds one). */
 export const MAX_PROVEN_PER_CHANNEL = 1_000;
 
@@ -34,10 +41,14 @@ export class Channels {
   private readonly joined = new Map<string, { key?: string }>([[GENERAL_CHANNEL, {}]]);
   private readonly unread = new Map<string, number>();
   private readonly members = new Map<string, Set<string>>();
+  /** Per channel, since when each remembered member has been missing from the tracker's list (`setMembers`). */
+  private readonly unlisted = new Map<string, Map<string, number>>();
   /** Per private channel, the peers that proved its key to this one (identity/channel-keys.ts). */
   private readonly proven = new Map<string, Set<string>>();
   private readonly contested = new Set<string>();
   private currentName = GENERAL_CHANNEL;
+  /** Hears every change worth keeping across a restart (`storage/channels-file.ts` saves it then). */
+  onChange: () => void = () => {};
 
   get current(): string {
     return this.currentName;
@@ -50,6 +61,7 @@ export class Channels {
   join(channel: string, key?: string): void {
     if (this.joined.get(channel)?.key !== key) this.forgetProofs(channel);
     this.joined.set(channel, key === undefined ? {} : { key });
+    this.onChange();
   }
 
   /** The key `channel` was joined with; undefined for a public channel or one not joined. */
@@ -67,8 +79,10 @@ export class Channels {
     this.joined.delete(channel);
     this.unread.delete(channel);
     this.members.delete(channel);
+    this.unlisted.delete(channel);
     this.forgetProofs(channel);
     if (this.currentName === channel) this.currentName = GENERAL_CHANNEL;
+    this.onChange();
   }
 
   /** Makes a joined channel the current one and marks it read; false when not joined. */
@@ -76,18 +90,20 @@ export class Channels {
     if (!this.joined.has(channel)) return false;
     this.currentName = channel;
     this.unread.delete(channel);
+    this.onChange();
     return true;
   }
 
   /** The user has seen `channel` elsewhere (the web UI): its unread count goes, the current channel stays. */
   markRead(channel: string): void {
-    this.unread.delete(channel);
+    if (this.unread.delete(channel)) this.onChange();
   }
 
   /** A message arrived in `channel`: true when it counts as unread (not the current channel). */
   arrived(channel: string): boolean {
     if (channel === this.currentName || !this.joined.has(channel)) return false;
     this.unread.set(channel, (this.unread.get(channel) ?? 0) + 1);
+    this.onChange();
     return true;
   }
 
@@ -117,9 +133,27 @@ export class Channels {
       .map(([channel, { key }]) => (key === undefined ? { channel } : { channel, key }));
   }
 
-  /** The members of a channel as the tracker last listed them. */
-  setMembers(channel: string, peerIds: string[]): void {
-    this.members.set(channel, new Set(peerIds));
+  /**
+   * The members of a channel as the tracker lists them now. A member remembered and no longer listed stays for
+   * `graceMs` from the first list without it: a tracker that restarted lists a member again only after its next
+   * heartbeat, and a list without it (or none, a 404) must not make the messages meanwhile go to nobody.
+   */
+  setMembers(channel: string, peerIds: string[], now = 0, graceMs = 0): void {
+    const listed = new Set(peerIds);
+    const unlisted = this.unlisted.get(channel) ?? new Map<string, number>();
+    for (const id of listed) unlisted.delete(id);
+    for (const id of this.members.get(channel) ?? []) {
+      if (listed.has(id)) continue;
+      const since = unlisted.get(id) ?? now;
+      if (now - since < graceMs) {
+        listed.add(id);
+        unlisted.set(id, since);
+      } else unlisted.delete(id);
+    }
+    const before = this.members.get(channel);
+    this.members.set(channel, listed);
+    this.unlisted.set(channel, unlisted);
+    if (before?.size !== listed.size || [...listed].some((id) => !before.has(id))) this.onChange();
   }
 
   knownMembers(channel: string): string[] {
@@ -161,6 +195,29 @@ export class Channels {
 
   isContested(channel: string): boolean {
     return this.contested.has(channel);
+  }
+
+  toJSON(): ChannelsJson {
+    const members = [...this.members].filter(([name]) => this.joined.has(name));
+    return {
+      joined: this.claims(),
+      unread: Object.fromEntries(this.unread),
+      members: Object.fromEntries(members.map(([name, ids]) => [name, [...ids]])),
+    };
+  }
+
+  /** Takes back what `toJSON` gave after a restart, each field checked: what is not a joined channel is left out. */
+  restore(saved: Partial<Record<keyof ChannelsJson, unknown>>): void {
+    for (const item of Array.isArray(saved.joined) ? (saved.joined as unknown[]) : []) {
+      const claim = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+      const name = typeof claim.channel === 'string' ? channelName(claim.channel) : null;
+      if (name !== null && name !== GENERAL_CHANNEL) this.joined.set(name, typeof claim.key === 'string' ? { key: claim.key } : {});
+    }
+    const entries = (field: unknown) =>
+      Object.entries(typeof field === 'object' && field !== null ? field : {}).filter(([name]) => this.joined.has(name));
+    for (const [name, count] of entries(saved.unread)) if (Number.isSafeInteger(count) && count > 0) this.unread.set(name, count);
+    for (const [name, ids] of entries(saved.members))
+      if (Array.isArray(ids)) this.members.set(name, new Set(ids.filter((id): id is string => typeof id === 'string')));
   }
 
   private forgetProofs(channel: string): void {

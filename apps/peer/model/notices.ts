@@ -39,6 +39,8 @@ export type Notice =
   // Messages that wait (delivery/)
   | { kind: 'waiting-delivered'; peer: PeerRef; count: number }
   | { kind: 'waiting-failed'; peer: PeerRef; reason: string }
+  /** A waiting message the peer refused for good (a 4xx other than 409 and 429): dropped from its outbox. */
+  | { kind: 'waiting-refused'; peer: PeerRef; id: string; reason: string }
   | { kind: 'outbox-evicted'; peer: PeerRef; dropped: number; forPeer: PeerRef; maxOutboxes: number }
   | { kind: 'outboxes-on-disk'; peers: number; maxOutboxes: number }
   /** A key-less peer that took nothing for `minutes` and the tracker lists no more (network/housekeeping.ts). */

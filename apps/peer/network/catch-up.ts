@@ -16,12 +16,18 @@ import { isSealed } from '../identity/sealed';
 import type { Trust } from '../identity/trust';
 import type { EventLog } from '../model/events';
 import type { Notify } from '../model/notices';
+import { CatchUpCursors } from '../storage/cursors';
+import { NOT_MEMBER_RETRY_SECONDS } from './inbox';
 
 /**
- * Catch-up asks from this many clocks before the highest one held: a message sent while this peer was away
- * may carry a lower clock than one it already has (its sender had not seen it). Duplicates cost nothing.
+ * Catch-up asks a peer from this many clocks before the highest one read from it (`storage/cursors.ts`): what
+ * the peer wrote itself always comes after, but a message it passed on may carry a lower clock (its writer had
+ * not seen the others). Duplicates cost nothing.
  */
 const CATCH_UP_MARGIN = 100;
+/** A peer that answered "not a member yet" (409) is asked again this often, at most `NOT_YET_TRIES` times. */
+const NOT_YET_RETRY_MS = NOT_MEMBER_RETRY_SECONDS * 1_000;
+const NOT_YET_TRIES = 3;
 /** At most this many pages from one peer for one channel at a time (100 messages each). */
 const CATCH_UP_PAGES = 100;
 
@@ -33,23 +39,50 @@ export interface CatchUpParts {
   trust: Trust;
   events: EventLog;
   notify: Notify;
+  /** How far each peer's history has been read; in memory only when not given. */
+  cursors?: CatchUpCursors;
 }
 
 export class CatchUp {
-  constructor(private readonly parts: CatchUpParts) {}
+  private readonly cursors: CatchUpCursors;
+  /** Catch-ups running, by peer and channels: a second meeting meanwhile does not ask the same pages twice. */
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(private readonly parts: CatchUpParts) {
+    this.cursors = parts.cursors ?? new CatchUpCursors();
+  }
+
+  /** No more retries: the peer is leaving. */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
+  }
 
   /**
    * Asks `peer` for what it has of the channels both are in (#general, and the ones it is listed in), then, when
    * its key is known (it answers only then), for the direct conversation with it: a direct message lost comes back.
    */
-  async run(peer: PeerInfo, channels = this.parts.channels.list().map((c) => c.name)): Promise<void> {
+  run(peer: PeerInfo, channels = this.parts.channels.list().map((c) => c.name)): Promise<void> {
+    const key = `${peer.peer_id} ${channels.join(' ')}`;
+    const running = this.running.get(key) ?? this.runNow(peer, channels).finally(() => this.running.delete(key));
+    this.running.set(key, running);
+    return running;
+  }
+
+  private async runNow(peer: PeerInfo, channels: string[]): Promise<void> {
     const shared = channels.filter((channel) => channel === GENERAL_CHANNEL || this.parts.channels.isKnownMember(channel, peer.peer_id));
     for (const channel of shared) await this.ask(peer, channel, channel);
     if (this.parts.trust.knows(peer.peer_id)) await this.ask(peer, directChannel(this.parts.selfId), directChannel(peer.peer_id));
   }
 
-  /** One conversation from `peer`: `asked` as it names it, kept as `conversation`; one notice for what came. */
-  private async ask(peer: PeerInfo, asked: string, conversation: string): Promise<void> {
+  /**
+   * One conversation from `peer`: `asked` as it names it, kept as `conversation`; one notice for what came. A
+   * "not a member yet" (409: the tracker has not heard this peer's claim again) is asked again a little later.
+   */
+  private async ask(peer: PeerInfo, asked: string, conversation: string, tries = 1): Promise<void> {
     let result = { added: 0, forged: 0 };
     try {
       result = await this.channel(peer, asked, conversation);
@@ -57,11 +90,23 @@ export class CatchUp {
       // It went away, or is older: no /history/ (404), or none of direct conversations (400). Else say so.
       const why = reasonOf(error);
       const older = /^Answer 404\b/.test(why) || (asked !== conversation && /^Answer 400\b/.test(why));
+      // 409: not a member yet; 401: met this instant, it has not read this peer's key from the meeting's answer yet.
+      if (/^Answer 40[19]\b/.test(why) && tries < NOT_YET_TRIES) return this.later(() => this.ask(peer, asked, conversation, tries + 1));
       if (!older) this.parts.notify({ kind: 'catch-up-failed', channel: conversation, peer, reason: why });
       return;
     }
     if (result.added > 0) this.parts.events.emit('history', { conversation, added: result.added });
     if (result.added > 0 || result.forged > 0) this.parts.notify({ kind: 'caught-up', channel: conversation, peer, ...result });
+  }
+
+  private later(task: () => Promise<void>): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
+      if (!this.stopped) void task();
+    }, NOT_YET_RETRY_MS);
+    timer.unref();
+    this.retries.add(timer);
   }
 
   /**
@@ -72,7 +117,9 @@ export class CatchUp {
   private async channel(peer: PeerInfo, channel: string, conversation: string): Promise<{ added: number; forged: number }> {
     const history = this.parts.history;
     const direct = channel !== conversation;
-    let since = Math.max(-1, history.highestClock(conversation) - CATCH_UP_MARGIN);
+    const read = this.cursors.of(peer.peer_id, conversation);
+    let since = Math.max(-1, read - CATCH_UP_MARGIN);
+    let highest = read;
     let after = '';
     let added = 0;
     let forged = 0;
@@ -85,7 +132,7 @@ export class CatchUp {
         if (read.value.channel !== channel && !(direct && read.value.channel === conversation)) continue;
         const message = { ...read.value, clock: read.value.clock };
         // The page's cursor moves on with what the peer sent, kept or not.
-        [since, after] = [message.clock, message.id];
+        [since, after, highest] = [message.clock, message.id, Math.max(highest, message.clock)];
         if (direct && (message.from !== peer.peer_id || message.channel !== channel)) continue; // ours: held already
         // Its sender has a key (a direct conversation is asked of such peers only): in clear, it is refused, as the inbox refuses it.
         if (direct && !isSealed(message)) continue;
@@ -96,6 +143,7 @@ export class CatchUp {
       }
       if (!more || messages.length === 0) break;
     }
+    this.cursors.advance(peer.peer_id, conversation, highest);
     return { added, forged };
   }
 

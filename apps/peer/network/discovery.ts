@@ -33,12 +33,33 @@ export interface DiscoveryParts {
   background: (task: () => Promise<void>) => void;
   /** Whether a peer has proven itself (a contact, a key met): such peers are connected to first. */
   isProven?: (peerId: string) => boolean;
+  /** The waits before each new try of a first meeting that failed; `MEET_RETRY_MS` unless a test wants them short. */
+  retryMs?: number[];
+}
+
+/**
+ * A meeting refused by a peer that answered (a slow peer's identity check: 401; busy: 503 or 429) is tried again
+ * after these waits, then left to `/discover` and the next registration: about 15 s, four requests at most.
+ */
+export const MEET_RETRY_MS = [1_000, 2_000, 4_000, 8_000];
+/** Meetings being tried again at most at once: 256 made-up peers answering 503 do not make 256 retries. */
+export const MAX_MEET_RETRIES = 16;
+
+/**
+ * Whether a failed meeting may pass by itself: the peer answered, and said "not now". An address that did not
+ * answer is not asked again here (its messages wait in an outbox): 300 listed addresses that never answer must
+ * not come back as 300 connections at once, outside `connectAll`'s limit.
+ */
+function mayPass(reason: unknown): boolean {
+  return /^Answer (401|429|503)\b/.test(reasonOf(reason));
 }
 
 /** `connect` answers what happened by then; a listed peer slower to answer is told to `onLate` (the console opens meanwhile). */
 export const REPORT_WITHIN_MS = 2_000;
 
 export class Discovery {
+  private readonly retrying = new Set<string>();
+
   constructor(private readonly parts: DiscoveryParts) {}
 
   /**
@@ -62,6 +83,7 @@ export class Discovery {
     let late = false;
     const all = client.connectAll(fresh, (target, result, elapsedMs) => {
       const meeting = this.met(target, result, elapsedMs, known.has(target.peer_id));
+      if (result.status === 'rejected' && mayPass(result.reason)) this.retry(target, onLate, 0);
       if (late) onLate(meeting);
       else meetings.push(meeting);
     });
@@ -89,6 +111,23 @@ export class Discovery {
     delivery.retryNow(peer.peer_id);
     this.parts.background(() => catchUp.run(peer)); // what was said while this peer was away, or before it came
     return { peerId: peer.peer_id, before, peer };
+  }
+
+  /** Tries a failed meeting again after the `attempt`th wait, unless the peer has connected to this one meanwhile. */
+  private retry(target: PeerEntry, onLate: (meeting: Meeting) => void, attempt: number): void {
+    const wait = (this.parts.retryMs ?? MEET_RETRY_MS)[attempt];
+    const id = target.peer_id;
+    if (wait === undefined) return void this.retrying.delete(id); // tried enough: /discover or the next registration
+    if (attempt === 0 && (this.retrying.has(id) || this.retrying.size >= MAX_MEET_RETRIES)) return;
+    this.retrying.add(id);
+    const timer = setTimeout(async () => {
+      const started = Date.now();
+      const [result] = this.parts.state.isConnected(id) ? [] : await this.parts.client.connectAll([target]);
+      if (result?.status === 'rejected' && mayPass(result.reason)) return this.retry(target, onLate, attempt + 1);
+      this.retrying.delete(id);
+      if (result?.status === 'fulfilled') onLate(this.met(target, result, Date.now() - started, false));
+    }, wait);
+    timer.unref(); // a quitting peer does not wait for it
   }
 
   /** The tracker's list; by `/discover`, after registering again if the tracker restarted and forgot this peer. */

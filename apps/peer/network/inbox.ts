@@ -192,15 +192,17 @@ export class Inbox {
     return from;
   }
 
-  /** A channel message needs both ends in the channel, as far as this peer knows: else 403. */
+  /**
+   * A channel message needs both ends in the channel, as far as this peer knows. This peer not in it: 403, final.
+   * The sender not (yet) known as a member: 409 with `Retry-After`, "not yet", since after a tracker restart the
+   * sender's claim may simply not be back (docs/protocol.md, "Not a member yet"); the sender keeps it and retries.
+   */
   private async checkMembers(channel: string, from: string): Promise<void> {
     const gate = this.parts.gate;
     if (!gate?.isMember(channel))
       throw new HttpError(403, `This peer is not in #${channel}; it takes broadcasts in #${GENERAL_CHANNEL} only`);
     if (await gate.admits(channel, from)) return;
-    if (gate.isPrivate?.(channel))
-      throw new HttpError(403, `${from} has not proved the key of #${channel}; a member answers POST /channel-proof/ with its proof`);
-    throw new HttpError(403, `${from} is not a member of #${channel}; join it first (POST /add-list/)`);
+    throw notMemberYet(channel, from, gate.isPrivate?.(channel) ?? false);
   }
 
   /** Stores checked messages together and shows each new one, in order; a full history refuses with 507, a spent share 429. */
@@ -247,4 +249,17 @@ export function clearDirectReason(from: string): string {
     `${from} has a key, so its direct messages to this peer must be sealed ("enc", docs/identity.md "Direct messages, sealed"); ` +
     'this one came in clear and was not stored. Seal the text for the box key this peer gives at GET /identity/ and send it again.'
   );
+}
+
+/** Seconds a sender not known as a member yet is told to wait: about one heartbeat, when its claim is back. */
+export const NOT_MEMBER_RETRY_SECONDS = 5;
+
+/** 409, not 403: "not a member yet" changes once the tracker or a proof says otherwise (docs/protocol.md). */
+export function notMemberYet(channel: string, from: string, isPrivate: boolean): HttpError {
+  const why = isPrivate
+    ? `${from} has not proved the key of #${channel} yet; a member answers POST /channel-proof/ with its proof`
+    : `${from} is not a member of #${channel} yet; join it first (POST /add-list/)`;
+  return new HttpError(409, `${why}; try again in ${NOT_MEMBER_RETRY_SECONDS} s`, {
+    headers: { 'Retry-After': String(NOT_MEMBER_RETRY_SECONDS) },
+  });
 }

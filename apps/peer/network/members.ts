@@ -18,7 +18,12 @@ export interface MembersParts {
   notify: Notify;
   /** Members of a private channel prove its key to each other; without it, the tracker's list is taken. */
   proofs?: ChannelProofs;
+  /** How long a member the tracker no longer lists is still sent to (`Channels.setMembers`); `MEMBER_GRACE_MS` by default. */
+  graceMs?: number;
 }
+
+/** Two heartbeats of 30 s and a margin: the time a restarted tracker takes to hear every member's claim again. */
+export const MEMBER_GRACE_MS = 65_000;
 
 export class Members {
   constructor(private readonly parts: MembersParts) {}
@@ -27,10 +32,8 @@ export class Members {
   async refresh(channel: string): Promise<string[]> {
     try {
       const listed = await this.parts.tracker.members(channel);
-      this.parts.channels.setMembers(
-        channel,
-        listed.map((entry) => entry.peer_id),
-      );
+      const ids = listed.map((entry) => entry.peer_id);
+      this.parts.channels.setMembers(channel, ids, Date.now(), this.parts.graceMs ?? MEMBER_GRACE_MS);
     } catch {
       // the tracker is down: peer to peer goes on with the members last heard of
     }

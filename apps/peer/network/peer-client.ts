@@ -104,8 +104,8 @@ export class PeerClient implements Courier {
     try {
       expectOk(response);
     } catch (error) {
-      // 429 (too many at once) is "later", not "never": the message stays in the outbox and goes again.
-      if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new Refused(reasonOf(error));
+      // 429 (too many at once) and 409 (not a member yet) are "later", not "never": the message stays in the outbox.
+      if (response.status >= 400 && response.status < 500 && !isLater(response.status)) throw new Refused(reasonOf(error));
       throw error;
     }
   }
@@ -133,7 +133,7 @@ export class PeerClient implements Courier {
       const r = (typeof result === 'object' && result !== null ? result : {}) as { status?: unknown; code?: unknown; error?: unknown };
       if (r.status === 'received') return null;
       const code = typeof r.code === 'number' ? r.code : 500;
-      if (code >= 500 || code === 429) throw new Error(`${peer.peer_id} did not take a message now: ${String(r.error)}`);
+      if (code >= 500 || isLater(code)) throw new Error(`${peer.peer_id} did not take a message now: ${String(r.error)}`);
       return typeof r.error === 'string' ? r.error : `refused (${code})`;
     });
   }
@@ -198,6 +198,11 @@ export class PeerClient implements Courier {
       maxBodyBytes: MAX_ANSWER_BYTES,
     });
   }
+}
+
+/** A 4xx that means "not now" (docs/protocol.md): 429 too many at once, 409 not a channel's member yet. */
+export function isLater(status: number): boolean {
+  return status === 429 || status === 409;
 }
 
 /** Requests to connect to other peers out at once (`connectAll`). */

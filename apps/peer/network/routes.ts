@@ -16,7 +16,7 @@ import { notForNow } from '../../signature';
 import type { Identity } from '../identity/identity';
 import type { Notify } from '../model/notices';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from '../model/peers';
-import { type BatchResult, Inbox, type InboxParts } from './inbox';
+import { type BatchResult, Inbox, type InboxParts, notMemberYet } from './inbox';
 import { CHANNEL_PROOF_EXAMPLE, CHANNEL_PROOF_PATH, type ChannelProofs } from './channel-proof';
 import { normalAddress, shareOf } from '../../../daemon/admission';
 
@@ -186,10 +186,8 @@ function checkAsker(query: Record<string, string>, { trust }: PeerParts, selfId:
  */
 async function checkMember(channel: string, asker: string | undefined, { gate, trust }: PeerParts): Promise<void> {
   if (!gate?.isMember(channel)) throw new HttpError(403, `This peer is not in #${channel}`);
-  if (!asker || !(await gate.admits(channel, asker))) {
-    const who = gate.isPrivate?.(channel) ? ' that prove its key (POST /channel-proof/)' : '';
-    throw new HttpError(403, `Only members of #${channel}${who} may read its history; say who asks with &peer=<your peer id>`);
-  }
+  if (!asker) throw new HttpError(403, `Only members of #${channel} may read its history; say who asks with &peer=<your peer id>`);
+  if (!(await gate.admits(channel, asker))) throw notMemberYet(channel, asker, gate.isPrivate?.(channel) ?? false);
   // A member's id alone proves nothing (curl can name anyone): the query must be signed by a key this peer knows.
   if (trust && !trust.knows(asker))
     throw new HttpError(401, `History of #${channel} is given to a member this peer knows the key of; connect first (POST /connect-peer/)`);

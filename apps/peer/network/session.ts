@@ -41,7 +41,7 @@ export class TrackerSession {
   private readonly schedule: (fn: () => void, ms: number) => () => void;
 
   constructor(
-    private readonly tracker: Pick<TrackerClient, 'register' | 'heartbeat'>,
+    private readonly tracker: Pick<TrackerClient, 'register' | 'heartbeat'> & Partial<Pick<TrackerClient, 'claim'>>,
     private readonly options: SessionOptions,
   ) {
     this.schedule = options.schedule ?? realSchedule;
@@ -123,8 +123,18 @@ export class TrackerSession {
     if (this.phase === 'stopped') return false;
     this.phase = 'registered';
     this.lastFailure = '';
+    await this.claim();
     this.options.notify(from === 'unregistered' ? { kind: 'registered', status } : { kind: 're-registered' });
     return true;
+  }
+
+  /**
+   * The channels claimed at once after a registration, not at the next heartbeat: a tracker that restarted
+   * has no member of them until then, and members would find each other missing (docs/history.md).
+   */
+  private async claim(): Promise<void> {
+    const answer = await this.tracker.claim?.().catch(() => null);
+    if (typeof answer === 'object' && answer !== null && this.phase !== 'stopped') this.options.onChannels?.(answer);
   }
 
   private scheduleNext(): void {

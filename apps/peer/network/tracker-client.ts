@@ -76,6 +76,11 @@ export class TrackerClient {
     return channels.length === 0 ? 'alive' : channelAnswer(answer);
   }
 
+  /** A heartbeat at once when this peer is in channels (besides #general), so a tracker that restarted has them now; else null. */
+  async claim(): Promise<'alive' | 'unknown' | ChannelAnswer | null> {
+    return this.claims().length === 0 ? null : this.heartbeat();
+  }
+
   /** `POST /add-list/`: join `channel` (a private one with a proof of `key`) or leave it; the tracker's sentence. */
   async channel(channel: string, options: { key?: string; leave?: boolean } = {}): Promise<string> {
     const claim = await this.proven({ channel, key: options.key });
@@ -84,7 +89,10 @@ export class TrackerClient {
     return typeof answer.message === 'string' ? answer.message : answer.status;
   }
 
-  /** `GET /get-list/?channel=team`: the members; none when the tracker has no such channel (404). */
+  /**
+   * `GET /get-list/?channel=team`: the members; none when the tracker has no such channel (404), which after a
+   * restart may only mean that no member has claimed it again yet (`Members.refresh` keeps the ones it knew).
+   */
   async members(channel: string): Promise<PeerEntry[]> {
     const res = await this.client.request(`${this.url}/get-list/?channel=${encodeURIComponent(channel)}`, { timeoutMs: this.timeoutMs });
     if (res.status === 404) return [];

@@ -61,6 +61,38 @@ describe('Channels', () => {
     expect(channels.knownMembers('other')).to.deep.equal([]);
   });
 
+  it('gives what a restart needs (channels, keys, unread, members) and takes it back, checked; a restart starts in #general', () => {
+    const channels = new Channels();
+    const saved: string[] = [];
+    channels.onChange = () => saved.push(JSON.stringify(channels.toJSON()));
+    channels.join('team');
+    channels.join('secret', 'hunter2-hunter2');
+    channels.setMembers('team', ['127.0.0.1:5002']);
+    channels.arrived('team');
+    expect(saved).to.have.length(4);
+    const again = new Channels();
+    again.restore({ ...JSON.parse(saved.at(-1)!), unread: { team: 1, nowhere: 3, secret: 'x' } });
+    again.restore({ joined: [{ channel: '#Bad Name' }, { channel: 'general' }, 'junk'] }); // nothing of that
+    expect(again.list()).to.deep.equal(channels.list());
+    expect(again.current).to.equal('general');
+    expect(again.claims()).to.deep.equal([{ channel: 'team' }, { channel: 'secret', key: 'hunter2-hunter2' }]);
+    expect(again.knownMembers('team')).to.deep.equal(['127.0.0.1:5002']);
+  });
+
+  it('keeps a member the tracker stops listing for graceMs from the first list without it (a restarted tracker)', () => {
+    const channels = new Channels();
+    const [a, b] = ['127.0.0.1:5001', '127.0.0.1:5002'];
+    channels.setMembers('team', [a, b], 1_000, 60_000);
+    channels.setMembers('team', [], 2_000, 60_000); // a 404: nobody claimed #team again yet
+    channels.setMembers('team', [a], 50_000, 60_000);
+    expect(channels.knownMembers('team')).to.deep.equal([a, b]);
+    channels.setMembers('team', [a], 62_000, 60_000); // gone for a minute: it left
+    expect(channels.knownMembers('team')).to.deep.equal([a]);
+    channels.setMembers('team', [a, b], 63_000, 60_000);
+    channels.setMembers('team', [a], 64_000, 0); // without grace, the list decides at once
+    expect(channels.knownMembers('team')).to.deep.equal([a]);
+  });
+
   it("remembers who proved a private channel's key, and forgets them on leaving or a new key", () => {
     const channels = new Channels();
     channels.join('team');

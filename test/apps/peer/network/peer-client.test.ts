@@ -18,6 +18,7 @@ import { History } from '../../../../apps/peer/storage/history';
 import { MAX_CONNECTING, PeerClient, peerUrl } from '../../../../apps/peer/network/peer-client';
 import { directChannel, type ChatMessage } from '../../../../apps/peer/model/message';
 import { createPeerServer } from '../../../../apps/peer/network/routes';
+import type { InboxParts } from '../../../../apps/peer/network/inbox';
 import { ChatState, type PeerInfo } from '../../../../apps/peer/model/peers';
 import { freePort } from '../../child';
 import { WeApRous } from '../../../../daemon/weaprous';
@@ -41,7 +42,7 @@ function openHistory(self: PeerInfo): Promise<History> {
 }
 
 /** A real peer server; `onShow` hears each line it prints, so a test can wait for one. */
-async function startRemote(name: string, onShow: (line: string) => void = () => {}): Promise<Remote> {
+async function startRemote(name: string, onShow: (line: string) => void = () => {}, gate?: InboxParts['gate']): Promise<Remote> {
   const port = await freePort();
   const info = { peer_id: `127.0.0.1:${port}`, ip: '127.0.0.1', port, name };
   const state = new ChatState(info);
@@ -51,7 +52,7 @@ async function startRemote(name: string, onShow: (line: string) => void = () => 
     onShow(line);
   };
   const history = await openHistory(info);
-  const backend = await createPeerServer(state, { history }, (notice) => noticeLines(notice).forEach(show))
+  const backend = await createPeerServer(state, { history, gate }, (notice) => noticeLines(notice).forEach(show))
     .prepareAddress('127.0.0.1', port)
     .run();
   const remote: Remote = { info, state, shown, backend, history, connections: 0 };
@@ -317,6 +318,21 @@ describe('PeerClient', () => {
     const error = await mesh.send(bob.info, wrong).catch((e: Error) => e);
     expect(error).to.be.instanceOf(Refused);
     expect((error as Error).message).to.equal('Answer 403: This peer is not in #team; it takes broadcasts in #general only');
+  });
+
+  it('send() and sendBatch() reject a 409 (not a member yet) as "later", not Refused: the message stays in the outbox', async () => {
+    const notYet = { isMember: () => true, admits: async () => false }; // Bob is in #team; Alice not listed yet
+    const bob = await startRemote('Bob', () => {}, notYet);
+    remotes.push(bob);
+    const early = { ...(await say('psst')), channel: 'team' };
+    const error = await mesh.send(bob.info, early).catch((e: Error) => e);
+    expect(error).to.not.be.instanceOf(Refused);
+    expect((error as Error).message).to.equal(
+      `Answer 409: ${alice.peer_id} is not a member of #team yet; join it first (POST /add-list/); try again in 5 s`,
+    );
+    const batch = await mesh.sendBatch(bob.info, [early, { ...(await say('again')), channel: 'team' }]).catch((e: Error) => e);
+    expect(batch).to.be.instanceOf(Error);
+    expect(batch).to.not.be.instanceOf(Refused);
   });
 
   it('leave() tells every connected peer, so their lists drop us', async () => {

@@ -582,7 +582,7 @@ describe('peer server routes against a hostile classmate', () => {
   it('asks about a sender in a channel once per request, not once per message of a batch', async () => {
     const messages = Array.from({ length: 100 }, (_, n) => ({ from: '10.6.6.6:6666', msg: `spam ${n}`, channel: 'team', timestamp: n }));
     const res = await post('/messages/', { messages });
-    expect(res.json<{ results: Array<{ code?: number }> }>().results.every((r) => r.code === 403)).to.equal(true);
+    expect(res.json<{ results: Array<{ code?: number }> }>().results.every((r) => r.code === 409)).to.equal(true);
     expect(admitsAsked).to.equal(1);
   });
 

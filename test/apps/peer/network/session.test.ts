@@ -145,6 +145,20 @@ describe('TrackerSession', () => {
     expect(session.registered).to.equal(true);
   });
 
+  it('claims its channels at once with every registration, not a heartbeat later (a restarted tracker has none of them)', async () => {
+    const tracker = new FakeTracker(['ok', 'ok'], ['unknown']);
+    const claimed: ChannelAnswer = { channels: ['team'], refused: [] };
+    const claim = async () => (tracker.calls.push('claim'), claimed);
+    const heard: ChannelAnswer[] = [];
+    const clock = new FakeScheduler();
+    const options = { heartbeatMs: 30_000, retryMs: 2_000, schedule: clock.schedule, notify: () => {}, onRegistered: () => {} };
+    const session = new TrackerSession(Object.assign(tracker, { claim }), { ...options, onChannels: (a) => heard.push(a) });
+    await session.start();
+    await clock.step();
+    expect(tracker.calls).to.deep.equal(['register', 'claim', 'heartbeat', 'register', 'claim']);
+    expect(heard).to.deep.equal([claimed, claimed]);
+  });
+
   it('after a failed heartbeat, registers again once the tracker answers', async () => {
     const tracker = new FakeTracker(['ok', refused(), 'ok'], [refused(), refused()]);
     const { session, said, registered, clock } = setUp(tracker);
