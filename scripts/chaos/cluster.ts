@@ -28,6 +28,7 @@ export class Cluster {
   readonly current: string[];
   private readonly password = passwordFile(PASSWORD);
   private readonly starting: Array<Promise<Child> | undefined> = [];
+  private readonly typing: Array<Promise<unknown>>;
 
   constructor(
     private readonly ns: Namespaces,
@@ -39,6 +40,7 @@ export class Cluster {
     this.folders = this.names.map((name) => dataDir(`chaos-${name}`));
     this.peers = this.names.map(() => undefined);
     this.current = this.names.map(() => 'general');
+    this.typing = this.names.map(() => Promise.resolve());
   }
 
   /** `10.79.3.111:5001`: the id others know peer i by. */
@@ -99,18 +101,32 @@ export class Cluster {
     }
   }
 
-  /** Types `text` into peer i's console, into `channel` (switching first) or as a direct message to peer `to`. */
-  type(i: number, channel: string, text: string, to?: number): boolean {
+  /**
+   * Types `text` into peer i's console, into `channel` or as a direct message to peer `to`. A channel needs a
+   * `/switch` first, answered before the text is typed: a user told "You are not in #team" does not type the
+   * secret anyway (it would go to #general in clear). One peer's lines are typed one send at a time.
+   */
+  type(i: number, channel: string, text: string, to?: number): Promise<string> {
+    const typed = this.typing[i].then(() => this.typeNow(i, channel, text, to));
+    this.typing[i] = typed.catch(() => {});
+    return typed;
+  }
+
+  private async typeNow(i: number, channel: string, text: string, to?: number): Promise<string> {
     const peer = this.peers[i];
-    if (!peer) return false;
-    if (to !== undefined) {
-      peer.type(`/direct ${this.id(to)} ${text}`);
-      return true;
+    if (!peer) return 'down';
+    if (to !== undefined) peer.type(`/direct ${this.id(to)} ${text}`);
+    else {
+      if (this.current[i] !== channel) {
+        const from = peer.lines.length;
+        peer.type(`/switch #${channel}`);
+        const answer = await peer.waitFor(new RegExp(`^\\[Channel\\] (Plain text goes to|You are not in) #${channel}`), 10_000, from);
+        if (answer.includes('not in')) return `refused: ${this.names[i]} is not in #${channel}`;
+        this.current[i] = channel;
+      }
+      peer.type(text);
     }
-    if (this.current[i] !== channel) peer.type(`/switch #${channel}`);
-    this.current[i] = channel;
-    peer.type(text);
-    return true;
+    return 'typed';
   }
 
   /** Posts `text` through peer i's browser chat API, from its own machine (the owner's); resolves with the status. */

@@ -16,7 +16,7 @@ export function summary(result: ChaosResult): string {
   const byKind = countBy(verdict.violations);
   const seconds = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
   return [
-    `seed ${plan.seed}: ${plan.peers} peers, ${plan.sends.length} messages planned, ${result.typed} typed or posted (${result.notTyped} not: sender down),`,
+    `seed ${plan.seed}: ${plan.peers} peers, ${plan.sends.length} messages planned, ${result.typed} typed or posted (${result.notTyped} not: sender down or refused),`,
     `${verdict.accepted} accepted by their senders, ${verdict.delivered}/${verdict.deliveries} deliveries, ${verdict.conversations} conversations,`,
     `${plan.faults.length} faults + clock skew ${plan.skewed.skewMs} ms; wire: ${wire.connections} connections, ${wire.stalls} stalls, ${wire.resets} resets, ${wire.blackholed} blackholed;`,
     `agreed ${seconds(result.convergedMs)} after the heal; ${seconds(result.totalMs)} in all;`,
@@ -36,6 +36,7 @@ export function counterexample(result: ChaosResult): string {
   if (verdict.violations.length === 0) return '';
   const lines = verdict.violations.slice(0, SHOWN).map(describe);
   if (verdict.violations.length > SHOWN) lines.push(`  ... and ${verdict.violations.length - SHOWN} more`);
+  if (result.refused.length > 0) lines.push('Refused while typing:', ...result.refused.map((reason) => `  ${reason}`));
   lines.push('Fault schedule:');
   for (const fault of plan.faults) lines.push(`  ${describeFault(fault, result.names)}`);
   lines.push(`  clock of ${result.names[plan.skewed.peer]} off by ${plan.skewed.skewMs} ms from the start`);

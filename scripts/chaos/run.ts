@@ -29,12 +29,16 @@ export interface ChaosResult {
   impairment: string;
   typed: number;
   notTyped: number;
+  /** Sends the peer refused, why, and how often: a `/switch` to a channel it is not in, an API error. */
+  refused: string[];
   /** From the heal to the first check with nothing lost, or null when the quiet time ran out first. */
   convergedMs: number | null;
   totalMs: number;
   /** The data folders the checker read, the peers' then the tracker's: gone when this process exits. */
   folders: string[];
 }
+
+type Typed = Pick<ChaosResult, 'typed' | 'notTyped' | 'refused'>;
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
 
@@ -110,36 +114,37 @@ function impair(ns: Namespaces): { impairment: Impairment; described: string } {
 }
 
 /** Carries out the sends and the faults at their times; resolves once the last send is typed and every fault healed. */
-async function workload(
-  cluster: Cluster,
-  wire: Wire,
-  plan: Plan,
-  log: (line: string) => void,
-): Promise<{ typed: number; notTyped: number }> {
+async function workload(cluster: Cluster, wire: Wire, plan: Plan, log: (line: string) => void): Promise<Typed> {
   const start = Date.now();
   const running = plan.faults.map((fault) => sleep(fault.at).then(() => strike(cluster, wire, fault, start, log)));
-  const posts: Array<Promise<unknown>> = [];
-  let typed = 0;
-  let notTyped = 0;
+  const outcomes: Array<Promise<string>> = [];
   for (const send of plan.sends) {
     await sleep(start + send.at - Date.now());
-    const done = deliver(cluster, send, (status) => {
-      if (status === 'typed' || status === '200') typed++;
-      else notTyped++;
-    });
-    posts.push(done);
+    outcomes.push(deliver(cluster, send).catch((error: Error) => `failed: ${error.message.split('\n')[0]}`));
   }
-  await Promise.all([...running, ...posts]);
-  log(`Workload done: ${typed} messages typed or posted, ${notTyped} not (their sender was down, or the API refused)`);
-  return { typed, notTyped };
+  await Promise.all(running);
+  const statuses = await Promise.all(outcomes);
+  const typed = statuses.filter((status) => status === 'typed' || status === '200').length;
+  const refused = statuses.filter((status) => status !== 'typed' && status !== '200' && status !== 'down');
+  const notTyped = statuses.length - typed;
+  log(`Workload done: ${typed} messages typed or posted, ${notTyped} not (${notTyped - refused.length} with their sender down)`);
+  for (const [reason, count] of tally(refused)) log(`  ${reason} (${count}x)`);
+  return { typed, notTyped, refused: tally(refused).map(([reason, count]) => `${reason} (${count}x)`) };
 }
 
-async function deliver(cluster: Cluster, send: Send, outcome: (status: string) => void): Promise<void> {
+function tally(items: string[]): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return [...counts];
+}
+
+function deliver(cluster: Cluster, send: Send): Promise<string> {
   const channel = send.kind === 'public' ? PUBLIC_CHANNEL : send.kind === 'private' ? PRIVATE_CHANNEL : 'general';
-  if (send.via === 'web') {
-    const conversation = send.to !== undefined ? `@${cluster.id(send.to)}` : channel;
-    outcome(await cluster.post(send.from, conversation, send.text));
-  } else outcome(cluster.type(send.from, channel, send.text, send.to) ? 'typed' : 'down');
+  if (send.via === 'console') return cluster.type(send.from, channel, send.text, send.to);
+  const conversation = send.to !== undefined ? `@${cluster.id(send.to)}` : channel;
+  return cluster
+    .post(send.from, conversation, send.text)
+    .then((status) => (status === '200' || status === 'down' ? status : `web API answered ${status}`));
 }
 
 /** One fault from its start to its heal. */
