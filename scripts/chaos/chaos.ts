@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- [--seed N] [--seconds N] [--peers N] [--quiet N] [--keep DIR]`: a tracker and N peers in network
+ * `npm run chaos -- [--seed N] [--seconds N] [--peers N] [--quiet N] [--keep DIR] [--baseline] [--clean]`: a tracker and N peers in network
  * namespaces on an impaired network, a seeded workload and fault schedule, then the checker's verdict
  * (docs/history.md, "The chaos run"). Exits 0 with no violation, 1 with the counterexample, 2 when it cannot run. New.
  */
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
       peers: { type: 'string', default: '5' },
       quiet: { type: 'string', default: '120' },
       keep: { type: 'string' },
+      baseline: { type: 'boolean' },
+      clean: { type: 'boolean' },
     },
   });
   const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed);
@@ -39,7 +41,15 @@ async function main(): Promise<void> {
     console.error(`chaos: cannot make network namespaces: ${reason}`);
     process.exit(2);
   }
-  const result = await runChaos({ seed, seconds, peers, quietMs: quiet * 1000, log: (line) => console.log(line) });
+  const result = await runChaos({
+    seed,
+    seconds,
+    peers,
+    quietMs: quiet * 1000,
+    faults: !values.baseline,
+    clean: values.clean,
+    log: (line) => console.log(line),
+  });
   console.log(summary(result));
   if (values.keep) {
     for (const folder of result.folders) cpSync(folder, join(values.keep, basename(folder)), { recursive: true });

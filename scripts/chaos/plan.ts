@@ -54,16 +54,16 @@ export interface Plan {
 /** Messages typed per second across all peers: about 195 in 60 s, as in the run that found the losses. */
 const RATE = 3.25;
 
-/** `makePlan(7, 60, 5)`: the same seed gives the same plan. */
-export function makePlan(seed: number, seconds: number, peers: number): Plan {
+/** `makePlan(7, 60, 5)`: the same seed gives the same plan; `faults` false keeps the workload and drops every fault. */
+export function makePlan(seed: number, seconds: number, peers: number, faults = true): Plan {
   const random = new Random(seed);
   const members = {
     [PUBLIC_CHANNEL]: range(peers).filter((i) => i < peers - 1 || peers < 3),
     [PRIVATE_CHANNEL]: range(peers).filter((i) => i % 2 === 0),
   };
-  const faults = makeFaults(random.fork(), seconds * 1000, peers);
+  const schedule = makeFaults(random.fork(), seconds * 1000, peers).filter(() => faults);
   const sends = makeSends(random.fork(), seed, seconds * 1000, peers, members);
-  for (const fault of faults) if (fault.action.kind === 'kill-full-outbox') sends.push(...fillOutbox(fault, seed, sends.length));
+  for (const fault of schedule) if (fault.action.kind === 'kill-full-outbox') sends.push(...fillOutbox(fault, seed, sends.length));
   sends.sort((a, b) => a.at - b.at);
   const skewSign = random.chance(0.5) ? -1 : 1;
   return {
@@ -72,8 +72,8 @@ export function makePlan(seed: number, seconds: number, peers: number): Plan {
     peers,
     members,
     sends,
-    faults,
-    skewed: { peer: random.int(0, peers - 1), skewMs: skewSign * random.int(2000, 8000) },
+    faults: schedule,
+    skewed: { peer: random.int(0, peers - 1), skewMs: faults ? skewSign * random.int(2000, 8000) : 0 },
   };
 }
 
