@@ -18,12 +18,14 @@
   let lastEvent = '';
   let source = null;
   let readTimer = null;
+  // Set when this page's own Log out is sent: its answer lands on "You have logged out.", nothing else may move the page.
+  let leaving = false;
 
   async function api(path, body) {
     const init = body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
     const res = await fetch(path, Object.assign({ cache: 'no-store', headers: { Accept: 'application/json' } }, init));
     if (res.status === 401) {
-      location.assign('/login/'); // the session ended (logout in another tab, or it expired)
+      if (!leaving) location.assign('/login/'); // the session ended (logout in another tab, or it expired)
       throw new Error('Logged out');
     }
     const data = await res.json();
@@ -148,7 +150,7 @@
       track((data) => logs.has(data.conversation) && logs.get(data.conversation).loadLatest()),
     );
     source.addEventListener('reload', track(reload));
-    source.addEventListener('logout', () => location.assign('/login/?out')); // says "You have logged out."
+    source.addEventListener('logout', () => leaving || location.assign('/login/?out')); // says "You have logged out."
   }
 
   function onMessage({ message }) {
@@ -251,6 +253,11 @@
     logs.get(open).toBottom();
     $('jump').hidden = true;
     $('message').focus();
+  });
+
+  document.querySelector('form[action="/logout/"]').addEventListener('submit', () => {
+    leaving = true;
+    if (source) source.close(); // its `logout` event would race the form's own answer
   });
 
   $('notify').hidden = !('Notification' in window) || Notification.permission !== 'default';
