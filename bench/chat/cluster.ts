@@ -6,12 +6,13 @@
  */
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundle } from '../bundle';
+import { rssBytes } from '../proc';
 
 const START_TIMEOUT_MS = 60_000;
 /** Peers started at once: each start connects to every peer before it, so a few at a time is quicker than all. */
@@ -79,15 +80,9 @@ export class ClusterProcess {
     });
   }
 
-  /** Resident memory (VmRSS) in bytes, from /proc; NaN where there is none. */
-  rssBytes(): number {
-    try {
-      const status = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
-      const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-      return kib ? Number(kib[1]) * 1024 : NaN;
-    } catch {
-      return NaN;
-    }
+  /** The process's id, for /proc (`bench/proc.ts`). */
+  get pid(): number {
+    return this.proc.pid ?? NaN;
   }
 
   /** Kills the process; with `gently`, asks it to leave first (SIGTERM) and waits up to 5 s. */
@@ -123,7 +118,7 @@ export class ClusterProcess {
 export class ChatCluster {
   readonly receivers: Array<{ name: string; port: number }> = []; // by name and port (a process each, or all in `host`)
   sender!: ClusterProcess;
-  private tracker!: ClusterProcess;
+  tracker!: ClusterProcess;
   /** Every process but the tracker and the sender: the receivers in order, or the one host. */
   readonly processes: ClusterProcess[] = [];
   private host: ClusterProcess | null = null;
@@ -262,9 +257,9 @@ export class ChatCluster {
 
   /** Resident memory per peer, in bytes: each process's own, or the host's shared by its peers. */
   peerRss(): number[] {
-    const sender = this.sender ? [this.sender.rssBytes()] : [];
-    if (this.host) return [...sender, ...this.receivers.map(() => this.host!.rssBytes() / this.receivers.length)];
-    return [...sender, ...this.processes.map((peer) => peer.rssBytes())];
+    const sender = this.sender ? [rssBytes(this.sender.pid)] : [];
+    if (this.host) return [...sender, ...this.receivers.map(() => rssBytes(this.host!.pid) / this.receivers.length)];
+    return [...sender, ...this.processes.map((peer) => rssBytes(peer.pid))];
   }
 
   async stop(): Promise<void> {
