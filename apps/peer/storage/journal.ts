@@ -214,7 +214,7 @@ export class AppendOnlyFile {
   private async writeGroup(bytes: Buffer): Promise<number> {
     const start = this.size;
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(this.handle.fd, bytes, done, bytes.length - done);
+      for (let done = 0; done < bytes.length;) done += writeSync(this.handle.fd, bytes, done, bytes.length - done);
       if (this.durable) await this.handle.datasync();
       this.size += bytes.length;
     } catch (error) {
