@@ -166,18 +166,19 @@ export class ChatCluster {
       }
     }
     const connected = new Set<string>();
-    let all!: () => void;
+    let [all, failed]: [() => void, string] = [() => {}, ''];
     const allConnected = new Promise<void>((done) => (all = done));
     const sender = this.startPeer('Sender', trackerUrl, (line) => {
       const hit = /^\[P2P\] Connected to peer: (R\d+) /.exec(line);
       if (hit) connected.add(hit[1]);
+      if (line.startsWith('[P2P] Could not connect')) failed = line;
       if (connected.size === size - 1) all();
     });
     this.sender = await sender;
     // On a loaded machine some peers answer after the console opened (discovery.ts: `onLate`): wait for them.
     const late = new Promise((done) => setTimeout(done, START_TIMEOUT_MS).unref());
     await Promise.race([allConnected, late]);
-    if (connected.size !== size - 1) throw new Error(`The sender connected to ${connected.size} of ${size - 1} peers at start-up`);
+    if (connected.size !== size - 1) throw new Error(`The sender connected to ${connected.size} of ${size - 1} peers at start-up; ${failed}`);
   }
 
   /** Every receiver in one host process; resolves once each has opened its console. */
