@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ClusterProcess, freePort } from './chat/cluster';
+import { ClusterProcess } from './chat/cluster';
+import { freePort } from './ports';
 import { sample } from './proc';
 
 const ROOT = join(__dirname, '..');
