@@ -6,45 +6,18 @@
  */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ClusterProcess, freePort } from './chat/cluster';
+import { ClusterProcess } from './chat/cluster';
+import { freePort } from './ports';
+import { sample } from './proc';
 
 const ROOT = join(__dirname, '..');
 const START_TIMEOUT_MS = 120_000;
 /** Peers started at once: each one starting costs a second or so of CPU, and the machine has two cores. */
 const STARTING_AT_ONCE = 4;
-
-/** CPU time (ns) and context switches of every thread of a process, as /proc says now. */
-interface Sample {
-  cpuNs: number;
-  switches: number;
-}
-
-/**
- * Sums `/proc/<pid>/task/<tid>/schedstat` (field 1: ns on CPU) and the `*_ctxt_switches` of each thread, of the
- * process and of its children (a helper it started, such as esbuild's service, costs the machine as much).
- */
-export function sample(pid: number): Sample {
-  const total: Sample = { cpuNs: 0, switches: 0 };
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total.cpuNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-      for (const hit of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) total.switches += Number(hit[1]);
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) {
-        const more = sample(Number(child));
-        total.cpuNs += more.cpuNs;
-        total.switches += more.switches;
-      }
-    } catch {
-      // a thread or child that ended between the listing and the read
-    }
-  }
-  return total;
-}
 
 /** One measured process: a label, a kind (a row of the table) and its process. */
 interface Measured {

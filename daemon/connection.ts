@@ -232,19 +232,23 @@ export abstract class Connection implements ConnectionHooks {
 
   /**
    * Called about once a second by the server (`watchTimeouts`): enforces every timer of this connection. While
-   * the server is `crowded`, a head has `crowdedHeadersTimeoutMs` to arrive instead of `headersTimeoutMs`.
+   * the server is `crowded`, a head has `crowdedHeadersTimeoutMs` to arrive instead of `headersTimeoutMs`. Returns
+   * when a check next has work if the connection only waits (idle, lingering): the server may sleep until then.
    */
-  checkTimeouts(now: number, crowded = false): void {
+  checkTimeouts(now: number, crowded = false): number | undefined {
     if (this.socket.destroyed) return;
-    if (this.writeStalled(now)) return this.onWriteTimeout();
+    if (this.writeStalled(now)) return void this.onWriteTimeout();
     const { options } = this;
+    const waits = this.socket.writableLength === 0;
     if (this.phase === 'lingering') {
-      const quiet = now - Math.max(this.phaseSince, this.lastInputAt) > options.lingerMs;
+      const since = Math.max(this.phaseSince, this.lastInputAt);
       // nginx's lingering_timeout and lingering_time: quiet for a while, or at most 30 s in all.
-      if (this.socket.writableLength === 0 && (quiet || now - this.phaseSince > MAX_LINGER_MS)) this.socket.destroy();
+      if (waits && (now - since > options.lingerMs || now - this.phaseSince > MAX_LINGER_MS)) this.socket.destroy();
+      else if (waits) return Math.min(since + options.lingerMs, this.phaseSince + MAX_LINGER_MS) + 1;
     } else if (this.phase === 'idle') {
-      const quiet = !this.isBusy() && this.input.length === 0 && this.socket.writableLength === 0;
+      const quiet = !this.isBusy() && this.input.length === 0 && waits;
       if (quiet && now - this.phaseSince > options.keepAliveTimeoutMs) this.closeAfterWrite();
+      else if (quiet) return this.phaseSince + options.keepAliveTimeoutMs + 1;
     } else if (this.phase === 'head' && this.reading) {
       const limit = crowded ? Math.min(options.headersTimeoutMs, options.crowdedHeadersTimeoutMs) : options.headersTimeoutMs;
       if (now - this.requestStartedAt > limit) {

@@ -4,7 +4,6 @@
  * `Connection.checkTimeouts` (connection.ts). New: WeApRous's Python server had no timeouts.
  */
 
-import { Tick } from './tick';
 import type { Tracer } from './trace';
 
 export interface ConnectionOptions {
@@ -47,9 +46,12 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   lingerMs: 2_000,
 };
 
-/** What the tick checks: a connection (connection.ts), or anything with timers of its own. */
+/**
+ * What the tick checks: a connection (connection.ts), or anything with timers of its own. It may return when it
+ * next has work, if it only waits; undefined (or nothing) asks for the next tick.
+ */
 export interface Timed {
-  checkTimeouts(now: number, crowded: boolean): void;
+  checkTimeouts(now: number, crowded: boolean): number | undefined | void;
 }
 
 /**
@@ -57,10 +59,12 @@ export interface Timed {
  * than it has, and starting one costs a request no system call.
  */
 let tick = Date.now();
+/** Servers whose tick sleeps past its period (every connection only waits): `lastTick` reads the clock meanwhile. */
+let sleepingLong = 0;
 
 /** `Date.now()` as of the last tick (`watchTimeouts`): what a connection starts its clocks from. */
 export function lastTick(): number {
-  return tick;
+  return sleepingLong > 0 ? Date.now() : tick;
 }
 
 /** A server's timeout tick (`watchTimeouts`): `wake` it as a connection comes; `stop` it when the server closes. */
@@ -73,8 +77,11 @@ export interface TimeoutWatch {
 /**
  * One timer per server checks every connection's timeouts, instead of a timer per connection (or
  * `socket.setTimeout`, re-armed on every read and write): cheaper with thousands of connections, and precise
- * enough (a tick is a quarter of the shortest timeout, at most 1 s). It runs only while a connection is open:
- * a server nobody talks to wakes for nothing. `crowded` is asked once a tick (backend.ts: `Admission.crowded`).
+ * enough (a tick is a quarter of the shortest timeout, at most 1 s). It runs only while a connection is open, and
+ * while every open one only waits (an idle keep-alive after a heartbeat) it sleeps until the first of them has
+ * work, not a tick at a time: a server nobody talks to wakes for nothing. A waiting connection that gets a new
+ * request meanwhile is checked at that time at the latest (a keep-alive timeout, 5 s); a new connection wakes the
+ * tick at once. `crowded` is asked once a tick (backend.ts: `Admission.crowded`).
  */
 export function watchTimeouts(connections: ReadonlySet<Timed>, options: ConnectionOptions, crowded = (): boolean => false): TimeoutWatch {
   const shortest = Math.min(
@@ -85,21 +92,34 @@ export function watchTimeouts(connections: ReadonlySet<Timed>, options: Connecti
     options.bodyRateWindowMs,
     options.writeTimeoutMs,
   );
-  const sweep = new Tick(
-    () => {
-      const now = (tick = Date.now());
-      const busy = crowded();
-      for (const connection of connections) connection.checkTimeouts(now, busy);
-      if (connections.size === 0) sweep.sleep(); // the next connection wakes it
-    },
-    Math.max(10, Math.min(1000, shortest / 4)),
-  );
-  const wake = (): void => {
-    if (sweep.running) return;
-    tick = Date.now(); // a connection must not start its clocks at a time long gone
-    sweep.wake();
+  const period = Math.max(10, Math.min(1000, shortest / 4));
+  let timer: NodeJS.Timeout | null = null;
+  let due = 0;
+  let long = false;
+  const settle = (at: number | null, now: number): void => {
+    if (timer) clearTimeout(timer);
+    timer = at === null ? null : setTimeout(sweep, at - now);
+    timer?.unref(); // a tick never keeps a process alive
+    due = at ?? 0;
+    const sleepsLong = at !== null && at > now + period;
+    if (sleepsLong !== long) sleepingLong += sleepsLong ? 1 : -1;
+    long = sleepsLong;
   };
-  return { wake, stop: () => sweep.sleep() };
+  const sweep = (): void => {
+    const now = (tick = Date.now());
+    const busy = crowded();
+    let next = Infinity;
+    for (const connection of connections) next = Math.min(next, connection.checkTimeouts(now, busy) ?? now + period);
+    // None left: the next connection wakes it. Never sooner than a tick from now, so wake-ups stay coalesced.
+    settle(connections.size === 0 ? null : Math.max(next, now + period), now);
+  };
+  const wake = (): void => {
+    const now = Date.now();
+    if (timer && due <= now + period) return;
+    tick = now; // a connection must not start its clocks at a time long gone
+    settle(now + period, now);
+  };
+  return { wake, stop: () => settle(null, Date.now()) };
 }
 
 /** `5000` → `5 s`, `250` → `250 ms`: a limit as a refusal sentence says it. */

@@ -2,7 +2,7 @@
  * The chat benchmark (`npm run bench:chat -- --peers 10,50,100 --rate 10 --messages 100 --burst 1000`): for
  * each class size N, a tracker and N real peers (`cluster.ts`), one sender, and four runs (`run.ts`); then the
  * cost of encryption in a cluster of `--encryption-peers` (`encryption.ts`). Prints per-delivery latency,
- * deliveries/s, losses, duplicates and memory, and the command that reproduces it; `--svg` draws latency against
+ * deliveries/s, CPU per delivery at the receivers and the sender (`cost.ts`), losses, duplicates, idle CPU and memory, and the command that reproduces it; `--svg` draws latency against
  * N (`report.ts`). New: no WeApRous twin.
  */
 
@@ -11,7 +11,14 @@ import { loadavg } from 'node:os';
 import { bundleChat, ChatCluster, type ChatBundles } from './cluster';
 import { measureEncryption } from './encryption';
 import { type RunResult, type RunSpec, Runner } from './run';
-import { costLine, latencyChart, resultLine, resultTable, rssLine } from './report';
+import { costLine, idleLine, latencyChart, resultLine, resultTable, rssLine } from './report';
+import { idleCpu } from './cost';
+
+/** Seconds each cluster is left alone to measure what an idle peer costs, after settling from its start. */
+const IDLE_SECONDS = 5;
+const IDLE_SETTLE_MS = 3_000;
+/** The messages of the first run, in processes that have received nothing yet: the cost of cold code. */
+const COLD_MESSAGES = 50;
 
 interface Options {
   peers: number[];
@@ -72,7 +79,7 @@ function load(when: string): string {
 }
 
 /**
- * For one class size: our peer sending at a steady rate and in a burst, then the reference document's way (one
+ * For one class size: its idle cost; our peer sending its first messages (cold), then at a steady rate and in a burst, then the reference document's way (one
  * request after another, a new TCP connection each) doing the same, as the baseline; and the peers' memory.
  */
 async function measureSize(
@@ -80,13 +87,17 @@ async function measureSize(
   options: Options,
   bundles: ChatBundles,
   runner: Runner,
-): Promise<{ results: RunResult[]; rss: number[] }> {
+): Promise<{ results: RunResult[]; rss: number[]; idle: string }> {
   console.log(`\nN = ${size}: starting a tracker and ${size} peers...`);
   const started = Date.now();
   const cluster = await ChatCluster.start(size, bundles, runner.onLine, options.hosted);
   console.log(`  started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
+    await new Promise((done) => setTimeout(done, IDLE_SETTLE_MS));
+    const idle = idleLine(size, await idleCpu(cluster, IDLE_SECONDS), IDLE_SECONDS);
+    console.log(`  ${idle}`);
     const specs: RunSpec[] = [
+      { mode: 'peer', rate: options.rate, messages: COLD_MESSAGES, label: `our peer, cold (first ${COLD_MESSAGES})` },
       { mode: 'peer', rate: options.rate, messages: options.messages },
       { mode: 'peer', rate: 0, messages: options.burst },
       { mode: 'document', rate: options.rate, messages: options.messages },
@@ -99,7 +110,7 @@ async function measureSize(
     }
     const rss = cluster.peerRss();
     console.log(`  ${rssLine(size, rss)}`);
-    return { results, rss };
+    return { results, rss, idle };
   } finally {
     await cluster.stop();
   }
@@ -114,18 +125,18 @@ async function main(): Promise<void> {
   const bundles = await bundleChat();
   const runner = new Runner();
   const sizes = options.only === 'encryption' ? [] : options.peers;
-  const measured: Array<{ results: RunResult[]; rss: number[] }> = [];
+  const measured: Array<{ results: RunResult[]; rss: number[]; idle: string }> = [];
   for (const size of sizes) measured.push(await measureSize(size, options, bundles, runner));
   const pattern = { rate: options.rate, messages: options.messages, burst: options.burst };
   const costs = options.only === 'sizes' ? [] : await measureEncryption(options.encryptionPeers, pattern, bundles, runner);
   const results = [...measured.flatMap((m) => m.results), ...costs.flatMap((pair) => [pair.encrypted, pair.clear])];
   console.log(`\n${resultTable(results)}`);
-  measured.forEach(({ rss }, i) => console.log(rssLine(sizes[i], rss)));
+  measured.forEach(({ rss, idle }, i) => console.log(`${idle}\n${rssLine(sizes[i], rss)}`));
   if (costs.length > 0) console.log(`\nThe cost of encryption:\n${costs.map((pair) => costLine(pair.encrypted, pair.clear)).join('\n')}`);
   const lost = results.reduce((sum, r) => sum + r.lost, 0);
   const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
   console.log(`\nLosses: ${lost}, duplicates: ${duplicates} (both must be 0).\n${load('after')}`);
-  const charted = measured.flatMap((m) => m.results).filter((r) => r.spec.rate > 0);
+  const charted = measured.flatMap((m) => m.results).filter((r) => r.spec.rate > 0 && r.spec.label === undefined);
   if (options.svg && charted.length > 0) {
     writeFileSync(options.svg, latencyChart(charted, options.hosted ? 'receivers in one process' : 'a process per peer'));
     console.log(`Chart: ${options.svg}`);

@@ -6,12 +6,13 @@
  */
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundle } from '../bundle';
+import { freePort } from '../ports';
+import { rssBytes } from '../proc';
 
 const START_TIMEOUT_MS = 60_000;
 /** Peers started at once: each start connects to every peer before it, so a few at a time is quicker than all. */
@@ -79,15 +80,9 @@ export class ClusterProcess {
     });
   }
 
-  /** Resident memory (VmRSS) in bytes, from /proc; NaN where there is none. */
-  rssBytes(): number {
-    try {
-      const status = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
-      const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-      return kib ? Number(kib[1]) * 1024 : NaN;
-    } catch {
-      return NaN;
-    }
+  /** The process's id, for /proc (`bench/proc.ts`). */
+  get pid(): number {
+    return this.proc.pid ?? NaN;
   }
 
   /** Kills the process; with `gently`, asks it to leave first (SIGTERM) and waits up to 5 s. */
@@ -123,7 +118,7 @@ export class ClusterProcess {
 export class ChatCluster {
   readonly receivers: Array<{ name: string; port: number }> = []; // by name and port (a process each, or all in `host`)
   sender!: ClusterProcess;
-  private tracker!: ClusterProcess;
+  tracker!: ClusterProcess;
   /** Every process but the tracker and the sender: the receivers in order, or the one host. */
   readonly processes: ClusterProcess[] = [];
   private host: ClusterProcess | null = null;
@@ -148,12 +143,8 @@ export class ChatCluster {
 
   private async startAll(size: number): Promise<void> {
     const trackerPort = await freePort();
-    const tracker = this.spawn('tracker', this.bundles.tracker, trackerPort, [
-      '--server-ip',
-      '127.0.0.1',
-      '--server-port',
-      String(trackerPort),
-    ]);
+    const trackerArgs = ['--server-ip', '127.0.0.1', '--server-port', String(trackerPort)];
+    const tracker = this.spawn('tracker', this.bundles.tracker, trackerPort, trackerArgs);
     this.tracker = tracker;
     await tracker.waitFor((line) => line.startsWith('[Backend] Listening on'), START_TIMEOUT_MS, 'listening line');
     const trackerUrl = `http://127.0.0.1:${trackerPort}`;
@@ -170,13 +161,28 @@ export class ChatCluster {
         );
       }
     }
+    await this.startSender(size, trackerUrl);
+  }
+
+  /** The sender, last: resolves once it has connected to every receiver. */
+  private async startSender(size: number, trackerUrl: string): Promise<void> {
     const connected = new Set<string>();
+    let [all, failed]: [() => void, string] = [() => {}, ''];
+    const allConnected = new Promise<void>((done) => (all = done));
     const sender = this.startPeer('Sender', trackerUrl, (line) => {
       const hit = /^\[P2P\] Connected to peer: (R\d+) /.exec(line);
       if (hit) connected.add(hit[1]);
+      if (line.startsWith('[P2P] Could not connect')) failed = line;
+      if (connected.size === size - 1) all();
     });
     this.sender = await sender;
-    if (connected.size !== size - 1) throw new Error(`The sender connected to ${connected.size} of ${size - 1} peers at start-up`);
+    // On a loaded machine some peers answer after the console opened (discovery.ts: `onLate`), or time out: wait, then `/discover` again.
+    for (let tries = 0; tries < 4 && connected.size < size - 1; tries++) {
+      if (tries > 0) this.sender.type('/discover');
+      await Promise.race([allConnected, new Promise((done) => setTimeout(done, START_TIMEOUT_MS / 4).unref())]);
+    }
+    if (connected.size !== size - 1)
+      throw new Error(`The sender connected to ${connected.size} of ${size - 1} peers at start-up; ${failed}`);
   }
 
   /** Every receiver in one host process; resolves once each has opened its console. */
@@ -262,9 +268,9 @@ export class ChatCluster {
 
   /** Resident memory per peer, in bytes: each process's own, or the host's shared by its peers. */
   peerRss(): number[] {
-    const sender = this.sender ? [this.sender.rssBytes()] : [];
-    if (this.host) return [...sender, ...this.receivers.map(() => this.host!.rssBytes() / this.receivers.length)];
-    return [...sender, ...this.processes.map((peer) => peer.rssBytes())];
+    const sender = this.sender ? [rssBytes(this.sender.pid)] : [];
+    if (this.host) return [...sender, ...this.receivers.map(() => rssBytes(this.host!.pid) / this.receivers.length)];
+    return [...sender, ...this.processes.map((peer) => rssBytes(peer.pid))];
   }
 
   async stop(): Promise<void> {
@@ -272,28 +278,4 @@ export class ChatCluster {
     await Promise.all([...this.processes, this.sender, this.tracker].filter(Boolean).map((peer) => peer.stop(gently)));
     rmSync(this.dataRoot, { recursive: true, force: true });
   }
-}
-
-/**
- * A port nothing listens on now, from 20000-31999: below the kernel's range for outgoing connections
- * (32768 and up), so the thousands of connections a cluster opens cannot take it before its peer listens.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    // Never the same port twice: a port handed out is free until its peer listens, which may be later.
-    if (handedOut.has(port) || !(await bindable(port))) continue;
-    handedOut.add(port);
-    return port;
-  }
-}
-
-const handedOut = new Set<number>();
-
-function bindable(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
 }

@@ -11,6 +11,7 @@
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ChatCluster, ClusterProcess, LineHandler } from './cluster';
+import { cpuSnapshot, cpuSpent } from './cost';
 
 /** `peer`/`document`: one message to all (in #general, or the sender's channel); `direct`/`document-direct`: one to each. */
 export type SendMode = 'peer' | 'document' | 'direct' | 'document-direct';
@@ -37,6 +38,9 @@ export interface RunResult {
   latencies: number[];
   /** Deliveries per second, from the first message typed to the last delivery. */
   perSecond: number;
+  /** CPU ms the receivers spent per delivered message, and the sender per recipient (NaN when the bench sent). */
+  receiverCpu: number;
+  senderCpu: number;
 }
 
 /** The cluster's sending peer (`cluster.ts`): what it prints is never a delivery. */
@@ -44,6 +48,8 @@ const SENDER = 'Sender';
 
 /** After the last message is sent, a run waits this long for a delivery that has not come before calling it lost. */
 const QUIET_MS = 10_000;
+/** After the last delivery, the acknowledgements' work (the sender's outbox) before CPU is read again. */
+const TAIL_MS = 300;
 
 /** What the cluster's lines are checked against during a run: `[BROADCAST] ... : bench-<tag>-<n>`. */
 export class RunWatch {
@@ -109,11 +115,14 @@ export async function runOnce(cluster: ChatCluster, spec: RunSpec, watch: RunWat
   const receivers = cluster.receivers;
   const expected = spec.messages * receivers.length;
   if (spec.channel !== undefined) await switchTo(cluster.sender, spec.channel);
+  const cpuBefore = cpuSnapshot(cluster);
   const firstAt = performance.now();
   if (spec.mode === 'peer') await typeAll(cluster.sender, spec, watch, firstAt);
   else if (spec.mode === 'direct') await typeAll(cluster.sender, spec, watch, firstAt, receivers);
   else await postAll(receivers, spec, watch, firstAt, spec.mode === 'document' ? '/broadcast-peer/' : '/send-peer/');
   await watch.settle(expected);
+  await new Promise((done) => setTimeout(done, TAIL_MS));
+  const cpu = cpuSpent(cpuBefore, cpuSnapshot(cluster));
   const latencies = [...watch.latencies].sort((a, b) => a - b);
   const seconds = (watch.lastAt - firstAt) / 1000;
   return {
@@ -125,6 +134,8 @@ export async function runOnce(cluster: ChatCluster, spec: RunSpec, watch: RunWat
     duplicates: watch.duplicates,
     latencies,
     perSecond: seconds > 0 ? latencies.length / seconds : NaN,
+    receiverCpu: cpu.receivers / latencies.length,
+    senderCpu: spec.mode === 'peer' || spec.mode === 'direct' ? cpu.sender / latencies.length : NaN,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Tests for daemon/timeouts.ts: the server's one timeout tick runs only while a connection is open, so an idle
- * server wakes for nothing.
+ * Tests for daemon/timeouts.ts: the server's one timeout tick runs only while a connection is open, and sleeps
+ * until the first deadline while every connection only waits, so an idle server wakes for nothing.
  */
 
 import assert from 'node:assert/strict';
@@ -26,6 +26,48 @@ describe('watchTimeouts()', () => {
     const asked = crowdedAsked;
     await sleep(40);
     assert.equal(crowdedAsked, asked, 'no tick once the last connection is gone');
+    watch.stop();
+  });
+
+  it('sleeps until the first deadline while every connection only waits, and reads the clock meanwhile', async () => {
+    const connections = new Set<Timed>();
+    let checks = 0;
+    const started = Date.now();
+    const watch = watchTimeouts(connections, options);
+    watch.wake();
+    // An idle keep-alive: nothing to do for 150 ms, then it closes.
+    connections.add({
+      checkTimeouts: (now) => {
+        checks += 1;
+        if (now - started < 150) return started + 150;
+        connections.clear();
+      },
+    });
+    await sleep(100);
+    assert.equal(checks, 1, 'one check, then asleep until the deadline');
+    const before = Date.now();
+    assert.ok(lastTick() >= before, 'a connection starting meanwhile starts its clocks now, not at the last tick');
+    await sleep(120);
+    assert.equal(checks, 2, 'checked again at the deadline');
+    watch.stop();
+  });
+
+  it('wakes at once for a new connection while it sleeps until a deadline', async () => {
+    const connections = new Set<Timed>();
+    const checked: string[] = [];
+    const watch = watchTimeouts(connections, options);
+    watch.wake();
+    connections.add({
+      checkTimeouts: (now) => {
+        checked.push('waiting');
+        return now + 10_000;
+      },
+    });
+    await sleep(30);
+    connections.add({ checkTimeouts: () => void checked.push('new') });
+    watch.wake();
+    await sleep(30);
+    assert.ok(checked.includes('new'), checked.join(' '));
     watch.stop();
   });
 

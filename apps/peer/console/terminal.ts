@@ -58,7 +58,7 @@ export class Terminal {
     if (this.lost) return;
     const rl = this.rl;
     if (!rl || !this.interactive || this.closing) {
-      for (const row of rows) this.output.write(row + '\n');
+      if (rows.length > 0) this.output.write(rows.join('\n') + '\n'); // one write (a system call on a pipe) per print, not per row
       return;
     }
     // Take the typed text off the screen through readline's own keys (Ctrl+E, Ctrl+U), so readline's idea

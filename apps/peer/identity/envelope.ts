@@ -53,7 +53,7 @@ const TAG_BYTES = 16;
 
 /** `seal('Hi Bob', header, bobBoxKey)` → an envelope only the holder of Bob's box private key opens. */
 export function seal(text: string, header: SealedHeader, recipientBoxKey: string): Envelope {
-  const recipient = parseBoxKey(recipientBoxKey);
+  const recipient = recipientKey(recipientBoxKey);
   const ephemeral = generateKeyPairSync('x25519');
   const epk = boxKeyText(ephemeral.publicKey);
   const key = messageKey(diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient }), epk, recipientBoxKey, header);
@@ -63,7 +63,7 @@ export function seal(text: string, header: SealedHeader, recipientBoxKey: string
 /** The text, or null when the envelope was not sealed for this key, or it or its header was changed. */
 export function open(envelope: Envelope, header: SealedHeader, myBoxPrivateKey: KeyObject): string | null {
   try {
-    const mine = boxKeyText(createPublicKey(myBoxPrivateKey));
+    const mine = ownBoxKeyText(myBoxPrivateKey);
     const shared = diffieHellman({ privateKey: myBoxPrivateKey, publicKey: parseBoxKey(envelope.epk) });
     return decrypt(messageKey(shared, envelope.epk, mine, header), envelope, header);
   } catch {
@@ -134,6 +134,29 @@ function associatedData(header: SealedHeader): Buffer {
 export function boxKeyText(publicKey: KeyObject): string {
   const x = publicKey.export({ format: 'jwk' }).x as string;
   return Buffer.from(x, 'base64url').toString('base64');
+}
+
+/**
+ * Keys a peer uses again and again, made once: its own box key's text (every direct message it opens) and the
+ * box keys it seals for (its own and its contacts'). Each costs a key import or a JWK export, about a tenth of a
+ * seal; bounded, the oldest recipient first out, as `signature.ts` keeps Ed25519 keys.
+ */
+const ownBoxKeys = new WeakMap<KeyObject, string>();
+const recipients = new Map<string, KeyObject>();
+
+function ownBoxKeyText(privateKey: KeyObject): string {
+  let text = ownBoxKeys.get(privateKey);
+  if (text === undefined) ownBoxKeys.set(privateKey, (text = boxKeyText(createPublicKey(privateKey))));
+  return text;
+}
+
+function recipientKey(text: string): KeyObject {
+  let key = recipients.get(text);
+  if (key) return key;
+  key = parseBoxKey(text);
+  if (recipients.size >= 1_000) recipients.delete(recipients.keys().next().value as string);
+  recipients.set(text, key);
+  return key;
 }
 
 /** Whether `value` is a box key's text: 44 characters of base64 that decode to 32 bytes. */

@@ -1,13 +1,13 @@
 /**
- * How the chat benchmark prints: nearest-rank percentiles, one line and one table row per run, memory per
- * peer, and an SVG chart that is well-formed and draws one line per series.
+ * How the chat benchmark prints: nearest-rank percentiles, one line and one table row per run (with CPU per
+ * delivery), idle CPU and memory per peer, and an SVG chart that is well-formed and draws one line per series.
  * Tests for `bench/chat/report.ts`.
  */
 
 import { expect } from 'chai';
 import type { RunResult } from '../../../bench/chat/run';
 import { encryptionPairs } from '../../../bench/chat/encryption';
-import { costLine, fmtMs, latencyChart, percentile, resultLine, resultTable, rssLine } from '../../../bench/chat/report';
+import { costLine, fmtMs, idleLine, latencyChart, percentile, resultLine, resultTable, rssLine } from '../../../bench/chat/report';
 
 function run(size: number, mode: 'peer' | 'document', latencies: number[], lost = 0): RunResult {
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -21,6 +21,8 @@ function run(size: number, mode: 'peer' | 'document', latencies: number[], lost 
     duplicates: 0,
     latencies: sorted,
     perSecond: 90,
+    receiverCpu: 0.4,
+    senderCpu: mode === 'peer' ? 0.125 : NaN,
   };
 }
 
@@ -35,11 +37,13 @@ describe('chat benchmark report', () => {
   it('prints one line and one table row per run, with losses and duplicates', () => {
     const result = run(10, 'peer', [1, 2, 3, 4, 5, 6, 7, 8, 9], 0);
     expect(resultLine(result)).to.equal(
-      'N=10 our peer, 1 at 10/s: 9/9 delivered, p50 5.00 ms, p99 9.00 ms, max 9.00 ms, 90 deliveries/s, 0 lost, 0 duplicates',
+      'N=10 our peer, 1 at 10/s: 9/9 delivered, p50 5.00 ms, p99 9.00 ms, max 9.00 ms, 90 deliveries/s, ' +
+        'CPU ms per delivery 0.40 at a receiver, 0.13 at the sender, 0 lost, 0 duplicates',
     );
     const table = resultTable([result, run(10, 'document', [1, 2], 7)]).split('\n');
     expect(table).to.have.length(4);
-    expect(table[3]).to.match(/^\| 10 \| document's way \| 1 at 10\/s \| 2\/9 \| .* \| 7 \| 0 \|$/);
+    expect(table[3]).to.match(/^\| 10 \| document's way \| 1 at 10\/s \| 2\/9 \| .* \| 0\.40 \| n\/a \| 7 \| 0 \|$/);
+    expect(idleLine(10, { perPeer: 0.314, tracker: 0.2 }, 5)).to.equal('N=10: idle CPU 0.31 ms/s per peer, tracker 0.20 ms/s (over 5 s)');
     expect(rssLine(10, [60 * 1024 * 1024, 64 * 1024 * 1024, 70 * 1024 * 1024])).to.equal('N=10: RSS per peer median 64 MB, max 70 MB');
   });
 
