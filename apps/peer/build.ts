@@ -207,7 +207,11 @@ function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
     // every peer listed (their outboxes for it go at once), sends what waits for them and catches up.
     onRegistered: (kind): Promise<void> => console.discover(kind === 'late' ? 'command' : 'again'),
     onChannels: (answer) => core.members.answered(answer), // a refused private channel is contested, never trusted
-    onBeat: () => giveUpOnTheGone({ delivery, trust, tracker, notify: made.notify }), // an unreachable TestPeer's outbox
+    // Peers met before but not connected are met again (a partition healed); an unreachable TestPeer's outbox goes.
+    onBeat: async () => {
+      await console.meetAgain();
+      await giveUpOnTheGone({ delivery, trust, tracker, notify: made.notify });
+    },
   });
   const background = (task: () => Promise<void>) => tasks.run(task);
   const isProven = (peerId: string) => contacts.has(peerId) || trust.knows(peerId); // connected to first

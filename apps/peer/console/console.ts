@@ -180,6 +180,11 @@ export class PeerConsole {
    * "Discovering peers...", the tracker's list, then a line for each peer newly connected or not reached.
    * 'again' (after registering again) says only what changed.
    */
+  /** After a heartbeat: peers met before but not connected are met again (`Discovery.meetAgain`), each said once met. */
+  async meetAgain(): Promise<void> {
+    await this.parts.discovery.meetAgain((meeting) => 'peer' in meeting && this.print(view.connectedToPeerLine(meeting.peer)));
+  }
+
   async discover(mode: DiscoveryMode): Promise<void> {
     if (mode !== 'again') this.print(trackerLines.discovering());
     const late = (meeting: Meeting) => {

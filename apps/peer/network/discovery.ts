@@ -130,6 +130,31 @@ export class Discovery {
     timer.unref(); // a quitting peer does not wait for it
   }
 
+  /**
+   * After a heartbeat: the listed peers whose key this peer knows (met before) but that are not connected are
+   * met again, at most `MAX_MEET_RETRIES` at a time: a meeting that failed for want of an answer (a partition, a
+   * peer restarted while cut off) heals by itself, and the meeting catches both sides up. Each met goes to `onMet`.
+   */
+  async meetAgain(onMet: (meeting: Meeting) => void): Promise<void> {
+    const { tracker, state, client } = this.parts;
+    let entries: PeerEntry[];
+    try {
+      entries = await tracker.list();
+    } catch {
+      return; // the tracker is away: the next heartbeat asks again
+    }
+    const proven = this.parts.isProven ?? (() => false);
+    const missing = entries
+      .filter((entry) => entry.peer_id !== state.self.peer_id && !state.isConnected(entry.peer_id) && proven(entry.peer_id))
+      .slice(0, MAX_MEET_RETRIES);
+    if (missing.length === 0) return;
+    const started = Date.now();
+    const results = await client.connectAll(missing);
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') onMet(this.met(missing[i], result, Date.now() - started, false));
+    });
+  }
+
   /** The tracker's list; by `/discover`, after registering again if the tracker restarted and forgot this peer. */
   private async list(mode: DiscoveryMode): Promise<PeerEntry[]> {
     const { tracker, session, state } = this.parts;

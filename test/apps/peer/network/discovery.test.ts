@@ -132,4 +132,37 @@ describe('Discovery with a peer slow to answer its identity check', () => {
     await new Promise((done) => setTimeout(done, 100));
     expect(calls).to.equal(1);
   });
+
+  it('meets again, after a heartbeat, a listed peer it knows the key of and is not connected to; never a stranger', async () => {
+    const entries = ['127.0.0.1:5002', '127.0.0.1:5003', '127.0.0.1:5004'].map((peer_id) => ({
+      ip: '127.0.0.1',
+      port: Number(peer_id.slice(10)),
+      peer_id,
+    }));
+    const asked: string[][] = [];
+    const peers = {
+      connectAll: async (targets: Array<{ peer_id: string; ip: string; port: number }>) => {
+        asked.push(targets.map((t) => t.peer_id));
+        return targets.map((t) => ({ status: 'fulfilled', value: { ...t, name: 'Bob' } }));
+      },
+    };
+    const state = new ChatState({ peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' });
+    state.connect({ peer_id: '127.0.0.1:5004', ip: '127.0.0.1', port: 5004, name: 'Jack' }); // connected already
+    const caughtUp: string[] = [];
+    const discovery = new Discovery({
+      state,
+      tracker: { list: async () => entries } as unknown as TrackerClient,
+      session: {} as TrackerSession,
+      client: peers as unknown as PeerClient,
+      delivery: { reached: () => {}, retryNow: () => {} } as unknown as Delivery,
+      catchUp: { run: async (peer: { peer_id: string }) => void caughtUp.push(peer.peer_id) } as unknown as CatchUp,
+      background: (task) => void task(),
+      isProven: (id) => id !== '127.0.0.1:5003', // 5003: never met, key unknown
+    });
+    const met: Meeting[] = [];
+    await discovery.meetAgain((meeting) => met.push(meeting));
+    expect(asked).to.deep.equal([['127.0.0.1:5002']]);
+    expect(met.map((m) => m.peerId)).to.deep.equal(['127.0.0.1:5002']);
+    expect(caughtUp).to.deep.equal(['127.0.0.1:5002']); // the meeting catches up what was said meanwhile
+  });
 });
