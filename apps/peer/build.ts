@@ -4,6 +4,7 @@
  * apps/peer/README.md. New; WeApRous `apps/peer.py` built its parts in `PeerApp.__init__`.
  */
 
+import type { PeerEntry } from '../protocol';
 import type { Backend } from '../../daemon/backend';
 import { shareOf } from '../../daemon/admission';
 import { HttpClient } from '../../daemon/client';
@@ -208,9 +209,12 @@ function wireConsole(made: Made, core: ReturnType<typeof wireChat>) {
     onRegistered: (kind): Promise<void> => console.discover(kind === 'late' ? 'command' : 'again'),
     onChannels: (answer) => core.members.answered(answer), // a refused private channel is contested, never trusted
     // Peers met before but not connected are met again (a partition healed); an unreachable TestPeer's outbox goes.
+    // One list a heartbeat, asked only when one of them needs it, for both.
     onBeat: async () => {
-      await console.meetAgain();
-      await giveUpOnTheGone({ delivery, trust, tracker, notify: made.notify });
+      let asked: Promise<PeerEntry[]> | undefined;
+      const list = () => (asked ??= tracker.list());
+      await console.meetAgain(list);
+      await giveUpOnTheGone({ delivery, trust, tracker: { list }, notify: made.notify });
     },
   });
   const background = (task: () => Promise<void>) => tasks.run(task);

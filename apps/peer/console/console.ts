@@ -4,7 +4,7 @@
  * decides what the console prints about it. Ports `run_console` of WeApRous `apps/peer.py`.
  */
 
-import { channelName } from '../../protocol';
+import { channelName, type PeerEntry } from '../../protocol';
 import { reasonOf } from '../../text';
 import type { Chat } from '../chat';
 import type { Delivery } from '../delivery/delivery';
@@ -181,8 +181,8 @@ export class PeerConsole {
    * 'again' (after registering again) says only what changed.
    */
   /** After a heartbeat: peers met before but not connected are met again (`Discovery.meetAgain`), each said once met. */
-  async meetAgain(): Promise<void> {
-    await this.parts.discovery.meetAgain((meeting) => 'peer' in meeting && this.print(view.connectedToPeerLine(meeting.peer)));
+  async meetAgain(list?: () => Promise<PeerEntry[]>): Promise<void> {
+    await this.parts.discovery.meetAgain((meeting) => 'peer' in meeting && this.print(view.connectedToPeerLine(meeting.peer)), list);
   }
 
   async discover(mode: DiscoveryMode): Promise<void> {

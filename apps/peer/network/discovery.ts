@@ -135,11 +135,11 @@ export class Discovery {
    * met again, at most `MAX_MEET_RETRIES` at a time: a meeting that failed for want of an answer (a partition, a
    * peer restarted while cut off) heals by itself, and the meeting catches both sides up. Each met goes to `onMet`.
    */
-  async meetAgain(onMet: (meeting: Meeting) => void): Promise<void> {
-    const { tracker, state, client } = this.parts;
+  async meetAgain(onMet: (meeting: Meeting) => void, list = () => this.parts.tracker.list()): Promise<void> {
+    const { state, client } = this.parts;
     let entries: PeerEntry[];
     try {
-      entries = await tracker.list();
+      entries = await list();
     } catch {
       return; // the tracker is away: the next heartbeat asks again
     }
