@@ -30,12 +30,16 @@ export async function joinChannel(
 ): Promise<JoinOutcome> {
   const { channel: name, key, proof } = claim;
   const credential = key !== undefined || proof !== undefined;
+  // Worked out once, the first time a plan needs it: a channel that changes meanwhile costs no second scrypt.
+  let checked: Promise<Verifier | Refusal> | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const plan = await channels.plan(peerId, name, credential, source);
     if (plan.kind === 'refused') return { ok: false, status: plan.status, error: plan.error };
     let verifier: Verifier | undefined;
     if (plan.kind === 'create-private' || plan.kind === 'check-key') {
-      const given = proof !== undefined ? proofVerifier(proof, name, peerId, now) : await keyVerifier(keys, peerId, name, key!, source);
+      checked ??=
+        proof !== undefined ? Promise.resolve(proofVerifier(proof, name, peerId, now)) : keyVerifier(keys, peerId, name, key!, source);
+      const given = await checked;
       if (typeof given !== 'string') return given;
       if (plan.kind === 'check-key' && given !== plan.secret)
         return { ok: false, status: 403, error: `Wrong key for #${name}; use the key it was created with` };
