@@ -140,7 +140,9 @@ function answer(result: BatchResult) {
 /**
  * `GET /history/?channel=general&since=12&after=<id>&limit=100&peer=127.0.0.1:5002`: a page of a channel, for a peer
  * catching up. #general is open to anyone (as its messages are); another channel only to a member; `@<asker>`, the
- * direct conversation with the asker, only to that peer, signed and fresh.
+ * direct conversation with the asker, only to that peer, signed and fresh. With `arrived=<position>` instead of
+ * `since`, the page is what this peer stored from that place in its file on, in that order, and the answer says
+ * where to ask next (`arrived`) and in which file (`history`): docs/protocol.md, "Catch-up".
  */
 async function answerHistory(request: Request, parts: PeerParts, selfId: string) {
   const { query } = request;
@@ -148,13 +150,21 @@ async function answerHistory(request: Request, parts: PeerParts, selfId: string)
   if (channel === null) throw new HttpError(400, '"channel" must be a channel name, e.g. /history/?channel=general&since=0');
   const since = wholeNumber(query.since, -1, -1, Number.MAX_SAFE_INTEGER, '"since" must be a clock (a whole number from -1), e.g. since=0');
   const limit = wholeNumber(query.limit, HISTORY_PAGE, 1, MAX_HISTORY_PAGE, `"limit" must be a whole number from 1 to ${MAX_HISTORY_PAGE}`);
+  const arrived = query.arrived === undefined ? undefined : wholeNumber(query.arrived, 0, 0, Number.MAX_SAFE_INTEGER, ARRIVED_RULE);
   checkAsker(query, parts, selfId);
   if (channel !== GENERAL_CHANNEL && !channel.startsWith('@')) await checkMember(channel, query.peer, parts);
+  if (arrived !== undefined) {
+    const page = await parts.history.arrivedAfter(channel, arrived, limit);
+    const { messages, more, position } = page;
+    return { status: 'ok', channel, count: messages.length, messages, more, arrived: position, history: parts.history.fileId };
+  }
   const after = query.after ?? '';
   if (after.length > 300) throw new HttpError(400, '"after" must be the id of the last message of the page before');
   const page = await parts.history.page(channel, since, limit, after);
   return { status: 'ok', channel, count: page.messages.length, messages: page.messages, more: page.more };
 }
+
+const ARRIVED_RULE = '"arrived" must be a place in the history (a whole number from 0, as the last answer said), e.g. arrived=0';
 
 /**
  * `channel=@<asker>`: the direct conversation between this peer and the asker, which only the asker may read: the

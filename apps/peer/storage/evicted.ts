@@ -7,6 +7,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { type ChatMessage, type OrderKey, insertInOrder, readStoredMessage } from '../model/message';
 import type { LinePlace } from './journal';
+import { firstFrom } from './arrivals';
 
 /** A message kept on disk only: its order (the strings it had in memory, shared) and its line's place. */
 export interface OnDisk extends OrderKey, LinePlace {}
@@ -16,6 +17,8 @@ export type Held = ChatMessage | OnDisk;
 
 export class Evicted {
   private readonly lists = new Map<string, OnDisk[]>();
+  /** The same entries in the order they arrived (by their place in the file), for `fromPosition`. */
+  private readonly arrived = new Map<string, OnDisk[]>();
   private reader: FileHandle | undefined;
 
   /** `limit`: entries kept per conversation; past it the first in Lamport order leaves (docs/history.md). */
@@ -30,8 +33,22 @@ export class Evicted {
   add(conversation: string, message: ChatMessage, place: LinePlace): OnDisk | undefined {
     const list = this.lists.get(conversation) ?? [];
     this.lists.set(conversation, list);
-    insertInOrder(list, { clock: message.clock, from: message.from, id: message.id, offset: place.offset, length: place.length });
-    return list.length > this.limit ? list.shift() : undefined;
+    const entry = { clock: message.clock, from: message.from, id: message.id, offset: place.offset, length: place.length };
+    insertInOrder(list, entry);
+    const arrived = this.arrived.get(conversation) ?? [];
+    this.arrived.set(conversation, arrived);
+    arrived.splice(firstFrom(arrived, entry.offset), 0, entry); // messages leave memory in the order they came: a push
+    if (list.length <= this.limit) return undefined;
+    const dropped = list.shift()!;
+    arrived.splice(firstFrom(arrived, dropped.offset), 1);
+    return dropped;
+  }
+
+  /** Up to `count` of the conversation's evicted messages whose lines start at `position` or after, in file order. */
+  fromPosition(conversation: string, position: number, count: number): OnDisk[] {
+    const arrived = this.arrived.get(conversation) ?? [];
+    const first = firstFrom(arrived, position);
+    return arrived.slice(first, first + count);
   }
 
   /** The conversation's evicted messages in Lamport order (empty when none). */

@@ -7,7 +7,7 @@
 
 import { Contacts } from '../model/contacts';
 import { type ChatMessage, type IncomingMessage, LamportClock, MessageMaker, receive } from '../model/message';
-import { type HistoryPage, MessageStore, type Writer } from './store';
+import { type ArrivedPage, type HistoryPage, MessageStore, type Writer } from './store';
 import { HistoryShares } from './shares';
 
 /** A stranger over its share of the history: not stored, so not acknowledged (answer 429 with the message). */
@@ -118,6 +118,16 @@ export class History {
   /** A page for `GET /history/`: from just after `(since, after)`, in order, about `limit`; `more` when more follow. */
   page(conversation: string, since: number, limit: number, after = ''): Promise<HistoryPage> {
     return this.store.history(conversation, { since, limit, after });
+  }
+
+  /** A page for `GET /history/?arrived=`: what was stored from `position` on (a place in the file), in that order. */
+  arrivedAfter(conversation: string, position: number, limit: number): Promise<ArrivedPage> {
+    return this.store.arrivedAfter(conversation, position, { limit });
+  }
+
+  /** Names the history file: a position means something only in the file of this name. */
+  get fileId(): string {
+    return this.store.id;
   }
 
   /** The highest clock held in a channel or conversation; -1 when it has none. */

@@ -18,6 +18,7 @@ import {
   removeInOrder,
 } from '../model/message';
 import { Evicted, type Held, isOnDisk, type OnDisk } from './evicted';
+import { Arrivals, fileIdOf, positionAfter } from './arrivals';
 
 export interface StoreOptions {
   /** This peer's id, to file direct messages under the other peer. */
@@ -66,13 +67,20 @@ export interface HistoryPage {
   more: boolean;
 }
 
+/** A page of what arrived: messages in the order they were stored, and the position to ask from next. */
+export interface ArrivedPage extends HistoryPage {
+  position: number;
+}
+
 export class MessageStore {
   private readonly ids = new Set<string>();
-  private readonly arrival = new Map<string, Arrived>();
+  private readonly arrival = new Map<string, Arrivals>();
   private readonly byConversation = new Map<string, ChatMessage[]>();
   private readonly writing = new Map<string, Promise<unknown>>();
   private readonly evicted: Evicted;
   private file!: AppendOnlyFile;
+  /** Names this history file: positions count within it (`arrivedAfter`). */
+  private fileId = '';
   private highest = 0;
   private held = 0;
   /** Bytes of lines being written now, so two at once cannot both pass the file's limit. */
@@ -99,6 +107,7 @@ export class MessageStore {
       if (scan.torn > 0) report(`${HISTORY_FILE}: cut off a torn last line (${scan.torn} bytes); the ${scan.accepted} before it are kept`);
     }
     store.file = await AppendOnlyFile.open(path, scan.size, options.durable);
+    store.fileId = await fileIdOf(path);
     if (scan.unterminated) await store.file.append('\n');
     await store.evicted.open(path);
     return store;
@@ -165,6 +174,39 @@ export class MessageStore {
     return { messages: await this.evicted.read(page), more: !next.done };
   }
 
+  /**
+   * What arrived in a conversation from `position` on (a byte offset in this history file, 0 for all), in the
+   * order it was stored, whatever its clocks: at most `limit` messages and about `maxBytes`; `position` is where
+   * to ask next. A message stored late with a low clock (its sender was cut off) still comes after the position.
+   */
+  async arrivedAfter(conversation: string, from: number, options: { limit?: number; maxBytes?: number } = {}): Promise<ArrivedPage> {
+    const { limit = 100, maxBytes = PAGE_BYTES } = options;
+    if (from > this.file.bytes) from = 0; // a place past the end was read in another file (this one is new): from the start
+    const arrived = this.arrival.get(conversation) ?? new Arrivals();
+    const first = arrived.firstFrom(from);
+    const count = Math.max(1, limit);
+    // What left memory arrived before all that is in it: the file's index first, then memory.
+    const disk = this.evicted.fromPosition(conversation, from, count).map((entry) => ({ held: entry as Held, place: entry as LinePlace }));
+    const memory = arrived.messages
+      .slice(first, first + count)
+      .map((message, i) => ({ held: message as Held, place: arrived.places[first + i] }));
+    const walk = [...disk, ...memory];
+    let [taken, bytes, position] = [0, 0, from];
+    while (taken < walk.length && taken < count && (taken === 0 || bytes + heldBytes(walk[taken].held) <= maxBytes)) {
+      bytes += heldBytes(walk[taken].held);
+      position = positionAfter(walk[taken].place);
+      taken += 1;
+    }
+    const messages = await this.evicted.read(walk.slice(0, taken).map(({ held }) => held));
+    const more = arrived.firstFrom(position) < arrived.length || this.evicted.fromPosition(conversation, position, 1).length > 0;
+    return { messages, more, position };
+  }
+
+  /** Names this history file: a position of `arrivedAfter` means nothing in another file (one set aside and begun again). */
+  get id(): string {
+    return this.fileId;
+  }
+
   /** The last `count` messages of a channel or conversation, oldest first, and how many it holds: no copy of the rest. */
   latest(conversation: string, count: number): { messages: ChatMessage[]; total: number } {
     const all = this.byConversation.get(conversation) ?? [];
@@ -206,11 +248,9 @@ export class MessageStore {
     insertInOrder(list, message);
     this.ids.add(message.id);
     this.held += 1;
-    const arrived = this.arrival.get(key) ?? { messages: [], places: [], bytes: 0 };
+    const arrived = this.arrival.get(key) ?? new Arrivals();
     this.arrival.set(key, arrived);
-    arrived.messages.push(message);
-    arrived.places.push(place);
-    arrived.bytes += memorySize(message);
+    arrived.add(message, place, memorySize(message));
     // As `LamportClock.witness` moves: a stranger's clock far ahead moves a restarted peer's clock only so far.
     const step = message.from === this.options.selfId ? message.clock : Math.min(message.clock, this.highest + MAX_CLOCK_STEP);
     this.highest = Math.max(this.highest, step);
@@ -221,25 +261,17 @@ export class MessageStore {
   }
 
   /** The conversation's first message to arrive leaves memory for the index of the file (`evicted.ts`); its id stays known. */
-  private evict(key: string, arrived: Arrived): void {
-    const message = arrived.messages.shift()!;
+  private evict(key: string, arrived: Arrivals): void {
+    const { message, place } = arrived.shift(memorySize);
     removeInOrder(this.byConversation.get(key)!, message);
     this.held -= 1;
-    arrived.bytes -= memorySize(message);
-    const dropped = this.evicted.add(key, message, arrived.places.shift()!);
+    const dropped = this.evicted.add(key, message, place);
     if (dropped) this.ids.delete(dropped.id);
   }
 }
 
 /** About 1 MiB of messages in a history page: another peer takes up to 4 MiB (`MAX_PAGE_BYTES` of mesh.ts). */
 export const PAGE_BYTES = 1024 * 1024;
-
-/** Each conversation's messages in memory in arrival order, their lines' places, and their bytes: the oldest to arrive go first. */
-interface Arrived {
-  messages: ChatMessage[];
-  places: LinePlace[];
-  bytes: number;
-}
 
 /** A message's size as JSON in a page (UTF-16 length: close enough, and cheap); on disk, its line's. */
 function heldBytes(held: Held): number {
