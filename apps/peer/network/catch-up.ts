@@ -10,7 +10,7 @@ import { reasonOf } from '../../text';
 import type { Channels } from '../model/channels';
 import type { History } from '../storage/history';
 import { type ChatMessage, derivedId, directChannel, readMessage } from '../model/message';
-import type { PeerClient } from './peer-client';
+import type { PageFrom, PeerClient } from './peer-client';
 import type { PeerInfo } from '../model/peers';
 import { isSealed } from '../identity/sealed';
 import type { Trust } from '../identity/trust';
@@ -19,10 +19,22 @@ import type { Notify } from '../model/notices';
 import { CatchUpCursors } from '../storage/cursors';
 import { NOT_MEMBER_RETRY_SECONDS } from './inbox';
 
+/** What one catch-up of a conversation brought: messages new here, and messages refused as forged. */
+interface Tally {
+  added: number;
+  forged: number;
+}
+
+/** A page's last message as the peer sent it, and its highest clock (-1 for none): where the cursors go. */
+interface PageRead {
+  last: ChatMessage | undefined;
+  highest: number;
+}
+
 /**
- * Catch-up asks a peer from this many clocks before the highest one read from it (`storage/cursors.ts`): what
- * the peer wrote itself always comes after, but a message it passed on may carry a lower clock (its writer had
- * not seen the others). Duplicates cost nothing.
+ * A peer that answers by clock only (no `arrived`: an older peer) is asked from this many clocks before the
+ * highest one read from it (`storage/cursors.ts`): what it wrote itself always comes after, but a message it
+ * passed on may carry a lower clock (its writer had not seen the others). Duplicates cost nothing.
  */
 const CATCH_UP_MARGIN = 100;
 /** A peer that answered "not a member yet" (409) is asked again this often, at most `NOT_YET_TRIES` times. */
@@ -83,7 +95,7 @@ export class CatchUp {
    * "not a member yet" (409: the tracker has not heard this peer's claim again) is asked again a little later.
    */
   private async ask(peer: PeerInfo, asked: string, conversation: string, tries = 1): Promise<void> {
-    let result = { added: 0, forged: 0 };
+    let result: Tally = { added: 0, forged: 0 };
     try {
       result = await this.channel(peer, asked, conversation);
     } catch (error) {
@@ -111,40 +123,56 @@ export class CatchUp {
 
   /**
    * Pages of one channel from one peer, each message checked and stored once: how many were new, and how
-   * many were refused because they claim a sender whose key this peer knows without its signature. Of a direct
+   * many were refused because they claim a sender whose key this peer knows without its signature. Asked from
+   * where the last catch-up of that peer ended in its history file (`arrived`); a peer that answers by clock
+   * only is asked from the clock cursor less `CATCH_UP_MARGIN`. Each page moves the cursor on.
+   */
+  private async channel(peer: PeerInfo, channel: string, conversation: string): Promise<Tally> {
+    const cursor = this.cursors.of(peer.peer_id, conversation);
+    const tally = { added: 0, forged: 0 };
+    let from: PageFrom = { since: Math.max(-1, cursor.clock - CATCH_UP_MARGIN), arrived: cursor.position ?? 0 };
+    for (let page = 0; page < CATCH_UP_PAGES; page++) {
+      const answer = await this.parts.client.historyPage(peer, channel, from);
+      if (answer.history !== undefined && cursor.history !== undefined && answer.history !== cursor.history && from.arrived) {
+        [from, cursor.history] = [{ since: -1, arrived: 0 }, answer.history]; // a new history file there: from its start
+        continue;
+      }
+      const { last, highest } = await this.take(peer, channel, conversation, answer.messages, tally);
+      const clock = Math.max(cursor.clock, highest);
+      // By place when the peer said where to go on; else from the page's last message, by clock.
+      if (answer.arrived !== undefined) from = { since: clock, arrived: answer.arrived };
+      else if (last !== undefined) from = { since: last.clock, after: last.id };
+      this.cursors.advance(peer.peer_id, conversation, { clock, position: answer.arrived, history: answer.history });
+      Object.assign(cursor, this.cursors.of(peer.peer_id, conversation));
+      if (!answer.more || answer.messages.length === 0) break;
+    }
+    return tally;
+  }
+
+  /**
+   * One page's messages, each checked as the inbox checks one, stored once, counted in `tally`; returns the
+   * page's last message as the peer sent it (kept or not) and its highest clock, for the cursors. Of a direct
    * conversation (`@<this peer>`), only what the peer itself wrote to this one is taken.
    */
-  private async channel(peer: PeerInfo, channel: string, conversation: string): Promise<{ added: number; forged: number }> {
-    const history = this.parts.history;
+  private async take(peer: PeerInfo, channel: string, conversation: string, raws: unknown[], tally: Tally): Promise<PageRead> {
     const direct = channel !== conversation;
-    const read = this.cursors.of(peer.peer_id, conversation);
-    let since = Math.max(-1, read - CATCH_UP_MARGIN);
-    let highest = read;
-    let after = '';
-    let added = 0;
-    let forged = 0;
-    for (let page = 0; page < CATCH_UP_PAGES; page++) {
-      const { messages, more } = await this.parts.client.historyPage(peer, channel, since, after);
-      for (const raw of messages) {
-        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
-        const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
-        if (!read.ok || read.value.clock === undefined) continue;
-        if (read.value.channel !== channel && !(direct && read.value.channel === conversation)) continue;
-        const message = { ...read.value, clock: read.value.clock };
-        // The page's cursor moves on with what the peer sent, kept or not.
-        [since, after, highest] = [message.clock, message.id, Math.max(highest, message.clock)];
-        if (direct && (message.from !== peer.peer_id || message.channel !== channel)) continue; // ours: held already
-        // Its sender has a key (a direct conversation is asked of such peers only): in clear, it is refused, as the inbox refuses it.
-        if (direct && !isSealed(message)) continue;
-        if (!isSealed(message) && this.parts.channels.isPrivate(channel)) continue; // a private channel's are sealed
-        const verdict = await this.judge(message);
-        if (verdict === 'forged') forged += 1;
-        else if ((await history.acceptQuietly(verdict)) === 'added') added += 1;
-      }
-      if (!more || messages.length === 0) break;
+    let [last, highest]: [ChatMessage | undefined, number] = [undefined, -1];
+    for (const raw of raws) {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) continue;
+      const read = readMessage(raw as Record<string, unknown>, { channel, now: Date.now() / 1000 });
+      if (!read.ok || read.value.clock === undefined) continue;
+      if (read.value.channel !== channel && !(direct && read.value.channel === conversation)) continue;
+      const message = { ...read.value, clock: read.value.clock };
+      [last, highest] = [message, Math.max(highest, message.clock)];
+      if (direct && (message.from !== peer.peer_id || message.channel !== channel)) continue; // ours: held already
+      // Its sender has a key (a direct conversation is asked of such peers only): in clear, it is refused, as the inbox refuses it.
+      if (direct && !isSealed(message)) continue;
+      if (!isSealed(message) && this.parts.channels.isPrivate(channel)) continue; // a private channel's are sealed
+      const verdict = await this.judge(message);
+      if (verdict === 'forged') tally.forged += 1;
+      else if ((await this.parts.history.acceptQuietly(verdict)) === 'added') tally.added += 1;
     }
-    this.cursors.advance(peer.peer_id, conversation, highest);
-    return { added, forged };
+    return { last, highest };
   }
 
   /**

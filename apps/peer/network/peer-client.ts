@@ -149,26 +149,38 @@ export class PeerClient implements Courier {
   }
 
   /**
-   * `GET /history/?channel=...&since=...&after=...&peer=<us>`: one page of a channel from another peer,
-   * from just after the message `(since, after)` (a clock and an id; `after` empty: from the clock on).
+   * `GET /history/?channel=...&since=...&after=...&peer=<us>`: one page of a channel from another peer, from just
+   * after the message `(since, after)` (a clock and an id; `after` empty: from the clock on); with `arrived`, what
+   * the peer stored from that place on (a peer that answers by clock only ignores it: its answer has no `arrived`).
    */
-  async historyPage(peer: Address, channel: string, since: number, after = ''): Promise<{ messages: unknown[]; more: boolean }> {
+  async historyPage(peer: Address, channel: string, from: PageFrom): Promise<HistoryAnswer> {
     // `to` and `time` make a captured query useless to another peer, or a few minutes later (`notForNow` in signature.ts).
     const asked: Record<string, string> = {
       channel,
-      since: String(since),
+      since: String(from.since),
       peer: this.state.self.peer_id,
       to: peer.peer_id,
       time: String(Date.now()),
     };
-    if (after !== '') asked.after = after;
+    if (from.after !== undefined && from.after !== '') asked.after = from.after;
+    if (from.arrived !== undefined) asked.arrived = String(from.arrived);
     const params: Record<string, string> = this.signed(asked);
     const query = Object.entries(params)
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
       .join('&');
     const url = `${this.urlOf(peer)}/history/?${query}`;
     const body = expectOk(await this.client.request(url, { timeoutMs: this.timeoutMs, maxBodyBytes: MAX_PAGE_BYTES }));
-    return { messages: Array.isArray(body.messages) ? body.messages : [], more: body.more === true };
+    const answer: HistoryAnswer = { messages: Array.isArray(body.messages) ? body.messages : [], more: body.more === true };
+    const { arrived, history } = body as { arrived?: unknown; history?: unknown };
+    if (
+      typeof arrived === 'number' &&
+      Number.isSafeInteger(arrived) &&
+      arrived >= 0 &&
+      typeof history === 'string' &&
+      history.length <= 100
+    )
+      return { ...answer, arrived, history };
+    return answer;
   }
 
   /**
@@ -215,6 +227,21 @@ export const MAX_ANSWER_BYTES = 64 * 1024;
  * The largest history page taken from another peer. A peer answers at most about 1 MB of messages a page
  * (`MAX_PAGE_ANSWER_BYTES` of server.ts), and one message can be 60 KB; a bigger answer is refused, not held.
  */
+/** Where a history page starts: after the message `(since, after)`, or, asked of a peer that answers by place, at `arrived`. */
+export interface PageFrom {
+  since: number;
+  after?: string;
+  arrived?: number;
+}
+
+/** A history page as read: its messages (unchecked), whether more follow, and where to ask next when the peer said. */
+export interface HistoryAnswer {
+  messages: unknown[];
+  more: boolean;
+  arrived?: number;
+  history?: string;
+}
+
 export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 /** `http://127.0.0.1:5002` (`https://` for a peer that serves HTTPS), with brackets around an IPv6 address. */

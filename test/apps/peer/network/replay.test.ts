@@ -143,7 +143,7 @@ describe('replayed signed requests', () => {
   });
 
   it('refuses a history query sent to Bob and replayed to Carol, or to Bob after the window; the query itself is answered', async () => {
-    expect(await mesh.historyPage(bob.info, 'team', -1)).to.deep.equal({ messages: [], more: false });
+    expect(await mesh.historyPage(bob.info, 'team', { since: -1 })).to.deep.equal({ messages: [], more: false });
     const url = new URL(captured[0].url);
     expect(url.searchParams.get('to')).to.equal(bob.info.peer_id);
     const toCarol = await client.request(`http://127.0.0.1:${carol.info.port}${url.pathname}${url.search}`);
