@@ -56,6 +56,12 @@ describe('bench/scale: the scenarios at N = 5', () => {
     expect(o).to.include({ meetings: 4, pages: 4 * 6, messages: 4 * 300, duplicates: 4 * 150, drained: 600, requests: 4 + 24 + 600 });
     expect(o.converged).to.equal(true);
   });
+
+  it('(d) with a digest the heal carries only the 24 messages missing; asking one peer each still converges', () => {
+    expect(heal(5, 10, undefined, { digest: true, channelPeers: Infinity })).to.include({ messages: 24, duplicates: 0, converged: true });
+    // Each asks #general of its first meeting only: 6 meetings, 5 peers, so 7 asks of the 12 are for @direct alone.
+    expect(heal(5, 10, undefined, { digest: true, channelPeers: 1 })).to.include({ pages: 24 - 7, messages: 24, converged: true });
+  });
 });
 
 describe('bench/scale: the real parts', () => {
