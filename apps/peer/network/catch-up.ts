@@ -168,6 +168,7 @@ export class CatchUp {
       // Its sender has a key (a direct conversation is asked of such peers only): in clear, it is refused, as the inbox refuses it.
       if (direct && !isSealed(message)) continue;
       if (!isSealed(message) && this.parts.channels.isPrivate(channel)) continue; // a private channel's are sealed
+      if (this.parts.history.has(message.id)) continue; // held: a copy is not stored again, so not checked again either
       const verdict = await this.judge(message);
       if (verdict === 'forged') tally.forged += 1;
       else if ((await this.parts.history.acceptQuietly(verdict)) === 'added') tally.added += 1;

@@ -110,6 +110,11 @@ export class History {
     return { status: await this.store.add(message, writer), message };
   }
 
+  /** Whether a message of this id is stored. */
+  has(id: string): boolean {
+    return this.store.has(id);
+  }
+
   /** The last `count` messages of a channel (`general`) or conversation (`@127.0.0.1:5002`), oldest first, and how many it holds. */
   recent(conversation: string, count: number): { messages: ChatMessage[]; total: number } {
     return this.store.latest(conversation, count);

@@ -67,6 +67,39 @@ describe('CatchUp', () => {
     await history.close();
   });
 
+  it('checks the signature of a message it does not hold, not of a copy of one it holds (a heal brings many copies)', async () => {
+    const writer = loadOrCreateIdentity(folders[1]);
+    const signer = new Trust(
+      writer,
+      new KnownPeers({}),
+      () => {},
+      'known-peers.json',
+      async () => ({ ok: false as const, reason: 'no' }),
+    );
+    const signed = HELD.map((message) => signer.sign({ ...message, from: JACK.peer_id, id: `${JACK.peer_id}/s-${message.clock}` }));
+    const dir = mkdtempSync(join(tmpdir(), 'weaprous-catchup-'));
+    const history = await History.open(dir, ALICE, { startedAt: Date.now() });
+    const noKey = async () => ({ ok: false as const, reason: 'no key' });
+    const trust = new Trust(
+      loadOrCreateIdentity(folders[0]),
+      new KnownPeers({ [JACK.peer_id]: writer.publicKey }),
+      () => {},
+      'k.json',
+      noKey,
+    );
+    let checked = 0;
+    const authorship = trust.authorship.bind(trust);
+    trust.authorship = (...args) => (checked++, authorship(...args));
+    const client = { historyPage: async () => ({ messages: signed, more: false }) } as unknown as PeerClient;
+    const parts = { selfId: ALICE.peer_id, client, channels: new Channels(), history, trust, events: new EventLog() };
+    const catchUp = new CatchUp({ ...parts, notify: () => {} });
+    await catchUp.run(BOB);
+    await catchUp.run(JACK);
+    await history.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect([history.recent('general', 100).total, checked]).to.deep.equal([14, 14]);
+  });
+
   describe('by place in the answering history', () => {
     const made: string[] = [];
     const folder = () => {
