@@ -39,14 +39,20 @@ export function jsonBytes(message: ChatMessage): number {
 }
 
 /**
- * The body `answerHistory` (apps/peer/network/routes.ts) sends, `{"status":"ok","channel":..,"count":..,
- * "messages":[..],"more":..}`, in bytes, without building it: the envelope, each message, the commas between.
+ * The body `answerHistory` (apps/peer/network/routes.ts) sends when asked by place, `{"status":"ok","channel":..,
+ * "count":..,"messages":[..],"more":..,"arrived":..,"history":..}`, in bytes, without building it: the envelope,
+ * each message, the commas between.
  */
-export function pageBodyBytes(channel: string, messages: ChatMessage[], more: boolean): number {
-  const envelope = Buffer.byteLength(JSON.stringify({ status: 'ok', channel, count: messages.length, messages: [], more }));
+export function pageBodyBytes(channel: string, messages: ChatMessage[], more: boolean, arrived: number): number {
+  const envelope = Buffer.byteLength(
+    JSON.stringify({ status: 'ok', channel, count: messages.length, messages: [], more, arrived, history: HISTORY_NAME }),
+  );
   const items = messages.reduce((sum, message) => sum + jsonBytes(message), 0);
   return envelope + items + Math.max(0, messages.length - 1);
 }
+
+/** A history file's name as `answerHistory` gives it (an inode and a birth time in ms): the length of a real one. */
+export const HISTORY_NAME = '1837261-1796673866351';
 
 export class Log {
   private readonly conversations = new Map<string, Entry[]>();
@@ -106,7 +112,7 @@ export class Log {
     }
     const more = i < list.length;
     const next = more ? list[i].position : this.end;
-    return { messages, more, next, bodyBytes: pageBodyBytes(channel, messages, more) };
+    return { messages, more, next, bodyBytes: pageBodyBytes(channel, messages, more, next) };
   }
 }
 

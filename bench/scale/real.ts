@@ -1,6 +1,6 @@
 /**
- * What the scale bench measures on the real code rather than models: the CPU time of `MessageStore.history`
- * page reads (apps/peer/storage/store.ts, a real history.jsonl in a temporary folder), and a real `Outbox`
+ * What the scale bench measures on the real code rather than models: the CPU time of `MessageStore.arrivedAfter`
+ * page reads (what catch-up asks) (apps/peer/storage/store.ts, a real history.jsonl in a temporary folder), and a real `Outbox`
  * (apps/peer/delivery/outbox.ts) filled for one peer: its size, its file, what it refuses. New.
  */
 
@@ -25,11 +25,10 @@ export async function timePageReads(sent: ChatMessage[], readers: number): Promi
     const timed = Math.max(1, Math.min(readers, READERS));
     const start = process.cpuUsage();
     for (let reader = 0; reader < timed; reader++) {
-      let [since, after, more] = [-1, '', true];
+      let [position, more] = [0, true];
       while (more) {
-        const page = await store.history('general', { since, after });
-        const last = page.messages[page.messages.length - 1];
-        [since, after, more] = last ? [last.clock, last.id, page.more] : [since, after, false];
+        const page = await store.arrivedAfter('general', position);
+        [position, more] = [page.position, page.more && page.messages.length > 0];
         pages += 1;
       }
     }

@@ -4,7 +4,7 @@
  */
 
 import { expect } from 'chai';
-import { Log, pageBodyBytes } from '../../bench/scale/log';
+import { HISTORY_NAME, Log, pageBodyBytes } from '../../bench/scale/log';
 import { away, heal, makeMessage, outboxReturn, peerId } from '../../bench/scale/scenarios';
 import { fillOutbox, retriesWhileAway, timePageReads } from '../../bench/scale/real';
 
@@ -25,10 +25,11 @@ describe('bench/scale: Log.pageAfter()', () => {
 
   it("counts a page's body as the route's JSON, byte for byte", () => {
     const page = log.pageAfter('general', 0);
-    const body = { status: 'ok', channel: 'general', count: page.messages.length, messages: page.messages, more: page.more };
+    const { messages, more, next: arrived } = page;
+    const body = { status: 'ok', channel: 'general', count: messages.length, messages, more, arrived, history: HISTORY_NAME };
     expect(page.bodyBytes).to.equal(Buffer.byteLength(JSON.stringify(body)));
-    expect(pageBodyBytes('general', [], false)).to.equal(
-      Buffer.byteLength(JSON.stringify({ ...body, count: 0, messages: [], more: false })),
+    expect(pageBodyBytes('general', [], false, 7)).to.equal(
+      Buffer.byteLength(JSON.stringify({ ...body, count: 0, messages: [], more: false, arrived: 7 })),
     );
   });
 });
