@@ -35,7 +35,11 @@ export type { PeerOptions } from './build';
 export class PeerApp {
   private quitting = false;
 
-  private constructor(private readonly built: Built) {}
+  private constructor(
+    private readonly built: Built,
+    /** Saves the unread counts still waiting to be (`storage/channels-file.ts`). */
+    private readonly flushChannels: () => void,
+  ) {}
 
   /** This peer's chat: what the console and the browsers call. */
   get chat(): Chat {
@@ -89,10 +93,10 @@ export class PeerApp {
       options.exit(1);
       return null;
     }
-    keepChannels(channels, options.dataDir); // back in the channels of the run before, private ones with their keys
+    const channelsFile = keepChannels(channels, options.dataDir); // back in the channels of the run before, private ones with their keys
     const built = wire({ options, state, channels, events, terminal, client, notify, backend, web, ...data });
     ready.resolve({ chat: built.chat, parts: peerParts(built, data.trust) });
-    return new PeerApp(built);
+    return new PeerApp(built, channelsFile.flush);
   }
 
   /** Takes back the browser sessions, sends what waits, registers, connects to the peers, opens the console. */
@@ -141,6 +145,7 @@ export class PeerApp {
     await backend.close();
     await delivery.close();
     await history.close();
+    this.flushChannels();
     terminal.print('Goodbye!');
     this.built.options.exit(0);
   }

@@ -49,6 +49,8 @@ export class Channels {
   private currentName = GENERAL_CHANNEL;
   /** Hears every change worth keeping across a restart (`storage/channels-file.ts` saves it then). */
   onChange: () => void = () => {};
+  /** Hears an unread count changed by a message that arrived: one per message, so it may be saved later (`onChange` unless set). */
+  onUnread: () => void = () => this.onChange();
 
   get current(): string {
     return this.currentName;
@@ -103,7 +105,7 @@ export class Channels {
   arrived(channel: string): boolean {
     if (channel === this.currentName || !this.joined.has(channel)) return false;
     this.unread.set(channel, (this.unread.get(channel) ?? 0) + 1);
-    this.onChange();
+    this.onUnread();
     return true;
   }
 

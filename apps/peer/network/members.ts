@@ -20,12 +20,23 @@ export interface MembersParts {
   proofs?: ChannelProofs;
   /** How long a member the tracker no longer lists is still sent to (`Channels.setMembers`); `MEMBER_GRACE_MS` by default. */
   graceMs?: number;
+  /** How long a list the tracker gave is used again to send; `MEMBER_LIST_FRESH_MS` by default. */
+  freshMs?: number;
 }
 
 /** Two heartbeats of 30 s and a margin: the time a restarted tracker takes to hear every member's claim again. */
 export const MEMBER_GRACE_MS = 65_000;
+/**
+ * A channel's messages in the same second go to the list the tracker gave for the first: a burst of 1,000 is one
+ * `GET /get-list/`, not 1,000 in a row (each before its message could leave). A member that joined in that second
+ * is listed again at once when it asks this peer for the history (`admits` asks the tracker for a peer not listed).
+ */
+export const MEMBER_LIST_FRESH_MS = 1_000;
 
 export class Members {
+  /** Per channel, when this peer last asked the tracker for its members to send to, and the answer (awaited by all). */
+  private readonly asked = new Map<string, { at: number; list: Promise<string[]> }>();
+
   constructor(private readonly parts: MembersParts) {}
 
   /** The members of a channel from the tracker, remembered; the last list when the tracker cannot answer. */
@@ -43,13 +54,26 @@ export class Members {
   /** Who a channel's message goes to: the members listed; in a private one, those of them and of the peers that proved its key who prove it. */
   async recipients(channel: string): Promise<PeerInfo[]> {
     const { channels, proofs, self } = this.parts;
-    const listed = await this.refresh(channel);
+    const listed = await this.listToSend(channel);
     const isPrivate = proofs !== undefined && channels.isPrivate(channel);
     const ids = [...new Set(isPrivate ? [...channels.provenMembers(channel), ...listed] : listed)].filter((id) => id !== self.peer_id);
     const peers = ids.flatMap((id) => this.peerOf(id) ?? []);
     if (!isPrivate) return peers;
     const proved = await Promise.all(peers.map((peer) => proofs.ensure(channel, peer)));
     return peers.filter((_, i) => proved[i]);
+  }
+
+  /** The members listed for a message now: the tracker's list of the last `freshMs`, or asked now. */
+  private async listToSend(channel: string): Promise<string[]> {
+    const now = Date.now();
+    const last = this.asked.get(channel);
+    if (last !== undefined && now - last.at < (this.parts.freshMs ?? MEMBER_LIST_FRESH_MS)) {
+      await last.list;
+      return this.parts.channels.knownMembers(channel); // with any member `admits` or `refresh` found since
+    }
+    const list = this.refresh(channel);
+    this.asked.set(channel, { at: now, list });
+    return list;
   }
 
   /**

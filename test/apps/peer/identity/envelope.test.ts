@@ -6,12 +6,13 @@
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, hkdfSync, sign } from 'node:crypto';
 import {
   boxKeyBody,
   boxKeySigned,
   boxKeyText,
   type Envelope,
+  hkdf32,
   open,
   openFromChannel,
   seal,
@@ -182,5 +183,16 @@ describe('envelope: sealForChannel() and openFromChannel()', () => {
       { numRuns: 10_000 },
     );
     expect(salts.size).to.equal(10_000);
+  });
+});
+
+describe('hkdf32', () => {
+  it("gives the very bytes of node:crypto's hkdfSync (RFC 5869), so envelopes sealed before open still", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.uint8Array({ maxLength: 80 }), fc.string(), (secret, salt, info) => {
+        const expected = Buffer.from(hkdfSync('sha256', secret, salt, info, 32));
+        expect(hkdf32(Buffer.from(secret), Buffer.from(salt), info).equals(expected)).to.equal(true);
+      }),
+    );
   });
 });

@@ -51,3 +51,36 @@ describe('Members.admits()', () => {
     expect(asked).to.deep.equal([]);
   });
 });
+
+describe('Members.recipients()', () => {
+  /** Members of #team with the tracker listing `listed` (which a test may change), each `GET /get-list/` counted. */
+  function counted(listed: string[], freshMs?: number) {
+    const channels = new Channels();
+    channels.join('team');
+    const asks = { count: 0 };
+    const tracker = { members: async () => (asks.count++, listed.map((peer_id) => ({ peer_id }))) } as unknown as TrackerClient;
+    const members = new Members({ self: SELF, state: new ChatState(SELF), channels, tracker, notify: () => {}, freshMs });
+    return { members, asks };
+  }
+
+  it('asks the tracker once for a burst of messages, not once a message', async () => {
+    const { members, asks } = counted([ALICE, SELF.peer_id], 60_000);
+    await Promise.all(Array.from({ length: 50 }, () => members.recipients('team'))); // typed at once
+    for (let i = 0; i < 50; i += 1) expect((await members.recipients('team')).map((p) => p.peer_id)).to.deep.equal([ALICE]); // one after the other
+    expect(asks.count).to.equal(1);
+  });
+
+  it('sends to a member `admits` found since, without asking again; asks again once the list is old', async () => {
+    const listed = [ALICE];
+    const { members, asks } = counted(listed, 60_000);
+    await members.recipients('team');
+    listed.push(MALLORY); // joined meanwhile, and asked this peer for the history
+    expect(await members.admits('team', MALLORY)).to.equal(true);
+    expect((await members.recipients('team')).map((p) => p.peer_id)).to.deep.equal([ALICE, MALLORY]);
+    expect(asks.count).to.equal(2); // the first list, and the one `admits` asked for
+
+    const always = counted([ALICE], 0);
+    for (let i = 0; i < 3; i += 1) await always.members.recipients('team');
+    expect(always.asks.count).to.equal(3);
+  });
+});
