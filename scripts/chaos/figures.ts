@@ -57,11 +57,13 @@ export interface Latencies {
   /** Typed messages their senders stored, and the recipients they had between them: the ideal deliveries. */
   accepted: number;
   recipients: number;
+  /** Each delivered pair's send and store times, for `afterHeals`. */
+  pairs: Array<[sent: number, stored: number]>;
 }
 
 /** Each delivered (message, recipient) pair's latency, and each fully delivered message's to its last member. */
 export function latencies(typed: Typed[], peers: Seen[]): Latencies {
-  const result: Latencies = { perRecipient: [], perMessage: [], fromPolls: 0, accepted: 0, recipients: 0 };
+  const result: Latencies = { perRecipient: [], perMessage: [], fromPolls: 0, accepted: 0, recipients: 0, pairs: [] };
   const ids = idsOf(typed, peers);
   for (const send of typed) {
     const id = ids.get(send.key);
@@ -70,6 +72,7 @@ export function latencies(typed: Typed[], peers: Seen[]): Latencies {
     result.recipients += send.recipients.length;
     const times = send.recipients.map((r) => storedAt(peers[r], send.key, id, result));
     for (const at of times) if (at !== undefined) result.perRecipient.push(at - send.at);
+    for (const at of times) if (at !== undefined) result.pairs.push([send.at, at]);
     if (times.every((at) => at !== undefined)) result.perMessage.push(Math.max(...(times as number[])) - send.at);
   }
   return result;
@@ -112,8 +115,17 @@ function nearest(sends: Set<Typed>, from: number, channel: string, at: number): 
   return best?.key;
 }
 
+function seconds(values: number[]): string {
+  return values.map((ms) => (ms / 1000).toFixed(1)).join(', ');
+}
+
+/** For each heal, how long after it the last message typed before it was stored at the last recipient (0: none late). */
+export function afterHeals(pairs: Array<[number, number]>, heals: number[]): number[] {
+  return heals.map((heal) => Math.max(0, ...pairs.filter(([sent]) => sent < heal).map(([, stored]) => stored - heal)));
+}
+
 /** Lines for the summary: latency to each recipient and to the last member, the wire per typed message. */
-export function figureLines(result: Latencies, requests: RequestCounts, convergedMs: number | null): string[] {
+export function figureLines(result: Latencies, requests: RequestCounts, convergedMs: number | null, heals: number[] = []): string[] {
   const ms = (p: ReturnType<typeof percentiles>, what: string) =>
     p ? `p50 ${p.p50}, p99 ${p.p99}, max ${p.max} ms; ${p.count} ${what}` : `none; 0 ${what}`;
   const r = requests;
@@ -127,6 +139,7 @@ export function figureLines(result: Latencies, requests: RequestCounts, converge
     `  ${r.tracker} to the tracker; ${totalRequests(r)} requests in all${r.unparsed ? `, ${r.unparsed} unparsed` : ''}`,
     `per message accepted: ${per(r.carried)} carried to peers (ideal ${per(result.recipients)}),`,
     `  ${per(totalRequests(r))} requests (${result.accepted} messages accepted)`,
-    `heal to convergence: ${convergedMs === null ? 'never' : `${(convergedMs / 1000).toFixed(2)} s`} (polled every 250 ms)`,
+    `last message in: ${convergedMs === null ? 'never' : `${(convergedMs / 1000).toFixed(2)} s`} after the final heal (250 ms polls)`,
+    ...(heals.length ? [`each fault's heal to its backlog in (s): ${seconds(afterHeals(result.pairs, heals))}`] : []),
   ];
 }

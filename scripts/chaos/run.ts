@@ -37,6 +37,8 @@ export interface ChaosResult {
   notTyped: number;
   /** Sends the peer refused, why, and how often: a `/switch` to a channel it is not in, an API error. */
   refused: string[];
+  /** When each fault healed (ms since 1970): its link back, or its process up again. */
+  heals: number[];
   /** Latency, wire requests per message and time to converge, in lines for the summary (figures.ts). */
   figures: string[];
   /** From the heal to the first check with nothing lost, or null when the quiet time ran out first. */
@@ -46,7 +48,7 @@ export interface ChaosResult {
   folders: string[];
 }
 
-type Typed = Pick<ChaosResult, 'typed' | 'notTyped' | 'refused'>;
+type Typed = Pick<ChaosResult, 'typed' | 'notTyped' | 'refused' | 'heals'>;
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
 
@@ -86,7 +88,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       wire: wire.counts,
       impairment: described,
       ...counted,
-      figures: figureLines(latencies(typedSends(cluster, plan), seen(cluster, plan, arrivals)), wire.requests, convergedMs),
+      figures: figureLines(latencies(typedSends(cluster, plan), seen(cluster, plan, arrivals)), wire.requests, convergedMs, counted.heals),
       convergedMs,
       totalMs: Date.now() - started,
       folders: [...cluster.folders, cluster.trackerFolder],
@@ -131,7 +133,12 @@ function impair(ns: Namespaces): { impairment: Impairment; described: string } {
 /** Carries out the sends and the faults at their times; resolves once the last send is typed and every fault healed. */
 async function workload(cluster: Cluster, wire: Wire, plan: Plan, log: (line: string) => void): Promise<Typed> {
   const start = Date.now();
-  const running = plan.faults.map((fault) => sleep(fault.at).then(() => strike(cluster, wire, fault, start, log)));
+  const heals: number[] = [];
+  const running = plan.faults.map((fault) =>
+    sleep(fault.at)
+      .then(() => strike(cluster, wire, fault, start, log))
+      .then(() => heals.push(Date.now())),
+  );
   const outcomes: Array<Promise<string>> = [];
   for (const send of plan.sends) {
     await sleep(start + send.at - Date.now());
@@ -144,7 +151,7 @@ async function workload(cluster: Cluster, wire: Wire, plan: Plan, log: (line: st
   const notTyped = statuses.length - typed;
   log(`Workload done: ${typed} messages typed or posted, ${notTyped} not (${notTyped - refused.length} with their sender down)`);
   for (const [reason, count] of tally(refused)) log(`  ${reason} (${count}x)`);
-  return { typed, notTyped, refused: tally(refused).map(([reason, count]) => `${reason} (${count}x)`) };
+  return { typed, notTyped, refused: tally(refused).map(([reason, count]) => `${reason} (${count}x)`), heals };
 }
 
 function tally(items: string[]): Array<[string, number]> {

@@ -6,7 +6,17 @@
 
 import { expect } from 'chai';
 import type { ChatMessage } from '../../apps/peer/model/message';
-import { figureLines, firstPrinted, idsOf, keyOf, latencies, percentiles, type Seen, type Typed } from '../../scripts/chaos/figures';
+import {
+  afterHeals,
+  figureLines,
+  firstPrinted,
+  idsOf,
+  keyOf,
+  latencies,
+  percentiles,
+  type Seen,
+  type Typed,
+} from '../../scripts/chaos/figures';
 import { emptyCounts } from '../../scripts/chaos/requests';
 
 const A = '10.0.0.1:5001';
@@ -28,6 +38,17 @@ describe('chaos figures: percentiles()', () => {
   it('gives the one value for every rank of a single value, and null for none', () => {
     expect(percentiles([7])).to.deep.equal({ p50: 7, p99: 7, max: 7, count: 1 });
     expect(percentiles([])).to.equal(null);
+  });
+});
+
+describe('chaos figures: afterHeals()', () => {
+  it('waits, after each heal, for the last message typed before it; none late is 0', () => {
+    const pairs: Array<[number, number]> = [
+      [1000, 1100],
+      [1500, 9000],
+      [6000, 6050],
+    ];
+    expect(afterHeals(pairs, [2000, 7000, 10_000])).to.deep.equal([7000, 2000, 0]);
   });
 });
 
@@ -88,9 +109,10 @@ describe('chaos figures: latencies()', () => {
   });
 
   it('prints lines of at most 80 columns', () => {
-    const result = { perRecipient: [123456], perMessage: [123456], fromPolls: 12345, accepted: 12345, recipients: 45678 };
+    const result = { perRecipient: [123456], perMessage: [123456], fromPolls: 12345, accepted: 12345, recipients: 45678, pairs: [] };
     const counts = { ...emptyCounts(), sendPeer: 99999, broadcastPeer: 99999, batches: 99999, historyPages: 99999, tracker: 99999 };
-    for (const line of figureLines(result, { ...counts, connectPeer: 99999, otherPeer: 99999, carried: 99999 }, 123456)) {
+    const heals = [1, 2, 3, 4, 5, 6].map((n) => n * -100_000);
+    for (const line of figureLines(result, { ...counts, connectPeer: 99999, otherPeer: 99999, carried: 99999 }, 123456, heals)) {
       expect(line.length, line).to.be.at.most(80);
     }
   });
