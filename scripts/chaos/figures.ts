@@ -115,8 +115,11 @@ function nearest(sends: Set<Typed>, from: number, channel: string, at: number): 
   return best?.key;
 }
 
-function seconds(values: number[]): string {
-  return values.map((ms) => (ms / 1000).toFixed(1)).join(', ');
+/** `32.5 +7.0, 39.1 +11.5`: each heal's time in the schedule, and how long after it the backlog was in. */
+function backlogs(pairs: Array<[number, number]>, heals: number[], start: number): string {
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const after = afterHeals(pairs, heals);
+  return heals.map((heal, i) => `${s(heal - start)} +${s(after[i])}`).join(', ');
 }
 
 /** For each heal, how long after it the last message typed before it was stored at the last recipient (0: none late). */
@@ -125,7 +128,12 @@ export function afterHeals(pairs: Array<[number, number]>, heals: number[]): num
 }
 
 /** Lines for the summary: latency to each recipient and to the last member, the wire per typed message. */
-export function figureLines(result: Latencies, requests: RequestCounts, convergedMs: number | null, heals: number[] = []): string[] {
+export function figureLines(
+  result: Latencies,
+  requests: RequestCounts,
+  convergedMs: number | null,
+  { heals, workloadStart }: { heals: number[]; workloadStart: number } = { heals: [], workloadStart: 0 },
+): string[] {
   const ms = (p: ReturnType<typeof percentiles>, what: string) =>
     p ? `p50 ${p.p50}, p99 ${p.p99}, max ${p.max} ms; ${p.count} ${what}` : `none; 0 ${what}`;
   const r = requests;
@@ -140,6 +148,8 @@ export function figureLines(result: Latencies, requests: RequestCounts, converge
     `per message accepted: ${per(r.carried)} carried to peers (ideal ${per(result.recipients)}),`,
     `  ${per(totalRequests(r))} requests (${result.accepted} messages accepted)`,
     `last message in: ${convergedMs === null ? 'never' : `${(convergedMs / 1000).toFixed(2)} s`} after the final heal (250 ms polls)`,
-    ...(heals.length ? [`each fault's heal to its backlog in (s): ${seconds(afterHeals(result.pairs, heals))}`] : []),
+    ...(heals.length
+      ? ['after each heal, the last message typed before it in (s):', `  ${backlogs(result.pairs, heals, workloadStart)}`]
+      : []),
   ];
 }

@@ -39,6 +39,8 @@ export interface ChaosResult {
   refused: string[];
   /** When each fault healed (ms since 1970): its link back, or its process up again. */
   heals: number[];
+  /** When the workload started: the fault schedule's zero. */
+  workloadStart: number;
   /** Latency, wire requests per message and time to converge, in lines for the summary (figures.ts). */
   figures: string[];
   /** From the heal to the first check with nothing lost, or null when the quiet time ran out first. */
@@ -48,7 +50,7 @@ export interface ChaosResult {
   folders: string[];
 }
 
-type Typed = Pick<ChaosResult, 'typed' | 'notTyped' | 'refused' | 'heals'>;
+type Typed = Pick<ChaosResult, 'typed' | 'notTyped' | 'refused' | 'heals' | 'workloadStart'>;
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
 
@@ -88,7 +90,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       wire: wire.counts,
       impairment: described,
       ...counted,
-      figures: figureLines(latencies(typedSends(cluster, plan), seen(cluster, plan, arrivals)), wire.requests, convergedMs, counted.heals),
+      figures: figureLines(latencies(typedSends(cluster, plan), seen(cluster, plan, arrivals)), wire.requests, convergedMs, counted),
       convergedMs,
       totalMs: Date.now() - started,
       folders: [...cluster.folders, cluster.trackerFolder],
@@ -151,7 +153,7 @@ async function workload(cluster: Cluster, wire: Wire, plan: Plan, log: (line: st
   const notTyped = statuses.length - typed;
   log(`Workload done: ${typed} messages typed or posted, ${notTyped} not (${notTyped - refused.length} with their sender down)`);
   for (const [reason, count] of tally(refused)) log(`  ${reason} (${count}x)`);
-  return { typed, notTyped, refused: tally(refused).map(([reason, count]) => `${reason} (${count}x)`), heals };
+  return { typed, notTyped, refused: tally(refused).map(([reason, count]) => `${reason} (${count}x)`), heals, workloadStart: start };
 }
 
 function tally(items: string[]): Array<[string, number]> {

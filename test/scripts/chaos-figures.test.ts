@@ -109,9 +109,17 @@ describe('chaos figures: latencies()', () => {
   });
 
   it('prints lines of at most 80 columns', () => {
-    const result = { perRecipient: [123456], perMessage: [123456], fromPolls: 12345, accepted: 12345, recipients: 45678, pairs: [] };
+    const result = {
+      perRecipient: [123456],
+      perMessage: [123456],
+      fromPolls: 12345,
+      accepted: 12345,
+      recipients: 45678,
+      pairs: [] as Array<[number, number]>,
+    };
     const counts = { ...emptyCounts(), sendPeer: 99999, broadcastPeer: 99999, batches: 99999, historyPages: 99999, tracker: 99999 };
-    const heals = [1, 2, 3, 4, 5, 6].map((n) => n * -100_000);
+    const heals = { heals: [1, 2, 3, 4, 5, 6].map((n) => n * 10_000), workloadStart: 0 };
+    result.pairs.push([0, 99_000]);
     for (const line of figureLines(result, { ...counts, connectPeer: 99999, otherPeer: 99999, carried: 99999 }, 123456, heals)) {
       expect(line.length, line).to.be.at.most(80);
     }
