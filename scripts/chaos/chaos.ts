@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     log: (line) => console.log(line),
   });
   console.log(summary(result));
+  for (const line of result.figures) console.log(line);
   if (values.keep) {
     for (const folder of result.folders) cpSync(folder, join(values.keep, basename(folder)), { recursive: true });
     console.log(`Data folders copied to ${values.keep}`);

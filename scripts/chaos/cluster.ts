@@ -24,6 +24,10 @@ export class Cluster {
   tracker: Child | undefined;
   /** Each peer's process, undefined while it is down (killed, not yet restarted). */
   readonly peers: Array<Child | undefined>;
+  /** Every process each peer ran (one more after each restart), for the lines they printed and when. */
+  readonly runs: Child[][];
+  /** When each text was typed or posted (ms since 1970). */
+  readonly sentAt = new Map<string, number>();
   /** Where each peer's plain text goes now, as far as this run typed it. */
   readonly current: string[];
   private readonly password = passwordFile(PASSWORD);
@@ -39,6 +43,7 @@ export class Cluster {
     this.names.forEach((name, i) => this.nodes.push({ name, publicIp: ns.publicIp(i + 1), realIp: ns.realIp(i + 1), port: 5001 + i }));
     this.folders = this.names.map((name) => dataDir(`chaos-${name}`));
     this.peers = this.names.map(() => undefined);
+    this.runs = this.names.map(() => []);
     this.current = this.names.map(() => 'general');
     this.typing = this.names.map(() => Promise.resolve());
   }
@@ -79,6 +84,7 @@ export class Cluster {
     await child.waitFor(exact(`[${name}] > `), STARTUP_MS * 2);
     this.current[i] = 'general';
     this.peers[i] = child;
+    this.runs[i].push(child);
     return child;
   }
 
@@ -115,8 +121,10 @@ export class Cluster {
   private async typeNow(i: number, channel: string, text: string, to?: number): Promise<string> {
     const peer = this.peers[i];
     if (!peer) return 'down';
-    if (to !== undefined) peer.type(`/direct ${this.id(to)} ${text}`);
-    else {
+    if (to !== undefined) {
+      this.sentAt.set(text, Date.now());
+      peer.type(`/direct ${this.id(to)} ${text}`);
+    } else {
       if (this.current[i] !== channel) {
         const from = peer.lines.length;
         peer.type(`/switch #${channel}`);
@@ -124,6 +132,7 @@ export class Cluster {
         if (answer.includes('not in')) return `refused: ${this.names[i]} is not in #${channel}`;
         this.current[i] = channel;
       }
+      this.sentAt.set(text, Date.now());
       peer.type(text);
     }
     return 'typed';
@@ -138,6 +147,7 @@ export class Cluster {
     const login = await curl('-c', jar, '--data-urlencode', `password=${PASSWORD}`, `${base}/login/`);
     if (!/^[23]/.test(login)) return `login ${login}`;
     const body = JSON.stringify({ conversation, text });
+    this.sentAt.set(text, Date.now());
     return curl('-b', jar, '-H', 'Content-Type: application/json', '--data-binary', body, `${base}/api/send/`);
   }
 

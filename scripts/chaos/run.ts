@@ -5,8 +5,10 @@
  */
 
 import { execFileSync } from 'node:child_process';
+import { HistoryPoll, POLL_MS } from './arrivals';
 import { Cluster } from './cluster';
 import { check, type Membership, type Verdict } from './checker';
+import { figureLines, firstPrinted, keyOf, latencies, type Seen, type Typed as TypedSend } from './figures';
 import { hasNetem, Namespaces } from './namespaces';
 import { describeFault, type Fault, makePlan, type Plan, PRIVATE_CHANNEL, PUBLIC_CHANNEL, type Send } from './plan';
 import { Random } from './random';
@@ -35,6 +37,12 @@ export interface ChaosResult {
   notTyped: number;
   /** Sends the peer refused, why, and how often: a `/switch` to a channel it is not in, an API error. */
   refused: string[];
+  /** When each fault healed (ms since 1970): its link back, or its process up again. */
+  heals: number[];
+  /** When the workload started: the fault schedule's zero. */
+  workloadStart: number;
+  /** Latency, wire requests per message and time to converge, in lines for the summary (figures.ts). */
+  figures: string[];
   /** From the heal to the first check with nothing lost, or null when the quiet time ran out first. */
   convergedMs: number | null;
   totalMs: number;
@@ -42,7 +50,7 @@ export interface ChaosResult {
   folders: string[];
 }
 
-type Typed = Pick<ChaosResult, 'typed' | 'notTyped' | 'refused'>;
+type Typed = Pick<ChaosResult, 'typed' | 'notTyped' | 'refused' | 'heals' | 'workloadStart'>;
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
 
@@ -53,6 +61,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const ns = new Namespaces(`cz${process.pid.toString(36)}`.slice(0, 7), `10.79.${process.pid % 250}`, plan.peers + 1);
   const cluster = new Cluster(ns, plan);
   let wire: Wire | undefined;
+  const arrivals = new HistoryPoll(cluster.folders);
   try {
     ns.up();
     const { impairment, described } = options.clean ? { impairment: CLEAN, described: 'clean (no impairment)' } : impair(ns);
@@ -67,11 +76,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     for (let i = 0; i < plan.peers; i++) await cluster.startPeer(i);
     await cluster.joinChannels();
     await sleep(2000); // the heartbeat after the joins tells the tracker who is in which channel
+    arrivals.start();
     const counted = await workload(cluster, wire, plan, log);
     wire.healAll();
     const healedAt = Date.now();
     log(`Healed everything; waiting up to ${options.quietMs / 1000} s for the histories to agree`);
     const { verdict, convergedMs } = await quiet(cluster, plan, options.quietMs, healedAt);
+    arrivals.stop();
     return {
       plan,
       names: cluster.names,
@@ -79,11 +90,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       wire: wire.counts,
       impairment: described,
       ...counted,
+      figures: figureLines(latencies(typedSends(cluster, plan), seen(cluster, plan, arrivals)), wire.requests, convergedMs, counted),
       convergedMs,
       totalMs: Date.now() - started,
       folders: [...cluster.folders, cluster.trackerFolder],
     };
   } finally {
+    arrivals.stop();
     await cluster.stopAll();
     await wire?.stop();
     ns.down();
@@ -122,7 +135,12 @@ function impair(ns: Namespaces): { impairment: Impairment; described: string } {
 /** Carries out the sends and the faults at their times; resolves once the last send is typed and every fault healed. */
 async function workload(cluster: Cluster, wire: Wire, plan: Plan, log: (line: string) => void): Promise<Typed> {
   const start = Date.now();
-  const running = plan.faults.map((fault) => sleep(fault.at).then(() => strike(cluster, wire, fault, start, log)));
+  const heals: number[] = [];
+  const running = plan.faults.map((fault) =>
+    sleep(fault.at)
+      .then(() => strike(cluster, wire, fault, start, log))
+      .then(() => heals.push(Date.now())),
+  );
   const outcomes: Array<Promise<string>> = [];
   for (const send of plan.sends) {
     await sleep(start + send.at - Date.now());
@@ -135,7 +153,7 @@ async function workload(cluster: Cluster, wire: Wire, plan: Plan, log: (line: st
   const notTyped = statuses.length - typed;
   log(`Workload done: ${typed} messages typed or posted, ${notTyped} not (${notTyped - refused.length} with their sender down)`);
   for (const [reason, count] of tally(refused)) log(`  ${reason} (${count}x)`);
-  return { typed, notTyped, refused: tally(refused).map(([reason, count]) => `${reason} (${count}x)`) };
+  return { typed, notTyped, refused: tally(refused).map(([reason, count]) => `${reason} (${count}x)`), heals, workloadStart: start };
 }
 
 function tally(items: string[]): Array<[string, number]> {
@@ -194,7 +212,31 @@ function everyPairAcross(inside: string[], all: string[]): Array<[string, string
   return inside.flatMap((x) => all.filter((y) => !inside.includes(y)).map((y): [string, string] => [x, y]));
 }
 
-/** Checks every 2 s until nothing is lost or `quietMs` is over; then the full verdict, clear text included. */
+/** Every send typed or posted, with its conversation and recipients as figures.ts reads them. */
+function typedSends(cluster: Cluster, plan: Plan): TypedSend[] {
+  return plan.sends.flatMap((send) => {
+    const at = cluster.sentAt.get(send.text);
+    const key = keyOf(send.text)!;
+    if (at === undefined) return [];
+    if (send.kind === 'direct') return [{ key, from: send.from, channel: `@${cluster.id(send.to!)}`, recipients: [send.to!], at }];
+    const channel = send.kind === 'public' ? PUBLIC_CHANNEL : send.kind === 'private' ? PRIVATE_CHANNEL : 'general';
+    const members = channel === 'general' ? cluster.names.map((_, i) => i) : plan.members[channel];
+    return [{ key, from: send.from, channel, recipients: members.filter((i) => i !== send.from), at }];
+  });
+}
+
+/** What each peer printed (every process it ran) and stored, and when. */
+function seen(cluster: Cluster, plan: Plan, arrivals: HistoryPoll): Seen[] {
+  return cluster.names.map((_, i) => {
+    const printed = new Map<string, number>();
+    for (const child of [...cluster.runs[i]].reverse())
+      for (const [key, at] of firstPrinted(child.lines, child.times)) printed.set(key, at);
+    const skewMs = plan.skewed.peer === i ? plan.skewed.skewMs : 0;
+    return { id: cluster.id(i), printed, stored: arrivals.tails[i].seen, skewMs };
+  });
+}
+
+/** Checks every 250 ms until nothing is lost or `quietMs` is over; then the full verdict, clear text included. */
 async function quiet(
   cluster: Cluster,
   plan: Plan,
@@ -209,7 +251,7 @@ async function quiet(
   const secrets = plan.sends.filter((send) => send.kind === 'private' || send.kind === 'direct').map((send) => send.text);
   let convergedMs: number | null = null;
   while (Date.now() - healedAt < quietMs) {
-    await sleep(2000);
+    await sleep(POLL_MS);
     if (!check(folders, membership, []).violations.some((v) => v.kind === 'lost')) {
       convergedMs = Date.now() - healedAt;
       break;

@@ -8,6 +8,7 @@
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Random } from './random';
+import { emptyCounts, RequestStream } from './requests';
 
 /** One node as the wire sees it: where the others reach it, and where it really listens. */
 export interface Node {
@@ -55,6 +56,8 @@ export class Wire {
     resets: 0,
     blackholed: 0,
   };
+  /** Every request a caller sent through the wire, held by a cut or not (requests.ts). */
+  readonly requests = emptyCounts();
   private readonly servers: Server[] = [];
   private readonly cut = new Set<string>();
   private readonly open = new Set<{ from: string; to: string; sockets: Socket[] }>();
@@ -115,6 +118,8 @@ export class Wire {
     };
     for (const socket of link.sockets) socket.on('error', close).on('close', close);
     if (this.isCut(from, to.name)) this.counts.blackholed++;
+    const requests = new RequestStream(this.requests, to.name === 'tracker');
+    inbound.on('data', (chunk: Buffer) => requests.feed(chunk));
     const resetOnAnswer = this.random.chance(this.impairment.reset);
     this.pipe(inbound, outbound, from, to.name, false);
     this.pipe(outbound, inbound, from, to.name, resetOnAnswer);

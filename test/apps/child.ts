@@ -72,6 +72,8 @@ interface Waiter {
 
 export class Child {
   readonly lines: string[] = [];
+  /** When each of `lines` came (ms since 1970): the chaos run times deliveries by them. */
+  readonly times: number[] = [];
   /** Where the next `waitFor` starts looking: just after the line the previous one matched. */
   cursor = 0;
   exitCode: number | null | undefined = undefined;
@@ -193,6 +195,7 @@ export class Child {
 
   private addLine(line: string): void {
     this.lines.push(line.replace(/\r$/, ''));
+    this.times.push(Date.now());
     for (const waiter of [...this.waiters]) this.check(waiter);
   }
 
