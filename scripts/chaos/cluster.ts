@@ -15,6 +15,9 @@ const TRACKER_PORT = 8000;
 const PASSWORD = 'chaos-web-password';
 const SKEW_PRELOAD = resolve(__dirname, 'skew.js');
 
+/** A `/join` refused is typed again this often, 2 s apart, before the run gives up (exit 2). */
+const JOIN_TRIES = 5;
+
 export class Cluster {
   readonly processes = new Processes();
   readonly nodes: Node[];
@@ -95,16 +98,29 @@ export class Cluster {
     await child?.kill();
   }
 
-  /** Joins the planned channels, the private one with its key, one peer at a time (the first creates it). */
+  /**
+   * Joins the planned channels, the private one with its key, one peer at a time (the first creates it). A join
+   * refused (`Could not join`: the tracker has not registered the peer yet, its first try answered 401 on the
+   * impaired link) is typed again, as a user would, up to `JOIN_TRIES` times.
+   */
   async joinChannels(): Promise<void> {
     for (const [channel, members] of Object.entries(this.plan.members)) {
-      for (const i of members) {
-        const peer = this.peers[i]!;
-        peer.type(channel === PRIVATE_CHANNEL ? `/join #${channel} ${PRIVATE_KEY}` : `/join #${channel}`);
-        await peer.waitFor(new RegExp(`^\\[Channel\\] .*you are in #${channel} `), 15_000);
-        this.current[i] = channel;
-      }
+      for (const i of members) await this.join(i, channel);
     }
+  }
+
+  private async join(i: number, channel: string): Promise<void> {
+    const peer = this.peers[i]!;
+    const answer = new RegExp(`^\\[Channel\\] (.*you are in #${channel} |Could not join #${channel}:)`);
+    for (let tries = 1; ; tries++) {
+      const from = peer.lines.length;
+      peer.type(channel === PRIVATE_CHANNEL ? `/join #${channel} ${PRIVATE_KEY}` : `/join #${channel}`);
+      const said = await peer.waitFor(answer, 15_000, from);
+      if (!said.includes('Could not join')) break;
+      if (tries === JOIN_TRIES) throw new Error(`${this.names[i]} could not join #${channel} in ${JOIN_TRIES} tries: ${said}`);
+      await new Promise((done) => setTimeout(done, 2_000));
+    }
+    this.current[i] = channel;
   }
 
   /**
