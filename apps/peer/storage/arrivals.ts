@@ -1,16 +1,24 @@
 /**
  * One conversation's messages in memory in the order they arrived at this peer, with their lines' places in
- * `history.jsonl`. The store drops the first to arrive when memory is full; catch-up asks "what arrived after
- * position P" (a byte offset in the file, which only grows), whatever the messages' clocks. New; docs/history.md.
+ * `history.jsonl` and their numbers in the conversation (the first stored is 0). The store drops the first to
+ * arrive when memory is full; catch-up asks "what arrived from number P on", whatever the messages' clocks: a
+ * count within one conversation, so a page says nothing of the others (docs/history.md). New.
  */
 
 import { stat } from 'node:fs/promises';
 import type { ChatMessage } from '../model/message';
 import type { LinePlace } from './journal';
 
+/** A line's place, and the message's number in its conversation (its arrival). */
+export interface ArrivalPlace extends LinePlace {
+  arrival: number;
+}
+
 export class Arrivals {
   readonly messages: ChatMessage[] = [];
-  readonly places: LinePlace[] = [];
+  readonly places: ArrivalPlace[] = [];
+  /** Messages this conversation has stored in this file, gone from memory or not: the next one's number. */
+  stored = 0;
   /** About the bytes the messages hold in memory (`memorySize` of store.ts). */
   bytes = 0;
 
@@ -18,48 +26,43 @@ export class Arrivals {
     return this.messages.length;
   }
 
-  /**
-   * Adds a message that was just written at `place`. Lines are kept in the order they were written (a group
-   * of lines resolves in order, `AppendOnlyFile.append`), so this is a push; a line kept late still goes in
-   * its place, so positions stay in order.
-   */
+  /** Adds a message that was just written at `place`; it takes the next number, so numbers stay in order. */
   add(message: ChatMessage, place: LinePlace, bytes: number): void {
-    let at = this.places.length;
-    while (at > 0 && this.places[at - 1].offset > place.offset) at -= 1;
-    this.messages.splice(at, 0, message);
-    this.places.splice(at, 0, place);
+    this.messages.push(message);
+    this.places.push({ ...place, arrival: this.stored });
+    this.stored += 1;
     this.bytes += bytes;
   }
 
   /** The first to arrive leaves, with its line's place. */
-  shift(bytes: (message: ChatMessage) => number): { message: ChatMessage; place: LinePlace } {
+  shift(bytes: (message: ChatMessage) => number): { message: ChatMessage; place: ArrivalPlace } {
     const message = this.messages.shift()!;
     const place = this.places.shift()!;
     this.bytes -= bytes(message);
     return { message, place };
   }
 
-  /** The index of the first message whose line starts at `position` or after. */
+  /** The index of the first message numbered `position` or after. */
   firstFrom(position: number): number {
     return firstFrom(this.places, position);
   }
 }
 
-/** The index of the first place at `position` or after, in a list of places in file order. */
-export function firstFrom(places: LinePlace[], position: number): number {
+/** The index of the first place numbered `position` or after, in a list of places in arrival order. */
+export function firstFrom(places: { arrival: number }[], position: number): number {
   let low = 0;
   let high = places.length;
   while (low < high) {
     const middle = (low + high) >> 1;
-    if (places[middle].offset >= position) high = middle;
+    if (places[middle].arrival >= position) high = middle;
     else low = middle + 1;
   }
   return low;
 }
 
-/** The position just after a line: where the next one starts (the newline is one byte). */
-export function positionAfter(place: LinePlace): number {
-  return place.offset + place.length + 1;
+/** The position to ask from after a message: the next one's number. */
+export function positionAfter(place: ArrivalPlace): number {
+  return place.arrival + 1;
 }
 
 /** Names a history file by its inode and birth time: a new file (the old one set aside or deleted) has another name. */

@@ -6,18 +6,17 @@
 
 import { type FileHandle, open } from 'node:fs/promises';
 import { type ChatMessage, type OrderKey, insertInOrder, readStoredMessage } from '../model/message';
-import type { LinePlace } from './journal';
-import { firstFrom } from './arrivals';
+import { type ArrivalPlace, firstFrom } from './arrivals';
 
-/** A message kept on disk only: its order (the strings it had in memory, shared) and its line's place. */
-export interface OnDisk extends OrderKey, LinePlace {}
+/** A message kept on disk only: its order (the strings it had in memory, shared), its line's place, its number. */
+export interface OnDisk extends OrderKey, ArrivalPlace {}
 
 /** A message of a page: in memory, or still to be read from the file. */
 export type Held = ChatMessage | OnDisk;
 
 export class Evicted {
   private readonly lists = new Map<string, OnDisk[]>();
-  /** The same entries in the order they arrived (by their place in the file), for `fromPosition`. */
+  /** The same entries in the order they arrived (by their numbers), for `fromPosition`. */
   private readonly arrived = new Map<string, OnDisk[]>();
   private reader: FileHandle | undefined;
 
@@ -30,21 +29,22 @@ export class Evicted {
   }
 
   /** Indexes a message leaving memory; returns the entry this pushed out of the index, if any. */
-  add(conversation: string, message: ChatMessage, place: LinePlace): OnDisk | undefined {
+  add(conversation: string, message: ChatMessage, place: ArrivalPlace): OnDisk | undefined {
     const list = this.lists.get(conversation) ?? [];
     this.lists.set(conversation, list);
-    const entry = { clock: message.clock, from: message.from, id: message.id, offset: place.offset, length: place.length };
+    const { offset, length, arrival } = place;
+    const entry = { clock: message.clock, from: message.from, id: message.id, offset, length, arrival };
     insertInOrder(list, entry);
     const arrived = this.arrived.get(conversation) ?? [];
     this.arrived.set(conversation, arrived);
-    arrived.splice(firstFrom(arrived, entry.offset), 0, entry); // messages leave memory in the order they came: a push
+    arrived.splice(firstFrom(arrived, entry.arrival), 0, entry); // messages leave memory in the order they came: a push
     if (list.length <= this.limit) return undefined;
     const dropped = list.shift()!;
-    arrived.splice(firstFrom(arrived, dropped.offset), 1);
+    arrived.splice(firstFrom(arrived, dropped.arrival), 1);
     return dropped;
   }
 
-  /** Up to `count` of the conversation's evicted messages whose lines start at `position` or after, in file order. */
+  /** Up to `count` of the conversation's evicted messages numbered `position` or after, in arrival order. */
   fromPosition(conversation: string, position: number, count: number): OnDisk[] {
     const arrived = this.arrived.get(conversation) ?? [];
     const first = firstFrom(arrived, position);

@@ -18,7 +18,7 @@ import {
   removeInOrder,
 } from '../model/message';
 import { Evicted, type Held, isOnDisk, type OnDisk } from './evicted';
-import { Arrivals, fileIdOf, positionAfter } from './arrivals';
+import { type ArrivalPlace, Arrivals, fileIdOf, positionAfter } from './arrivals';
 
 export interface StoreOptions {
   /** This peer's id, to file direct messages under the other peer. */
@@ -175,18 +175,21 @@ export class MessageStore {
   }
 
   /**
-   * What arrived in a conversation from `position` on (a byte offset in this history file, 0 for all), in the
-   * order it was stored, whatever its clocks: at most `limit` messages and about `maxBytes`; `position` is where
+   * What arrived in a conversation from `position` on (its messages' numbers in this history file, 0 for all), in
+   * the order it was stored, whatever its clocks: at most `limit` messages and about `maxBytes`; `position` is where
    * to ask next. A message stored late with a low clock (its sender was cut off) still comes after the position.
+   * Numbers count within the conversation, so no answer tells how much the others (direct, private) hold.
    */
   async arrivedAfter(conversation: string, from: number, options: { limit?: number; maxBytes?: number } = {}): Promise<ArrivedPage> {
     const { limit = 100, maxBytes = PAGE_BYTES } = options;
-    if (from > this.file.bytes) from = 0; // a place past the end was read in another file (this one is new): from the start
     const arrived = this.arrival.get(conversation) ?? new Arrivals();
+    if (from > arrived.stored) from = 0; // a place past the end was read in another file (this one is new): from the start
     const first = arrived.firstFrom(from);
     const count = Math.max(1, limit);
     // What left memory arrived before all that is in it: the file's index first, then memory.
-    const disk = this.evicted.fromPosition(conversation, from, count).map((entry) => ({ held: entry as Held, place: entry as LinePlace }));
+    const disk = this.evicted
+      .fromPosition(conversation, from, count)
+      .map((entry) => ({ held: entry as Held, place: entry as ArrivalPlace }));
     const memory = arrived.messages
       .slice(first, first + count)
       .map((message, i) => ({ held: message as Held, place: arrived.places[first + i] }));

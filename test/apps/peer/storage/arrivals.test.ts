@@ -74,6 +74,23 @@ describe('MessageStore.arrivedAfter', () => {
     await again.close();
   });
 
+  it('tells an asker of #general nothing of the other conversations: positions count #general alone', async () => {
+    const store = await open();
+    await store.add(message('g1', 1));
+    const before = await store.arrivedAfter('general', 0);
+    // The attack: a stranger polls #general by place to learn when, and how much, the peer stores in direct conversations.
+    await store.add({ ...message('d1', 2), channel: `@${ALICE}`, msg: 'x'.repeat(5_000) });
+    const after = await store.arrivedAfter('general', 0);
+    expect(after.position).to.equal(before.position);
+    await store.add(message('g2', 3));
+    const next = await store.arrivedAfter('general', after.position);
+    expect([ids(next.messages), next.position]).to.deep.equal([['g2'], 2]);
+    // A place past #general's end is answered from its start, whatever the file's size: no probe of that size.
+    const past = await store.arrivedAfter('general', 3);
+    expect([ids(past.messages), past.position]).to.deep.equal([['g1', 'g2'], 2]);
+    await store.close();
+  });
+
   it('names a new history file differently, so an asker knows its positions mean nothing there', async () => {
     const store = await open();
     await store.add(message('m1', 1));
