@@ -51,8 +51,8 @@ export function pageBodyBytes(channel: string, messages: ChatMessage[], more: bo
   return envelope + items + Math.max(0, messages.length - 1);
 }
 
-/** A history file's name as `answerHistory` gives it (an inode and a birth time in ms): the length of a real one. */
-export const HISTORY_NAME = '1837261-1796673866351';
+/** A history file's name as `answerHistory` gives it (16 characters of a hash): the length of a real one. */
+export const HISTORY_NAME = 'f3Kq9xWb0cT2LmZa';
 
 export class Log {
   private readonly conversations = new Map<string, Entry[]>();

@@ -5,6 +5,7 @@
  * count within one conversation, so a page says nothing of the others (docs/history.md). New.
  */
 
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { ChatMessage } from '../model/message';
 import type { LinePlace } from './journal';
@@ -65,8 +66,14 @@ export function positionAfter(place: ArrivalPlace): number {
   return place.arrival + 1;
 }
 
-/** Names a history file by its inode and birth time: a new file (the old one set aside or deleted) has another name. */
+/**
+ * Names a history file: a hash of its inode and birth time, so a new file (the old one set aside or deleted) has
+ * another name, and the name tells nobody when the file was made.
+ */
 export async function fileIdOf(path: string): Promise<string> {
   const { ino, birthtimeMs } = await stat(path);
-  return `${ino}-${Math.round(birthtimeMs)}`;
+  return createHash('sha256')
+    .update(`${ino}-${Math.round(birthtimeMs)}`)
+    .digest('base64url')
+    .slice(0, 16);
 }
