@@ -4,7 +4,7 @@
  * (docs/history.md, "The chaos run"). Exits 0 with no violation, 1 with the counterexample, 2 when it cannot run. New.
  */
 
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { unavailable } from './namespaces';
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   for (const line of result.figures) console.log(line);
   if (values.keep) {
     for (const folder of result.folders) cpSync(folder, join(values.keep, basename(folder)), { recursive: true });
-    console.log(`Data folders copied to ${values.keep}`);
+    for (const { name, text } of result.consoles) writeFileSync(join(values.keep, `${name}.console.txt`), text);
+    console.log(`Data folders and each peer's console (<name>.console.txt) copied to ${values.keep}`);
   }
   const found = counterexample(result);
   if (found) {

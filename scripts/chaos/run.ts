@@ -48,6 +48,8 @@ export interface ChaosResult {
   totalMs: number;
   /** The data folders the checker read, the peers' then the tracker's: gone when this process exits. */
   folders: string[];
+  /** Per peer, what its consoles printed, every run of it in turn, each line after its time in the run (s). */
+  consoles: Array<{ name: string; text: string }>;
 }
 
 type Typed = Pick<ChaosResult, 'typed' | 'notTyped' | 'refused' | 'heals' | 'workloadStart'>;
@@ -94,6 +96,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       convergedMs,
       totalMs: Date.now() - started,
       folders: [...cluster.folders, cluster.trackerFolder],
+      consoles: consolesOf(cluster, started),
     };
   } finally {
     arrivals.stop();
@@ -258,4 +261,15 @@ async function quiet(
     }
   }
   return { verdict: check(folders, membership, secrets, [cluster.trackerFolder]), convergedMs };
+}
+
+/** Each peer's console lines, every run in turn (`--- run 2`), each after the seconds since the run began. */
+function consolesOf(cluster: Cluster, started: number): Array<{ name: string; text: string }> {
+  return cluster.names.map((name, i) => {
+    const runs = cluster.runs[i].map((child, n) => {
+      const lines = child.lines.map((line, k) => `${((child.times[k] - started) / 1000).toFixed(2)} ${line}`);
+      return [`--- run ${n + 1}`, ...lines].join('\n');
+    });
+    return { name, text: `${runs.join('\n')}\n` };
+  });
 }
