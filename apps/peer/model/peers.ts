@@ -63,6 +63,8 @@ export class ChatState {
   private readonly unproven = new Map<string, string>();
   /** Ids heard to serve HTTPS, connected or not: an outbox for a peer gone still goes over TLS. */
   private readonly secure = new Set<string>();
+  /** Connected peers to meet again all the same (`owe`), until a hello either way says they are back. */
+  private readonly owed = new Set<string>();
   private readonly listeners: Array<() => void> = [];
 
   constructor(
@@ -81,6 +83,7 @@ export class ChatState {
     if (!known && !this.makeRoom(proof)) return 'full';
     this.learnScheme(peer);
     this.connected.set(peer.peer_id, this.withScheme(peer));
+    this.owed.delete(peer.peer_id); // met: the meeting catches both sides up
     if (proof.proven) this.unproven.delete(peer.peer_id);
     else if (!known || this.unproven.has(peer.peer_id)) this.unproven.set(peer.peer_id, proof.source);
     const same =
@@ -142,8 +145,23 @@ export class ChatState {
     if (this.gone.size > MAX_GONE) this.gone.delete(this.gone.keys().next().value as string);
     this.connected.delete(peerId);
     this.unproven.delete(peerId);
+    this.owed.delete(peerId);
     if (known) this.touch();
     return known;
+  }
+
+  /**
+   * A connected peer missed a message that waits in no outbox for it (a private channel's goes only to members
+   * that prove the key now, and it did not answer): it is to be met again, and the meeting catches both sides
+   * up (`needsMeeting`, `Discovery.meetAgain`; docs/history.md, "What is never lost").
+   */
+  owe(peerId: string): void {
+    if (this.connected.has(peerId)) this.owed.add(peerId);
+  }
+
+  /** Whether `peerId` is to be met: not connected, or owed a meeting (`owe`). */
+  needsMeeting(peerId: string): boolean {
+    return !this.connected.has(peerId) || this.owed.has(peerId);
   }
 
   /** Subscribes to changes of the peers: one connected or left, or what waits for one (`touch`). */

@@ -131,8 +131,8 @@ export class Discovery {
   }
 
   /**
-   * After a heartbeat: the listed peers whose key this peer knows (met before) but that are not connected are
-   * met again, at most `MAX_MEET_RETRIES` at a time: a meeting that failed for want of an answer (a partition, a
+   * After a heartbeat: the listed peers whose key this peer knows (met before) but that are not connected, or
+   * that missed a message no outbox holds (`ChatState.owe`), are met again, at most `MAX_MEET_RETRIES` at a time: a meeting that failed for want of an answer (a partition, a
    * peer restarted while cut off) heals by itself, and the meeting catches both sides up. Each met goes to `onMet`.
    */
   async meetAgain(onMet: (meeting: Meeting) => void, list = () => this.parts.tracker.list()): Promise<void> {
@@ -145,7 +145,7 @@ export class Discovery {
     }
     const proven = this.parts.isProven ?? (() => false);
     const missing = entries
-      .filter((entry) => entry.peer_id !== state.self.peer_id && !state.isConnected(entry.peer_id) && proven(entry.peer_id))
+      .filter((entry) => entry.peer_id !== state.self.peer_id && state.needsMeeting(entry.peer_id) && proven(entry.peer_id))
       .slice(0, MAX_MEET_RETRIES);
     if (missing.length === 0) return;
     const started = Date.now();

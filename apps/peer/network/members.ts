@@ -60,6 +60,8 @@ export class Members {
     const peers = ids.flatMap((id) => this.peerOf(id) ?? []);
     if (!isPrivate) return peers;
     const proved = await Promise.all(peers.map((peer) => proofs.ensure(channel, peer)));
+    // One that did not prove it now (no answer, or not yet) gets this message by catch-up, once met again.
+    peers.forEach((peer, i) => proved[i] || this.parts.state.owe(peer.peer_id));
     return peers.filter((_, i) => proved[i]);
   }
 

@@ -165,4 +165,35 @@ describe('Discovery with a peer slow to answer its identity check', () => {
     expect(met.map((m) => m.peerId)).to.deep.equal(['127.0.0.1:5002']);
     expect(caughtUp).to.deep.equal(['127.0.0.1:5002']); // the meeting catches up what was said meanwhile
   });
+
+  it('meets again a connected peer owed a meeting (it missed a message no outbox holds), once', async () => {
+    const bob = { peer_id: '127.0.0.1:5002', ip: '127.0.0.1', port: 5002, name: 'Bob' };
+    const jack = { peer_id: '127.0.0.1:5004', ip: '127.0.0.1', port: 5004, name: 'Jack' };
+    const asked: string[][] = [];
+    const state = new ChatState({ peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' });
+    const peers = {
+      connectAll: async (targets: Array<typeof bob>) => {
+        asked.push(targets.map((t) => t.peer_id));
+        return targets.map((t) => (state.connect(t), { status: 'fulfilled', value: t })); // a hello answered connects
+      },
+    };
+    state.connect(bob);
+    state.connect(jack);
+    state.owe(bob.peer_id);
+    const caughtUp: string[] = [];
+    const discovery = new Discovery({
+      state,
+      tracker: { list: async () => [bob, jack] } as unknown as TrackerClient,
+      session: {} as TrackerSession,
+      client: peers as unknown as PeerClient,
+      delivery: { reached: () => {}, retryNow: () => {} } as unknown as Delivery,
+      catchUp: { run: async (peer: { peer_id: string }) => void caughtUp.push(peer.peer_id) } as unknown as CatchUp,
+      background: (task) => void task(),
+      isProven: () => true,
+    });
+    await discovery.meetAgain(() => {});
+    await discovery.meetAgain(() => {}); // met: not owed any more
+    expect(asked).to.deep.equal([[bob.peer_id]]);
+    expect(caughtUp).to.deep.equal([bob.peer_id]);
+  });
 });

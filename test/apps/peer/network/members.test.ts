@@ -28,8 +28,9 @@ function setUp(listed: string[]) {
       return peer.peer_id === ALICE;
     },
   } as unknown as ChannelProofs;
-  const members = new Members({ self: SELF, state: new ChatState(SELF), channels, tracker, notify: () => {}, proofs });
-  return { members, asked };
+  const state = new ChatState(SELF);
+  const members = new Members({ self: SELF, state, channels, tracker, notify: () => {}, proofs });
+  return { members, asked, state };
 }
 
 describe('Members.admits()', () => {
@@ -53,6 +54,15 @@ describe('Members.admits()', () => {
 });
 
 describe('Members.recipients()', () => {
+  it("sends a private channel's message only to members that prove its key now, and owes the others a meeting", async () => {
+    const CAROL = '127.0.0.1:5003';
+    const { members, state } = setUp([ALICE, CAROL, SELF.peer_id]);
+    for (const peer_id of [ALICE, CAROL]) state.connect({ peer_id, ip: '127.0.0.1', port: Number(peer_id.slice(10)), name: peer_id });
+    expect((await members.recipients('secret')).map((p) => p.peer_id)).to.deep.equal([ALICE]);
+    // Carol did not prove it now (asleep, cut off): no outbox holds it for her; a meeting will catch her up.
+    expect([state.needsMeeting(CAROL), state.needsMeeting(ALICE)]).to.deep.equal([true, false]);
+  });
+
   /** Members of #team with the tracker listing `listed` (which a test may change), each `GET /get-list/` counted. */
   function counted(listed: string[], freshMs?: number) {
     const channels = new Channels();
