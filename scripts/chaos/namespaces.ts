@@ -6,10 +6,10 @@
 
 import { execFileSync } from 'node:child_process';
 
-/** Why namespaces cannot be made on this machine, or null when they can. */
-export function unavailable(): string | null {
+/** Why namespaces cannot be made on this machine, or null when they can; `what` is what root would include. */
+export function unavailable(what = 'the chaos run'): string | null {
   if (process.platform !== 'linux') return 'network namespaces are Linux only';
-  if (process.getuid?.() !== 0) return 'not root (ip netns needs it): run as root to include the chaos run';
+  if (process.getuid?.() !== 0) return `not root (ip netns needs it): run as root to include ${what}`;
   try {
     execFileSync('ip', ['-V'], { stdio: 'ignore' });
   } catch {

@@ -8,9 +8,10 @@
  */
 
 import { expect } from 'chai';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Child, exact, Processes, STARTUP_MS } from './child';
+import { unavailable } from '../../scripts/chaos/namespaces';
 
 const ROOT = resolve(__dirname, '../..');
 /** This run's namespaces: `w<pid>-alice`, its bridge `w<pid>-br0` (the script allows 7 characters). */
@@ -27,25 +28,6 @@ type Name = keyof typeof PEERS;
  * about 1 s, 5 s, 15 s (±20%), each try given up after 3 s; the link is back before the 15 s wait starts.
  */
 const REDELIVERY_MS = 40_000;
-
-/** Why namespaces cannot be made here, or null when they can. */
-function unavailable(): string | null {
-  if (process.platform !== 'linux') return 'network namespaces are Linux only';
-  if (process.getuid?.() !== 0) return 'not root (ip netns needs it): run the tests as root to include this one';
-  try {
-    execFileSync('ip', ['-V'], { stdio: 'ignore' });
-  } catch {
-    return 'no `ip` binary (Debian: apt-get install iproute2)';
-  }
-  const probe = `${PREFIX}-probe`;
-  try {
-    execFileSync('ip', ['netns', 'add', probe], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    return `\`ip netns add\` fails here (${String((error as { stderr?: Buffer }).stderr ?? error).trim()})`;
-  }
-  execFileSync('ip', ['netns', 'del', probe]);
-  return null;
-}
 
 /** `scripts/netns.sh <args>` for this run's namespaces; resolves with what it printed. */
 function netns(...args: string[]): Promise<string> {
@@ -74,7 +56,7 @@ describe('peers on separate hosts: network namespaces (e2e)', () => {
   }
 
   before(async function () {
-    const reason = unavailable();
+    const reason = unavailable('this test');
     if (reason) {
       console.log(`      skipped: ${reason}`);
       this.skip();
