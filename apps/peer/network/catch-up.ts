@@ -128,22 +128,23 @@ export class CatchUp {
    * only is asked from the clock cursor less `CATCH_UP_MARGIN`. Each page moves the cursor on.
    */
   private async channel(peer: PeerInfo, channel: string, conversation: string): Promise<Tally> {
-    const cursor = this.cursors.of(peer.peer_id, conversation);
+    const read = this.cursors.of(peer.peer_id, conversation);
     const tally = { added: 0, forged: 0 };
-    let from: PageFrom = { since: Math.max(-1, cursor.clock - CATCH_UP_MARGIN), arrived: cursor.position ?? 0 };
+    let [clock, history] = [read.clock, read.history];
+    let from: PageFrom = { since: Math.max(-1, clock - CATCH_UP_MARGIN), arrived: read.position ?? 0 };
     for (let page = 0; page < CATCH_UP_PAGES; page++) {
       const answer = await this.parts.client.historyPage(peer, channel, from);
-      if (answer.history !== undefined && cursor.history !== undefined && answer.history !== cursor.history && from.arrived) {
-        [from, cursor.history] = [{ since: -1, arrived: 0 }, answer.history]; // a new history file there: from its start
+      if (answer.history !== undefined && history !== undefined && answer.history !== history && from.arrived) {
+        [from, history] = [{ since: -1, arrived: 0 }, answer.history]; // a new history file there: from its start
         continue;
       }
       const { last, highest } = await this.take(peer, channel, conversation, answer.messages, tally);
-      const clock = Math.max(cursor.clock, highest);
+      clock = Math.max(clock, highest);
       // By place when the peer said where to go on; else from the page's last message, by clock.
       if (answer.arrived !== undefined) from = { since: clock, arrived: answer.arrived };
       else if (last !== undefined) from = { since: last.clock, after: last.id };
-      this.cursors.advance(peer.peer_id, conversation, { clock, position: answer.arrived, history: answer.history });
-      Object.assign(cursor, this.cursors.of(peer.peer_id, conversation));
+      history = answer.history;
+      this.cursors.advance(peer.peer_id, conversation, { clock, position: answer.arrived, history });
       if (!answer.more || answer.messages.length === 0) break;
     }
     return tally;

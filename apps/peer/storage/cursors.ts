@@ -34,7 +34,7 @@ export class CatchUpCursors {
 
   /** How far `peerId`'s history of `conversation` was read (`{ clock: -1 }` when never asked). */
   of(peerId: string, conversation: string): Cursor {
-    return this.cursors.get(`${peerId} ${conversation}`) ?? { clock: -1 };
+    return { ...(this.cursors.get(`${peerId} ${conversation}`) ?? { clock: -1 }) }; // a copy: it changes by `advance` only
   }
 
   /**
