@@ -98,7 +98,9 @@ export function watchTimeouts(connections: ReadonlySet<Timed>, options: Connecti
   let long = false;
   const settle = (at: number | null, now: number): void => {
     if (timer) clearTimeout(timer);
-    timer = at === null ? null : setTimeout(sweep, at - now);
+    // One millisecond more: a timer may fire when Date.now() is still a millisecond short of `at` (libuv keeps its
+    // own coarse clock), and a sweep that early finds the deadline not yet passed and wakes once more for nothing.
+    timer = at === null ? null : setTimeout(sweep, at - now + 1);
     timer?.unref(); // a tick never keeps a process alive
     due = at ?? 0;
     const sleepsLong = at !== null && at > now + period;
