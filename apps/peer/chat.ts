@@ -91,73 +91,109 @@ export class Chat {
    * `@<peer id>` (one connected peer). Resolves once the message is stored, with it as the page shows it.
    */
   async send(conversation: string, text: string, origin: Origin): Promise<Result<MessageView>> {
-    if (text.trim() === '') return fail(400, 'Not sent: the message is empty.');
-    if (text.length > MAX_MESSAGE_CHARS) return fail(400, tooLongReason(text.length));
+    const [result] = await this.sendAll(conversation, [text], origin);
+    return result;
+  }
+
+  /**
+   * Several texts to one conversation, in the order given, as `send` sends one: a paste of many lines. Each is
+   * checked alone; the good ones are stored in one write and handed to delivery together, so each peer gets
+   * them in a few batches (`/messages/`), not in a request each.
+   */
+  async sendAll(conversation: string, texts: string[], origin: Origin): Promise<Array<Result<MessageView>>> {
+    const checked = texts.map((text): Result<never> | undefined => {
+      if (text.trim() === '') return fail(400, 'Not sent: the message is empty.');
+      if (text.length > MAX_MESSAGE_CHARS) return fail(400, tooLongReason(text.length));
+      return undefined;
+    });
+    const good = texts.filter((_, i) => checked[i] === undefined);
+    const sent = good.length > 0 ? await this.sendChecked(conversation, good, origin) : ok([]);
+    let next = 0;
+    return checked.map((failed) => failed ?? (sent.ok ? ok(sent.value[next++]) : sent));
+  }
+
+  private async sendChecked(conversation: string, texts: string[], origin: Origin): Promise<Result<MessageView[]>> {
     if (conversation.startsWith('@')) {
       const peer = this.parts.state.get(conversation.slice(1));
-      return peer ? this.sendTo(peer, text, origin) : fail(404, unknownPeerReason(conversation.slice(1)));
+      return peer ? this.sendAllTo(peer, texts, origin) : fail(404, unknownPeerReason(conversation.slice(1)));
     }
     const channel = channelName(conversation);
     if (channel === null) return fail(400, channelReasons.badName(conversation), 'channel');
-    if (channel === GENERAL_CHANNEL) return ok(await this.broadcast(text, origin));
+    if (channel === GENERAL_CHANNEL) return ok(await this.broadcast(texts, origin));
     if (!this.parts.channels.has(channel)) return fail(404, channelReasons.notJoined(channel), 'channel');
-    return this.sayIn(channel, text, origin);
+    return this.sayIn(channel, texts, origin);
   }
 
   /**
    * A broadcast in #general: to every connected peer, to the listed peers being connected to (it waits for them),
    * and to the peers messages still wait for.
    */
-  private async broadcast(text: string, origin: Origin): Promise<MessageView> {
-    const message = await this.parts.history.compose(GENERAL_CHANNEL, text, Date.now());
+  private async broadcast(texts: string[], origin: Origin): Promise<MessageView[]> {
+    const messages = await this.composeAll(GENERAL_CHANNEL, texts);
     const { state, delivery } = this.parts;
     const others = [...delivery.expecting().map(({ peer_id }) => ({ peerId: peer_id })), ...delivery.pending()];
     const owed = [...new Set(others.map(({ peerId }) => peerId))].filter((peerId) => !state.isConnected(peerId));
     const peers = [...state.peers(), ...owed.flatMap((peerId) => this.parts.members.peerOf(peerId) ?? [])];
-    return this.hand(message, peers, origin, async () => {
-      const report = await this.deliverToAll(message, peers);
-      this.parts.notify({ kind: 'broadcast-sent', report });
-    });
+    return messages.map((message) =>
+      this.hand(message, peers, origin, async () => {
+        const report = await this.deliverToAll(message, peers);
+        this.parts.notify({ kind: 'broadcast-sent', report });
+      }),
+    );
   }
 
   /**
-   * A message in a channel: to the members the tracker lists (or last listed), peer to peer; in a private
+   * Messages in a channel: to the members the tracker lists (or last listed), peer to peer; in a private
    * channel, only to the peers that prove its key, listed or not (`recipients`).
    */
-  private async sayIn(channel: string, text: string, origin: Origin): Promise<Result<MessageView>> {
+  private async sayIn(channel: string, texts: string[], origin: Origin): Promise<Result<MessageView[]>> {
     // A private channel's text is sealed under its message key, never sent in clear (docs/security/channels.md).
     const secrets = this.parts.keys.secrets(channel);
     const messageKey = secrets && (await secrets).messageKey;
     const seal = messageKey && ((made: ChatMessage) => sealChannelMessage(made, messageKey));
-    const message = await this.parts.history.compose(channel, text, Date.now(), seal);
+    const messages = await this.composeAll(channel, texts, seal);
     const peers = await this.parts.members.recipients(channel);
     // The members of a private channel proved its key; anyone can be in a public one, so they are not chosen.
     if (this.parts.channels.isPrivate(channel)) for (const peer of peers) this.parts.contacts?.choose(peer.peer_id);
     return ok(
-      this.hand(message, peers, origin, async () => {
-        const report = await this.deliverToAll(message, peers);
-        this.parts.notify({ kind: 'channel-sent', channel, report });
-      }),
+      messages.map((message) =>
+        this.hand(message, peers, origin, async () => {
+          const report = await this.deliverToAll(message, peers);
+          this.parts.notify({ kind: 'channel-sent', channel, report });
+        }),
+      ),
     );
   }
 
   /** A direct message to one connected peer. */
   async sendTo(peer: PeerInfo, text: string, origin: Origin): Promise<Result<MessageView>> {
+    const sent = await this.sendAllTo(peer, [text], origin);
+    return sent.ok ? ok(sent.value[0]) : sent;
+  }
+
+  private async sendAllTo(peer: PeerInfo, texts: string[], origin: Origin): Promise<Result<MessageView[]>> {
     const { trust } = this.parts;
     // Sealed for a peer with keys, never in clear; in clear only for a peer with none (the document's kind).
     const boxKey = await trust.boxKeyFor(peer.peer_id);
     if (boxKey === undefined) return fail(503, noBoxKeyReason(peer));
     const seal = boxKey === 'clear' ? undefined : (made: ChatMessage) => sealMessage(made, boxKey, trust.identity.boxKey);
-    const message = await this.parts.history.compose(directChannel(peer.peer_id), text, Date.now(), seal);
+    const messages = await this.composeAll(directChannel(peer.peer_id), texts, seal);
     this.parts.contacts?.choose(peer.peer_id);
     return ok(
-      this.hand(message, [peer], origin, async () => {
-        const outcome = await this.parts.delivery.deliver(peer, message);
-        if (outcome.kind === 'sent') return this.parts.notify({ kind: 'direct-sent', peer, ...(seal ? {} : { clear: true as const }) });
-        const waiting = outcome.kind === 'queued' ? outcome.waiting : undefined;
-        this.parts.notify({ kind: 'direct-failed', peer, reason: outcome.reason, waiting });
-      }),
+      messages.map((message) =>
+        this.hand(message, [peer], origin, async () => {
+          const outcome = await this.parts.delivery.deliver(peer, message);
+          if (outcome.kind === 'sent') return this.parts.notify({ kind: 'direct-sent', peer, ...(seal ? {} : { clear: true as const }) });
+          const waiting = outcome.kind === 'queued' ? outcome.waiting : undefined;
+          this.parts.notify({ kind: 'direct-failed', peer, reason: outcome.reason, waiting });
+        }),
+      ),
     );
+  }
+
+  /** Makes, signs and stores each text in order; the store writes them in one go (`storage/journal.ts`). */
+  private composeAll(channel: string, texts: string[], seal?: (made: ChatMessage) => ChatMessage): Promise<ChatMessage[]> {
+    return Promise.all(texts.map((text) => this.parts.history.compose(channel, text, Date.now(), seal)));
   }
 
   /** Emits the stored message as pending, then delivers it in the background. */

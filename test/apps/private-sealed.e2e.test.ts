@@ -65,6 +65,15 @@ describe('private channels, sealed (real tracker and peers)', function () {
     }
   });
 
+  it('a paste of 150 lines reaches Bob whole and in order, each opened', async () => {
+    const lines = Array.from({ length: 150 }, (_, n) => `pasted ${n + 1}`);
+    const from = bob.lines.length;
+    alice.type(lines.join('\n')); // one write: the console sends them together (`Chat.sendAll`)
+    await bob.waitFor(exact(`[#vault] Alice (${id('Alice')}): pasted 150`), 20_000);
+    const shown = bob.since(from).filter((line) => line.includes(': pasted '));
+    expect(shown).to.deep.equal(lines.map((line) => `[#vault] Alice (${id('Alice')}): ${line}`));
+  });
+
   it('the tracker never gets the key: its log shows a proof, its file a verifier', () => {
     const log = tracker.lines.join('\n');
     expect(log).to.include('"proof":{');

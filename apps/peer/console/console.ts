@@ -42,6 +42,11 @@ export interface Leaving {
 export class PeerConsole {
   /** Commands run one after another, in the order they were typed. */
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * Messages typed one after another (a paste), waiting in the queue to be sent together (`sendMessages`);
+   * null once they started, or when a command came after them, so a later line starts a run of its own.
+   */
+  private typed: string[] | null = null;
   /** Given when the console opens: until then `/quit` has nothing to leave. */
   private leaving: Leaving | null = null;
 
@@ -56,10 +61,29 @@ export class PeerConsole {
     this.leaving = leaving;
     this.print(...view.consoleHeader(this.parts.terminal.columns));
     this.parts.terminal.start(view.prompt(this.parts.self.name), {
-      onLine: (line) => this.enqueue(() => this.run(parseCommand(line))),
+      onLine: (line) => this.take(parseCommand(line)),
       onEnd: () => this.enqueue(() => leaving.quit()), // Ctrl+D or end of piped input: finish what was typed, then leave
       onInterrupt: () => leaving.interrupt(),
     });
+  }
+
+  /** A typed line: a message joins the run of messages typed just before it, if that run has not started yet. */
+  private take(command: Command): void {
+    if (command.kind !== 'broadcast') {
+      this.typed = null;
+      return this.enqueue(() => this.run(command));
+    }
+    if (this.typed) return void this.typed.push(command.message);
+    const typed = [command.message];
+    this.typed = typed;
+    this.enqueue(() => this.sendMessages(typed));
+  }
+
+  /** Messages typed together, to the current conversation in one go (`Chat.sendAll`); each one's failure said in order. */
+  private async sendMessages(typed: string[]): Promise<void> {
+    if (this.typed === typed) this.typed = null;
+    const { chat, channels } = this.parts;
+    for (const result of await chat.sendAll(channels.current, typed, 'console')) this.printFailure(result);
   }
 
   private enqueue(task: () => Promise<void>): void {

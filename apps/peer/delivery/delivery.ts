@@ -135,6 +135,7 @@ export class Delivery {
   /** Sends what waits in a peer's lane, a batch at a time, until the lane is empty; or keeps it, saying `keepReason`. */
   private async runLane(peerId: string, keepReason?: string): Promise<void> {
     const lane = this.lanes.get(peerId)!;
+    await undefined; // the messages handed over with this one (a paste, `Chat.sendAll`) go in its request
     while (lane.length > 0) {
       const batch = lane.splice(0, batchLength(lane.map((item) => item.message)));
       const messages = batch.map((item) => item.message);

@@ -287,26 +287,25 @@ describe('PeerApp sending a burst', function () {
     await Promise.all(backends.splice(0).map((backend) => backend.close()));
   });
 
-  it('sends 30 lines typed at once to a peer in a few requests (POST /messages/), all of them, in order', async () => {
+  it('sends 250 lines typed at once to a peer in three requests (POST /messages/, 100 at most each), in order; a lone line in one', async () => {
     const trackerPort = await freePort();
     backends.push(
       await createTrackerApp({ registry: new PeerRegistry(300_000), log: () => {}, now: Date.now })
         .prepareAddress('127.0.0.1', trackerPort)
         .run(),
     );
-    // Bob: a peer that holds its first answer a moment, so the lines typed meanwhile pile up for the next request.
+    // Bob: a peer that answers at once; what it was sent is counted by request.
     const bobPort = await freePort();
     const bob = loadOrCreateIdentity(dataDir());
     const got: string[] = [];
     const requests: string[] = [];
+    let wanted = 250;
     let allThere!: () => void;
-    const thirty = new Promise<void>((done) => (allThere = done));
+    let arrivedAll = new Promise<void>((done) => (allThere = done));
     const arrived = (msgs: string[]) => {
       got.push(...msgs);
-      if (got.length >= 30) allThere();
+      if (got.length >= wanted) allThere();
     };
-    let held = false;
-    const hold = () => (held ? Promise.resolve() : ((held = true), new Promise((done) => setTimeout(done, 200))));
     const fake = new WeApRous()
       .addRoute('POST', '/connect-peer/', () => ({
         status: 'ok',
@@ -318,16 +317,14 @@ describe('PeerApp sending a burst', function () {
       .addRoute('GET', '/identity/', () => ({ status: 'ok', public_key: bob.publicKey }))
       .addRoute('GET', '/history/', () => ({ status: 'ok', channel: 'general', count: 0, messages: [], more: false }))
       .addRoute('POST', '/broadcast-peer/', async (request) => {
-        requests.push('/broadcast-peer/');
+        requests.push('/broadcast-peer/ 1');
         arrived([(JSON.parse(request.body.toString('utf8')) as { msg: string }).msg]);
-        await hold();
         return { status: 'received' };
       })
       .addRoute('POST', '/messages/', async (request) => {
-        requests.push('/messages/');
         const { messages } = JSON.parse(request.body.toString('utf8')) as { messages: Array<{ msg: string }> };
+        requests.push(`/messages/ ${messages.length}`);
         arrived(messages.map((m) => m.msg));
-        await hold();
         return { status: 'received', results: messages.map(() => ({ status: 'received' })) };
       });
     backends.push(await fake.prepareAddress('127.0.0.1', bobPort).run());
@@ -337,13 +334,19 @@ describe('PeerApp sending a burst', function () {
 
     const { input, output, text, gone } = await startApp('Alice', trackerPort);
     await whenShown(output, text, '[P2P] Connected to peer: Bob');
-    const lines = Array.from({ length: 30 }, (_, n) => `line ${n + 1}`);
+    // A paste: the lines are stored together and handed to delivery together (`Chat.sendAll`).
+    const lines = Array.from({ length: 250 }, (_, n) => `line ${n + 1}`);
     input.write(lines.map((line) => `${line}\n`).join(''));
-    await thirty;
+    await arrivedAll;
     expect(got).to.deep.equal(lines);
-    expect(requests[0]).to.equal('/broadcast-peer/'); // a lone message goes the document's way
-    expect(requests).to.include('/messages/');
-    expect(requests.length).to.be.below(10);
+    expect(requests).to.deep.equal(['/messages/ 100', '/messages/ 100', '/messages/ 50']);
+    // A line typed alone goes alone, the document's way.
+    wanted = 251;
+    arrivedAll = new Promise<void>((done) => (allThere = done));
+    input.write('one more\n');
+    await arrivedAll;
+    expect(got.at(-1)).to.equal('one more');
+    expect(requests.at(-1)).to.equal('/broadcast-peer/ 1');
     input.write('/quit\n');
     await gone;
   });

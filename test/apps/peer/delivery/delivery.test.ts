@@ -81,8 +81,11 @@ describe('Delivery', () => {
     const batches: string[][] = [];
     let release!: () => void;
     const held = new Promise<void>((done) => (release = done));
+    let out!: () => void;
+    const isOut = new Promise<void>((done) => (out = done));
     const send: Courier['send'] = async (_, m) => {
       received.push(m.msg);
+      out();
       await held; // the first request is out while 150 more are handed over
     };
     const delivery = await start(send, {
@@ -92,6 +95,7 @@ describe('Delivery', () => {
       },
     });
     const outcomes = [delivery.deliver(BOB, message(0))];
+    await isOut;
     for (let n = 1; n <= 150; n++) outcomes.push(delivery.deliver(BOB, message(n)));
     release();
     expect((await Promise.all(outcomes)).every((outcome) => outcome.kind === 'sent')).to.equal(true);
@@ -99,6 +103,22 @@ describe('Delivery', () => {
     expect(received).to.deep.equal(['m0']);
     expect(batches.map((batch) => batch.length)).to.deep.equal([100, 50]);
     expect([...received, ...batches.flat()]).to.deep.equal(Array.from({ length: 151 }, (_, n) => `m${n}`));
+  });
+
+  it('sends what is handed over at once (a paste) in one request, not the first one alone', async () => {
+    const batches: string[][] = [];
+    const send: Courier['send'] = async (_, m) => void received.push(m.msg);
+    const delivery = await start(send, {
+      sendBatch: async (_, messages) => {
+        batches.push(messages.map((m) => m.msg));
+        return messages.map(() => null);
+      },
+    });
+    const outcomes = Array.from({ length: 151 }, (_, n) => delivery.deliver(BOB, message(n)));
+    expect((await Promise.all(outcomes)).every((outcome) => outcome.kind === 'sent')).to.equal(true);
+    expect(received).to.deep.equal([]);
+    expect(batches.map((batch) => batch.length)).to.deep.equal([100, 51]);
+    expect(batches.flat()).to.deep.equal(Array.from({ length: 151 }, (_, n) => `m${n}`));
   });
 
   it('gives each message of a batch its own outcome: refused ones fail, and a batch that fails goes to the outbox in order', async () => {
