@@ -107,6 +107,23 @@ describe('Terminal', () => {
       expect(io.written()).to.equal(line + '\n');
     });
 
+    it('writes the lines printed in one go (a batch of messages) in one write, in order, and each line before the next prompt', async () => {
+      const io = streams(false);
+      const chunks: string[] = [];
+      io.output.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+      const terminal = new Terminal(io.input, io.output);
+      terminal.start('[Alice] > ', { onLine: () => {}, onEnd: () => {}, onInterrupt: () => {} });
+      await settle();
+      chunks.length = 0;
+      const messages = Array.from({ length: 100 }, (_, n) => `[BROADCAST] Bob (127.0.0.1:5002): m${n}`);
+      for (const line of messages) terminal.printQuoted(line);
+      terminal.setPrompt('[Alice #team] > ');
+      terminal.print('after the prompt');
+      await settle();
+      expect(chunks).to.deep.equal([messages.map((line) => `${line}\n`).join(''), '[Alice #team] > \n', 'after the prompt\n']);
+      terminal.close();
+    });
+
     it('reports the end of input (Ctrl+D) once every line before it was read', async () => {
       const io = streams(false);
       const terminal = new Terminal(io.input, io.output);
@@ -172,6 +189,7 @@ describe('Terminal', () => {
         await settle();
         const before = io.written().length;
         terminal.print('[BROADCAST] Alice (127.0.0.1:5001): hi');
+        await settle();
         const erase = io.written().slice(before, io.written().indexOf('[BROADCAST]', before));
         expect(erase).to.include('\x1b[2A'); // up two rows, to the prompt's row, before clearing downwards
         io.input.write('\r');
