@@ -4,10 +4,11 @@
  * with her key as a real peer's are. Used by scripts/attacks/private-channel.ts and its e2e test. Not a peer.
  */
 
-import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { request } from 'node:http';
 import { WeApRous } from '../../daemon/weaprous';
 import type { Backend } from '../../daemon/backend';
+import { newPrivateKey } from '../../apps/peer/identity/new-key';
 import { publicKeyText, signedBytes } from '../../apps/signature';
 
 export interface Answer {
@@ -24,7 +25,7 @@ export class Mallory {
   port = 0;
 
   constructor(readonly ip = '127.0.0.2') {
-    this.privateKey = generateKeyPairSync('ed25519').privateKey;
+    this.privateKey = newPrivateKey('ed25519');
     this.publicKey = publicKeyText(createPublicKey(this.privateKey));
   }
 

@@ -4,8 +4,9 @@
  * options and RSS come from `kit.ts`. Used by scripts/attacks/peer-in-*.ts and their e2e tests. No WeApRous twin.
  */
 
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createPublicKey, sign } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { newPrivateKey } from '../../apps/peer/identity/new-key';
 import { publicKeyText, signedBytes } from '../../apps/signature';
 
 export interface Answer {
@@ -44,9 +45,8 @@ export class KeyedStranger {
   port = 0;
 
   constructor(readonly ip: string) {
-    const pair = generateKeyPairSync('ed25519');
-    this.privateKey = pair.privateKey;
-    this.publicKey = publicKeyText(pair.publicKey);
+    this.privateKey = newPrivateKey('ed25519');
+    this.publicKey = publicKeyText(createPublicKey(this.privateKey));
   }
 
   get peerId(): string {

@@ -11,11 +11,11 @@ import {
   createHmac,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
 import { canonicalJson, verify } from '../../signature';
+import { newPrivateKey } from './new-key';
 
 /** What travels in place of the text: `v` the version, the rest base64. `ct` ends with the 16-byte tag. */
 export interface Envelope {
@@ -54,9 +54,9 @@ const TAG_BYTES = 16;
 /** `seal('Hi Bob', header, bobBoxKey)` → an envelope only the holder of Bob's box private key opens. */
 export function seal(text: string, header: SealedHeader, recipientBoxKey: string): Envelope {
   const recipient = recipientKey(recipientBoxKey);
-  const ephemeral = generateKeyPairSync('x25519');
-  const epk = boxKeyText(ephemeral.publicKey);
-  const key = messageKey(diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient }), epk, recipientBoxKey, header);
+  const ephemeral = newPrivateKey('x25519');
+  const epk = boxKeyText(createPublicKey(ephemeral));
+  const key = messageKey(diffieHellman({ privateKey: ephemeral, publicKey: recipient }), epk, recipientBoxKey, header);
   return { v: 1, epk, ...encrypt(key, text, header) };
 }
 

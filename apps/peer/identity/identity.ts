@@ -5,11 +5,12 @@
  * New: in WeApRous `apps/peer.py` a peer is only its address, and anyone can claim any address.
  */
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as signBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as signBytes, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { publicKeyText, signedBytes } from '../../signature';
 import { boxKeyBody, boxKeyText, type Envelope, open, type SealedHeader } from './envelope';
+import { newPrivateKey } from './new-key';
 
 /** The private key, PKCS8 PEM, readable by its owner only. */
 export const IDENTITY_FILE = 'identity.pem';
@@ -83,7 +84,7 @@ function readKey(file: string, type: 'ed25519' | 'x25519'): KeyObject {
  */
 function createKey(folder: string, file: string, type: 'ed25519' | 'x25519'): KeyObject {
   fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
-  const { privateKey } = type === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('x25519');
+  const privateKey = newPrivateKey(type);
   const temp = `${file}.${process.pid}.tmp`;
   fs.rmSync(temp, { force: true });
   writeFileDurably(temp, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600, flag: 'wx' });
