@@ -5,15 +5,7 @@
  * data (docs/identity.md, "Direct messages, sealed"; docs/security/channels.md). Pure. New: WeApRous sent clear text.
  */
 
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  createPublicKey,
-  diffieHellman,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
 import { canonicalJson, verify } from '../../signature';
 import { newPrivateKey } from './new-key';
 
