@@ -117,10 +117,7 @@ export class PeerApp {
 
   /** Ctrl+C: leave like /quit; a second Ctrl+C while leaving (a peer or the tracker slow to answer) exits at once. */
   interrupt(): void {
-    if (this.quitting) {
-      this.built.terminal.flush(); // what was printed a moment ago, before the process goes
-      return this.built.options.exit(130);
-    }
+    if (this.quitting) return this.built.options.exit(130);
     void this.quit();
   }
 

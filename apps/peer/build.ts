@@ -238,6 +238,7 @@ export function peerParts(built: Built, trust: Trust): PeerParts {
       isPrivate: (channel) => chat.isPrivate(channel),
     },
     onMessage: (_type, message) => chat.received(message),
+    showing: (work) => built.terminal.hold(work), // a batch's messages reach the console in one write
     onConnect: (peer) => {
       delivery.retryNow(peer.peer_id); // messages waiting for it go now
       // Both sides of a meeting ask what they missed, not only the caller; only of a peer whose key its address

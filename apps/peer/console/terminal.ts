@@ -19,8 +19,9 @@ export interface TerminalHandlers {
 export class Terminal {
   private rl: Interface | null = null;
   private closing = false;
-  /** Rows printed and not written yet (`write`). */
-  private pending: string[] = [];
+  /** Inside `hold`: how deep, and the rows printed meanwhile. */
+  private holding = 0;
+  private held: string[] = [];
   /** The screen is gone (terminal window closed, pipe reader quit): nothing more is written. */
   private lost = false;
   /** Whether both ends are a terminal: only then is there a prompt to keep intact. */
@@ -57,25 +58,34 @@ export class Terminal {
   }
 
   /**
-   * Rows wait here until the code running now is done (`process.nextTick`), then go out in one write: a batch
-   * of 100 messages is one system call, and on a terminal one redraw of the prompt, not 100.
+   * Runs `work` with what it prints held, then writes it all in one go: `Inbox` shows a batch of 100 messages
+   * this way in one system call (and on a terminal one redraw of the prompt), not 100. A print alone is written
+   * at once: deferring every line (to a microtask) cost a hundred peers on two cores a fifth more CPU per message.
    */
-  private write(rows: string[]): void {
-    if (this.lost || rows.length === 0) return;
-    if (this.closing) return this.writeNow(rows); // leaving: each line out before the process may exit
-    if (this.pending.length === 0) process.nextTick(this.flush);
-    for (const row of rows) this.pending.push(row);
+  hold<T>(work: () => T): T {
+    this.holding += 1;
+    try {
+      return work();
+    } finally {
+      this.holding -= 1;
+      if (this.holding === 0) this.flush();
+    }
   }
 
-  /** Writes what `print` and `printQuoted` left waiting; before anything else is written, and before an exit. */
-  readonly flush = (): void => {
-    if (this.pending.length === 0) return;
-    const rows = this.pending;
-    this.pending = [];
-    if (!this.lost) this.writeNow(rows);
-  };
+  /** Writes what `hold` kept back. */
+  private flush(): void {
+    if (this.held.length === 0) return;
+    const rows = this.held;
+    this.held = [];
+    this.write(rows);
+  }
 
-  private writeNow(rows: string[]): void {
+  private write(rows: string[]): void {
+    if (this.lost || rows.length === 0) return;
+    if (this.holding > 0) {
+      for (const row of rows) this.held.push(row);
+      return;
+    }
     const rl = this.rl;
     if (!rl || !this.interactive || this.closing) {
       if (rows.length > 0) this.output.write(rows.join('\n') + '\n'); // one write (a system call on a pipe) per print, not per row
@@ -116,7 +126,6 @@ export class Terminal {
       if (!this.closing) handlers.onEnd();
     });
     rl.on('SIGINT', handlers.onInterrupt);
-    this.flush();
     if (this.interactive) {
       rl.prompt();
     } else {
@@ -131,20 +140,19 @@ export class Terminal {
     if (!rl || this.closing || this.lost) return;
     if (promptText === rl.getPrompt()) return;
     rl.setPrompt(promptText);
-    this.flush();
+    // Inside `hold`, after the rows held: on a terminal their write ends by drawing this prompt; on a pipe it is a row.
+    if (this.holding > 0) return void (this.interactive || this.held.push(promptText));
     if (this.interactive) rl.prompt(true);
     else this.output.write(promptText + '\n');
   }
 
   /** Rings the terminal bell; only on a terminal. */
   bell(): void {
-    this.flush();
     if (this.output.isTTY && !this.lost) this.output.write('\x07');
   }
 
   /** Stops reading; later `print` calls write plain lines. */
   close(): void {
-    this.flush();
     this.closing = true;
     // Wipe the fresh prompt readline drew after the last line, so "Leaving..." does not follow an empty prompt.
     if (this.interactive) this.output.write('\r\x1b[K');

@@ -38,6 +38,8 @@ export interface InboxParts {
   };
   /** Shows a stored message (channels, unread, mentions); without it, a `message` notice. */
   onMessage?: (type: MessageType, message: ChatMessage) => void;
+  /** Runs the showing of a batch's messages, so a screen can draw them at once (`Terminal.hold`). */
+  showing?: <T>(work: () => T) => T;
 }
 
 /** One message's outcome in a batch: stored (or held already), or refused with a status and a reason. */
@@ -210,14 +212,16 @@ export class Inbox {
     // This machine (the curl examples, the demo's peers) is not charged, as its connections are not capped.
     const charged = shareOf(source) ?? undefined;
     const outcomes = await Promise.allSettled(items.map(({ incoming }) => this.parts.history.accept(incoming, charged)));
-    return outcomes.map((outcome, i): BatchResult => {
-      if (outcome.status === 'rejected') return this.refusal(outcome.reason);
-      const { status, message } = outcome.value;
-      // `checkSender` checked it against its sender's key (or the batch's signature did): no second check.
-      if (status === 'added' && this.signedByKey.has(items[i].incoming)) this.parts.trust?.vouch(message);
-      if (status === 'added') this.display(items[i].type, message);
-      return { status: 'received' };
-    });
+    const show = () =>
+      outcomes.map((outcome, i): BatchResult => {
+        if (outcome.status === 'rejected') return this.refusal(outcome.reason);
+        const { status, message } = outcome.value;
+        // `checkSender` checked it against its sender's key (or the batch's signature did): no second check.
+        if (status === 'added' && this.signedByKey.has(items[i].incoming)) this.parts.trust?.vouch(message);
+        if (status === 'added') this.display(items[i].type, message);
+        return { status: 'received' };
+      });
+    return items.length > 1 && this.parts.showing ? this.parts.showing(show) : show();
   }
 
   private display(type: MessageType, message: ChatMessage): void {

@@ -107,7 +107,7 @@ describe('Terminal', () => {
       expect(io.written()).to.equal(line + '\n');
     });
 
-    it('writes the lines printed in one go (a batch of messages) in one write, in order, and each line before the next prompt', async () => {
+    it('writes the lines printed while held (a batch of messages) in one write, in order, a new prompt after them', async () => {
       const io = streams(false);
       const chunks: string[] = [];
       io.output.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
@@ -116,11 +116,20 @@ describe('Terminal', () => {
       await settle();
       chunks.length = 0;
       const messages = Array.from({ length: 100 }, (_, n) => `[BROADCAST] Bob (127.0.0.1:5002): m${n}`);
-      for (const line of messages) terminal.printQuoted(line);
-      terminal.setPrompt('[Alice #team] > ');
+      terminal.print('alone');
+      const answer = terminal.hold(() => {
+        for (const line of messages) terminal.printQuoted(line);
+        terminal.setPrompt('[Alice #team] > ');
+        return 'shown';
+      });
       terminal.print('after the prompt');
       await settle();
-      expect(chunks).to.deep.equal([messages.map((line) => `${line}\n`).join(''), '[Alice #team] > \n', 'after the prompt\n']);
+      expect(answer).to.equal('shown');
+      expect(chunks).to.deep.equal([
+        'alone\n',
+        [...messages, '[Alice #team] > '].map((line) => `${line}\n`).join(''),
+        'after the prompt\n',
+      ]);
       terminal.close();
     });
 

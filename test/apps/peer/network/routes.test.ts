@@ -177,6 +177,33 @@ describe('peer server routes', () => {
       expect(history.recent('general', 10).total).to.equal(1); // the copy of 1 is one message
     });
 
+    it('shows a batch inside one `showing` call, so a screen draws it at once; a lone message without one', async () => {
+      const port = await freePort();
+      const calls: number[] = [];
+      const lines: string[] = [];
+      const showing = <T>(work: () => T): T => {
+        calls.push(lines.length);
+        const result = work();
+        calls.push(lines.length);
+        return result;
+      };
+      const onMessage = (_type: string, message: { msg: string }) => void lines.push(message.msg);
+      const held = await createPeerServer(state, { history, showing, onMessage }, () => {})
+        .prepareAddress('127.0.0.1', port)
+        .run();
+      try {
+        const batch = JSON.stringify({ messages: [one(21), one(22), one(23)] });
+        expect((await client.request(`http://127.0.0.1:${port}/messages/`, { method: 'POST', body: batch })).status).to.equal(200);
+        expect(calls).to.deep.equal([0, 3]); // the three shown inside one call
+        const alone = JSON.stringify(one(24));
+        expect((await client.request(`http://127.0.0.1:${port}/broadcast-peer/`, { method: 'POST', body: alone })).status).to.equal(200);
+        expect(calls).to.deep.equal([0, 3]);
+        expect(lines).to.deep.equal(['batch 21', 'batch 22', 'batch 23', 'batch 24']);
+      } finally {
+        await held.close();
+      }
+    });
+
     it('refuses a body without a list of 1 to 100 messages (400)', async () => {
       for (const messages of [undefined, [], 'x', Array.from({ length: 101 }, (_, n) => one(n))]) {
         const res = await post('/messages/', JSON.stringify({ messages }));
