@@ -3,13 +3,15 @@
  * each class size N, a tracker and N real peers (`cluster.ts`), one sender, and four runs (`run.ts`); then the
  * cost of encryption in a cluster of `--encryption-peers` (`encryption.ts`). Prints per-delivery latency,
  * deliveries/s, CPU per delivery at the receivers and the sender (`cost.ts`), losses, duplicates, idle CPU and memory, and the command that reproduces it; `--svg` draws latency against
- * N (`report.ts`). New: no WeApRous twin.
+ * N (`report.ts`). Beside a process per peer, each size also gets its floor: the same patterns to the smallest
+ * node:http receivers, a process each (`floor.ts`). New: no WeApRous twin.
  */
 
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { bundleChat, ChatCluster, type ChatBundles } from './cluster';
 import { measureEncryption } from './encryption';
+import { bundleFloor, measureFloor } from './floor';
 import { type RunResult, type RunSpec, Runner } from './run';
 import { costLine, idleLine, latencyChart, resultLine, resultTable, rssLine } from './report';
 import { idleCpu } from './cost';
@@ -116,6 +118,19 @@ async function measureSize(
   }
 }
 
+/** The floor at this size, once the peers are gone: the same three runs to the smallest node:http receivers (`floor.ts`). */
+async function measureFloorOf(size: number, options: Options, script: string): Promise<RunResult[]> {
+  console.log(`  the floor: ${size - 1} smallest node:http receivers, a process each, sent to at once by this benchmark...`);
+  const specs: RunSpec[] = [
+    { mode: 'floor', rate: options.rate, messages: COLD_MESSAGES, label: `the floor, cold (first ${COLD_MESSAGES})` },
+    { mode: 'floor', rate: options.rate, messages: options.messages },
+    { mode: 'floor', rate: 0, messages: options.burst },
+  ];
+  const results = await measureFloor(size, specs, script);
+  for (const result of results) console.log(`  ${resultLine(result)}`);
+  return results;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const how = options.hosted
@@ -125,8 +140,14 @@ async function main(): Promise<void> {
   const bundles = await bundleChat();
   const runner = new Runner();
   const sizes = options.only === 'encryption' ? [] : options.peers;
+  const floorScript = options.hosted || sizes.length === 0 ? '' : await bundleFloor();
   const measured: Array<{ results: RunResult[]; rss: number[]; idle: string }> = [];
-  for (const size of sizes) measured.push(await measureSize(size, options, bundles, runner));
+  for (const size of sizes) {
+    const one = await measureSize(size, options, bundles, runner);
+    // Beside a process per peer, the floor of a process per receiver (not beside --hosted, whose receivers share one).
+    if (floorScript) one.results.push(...(await measureFloorOf(size, options, floorScript)));
+    measured.push(one);
+  }
   const pattern = { rate: options.rate, messages: options.messages, burst: options.burst };
   const costs = options.only === 'sizes' ? [] : await measureEncryption(options.encryptionPeers, pattern, bundles, runner);
   const results = [...measured.flatMap((m) => m.results), ...costs.flatMap((pair) => [pair.encrypted, pair.clear])];

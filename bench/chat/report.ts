@@ -18,8 +18,11 @@ export function fmtMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`;
 }
 
+/** What each way of sending is called in the output, when its run has no label of its own. */
+const HOW = { peer: 'our peer', floor: 'the floor (node:http receivers)' } as const;
+
 function describeRun(r: RunResult): { how: string; pattern: string } {
-  const how = r.spec.label ?? (r.spec.mode === 'peer' ? 'our peer' : "document's way");
+  const how = r.spec.label ?? HOW[r.spec.mode as keyof typeof HOW] ?? "document's way";
   const pattern = r.spec.rate > 0 ? `${r.spec.messages} at ${r.spec.rate}/s` : `burst of ${r.spec.messages}`;
   return { how, pattern };
 }
@@ -90,9 +93,11 @@ const SERIES = [
   { mode: 'peer', percent: 99, colour: '#1f77b4', dash: '6 4', label: 'our peer, p99' },
   { mode: 'document', percent: 50, colour: '#d62728', dash: '', label: "document's way, p50" },
   { mode: 'document', percent: 99, colour: '#d62728', dash: '6 4', label: "document's way, p99" },
+  { mode: 'floor', percent: 50, colour: '#2ca02c', dash: '', label: 'the floor, p50' },
+  { mode: 'floor', percent: 99, colour: '#2ca02c', dash: '6 4', label: 'the floor, p99' },
 ] as const;
 
-/** Per-delivery latency (log scale) against N, for the steady-rate runs of both ways of sending. */
+/** Per-delivery latency (log scale) against N, for the steady-rate runs of both ways of sending and of the floor. */
 export function latencyChart(results: RunResult[], setting = ''): string {
   const sizes = [...new Set(results.map((r) => r.size))].sort((a, b) => a - b);
   const values = results.flatMap((r) => [percentile(r.latencies, 50), percentile(r.latencies, 99)]).filter((v) => v > 0);

@@ -13,8 +13,11 @@ import { performance } from 'node:perf_hooks';
 import type { ChatCluster, ClusterProcess, LineHandler } from './cluster';
 import { cpuSnapshot, cpuSpent } from './cost';
 
-/** `peer`/`document`: one message to all (in #general, or the sender's channel); `direct`/`document-direct`: one to each. */
-export type SendMode = 'peer' | 'document' | 'direct' | 'document-direct';
+/**
+ * `peer`/`document`: one message to all (in #general, or the sender's channel); `direct`/`document-direct`: one to
+ * each; `floor`: one to all, to the smallest node:http receivers instead of peers (`floor.ts`).
+ */
+export type SendMode = 'peer' | 'document' | 'direct' | 'document-direct' | 'floor';
 
 export interface RunSpec {
   mode: SendMode;
