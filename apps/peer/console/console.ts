@@ -39,6 +39,13 @@ export interface Leaving {
   interrupt: () => void;
 }
 
+/**
+ * Lines of a paste sent together at most: each is signed (and maybe sealed) before the next line is read, so a
+ * file of a million lines piped in goes 500 at a time, each run a few tens of milliseconds, and the peer goes on
+ * answering other peers between them.
+ */
+export const MAX_RUN_LINES = 500;
+
 export class PeerConsole {
   /** Commands run one after another, in the order they were typed. */
   private queue: Promise<void> = Promise.resolve();
@@ -73,7 +80,7 @@ export class PeerConsole {
       this.typed = null;
       return this.enqueue(() => this.run(command));
     }
-    if (this.typed) return void this.typed.push(command.message);
+    if (this.typed && this.typed.length < MAX_RUN_LINES) return void this.typed.push(command.message);
     const typed = [command.message];
     this.typed = typed;
     this.enqueue(() => this.sendMessages(typed));
