@@ -116,7 +116,9 @@ export function latencyChart(results: RunResult[], setting = ''): string {
   }
   for (const size of sizes) parts.push(`<text x="${x(size)}" y="${MARGIN.top + plotH + 20}" text-anchor="middle">${size}</text>`);
   parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 10}" text-anchor="middle">peers (N)</text>`);
-  SERIES.forEach((series, i) => {
+  // Only the series with runs: a `--hosted` run has no floor, so no empty line and legend for it.
+  const drawn = SERIES.filter((series) => results.some((r) => r.spec.mode === series.mode));
+  drawn.forEach((series, i) => {
     const points = sizes.flatMap((size) => {
       const run = results.find((r) => r.size === size && r.spec.mode === series.mode);
       const value = run ? percentile(run.latencies, series.percent) : NaN;

@@ -9,7 +9,7 @@ import type { RunResult } from '../../../bench/chat/run';
 import { encryptionPairs } from '../../../bench/chat/encryption';
 import { costLine, fmtMs, idleLine, latencyChart, percentile, resultLine, resultTable, rssLine } from '../../../bench/chat/report';
 
-function run(size: number, mode: 'peer' | 'document', latencies: number[], lost = 0): RunResult {
+function run(size: number, mode: 'peer' | 'document' | 'floor', latencies: number[], lost = 0): RunResult {
   const sorted = [...latencies].sort((a, b) => a - b);
   const expected = sorted.length + lost;
   return {
@@ -60,6 +60,11 @@ describe('chat benchmark report', () => {
     expect(svg).to.include('>10</text>');
     expect(svg).to.include('>50</text>');
     expect(svg).not.to.include('NaN');
+    expect(svg).not.to.include('the floor');
+    // With the floor's runs (every run of a process per peer has them), two lines more.
+    const withFloor = latencyChart([run(10, 'peer', [1, 2, 3]), run(10, 'document', [2, 3, 4]), run(10, 'floor', [1, 1, 2])]);
+    expect(withFloor.match(/<polyline /g)).to.have.length(6);
+    expect(withFloor).to.include('>the floor, p99</text>');
   });
 
   it('costLine() sets a run with encryption against the same pattern without, by deliveries/s and p99', () => {
