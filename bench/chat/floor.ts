@@ -15,7 +15,7 @@ import { bundle } from '../bundle';
 import { freePort } from '../ports';
 import { cpuMs } from '../proc';
 import { ClusterProcess, type LineHandler } from './cluster';
-import { type RunResult, type RunSpec, RunWatch } from './run';
+import { dueAt, resultOf, type RunResult, type RunSpec, RunWatch, until } from './run';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -52,35 +52,19 @@ export async function measureFloor(size: number, specs: RunSpec[], script: strin
 
 /** Each message, when due, to every receiver at once; latency from then to the receiver's line. */
 async function runFloor(receivers: ClusterProcess[], spec: RunSpec, watch: RunWatch, agent: Agent): Promise<RunResult> {
-  const expected = spec.messages * receivers.length;
   const cpuBefore = receivers.reduce((sum, receiver) => sum + cpuMs(receiver.pid), 0);
   const firstAt = performance.now();
   const posts: Array<Promise<void>> = [];
   for (let n = 0; n < spec.messages; n++) {
-    const due = spec.rate === 0 ? firstAt : firstAt + (n * 1000) / spec.rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((done) => setTimeout(done, wait));
+    await until(dueAt(spec, firstAt, n));
     watch.sentAt[n] = performance.now();
     const body = JSON.stringify({ from: '127.0.0.1:9', name: 'Doc', msg: watch.text(n), timestamp: Date.now() / 1000 });
     for (const receiver of receivers) posts.push(post(receiver.port, body, agent));
   }
   await Promise.all(posts);
-  await watch.settle(expected);
+  await watch.settle(spec.messages * receivers.length);
   const cpu = receivers.reduce((sum, receiver) => sum + cpuMs(receiver.pid), 0) - cpuBefore;
-  const latencies = [...watch.latencies].sort((a, b) => a - b);
-  const seconds = (watch.lastAt - firstAt) / 1000;
-  return {
-    spec,
-    size: receivers.length + 1,
-    expected,
-    delivered: latencies.length,
-    lost: expected - latencies.length,
-    duplicates: watch.duplicates,
-    latencies,
-    perSecond: seconds > 0 ? latencies.length / seconds : NaN,
-    receiverCpu: cpu / latencies.length,
-    senderCpu: NaN,
-  };
+  return resultOf(spec, receivers.length, watch, firstAt, cpu, NaN); // the benchmark sent them: no sender of ours
 }
 
 /** `POST /broadcast-peer/` on a kept-alive connection; resolves when answered, or when it fails (then counted lost). */

@@ -126,28 +126,42 @@ export async function runOnce(cluster: ChatCluster, spec: RunSpec, watch: RunWat
   await watch.settle(expected);
   await new Promise((done) => setTimeout(done, TAIL_MS));
   const cpu = cpuSpent(cpuBefore, cpuSnapshot(cluster));
+  const sent = spec.mode === 'peer' || spec.mode === 'direct'; // by the sender peer; else by this benchmark
+  return resultOf(spec, receivers.length, watch, firstAt, cpu.receivers, sent ? cpu.sender : NaN);
+}
+
+/** A run's figures from its watch: `receiverCpu` and `senderCpu` are CPU ms over the run (NaN: not measured). */
+export function resultOf(
+  spec: RunSpec,
+  receivers: number,
+  watch: RunWatch,
+  firstAt: number,
+  receiverCpu: number,
+  senderCpu: number,
+): RunResult {
+  const expected = spec.messages * receivers;
   const latencies = [...watch.latencies].sort((a, b) => a - b);
   const seconds = (watch.lastAt - firstAt) / 1000;
   return {
     spec,
-    size: receivers.length + 1,
+    size: receivers + 1,
     expected,
     delivered: latencies.length,
     lost: expected - latencies.length,
     duplicates: watch.duplicates,
     latencies,
     perSecond: seconds > 0 ? latencies.length / seconds : NaN,
-    receiverCpu: cpu.receivers / latencies.length,
-    senderCpu: spec.mode === 'peer' || spec.mode === 'direct' ? cpu.sender / latencies.length : NaN,
+    receiverCpu: receiverCpu / latencies.length,
+    senderCpu: senderCpu / latencies.length,
   };
 }
 
 /** The time message `n` is due: all at once for a burst, else one every 1/rate s. */
-function dueAt(spec: RunSpec, firstAt: number, n: number): number {
+export function dueAt(spec: RunSpec, firstAt: number, n: number): number {
   return spec.rate === 0 ? firstAt : firstAt + (n * 1000) / spec.rate;
 }
 
-async function until(time: number): Promise<void> {
+export async function until(time: number): Promise<void> {
   const wait = time - performance.now();
   if (wait > 0) await new Promise((done) => setTimeout(done, wait));
 }
