@@ -5,11 +5,11 @@
  * New: in WeApRous `apps/peer.py` a peer is only its address, and anyone can claim any address.
  */
 
-import { createPrivateKey, createPublicKey, sign as signBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, sign as signBytes, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { publicKeyText, signedBytes } from '../../signature';
-import { boxKeyBody, boxKeyText, type Envelope, open, type SealedHeader } from './envelope';
+import { boxKeyBody, boxKeyText, type Envelope, open, parseBoxKey, type SealedHeader } from './envelope';
 import { newPrivateKey } from './new-key';
 
 /** The private key, PKCS8 PEM, readable by its owner only. */
@@ -28,6 +28,8 @@ export interface Identity {
   readonly boxKeySignature: string;
   /** The text of an envelope sealed for this peer's box key, or null (`envelope.ts: open`). */
   openSealed(envelope: Envelope, header: SealedHeader): string | null;
+  /** The X25519 shared secret with another peer's box key (its text): the root of the pair's key (`pair-keys.ts`). */
+  agree(boxKey: string): Buffer;
 }
 
 /** The identity kept in `folder`, created (folder and all) the first time. `loadOrCreateIdentity('.peer-5001')` */
@@ -45,6 +47,7 @@ export function loadOrCreateIdentity(folder: string): Identity {
     boxKey,
     boxKeySignature: sign(boxKeyBody(boxKey)),
     openSealed: (envelope, header) => open(envelope, header, boxPrivate),
+    agree: (otherBoxKey) => diffieHellman({ privateKey: boxPrivate, publicKey: parseBoxKey(otherBoxKey) }),
   };
 }
 

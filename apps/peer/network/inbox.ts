@@ -8,6 +8,7 @@
 import { HttpError } from '../../../daemon/status';
 import { GENERAL_CHANNEL, MAX_BATCH_MESSAGES } from '../../protocol';
 import type { JsonObject } from '../../json-fields';
+import { isRequestMac, pairMacOf } from '../identity/pair-keys';
 import { isSealed } from '../identity/sealed';
 import type { Trust } from '../identity/trust';
 import type { Notify } from '../model/notices';
@@ -59,8 +60,15 @@ export const UNVERIFIED_PER_SECOND = 10;
 interface Checking {
   source: string;
   members: Map<string, Promise<void>>;
-  /** The sender whose key signed the whole batch: its messages need no check of their own signatures. */
+  /** The sender the pair's MAC or a batch's signature proved sent the request: its messages need no check of their own signatures. */
   vouchedFor?: string;
+}
+
+/** What a pair's MAC (`identity/pair-keys.ts`) is checked against: the request's `Authorization` header, path and exact body. */
+export interface RequestProof {
+  authorization?: string;
+  path: string;
+  body: Buffer;
 }
 
 export class Inbox {
@@ -76,19 +84,19 @@ export class Inbox {
   ) {}
 
   /** `/broadcast-peer/` or `/send-peer/`: stored, or 507 when the history is full; throws `HttpError` 4xx. */
-  async receiveOne(body: JsonObject, type: MessageType, source = ''): Promise<BatchResult> {
-    const incoming = await this.check(body, type, { source, members: new Map() });
+  async receiveOne(body: JsonObject, type: MessageType, source = '', proof?: RequestProof): Promise<BatchResult> {
+    const incoming = await this.check(body, type, { source, members: new Map(), vouchedFor: this.macSender(body.from, proof) });
     const [result] = await this.store([{ incoming, type }], source);
     return result;
   }
 
   /** `/messages/`: `{"messages":[...]}`, each message as `/broadcast-peer/` (a channel) or `/send-peer/` (`@...`) takes it. */
-  async receiveBatch(body: JsonObject, source = ''): Promise<BatchResult[]> {
+  async receiveBatch(body: JsonObject, source = '', proof?: RequestProof): Promise<BatchResult[]> {
     const list = body.messages;
     if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH_MESSAGES)
       throw new HttpError(400, `"messages" must be a list of 1 to ${MAX_BATCH_MESSAGES} messages, each as /broadcast-peer/ takes one`);
     const results: BatchResult[] = [];
-    const checking: Checking = { source, members: new Map(), vouchedFor: this.voucher(body, list) };
+    const checking: Checking = { source, members: new Map(), vouchedFor: this.voucher(body, list, proof) };
     const good: Array<{ incoming: IncomingMessage; type: MessageType; at: number }> = [];
     for (const item of list) {
       try {
@@ -174,23 +182,43 @@ export class Inbox {
   }
 
   /**
-   * A batch signed as a whole (`Mesh.sendBatch`): when every message names one sender whose key this peer
-   * knows and that key signed the batch, one check stands for all (verifying a signature costs about a
-   * quarter of a millisecond, most of what a message costs its receiver). Each message still carries its own
-   * signature, stored for catch-up, where whoever gets it checks it. A bad batch signature from a known
-   * sender is refused (401); without one, each message is checked on its own.
+   * A batch proved as a whole (`PeerClient.sendBatch`): when every message names one sender whose key this peer
+   * knows, and the pair's MAC or that key's signature covers the batch, one check stands for all (verifying a
+   * signature costs about a quarter of a millisecond, most of what a message costs its receiver). Each message
+   * still carries its own signature, stored for catch-up, where whoever gets it checks it. A bad MAC or batch
+   * signature from a known sender is refused (401); with neither, each message is checked on its own.
    */
-  private voucher(body: JsonObject, list: unknown[]): string | undefined {
+  private voucher(body: JsonObject, list: unknown[], proof?: RequestProof): string | undefined {
     const trust = this.parts.trust;
-    if (!trust || typeof body.signature !== 'string') return undefined;
+    if (!trust) return undefined;
     const first = list[0] as JsonObject | null;
     const from = typeof first === 'object' && first !== null ? first.from : undefined;
     if (typeof from !== 'string' || !trust.knows(from)) return undefined;
     if (!list.every((item) => typeof item === 'object' && item !== null && (item as JsonObject).from === from)) return undefined;
-    trust.check(from, body);
-    // The batch's own signature names this peer and now: a copy of it vouches for nothing elsewhere, or later.
+    if (this.macSender(from, proof) === undefined) {
+      if (typeof body.signature !== 'string') return undefined;
+      trust.check(from, body);
+    }
+    // The batch names this peer and now: a copy of it vouches for nothing elsewhere, or later.
     const replayed = notForNow(body, this.state.self.peer_id, Date.now());
     if (replayed !== null) throw new HttpError(401, replayed);
+    return from;
+  }
+
+  /**
+   * `from`, when the request's `Authorization: Pair <mac>` is the MAC the key this peer shares with `from` makes
+   * of it (`identity/pair-keys.ts`); undefined without such a header, or while no key is shared with `from` (then
+   * signatures decide). A MAC that does not check is refused (401), never taken for "no MAC".
+   */
+  private macSender(from: unknown, proof: RequestProof | undefined): string | undefined {
+    const trust = this.parts.trust;
+    const mac = pairMacOf(proof?.authorization);
+    if (!trust || proof === undefined || mac === undefined || typeof from !== 'string') return undefined;
+    const self = this.state.self.peer_id;
+    const key = trust.pairKeyWith(self, from);
+    if (key === undefined) return undefined;
+    if (!isRequestMac(key, { from, to: self, method: 'POST', path: proof.path, body: proof.body }, mac))
+      throw new HttpError(401, `The Authorization header is not ${from}'s MAC of this request to this peer; refused`);
     return from;
   }
 

@@ -9,6 +9,7 @@ import type { HttpClient } from '../../../daemon/client';
 import type { ConnectBody, PeerEntry } from '../../protocol';
 import { reasonOf } from '../../text';
 import { type Courier, Refused } from '../delivery/courier';
+import { pairAuthorization } from '../identity/pair-keys';
 import type { Trust } from '../identity/trust';
 import type { ChatMessage } from '../model/message';
 import type { Address, ChatState, PeerInfo } from '../model/peers';
@@ -96,11 +97,8 @@ export class PeerClient implements Courier {
    * rejects with `Refused` on 4xx (sending again cannot help), with the reason otherwise.
    */
   async send(peer: Address, message: ChatMessage): Promise<void> {
-    const response = await this.post(
-      peer,
-      message.channel.startsWith('@') ? '/send-peer/' : '/broadcast-peer/',
-      this.signedMessage(message),
-    );
+    const path = message.channel.startsWith('@') ? '/send-peer/' : '/broadcast-peer/';
+    const response = await this.post(peer, path, this.signedMessage(message), this.pairKeyWith(peer));
     try {
       expectOk(response);
     } catch (error) {
@@ -118,9 +116,11 @@ export class PeerClient implements Courier {
    */
   async sendBatch(peer: Address, messages: ChatMessage[]): Promise<Array<string | null> | null> {
     if (this.singleOnly.has(peer.peer_id)) return null;
-    // Signed as a whole too, for this receiver and now: the receiver checks one signature for the batch, not one per message.
+    // For this receiver and now, and checked once for all its messages: by the pair's MAC when this peer shares a
+    // key with it, else by a signature of the whole batch (a receiver that takes neither checks each message's own).
     const batch = { messages: messages.map((message) => this.signedMessage(message)), ...this.addressed(peer) };
-    const response = await this.post(peer, '/messages/', this.signed(batch));
+    const pairKey = this.pairKeyWith(peer);
+    const response = await this.post(peer, '/messages/', pairKey ? batch : this.signed(batch), pairKey);
     if (response.status === 404 || response.status === 405) {
       this.singleOnly.add(peer.peer_id);
       return null;
@@ -201,11 +201,26 @@ export class PeerClient implements Courier {
     return peerUrl({ ...peer, scheme: peer.scheme ?? this.state.schemeOf(peer.peer_id) });
   }
 
-  /** A POST whose answer is small (`{"status":"ok",...}`): a peer answering megabytes is cut off. */
-  private post(peer: Address, path: string, json: unknown) {
+  /** The key this peer shares with `peer` (`identity/pair-keys.ts`), once its box key is known. */
+  private pairKeyWith(peer: Address): Buffer | undefined {
+    return this.trust?.pairKeyWith(this.state.self.peer_id, peer.peer_id);
+  }
+
+  /**
+   * A POST whose answer is small (`{"status":"ok",...}`): a peer answering megabytes is cut off. With the pair's
+   * key, it carries `Authorization: Pair <mac>` of the exact bytes sent.
+   */
+  private post(peer: Address, path: string, json: unknown, pairKey?: Buffer) {
+    const body = Buffer.from(JSON.stringify(json), 'utf8');
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (pairKey) {
+      const request = { from: this.state.self.peer_id, to: peer.peer_id, method: 'POST', path, body };
+      headers.Authorization = pairAuthorization(pairKey, request);
+    }
     return this.client.request(this.urlOf(peer) + path, {
       method: 'POST',
-      json,
+      headers,
+      body,
       timeoutMs: this.timeoutMs,
       maxBodyBytes: MAX_ANSWER_BYTES,
     });

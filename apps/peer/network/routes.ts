@@ -16,7 +16,7 @@ import { notForNow } from '../../signature';
 import type { Identity } from '../identity/identity';
 import type { Notify } from '../model/notices';
 import { type ChatState, MAX_CONNECTED, type PeerInfo } from '../model/peers';
-import { type BatchResult, Inbox, type InboxParts, notMemberYet } from './inbox';
+import { type BatchResult, Inbox, type InboxParts, notMemberYet, type RequestProof } from './inbox';
 import { CHANNEL_PROOF_EXAMPLE, CHANNEL_PROOF_PATH, type ChannelProofs } from './channel-proof';
 import { normalAddress, shareOf } from '../../../daemon/admission';
 
@@ -69,19 +69,21 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
 
     @app.route('/broadcast-peer/', { methods: ['POST'] })
     async broadcastPeer(request: Request) {
-      return answer(await (await inbox).receiveOne(readJsonObject(request, MESSAGE_EXAMPLE), 'broadcast', request.remoteAddress));
+      const body = readJsonObject(request, MESSAGE_EXAMPLE);
+      return answer(await (await inbox).receiveOne(body, 'broadcast', request.remoteAddress, proofOf(request)));
     }
 
     @app.route('/send-peer/', { methods: ['POST'] })
     async sendPeer(request: Request) {
-      return answer(await (await inbox).receiveOne(readJsonObject(request, MESSAGE_EXAMPLE), 'direct', request.remoteAddress));
+      const body = readJsonObject(request, MESSAGE_EXAMPLE);
+      return answer(await (await inbox).receiveOne(body, 'direct', request.remoteAddress, proofOf(request)));
     }
 
     /** Several messages in one request, each answered on its own: what this peer's delivery sends in a burst. */
     @app.route('/messages/', { methods: ['POST'] })
     async messages(request: Request) {
       const body = readJsonObject(request, '{"messages":[{"id":"127.0.0.1:5002/lq2x8k-1",...}]}');
-      const results = await (await inbox).receiveBatch(body, request.remoteAddress);
+      const results = await (await inbox).receiveBatch(body, request.remoteAddress, proofOf(request));
       return { status: 'received', results };
     }
 
@@ -131,6 +133,11 @@ export function createPeerServer(state: ChatState, parts: PeerParts | Promise<Pe
 /** A hello's peer without its `"scheme"`: reached at `http://` unless its key said otherwise. */
 function withoutScheme({ scheme: _said, ...plain }: PeerInfo): PeerInfo {
   return plain;
+}
+
+/** What a pair's MAC covers, from the request as it came: `Authorization`, the path and the body's exact bytes. */
+function proofOf(request: Request): RequestProof {
+  return { authorization: request.headers.get('authorization'), path: request.path, body: request.body };
 }
 
 function answer(result: BatchResult) {

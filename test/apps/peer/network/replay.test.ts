@@ -86,7 +86,7 @@ describe('replayed signed requests', () => {
     captured = [];
     const tap = {
       request: (url: string, options: RequestOptions = {}) => {
-        captured.push({ url, json: options.json });
+        captured.push({ url, json: options.json ?? (options.body === undefined ? undefined : JSON.parse(String(options.body))) });
         return client.request(url, options);
       },
     } as HttpClient;
