@@ -1,7 +1,7 @@
 /**
- * Inbox: what another peer sends this one, checked alone (fields, sender's signature, channel membership) and
- * stored once, by `/broadcast-peer/`, `/send-peer/`, or several at once by `/messages/` (one write for them
- * all). The 2xx is the acknowledgement and comes only once they are on disk. Ports the message half of
+ * Inbox: what another peer sends this one, checked alone (fields, the pair's MAC or the sender's signature,
+ * channel membership) and stored once, by `/broadcast-peer/`, `/send-peer/`, or several at once by `/messages/`
+ * (one write for them all). The 2xx is the acknowledgement and comes only once they are on disk. Ports the message half of
  * `setup_routes()` of WeApRous `apps/peer.py`; batches are new.
  */
 

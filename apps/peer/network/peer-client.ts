@@ -1,7 +1,8 @@
 /**
  * The client towards the other peers: connect, post messages (the courier `delivery/` hands them to), ask for
  * a page of history, say goodbye. Requests go straight to the other peers, over the shared keep-alive
- * `HttpClient`, each with its own timeout, signed by this peer's key. Ports `connect_to_peer` and the sending
+ * `HttpClient`, each with its own timeout, signed by this peer's key (messages to a peer whose box key it holds
+ * carry the pair's MAC instead: `identity/pair-keys.ts`). Ports `connect_to_peer` and the sending
  * half of `broadcast_message` and `send_direct_message` of WeApRous `apps/peer.py`.
  */
 
