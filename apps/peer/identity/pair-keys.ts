@@ -12,6 +12,7 @@ import { hkdf32 } from './envelope';
 /** The `Authorization` scheme (RFC 9110 §11.6.2): `Authorization: Pair q5i0...=`. */
 export const PAIR_SCHEME = 'Pair';
 const PROTOCOL = 'weaprous-pair-v1';
+const MAC_BYTES = 32;
 const MAC_CHARS = 44; // base64 of 32 bytes
 
 /** One end of a pair: its peer id and its box key's text. */
@@ -45,8 +46,11 @@ export interface MacedRequest {
  * or another path, does not check.
  */
 export function requestMac(key: Buffer, request: MacedRequest): string {
-  const { from, to, method, path, body } = request;
-  return createHmac('sha256', key).update(`${from}\n${to}\n${method}\n${path}\n`, 'utf8').update(body).digest('base64');
+  return macBytes(key, request).toString('base64');
+}
+
+function macBytes(key: Buffer, { from, to, method, path, body }: MacedRequest): Buffer {
+  return createHmac('sha256', key).update(`${from}\n${to}\n${method}\n${path}\n`, 'utf8').update(body).digest();
 }
 
 /** The header's value for a request: `Pair <mac>`. */
@@ -66,9 +70,8 @@ export function pairMacOf(header: string | undefined): string | undefined {
   return mac.length === MAC_CHARS && Buffer.from(mac, 'base64').toString('base64') === mac ? mac : undefined;
 }
 
-/** Whether `mac` is the request's MAC under `key`, compared in constant time. */
+/** Whether `mac` (as `pairMacOf` read it) is the request's MAC under `key`, compared in constant time. */
 export function isRequestMac(key: Buffer, request: MacedRequest, mac: string): boolean {
-  const expected = Buffer.from(requestMac(key, request), 'base64');
   const given = Buffer.from(mac, 'base64');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return given.length === MAC_BYTES && timingSafeEqual(given, macBytes(key, request));
 }
