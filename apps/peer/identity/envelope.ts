@@ -179,7 +179,23 @@ export function boxKeyBody(boxKey: string): { box_key: string } {
   return { box_key: boxKey };
 }
 
-/** Whether `signature` is the Ed25519 signature of `boxKeyBody(boxKey)` by `publicKey` (an identity key). */
+/**
+ * Whether `signature` is the Ed25519 signature of `boxKeyBody(boxKey)` by `publicKey` (an identity key), and the
+ * box key one a key agreement works with. A low-order point (32 zero bytes, say: RFC 7748 §6.1) makes every
+ * agreement fail, so every seal for it and every pair key with it (`pair-keys.ts`); it is refused like a forged one.
+ */
 export function boxKeySigned(boxKey: unknown, signature: unknown, publicKey: string): boxKey is string {
-  return isBoxKeyText(boxKey) && verify(boxKeyBody(boxKey), signature, publicKey);
+  return isBoxKeyText(boxKey) && verify(boxKeyBody(boxKey), signature, publicKey) && agreesWith(boxKey);
+}
+
+let probe: KeyObject | undefined;
+
+/** Whether an X25519 agreement with the box key gives a secret (OpenSSL refuses the all-zero one of a low-order point). */
+function agreesWith(boxKey: string): boolean {
+  try {
+    diffieHellman({ privateKey: (probe ??= newPrivateKey('x25519')), publicKey: recipientKey(boxKey) });
+    return true;
+  } catch {
+    return false;
+  }
 }

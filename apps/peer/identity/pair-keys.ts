@@ -59,15 +59,17 @@ export function pairAuthorization(key: Buffer, request: MacedRequest): string {
 }
 
 /**
- * The MAC an `Authorization` header carries, or undefined when it has none of this scheme (absent, another
- * scheme, or not 44 characters of base64). The scheme is case-insensitive (RFC 9110 §11.1).
+ * The MAC an `Authorization` header carries: undefined when it names no `Pair` (absent, or another scheme), null
+ * when it names `Pair` but what follows is not 44 characters of base64 (two headers joined by a comma, say), the
+ * MAC otherwise. The scheme is case-insensitive (RFC 9110 §11.1).
  */
-export function pairMacOf(header: string | undefined): string | undefined {
+export function pairMacOf(header: string | undefined): string | null | undefined {
   if (header === undefined) return undefined;
   const space = header.indexOf(' ');
-  if (space < 0 || header.slice(0, space).toLowerCase() !== PAIR_SCHEME.toLowerCase()) return undefined;
-  const mac = header.slice(space + 1).trim();
-  return mac.length === MAC_CHARS && Buffer.from(mac, 'base64').toString('base64') === mac ? mac : undefined;
+  const scheme = space < 0 ? header : header.slice(0, space);
+  if (scheme.toLowerCase() !== PAIR_SCHEME.toLowerCase()) return undefined;
+  const mac = header.slice(scheme.length).trim();
+  return mac.length === MAC_CHARS && Buffer.from(mac, 'base64').toString('base64') === mac ? mac : null;
 }
 
 /** Whether `mac` (as `pairMacOf` read it) is the request's MAC under `key`, compared in constant time. */

@@ -21,8 +21,8 @@ export class Trust {
   private readonly verdicts = new WeakMap<ChatMessage, 'verified' | 'forged'>();
   /** Peers `learn` asked in vain, and until when it does not ask them again (a page naming 100 absent peers). */
   private readonly unanswered = new Map<string, number>();
-  /** Pair keys (`pair-keys.ts`) by `peerId boxKey`, each made once (an X25519 agreement); the oldest out first. */
-  private readonly pairKeys = new Map<string, Buffer>();
+  /** Pair keys (`pair-keys.ts`) by `peerId boxKey`, each made once (an X25519 agreement; null: it failed); the oldest out first. */
+  private readonly pairKeys = new Map<string, Buffer | null>();
 
   constructor(
     readonly identity: Identity,
@@ -130,11 +130,20 @@ export class Trust {
     const name = `${peerId} ${boxKey}`;
     let key = this.pairKeys.get(name);
     if (key === undefined) {
-      key = pairKey(this.identity.agree(boxKey), { id: selfId, boxKey: this.identity.boxKey }, { id: peerId, boxKey });
+      key = this.derivePairKey(selfId, peerId, boxKey);
       if (this.pairKeys.size >= MAX_PAIR_KEYS) this.pairKeys.delete(this.pairKeys.keys().next().value as string);
       this.pairKeys.set(name, key);
     }
-    return key;
+    return key ?? undefined;
+  }
+
+  /** The pair key, or null when no agreement is possible with that box key (`boxKeySigned` refuses such keys). */
+  private derivePairKey(selfId: string, peerId: string, boxKey: string): Buffer | null {
+    try {
+      return pairKey(this.identity.agree(boxKey), { id: selfId, boxKey: this.identity.boxKey }, { id: peerId, boxKey });
+    } catch {
+      return null; // then signatures do the work, as with no box key
+    }
   }
 
   /** The key (and box key) another peer answered `/connect-peer/` with: remembered the first time; false when it differs. */

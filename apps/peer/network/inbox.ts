@@ -213,6 +213,7 @@ export class Inbox {
   private macSender(from: unknown, proof: RequestProof | undefined): string | undefined {
     const trust = this.parts.trust;
     const mac = pairMacOf(proof?.authorization);
+    if (mac === null) throw new HttpError(401, 'The Authorization header names Pair but carries no MAC (44 characters of base64); refused');
     if (!trust || proof === undefined || mac === undefined || typeof from !== 'string') return undefined;
     const self = this.state.self.peer_id;
     const key = trust.pairKeyWith(self, from);

@@ -68,7 +68,7 @@ describe('pair keys', () => {
     expect(isRequestMac(key, request, Buffer.alloc(32).toString('base64'))).to.equal(false);
   });
 
-  it('reads "Pair <mac>" from an Authorization header and nothing else', () => {
+  it('reads "Pair <mac>" from an Authorization header: another scheme is no MAC, a Pair without one is null', () => {
     const key = keyOf(alice, A, bob, B);
     const request: MacedRequest = { from: A, to: B, method: 'POST', path: '/messages/', body: Buffer.from('{}') };
     const header = pairAuthorization(key, request);
@@ -76,16 +76,11 @@ describe('pair keys', () => {
     expect(header).to.equal(`Pair ${mac}`);
     expect(pairMacOf(header)).to.equal(mac);
     expect(pairMacOf(`pair ${mac}`)).to.equal(mac); // a scheme is case-insensitive (RFC 9110 §11.1)
-    for (const other of [
-      undefined,
-      '',
-      'Pair',
-      `Basic ${mac}`,
-      `Pair ${mac.slice(1)}`,
-      `Pair ${mac}x`,
-      `Pair ${'*'.repeat(44)}`,
-      `Pair${mac}`,
-    ])
+    expect(pairMacOf(`Pair   ${mac} `)).to.equal(mac);
+    for (const other of [undefined, '', `Basic ${mac}`, `Bearer ${mac}`, `Pair${mac}`])
       expect(pairMacOf(other), String(other)).to.equal(undefined);
+    // `Pair`, then no MAC: two headers joined by a comma, a cut one, one too long, not base64.
+    for (const bad of ['Pair', `Pair ${mac}, Pair ${mac}`, `Pair ${mac.slice(1)}`, `Pair ${mac}x`, `Pair ${'*'.repeat(44)}`])
+      expect(pairMacOf(bad), bad).to.equal(null);
   });
 });

@@ -20,6 +20,7 @@ import { Trust } from '../../../../apps/peer/identity/trust';
 import { KnownPeers } from '../../../../apps/peer/identity/known-peers';
 import { loadOrCreateIdentity, type Identity } from '../../../../apps/peer/identity/identity';
 import { pairAuthorization, pairKey } from '../../../../apps/peer/identity/pair-keys';
+import { boxKeyBody } from '../../../../apps/peer/identity/envelope';
 import { SIGNED_TIME_WINDOW_MS } from '../../../../apps/signature';
 import type { ChatMessage } from '../../../../apps/peer/model/message';
 import { freePort } from '../../child';
@@ -235,5 +236,59 @@ describe('the pair MAC on messages between two peers', () => {
       await dave.backend.close();
       await dave.history.close();
     }
+  });
+  it('refuses an Authorization header that names Pair but carries no MAC, such as two headers joined (401)', async () => {
+    await mesh.send(bob.info, message('first', aliceTrust));
+    const { headers } = captured[0];
+    const body = Buffer.from(JSON.stringify(message('twice', aliceTrust)));
+    const joined = `${headers.Authorization}, ${headers.Authorization}`;
+    const said = 'The Authorization header names Pair but carries no MAC (44 characters of base64); refused';
+    expect(refusal(await post(bob, '/broadcast-peer/', body, joined))).to.deep.equal([401, said]);
+    expect(refusal(await post(bob, '/broadcast-peer/', body, 'Pair'))).to.deep.equal([401, said]);
+    expect(texts(bob)).to.deep.equal(['first']);
+  });
+
+  it('sends once more on the signature alone when the receiver holds an old box key of the sender, and it is taken', async () => {
+    // Dave remembers a box key Alice once signed, not the one she holds now: the MAC cannot check there.
+    const dave = await startReceiver('Dave', false);
+    try {
+      const old = loadOrCreateIdentity(folder()).boxKey;
+      expect(dave.trust.rememberBox(ALICE.peer_id, { box_key: old, box_key_signature: alice.sign(boxKeyBody(old)) })).to.equal(true);
+      const daveTrust = trustOf(alice, [{ id: dave.info.peer_id, identity: dave.identity }]);
+      const toDave = new PeerClient(client, new ChatState(ALICE), daveTrust);
+      await toDave.send(dave.info, message('still arrives', aliceTrust));
+      expect(await toDave.sendBatch(dave.info, [message('and a batch', aliceTrust)])).to.deep.equal([null]);
+      expect([texts(dave), dave.checks()]).to.deep.equal([['still arrives', 'and a batch'], 2]);
+    } finally {
+      await dave.backend.close();
+      await dave.history.close();
+    }
+  });
+
+  it('refuses a box key no key agreement works with (a low-order point): its owner is judged by signatures, never a 500', async () => {
+    const zero = Buffer.alloc(32).toString('base64');
+    const lowOrder = { box_key: zero, box_key_signature: mallory.sign(boxKeyBody(zero)) };
+    expect(bob.trust.rememberBox(MALLORY.peer_id, lowOrder)).to.equal(false);
+    // A peer Bob knows with such a key (as an older version kept it): the agreement fails, the key is "none".
+    const broken: Identity = {
+      ...bob.identity,
+      agree: () => {
+        throw new Error('error:1C8000C5:Provider routines::failed during derivation');
+      },
+    };
+    const trust = trustOf(broken, [{ id: ALICE.peer_id, identity: alice }]);
+    expect(trust.pairKeyWith(bob.info.peer_id, ALICE.peer_id)).to.equal(undefined);
+    // And on the wire: Mallory's unsigned message under a made-up MAC is a 401, not a 500.
+    const forged = Buffer.from(
+      JSON.stringify({ id: `${MALLORY.peer_id}/z-1`, channel: 'general', from: MALLORY.peer_id, msg: 'x', timestamp: 1, clock: 1 }),
+    );
+    const made = pairAuthorization(Buffer.alloc(32), {
+      from: MALLORY.peer_id,
+      to: bob.info.peer_id,
+      method: 'POST',
+      path: '/broadcast-peer/',
+      body: forged,
+    });
+    expect((await post(bob, '/broadcast-peer/', forged, made)).status).to.equal(401);
   });
 });
