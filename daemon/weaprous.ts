@@ -10,6 +10,7 @@ import { errorResponse, response, toResponse, wantsJson, type HandlerResult, typ
 import type { Request } from './request';
 import { parseQueryString } from './utils';
 import { createBackend, type Backend, type BackendOptions } from './backend';
+import { ErrorLog } from './errorlog';
 
 export type Handler = (request: Request) => HandlerResult | Promise<HandlerResult>;
 
@@ -22,10 +23,12 @@ export class WeApRous {
   private readonly router = new Router<Handler>();
   private ip = '0.0.0.0';
   private port = 8080;
-  /** Called with every error a handler throws that is not an `HttpError`; the client gets a generic 500. */
-  onError: (error: unknown, request: Request) => void = (error, request) => {
-    console.error(`[WeApRous] ${request.method} ${request.path} failed:`, error);
-  };
+  /**
+   * Called with every error a handler throws that is not an `HttpError`; the client gets a generic 500. By
+   * default printed to stderr, bounded (`errorlog.ts`): a client that makes a handler fail cannot flood the console.
+   */
+  onError: (error: unknown, request: Request) => void = (error, request) => this.errors.report(error, request);
+  private readonly errors = new ErrorLog();
 
   /** The one way a route is registered: `app.addRoute('POST', '/login', handler)`. */
   addRoute(method: string | string[], path: string, handler: Handler): this {
