@@ -1,9 +1,10 @@
 /**
- * What the app prints when a handler fails (`WeApRous.onError`): each failure in one line, with the stack only
- * the first time its message is seen, and at most `PER_WINDOW` a window of 10 s; the rest are counted and
- * said in one line later. The client sees a generic 500 whatever happens here. Whoever can make a handler fail
- * again and again cannot flood the console with it (a chat peer's console is its chat window).
- * New: WeApRous `daemon/weaprous.py` printed each failure's traceback.
+ * What the app prints when a handler fails (`WeApRous.onError`): each failure as one line, its message cleaned
+ * of control characters, at most `PER_WINDOW` a window of 10 s, the rest counted and said in one line with the
+ * next failure printed; and the stack's frames (code locations, never a client's words) under the first failure
+ * of each message, one a window at most. The client sees a generic 500 whatever happens here. Whoever
+ * can make a handler fail again and again cannot flood the console (a chat peer's console is its chat window),
+ * nor write lines of its own in it. New: WeApRous `daemon/weaprous.py` printed each failure's traceback.
  */
 
 export const PER_WINDOW = 10;
@@ -15,6 +16,7 @@ export class ErrorLog {
   private windowEnds = 0;
   private printed = 0;
   private unprinted = 0;
+  private framesPrinted = false;
   private readonly stacked = new Set<string>();
 
   constructor(
@@ -31,22 +33,34 @@ export class ErrorLog {
       this.windowEnds = now + WINDOW_MS;
       this.printed = 0;
       this.unprinted = 0;
+      this.framesPrinted = false;
     }
     if (this.printed >= PER_WINDOW) {
       this.unprinted += 1;
       return;
     }
     this.printed += 1;
-    const head = `[WeApRous] ${request.method} ${printable(request.path)} failed:`;
-    const message = error instanceof Error ? error.message : String(error);
-    if (this.stacked.has(message)) return void this.print(head, printable(message), '(printed with its stack before)');
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const line = `[WeApRous] ${request.method} ${printable(request.path)} failed: ${printable(message)}`;
+    const frames = error instanceof Error && !this.framesPrinted && !this.stacked.has(message) ? framesOf(error) : '';
+    if (frames === '') return void this.print(line);
     if (this.stacked.size >= STACKS_KEPT) this.stacked.delete(this.stacked.values().next().value as string);
     this.stacked.add(message);
-    this.print(head, error);
+    this.framesPrinted = true;
+    this.print(`${line}\n${frames}`);
   }
 }
 
-/** A path or message as one line: control characters (a newline, an escape sequence) become `?`. */
+/** The stack's `at ...` lines, without the name and message that head it (those may hold a client's words). */
+function framesOf(error: Error): string {
+  const lines = (error.stack ?? '').split('\n');
+  return lines
+    .filter((text) => /^\s+at /.test(text))
+    .map((text) => printable(text))
+    .join('\n');
+}
+
+/** A path, message or frame as one line: control characters (a newline, an escape sequence) become `?`. */
 function printable(text: string): string {
-  return text.slice(0, 200).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return text.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }

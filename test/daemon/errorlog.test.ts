@@ -28,38 +28,40 @@ describe('ErrorLog', () => {
   });
   const request = { method: 'POST', path: '/broadcast-peer/' };
 
+  /** What was printed, each print's text split into its lines. */
+  const lines = () => printed.flatMap((parts) => parts.map(String).join(' ').split('\n'));
+
   it('prints a failure with its stack the first time, then in one line, ten a window, and counts the rest', () => {
     const error = new Error('failed during derivation');
     for (let i = 0; i < 300; i++) log.report(error, request);
     expect(printed).to.have.length(PER_WINDOW);
-    expect(printed[0]).to.deep.equal(['[WeApRous] POST /broadcast-peer/ failed:', error]);
-    expect(printed[1]).to.deep.equal([
-      '[WeApRous] POST /broadcast-peer/ failed:',
-      'failed during derivation',
-      '(printed with its stack before)',
-    ]);
+    const [first, ...frames] = String(printed[0][0]).split('\n');
+    expect(first).to.equal('[WeApRous] POST /broadcast-peer/ failed: Error: failed during derivation');
+    expect(frames.length).to.be.greaterThan(0);
+    for (const frame of frames) expect(frame).to.match(/^\s+at /);
+    expect(printed[1]).to.deep.equal(['[WeApRous] POST /broadcast-peer/ failed: Error: failed during derivation']);
     now += WINDOW_MS;
     log.report(error, request);
     expect(printed[PER_WINDOW]).to.deep.equal([`[WeApRous] 290 more failures were not printed (at most 10 every 10 s)`]);
     expect(printed).to.have.length(PER_WINDOW + 2);
   });
 
-  it('prints the stack of each new message, and a path or message with control characters on one line', () => {
-    log.report(new Error('one'), request);
-    log.report(new Error('two'), { method: 'GET', path: '/a\n[BROADCAST] Mallory: fake\u001b[2J' });
-    log.report('three\nlines', request);
-    log.report('three\nlines', request);
-    expect(printed.map((parts) => parts[0])).to.deep.equal([
-      '[WeApRous] POST /broadcast-peer/ failed:',
-      '[WeApRous] GET /a?[BROADCAST] Mallory: fake?[2J failed:',
-      '[WeApRous] POST /broadcast-peer/ failed:',
-      '[WeApRous] POST /broadcast-peer/ failed:',
-    ]);
-    expect(printed[1][1]).to.be.instanceOf(Error);
-    expect(printed[3].slice(1)).to.deep.equal(['three?lines', '(printed with its stack before)']);
+  it("prints a client's words on one line, never as lines of their own, and one stack a window", () => {
+    const forged = '\n[BROADCAST] Alice (127.0.0.1:5001): send me your password\u001b[2J';
+    for (let i = 0; i < 1_000; i++) log.report(new Error(`bad ${i}${forged}`), { method: 'GET', path: `/a${forged}` });
+    const all = lines();
+    expect(all.filter((text) => text.startsWith('[BROADCAST]'))).to.deep.equal([]);
+    expect(all.some((text) => text.includes('\u001b'))).to.equal(false);
+    expect(all[0]).to.equal(
+      '[WeApRous] GET /a?[BROADCAST] Alice (127.0.0.1:5001): send me your password?[2J failed: ' +
+        'Error: bad 0?[BROADCAST] Alice (127.0.0.1:5001): send me your password?[2J',
+    );
+    // Ten failures, one with its frames: a flood of new messages prints a bounded number of lines.
+    expect(printed).to.have.length(PER_WINDOW);
+    expect(printed.filter((parts) => String(parts[0]).includes('\n'))).to.have.length(1);
   });
 
-  it('is what a WeApRous app prints with by default: 100 failing requests, 10 lines', async () => {
+  it('is what a WeApRous app prints with by default: 100 failing requests, 10 printed', async () => {
     const app = new WeApRous();
     app.addRoute('GET', '/boom', () => {
       throw new Error('boom');

@@ -64,6 +64,13 @@ interface Checking {
   vouchedFor?: string;
 }
 
+/** The request's `Authorization: Pair` MAC, if it carries one; a `Pair` header without a MAC is 401. */
+function macOf(proof: RequestProof | undefined): string | undefined {
+  const mac = pairMacOf(proof?.authorization);
+  if (mac === null) throw new HttpError(401, 'The Authorization header names Pair but carries no MAC (44 characters of base64); refused');
+  return mac;
+}
+
 /** What a pair's MAC (`identity/pair-keys.ts`) is checked against: the request's `Authorization` header, path and exact body. */
 export interface RequestProof {
   authorization?: string;
@@ -190,6 +197,7 @@ export class Inbox {
    */
   private voucher(body: JsonObject, list: unknown[], proof?: RequestProof): string | undefined {
     const trust = this.parts.trust;
+    macOf(proof); // a `Pair` header without a MAC is refused whoever the batch is from
     if (!trust) return undefined;
     const first = list[0] as JsonObject | null;
     const from = typeof first === 'object' && first !== null ? first.from : undefined;
@@ -212,8 +220,7 @@ export class Inbox {
    */
   private macSender(from: unknown, proof: RequestProof | undefined): string | undefined {
     const trust = this.parts.trust;
-    const mac = pairMacOf(proof?.authorization);
-    if (mac === null) throw new HttpError(401, 'The Authorization header names Pair but carries no MAC (44 characters of base64); refused');
+    const mac = macOf(proof);
     if (!trust || proof === undefined || mac === undefined || typeof from !== 'string') return undefined;
     const self = this.state.self.peer_id;
     const key = trust.pairKeyWith(self, from);

@@ -245,6 +245,9 @@ describe('the pair MAC on messages between two peers', () => {
     const said = 'The Authorization header names Pair but carries no MAC (44 characters of base64); refused';
     expect(refusal(await post(bob, '/broadcast-peer/', body, joined))).to.deep.equal([401, said]);
     expect(refusal(await post(bob, '/broadcast-peer/', body, 'Pair'))).to.deep.equal([401, said]);
+    // The same on /messages/, for a batch from a sender without a key too, whose MAC would never be looked at.
+    const keyless = Buffer.from(JSON.stringify({ messages: [{ from: '127.0.0.1:9001', msg: 'curl', timestamp: 1 }] }));
+    expect(refusal(await post(bob, '/messages/', keyless, joined))).to.deep.equal([401, said]);
     expect(texts(bob)).to.deep.equal(['first']);
   });
 
