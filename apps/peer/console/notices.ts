@@ -125,11 +125,39 @@ function describeRef(peer: PeerRef, named: (peerId: string) => string | undefine
   return name === undefined ? clean(peer.peer_id) : describePeer({ name, peer_id: peer.peer_id });
 }
 
-/** The lines after one message went to several peers: the count, the failures, what waits, who was dropped. */
+/** Peers a report names one by one; the others are counted in one line. */
+export const MAX_PEERS_NAMED = 3;
+
+/**
+ * The lines after one message went to several peers: the count, the failures, what waits, who was dropped, for
+ * `MAX_PEERS_NAMED` peers at most and then one line for the rest. Peers that said hello and went away must not
+ * fill the screen at every message (14 of them made 28 lines a broadcast).
+ */
 export function reportLines(report: SendReport, channel?: string): string[] {
-  const failed = broadcastReport(report.sent, report.total, report.failures);
+  const named = new Set<string>();
+  const shown = (peer: PeerInfo): boolean => {
+    if (named.has(peer.peer_id)) return true;
+    if (named.size >= MAX_PEERS_NAMED) return false;
+    named.add(peer.peer_id);
+    return true;
+  };
+  const failures = report.failures.filter((failure) => shown(failure.peer));
+  const queued = report.queued.filter(({ peer }) => shown(peer));
+  const dropped = report.dropped.filter(shown);
+  const failed = broadcastReport(report.sent, report.total, failures);
   const head = channel === undefined ? failed : [channelLines.sent(channel, report.sent, report.total), ...failed.slice(1)];
-  return [...head, ...report.queued.map(({ peer, waiting }) => queuedLine(peer, waiting)), ...report.dropped.map(droppedLine)];
+  const lines = [...head, ...queued.map(({ peer, waiting }) => queuedLine(peer, waiting)), ...dropped.map(droppedLine)];
+  const all = new Set([
+    ...report.failures.map((f) => f.peer.peer_id),
+    ...report.queued.map((q) => q.peer.peer_id),
+    ...report.dropped.map((p) => p.peer_id),
+  ]);
+  const more = all.size - named.size;
+  if (more > 0)
+    lines.push(
+      `[P2P]   and ${more} more ${more === 1 ? 'peer' : 'peers'} not reached now: each message waits in its outbox, or the peer was removed (type /peers)`,
+    );
+  return lines;
 }
 
 /**

@@ -125,6 +125,36 @@ describe('peer console rendering', () => {
     expect(notices.broadcastReport(0, 0, [])[0]).to.match(/No connected peers.*\/discover/);
   });
 
+  it('names three peers a message did not reach, and counts the rest in one line: fakes cannot fill the screen', () => {
+    const fakes = Array.from({ length: 14 }, (_, i) => ({
+      peer_id: `127.0.0.66:${6000 + i}`,
+      ip: '127.0.0.66',
+      port: 6000 + i,
+      name: `fake${i}`,
+    }));
+    const report = {
+      sent: 2,
+      total: 16,
+      failures: fakes.map((peer) => ({ peer, reason: 'No response' })),
+      queued: fakes.map((peer) => ({ peer, waiting: 1 })),
+      dropped: [],
+    };
+    const lines = notices.reportLines(report);
+    expect(lines).to.deep.equal([
+      '[P2P] Broadcast sent to 2/16 peers',
+      '[P2P]   failed: fake0 (127.0.0.66:6000) - No response',
+      '[P2P]   failed: fake1 (127.0.0.66:6001) - No response',
+      '[P2P]   failed: fake2 (127.0.0.66:6002) - No response',
+      notices.queuedLine(fakes[0], 1),
+      notices.queuedLine(fakes[1], 1),
+      notices.queuedLine(fakes[2], 1),
+      '[P2P]   and 11 more peers not reached now: each message waits in its outbox, or the peer was removed (type /peers)',
+    ]);
+    // Three or fewer: each named, as before.
+    const two = { ...report, total: 4, failures: report.failures.slice(0, 2), queued: report.queued.slice(0, 2) };
+    expect(notices.reportLines(two)).to.have.length(5);
+  });
+
   it('confirms a direct message as in Test 7', () => {
     expect(notices.directSentLine(bob)).to.equal('[P2P] Direct message sent to 127.0.0.1:5002');
   });
