@@ -21,7 +21,7 @@ export class Trust {
   private readonly verdicts = new WeakMap<ChatMessage, 'verified' | 'forged'>();
   /** Peers `learn` asked in vain, and until when it does not ask them again (a page naming 100 absent peers). */
   private readonly unanswered = new Map<string, number>();
-  /** Pair keys (`pair-keys.ts`) by `peerId boxKey`, each made once (an X25519 agreement; null: it failed); the oldest out first. */
+  /** Pair keys (`pair-keys.ts`) by `peerId boxKey`, each made once (null: no agreement works); the oldest out first. */
   private readonly pairKeys = new Map<string, Buffer | null>();
 
   constructor(

@@ -1,8 +1,8 @@
 /**
  * Inbox: what another peer sends this one, checked alone (fields, the pair's MAC or the sender's signature,
  * channel membership) and stored once, by `/broadcast-peer/`, `/send-peer/`, or several at once by `/messages/`
- * (one write for them all). The 2xx is the acknowledgement and comes only once they are on disk. Ports the message half of
- * `setup_routes()` of WeApRous `apps/peer.py`; batches are new.
+ * (one write for them all). The 2xx is the acknowledgement and comes only once they are on disk. Ports the
+ * message half of `setup_routes()` of WeApRous `apps/peer.py`; batches are new.
  */
 
 import { HttpError } from '../../../daemon/status';
@@ -60,7 +60,7 @@ export const UNVERIFIED_PER_SECOND = 10;
 interface Checking {
   source: string;
   members: Map<string, Promise<void>>;
-  /** The sender the pair's MAC or a batch's signature proved sent the request: its messages need no check of their own signatures. */
+  /** The sender the pair's MAC or a batch's signature proved sent the request: its messages need no signature check. */
   vouchedFor?: string;
 }
 
