@@ -8,14 +8,14 @@
  */
 
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundle } from '../bundle';
 import { freePort } from '../ports';
 import { cpuMs } from '../proc';
 import { ClusterProcess, type LineHandler } from './cluster';
-import { dueAt, resultOf, type RunResult, type RunSpec, RunWatch, until } from './run';
+import { dueAt, postJson, resultOf, type RunResult, type RunSpec, RunWatch, until } from './run';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -59,32 +59,10 @@ async function runFloor(receivers: ClusterProcess[], spec: RunSpec, watch: RunWa
     await until(dueAt(spec, firstAt, n));
     watch.sentAt[n] = performance.now();
     const body = JSON.stringify({ from: '127.0.0.1:9', name: 'Doc', msg: watch.text(n), timestamp: Date.now() / 1000 });
-    for (const receiver of receivers) posts.push(post(receiver.port, body, agent));
+    for (const receiver of receivers) posts.push(postJson(receiver.port, '/broadcast-peer/', body, agent)); // kept alive
   }
   await Promise.all(posts);
   await watch.settle(spec.messages * receivers.length);
   const cpu = receivers.reduce((sum, receiver) => sum + cpuMs(receiver.pid), 0) - cpuBefore;
   return resultOf(spec, receivers.length, watch, firstAt, cpu, NaN); // the benchmark sent them: no sender of ours
-}
-
-/** `POST /broadcast-peer/` on a kept-alive connection; resolves when answered, or when it fails (then counted lost). */
-function post(port: number, body: string, agent: Agent): Promise<void> {
-  return new Promise((done) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/broadcast-peer/',
-        agent,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => done());
-      },
-    );
-    req.on('error', () => done());
-    req.end(body);
-  });
 }

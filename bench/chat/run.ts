@@ -8,7 +8,7 @@
  * `POST /send-peer/` each (in clear, as the document's curl sends them). New: no WeApRous twin.
  */
 
-import { request } from 'node:http';
+import { type Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ChatCluster, ClusterProcess, LineHandler } from './cluster';
 import { cpuSnapshot, cpuSpent } from './cost';
@@ -202,28 +202,23 @@ async function postAll(receivers: Array<{ port: number }>, spec: RunSpec, watch:
     await until(due);
     watch.sentAt[n] = due; // typed then: a message waiting behind the previous one's loop waits in its latency
     const body = JSON.stringify({ from: '127.0.0.1:9', name: 'Doc', msg: watch.text(n), timestamp: Date.now() / 1000 });
-    for (const peer of receivers) await postOnce(peer.port, body, path);
+    for (const peer of receivers) await postJson(peer.port, path, body, false);
   }
 }
 
-/** `POST <path>` with `Connection: close` on a connection of its own; resolves when it is answered. */
-function postOnce(port: number, body: string, path: string): Promise<void> {
+/**
+ * `POST <path>` of a JSON body; resolves when it is answered, or when it fails (then counted lost if it never
+ * shows). With `agent: false`, on a connection of its own closed after it (`Connection: close`), as curl sends.
+ */
+export function postJson(port: number, path: string, body: string, agent: Agent | false): Promise<void> {
+  const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
+  if (agent === false) headers.Connection = 'close';
   return new Promise((done) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path,
-        agent: false,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => done());
-      },
-    );
-    req.on('error', () => done()); // counted as lost if it never shows
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => done());
+    });
+    req.on('error', () => done());
     req.end(body);
   });
 }
