@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HttpClient, type RequestOptions } from '../../../../daemon/client';
+import { HttpClient } from '../../../../daemon/client';
 import type { Backend } from '../../../../daemon/backend';
 import { History } from '../../../../apps/peer/storage/history';
 import { PeerClient } from '../../../../apps/peer/network/peer-client';
@@ -24,6 +24,7 @@ import { boxKeyBody } from '../../../../apps/peer/identity/envelope';
 import { SIGNED_TIME_WINDOW_MS } from '../../../../apps/signature';
 import type { ChatMessage } from '../../../../apps/peer/model/message';
 import { freePort } from '../../child';
+import { type Captured, tapping } from './tap';
 
 const ALICE: PeerInfo = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
 const MALLORY: PeerInfo = { peer_id: '127.0.0.1:5066', ip: '127.0.0.1', port: 5066, name: 'Mallory' };
@@ -65,7 +66,7 @@ describe('the pair MAC on messages between two peers', () => {
   let bob: Receiver;
   let carol: Receiver;
   /** What Alice's peer sent, as it went. */
-  let captured: Array<{ url: string; headers: Record<string, string>; body: Buffer }>;
+  let captured: Captured[];
   let mesh: PeerClient;
   let clock = 0;
 
@@ -125,14 +126,9 @@ describe('the pair MAC on messages between two peers', () => {
       { id: bob.info.peer_id, identity: bob.identity },
       { id: carol.info.peer_id, identity: carol.identity },
     ]);
-    captured = [];
-    const tap = {
-      request: (url: string, options: RequestOptions = {}) => {
-        captured.push({ url, headers: options.headers ?? {}, body: Buffer.from(options.body ?? '') });
-        return client.request(url, options);
-      },
-    } as HttpClient;
-    mesh = new PeerClient(tap, new ChatState(ALICE), aliceTrust);
+    const tapped = tapping(client);
+    captured = tapped.captured;
+    mesh = new PeerClient(tapped.tap, new ChatState(ALICE), aliceTrust);
   });
   afterEach(async () => {
     for (const peer of [bob, carol]) {

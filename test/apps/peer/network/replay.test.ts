@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HttpClient, type RequestOptions } from '../../../../daemon/client';
+import { HttpClient } from '../../../../daemon/client';
 import type { Backend } from '../../../../daemon/backend';
 import { History } from '../../../../apps/peer/storage/history';
 import { PeerClient } from '../../../../apps/peer/network/peer-client';
@@ -19,6 +19,7 @@ import { KnownPeers } from '../../../../apps/peer/identity/known-peers';
 import { loadOrCreateIdentity, type Identity } from '../../../../apps/peer/identity/identity';
 import { SIGNED_TIME_WINDOW_MS } from '../../../../apps/signature';
 import { freePort } from '../../child';
+import { type Captured, tapping } from './tap';
 
 const ALICE: PeerInfo = { peer_id: '127.0.0.1:5001', ip: '127.0.0.1', port: 5001, name: 'Alice' };
 const folders: string[] = [];
@@ -76,21 +77,16 @@ describe('replayed signed requests', () => {
   let bob: Receiver;
   let carol: Receiver;
   /** What Alice's peer sent, as it went: the URL and the JSON body. */
-  let captured: Array<{ url: string; json?: unknown }>;
+  let captured: Captured[];
   let mesh: PeerClient;
 
   beforeEach(async () => {
     alice = loadOrCreateIdentity(folder());
     bob = await startReceiver('Bob', alice);
     carol = await startReceiver('Carol', alice);
-    captured = [];
-    const tap = {
-      request: (url: string, options: RequestOptions = {}) => {
-        captured.push({ url, json: options.json ?? (options.body === undefined ? undefined : JSON.parse(String(options.body))) });
-        return client.request(url, options);
-      },
-    } as HttpClient;
-    mesh = new PeerClient(tap, new ChatState(ALICE), trustOf(alice, {}));
+    const tapped = tapping(client);
+    captured = tapped.captured;
+    mesh = new PeerClient(tapped.tap, new ChatState(ALICE), trustOf(alice, {}));
   });
   afterEach(async () => {
     for (const peer of [bob, carol]) {
@@ -156,7 +152,7 @@ describe('replayed signed requests', () => {
   it('refuses a goodbye sent to Bob and replayed to Carol, or to Bob after the window', async () => {
     for (const peer of [bob, carol]) peer.state.connect(ALICE);
     await mesh.connect(bob.info);
-    captured = [];
+    captured.length = 0; // only what leaving sends
     await mesh.leave();
     const goodbye = captured.find((sent) => sent.url.endsWith('/disconnect-peer/'))?.json;
     expect(bob.state.isConnected(ALICE.peer_id)).to.equal(false);
