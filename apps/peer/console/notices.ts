@@ -135,9 +135,13 @@ export const MAX_PEERS_NAMED = 3;
  */
 export function reportLines(report: SendReport, channel?: string): string[] {
   const named = new Set<string>();
+  const unnamed = new Set<string>();
   const shown = (peer: PeerInfo): boolean => {
     if (named.has(peer.peer_id)) return true;
-    if (named.size >= MAX_PEERS_NAMED) return false;
+    if (named.size >= MAX_PEERS_NAMED) {
+      unnamed.add(peer.peer_id);
+      return false;
+    }
     named.add(peer.peer_id);
     return true;
   };
@@ -147,12 +151,7 @@ export function reportLines(report: SendReport, channel?: string): string[] {
   const failed = broadcastReport(report.sent, report.total, failures);
   const head = channel === undefined ? failed : [channelLines.sent(channel, report.sent, report.total), ...failed.slice(1)];
   const lines = [...head, ...queued.map(({ peer, waiting }) => queuedLine(peer, waiting)), ...dropped.map(droppedLine)];
-  const all = new Set([
-    ...report.failures.map((f) => f.peer.peer_id),
-    ...report.queued.map((q) => q.peer.peer_id),
-    ...report.dropped.map((p) => p.peer_id),
-  ]);
-  const more = all.size - named.size;
+  const more = unnamed.size;
   if (more > 0)
     lines.push(
       `[P2P]   and ${more} more ${more === 1 ? 'peer' : 'peers'} not reached now: each message waits in its outbox, or the peer was removed (type /peers)`,

@@ -92,7 +92,8 @@ export class Inbox {
 
   /** `/broadcast-peer/` or `/send-peer/`: stored, or 507 when the history is full; throws `HttpError` 4xx. */
   async receiveOne(body: JsonObject, type: MessageType, source = '', proof?: RequestProof): Promise<BatchResult> {
-    const incoming = await this.check(body, type, { source, members: new Map(), vouchedFor: this.macSender(body.from, proof) });
+    const vouchedFor = this.macSender(body.from, macOf(proof), proof);
+    const incoming = await this.check(body, type, { source, members: new Map(), vouchedFor });
     const [result] = await this.store([{ incoming, type }], source);
     return result;
   }
@@ -197,13 +198,13 @@ export class Inbox {
    */
   private voucher(body: JsonObject, list: unknown[], proof?: RequestProof): string | undefined {
     const trust = this.parts.trust;
-    macOf(proof); // a `Pair` header without a MAC is refused whoever the batch is from
+    const mac = macOf(proof); // a `Pair` header without a MAC is refused whoever the batch is from
     if (!trust) return undefined;
     const first = list[0] as JsonObject | null;
     const from = typeof first === 'object' && first !== null ? first.from : undefined;
     if (typeof from !== 'string' || !trust.knows(from)) return undefined;
     if (!list.every((item) => typeof item === 'object' && item !== null && (item as JsonObject).from === from)) return undefined;
-    if (this.macSender(from, proof) === undefined) {
+    if (this.macSender(from, mac, proof) === undefined) {
       if (typeof body.signature !== 'string') return undefined;
       trust.check(from, body);
     }
@@ -214,13 +215,12 @@ export class Inbox {
   }
 
   /**
-   * `from`, when the request's `Authorization: Pair <mac>` is the MAC the key this peer shares with `from` makes
+   * `from`, when the request's `Authorization: Pair <mac>` (read by `macOf`) is the MAC the key this peer shares with `from` makes
    * of it (`identity/pair-keys.ts`); undefined without such a header, or while no key is shared with `from` (then
    * signatures decide). A MAC that does not check is refused (401), never taken for "no MAC".
    */
-  private macSender(from: unknown, proof: RequestProof | undefined): string | undefined {
+  private macSender(from: unknown, mac: string | undefined, proof: RequestProof | undefined): string | undefined {
     const trust = this.parts.trust;
-    const mac = macOf(proof);
     if (!trust || proof === undefined || mac === undefined || typeof from !== 'string') return undefined;
     const self = this.state.self.peer_id;
     const key = trust.pairKeyWith(self, from);
